@@ -1,0 +1,41 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// The services configure.swift composes and every route shares.
+struct CaseworkServices: Sendable {
+    let settings: Settings
+    let clock: any CaseworkClock
+    /// Set when the test clock is on, so the test-clock route can move it.
+    let testClock: TestClock?
+    let lane: WriteLane
+    let throttle: SignInThrottle
+    /// A bcrypt hash of a random secret, checked when a staff ID is unknown so timing does not tell.
+    let decoyHash: String
+}
+
+extension Application {
+    private struct ServicesKey: StorageKey { typealias Value = CaseworkServices }
+
+    var casework: CaseworkServices {
+        get {
+            guard let services = storage[ServicesKey.self] else {
+                fatalError("configure(_:settings:) was not called: Casework services are missing")
+            }
+            return services
+        }
+        set { storage[ServicesKey.self] = newValue }
+    }
+}
+
+extension Request {
+    var casework: CaseworkServices { application.casework }
+    var now: Date { application.casework.clock.now() }
+
+    /// Runs an audited change in the write lane (see WriteLane).
+    func write<T: Sendable>(_ work: @escaping @Sendable (WriteContext) async throws -> T) async throws -> T {
+        try await application.casework.lane.perform(work)
+    }
+
+    var directory: Directory { Directory(db: db, lane: casework.lane, passwords: password.async, clock: casework.clock) }
+}

@@ -1,0 +1,45 @@
+import CaseworkCore
+import Vapor
+
+/// The person behind a request, resolved from their session cookie or API token.
+struct CurrentUser: Sendable {
+    let profile: StaffProfile
+    /// The role this session acts in; nil until a person with several roles chooses.
+    let role: Role?
+    let sessionId: UUID
+    let csrfToken: String
+    let kind: AuthSessionModel.Kind
+    let mustChangePassword: Bool
+
+    var staffId: String { profile.staffId.value }
+    var actor: Actor { Actor(staffId: staffId, role: role) }
+}
+
+extension Request {
+    private struct CurrentUserKey: StorageKey { typealias Value = CurrentUser }
+
+    var currentUser: CurrentUser? {
+        get { storage[CurrentUserKey.self] }
+        set { storage[CurrentUserKey.self] = newValue }
+    }
+
+    /// The signed-in person, or 401.
+    func requireUser() throws -> CurrentUser {
+        guard let user = currentUser else { throw DomainError.unauthenticated("Sign in to continue") }
+        return user
+    }
+
+    /// The signed-in person acting in one of `roles`, or 403 naming the roles that may.
+    @discardableResult
+    func requireRole(_ roles: Role...) throws -> CurrentUser {
+        let user = try requireUser()
+        guard let role = user.role, roles.contains(role) else {
+            let names = roles.map(\.displayName).joined(separator: " or ")
+            throw DomainError.forbidden("Only \(names) may do this\(user.role.map { ", and you are signed in as \($0.displayName)" } ?? "")")
+        }
+        return user
+    }
+
+    /// Whether the request is for the JSON API (problem+json errors, bearer tokens).
+    var isAPI: Bool { url.path.hasPrefix("/api/") }
+}

@@ -1,0 +1,74 @@
+import CaseworkCore
+import Crypto
+import Fluent
+import Vapor
+
+/// Creates, finds and ends sessions. Only a token's SHA-256 is stored, so a leaked table opens nothing.
+enum SessionStore {
+    static let cookieName = "casework_session"
+
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Creates a session inside a write job; returns the token to hand over once.
+    static func create(kind: AuthSessionModel.Kind, staffId: String, role: Role?, lifetime: TimeInterval, on ctx: WriteContext) async throws -> (token: String, session: AuthSessionModel) {
+        let token = newToken()
+        let session = AuthSessionModel(
+            tokenHash: hash(token), kind: kind, staffId: staffId, role: role?.rawValue, csrfToken: newToken(),
+            createdAt: ctx.now, expiresAt: ctx.now.addingTimeInterval(lifetime))
+        try await session.create(on: ctx.db)
+        return (token, session)
+    }
+
+    /// Resolves a token to the current user: unknown, expired, deactivated or role-less-for-API all read as signed out.
+    static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, on db: any Database) async throws -> CurrentUser? {
+        guard let session = try await AuthSessionModel.query(on: db)
+            .filter(\.$tokenHash == hash(token)).filter(\.$kind == kind.rawValue).first(),
+            session.expiresAt > now,
+            let staff = try await StaffModel.query(on: db).filter(\.$id == session.$staff.id).with(\.$roleRows).first(),
+            staff.active
+        else { return nil }
+        let roles = staff.loadedRoles
+        // A role taken away since sign-in no longer counts.
+        let role = session.role.flatMap(Role.init(rawValue:)).flatMap { roles.contains($0) ? $0 : nil }
+        return CurrentUser(
+            profile: staff.profile(roles: roles), role: role, sessionId: session.id!, csrfToken: session.csrfToken,
+            kind: kind, mustChangePassword: staff.mustChangePassword)
+    }
+
+    /// The session cookie: HttpOnly, SameSite=Lax, and Secure whenever the request came over HTTPS.
+    static func cookie(_ token: String, expires: Date?, secure: Bool) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: token, expires: expires, maxAge: expires == nil ? 0 : nil, path: "/",
+                          isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+}
+
+/// Finds the session behind each request: a cookie for pages, a bearer token for the API.
+struct SessionAuthenticator: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let now = request.now
+        if request.isAPI {
+            if let bearer = request.headers.bearerAuthorization {
+                request.currentUser = try await SessionStore.resolve(token: bearer.token, kind: .api, now: now, on: request.db)
+            }
+        } else if let cookie = request.cookies[SessionStore.cookieName] {
+            request.currentUser = try await SessionStore.resolve(token: cookie.string, kind: .browser, now: now, on: request.db)
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+extension Request {
+    /// Whether the browser reached us over HTTPS, directly or through a proxy that says so.
+    var isSecure: Bool {
+        url.scheme == "https" || headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https"
+    }
+}

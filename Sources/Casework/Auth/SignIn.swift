@@ -1,0 +1,147 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// Signing in, shared by the sign-in page and the token API.
+struct SignIn {
+    let request: Request
+
+    /// The sentence for any wrong staff ID or password: it never says which was wrong.
+    static let wrongCredentials = "Enter a correct staff ID and password"
+
+
+    struct Result: Sendable {
+        let token: String
+        let session: AuthSessionModel
+        let profile: StaffProfile
+    }
+
+    func signIn(staffIdText: String, password: String, roleText: String?, kind: AuthSessionModel.Kind) async throws -> Result {
+        var failure = ValidationFailure()
+        let staffId = collect(&failure) { () throws(ValidationFailure) in try StaffID.parse(staffIdText) }
+        if password.isEmpty { failure.add("password", "Enter your password") }
+        let requestedRole = roleText.flatMap { $0.isEmpty ? nil : $0 }.flatMap { text in
+            collect(&failure) { () throws(ValidationFailure) in try Role.parse(text) }
+        }
+        try failure.throwIfAny()
+
+        let services = request.casework
+        let now = request.now
+        let staff = try await request.directory.find(staffId!.value)
+        let typedId = staffId!.value
+        let lane = services.lane
+        let audit: @Sendable (AuditOutcome, String) async throws -> Void = { outcome, detail in
+            try await lane.perform { ctx in
+                try await ctx.audit(AuditEntry(Actor(staffId: staff == nil ? nil : typedId, role: nil), "signIn",
+                                               subjectType: "staff", subjectId: typedId, outcome: outcome, detail: detail))
+            }
+        }
+        guard let staff, staff.active, let hash = staff.passwordHash else {
+            _ = try? await request.password.async.verify(password, created: services.decoyHash).get()
+            try await audit(.failure, staff == nil ? "unknown staff ID" : (staff!.active ? "no password set" : "account deactivated"))
+            throw DomainError.unauthenticated(Self.wrongCredentials)
+        }
+        let decision = services.throttle.decide(failures: staff.failedSignIns, lastFailureAt: staff.lastFailedSignInAt, now: now)
+        if let refusal = services.throttle.refusal(for: decision, failures: staff.failedSignIns, now: now) {
+            try await audit(.denied, "refused without checking the password: \(refusal.message)")
+            throw refusal
+        }
+        guard try await request.password.async.verify(password, created: hash).get() else {
+            let throttle = services.throttle
+            let failures = try await lane.perform { ctx in
+                guard let row = try await StaffModel.find(typedId, on: ctx.db) else { return 0 }
+                row.failedSignIns += 1
+                row.lastFailedSignInAt = ctx.now
+                try await row.save(on: ctx.db)
+                let locked = throttle.isLocked(failures: row.failedSignIns)
+                try await ctx.audit(AuditEntry(Actor(staffId: typedId, role: nil), "signIn", subjectType: "staff", subjectId: typedId,
+                                               outcome: .failure, detail: "wrong password (\(row.failedSignIns) in a row)\(locked ? "; account locked" : "")"))
+                return row.failedSignIns
+            }
+            if failures >= throttle.freeAttempts {
+                let next = throttle.decide(failures: failures, lastFailureAt: now, now: now)
+                if let refusal = throttle.refusal(for: next, failures: failures, now: now) {
+                    throw DomainError.throttled("\(Self.wrongCredentials). \(refusal.message)", retryAfterSeconds: { if case .throttled(_, let s) = refusal { s } else { 0 } }())
+                }
+            }
+            throw DomainError.unauthenticated(Self.wrongCredentials)
+        }
+        let roles = staff.loadedRoles
+        var role: Role? = roles.count == 1 ? roles[0] : nil
+        if let requestedRole {
+            guard roles.contains(requestedRole) else {
+                throw ValidationFailure(["role": "You do not hold the role \(requestedRole.rawValue): choose one of \(roles.map(\.rawValue).joined(separator: ", "))"])
+            }
+            role = requestedRole
+        }
+        if kind == .api && role == nil {
+            throw ValidationFailure(["role": "You hold several roles: choose one of \(roles.map(\.rawValue).joined(separator: ", "))"])
+        }
+        let lifetime = services.settings.sessionLifetime
+        let chosen = role
+        let (token, session) = try await lane.perform { ctx in
+            guard let row = try await StaffModel.find(typedId, on: ctx.db) else { throw DomainError.unauthenticated(Self.wrongCredentials) }
+            row.failedSignIns = 0
+            row.lastFailedSignInAt = nil
+            try await row.save(on: ctx.db)
+            let created = try await SessionStore.create(kind: kind, staffId: typedId, role: chosen, lifetime: lifetime, on: ctx)
+            try await ctx.audit(AuditEntry(Actor(staffId: typedId, role: chosen), "signIn", subjectType: "staff", subjectId: typedId,
+                                           detail: "\(kind.rawValue) session\(chosen.map { " as \($0.rawValue)" } ?? ", role to choose")"))
+            return created
+        }
+        return Result(token: token, session: session, profile: staff.profile(roles: roles))
+    }
+
+    /// Switches the session's role to another the person holds.
+    func switchRole(to roleText: String) async throws -> Role {
+        let user = try request.requireUser()
+        let role = try Role.parse(roleText)
+        guard user.profile.roles.contains(role) else {
+            throw ValidationFailure(["role": "You do not hold the role \(role.rawValue): choose one of \(user.profile.roles.map(\.rawValue).joined(separator: ", "))"])
+        }
+        let sessionId = user.sessionId
+        let previous = user.role
+        try await request.write { ctx in
+            try await AuthSessionModel.query(on: ctx.db).filter(\.$id == sessionId).set(\.$role, to: role.rawValue).update()
+            try await ctx.audit(AuditEntry(Actor(staffId: user.staffId, role: role), "switchRole", subjectType: "staff", subjectId: user.staffId,
+                                           detail: "\(previous?.rawValue ?? "none") -> \(role.rawValue)"))
+        }
+        return role
+    }
+
+    /// Ends the current session.
+    func signOut() async throws {
+        guard let user = request.currentUser else { return }
+        let sessionId = user.sessionId
+        try await request.write { ctx in
+            try await AuthSessionModel.query(on: ctx.db).filter(\.$id == sessionId).delete()
+            try await ctx.audit(AuditEntry(user.actor, "signOut", subjectType: "staff", subjectId: user.staffId,
+                                           detail: "\(user.kind.rawValue) session ended"))
+        }
+    }
+
+    /// Changes the signed-in person's own password after checking the current one.
+    func changePassword(current: String, new: String, confirm: String) async throws {
+        let user = try request.requireUser()
+        var failure = ValidationFailure()
+        if current.isEmpty { failure.add("currentPassword", "Enter your current password") }
+        _ = collect(&failure) { () throws(ValidationFailure) in try PasswordPolicy.check(new, field: "newPassword") }
+        if new != confirm { failure.add("confirmPassword", "The two new passwords do not match") }
+        if !new.isEmpty && new == current { failure.add("newPassword", "Choose a password different from your current one") }
+        try failure.throwIfAny()
+        guard let staff = try await request.directory.find(user.staffId), let hash = staff.passwordHash,
+              try await request.password.async.verify(current, created: hash).get() else {
+            throw ValidationFailure(["currentPassword": "Your current password is not right"])
+        }
+        let newHash = try await request.password.async.hash(new).get()
+        let sessionId = user.sessionId
+        try await request.write { ctx in
+            try await StaffModel.query(on: ctx.db).filter(\.$id == user.staffId)
+                .set(\.$passwordHash, to: newHash).set(\.$mustChangePassword, to: false).update()
+            // Other sessions were opened with the old password: end them, keep this one.
+            try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == user.staffId).filter(\.$id != sessionId).delete()
+            try await ctx.audit(AuditEntry(user.actor, "changePassword", subjectType: "staff", subjectId: user.staffId,
+                                           detail: "password changed; other sessions ended"))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import CaseworkCore
+import ConsoleKit
+import Fluent
+import Foundation
+import Vapor
+
+/// `casework seed --demo [--json]`: the demo organisation, idempotently.
+struct SeedCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Flag(name: "demo", help: "Create the demo organisation and its accounts")
+        var demo: Bool
+        @Flag(name: "json", help: "Print the demo accounts as JSON instead of a table")
+        var json: Bool
+    }
+
+    var help: String { "Creates the demo organisation (seeding twice changes nothing)" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.demo else {
+            context.console.error("Say what to seed: casework seed --demo")
+            throw ExitCode(2)
+        }
+        let app = context.application
+        let created = try await DemoSeeder(app: app).seed()
+        let accounts = DemoOrganisation.staff
+        if signature.json {
+            struct Account: Encodable {
+                let staffId: String
+                let name: String
+                let roles: [String]
+                let team: String
+                let teamLeaderStaffId: String?
+            }
+            let list = accounts.map { Account(staffId: $0.staffId.value, name: $0.name, roles: $0.roles.map(\.rawValue), team: $0.team, teamLeaderStaffId: $0.teamLeaderStaffId?.value) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(list), as: UTF8.self))
+        } else {
+            print(created == 0 ? "The demo organisation was already there: nothing added." : "Added \(created) demo staff.")
+            print("Demo accounts (password: \(app.casework.settings.demoPassword == DemoOrganisation.defaultPassword ? DemoOrganisation.defaultPassword : "the value of CASEWORK_DEMO_PASSWORD")):")
+            print(DemoSeeder.table(accounts))
+        }
+    }
+}
+
+/// `casework import-staff FILE.csv`: all rows or none.
+struct ImportStaffCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "file", help: "CSV with a header: staffId,name,email,phone,team,grade,area,teamLeaderStaffId,roles (roles separated by ;)")
+        var file: String
+    }
+
+    var help: String { "Imports staff from a CSV file; any bad row means nothing is imported" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard let data = FileManager.default.contents(atPath: signature.file) else {
+            context.console.error("Cannot read \(signature.file): check the path")
+            throw ExitCode(2)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            context.console.error("\(signature.file) is not UTF-8 text: save it as CSV (UTF-8)")
+            throw ExitCode(2)
+        }
+        let existing = Set(try await StaffModel.query(on: app.db).all().compactMap { $0.id })
+        switch StaffImport.check(csv: text, existing: { existing.contains($0.value) }) {
+        case .invalid(let problems):
+            for problem in problems { context.console.error(problem.description) }
+            context.console.error("Nothing was imported: \(problems.count) row\(problems.count == 1 ? "" : "s") to fix.")
+            throw ExitCode(1)
+        case .valid(let profiles):
+            let directory = Directory(db: app.db, lane: app.casework.lane, passwords: app.password.async, clock: app.casework.clock)
+            try await directory.importProfiles(profiles, passwordHash: nil, by: .system, source: (signature.file as NSString).lastPathComponent)
+            print("Imported \(profiles.count) staff. They sign in once an administrator resets their password.")
+        }
+    }
+}
+
+/// `casework verify-audit`: walks the hash chain; exits non-zero naming the first broken event.
+struct VerifyAuditCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+
+    var help: String { "Checks the audit trail's hash chain from the first event to the last" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let (problem, checked) = try await AuditTrail(db: context.application.db).verify()
+        if let problem {
+            context.console.error("Audit trail broken after \(checked) good event\(checked == 1 ? "" : "s"): \(problem.description)")
+            throw ExitCode(1)
+        }
+        print("Audit trail intact: \(checked) event\(checked == 1 ? "" : "s") checked.")
+    }
+}
+
+/// A process exit code for a command that failed in a way already explained.
+struct ExitCode: Error, CustomStringConvertible {
+    let code: Int32
+    init(_ code: Int32) { self.code = code }
+    var description: String { "exit code \(code)" }
+}

@@ -1,0 +1,90 @@
+import CaseworkCore
+import Vapor
+
+/// An RFC 9457 problem document, as every API error is answered.
+struct Problem: Content {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+    var errors: [String: String]?
+}
+
+/// Turns every error into one answer: problem+json for the API, a page (or a redirect to sign in) for people.
+struct CaseworkErrorMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let (status, detail, fields, retryAfter) = Self.describe(error, on: request)
+            if !request.isAPI {
+                if status == .unauthorized {
+                    let target = request.url.path == "/" ? "" : "?next=\(request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")"
+                    return request.redirect(to: "/sign-in\(target)")
+                }
+                return try await Pages.errorPage(request, status: status, message: detail, fields: fields)
+            }
+            let problem = Problem(
+                type: "https://casework.invalid/problems/\(status.code)", title: status.reasonPhrase, status: Int(status.code),
+                detail: detail, errors: fields.isEmpty ? nil : Dictionary(fields.map { ($0.name, $0.message) }, uniquingKeysWith: { a, _ in a }))
+            let response = Response(status: status)
+            try response.content.encode(problem, as: .json)
+            response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
+            if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+            if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+            return response
+        }
+    }
+
+    static func describe(_ error: any Error, on request: Request) -> (HTTPResponseStatus, String, [(name: String, message: String)], Int?) {
+        switch error {
+        case let failure as ValidationFailure:
+            return (.unprocessableEntity, "Some fields need fixing: " + failure.fields.map { "\($0.name): \($0.message)" }.joined(separator: "; "), failure.fields, nil)
+        case let domain as DomainError:
+            switch domain {
+            case .unauthenticated(let m): return (.unauthorized, m, [], nil)
+            case .forbidden(let m): return (.forbidden, m, [], nil)
+            case .notFound(let m): return (.notFound, m, [], nil)
+            case .conflict(let m): return (.conflict, m, [], nil)
+            case .throttled(let m, let seconds): return (.tooManyRequests, m, [], seconds)
+            }
+        case let decoding as DecodingError:
+            return (.badRequest, "The request body could not be read: \(Self.explain(decoding))", [], nil)
+        case let abort as any AbortError:
+            if abort.status == .notFound && abort.reason == "Not Found" {
+                return (.notFound, "There is no page at \(request.url.path)", [], nil)
+            }
+            return (abort.status, abort.reason, [], nil)
+        default:
+            request.logger.report(error: error)
+            return (.internalServerError, "Something went wrong on our side and nothing was changed. Try again; if it keeps happening, tell the service desk the time it happened.", [], nil)
+        }
+    }
+
+    /// A sentence about a JSON decoding error that names the field.
+    static func explain(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map(\.stringValue).filter { !$0.isEmpty }
+            return keys.isEmpty ? "the body" : keys.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return "\(parent == "the body" ? "" : parent + ".")\(key.stringValue) is missing"
+        case .typeMismatch(let type, let context): return "\(path(context)) must be \(Self.describe(type))"
+        case .valueNotFound(let type, let context): return "\(path(context)) must be \(Self.describe(type)), not null"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "it is not valid JSON" : "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "it is not in the expected shape"
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type: "a whole number"
+        case is Bool.Type: "true or false"
+        default: "\(type)"
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import CaseworkCore
+import Vapor
+
+/// Signing in and out, choosing a role, and changing one's password: pages and their API twins.
+struct AuthRoutes: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("sign-in", use: signInPage)
+        routes.post("sign-in", use: signInSubmit)
+        routes.get("choose-role", use: chooseRolePage)
+        routes.post("choose-role", use: chooseRoleSubmit)
+        routes.post("sign-out", use: signOutSubmit)
+        routes.get("account", "password", use: passwordPage)
+        routes.post("account", "password", use: passwordSubmit)
+
+        let api = routes.grouped("api", "v1")
+        api.post("auth", "tokens", use: createToken)
+        api.get("auth", "tokens", "current", use: currentToken)
+        api.delete("auth", "tokens", "current", use: deleteToken)
+        api.post("auth", "tokens", "current", "role", use: switchTokenRole)
+        api.put("account", "password", use: changePasswordAPI)
+    }
+
+    // MARK: Pages
+
+    struct SignInForm: Content {
+        var staffId: String?
+        var password: String?
+        var next: String?
+    }
+
+    struct SignInContent: Encodable {
+        let staffId: String
+        let next: String
+        let message: String?
+    }
+
+    @Sendable func signInPage(req: Request) async throws -> Response {
+        if req.currentUser != nil { return req.redirect(to: "/") }
+        let next = (try? req.query.get(String.self, at: "next")) ?? ""
+        return try await Pages.render(req, "sign-in", title: "Sign in", SignInContent(staffId: "", next: Self.safeNext(next), message: nil))
+    }
+
+    @Sendable func signInSubmit(req: Request) async throws -> Response {
+        let form = try req.content.decode(SignInForm.self)
+        let next = Self.safeNext(form.next ?? "")
+        do {
+            let result = try await SignIn(request: req).signIn(staffIdText: form.staffId ?? "", password: form.password ?? "", roleText: nil, kind: .browser)
+            let destination = result.session.role == nil ? "/choose-role" : (next.isEmpty ? "/" : next)
+            let response = req.redirect(to: destination, redirectType: .normal)
+            response.cookies[SessionStore.cookieName] = SessionStore.cookie(result.token, expires: result.session.expiresAt, secure: req.isSecure)
+            return response
+        } catch let failure as ValidationFailure {
+            return try await Pages.render(req, "sign-in", title: "Sign in", SignInContent(staffId: form.staffId ?? "", next: next, message: nil), errors: failure)
+        } catch let refusal as DomainError {
+            let status: HTTPResponseStatus = if case .throttled = refusal { .tooManyRequests } else { .unauthorized }
+            return try await Pages.render(req, "sign-in", title: "Sign in", SignInContent(staffId: form.staffId ?? "", next: next, message: refusal.message),
+                                          errors: ValidationFailure(["password": refusal.message]), status: status)
+        }
+    }
+
+    /// Only a local path may be a destination after sign-in, so a link cannot send people elsewhere.
+    static func safeNext(_ next: String) -> String {
+        next.hasPrefix("/") && !next.hasPrefix("//") && !next.contains("\\") ? next : ""
+    }
+
+    struct RoleOption: Encodable {
+        let id: String
+        let name: String
+        let summary: String
+        let current: Bool
+    }
+
+    struct ChooseRoleContent: Encodable {
+        let roles: [RoleOption]
+    }
+
+    @Sendable func chooseRolePage(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        return try await Pages.render(req, "choose-role", title: "Choose your role", Self.roleChoices(user))
+    }
+
+    static func roleChoices(_ user: CurrentUser) -> ChooseRoleContent {
+        ChooseRoleContent(roles: user.profile.roles.map { RoleOption(id: $0.rawValue, name: $0.displayName, summary: $0.summary, current: $0 == user.role) })
+    }
+
+    struct RoleForm: Content { var role: String? }
+
+    @Sendable func chooseRoleSubmit(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let form = try req.content.decode(RoleForm.self)
+        guard let text = form.role, !text.isEmpty else {
+            return try await Pages.render(req, "choose-role", title: "Choose your role", Self.roleChoices(user),
+                                          errors: ValidationFailure(["role": "Choose the role you want to work in"]))
+        }
+        do {
+            let role = try await SignIn(request: req).switchRole(to: text)
+            return Pages.redirect(req, to: "/", flash: "You are now working as \(role.displayName)")
+        } catch let failure as ValidationFailure {
+            return try await Pages.render(req, "choose-role", title: "Choose your role", Self.roleChoices(user), errors: failure)
+        }
+    }
+
+    @Sendable func signOutSubmit(req: Request) async throws -> Response {
+        try await SignIn(request: req).signOut()
+        let response = Pages.redirect(req, to: "/sign-in", flash: "You have signed out")
+        response.cookies[SessionStore.cookieName] = SessionStore.cookie("", expires: Date(timeIntervalSince1970: 0), secure: req.isSecure)
+        return response
+    }
+
+    struct PasswordContent: Encodable {
+        let mustChange: Bool
+    }
+
+    struct PasswordForm: Content {
+        var currentPassword: String?
+        var newPassword: String?
+        var confirmPassword: String?
+    }
+
+    @Sendable func passwordPage(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        return try await Pages.render(req, "change-password", title: "Change your password", PasswordContent(mustChange: user.mustChangePassword))
+    }
+
+    @Sendable func passwordSubmit(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let form = try req.content.decode(PasswordForm.self)
+        do {
+            try await SignIn(request: req).changePassword(current: form.currentPassword ?? "", new: form.newPassword ?? "", confirm: form.confirmPassword ?? "")
+            return Pages.redirect(req, to: user.role == nil ? "/choose-role" : "/", flash: "Your password has been changed")
+        } catch let failure as ValidationFailure {
+            return try await Pages.render(req, "change-password", title: "Change your password", PasswordContent(mustChange: user.mustChangePassword), errors: failure)
+        }
+    }
+
+    // MARK: API
+
+    struct TokenRequest: Content {
+        var staffId: String
+        var password: String
+        var role: String?
+    }
+
+    struct TokenResponse: Content {
+        let token: String?
+        let expiresAt: String
+        let staffId: String
+        let role: String?
+        let name: String
+        let roles: [String]
+    }
+
+    @Sendable func createToken(req: Request) async throws -> Response {
+        let body = try req.content.decode(TokenRequest.self)
+        let result = try await SignIn(request: req).signIn(staffIdText: body.staffId, password: body.password, roleText: body.role, kind: .api)
+        let dto = TokenResponse(
+            token: result.token, expiresAt: CaseworkTime.iso8601(result.session.expiresAt), staffId: result.profile.staffId.value,
+            role: result.session.role, name: result.profile.name, roles: result.profile.roles.map(\.rawValue))
+        return try await dto.encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func currentToken(req: Request) async throws -> TokenResponse {
+        let user = try req.requireUser()
+        guard let session = try await AuthSessionModel.find(user.sessionId, on: req.db) else {
+            throw DomainError.unauthenticated("Sign in to continue")
+        }
+        return TokenResponse(token: nil, expiresAt: CaseworkTime.iso8601(session.expiresAt), staffId: user.staffId,
+                             role: user.role?.rawValue, name: user.profile.name, roles: user.profile.roles.map(\.rawValue))
+    }
+
+    @Sendable func deleteToken(req: Request) async throws -> Response {
+        _ = try req.requireUser()
+        try await SignIn(request: req).signOut()
+        return Response(status: .noContent)
+    }
+
+    @Sendable func switchTokenRole(req: Request) async throws -> TokenResponse {
+        let body = try req.content.decode(RoleForm.self)
+        let role = try await SignIn(request: req).switchRole(to: body.role ?? "")
+        let user = try req.requireUser()
+        guard let session = try await AuthSessionModel.find(user.sessionId, on: req.db) else {
+            throw DomainError.unauthenticated("Sign in to continue")
+        }
+        return TokenResponse(token: nil, expiresAt: CaseworkTime.iso8601(session.expiresAt), staffId: user.staffId,
+                             role: role.rawValue, name: user.profile.name, roles: user.profile.roles.map(\.rawValue))
+    }
+
+    struct PasswordChange: Content {
+        var currentPassword: String
+        var newPassword: String
+    }
+
+    @Sendable func changePasswordAPI(req: Request) async throws -> Response {
+        _ = try req.requireUser()
+        let body = try req.content.decode(PasswordChange.self)
+        try await SignIn(request: req).changePassword(current: body.currentPassword, new: body.newPassword, confirm: body.newPassword)
+        return Response(status: .noContent)
+    }
+}

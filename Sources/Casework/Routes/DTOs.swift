@@ -1,0 +1,66 @@
+import CaseworkCore
+import Vapor
+
+/// A staff member as the API answers them.
+struct StaffDTO: Content {
+    let staffId: String
+    let name: String
+    let email: String
+    let phone: String
+    let team: String
+    let grade: String
+    let area: String
+    let teamLeaderStaffId: String?
+    let roles: [String]
+    let active: Bool
+
+    init(_ profile: StaffProfile) {
+        staffId = profile.staffId.value
+        name = profile.name
+        email = profile.email
+        phone = profile.phone
+        team = profile.team
+        grade = profile.grade
+        area = profile.area
+        teamLeaderStaffId = profile.teamLeaderStaffId?.value
+        roles = profile.roles.map(\.rawValue)
+        active = profile.active
+    }
+}
+
+/// A page of a list, as every API list answers.
+struct ListDTO<Item: Content>: Content {
+    let items: [Item]
+    let nextCursor: String?
+
+    init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+
+    /// `nextCursor` is always present: null on the last page, as the API contract says.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// `limit` and `cursor`, read and checked the same way for every list.
+struct Paging {
+    let limit: Int
+    let cursor: String?
+
+    init(_ request: Request) throws {
+        let text = try? request.query.get(String.self, at: "limit")
+        if let text {
+            guard let value = Int(text), (1...500).contains(value) else {
+                throw ValidationFailure(["limit": "limit must be a whole number from 1 to 500"])
+            }
+            limit = value
+        } else {
+            limit = 50
+        }
+        cursor = (try? request.query.get(String.self, at: "cursor")).flatMap { $0.isEmpty ? nil : $0 }
+    }
+}

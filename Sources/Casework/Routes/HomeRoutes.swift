@@ -1,0 +1,98 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// Each role's home page: what that person has to do, and what they did recently.
+struct HomeRoutes: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.grouped(PageGate()).get(use: homePage)
+        routes.grouped("api", "v1").grouped(APIGate()).get("home", use: homeAPI)
+    }
+
+    struct HomeItem: Content {
+        let text: String
+        let href: String?
+        let at: String?
+    }
+
+    struct HomeSection: Content {
+        let id: String
+        let title: String
+        let emptyText: String
+        let items: [HomeItem]
+    }
+
+    struct HomeDTO: Content {
+        let role: String
+        let roleName: String
+        let sections: [HomeSection]
+    }
+
+    @Sendable func homePage(req: Request) async throws -> Response {
+        let home = try await Self.home(for: req)
+        return try await Pages.render(req, "home", title: "\(home.roleName) home", home)
+    }
+
+    @Sendable func homeAPI(req: Request) async throws -> HomeDTO {
+        try await Self.home(for: req)
+    }
+
+    static func home(for req: Request) async throws -> HomeDTO {
+        let user = try req.requireUser()
+        guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
+        var sections: [HomeSection] = []
+        switch role {
+        case .administrator:
+            sections.append(try await lockedAccounts(req))
+            sections.append(try await accountsWithoutPassword(req))
+            sections.append(try await auditSection(req, id: "failed-sign-ins", title: "Failed sign-ins in the last 24 hours",
+                                                    empty: "No failed sign-ins in the last 24 hours.", action: "signIn", outcomes: [.failure, .denied]))
+        case .scrManager:
+            sections.append(try await auditSection(req, id: "denials", title: "Refusals and failures in the last 24 hours",
+                                                    empty: "Nothing was refused in the last 24 hours.", action: nil, outcomes: [.denied, .failure]))
+        default:
+            break
+        }
+        sections.append(try await ownActivity(req, user: user))
+        return HomeDTO(role: role.rawValue, roleName: role.displayName, sections: sections)
+    }
+
+    static func lockedAccounts(_ req: Request) async throws -> HomeSection {
+        let throttle = req.casework.throttle
+        let now = req.now
+        let rows = try await StaffModel.query(on: req.db).filter(\.$failedSignIns >= throttle.lockAfter).sort(\.$id).all()
+        let items = rows.compactMap { staff -> HomeItem? in
+            guard case .locked(let until) = throttle.decide(failures: staff.failedSignIns, lastFailureAt: staff.lastFailedSignInAt, now: now) else { return nil }
+            return HomeItem(text: "\(staff.id!) - \(staff.name): locked until \(CaseworkTime.clockTime(until)) UTC after \(staff.failedSignIns) wrong passwords",
+                            href: "/staff/\(staff.id!)", at: CaseworkTime.iso8601(until))
+        }
+        return HomeSection(id: "locked-accounts", title: "Locked accounts", emptyText: "No account is locked.", items: items)
+    }
+
+    static func accountsWithoutPassword(_ req: Request) async throws -> HomeSection {
+        let rows = try await StaffModel.query(on: req.db).filter(\.$passwordHash == nil).filter(\.$active == true).sort(\.$id).limit(50).all()
+        return HomeSection(
+            id: "no-password", title: "People who cannot sign in yet", emptyText: "Everyone active has a password.",
+            items: rows.map { HomeItem(text: "\($0.id!) - \($0.name): no password yet; reset it to give them a temporary one", href: "/staff/\($0.id!)", at: nil) })
+    }
+
+    static func auditSection(_ req: Request, id: String, title: String, empty: String, action: String?, outcomes: [AuditOutcome]) async throws -> HomeSection {
+        let since = CaseworkTime.iso8601Millis(req.now.addingTimeInterval(-24 * 3600))
+        var query = AuditEventModel.query(on: req.db).filter(\.$at >= since).filter(\.$outcome ~~ outcomes.map(\.rawValue))
+        if let action { query = query.filter(\.$action == action) }
+        let rows = try await query.sort(\.$seq, .descending).limit(20).all()
+        return HomeSection(id: id, title: title, emptyText: empty, items: rows.map { auditItem($0, linkable: true) })
+    }
+
+    static func ownActivity(_ req: Request, user: CurrentUser) async throws -> HomeSection {
+        let rows = try await AuditEventModel.query(on: req.db).filter(\.$actorStaffId == user.staffId).sort(\.$seq, .descending).limit(10).all()
+        let linkable = user.role == .administrator || user.role == .scrManager
+        return HomeSection(id: "your-activity", title: "Your recent activity", emptyText: "You have no recorded activity yet.", items: rows.map { auditItem($0, linkable: linkable) })
+    }
+
+    static func auditItem(_ event: AuditEventModel, linkable: Bool) -> HomeItem {
+        let who = event.actorStaffId.map { "\($0) " } ?? ""
+        return HomeItem(text: "\(who)\(event.action) \(event.subjectType) \(event.subjectId): \(event.outcome)\(event.detail.isEmpty ? "" : " (\(event.detail))")",
+                        href: linkable ? "/audit?subject=\(event.subjectId)" : nil, at: String(event.at.prefix(19)) + "Z")
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+
+/// The OpenAPI 3.1 description of every /api/v1 operation, built in code beside the routes it describes.
+enum OpenAPIDocument {
+    typealias JSON = [String: Any]
+
+    static func ref(_ name: String) -> JSON { ["$ref": "#/components/schemas/\(name)"] }
+    static var string: JSON { ["type": "string"] }
+    static var integer: JSON { ["type": "integer"] }
+    static var boolean: JSON { ["type": "boolean"] }
+    static func array(_ items: JSON) -> JSON { ["type": "array", "items": items] }
+    static func object(_ properties: [String: JSON], required: [String]) -> JSON {
+        ["type": "object", "properties": properties, "required": required]
+    }
+    static var roleEnum: JSON { ["type": "string", "enum": [
+        "caseworker", "teamLeader", "scrManager", "scrCaseworker", "provisioning", "cfat", "toolCaseWorker",
+        "toolSystemAdministrator", "administrator",
+    ]] }
+
+    static func body(_ schema: JSON) -> JSON {
+        ["required": true, "content": ["application/json": ["schema": schema]]]
+    }
+
+    static func problem(_ description: String) -> JSON {
+        ["description": description, "content": ["application/problem+json": ["schema": ref("Problem")]]]
+    }
+
+    static func ok(_ schema: JSON, _ description: String = "OK") -> JSON {
+        ["description": description, "content": ["application/json": ["schema": schema]]]
+    }
+
+    /// An operation with the error answers every signed-in route can give.
+    static func op(_ summary: String, id: String, signedIn: Bool = true, params: [JSON] = [], body: JSON? = nil, responses: [String: JSON]) -> JSON {
+        var all = responses
+        if signedIn {
+            all["401"] = problem("Not signed in: send Authorization: Bearer TOKEN")
+            all["403"] = problem("Your role may not do this")
+        }
+        if body != nil {
+            all["400"] = problem("The body is not JSON of the expected shape")
+            all["422"] = all["422"] ?? problem("A field is invalid; errors names each")
+        }
+        var operation: JSON = ["summary": summary, "operationId": id, "responses": all]
+        if !params.isEmpty { operation["parameters"] = params }
+        if let body { operation["requestBody"] = body }
+        if signedIn { operation["security"] = [["bearer": [String]()]] }
+        return operation
+    }
+
+    static func query(_ name: String, _ description: String, schema: JSON = string) -> JSON {
+        ["name": name, "in": "query", "required": false, "description": description, "schema": schema]
+    }
+
+    static var staffIdParam: JSON { ["name": "staffId", "in": "path", "required": true, "schema": ["type": "string", "pattern": "^[0-9]{1,9}$"]] }
+    static var paging: [JSON] { [
+        query("limit", "Page size, 1 to 500 (default 50)", schema: ["type": "integer", "minimum": 1, "maximum": 500]),
+        query("cursor", "nextCursor from the previous page"),
+    ] }
+
+    static func make(testClock: Bool) -> JSON {
+        let staffNotFound = problem("No one has that staff ID")
+        var paths: JSON = [
+            "/api/v1/auth/tokens": ["post": op(
+                "Sign in and get an API token", id: "createToken", signedIn: false, body: body(ref("TokenRequest")),
+                responses: ["201": ok(ref("Token"), "Signed in"), "401": problem("Wrong staff ID or password"),
+                            "429": problem("Too many wrong passwords: wait, or the account is locked")])],
+            "/api/v1/auth/tokens/current": [
+                "get": op("The current token and role", id: "currentToken", responses: ["200": ok(ref("Token"))]),
+                "delete": op("Sign out: end this token", id: "deleteToken", responses: ["204": ["description": "Signed out"]]),
+            ],
+            "/api/v1/auth/tokens/current/role": ["post": op(
+                "Switch this token to another of your roles", id: "switchRole", body: body(object(["role": roleEnum], required: ["role"])),
+                responses: ["200": ok(ref("Token"))])],
+            "/api/v1/account/password": ["put": op(
+                "Change your own password", id: "changePassword",
+                body: body(object(["currentPassword": string, "newPassword": string], required: ["currentPassword", "newPassword"])),
+                responses: ["204": ["description": "Changed; your other sessions were ended"]])],
+            "/api/v1/home": ["get": op("What the current role has to do", id: "home", responses: ["200": ok(ref("Home"))])],
+            "/api/v1/staff": [
+                "get": op("Search the directory by staff ID or name", id: "searchStaff",
+                          params: [query("q", "Staff ID (prefix) or part of a name")] + paging,
+                          responses: ["200": ok(list(ref("Staff"))), "422": problem("limit or cursor is invalid")]),
+                "post": op("Add a person (administrator)", id: "createStaff", body: body(ref("StaffInput")),
+                           responses: ["201": ok(ref("Staff"), "Added"), "409": problem("That staff ID is already in the directory")]),
+            ],
+            "/api/v1/staff/{staffId}": [
+                "get": op("One person", id: "getStaff", params: [staffIdParam], responses: ["200": ok(ref("Staff")), "404": staffNotFound]),
+                "patch": op("Change a person's details or roles (administrator)", id: "updateStaff", params: [staffIdParam],
+                            body: body(ref("StaffPatch")), responses: ["200": ok(ref("Staff")), "404": staffNotFound]),
+            ],
+            "/api/v1/staff/{staffId}/deactivate": ["post": op(
+                "Deactivate a person, ending their sessions at once (administrator)", id: "deactivateStaff", params: [staffIdParam],
+                responses: ["200": ok(ref("Staff")), "404": staffNotFound, "409": problem("Already deactivated, or it is you")])],
+            "/api/v1/staff/{staffId}/reactivate": ["post": op(
+                "Reactivate a person (administrator)", id: "reactivateStaff", params: [staffIdParam],
+                responses: ["200": ok(ref("Staff")), "404": staffNotFound, "409": problem("Already active")])],
+            "/api/v1/staff/{staffId}/password-reset": ["post": op(
+                "Give a person a temporary password (administrator)", id: "resetPassword", params: [staffIdParam],
+                responses: ["200": ok(object(["staffId": string, "temporaryPassword": string, "mustChangePassword": boolean],
+                                             required: ["staffId", "temporaryPassword", "mustChangePassword"])), "404": staffNotFound])],
+            "/api/v1/audit-events": ["get": op(
+                "Search the audit trail, newest first (administrator, SCR manager)", id: "searchAuditEvents",
+                params: [query("actor", "Staff ID of who acted"), query("subject", "Subject ID or type"),
+                         query("from", "Date or instant, inclusive"), query("to", "Date (whole day) or instant, exclusive")] + paging,
+                responses: ["200": ok(list(ref("AuditEvent"))), "422": problem("A filter is invalid")])],
+            "/api/v1/audit-events/verification": ["get": op(
+                "Walk the hash chain and report the first broken event (administrator, SCR manager)", id: "verifyAuditTrail",
+                responses: ["200": ok(object(["intact": boolean, "eventsChecked": integer, "problem": string], required: ["intact", "eventsChecked"]))])],
+            "/health": ["get": op("Whether the service and its database answer", id: "health", signedIn: false, responses: [
+                "200": ok(object(["status": string], required: ["status"])),
+                "503": ok(object(["status": string], required: ["status"]), "The database does not answer"),
+            ])],
+        ]
+        if testClock {
+            paths["/api/v1/test-clock"] = ["post": op(
+                "Move the test clock (test mode only)", id: "moveTestClock", signedIn: false,
+                body: body(object(["advanceMinutes": ["type": "integer", "minimum": 0], "now": ["type": "string", "format": "date-time"]], required: [])),
+                responses: ["200": ok(object(["now": string], required: ["now"]))])]
+        }
+        let staffFields: [String: JSON] = [
+            "staffId": ["type": "string", "pattern": "^[0-9]{1,9}$"], "name": string, "email": string, "phone": string,
+            "team": string, "grade": string, "area": string, "teamLeaderStaffId": string, "roles": array(roleEnum),
+        ]
+        var staffInput = staffFields
+        staffInput["password"] = ["type": "string", "minLength": 12]
+        var staff = staffFields
+        staff["active"] = boolean
+        let schemas: JSON = [
+            "Problem": object(["type": string, "title": string, "status": integer, "detail": string,
+                               "errors": ["type": "object", "additionalProperties": string]], required: ["type", "title", "status", "detail"]),
+            "TokenRequest": object(["staffId": string, "password": string, "role": roleEnum], required: ["staffId", "password"]),
+            "Token": object(["token": string, "expiresAt": ["type": "string", "format": "date-time"], "staffId": string, "role": roleEnum,
+                             "name": string, "roles": array(roleEnum)], required: ["expiresAt", "staffId", "name", "roles"]),
+            "Staff": object(staff, required: ["staffId", "name", "email", "phone", "team", "grade", "area", "roles", "active"]),
+            "StaffInput": object(staffInput, required: ["staffId", "name", "email", "team", "roles"]),
+            "StaffPatch": object(staffFields.filter { $0.key != "staffId" }, required: []),
+            "AuditEvent": object(["id": string, "seq": integer, "at": string, "actorStaffId": string, "actorRole": string, "action": string,
+                                  "subjectType": string, "subjectId": string, "outcome": ["type": "string", "enum": ["success", "denied", "failure"]],
+                                  "detail": string],
+                                 required: ["id", "seq", "at", "action", "subjectType", "subjectId", "outcome", "detail"]),
+            "Home": object(["role": roleEnum, "roleName": string, "sections": array(object([
+                "id": string, "title": string, "emptyText": string,
+                "items": array(object(["text": string, "href": string, "at": string], required: ["text"])),
+            ], required: ["id", "title", "emptyText", "items"]))], required: ["role", "roleName", "sections"]),
+        ]
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "Casework API", "version": "1.0.0",
+                     "description": "Temporary SCR access, sensitive records and the exceptional case receipts and payments tool."],
+            "paths": paths,
+            "components": ["schemas": schemas, "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
+        ]
+    }
+
+    static func list(_ item: JSON) -> JSON {
+        ["type": "object", "properties": ["items": array(item), "nextCursor": ["type": ["string", "null"]]], "required": ["items", "nextCursor"]]
+    }
+}

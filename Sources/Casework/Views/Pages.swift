@@ -1,0 +1,125 @@
+import CaseworkCore
+import Vapor
+
+/// A link in the page's navigation.
+struct NavItem: Encodable {
+    let href: String
+    let label: String
+    let current: Bool
+}
+
+/// An error shown at the top of a form, linking to its field.
+struct FieldError: Encodable {
+    let field: String
+    let message: String
+}
+
+/// What every page's layout shows: the status bar, navigation, messages, and the CSRF token for forms.
+struct Layout: Encodable {
+    let title: String
+    let signedIn: Bool
+    let userLabel: String
+    let roleName: String
+    let systemName: String
+    let today: String
+    let csrfToken: String
+    let canSwitchRole: Bool
+    let nav: [NavItem]
+    let flash: String?
+    let errors: [FieldError]
+    /// Field name to message, for the message beside each field.
+    let fieldErrors: [String: String]
+}
+
+/// A page: the layout and the page's own content.
+struct PageView<Content: Encodable>: Encodable {
+    let layout: Layout
+    let page: Content
+}
+
+/// Renders pages through Leaf with the shared layout.
+enum Pages {
+    static let flashCookie = "casework_flash"
+
+    static func navigation(for user: CurrentUser?, path: String) -> [NavItem] {
+        guard let user, let role = user.role else { return [] }
+        var items: [(String, String)] = [("/", "Home"), ("/staff", "Staff directory")]
+        if role == .administrator || role == .scrManager { items.append(("/audit", "Audit trail")) }
+        items.append(("/account/password", "Change password"))
+        return items.map { href, label in
+            NavItem(href: href, label: label, current: href == "/" ? path == "/" : path.hasPrefix(href))
+        }
+    }
+
+    static func layout(_ request: Request, title: String, errors: ValidationFailure? = nil) -> Layout {
+        let user = request.currentUser
+        let role = user?.role
+        let flash = request.cookies[flashCookie]?.string.removingPercentEncoding
+        let fields = errors?.fields ?? []
+        return Layout(
+            title: title,
+            signedIn: user != nil,
+            userLabel: user?.profile.label ?? "",
+            roleName: role?.displayName ?? "No role chosen",
+            systemName: role?.systemName ?? "Casework",
+            today: CaseworkTime.longDate(request.now),
+            csrfToken: request.formToken,
+            canSwitchRole: (user?.profile.roles.count ?? 0) > 1,
+            nav: navigation(for: user, path: request.url.path),
+            flash: flash,
+            errors: fields.map { FieldError(field: $0.name, message: $0.message) },
+            fieldErrors: Dictionary(fields.map { ($0.name, $0.message) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Renders a template; a page with errors is answered with `status` (422 by default) so tests and tools see it.
+    static func render<Content: Encodable>(
+        _ request: Request, _ template: String, title: String, _ content: Content,
+        errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil
+    ) async throws -> Response {
+        let layout = layout(request, title: title, errors: errors)
+        let view = try await request.view.render(template, PageView(layout: layout, page: content))
+        let response = try await view.encodeResponse(status: status ?? ((errors?.isEmpty ?? true) ? .ok : .unprocessableEntity), for: request)
+        if layout.flash != nil {
+            response.cookies[flashCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", isHTTPOnly: true, sameSite: .lax)
+        }
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    /// Redirects after a successful form, carrying a one-time confirmation message.
+    static func redirect(_ request: Request, to path: String, flash: String? = nil) -> Response {
+        let response = request.redirect(to: path, redirectType: .normal)
+        if let flash {
+            response.cookies[flashCookie] = HTTPCookies.Value(
+                string: flash.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "", path: "/",
+                isSecure: request.isSecure, isHTTPOnly: true, sameSite: .lax)
+        }
+        return response
+    }
+
+    struct ErrorContent: Encodable {
+        let status: Int
+        let heading: String
+        let message: String
+    }
+
+    static func errorPage(_ request: Request, status: HTTPResponseStatus, message: String, fields: [(name: String, message: String)]) async throws -> Response {
+        let heading: String = switch status {
+        case .notFound: "Page not found"
+        case .forbidden: "You cannot do this"
+        case .conflict: "This has already changed"
+        case .tooManyRequests: "Too many attempts"
+        case .unprocessableEntity, .badRequest: "There is a problem"
+        default: status.code >= 500 ? "Sorry, there is a problem with the service" : status.reasonPhrase
+        }
+        let detail = fields.isEmpty ? message : fields.map(\.message).joined(separator: ". ")
+        do {
+            return try await render(request, "error", title: heading, ErrorContent(status: Int(status.code), heading: heading, message: detail), status: status)
+        } catch {
+            // The template itself failed: answer plain text rather than nothing.
+            let response = Response(status: status, body: .init(string: "\(heading)\n\n\(detail)\n"))
+            response.headers.contentType = .plainText
+            return response
+        }
+    }
+}

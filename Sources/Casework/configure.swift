@@ -1,0 +1,85 @@
+import CaseworkCore
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Leaf
+import NIOSSL
+import SQLKit
+import Vapor
+
+/// The one composition root: settings, database, services, middleware and routes.
+public func configure(_ app: Application, settings: Settings) async throws {
+    switch settings.storage {
+    case .sqlite(let path):
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .debug), as: .sqlite)
+    case .postgres(let url):
+        var config = try SQLPostgresConfiguration(url: url)
+        if url.contains("sslmode=disable") || url.contains("@127.0.0.1") || url.contains("@localhost") {
+            config.coreConfiguration.tls = .disable
+        }
+        app.databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 4, sqlLogLevel: .debug), as: .psql)
+    }
+    if case .sqlite = settings.storage {
+        try await tuneSQLite(app)
+    }
+
+    app.migrations.add(CreateStaff())
+    app.migrations.add(CreateAuthSessions())
+    app.migrations.add(CreateAuditTrail())
+    app.migrations.add(ProtectAuditTrail())
+
+    app.passwords.use(.bcrypt(cost: settings.bcryptCost))
+    let testClock: TestClock? = settings.testClock ? TestClock() : nil
+    let clock: any CaseworkClock = testClock ?? SystemClock()
+    let databases = app.databases
+    let logger = app.logger
+    let lane = WriteLane(
+        database: { databases.database(logger: logger, on: databases.eventLoopGroup.any())! },
+        clock: clock, maxBatch: settings.maxWriteBatch)
+    let decoyHash = try await app.password.async.hash(SessionStore.newToken()).get()
+    app.casework = CaseworkServices(settings: settings, clock: clock, testClock: testClock, lane: lane, throttle: SignInThrottle(), decoyHash: decoyHash)
+
+    app.views.use(.leaf)
+    app.leaf.cache.isEnabled = app.environment.isRelease
+
+    app.middleware = Middlewares()
+    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(CaseworkErrorMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(SecurityHeaders())
+    app.middleware.use(SessionAuthenticator())
+    app.middleware.use(CSRF())
+
+    try app.register(collection: AuthRoutes())
+    try app.register(collection: HomeRoutes())
+    try app.register(collection: StaffRoutes())
+    try app.register(collection: AuditRoutes())
+    try app.register(collection: OperationsRoutes(testClock: testClock))
+    if testClock != nil {
+        app.logger.warning("CASEWORK_TEST_CLOCK=1: the test clock replaces the system clock; never run like this in service")
+    }
+}
+
+/// WAL (set in the file, so it lasts), synchronous=FULL and foreign keys on every connection.
+/// The pool keeps one connection per event loop, so each loop's connection is set up here once.
+private func tuneSQLite(_ app: Application) async throws {
+    let first = app.db(.sqlite) as! any SQLDatabase
+    try await first.raw("PRAGMA journal_mode=WAL").run()
+    for loop in app.eventLoopGroup.makeIterator() {
+        let db = app.databases.database(.sqlite, logger: app.logger, on: loop)! as! any SQLDatabase
+        try await db.raw("PRAGMA synchronous=FULL").run()
+        try await db.raw("PRAGMA foreign_keys=ON").run()
+    }
+}
+
+/// Headers that keep pages from being framed, sniffed or leaking where people came from.
+struct SecurityHeaders: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
+        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+        return response
+    }
+}

@@ -1,0 +1,3 @@
+import Casework
+
+try await CaseworkMain.run()
