@@ -20,6 +20,8 @@ public struct Settings: Sendable {
     public var sessionLifetime: TimeInterval
     /// The most write jobs that may share one database commit.
     public var maxWriteBatch: Int
+    /// PostgreSQL only: a schema to work in (created if missing), so test runs can share one database.
+    public var postgresSchema: String?
 
     public init(
         storage: Storage, demoPassword: String = DemoOrganisation.defaultPassword, testClock: Bool = false,
@@ -31,6 +33,7 @@ public struct Settings: Sendable {
         self.bcryptCost = bcryptCost
         self.sessionLifetime = sessionLifetime
         self.maxWriteBatch = maxWriteBatch
+        self.postgresSchema = nil
     }
 
     /// A setting that cannot be used, named with what to do about it.

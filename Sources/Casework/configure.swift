@@ -17,7 +17,13 @@ public func configure(_ app: Application, settings: Settings) async throws {
         if url.contains("sslmode=disable") || url.contains("@127.0.0.1") || url.contains("@localhost") {
             config.coreConfiguration.tls = .disable
         }
+        if let schema = settings.postgresSchema {
+            config.searchPath = [schema]
+        }
         app.databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 4, sqlLogLevel: .debug), as: .psql)
+        if let schema = settings.postgresSchema {
+            try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
+        }
     }
     if case .sqlite = settings.storage {
         try await tuneSQLite(app)
@@ -38,6 +44,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
         clock: clock, maxBatch: settings.maxWriteBatch)
     let decoyHash = try await app.password.async.hash(SessionStore.newToken()).get()
     app.casework = CaseworkServices(settings: settings, clock: clock, testClock: testClock, lane: lane, throttle: SignInThrottle(), decoyHash: decoyHash)
+
+    // Clients (and our own tests) read error answers as JSON too.
+    ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
 
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease

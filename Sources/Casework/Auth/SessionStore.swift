@@ -23,7 +23,9 @@ enum SessionStore {
         let token = newToken()
         let session = AuthSessionModel(
             tokenHash: hash(token), kind: kind, staffId: staffId, role: role?.rawValue, csrfToken: newToken(),
-            createdAt: ctx.now, expiresAt: ctx.now.addingTimeInterval(lifetime))
+            createdAt: ctx.now,
+            // Whole seconds, so the instant the API reports is exactly the instant the token stops working.
+            expiresAt: Date(timeIntervalSince1970: ctx.now.addingTimeInterval(lifetime).timeIntervalSince1970.rounded(.down)))
         try await session.create(on: ctx.db)
         return (token, session)
     }

@@ -1,0 +1,167 @@
+@testable import Casework
+import CaseworkCore
+import Fluent
+import SQLKit
+import Testing
+import Vapor
+
+@Suite("The write lane: group commit for audited changes")
+struct WriteLaneTests {
+    @Test func concurrentWritesShareCommitsAndKeepTheChainIntact() async throws {
+        try await withCasework(seed: false) { app in
+            let lane = app.casework.lane
+            let commitsBefore = await lane.commits
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        try await lane.perform { ctx in
+                            try await ctx.audit(AuditEntry(.system, "test.write", subjectType: "test", subjectId: String(index)))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await app.auditEvents()
+            #expect(events.count == 200)
+            #expect(Set(events.map(\.subjectId)).count == 200)
+            #expect(events.map(\.seq) == Array(1...200))
+            #expect(try await AuditTrail(db: app.db).verify().problem == nil)
+            let commits = await lane.commits - commitsBefore
+            // 200 writers queued at once must not pay 200 commits.
+            #expect(commits < 200)
+        }
+    }
+
+    @Test func aFailingJobRollsBackAloneAndItsNeighboursCommit() async throws {
+        try await withCasework(seed: false) { app in
+            let lane = app.casework.lane
+            struct Refused: Error {}
+            let results = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        do {
+                            try await lane.perform { ctx in
+                                try await ctx.audit(AuditEntry(.system, "test.write", subjectType: "test", subjectId: String(index)))
+                                if index % 5 == 0 { throw Refused() }
+                            }
+                            return (index, true)
+                        } catch is Refused {
+                            return (index, false)
+                        }
+                    }
+                }
+                var all: [Int: Bool] = [:]
+                for try await (index, ok) in group { all[index] = ok }
+                return all
+            }
+            #expect(results.filter { !$0.value }.keys.sorted() == stride(from: 0, to: 40, by: 5).map { $0 })
+            let events = try await app.auditEvents()
+            #expect(events.count == 32)
+            #expect(!events.contains { Int($0.subjectId)! % 5 == 0 })
+            #expect(events.map(\.seq) == Array(1...32))
+            #expect(try await AuditTrail(db: app.db).verify().problem == nil)
+        }
+    }
+}
+
+@Suite("Operations: health, settings, test clock, OpenAPI")
+struct OperationsTests {
+    @Test func healthSaysOk() async throws {
+        try await withCasework(seed: false) { app in
+            let response = try await app.sendJSON(.GET, "/health")
+            #expect(response.status == .ok)
+            #expect(response.body.string.contains(#""status":"ok""#))
+        }
+    }
+
+    @Test func sqliteIsDurable() async throws {
+        guard !usingPostgres else { return }
+        try await withCasework(seed: false) { app in
+            for loop in app.eventLoopGroup.makeIterator() {
+                let db = app.databases.database(.sqlite, logger: app.logger, on: loop)! as! any SQLDatabase
+                let mode = try await db.raw("PRAGMA journal_mode").first()?.decode(column: "journal_mode", as: String.self)
+                let sync = try await db.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+                let keys = try await db.raw("PRAGMA foreign_keys").first()?.decode(column: "foreign_keys", as: Int.self)
+                #expect(mode == "wal")
+                #expect(sync == 2)
+                #expect(keys == 1)
+            }
+        }
+    }
+
+    @Test func testClockMovesOnlyInTestMode() async throws {
+        try await withCasework(seed: false) { app in
+            let start = app.clockForTests.now()
+            let moved = try await app.sendJSON(.POST, "/api/v1/test-clock", body: ["advanceMinutes": 90])
+            #expect(moved.status == .ok)
+            #expect(abs(app.clockForTests.now().timeIntervalSince(start) - 5400) < 1)
+            let set = try await app.sendJSON(.POST, "/api/v1/test-clock", ["now": "2027-01-02T03:04:05Z"])
+            #expect(set.body.string.contains("2027-01-02T03:04:05Z"))
+            #expect(try await app.sendJSON(.POST, "/api/v1/test-clock", ["now": "soon"]).status == .unprocessableEntity)
+        }
+        var settings = testSettings(directory: NSTemporaryDirectory() + "casework-noclock-" + UUID().uuidString)
+        settings.testClock = false
+        try FileManager.default.createDirectory(atPath: NSTemporaryDirectory(), withIntermediateDirectories: true)
+        if case .sqlite(let path) = settings.storage {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        try await withCasework(settings: settings, seed: false) { app in
+            let response = try await app.sendJSON(.POST, "/api/v1/test-clock", body: ["advanceMinutes": 90])
+            #expect(response.status == .notFound)
+        }
+    }
+
+    @Test func testClockIsRefusedInProduction() throws {
+        #expect(throws: Settings.Invalid.self) {
+            try Settings.fromEnvironment(["CASEWORK_TEST_CLOCK": "1", "CASEWORK_DATA_DIR": NSTemporaryDirectory()], environment: .production)
+        }
+        #expect(throws: Settings.Invalid.self) {
+            try Settings.fromEnvironment(["CASEWORK_DEMO_PASSWORD": "short", "CASEWORK_DATA_DIR": NSTemporaryDirectory()], environment: .testing)
+        }
+        #expect(throws: Settings.Invalid.self) {
+            try Settings.fromEnvironment(["DATABASE_URL": "mysql://x", "CASEWORK_DATA_DIR": NSTemporaryDirectory()], environment: .testing)
+        }
+        let settings = try Settings.fromEnvironment(["CASEWORK_DATA_DIR": NSTemporaryDirectory()], environment: .testing)
+        #expect(settings.demoPassword == DemoOrganisation.defaultPassword)
+        #expect(settings.testClock == false)
+    }
+
+    @Test func openAPIDescribesEveryAPIRouteThatExists() async throws {
+        try await withCasework(seed: false) { app in
+            let response = try await app.sendJSON(.GET, "/openapi.json")
+            #expect(response.status == .ok)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            var documented = Set<String>()
+            for (path, operations) in paths where path.hasPrefix("/api/v1") {
+                for method in operations.keys { documented.insert("\(method.uppercased()) \(path)") }
+            }
+            var served = Set<String>()
+            for route in app.routes.all {
+                let path = "/" + route.path.map { component -> String in
+                    if case .parameter(let name) = component { return "{\(name)}" }
+                    return component.description
+                }.joined(separator: "/")
+                if path.hasPrefix("/api/v1") { served.insert("\(route.method.rawValue) \(path)") }
+            }
+            #expect(documented == served)
+        }
+    }
+
+    @Test func unknownPagesAndRoutesAnswerClearly() async throws {
+        try await withCasework(seed: false) { app in
+            let api = try await app.sendJSON(.GET, "/api/v1/nothing-here")
+            #expect(api.status == .notFound)
+            #expect(api.headers.contentType?.description.contains("problem+json") == true)
+            let malformed = try await app.testing().sendRequest(.POST, "/api/v1/auth/tokens") { req in
+                req.headers.contentType = .json
+                req.body = ByteBuffer(string: "{not json")
+            }
+            #expect(malformed.status == .badRequest)
+            let missing = try await app.sendJSON(.POST, "/api/v1/auth/tokens", ["staffId": "20010002"])
+            #expect(missing.status == .badRequest)
+            #expect(try missing.content.decode(Problem.self).detail.contains("password"))
+        }
+    }
+}
