@@ -17,7 +17,7 @@ struct SeedCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         guard signature.demo else {
-            context.console.error("Say what to seed: casework seed --demo")
+            printError("Say what to seed: casework seed --demo")
             throw ExitCode(2)
         }
         let app = context.application
@@ -55,18 +55,18 @@ struct ImportStaffCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         guard let data = FileManager.default.contents(atPath: signature.file) else {
-            context.console.error("Cannot read \(signature.file): check the path")
+            printError("Cannot read \(signature.file): check the path")
             throw ExitCode(2)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            context.console.error("\(signature.file) is not UTF-8 text: save it as CSV (UTF-8)")
+            printError("\(signature.file) is not UTF-8 text: save it as CSV (UTF-8)")
             throw ExitCode(2)
         }
         let existing = Set(try await StaffModel.query(on: app.db).all().compactMap { $0.id })
         switch StaffImport.check(csv: text, existing: { existing.contains($0.value) }) {
         case .invalid(let problems):
-            for problem in problems { context.console.error(problem.description) }
-            context.console.error("Nothing was imported: \(problems.count) row\(problems.count == 1 ? "" : "s") to fix.")
+            for problem in problems { printError(problem.description) }
+            printError("Nothing was imported: \(problems.count) row\(problems.count == 1 ? "" : "s") to fix.")
             throw ExitCode(1)
         case .valid(let profiles):
             let directory = Directory(db: app.db, lane: app.casework.lane, passwords: app.password.async, clock: app.casework.clock)
@@ -85,7 +85,7 @@ struct VerifyAuditCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let (problem, checked) = try await AuditTrail(db: context.application.db).verify()
         if let problem {
-            context.console.error("Audit trail broken after \(checked) good event\(checked == 1 ? "" : "s"): \(problem.description)")
+            printError("Audit trail broken after \(checked) good event\(checked == 1 ? "" : "s"): \(problem.description)")
             throw ExitCode(1)
         }
         print("Audit trail intact: \(checked) event\(checked == 1 ? "" : "s") checked.")
@@ -97,4 +97,9 @@ struct ExitCode: Error, CustomStringConvertible {
     let code: Int32
     init(_ code: Int32) { self.code = code }
     var description: String { "exit code \(code)" }
+}
+
+/// Writes a line to standard error, where an operator's script expects problems (standard output stays clean).
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }

@@ -1,0 +1,102 @@
+"""The command line as an operator uses it: seeding, importing staff, and proving the audit trail intact.
+
+These run the real `casework` binary on a scratch SQLite folder of their own.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import tempfile
+from pathlib import Path
+
+from conftest import REPO_ROOT, _binary
+
+HEADER = "staffId,name,email,phone,team,grade,area,teamLeaderStaffId,roles\n"
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    env["CASEWORK_DATA_DIR"] = str(data_dir)
+    env["CASEWORK_BCRYPT_COST"] = "4"
+    return subprocess.run([str(_binary()), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_tampering_with_one_audit_row_makes_verify_audit_fail_and_name_it() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        assert run(data, "seed", "--demo").returncode == 0
+        intact = run(data, "verify-audit")
+        assert intact.returncode == 0, intact.stderr
+        assert "intact" in intact.stdout
+
+        db = sqlite3.connect(data / "casework.sqlite")
+        (event_id,) = db.execute("SELECT id FROM audit_events WHERE seq = 7").fetchone()
+        # The app's own database refuses edits; an attacker with the file drops that guard first.
+        try:
+            db.execute("UPDATE audit_events SET detail = 'nothing happened' WHERE seq = 7")
+            raise AssertionError("the database let an audit event be edited")
+        except sqlite3.DatabaseError as refused:
+            assert "append-only" in str(refused)
+        db.execute("DROP TRIGGER audit_events_no_update")
+        db.execute("UPDATE audit_events SET detail = 'nothing happened' WHERE seq = 7")
+        db.commit()
+        db.close()
+
+        broken = run(data, "verify-audit")
+        assert broken.returncode != 0
+        message = broken.stderr + broken.stdout
+        assert "event 7" in message and "edited" in message, message
+        uuid_text = str(event_id).upper() if not isinstance(event_id, bytes) else None
+        if uuid_text and len(uuid_text) == 36:
+            assert uuid_text in message.upper(), message
+
+
+def test_seeding_twice_adds_nothing() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        first = run(data, "seed", "--demo")
+        assert first.returncode == 0, first.stderr
+        second = run(data, "seed", "--demo")
+        assert second.returncode == 0, second.stderr
+        assert "already there" in second.stdout
+        db = sqlite3.connect(data / "casework.sqlite")
+        (staff,) = db.execute("SELECT count(*) FROM staff").fetchone()
+        (duplicates,) = db.execute("SELECT count(*) FROM (SELECT staff_id FROM staff GROUP BY staff_id HAVING count(*) > 1)").fetchone()
+        db.close()
+        assert staff > 20 and duplicates == 0
+
+
+def test_import_staff_reports_each_bad_row_and_imports_nothing() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        assert run(data, "seed", "--demo").returncode == 0
+        bad = data / "bad.csv"
+        bad.write_text(
+            HEADER
+            + "70000001,Good Person,good@example.gov.uk,1,Team A,AO,Wales,10000001,caseworker\n"
+            + "7000000X,Bad Id,bad@example.gov.uk,1,Team A,AO,Wales,,caseworker\n"
+            + "70000003,No Leader,nl@example.gov.uk,1,Team A,AO,Wales,55555555,caseworker\n"
+            + "20010002,Already Here,dup@example.gov.uk,1,Team A,AO,Wales,,caseworker\n"
+            + "70000005,Odd Role,or@example.gov.uk,1,Team A,AO,Wales,,wizard\n"
+        )
+        result = run(data, "import-staff", str(bad))
+        assert result.returncode != 0
+        report = result.stderr
+        assert "line 3" in report and "bad staff ID" in report, report
+        assert "line 4" in report and "unknown team leader" in report, report
+        assert "line 5" in report and "duplicate" in report, report
+        assert "line 6" in report and "unknown role" in report, report
+        assert "line 2" not in report
+        db = sqlite3.connect(data / "casework.sqlite")
+        (found,) = db.execute("SELECT count(*) FROM staff WHERE staff_id = '70000001'").fetchone()
+        db.close()
+        assert found == 0, "a good row was imported although others were bad"
+
+        good = data / "good.csv"
+        good.write_text(HEADER + "70000001,Good Person,good@example.gov.uk,1,Team A,AO,Wales,10000001,caseworker\n")
+        imported = run(data, "import-staff", str(good))
+        assert imported.returncode == 0, imported.stderr
+        assert "Imported 1 staff" in imported.stdout
+        assert run(data, "verify-audit").returncode == 0

@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# Installs what the Casework test suites need, skipping whatever is already there.
+# Source it, then call:
+#   ensure_apt_packages    Debian packages: chromium, chromium-driver, postgresql-15
+#   ensure_e2e_venv        Python venv at e2e/.venv with e2e/requirements.txt installed
+# Needs CASEWORK_ROOT (the repository root) for ensure_e2e_venv.
+
+CASEWORK_APT_PACKAGES=(chromium chromium-driver postgresql-15)
+
+_deps_log() { printf '==> %s\n' "$*" >&2; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+_as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo -n "$@"
+    else
+        _deps_log "need root to run: $*"
+        return 1
+    fi
+}
+
+_dpkg_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# True when the package is installed and its main program is where we expect it.
+_apt_package_ready() {
+    case "$1" in
+        chromium)        _dpkg_installed chromium && command -v chromium >/dev/null 2>&1 ;;
+        chromium-driver) _dpkg_installed chromium-driver && command -v chromedriver >/dev/null 2>&1 ;;
+        postgresql-15)   _dpkg_installed postgresql-15 && [ -x /usr/lib/postgresql/15/bin/initdb ] \
+                             && [ -x /usr/lib/postgresql/15/bin/pg_ctl ] ;;
+        *)               _dpkg_installed "$1" ;;
+    esac
+}
+
+_apt_get() {
+    _as_root env DEBIAN_FRONTEND=noninteractive apt-get \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        -o DPkg::Lock::Timeout=300 "$@" </dev/null
+}
+
+# Installs the named Debian packages (default: CASEWORK_APT_PACKAGES) that are missing.
+# apt-get update runs only when something has to be installed.
+ensure_apt_packages() {
+    local pkgs=("$@") missing=() p attempt
+    [ ${#pkgs[@]} -gt 0 ] || pkgs=("${CASEWORK_APT_PACKAGES[@]}")
+    for p in "${pkgs[@]}"; do
+        _apt_package_ready "$p" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        _deps_log "Debian packages already installed: ${pkgs[*]}"
+        return 0
+    fi
+    _deps_log "installing Debian packages: ${missing[*]}"
+    for attempt in 1 2 3; do
+        if _apt_get update -q && _apt_get install -y -q --no-install-recommends "${missing[@]}"; then
+            break
+        fi
+        if [ "$attempt" -eq 3 ]; then
+            _deps_log "apt-get failed to install: ${missing[*]}"
+            return 1
+        fi
+        _deps_log "apt-get failed (attempt $attempt); retrying in 10 s"
+        sleep 10
+    done
+    for p in "${missing[@]}"; do
+        if ! _apt_package_ready "$p"; then
+            _deps_log "package $p still not usable after install"
+            return 1
+        fi
+    done
+}
+
+# Creates e2e/.venv (if missing or broken) and installs e2e/requirements.txt into it,
+# unless the same requirements were already installed there (a stamp file remembers).
+ensure_e2e_venv() {
+    local root="${CASEWORK_ROOT:?CASEWORK_ROOT must be set}"
+    local venv="$root/e2e/.venv" req="$root/e2e/requirements.txt"
+    local stamp="$venv/.casework-requirements.sha256" want
+    if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
+        rm -rf "$venv"
+        _deps_log "creating Python venv at e2e/.venv"
+        if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+            # A Debian system python needs python3-venv for this.
+            rm -rf "$venv"
+            ensure_apt_packages python3-venv
+            /usr/bin/python3 -m venv "$venv"
+        fi
+    fi
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        _deps_log "e2e venv up to date ($(grep -cvE '^\s*(#|$)' "$req") pinned requirements)"
+        return 0
+    fi
+    _deps_log "installing e2e/requirements.txt into e2e/.venv"
+    local attempt
+    for attempt in 1 2 3; do
+        if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+                -r "$req" </dev/null; then
+            printf '%s\n' "$want" >"$stamp"
+            return 0
+        fi
+        _deps_log "pip install failed (attempt $attempt)"
+        [ "$attempt" -eq 3 ] || sleep 10
+    done
+    return 1
+}
