@@ -17,7 +17,13 @@ struct Directory {
 
     /// Like `find`, but a missing person is a 404 that names the ID.
     func require(_ staffId: String) async throws -> StaffModel {
-        guard let staff = try await find(staffId) else {
+        try await Self.require(staffId, on: db)
+    }
+
+    /// A person with roles loaded, read on the given database (inside a write job, its transaction).
+    static func require(_ staffId: String, on db: any Database) async throws -> StaffModel {
+        guard StaffID(staffId) != nil,
+              let staff = try await StaffModel.query(on: db).filter(\.$id == staffId).with(\.$roleRows).first() else {
             throw DomainError.notFound("No one in the directory has staff ID \(staffId)")
         }
         return staff
@@ -76,9 +82,7 @@ struct Directory {
         let known = try await knownIDs(mentionedBy: input)
         let profile = try input.validated { known.contains($0) }
         return try await lane.perform { ctx in
-            guard let staff = try await StaffModel.query(on: ctx.db).filter(\.$id == staffId).with(\.$roleRows).first() else {
-                throw DomainError.notFound("No one in the directory has staff ID \(staffId)")
-            }
+            let staff = try await Self.require(staffId, on: ctx.db)
             let before = staff.profile(roles: staff.loadedRoles)
             if try await Self.wouldCreateLeaderCycle(staffId: staffId, leader: profile.teamLeaderStaffId?.value, on: ctx.db) {
                 throw ValidationFailure(["teamLeaderStaffId": "\(profile.teamLeaderStaffId!.value) reports to \(staff.name): a team leader cannot report to their own team member"])
@@ -112,9 +116,7 @@ struct Directory {
             throw DomainError.conflict("You cannot deactivate your own account: ask another administrator")
         }
         return try await lane.perform { ctx in
-            guard let staff = try await StaffModel.query(on: ctx.db).filter(\.$id == staffId).with(\.$roleRows).first() else {
-                throw DomainError.notFound("No one in the directory has staff ID \(staffId)")
-            }
+            let staff = try await Self.require(staffId, on: ctx.db)
             guard staff.active != active else {
                 throw DomainError.conflict("\(staff.name) is already \(active ? "active" : "deactivated")")
             }
@@ -138,9 +140,7 @@ struct Directory {
         let temporary = TemporaryPassword.make()
         let hash = try await passwords.hash(temporary).get()
         let profile = try await lane.perform { ctx in
-            guard let staff = try await StaffModel.query(on: ctx.db).filter(\.$id == staffId).with(\.$roleRows).first() else {
-                throw DomainError.notFound("No one in the directory has staff ID \(staffId)")
-            }
+            let staff = try await Self.require(staffId, on: ctx.db)
             staff.passwordHash = hash
             staff.mustChangePassword = true
             staff.failedSignIns = 0
