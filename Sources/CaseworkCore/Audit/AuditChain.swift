@@ -58,15 +58,20 @@ public enum AuditChain {
     /// The previous hash of the first event.
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    /// SHA-256 over the previous hash and every field, each length-prefixed so no two contents collide.
+    /// SHA-256 over the previous hash and every field, each length-prefixed (an absent one as `-1:`) so no two contents collide.
     public static func hash(_ record: AuditRecord, previousHash: String) -> String {
-        let fields: [String] = [
-            previousHash, String(record.seq), record.id, record.at, record.actorStaffId ?? "\u{0}",
-            record.actorRole ?? "\u{0}", record.action, record.subjectType, record.subjectId,
+        let fields: [String?] = [
+            previousHash, String(record.seq), record.id, record.at, record.actorStaffId,
+            record.actorRole, record.action, record.subjectType, record.subjectId,
             record.outcome.rawValue, record.detail,
         ]
         var hasher = SHA256()
         for field in fields {
+            guard let field else {
+                // An absent field has no length: "-1:" can never be the prefix of a present one.
+                hasher.update(data: Array("-1:".utf8))
+                continue
+            }
             let bytes = Array(field.utf8)
             hasher.update(data: Array("\(bytes.count):".utf8))
             hasher.update(data: bytes)

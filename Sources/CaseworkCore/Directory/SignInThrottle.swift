@@ -54,8 +54,9 @@ public struct SignInThrottle: Sendable {
                 retryAfterSeconds: seconds)
         case .locked(let until):
             let seconds = max(1, Int(until.timeIntervalSince(now).rounded(.up)))
+            // The minute named is the first one at which a try is sure to be let through.
             return .throttled(
-                "This account is locked after \(failures) wrong passwords. Try again after \(CaseworkTime.clockTime(until)) UTC, or ask an administrator to reset your password.",
+                "This account is locked after \(failures) wrong passwords. Try again after \(CaseworkTime.clockTime(until.addingTimeInterval(59))) UTC, or ask an administrator to reset your password.",
                 retryAfterSeconds: seconds)
         }
     }

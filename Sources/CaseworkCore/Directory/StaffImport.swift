@@ -59,18 +59,21 @@ public enum StaffImport {
                 roles: value("roles").split(whereSeparator: { $0 == ";" || $0 == "|" }).map(String.init)
             )
             var reasons: [String] = []
+            // Duplicates are checked on the ID alone, so a row with other errors still says it is a duplicate.
+            if let id = StaffID(input.staffId) {
+                if let firstLine = seen[id] {
+                    reasons.append("duplicate staff ID \(id): already on line \(firstLine)")
+                } else if existing(id) {
+                    reasons.append("duplicate staff ID \(id): already in the directory")
+                } else {
+                    seen[id] = row.line
+                }
+            }
             do {
                 let profile = try input.validated { idsInFile.contains($0) || existing($0) }
-                if let firstLine = seen[profile.staffId] {
-                    reasons.append("duplicate staff ID \(profile.staffId): already on line \(firstLine)")
-                } else if existing(profile.staffId) {
-                    reasons.append("duplicate staff ID \(profile.staffId): already in the directory")
-                } else {
-                    seen[profile.staffId] = row.line
-                    profiles.append(profile)
-                }
+                if reasons.isEmpty { profiles.append(profile) }
             } catch {
-                reasons = error.fields.map { Self.reason(field: $0.name, message: $0.message) }
+                reasons = error.fields.map { Self.reason(field: $0.name, message: $0.message) } + reasons
             }
             if !reasons.isEmpty { problems.append(RowProblem(line: row.line, reasons: reasons)) }
         }

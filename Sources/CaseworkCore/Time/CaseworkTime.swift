@@ -61,7 +61,8 @@ public enum CaseworkTime {
 
     /// `2026-11-22T09:30:00.123Z`: fixed width, so text order is time order.
     public static func iso8601Millis(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Nearest, not down: a Date read back from "...44.753Z" may sit a hair below .753 in binary.
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let seconds = TimeInterval(millis / 1000)
         let parts = calendar(utc).dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
         return String(
@@ -86,8 +87,13 @@ public enum CaseworkTime {
         let plain = ISO8601DateFormatter()
         plain.formatOptions = [.withInternetDateTime]
         if let date = plain.date(from: trimmed) { return date }
+        // A plain date must be exactly YYYY-MM-DD and a real day: nothing may follow it, and 2026-02-30 is refused.
+        guard trimmed.count == 10, trimmed.enumerated().allSatisfy({ index, c in [4, 7].contains(index) ? c == "-" : c.isASCII && c.isNumber }) else {
+            return nil
+        }
         let dateOnly = ISO8601DateFormatter()
         dateOnly.formatOptions = [.withFullDate]
-        return dateOnly.date(from: trimmed)
+        guard let date = dateOnly.date(from: trimmed), dateOnly.string(from: date) == trimmed else { return nil }
+        return date
     }
 }

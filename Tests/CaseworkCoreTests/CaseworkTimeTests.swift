@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+@testable import CaseworkCore
+
+struct CaseworkTimeTests {
+    // MARK: iso8601Millis
+
+    @Test func iso8601MillisShowsUtcWithMilliseconds() {
+        #expect(CaseworkTime.iso8601Millis(utcInstant(2026, 11, 22, 9, 30, 0, millis: 123)) == "2026-11-22T09:30:00.123Z")
+        #expect(CaseworkTime.iso8601Millis(utcInstant(2026, 1, 2, 3, 4, 5)) == "2026-01-02T03:04:05.000Z")
+        #expect(CaseworkTime.iso8601Millis(utcInstant(2026, 12, 31, 23, 59, 59, millis: 999)) == "2026-12-31T23:59:59.999Z")
+    }
+
+    @Test func iso8601MillisIsFixedWidthAndSortsInTimeOrder() {
+        var generator = SeededGenerator(seed: 8_601)
+        let from = utcInstant(2000, 1, 1).timeIntervalSince1970
+        let to = utcInstant(2099, 12, 31).timeIntervalSince1970
+        var instants: [Date] = []
+        for _ in 0..<500 {
+            let base = Date(timeIntervalSince1970: Double.random(in: from...to, using: &generator).rounded(.down))
+            instants.append(base)
+            // Close neighbours: same second, a few milliseconds apart, and across a minute boundary.
+            instants.append(base.addingTimeInterval(Double(Int.random(in: 1...999, using: &generator)) / 1000))
+            instants.append(base.addingTimeInterval(Double(Int.random(in: 59...61, using: &generator))))
+        }
+        let texts = instants.map(CaseworkTime.iso8601Millis)
+        #expect(Set(texts.map(\.count)) == [24])
+        let byTime = instants.sorted().map(CaseworkTime.iso8601Millis)
+        #expect(texts.sorted() == byTime)
+    }
+
+    @Test func iso8601MillisRoundTripsThroughParse() throws {
+        var generator = SeededGenerator(seed: 42)
+        for _ in 0..<500 {
+            // 2000-01-01 to 2035-01-01 (see the report: later instants can lose a millisecond).
+            let millis = Int64.random(in: 946_684_800_000...2_051_222_400_000, using: &generator)
+            let text = CaseworkTime.iso8601Millis(Date(timeIntervalSince1970: Double(millis) / 1000))
+            let parsed = try #require(CaseworkTime.parse(text), "\(text)")
+            #expect(CaseworkTime.iso8601Millis(parsed) == text)
+        }
+    }
+
+    // MARK: Display formats
+
+    @Test func iso8601ShowsWholeSeconds() {
+        #expect(CaseworkTime.iso8601(utcInstant(2026, 11, 22, 9, 30, 7, millis: 900)) == "2026-11-22T09:30:07Z")
+    }
+
+    @Test func longDateReadsLikeAUkDate() {
+        #expect(CaseworkTime.longDate(utcInstant(2026, 11, 22, 12)) == "22 November 2026")
+        #expect(CaseworkTime.longDate(utcInstant(2026, 3, 1, 12)) == "1 March 2026")
+    }
+
+    @Test func longDateUsesLondonTime() {
+        // 23:30 UTC in June is already the next day in London (BST); in December it is not (GMT).
+        #expect(CaseworkTime.longDate(utcInstant(2026, 6, 21, 23, 30)) == "22 June 2026")
+        #expect(CaseworkTime.longDate(utcInstant(2026, 12, 21, 23, 30)) == "21 December 2026")
+    }
+
+    @Test func clockTimeIsZeroPaddedUtc() {
+        #expect(CaseworkTime.clockTime(utcInstant(2026, 6, 21, 9, 5, 59)) == "09:05")
+        #expect(CaseworkTime.clockTime(utcInstant(2026, 6, 21, 23, 30)) == "23:30")
+    }
+
+    // MARK: parse
+
+    @Test func parseAcceptsZuluInstants() {
+        #expect(CaseworkTime.parse("2026-11-22T09:30:00Z") == utcInstant(2026, 11, 22, 9, 30, 0))
+    }
+
+    @Test func parseAcceptsFractionalSeconds() throws {
+        let parsed = try #require(CaseworkTime.parse("2026-11-22T09:30:00.123Z"))
+        #expect(CaseworkTime.iso8601Millis(parsed) == "2026-11-22T09:30:00.123Z")
+        #expect(abs(parsed.timeIntervalSince(utcInstant(2026, 11, 22, 9, 30, 0)) - 0.123) < 0.000_5)
+    }
+
+    @Test func parseAcceptsPlainDatesAsMidnightUtc() {
+        #expect(CaseworkTime.parse("2026-11-22") == utcInstant(2026, 11, 22))
+    }
+
+    @Test func parseConvertsOffsetsToUtc() {
+        #expect(CaseworkTime.parse("2026-06-21T10:30:00+01:00") == utcInstant(2026, 6, 21, 9, 30))
+    }
+
+    @Test func parseIgnoresSurroundingSpaces() {
+        #expect(CaseworkTime.parse("  2026-11-22T09:30:00Z ") == utcInstant(2026, 11, 22, 9, 30, 0))
+    }
+
+    @Test(arguments: ["", "   ", "junk", "yesterday", "22/11/2026", "22 November 2026", "2026-13-45", "2026-11", "2026", "T09:30:00Z"])
+    func parseRejectsJunk(text: String) {
+        #expect(CaseworkTime.parse(text) == nil)
+    }
+
+    // MARK: Clocks
+
+    @Test func testClockOnlyMovesWhenTold() {
+        let start = utcInstant(2026, 11, 22, 9, 0)
+        let clock = TestClock(start: start)
+        #expect(clock.now() == start)
+        #expect(clock.now() == start)
+        #expect(clock.advance(by: 90) == start.addingTimeInterval(90))
+        #expect(clock.now() == start.addingTimeInterval(90))
+        clock.set(utcInstant(2027, 1, 1))
+        #expect(clock.now() == utcInstant(2027, 1, 1))
+    }
+
+    @Test func systemClockFollowsRealTime() {
+        let before = Date()
+        let now = SystemClock().now()
+        #expect(now >= before)
+        #expect(now.timeIntervalSince(before) < 60)
+    }
+}
