@@ -57,4 +57,12 @@ struct RegressionTests {
         // Locked until 09:45:40, so 09:45 would be too early.
         #expect(refusal.message.contains("Try again after 09:46 UTC"))
     }
+
+    @Test func everyCaseworkerInTheDemoHasATeamLeaderWhoCanCountersign() {
+        let byId = Dictionary(uniqueKeysWithValues: DemoOrganisation.staff.map { ($0.staffId, $0) })
+        for person in DemoOrganisation.staff where person.roles.contains(.caseworker) {
+            let leader = person.teamLeaderStaffId.flatMap { byId[$0] }
+            #expect(leader?.roles.contains(.teamLeader) == true, "\(person.name)'s team leader cannot countersign")
+        }
+    }
 }

@@ -63,6 +63,6 @@ public enum DemoOrganisation {
 
         // Service administration.
         person("90000001", "Alex Morgan", team: "Casework Service Administration", grade: "HEO", area: "National", leader: "10000002", [.administrator], phone: "0121 496 0901"),
-        person("90000002", "Bethany Clarke", team: "Casework Service Administration", grade: "EO", area: "National", leader: "90000001", [.administrator, .caseworker], phone: "0121 496 0902"),
+        person("90000002", "Bethany Clarke", team: "Casework Service Administration", grade: "EO", area: "National", leader: "10000002", [.administrator, .caseworker], phone: "0121 496 0902"),
     ]
 }
