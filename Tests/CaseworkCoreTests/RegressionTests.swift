@@ -66,3 +66,31 @@ struct RegressionTests {
         }
     }
 }
+
+@Suite("Regressions in records")
+struct RecordRegressionTests {
+    @Test func missingIdentifierIsReportedAlongsideOtherErrors() {
+        do {
+            _ = try ContactInput(name: "", dateOfBirth: "2030-01-01").validated(today: utcInstant(2026, 11, 22))
+            Issue.record("an empty contact must be refused")
+        } catch {
+            #expect(error["name"] != nil)
+            #expect(error["dateOfBirth"] != nil)
+            #expect(error["nino"]?.contains("at least one identifier") == true)
+        }
+    }
+
+    @Test func ninoRefusesCharactersThatOnlyBecomeASCIIWhenUpperCased() {
+        #expect(NINO("ß123456C") == nil)
+        #expect(NINO("AB123456\tC") == nil)
+        #expect(NINO("AB 12 34 56 C")?.value == "AB123456C")
+    }
+
+    @Test func aDemoCaseMixesSensitiveAndOrdinaryParticipants() {
+        let sensitive = Dictionary(uniqueKeysWithValues: DemoRecords.clients.map { ($0.key, $0.sensitive) })
+        #expect(DemoRecords.cases.contains { demo in
+            let flags = Set(demo.participants.map { sensitive[$0.clientKey]! })
+            return flags == [true, false]
+        })
+    }
+}

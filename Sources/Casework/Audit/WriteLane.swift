@@ -67,6 +67,9 @@ actor WriteLane {
         do {
             try await database().transaction { tx in
                 let appender = AuditAppender()
+                // Lock the chain head before any job reads: batches on every server then run one after
+                // another, so a job's read-check-write (is this SR still waiting?) cannot race another's.
+                try await appender.lockHead(on: tx)
                 let sql = tx as! any SQLDatabase
                 for (index, job) in batch.enumerated() {
                     let context = WriteContext(db: tx, now: now, appender: appender)
@@ -123,8 +126,10 @@ private final class OutcomeBox: @unchecked Sendable {
 
 /// Extends the hash chain within one batch's transaction.
 private actor AuditAppender {
-    /// Loaded on the first append of a batch; nil until then, so a batch with no events leaves the head alone.
+    /// Loaded when the batch locks the head.
     private var head: (seq: Int, hash: String)?
+    /// Where the chain stood when the batch began, so a batch with no events leaves the head alone.
+    private var startSeq = 0
 
     /// Where the chain stood, so a failed job's events can be forgotten.
     func mark() -> (seq: Int, hash: String)? { head }
@@ -133,16 +138,19 @@ private actor AuditAppender {
         head = mark
     }
 
-    func append(_ entry: AuditEntry, at now: Date, on db: any Database) async throws {
-        if head == nil {
-            // Writing to the head row first takes the write lock (SQLite) or the row lock
-            // (PostgreSQL), so concurrent servers extend the chain one after another.
-            try await AuditChainHeadModel.query(on: db).filter(\.$id == 1).set(\.$id, to: 1).update()
-            guard let row = try await AuditChainHeadModel.find(1, on: db) else {
-                throw AuditTrailMissing()
-            }
-            head = (row.lastSeq, row.lastHash)
+    /// Writing to the head row takes the write lock (SQLite) or the row lock (PostgreSQL),
+    /// so concurrent servers extend the chain, and run their batches, one after another.
+    func lockHead(on db: any Database) async throws {
+        try await AuditChainHeadModel.query(on: db).filter(\.$id == 1).set(\.$id, to: 1).update()
+        guard let row = try await AuditChainHeadModel.find(1, on: db) else {
+            throw AuditTrailMissing()
         }
+        head = (row.lastSeq, row.lastHash)
+        startSeq = row.lastSeq
+    }
+
+    func append(_ entry: AuditEntry, at now: Date, on db: any Database) async throws {
+        guard head != nil else { throw AuditTrailMissing() }
         let record = AuditRecord(
             seq: head!.seq + 1, id: UUID().uuidString, at: CaseworkTime.iso8601Millis(now),
             actorStaffId: entry.actor.staffId, actorRole: entry.actor.role?.rawValue, action: entry.action,
@@ -153,7 +161,7 @@ private actor AuditAppender {
     }
 
     func saveHead(on db: any Database) async throws {
-        guard let head else { return }
+        guard let head, head.seq != startSeq else { return }
         try await AuditChainHeadModel.query(on: db).filter(\.$id == 1)
             .set(\.$lastSeq, to: head.seq).set(\.$lastHash, to: head.hash).update()
     }

@@ -22,6 +22,7 @@ struct SeedCommand: AsyncCommand {
         }
         let app = context.application
         let created = try await DemoSeeder(app: app).seed()
+        let clients = try await DemoRecordSeeder(app: app).seed()
         let accounts = DemoOrganisation.staff
         if signature.json {
             struct Account: Encodable {
@@ -36,7 +37,8 @@ struct SeedCommand: AsyncCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(list), as: UTF8.self))
         } else {
-            print(created == 0 ? "The demo organisation was already there: nothing added." : "Added \(created) demo staff.")
+            print(created == 0 && clients == 0 ? "The demo organisation was already there: nothing added."
+                  : "Added \(created) demo staff and \(clients) demo clients with their cases and service requests.")
             print("Demo accounts (password: \(app.casework.settings.demoPassword == DemoOrganisation.defaultPassword ? DemoOrganisation.defaultPassword : "the value of CASEWORK_DEMO_PASSWORD")):")
             print(DemoSeeder.table(accounts))
         }

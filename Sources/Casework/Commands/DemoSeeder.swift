@@ -48,3 +48,82 @@ struct DemoSeeder {
         }.joined(separator: "\n")
     }
 }
+
+/// Puts the demo clients, cases and service requests in the database, once.
+struct DemoRecordSeeder {
+    let app: Application
+
+    /// Returns how many contacts were added (0 when they were already there).
+    func seed() async throws -> Int {
+        if try await ContactModel.query(on: app.db).count() > 0 { return 0 }
+        let staff = try await StaffModel.query(on: app.db).all()
+        let teams = Dictionary(uniqueKeysWithValues: staff.map { ($0.id!, $0.team) })
+        let now = app.casework.clock.now()
+        var clients: [String: ContactInput.Valid] = [:]
+        for client in DemoRecords.clients {
+            clients[client.key] = try client.input.validated(today: now)
+        }
+        let validClients = clients
+        try await app.casework.lane.perform { ctx in
+            var ids: [String: UUID] = [:]
+            for client in DemoRecords.clients {
+                let contact = ContactModel(validClients[client.key]!, sensitive: client.sensitive, now: ctx.now)
+                try await contact.create(on: ctx.db)
+                ids[client.key] = contact.id!
+                try await ctx.audit(AuditEntry(.system, "contact.create", subjectType: "contact", subjectId: contact.id!.uuidString,
+                                               detail: "demo client\(client.sensitive ? ", marked sensitive" : "")"))
+            }
+            var cases: [String: CaseModel] = [:]
+            for demo in DemoRecords.cases {
+                let record = CaseModel(caseNumber: demo.caseNumber, now: ctx.now)
+                try await record.create(on: ctx.db)
+                cases[demo.caseNumber] = record
+                for participant in demo.participants {
+                    try await CaseParticipantModel(caseId: record.id!, contactId: ids[participant.clientKey]!, role: participant.role).create(on: ctx.db)
+                }
+                try await ctx.audit(AuditEntry(.system, "case.create", subjectType: "case", subjectId: record.id!.uuidString, detail: "demo case \(demo.caseNumber)"))
+            }
+            for (index, demo) in DemoRecords.serviceRequests.enumerated() {
+                let sr = ServiceRequestModel()
+                sr.id = UUID()
+                sr.reference = "SR-" + String(sr.id!.uuidString.prefix(8))
+                sr.type = demo.type.rawValue
+                sr.description = demo.description
+                sr.status = ServiceRequestStatus.open.rawValue
+                sr.$case.id = demo.caseNumber.flatMap { cases[$0]?.id }
+                sr.owningTeam = teams[demo.creator] ?? ""
+                sr.needsFinanceSupport = false
+                sr.creatorStaffId = demo.creator
+                // Older first, so the hoppers show a believable spread of ages.
+                sr.createdAt = ctx.now.addingTimeInterval(Double(index - DemoRecords.serviceRequests.count) * 3 * 3600)
+                sr.updatedAt = sr.createdAt
+                var hasSensitive = false
+                if let key = demo.clientKey {
+                    hasSensitive = DemoRecords.clients.first { $0.key == key }?.sensitive ?? false
+                }
+                if let caseNumber = demo.caseNumber, let demoCase = DemoRecords.cases.first(where: { $0.caseNumber == caseNumber }) {
+                    hasSensitive = hasSensitive || demoCase.participants.contains { p in DemoRecords.clients.first { $0.key == p.clientKey }?.sensitive ?? false }
+                }
+                if demo.route {
+                    let route = WorkAllocation.route(RoutingFacts(type: demo.type, hasSensitiveContact: hasSensitive, isFinanceSupportRequest: false,
+                                                                  needsFinanceSupport: false, owningTeam: sr.owningTeam))
+                    sr.status = ServiceRequestStatus.pendingAssignment.rawValue
+                    sr.segment = route.segment.id
+                    sr.routingRule = route.rule
+                    sr.routedAt = sr.createdAt.addingTimeInterval(600)
+                }
+                try await sr.create(on: ctx.db)
+                if let key = demo.clientKey {
+                    try await ServiceRequestContactModel(serviceRequestId: sr.id!, contactId: ids[key]!).create(on: ctx.db)
+                }
+                try await Records.history(sr.id!, ctx: ctx, by: demo.creator, "created", "demo service request")
+                if let segment = sr.segment {
+                    try await Records.history(sr.id!, ctx: ctx, by: demo.creator, "routed", "Pending Assignment: routed to the \(segment) hopper (\(sr.routingRule ?? ""))")
+                }
+                try await ctx.audit(AuditEntry(Actor(staffId: demo.creator, role: nil), "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
+                                               detail: "demo \(sr.reference)\(sr.segment.map { "; routed to \($0)" } ?? "")"))
+            }
+        }
+        return DemoRecords.clients.count
+    }
+}

@@ -53,8 +53,32 @@ struct HomeRoutes: RouteCollection {
         default:
             break
         }
+        if Records.serviceRequestRoles.contains(role) {
+            sections.append(try await hoppers(req, user: user, role: role))
+            sections.append(try await assignedToMe(req, user: user))
+        }
         sections.append(try await ownActivity(req, user: user))
         return HomeDTO(role: role.rawValue, roleName: role.displayName, sections: sections)
+    }
+
+    /// The hoppers this person works or assigns from, with how many requests wait in each and for how long.
+    static func hoppers(_ req: Request, user: CurrentUser, role: Role) async throws -> HomeSection {
+        var items: [HomeItem] = []
+        for segment in [Segment.scr, .cfat, Segment.forTeam(user.profile.team)] where segment.hasMember(user.profile) || segment.mayAssign(user.profile, actingAs: role) {
+            let waiting = try await ServiceRequestModel.query(on: req.db).filter(\.$segment == segment.id)
+                .filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue).sort(\.$routedAt).all()
+            let name = segment.displayName(teamName: user.profile.team)
+            let oldest = waiting.first?.routedAt.map { " (oldest waiting \(Records.describeAge(minutes: max(0, Int(req.now.timeIntervalSince($0) / 60)))))" } ?? ""
+            let verb = segment.mayAssign(user.profile, actingAs: role) ? "to assign" : "waiting"
+            items.append(HomeItem(text: "\(name) hopper: \(waiting.count) \(verb)\(oldest)", href: "/hoppers/\(segment.id)", at: nil))
+        }
+        return HomeSection(id: "hoppers", title: "Hoppers", emptyText: "You do not work or assign from any hopper.", items: items)
+    }
+
+    static func assignedToMe(_ req: Request, user: CurrentUser) async throws -> HomeSection {
+        let rows = try await Records(request: req).serviceRequests(assignedTo: user.staffId)
+        return HomeSection(id: "assigned-to-you", title: "Service requests assigned to you", emptyText: "Nothing is assigned to you.",
+                           items: rows.map { HomeItem(text: "\($0.reference) \($0.typeValue.displayName): \($0.statusValue.displayName)", href: "/service-requests/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
     }
 
     static func lockedAccounts(_ req: Request) async throws -> HomeSection {

@@ -43,7 +43,11 @@ enum Pages {
 
     static func navigation(for user: CurrentUser?, path: String) -> [NavItem] {
         guard let user, let role = user.role else { return [] }
-        var items: [(String, String)] = [("/", "Home"), ("/staff", "Staff directory")]
+        var items: [(String, String)] = [("/", "Home")]
+        if Records.serviceRequestRoles.contains(role) {
+            items += [("/contacts", "Contacts"), ("/service-requests", "Service requests")]
+        }
+        items.append(("/staff", "Staff directory"))
         if role == .administrator || role == .scrManager { items.append(("/audit", "Audit trail")) }
         items.append(("/account/password", "Change password"))
         return items.map { href, label in

@@ -1,0 +1,144 @@
+import CaseworkCore
+import Fluent
+import Foundation
+
+/// A client.
+final class ContactModel: Model, @unchecked Sendable {
+    static let schema = "contacts"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "search_name") var searchName: String
+    @OptionalField(key: "nino") var nino: String?
+    @OptionalField(key: "scin") var scin: String?
+    @OptionalField(key: "crn") var crn: String?
+    @OptionalField(key: "date_of_birth") var dateOfBirth: String?
+    @Field(key: "address") var address: String
+    @Field(key: "sensitive") var sensitive: Bool
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    init(_ valid: ContactInput.Valid, sensitive: Bool, now: Date) {
+        id = UUID()
+        name = valid.name
+        searchName = valid.name.lowercased()
+        nino = valid.nino?.value
+        scin = valid.scin
+        crn = valid.crn
+        dateOfBirth = valid.dateOfBirth
+        address = valid.address
+        self.sensitive = sensitive
+        createdAt = now
+        updatedAt = now
+    }
+}
+
+/// A child maintenance case.
+final class CaseModel: Model, @unchecked Sendable {
+    static let schema = "cases"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "case_number") var caseNumber: String
+    @Field(key: "created_at") var createdAt: Date
+    @Children(for: \.$case) var participants: [CaseParticipantModel]
+
+    init() {}
+
+    init(caseNumber: String, now: Date) {
+        id = UUID()
+        self.caseNumber = caseNumber
+        createdAt = now
+    }
+}
+
+/// A contact's part in a case.
+final class CaseParticipantModel: Model, @unchecked Sendable {
+    static let schema = "case_participants"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "case_id") var `case`: CaseModel
+    @Parent(key: "contact_id") var contact: ContactModel
+    @Field(key: "role") var role: String
+
+    init() {}
+
+    init(caseId: UUID, contactId: UUID, role: ParticipantRole) {
+        id = UUID()
+        $case.id = caseId
+        $contact.id = contactId
+        self.role = role.rawValue
+    }
+}
+
+/// A service request.
+final class ServiceRequestModel: Model, @unchecked Sendable {
+    static let schema = "service_requests"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "reference") var reference: String
+    @Field(key: "type") var type: String
+    @Field(key: "description") var description: String
+    @Field(key: "status") var status: String
+    @OptionalParent(key: "case_id") var `case`: CaseModel?
+    @Field(key: "owning_team") var owningTeam: String
+    @OptionalField(key: "segment") var segment: String?
+    @OptionalField(key: "routing_rule") var routingRule: String?
+    @Field(key: "needs_finance_support") var needsFinanceSupport: Bool
+    @OptionalField(key: "parent_id") var parentId: UUID?
+    @Field(key: "creator_staff_id") var creatorStaffId: String
+    @OptionalField(key: "assignee_staff_id") var assigneeStaffId: String?
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "routed_at") var routedAt: Date?
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    var statusValue: ServiceRequestStatus { ServiceRequestStatus(rawValue: status) ?? .open }
+    var typeValue: ServiceRequestType { ServiceRequestType(rawValue: type) ?? .generalEnquiry }
+
+    var facts: ServiceRequestFacts {
+        ServiceRequestFacts(status: statusValue, creatorStaffId: StaffID(creatorStaffId)!, assigneeStaffId: assigneeStaffId.flatMap(StaffID.init))
+    }
+}
+
+/// A contact linked to a service request.
+final class ServiceRequestContactModel: Model, @unchecked Sendable {
+    static let schema = "service_request_contacts"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "service_request_id") var serviceRequest: ServiceRequestModel
+    @Parent(key: "contact_id") var contact: ContactModel
+
+    init() {}
+
+    init(serviceRequestId: UUID, contactId: UUID) {
+        id = UUID()
+        $serviceRequest.id = serviceRequestId
+        $contact.id = contactId
+    }
+}
+
+/// One step in a service request's history.
+final class ServiceRequestHistoryModel: Model, @unchecked Sendable {
+    static let schema = "service_request_history"
+
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "service_request_id") var serviceRequest: ServiceRequestModel
+    @Field(key: "at") var at: Date
+    @OptionalField(key: "by_staff_id") var byStaffId: String?
+    @Field(key: "action") var action: String
+    @Field(key: "detail") var detail: String
+
+    init() {}
+
+    init(serviceRequestId: UUID, at: Date, by: String?, action: String, detail: String) {
+        id = UUID()
+        $serviceRequest.id = serviceRequestId
+        self.at = at
+        byStaffId = by
+        self.action = action
+        self.detail = detail
+    }
+}

@@ -1,0 +1,243 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// Contacts, cases, service requests and hoppers: every rule the pages and the API share, applied in one place.
+/// Reads of sensitive contacts run in the write lane, so the audit event commits with the answer, or neither does.
+struct Records {
+    let request: Request
+
+    var db: any Database { request.db }
+    var now: Date { request.now }
+
+    // MARK: Visibility
+
+    /// Live temporary grants held by a person. Temporary SCR access (its own issue) fills this in; until
+    /// grants exist nobody holds one, and the policy already consults whatever this returns.
+    static func grants(for staffId: StaffID, on db: any Database) async throws -> [GrantCoverage] {
+        []
+    }
+
+    /// Whether the signed-in person may do `action` with this contact now.
+    static func decide(_ contact: ContactModel, _ action: ContactAction, user: CurrentUser, grants: [GrantCoverage], at now: Date) -> Visibility.Decision {
+        guard let role = user.role else { return .denied("no role chosen") }
+        return Visibility.decide(contactId: contact.id!.uuidString, sensitive: contact.sensitive, action: action,
+                                 viewer: user.profile.staffId, role: role, grants: grants, at: now)
+    }
+
+    /// Whether a person (in any of their roles) may see a contact: used for assignees, who are not signed in here.
+    static func maySee(_ contact: ContactModel, person: StaffProfile, grants: [GrantCoverage], at now: Date) -> Bool {
+        person.roles.contains { role in
+            Visibility.decide(contactId: contact.id!.uuidString, sensitive: contact.sensitive, action: .view,
+                              viewer: person.staffId, role: role, grants: grants, at: now).isAllowed
+        }
+    }
+
+    /// Records are for the roles that work cases; the tool's and the administrator's roles have no need of clients.
+    private func user() throws -> CurrentUser {
+        let user = try request.requireUser()
+        guard let role = user.role, Records.serviceRequestRoles.contains(role) else {
+            throw DomainError.forbidden("Contacts, cases and service requests are for caseworkers, team leaders, the SCR team and CFAT")
+        }
+        return user
+    }
+
+    /// Records a view or denial of a sensitive contact inside the current write job.
+    static func auditAccess(_ ctx: WriteContext, user: CurrentUser, contact: ContactModel, action: String, decision: Visibility.Decision, context: String) async throws {
+        switch decision {
+        case .allowed(let why):
+            guard contact.sensitive else { return }
+            try await ctx.audit(AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.id!.uuidString,
+                                           detail: "\(context); \(why)"))
+        case .denied(let why):
+            try await ctx.audit(AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.id!.uuidString,
+                                           outcome: .denied, detail: "\(context); \(why)"))
+        }
+    }
+
+    // MARK: Contacts
+
+    /// Outcome of an audited read: the answer, or a refusal to throw once the denial is committed.
+    enum Audited<T: Sendable>: Sendable {
+        case allowed(T)
+        case denied(String)
+
+        func get() throws -> T {
+            switch self {
+            case .allowed(let value): return value
+            case .denied(let why): throw DomainError.forbidden("You may not see this contact: \(why)")
+            }
+        }
+    }
+
+    func createContact(_ input: ContactInput) async throws -> ContactModel {
+        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager)
+        let valid = try input.validated(today: now)
+        return try await request.write { ctx in
+            try await Self.checkIdentifiersFree(valid, except: nil, on: ctx.db)
+            let contact = ContactModel(valid, sensitive: false, now: ctx.now)
+            try await contact.create(on: ctx.db)
+            try await ctx.audit(AuditEntry(user.actor, "contact.create", subjectType: "contact", subjectId: contact.id!.uuidString,
+                                           detail: "added a contact"))
+            return contact
+        }
+    }
+
+    static func checkIdentifiersFree(_ valid: ContactInput.Valid, except: UUID?, on db: any Database) async throws {
+        var failure = ValidationFailure()
+        if let nino = valid.nino?.value, let other = try await ContactModel.query(on: db).filter(\.$nino == nino).first(), other.id != except {
+            failure.add("nino", "Another contact already has this National Insurance number: search for it instead")
+        }
+        if let scin = valid.scin, let other = try await ContactModel.query(on: db).filter(\.$scin == scin).first(), other.id != except {
+            failure.add("scin", "Another contact already has this SCIN: search for it instead")
+        }
+        if let crn = valid.crn, let other = try await ContactModel.query(on: db).filter(\.$crn == crn).first(), other.id != except {
+            failure.add("crn", "Another contact already has this child reference number: search for it instead")
+        }
+        try failure.throwIfAny()
+    }
+
+    /// One contact, if the caller may see it; the view or the denial is audited either way.
+    func viewContact(_ id: UUID) async throws -> ContactModel {
+        let user = try user()
+        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let outcome: Audited<ContactModel> = try await request.write { ctx in
+            guard let contact = try await ContactModel.find(id, on: ctx.db) else {
+                throw DomainError.notFound("There is no contact with id \(id.uuidString)")
+            }
+            let decision = Self.decide(contact, .view, user: user, grants: grants, at: ctx.now)
+            try await Self.auditAccess(ctx, user: user, contact: contact, action: "contact.view", decision: decision, context: "viewed the contact")
+            if case .denied(let why) = decision { return .denied(why) }
+            return .allowed(contact)
+        }
+        return try outcome.get()
+    }
+
+    /// Finds contacts by NINO, SCIN, CRN (exactly, spaces and case ignored) or name (any part).
+    /// Sensitive matches the caller may not see come back as "restricted record"; every such match is audited.
+    func searchContacts(_ text: String, limit: Int) async throws -> [ContactListingDTO] {
+        let user = try user()
+        let q = text.trimmingCharacters(in: .whitespaces)
+        guard !q.isEmpty else { return [] }
+        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let compact = q.uppercased().filter { !$0.isWhitespace }
+        let namePart = q.lowercased().filter { $0 != "%" && $0 != "_" }
+        return try await request.write { ctx in
+            let rows = try await ContactModel.query(on: ctx.db).group(.or) { group in
+                group.filter(\.$nino == compact).filter(\.$scin == compact).filter(\.$crn == compact).filter(\.$searchName ~~ namePart)
+            }.sort(\.$searchName).limit(limit).all()
+            var listings: [ContactListingDTO] = []
+            for contact in rows {
+                let decision = Self.decide(contact, .view, user: user, grants: grants, at: ctx.now)
+                try await Self.auditAccess(ctx, user: user, contact: contact, action: "contact.search", decision: decision,
+                                           context: decision.isAllowed ? "shown in search results" : "shown as restricted record in search results")
+                listings.append(ContactListingDTO(contact, visible: decision.isAllowed))
+            }
+            return listings
+        }
+    }
+
+    /// Marks a contact sensitive or clears the flag (SCR manager), with a reason.
+    func setSensitivity(_ id: UUID, sensitive: Bool, reason: String) async throws -> ContactModel {
+        let user = try request.requireRole(.scrManager)
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        if why.isEmpty { throw ValidationFailure(["reason": "Give the reason for \(sensitive ? "marking the contact sensitive" : "clearing the sensitive flag")"]) }
+        if why.count > 500 { throw ValidationFailure(["reason": "Reason must be 500 characters or fewer"]) }
+        return try await request.write { ctx in
+            guard let contact = try await ContactModel.find(id, on: ctx.db) else {
+                throw DomainError.notFound("There is no contact with id \(id.uuidString)")
+            }
+            guard contact.sensitive != sensitive else {
+                throw DomainError.conflict("The contact is already \(sensitive ? "marked sensitive" : "not sensitive")")
+            }
+            contact.sensitive = sensitive
+            contact.updatedAt = ctx.now
+            try await contact.save(on: ctx.db)
+            try await ctx.audit(AuditEntry(user.actor, sensitive ? "contact.markSensitive" : "contact.clearSensitive",
+                                           subjectType: "contact", subjectId: id.uuidString, detail: why))
+            return contact
+        }
+    }
+
+    // MARK: Cases
+
+    func createCase(_ participants: [(contactId: String, role: String)]) async throws -> CaseDTO {
+        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager)
+        let checked = try CaseRules.check(participants: participants)
+        var ids: [UUID] = []
+        var failure = ValidationFailure()
+        for participant in checked {
+            if let id = UUID(uuidString: participant.contactId) { ids.append(id) } else { failure.add("participants", "\(participant.contactId) is not a contact id") }
+        }
+        try failure.throwIfAny()
+        let contactIds = ids
+        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let outcome: Audited<UUID> = try await request.write { ctx in
+            var contacts: [ContactModel] = []
+            for id in contactIds {
+                guard let contact = try await ContactModel.find(id, on: ctx.db) else {
+                    throw ValidationFailure(["participants": "There is no contact with id \(id.uuidString)"])
+                }
+                contacts.append(contact)
+            }
+            for contact in contacts {
+                let decision = Self.decide(contact, .link, user: user, grants: grants, at: ctx.now)
+                if case .denied(let why) = decision {
+                    try await Self.auditAccess(ctx, user: user, contact: contact, action: "case.link", decision: decision, context: "tried to add to a new case")
+                    return .denied(why)
+                }
+            }
+            let number = try await Self.nextCaseNumber(on: ctx.db)
+            let record = CaseModel(caseNumber: number, now: ctx.now)
+            try await record.create(on: ctx.db)
+            for (contact, participant) in zip(contacts, checked) {
+                try await CaseParticipantModel(caseId: record.id!, contactId: contact.id!, role: participant.role).create(on: ctx.db)
+            }
+            try await ctx.audit(AuditEntry(user.actor, "case.create", subjectType: "case", subjectId: record.id!.uuidString,
+                                           detail: "\(number) with \(checked.count) participant(s)"))
+            return .allowed(record.id!)
+        }
+        return try await viewCase(try outcome.get())
+    }
+
+    static func nextCaseNumber(on db: any Database) async throws -> String {
+        let last = try await CaseModel.query(on: db).sort(\.$caseNumber, .descending).first()?.caseNumber
+        let next = (last.flatMap { Int($0.dropFirst(3)) } ?? 1_000_000) + 1
+        return "CM-\(next)"
+    }
+
+    /// A case with its participants; sensitive ones the caller may not see show as "restricted record" (audited).
+    func viewCase(_ id: UUID) async throws -> CaseDTO {
+        let user = try user()
+        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        return try await request.write { ctx in
+            guard let record = try await CaseModel.query(on: ctx.db).filter(\.$id == id).with(\.$participants) { $0.with(\.$contact) }.first() else {
+                throw DomainError.notFound("There is no case with id \(id.uuidString)")
+            }
+            var participants: [ParticipantDTO] = []
+            for participant in record.participants.sorted(by: { $0.role < $1.role }) {
+                let contact = participant.contact
+                let decision = Self.decide(contact, .view, user: user, grants: grants, at: ctx.now)
+                try await Self.auditAccess(ctx, user: user, contact: contact, action: "case.view", decision: decision, context: "participant of case \(record.caseNumber)")
+                let role = ParticipantRole(rawValue: participant.role) ?? .child
+                participants.append(ParticipantDTO(role: role.rawValue, roleName: role.displayName, contact: ContactListingDTO(contact, visible: decision.isAllowed)))
+            }
+            return CaseDTO(id: record.id!.uuidString, caseNumber: record.caseNumber, participants: participants)
+        }
+    }
+
+    /// Finds a case by its id or case number.
+    static func findCase(_ text: String, on db: any Database) async throws -> CaseModel? {
+        if let id = UUID(uuidString: text) { return try await CaseModel.find(id, on: db) }
+        return try await CaseModel.query(on: db).filter(\.$caseNumber == text.uppercased().trimmingCharacters(in: .whitespaces)).first()
+    }
+
+    /// Finds a contact by its id, NINO, SCIN or CRN.
+    static func findContact(_ text: String, on db: any Database) async throws -> ContactModel? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let id = UUID(uuidString: trimmed) { return try await ContactModel.find(id, on: db) }
+        let compact = trimmed.uppercased().filter { !$0.isWhitespace }
+        guard !compact.isEmpty else { return nil }
+        return try await ContactModel.query(on: db).group(.or) { $0.filter(\.$nino == compact).filter(\.$scin == compact).filter(\.$crn == compact) }.first()
+    }
+}

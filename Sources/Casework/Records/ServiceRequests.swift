@@ -1,0 +1,386 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// What a new service request is made from, as typed.
+struct NewServiceRequest: Content {
+    var type: String?
+    var description: String?
+    var caseId: String?
+    var contactId: String?
+    var needsFinanceSupport: Bool?
+}
+
+extension Records {
+    /// Roles that work service requests in Casework (the receipts and payments tool's roles do not).
+    static let serviceRequestRoles: [Role] = [.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat]
+
+    // MARK: Creating and reading
+
+    func createServiceRequest(_ form: NewServiceRequest) async throws -> ServiceRequestDTO {
+        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        var failure = ValidationFailure()
+        let type = ServiceRequestType(rawValue: form.type ?? "")
+        if type == nil {
+            failure.add("type", "Choose the type: one of \(ServiceRequestType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let description = (form.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if description.isEmpty { failure.add("description", "Describe what needs doing") }
+        if description.count > 2000 { failure.add("description", "Description must be 2,000 characters or fewer") }
+        let caseText = (form.caseId ?? "").trimmingCharacters(in: .whitespaces)
+        let contactText = (form.contactId ?? "").trimmingCharacters(in: .whitespaces)
+        var caseRecord: CaseModel?
+        if !caseText.isEmpty {
+            caseRecord = try await Self.findCase(caseText, on: db)
+            if caseRecord == nil { failure.add("caseId", "There is no case \(caseText): give a case number like CM-1000001") }
+        }
+        var contact: ContactModel?
+        if !contactText.isEmpty {
+            contact = try await Self.findContact(contactText, on: db)
+            if contact == nil { failure.add("contactId", "There is no contact \(contactText): give a NINO, SCIN, CRN or contact id") }
+        }
+        try failure.throwIfAny()
+        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let caseId = caseRecord?.id
+        let contactId = contact?.id
+        let outcome: Audited<UUID> = try await request.write { ctx in
+            if let denial = try await Self.checkLinkRights(caseId: caseId, contactId: contactId, user: user, grants: grants, ctx: ctx, context: "tried to link to a new service request") {
+                return .denied(denial)
+            }
+            let sr = ServiceRequestModel()
+            sr.id = UUID()
+            sr.reference = "SR-" + String(sr.id!.uuidString.prefix(8))
+            sr.type = type!.rawValue
+            sr.description = description
+            sr.status = ServiceRequestStatus.open.rawValue
+            sr.$case.id = caseId
+            sr.owningTeam = user.profile.team
+            sr.needsFinanceSupport = form.needsFinanceSupport ?? false
+            sr.creatorStaffId = user.staffId
+            sr.createdAt = ctx.now
+            sr.updatedAt = ctx.now
+            try await sr.create(on: ctx.db)
+            if let contactId {
+                try await ServiceRequestContactModel(serviceRequestId: sr.id!, contactId: contactId).create(on: ctx.db)
+            }
+            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, "created", "\(type!.displayName) raised by \(user.profile.label)")
+            try await ctx.audit(AuditEntry(user.actor, "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
+                                           detail: "\(sr.reference) \(type!.rawValue)\(caseId == nil ? "" : "; case linked")\(contactId == nil ? "" : "; contact linked")"))
+            return .allowed(sr.id!)
+        }
+        return try await viewServiceRequest(try linkOutcome(outcome))
+    }
+
+    /// A link refused by the visibility policy is a 403, named for what was refused.
+    private func linkOutcome(_ outcome: Audited<UUID>) throws -> UUID {
+        switch outcome {
+        case .allowed(let id): return id
+        case .denied(let why): throw DomainError.forbidden("You may not link this sensitive contact: \(why)")
+        }
+    }
+
+    /// Every contact a link would touch (the contact, and a case's participants) must be linkable by the caller.
+    /// Returns the refusal after auditing it, or nil.
+    static func checkLinkRights(caseId: UUID?, contactId: UUID?, user: CurrentUser, grants: [GrantCoverage], ctx: WriteContext, context: String) async throws -> String? {
+        var contacts: [ContactModel] = []
+        if let contactId, let contact = try await ContactModel.find(contactId, on: ctx.db) { contacts.append(contact) }
+        if let caseId {
+            let participants = try await CaseParticipantModel.query(on: ctx.db).filter(\.$case.$id == caseId).with(\.$contact).all()
+            contacts += participants.map(\.contact)
+        }
+        for contact in contacts where contact.sensitive {
+            let decision = decide(contact, .link, user: user, grants: grants, at: ctx.now)
+            try await auditAccess(ctx, user: user, contact: contact, action: "sr.link", decision: decision, context: context)
+            if case .denied(let why) = decision { return why }
+        }
+        return nil
+    }
+
+    static func history(_ id: UUID, ctx: WriteContext, by: String?, _ action: String, _ detail: String) async throws {
+        try await ServiceRequestHistoryModel(serviceRequestId: id, at: ctx.now, by: by, action: action, detail: detail).create(on: ctx.db)
+    }
+
+    /// A service request with its links; linked sensitive contacts the caller may not see show as "restricted record" (audited).
+    func viewServiceRequest(_ id: UUID) async throws -> ServiceRequestDTO {
+        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        return try await request.write { ctx in
+            try await Self.serviceRequestDTO(id, user: user, grants: grants, ctx: ctx)
+        }
+    }
+
+    static func serviceRequestDTO(_ id: UUID, user: CurrentUser, grants: [GrantCoverage], ctx: WriteContext) async throws -> ServiceRequestDTO {
+        guard let sr = try await ServiceRequestModel.query(on: ctx.db).filter(\.$id == id).with(\.$case).first() else {
+            throw DomainError.notFound("There is no service request with id \(id.uuidString)")
+        }
+        let links = try await ServiceRequestContactModel.query(on: ctx.db).filter(\.$serviceRequest.$id == id).with(\.$contact).all()
+        var listings: [ContactListingDTO] = []
+        for link in links {
+            let decision = decide(link.contact, .view, user: user, grants: grants, at: ctx.now)
+            try await auditAccess(ctx, user: user, contact: link.contact, action: "sr.view", decision: decision, context: "linked to \(sr.reference)")
+            listings.append(ContactListingDTO(link.contact, visible: decision.isAllowed))
+        }
+        let history = try await ServiceRequestHistoryModel.query(on: ctx.db).filter(\.$serviceRequest.$id == id).sort(\.$at).all()
+        return ServiceRequestDTO(
+            id: id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.typeValue.displayName, description: sr.description,
+            status: sr.status, statusName: sr.statusValue.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.case?.caseNumber,
+            contactId: listings.first(where: { !$0.restricted })?.id, contacts: listings, segment: sr.segment, routingRule: sr.routingRule,
+            needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.uuidString, owningTeam: sr.owningTeam,
+            creatorStaffId: sr.creatorStaffId, assigneeStaffId: sr.assigneeStaffId, createdAt: CaseworkTime.iso8601(sr.createdAt),
+            routedAt: sr.routedAt.map(CaseworkTime.iso8601),
+            history: history.map { HistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, detail: $0.detail) })
+    }
+
+    /// Service requests assigned to or raised by a person, newest first.
+    func serviceRequests(assignedTo staffId: String? = nil, raisedBy creator: String? = nil, openOnly: Bool = true, limit: Int = 50) async throws -> [ServiceRequestModel] {
+        var query = ServiceRequestModel.query(on: db)
+        if let staffId { query = query.filter(\.$assigneeStaffId == staffId) }
+        if let creator { query = query.filter(\.$creatorStaffId == creator) }
+        if openOnly { query = query.filter(\.$status != ServiceRequestStatus.closed.rawValue) }
+        return try await query.sort(\.$createdAt, .descending).limit(limit).all()
+    }
+
+    // MARK: Links and status
+
+    func link(_ id: UUID, caseText: String?, contactText: String?) async throws -> ServiceRequestDTO {
+        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        var failure = ValidationFailure()
+        let caseText = (caseText ?? "").trimmingCharacters(in: .whitespaces)
+        let contactText = (contactText ?? "").trimmingCharacters(in: .whitespaces)
+        if caseText.isEmpty && contactText.isEmpty { failure.add("contactId", "Give a contact (NINO, SCIN, CRN or id) or a case number to link") }
+        var caseRecord: CaseModel?
+        if !caseText.isEmpty {
+            caseRecord = try await Self.findCase(caseText, on: db)
+            if caseRecord == nil { failure.add("caseId", "There is no case \(caseText): give a case number like CM-1000001") }
+        }
+        var contact: ContactModel?
+        if !contactText.isEmpty {
+            contact = try await Self.findContact(contactText, on: db)
+            if contact == nil { failure.add("contactId", "There is no contact \(contactText): give a NINO, SCIN, CRN or contact id") }
+        }
+        try failure.throwIfAny()
+        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let caseId = caseRecord?.id
+        let contactId = contact?.id
+        let outcome: Audited<UUID> = try await request.write { ctx in
+            guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
+                throw DomainError.notFound("There is no service request with id \(id.uuidString)")
+            }
+            guard sr.statusValue == .open else {
+                throw DomainError.conflict("Links can be changed only while the service request is Open; it is \(sr.statusValue.displayName)")
+            }
+            if let caseId, let current = sr.$case.id, current != caseId {
+                throw DomainError.conflict("This service request is already linked to another case")
+            }
+            if let denial = try await Self.checkLinkRights(caseId: caseId, contactId: contactId, user: user, grants: grants, ctx: ctx, context: "tried to link to \(sr.reference)") {
+                return .denied(denial)
+            }
+            var notes: [String] = []
+            if let caseId, sr.$case.id == nil {
+                sr.$case.id = caseId
+                notes.append("case linked")
+            }
+            if let contactId {
+                let exists = try await ServiceRequestContactModel.query(on: ctx.db).filter(\.$serviceRequest.$id == id).filter(\.$contact.$id == contactId).first() != nil
+                if !exists {
+                    try await ServiceRequestContactModel(serviceRequestId: id, contactId: contactId).create(on: ctx.db)
+                    notes.append("contact linked")
+                }
+            }
+            guard !notes.isEmpty else { throw DomainError.conflict("That is already linked") }
+            sr.updatedAt = ctx.now
+            try await sr.save(on: ctx.db)
+            try await Self.history(id, ctx: ctx, by: user.staffId, "linked", notes.joined(separator: "; "))
+            try await ctx.audit(AuditEntry(user.actor, "sr.link", subjectType: "serviceRequest", subjectId: id.uuidString,
+                                           detail: "\(sr.reference): \(notes.joined(separator: "; "))\(contactId.map { "; contact \($0.uuidString)" } ?? "")"))
+            return .allowed(id)
+        }
+        return try await viewServiceRequest(try linkOutcome(outcome))
+    }
+
+    /// Moves a service request on; Pending Assignment routes it by the work allocation rules (audited with the rule).
+    func setStatus(_ id: UUID, to text: String) async throws -> ServiceRequestDTO {
+        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        guard let target = ServiceRequestStatus(rawValue: text) else {
+            throw ValidationFailure(["status": "Status must be one of \(ServiceRequestStatus.allCases.map(\.rawValue).joined(separator: ", "))"])
+        }
+        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let outcome: Audited<UUID> = try await request.write { ctx in
+            guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
+                throw DomainError.notFound("There is no service request with id \(id.uuidString)")
+            }
+            if let refusal = ServiceRequestTransitions.refusal(sr.facts, to: target, by: user.profile.staffId) { throw refusal }
+            let from = sr.statusValue
+            if target == .pendingAssignment {
+                let contacts = try await Self.involvedContacts(sr, on: ctx.db)
+                // Routing work about a sensitive contact needs the right to link it (SCR role, or a routing grant).
+                for contact in contacts where contact.sensitive {
+                    let decision = Self.decide(contact, .link, user: user, grants: grants, at: ctx.now)
+                    if case .denied(let why) = decision {
+                        try await Self.auditAccess(ctx, user: user, contact: contact, action: "sr.route", decision: decision, context: "tried to set \(sr.reference) to Pending Assignment")
+                        return .denied(why)
+                    }
+                }
+                let route = WorkAllocation.route(RoutingFacts(
+                    type: sr.typeValue, hasSensitiveContact: contacts.contains(where: \.sensitive), isFinanceSupportRequest: sr.parentId != nil,
+                    needsFinanceSupport: sr.needsFinanceSupport, owningTeam: sr.owningTeam))
+                sr.segment = route.segment.id
+                sr.routingRule = route.rule
+                sr.routedAt = ctx.now
+                sr.assigneeStaffId = nil
+                sr.status = target.rawValue
+                sr.updatedAt = ctx.now
+                try await sr.save(on: ctx.db)
+                try await Self.history(id, ctx: ctx, by: user.staffId, "routed", "Pending Assignment: routed to the \(route.segment.id) hopper (\(route.rule))")
+                try await ctx.audit(AuditEntry(user.actor, "sr.route", subjectType: "serviceRequest", subjectId: id.uuidString,
+                                               detail: "\(sr.reference) \(from.rawValue) -> pendingAssignment; segment \(route.segment.id); rule \(route.rule)"))
+                return .allowed(id)
+            }
+            sr.status = target.rawValue
+            sr.updatedAt = ctx.now
+            try await sr.save(on: ctx.db)
+            try await Self.history(id, ctx: ctx, by: user.staffId, "status", "\(from.displayName) -> \(target.displayName)")
+            try await ctx.audit(AuditEntry(user.actor, "sr.status", subjectType: "serviceRequest", subjectId: id.uuidString,
+                                           detail: "\(sr.reference) \(from.rawValue) -> \(target.rawValue)"))
+            return .allowed(id)
+        }
+        switch outcome {
+        case .allowed(let id): return try await viewServiceRequest(id)
+        case .denied(let why): throw DomainError.forbidden("You may not route work about this sensitive contact: \(why)")
+        }
+    }
+
+    /// The contacts an SR touches: linked directly, or through its case.
+    static func involvedContacts(_ sr: ServiceRequestModel, on db: any Database) async throws -> [ContactModel] {
+        var contacts = try await ServiceRequestContactModel.query(on: db).filter(\.$serviceRequest.$id == sr.id!).with(\.$contact).all().map(\.contact)
+        if let caseId = sr.$case.id {
+            contacts += try await CaseParticipantModel.query(on: db).filter(\.$case.$id == caseId).with(\.$contact).all().map(\.contact)
+        }
+        return contacts
+    }
+
+    // MARK: Hoppers and assignment
+
+    /// People who may see the hopper: its members and those who may assign from it.
+    static func checkHopperAccess(_ segment: Segment, user: CurrentUser) throws {
+        guard let role = user.role, segment.hasMember(user.profile) || segment.mayAssign(user.profile, actingAs: role) else {
+            throw DomainError.forbidden("Only the \(segment.displayName(teamName: nil)) segment's members and its team leader may see its hopper")
+        }
+    }
+
+    /// The SRs waiting in a segment's hopper, oldest first.
+    func hopper(_ segment: Segment, limit: Int, after cursor: String?) async throws -> (items: [HopperItemDTO], next: String?) {
+        let user = try request.requireUser()
+        try Self.checkHopperAccess(segment, user: user)
+        var query = ServiceRequestModel.query(on: db).filter(\.$segment == segment.id).filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue)
+        if let cursor {
+            guard let seconds = Double(cursor) else { throw ValidationFailure(["cursor": "cursor must come from a previous page's nextCursor"]) }
+            query = query.filter(\.$routedAt > Date(timeIntervalSince1970: seconds))
+        }
+        let rows = try await query.sort(\.$routedAt).sort(\.$id).limit(limit + 1).all()
+        let page = Array(rows.prefix(limit))
+        let items = page.map { sr -> HopperItemDTO in
+            let routed = sr.routedAt ?? sr.createdAt
+            let minutes = max(0, Int(now.timeIntervalSince(routed) / 60))
+            return HopperItemDTO(id: sr.id!.uuidString, reference: sr.reference, type: sr.type, typeName: sr.typeValue.displayName,
+                                 routedAt: CaseworkTime.iso8601(routed), ageMinutes: minutes, age: Self.describeAge(minutes: minutes),
+                                 owningTeam: sr.owningTeam, routingRule: sr.routingRule)
+        }
+        let next = rows.count > limit ? page.last?.routedAt.map { String($0.timeIntervalSince1970) } : nil
+        return (items, next)
+    }
+
+    static func describeAge(minutes: Int) -> String {
+        if minutes < 60 { return "\(minutes) minute\(minutes == 1 ? "" : "s")" }
+        let hours = minutes / 60
+        if hours < 48 { return "\(hours) hour\(hours == 1 ? "" : "s")" }
+        return "\(hours / 24) days"
+    }
+
+    /// Everyone who works a segment, for the assignment choice.
+    func members(of segment: Segment) async throws -> [StaffProfile] {
+        let staff = try await StaffModel.query(on: db).filter(\.$active == true).with(\.$roleRows).sort(\.$id).all()
+        return staff.map { $0.profile(roles: $0.loadedRoles) }.filter { segment.hasMember($0) }
+    }
+
+    /// Assigns an SR from its hopper. Two people assigning at once: the second finds it no longer pending (409).
+    func assign(_ id: UUID, to staffIdText: String) async throws -> ServiceRequestDTO {
+        let user = try request.requireUser()
+        guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
+        let assigneeId = try StaffID.parse(staffIdText)
+        guard let assigneeRow = try await request.directory.find(assigneeId.value) else {
+            throw ValidationFailure(["staffId": "No one in the directory has staff ID \(assigneeId)"])
+        }
+        let assignee = assigneeRow.profile(roles: assigneeRow.loadedRoles)
+        let assigneeGrants = try await Self.grants(for: assigneeId, on: db)
+        let assigned: UUID = try await request.write { ctx in
+            guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
+                throw DomainError.notFound("There is no service request with id \(id.uuidString)")
+            }
+            let contacts = try await Self.involvedContacts(sr, on: ctx.db)
+            let maySee = contacts.filter(\.sensitive).allSatisfy { Self.maySee($0, person: assignee, grants: assigneeGrants, at: ctx.now) }
+            if let refusal = WorkAllocation.checkAssignment(
+                status: sr.statusValue, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
+                assignee: assignee, assigneeMaySeeSensitiveContacts: maySee) {
+                throw refusal
+            }
+            sr.assigneeStaffId = assignee.staffId.value
+            sr.status = ServiceRequestStatus.assigned.rawValue
+            sr.updatedAt = ctx.now
+            try await sr.save(on: ctx.db)
+            try await Self.history(id, ctx: ctx, by: user.staffId, "assigned", "assigned to \(assignee.label) from the \(sr.segment ?? "") hopper")
+            try await ctx.audit(AuditEntry(user.actor, "sr.assign", subjectType: "serviceRequest", subjectId: id.uuidString,
+                                           detail: "\(sr.reference) assigned to \(assignee.staffId) from hopper \(sr.segment ?? "")"))
+            return id
+        }
+        return try await viewServiceRequest(assigned)
+    }
+
+    // MARK: CFAT support
+
+    /// An SCR caseworker asks CFAT for a finance action on an SR. The support request carries the parent's reference and
+    /// what CFAT must do, but no contact: CFAT sees no sensitive contact's details.
+    func raiseFinanceSupport(_ parentId: UUID, type text: String, details: String) async throws -> ServiceRequestDTO {
+        let user = try request.requireRole(.scrCaseworker)
+        var failure = ValidationFailure()
+        let type = ServiceRequestType(rawValue: text)
+        if type == nil || !ServiceRequestType.financeSupportTypes.contains(type!) {
+            failure.add("type", "Choose the finance action: paymentReassign or suspenseAccountClearOnline")
+        }
+        let what = details.trimmingCharacters(in: .whitespacesAndNewlines)
+        if what.isEmpty { failure.add("details", "Say what CFAT should do: amounts, payment references, the account to clear") }
+        if what.count > 2000 { failure.add("details", "Details must be 2,000 characters or fewer") }
+        try failure.throwIfAny()
+        let created: UUID = try await request.write { ctx in
+            guard let parent = try await ServiceRequestModel.find(parentId, on: ctx.db) else {
+                throw DomainError.notFound("There is no service request with id \(parentId.uuidString)")
+            }
+            guard parent.statusValue != .closed else { throw DomainError.conflict("\(parent.reference) is closed") }
+            let sr = ServiceRequestModel()
+            sr.id = UUID()
+            sr.reference = "SR-" + String(sr.id!.uuidString.prefix(8))
+            sr.type = type!.rawValue
+            sr.description = "Finance support for \(parent.reference): \(what)"
+            sr.owningTeam = user.profile.team
+            sr.needsFinanceSupport = true
+            sr.parentId = parentId
+            sr.creatorStaffId = user.staffId
+            sr.createdAt = ctx.now
+            sr.updatedAt = ctx.now
+            let route = WorkAllocation.route(RoutingFacts(type: type!, hasSensitiveContact: false, isFinanceSupportRequest: true,
+                                                          needsFinanceSupport: true, owningTeam: user.profile.team))
+            sr.status = ServiceRequestStatus.pendingAssignment.rawValue
+            sr.segment = route.segment.id
+            sr.routingRule = route.rule
+            sr.routedAt = ctx.now
+            try await sr.create(on: ctx.db)
+            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, "created", "finance support requested for \(parent.reference)")
+            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, "routed", "Pending Assignment: routed to the \(route.segment.id) hopper (\(route.rule))")
+            try await Self.history(parentId, ctx: ctx, by: user.staffId, "financeSupport", "asked CFAT for \(type!.displayName): \(sr.reference)")
+            try await ctx.audit(AuditEntry(user.actor, "sr.financeSupport", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
+                                           detail: "\(sr.reference) \(type!.rawValue) for \(parent.reference); segment \(route.segment.id); rule \(route.rule)"))
+            return sr.id!
+        }
+        return try await viewServiceRequest(created)
+    }
+}
