@@ -281,7 +281,8 @@ extension Records {
         let page = Array(rows.prefix(limit))
         let items = page.map { sr -> HopperItemDTO in
             let routed = sr.routedAt ?? sr.createdAt
-            let minutes = max(0, Int(now.timeIntervalSince(routed) / 60))
+            // Whole seconds first: a stored instant may differ from the clock's by microseconds.
+            let minutes = max(0, Int(now.timeIntervalSince(routed).rounded()) / 60)
             return HopperItemDTO(id: sr.id!.uuidString, reference: sr.reference, type: sr.type, typeName: sr.typeValue.displayName,
                                  routedAt: CaseworkTime.iso8601(routed), ageMinutes: minutes, age: Self.describeAge(minutes: minutes),
                                  owningTeam: sr.owningTeam, routingRule: sr.routingRule)

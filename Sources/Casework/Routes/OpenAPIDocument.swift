@@ -52,6 +52,8 @@ enum OpenAPIDocument {
     }
 
     static var staffIdParam: JSON { ["name": "staffId", "in": "path", "required": true, "schema": ["type": "string", "pattern": "^[0-9]{1,9}$"]] }
+    static var idParam: JSON { ["name": "id", "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]] }
+    static var segmentParam: JSON { ["name": "segment", "in": "path", "required": true, "description": "scr, cfat, or a team's segment", "schema": string] }
     static var paging: [JSON] { [
         query("limit", "Page size, 1 to 500 (default 50)", schema: ["type": "integer", "minimum": 1, "maximum": 500]),
         query("cursor", "nextCursor from the previous page"),
@@ -106,6 +108,58 @@ enum OpenAPIDocument {
             "/api/v1/audit-events/verification": ["get": op(
                 "Walk the hash chain and report the first broken event (administrator, SCR manager)", id: "verifyAuditTrail",
                 responses: ["200": ok(object(["intact": boolean, "eventsChecked": integer, "problem": string], required: ["intact", "eventsChecked"]))])],
+            "/api/v1/contacts": [
+                "get": op("Find contacts by NINO, SCIN, CRN or name; sensitive ones you may not see come back as \"restricted record\" (audited)", id: "searchContacts",
+                          params: [query("q", "NINO, SCIN, CRN or part of a name")] + paging,
+                          responses: ["200": ok(list(ref("ContactListing"))), "422": problem("q is missing")]),
+                "post": op("Add a contact", id: "createContact", body: body(ref("ContactInput")), responses: ["201": ok(ref("Contact"), "Added")]),
+            ],
+            "/api/v1/contacts/{id}": ["get": op(
+                "One contact, if you may see it (views of sensitive contacts and every denial are audited)", id: "getContact", params: [idParam],
+                responses: ["200": ok(ref("Contact")), "404": problem("No such contact")])],
+            "/api/v1/contacts/{id}/sensitivity": ["post": op(
+                "Mark a contact sensitive or clear the flag, with a reason (SCR manager)", id: "setSensitivity", params: [idParam],
+                body: body(object(["sensitive": boolean, "reason": string], required: ["sensitive", "reason"])),
+                responses: ["200": ok(ref("Contact")), "404": problem("No such contact"), "409": problem("Already so")])],
+            "/api/v1/cases": ["post": op(
+                "Create a case with its participants", id: "createCase",
+                body: body(object(["participants": array(object(["contactId": string, "role": ["type": "string", "enum": ["receivingParent", "payingParent", "child"]]],
+                                                                 required: ["contactId", "role"]))], required: ["participants"])),
+                responses: ["201": ok(ref("Case"), "Created")])],
+            "/api/v1/cases/{id}": ["get": op(
+                "A case; participants you may not see show as restricted", id: "getCase", params: [idParam],
+                responses: ["200": ok(ref("Case")), "404": problem("No such case")])],
+            "/api/v1/service-requests": [
+                "get": op("Service requests assigned to you", id: "myServiceRequests", params: [query("assignee", "Your own staff ID (the default)")],
+                          responses: ["200": ok(list(ref("ServiceRequest")))]),
+                "post": op("Raise a service request", id: "createServiceRequest", body: body(ref("NewServiceRequest")),
+                           responses: ["201": ok(ref("ServiceRequest"), "Raised")]),
+            ],
+            "/api/v1/service-requests/{id}": ["get": op(
+                "One service request with its links and history", id: "getServiceRequest", params: [idParam],
+                responses: ["200": ok(ref("ServiceRequest")), "404": problem("No such service request")])],
+            "/api/v1/service-requests/{id}/links": ["post": op(
+                "Link a case or contact (linking a sensitive contact needs the right to see it)", id: "linkServiceRequest", params: [idParam],
+                body: body(object(["caseId": string, "contactId": string], required: [])),
+                responses: ["200": ok(ref("ServiceRequest")), "404": problem("No such service request"), "409": problem("Not open, or already linked")])],
+            "/api/v1/service-requests/{id}/status": ["post": op(
+                "Change status; pendingAssignment routes it to a segment hopper", id: "setServiceRequestStatus", params: [idParam],
+                body: body(object(["status": ["type": "string", "enum": ["open", "pendingAssignment", "assigned", "inProgress", "closed"]]], required: ["status"])),
+                responses: ["200": ok(ref("ServiceRequest")), "404": problem("No such service request"), "409": problem("Not allowed from its current status")])],
+            "/api/v1/service-requests/{id}/assignment": ["post": op(
+                "Assign from its hopper (the segment's team leader; for scr, an SCR manager)", id: "assignServiceRequest", params: [idParam],
+                body: body(object(["staffId": string], required: ["staffId"])),
+                responses: ["200": ok(ref("ServiceRequest")), "404": problem("No such service request"), "409": problem("No longer waiting, or the person does not work that segment")])],
+            "/api/v1/service-requests/{id}/finance-support-requests": ["post": op(
+                "Ask CFAT for a finance action on a service request (SCR caseworker)", id: "raiseFinanceSupport", params: [idParam],
+                body: body(object(["type": ["type": "string", "enum": ["paymentReassign", "suspenseAccountClearOnline"]], "details": string], required: ["type", "details"])),
+                responses: ["201": ok(ref("ServiceRequest"), "Sent to the CFAT hopper"), "404": problem("No such service request"), "409": problem("Closed")])],
+            "/api/v1/hoppers/{segment}/items": ["get": op(
+                "Service requests waiting in a segment's hopper, oldest first", id: "hopperItems", params: [segmentParam] + paging,
+                responses: ["200": ok(list(ref("HopperItem"))), "404": problem("No such segment")])],
+            "/api/v1/hoppers/{segment}/members": ["get": op(
+                "Who works a segment (may be assigned its work)", id: "hopperMembers", params: [segmentParam],
+                responses: ["200": ok(list(ref("Staff"))), "404": problem("No such segment")])],
             "/health": ["get": op("Whether the service and its database answer", id: "health", signedIn: false, responses: [
                 "200": ok(object(["status": string], required: ["status"])),
                 "503": ok(object(["status": string], required: ["status"]), "The database does not answer"),
@@ -138,6 +192,25 @@ enum OpenAPIDocument {
                                   "subjectType": string, "subjectId": string, "outcome": ["type": "string", "enum": ["success", "denied", "failure"]],
                                   "detail": string],
                                  required: ["id", "seq", "at", "action", "subjectType", "subjectId", "outcome", "detail"]),
+            "Contact": object(["id": string, "name": string, "nino": string, "scin": string, "crn": string, "dateOfBirth": string, "address": string, "sensitive": boolean],
+                              required: ["id", "name", "address", "sensitive"]),
+            "ContactInput": object(["name": string, "nino": string, "scin": string, "crn": string, "dateOfBirth": string, "address": string], required: ["name"]),
+            "ContactListing": object(["restricted": boolean, "label": string, "id": string, "name": string, "nino": string, "scin": string, "crn": string, "sensitive": boolean],
+                                     required: ["restricted", "label"]),
+            "Case": object(["id": string, "caseNumber": string, "participants": array(object(["role": string, "roleName": string, "contact": ref("ContactListing")],
+                                                                                              required: ["role", "roleName", "contact"]))],
+                           required: ["id", "caseNumber", "participants"]),
+            "NewServiceRequest": object(["type": ["type": "string", "enum": ["changeOfCircumstances", "paymentReassign", "suspenseAccountClearOnline", "chargeback", "manualReceipting", "generalEnquiry"]],
+                                         "description": string, "caseId": string, "contactId": string, "needsFinanceSupport": boolean], required: ["type", "description"]),
+            "ServiceRequest": object([
+                "id": string, "reference": string, "type": string, "typeName": string, "description": string, "status": string, "statusName": string,
+                "caseId": string, "caseNumber": string, "contactId": string, "contacts": array(ref("ContactListing")), "segment": string, "routingRule": string,
+                "needsFinanceSupport": boolean, "parentId": string, "owningTeam": string, "creatorStaffId": string, "assigneeStaffId": string,
+                "createdAt": string, "routedAt": string,
+                "history": array(object(["at": string, "by": string, "action": string, "detail": string], required: ["at", "action", "detail"])),
+            ], required: ["id", "reference", "type", "description", "status", "contacts", "needsFinanceSupport", "owningTeam", "creatorStaffId", "createdAt", "history"]),
+            "HopperItem": object(["id": string, "reference": string, "type": string, "typeName": string, "routedAt": string, "ageMinutes": integer, "age": string,
+                                  "owningTeam": string, "routingRule": string], required: ["id", "reference", "type", "typeName", "routedAt", "ageMinutes", "age", "owningTeam"]),
             "Home": object(["role": roleEnum, "roleName": string, "sections": array(object([
                 "id": string, "title": string, "emptyText": string,
                 "items": array(object(["text": string, "href": string, "at": string], required: ["text"])),
