@@ -47,7 +47,7 @@ struct VisibilityTests {
     @Test func theReasonsNameTheRule() {
         #expect(Self.decide(.view, role: .scrManager) == .allowed("scrManager sees sensitive contacts"))
         #expect(Self.decide(.link, role: .caseworker)
-            == .denied("sensitive contact: SCR rights or a live temporary grant are needed"))
+            == .denied("it is a Special Client Record: SCR rights or a live temporary grant are needed"))
     }
 
     /// What a live grant naming the contact allows, by purpose and action, by hand.
@@ -92,9 +92,9 @@ struct VisibilityTests {
     func aGrantForAnotherContactOrHolderDoesNothing(purpose: GrantPurpose) {
         for action in [ContactAction.view, .link] {
             #expect(Self.decide(action, grants: [Self.grant(purpose, contacts: ["contact-2"])])
-                == .denied("sensitive contact: SCR rights or a live temporary grant are needed"))
+                == .denied("it is a Special Client Record: SCR rights or a live temporary grant are needed"))
             #expect(Self.decide(action, grants: [Self.grant(purpose, holder: Self.otherPerson)])
-                == .denied("sensitive contact: SCR rights or a live temporary grant are needed"))
+                == .denied("it is a Special Client Record: SCR rights or a live temporary grant are needed"))
             #expect(!Self.decide(action, grants: [Self.grant(purpose, contacts: [])]).isAllowed)
         }
     }
@@ -114,7 +114,7 @@ struct VisibilityTests {
 
     @Test func anExpiredGrantIsReportedAsNoGrant() {
         #expect(Self.decide(.view, grants: [Self.grant(.viewContact)], at: Self.end)
-            == .denied("sensitive contact: SCR rights or a live temporary grant are needed"))
+            == .denied("it is a Special Client Record: SCR rights or a live temporary grant are needed"))
     }
 
     @Test func grantsDoNotMatterForOrdinaryContacts() {

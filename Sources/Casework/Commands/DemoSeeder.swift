@@ -84,19 +84,10 @@ struct DemoRecordSeeder {
                 try await ctx.audit(AuditEntry(.system, "case.create", subjectType: "case", subjectId: record.id!.uuidString, detail: "demo case \(demo.caseNumber)"))
             }
             for (index, demo) in DemoRecords.serviceRequests.enumerated() {
-                let sr = ServiceRequestModel()
-                sr.id = UUID()
-                sr.reference = "SR-" + String(sr.id!.uuidString.prefix(8))
-                sr.type = demo.type.rawValue
-                sr.description = demo.description
-                sr.status = ServiceRequestStatus.open.rawValue
-                sr.$case.id = demo.caseNumber.flatMap { cases[$0]?.id }
-                sr.owningTeam = teams[demo.creator] ?? ""
-                sr.needsFinanceSupport = false
-                sr.creatorStaffId = demo.creator
                 // Older first, so the hoppers show a believable spread of ages.
-                sr.createdAt = ctx.now.addingTimeInterval(Double(index - DemoRecords.serviceRequests.count) * 3 * 3600)
-                sr.updatedAt = sr.createdAt
+                let created = ctx.now.addingTimeInterval(Double(index - DemoRecords.serviceRequests.count) * 3 * 3600)
+                let sr = ServiceRequestModel(type: demo.type, description: demo.description, owningTeam: teams[demo.creator] ?? "", creator: demo.creator, at: created)
+                sr.$case.id = demo.caseNumber.flatMap { cases[$0]?.id }
                 var hasSensitive = false
                 if let key = demo.clientKey {
                     hasSensitive = DemoRecords.clients.first { $0.key == key }?.sensitive ?? false

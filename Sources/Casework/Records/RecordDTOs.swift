@@ -94,12 +94,14 @@ struct ServiceRequestDTO: Content {
     let contactId: String?
     let contacts: [ContactListingDTO]
     let segment: String?
+    let segmentName: String?
     let routingRule: String?
     let needsFinanceSupport: Bool
     let parentId: String?
     let owningTeam: String
     let creatorStaffId: String
     let assigneeStaffId: String?
+    let assigneeName: String?
     let createdAt: String
     let routedAt: String?
     let history: [HistoryDTO]

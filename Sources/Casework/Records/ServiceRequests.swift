@@ -27,18 +27,7 @@ extension Records {
         let description = (form.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if description.isEmpty { failure.add("description", "Describe what needs doing") }
         if description.count > 2000 { failure.add("description", "Description must be 2,000 characters or fewer") }
-        let caseText = (form.caseId ?? "").trimmingCharacters(in: .whitespaces)
-        let contactText = (form.contactId ?? "").trimmingCharacters(in: .whitespaces)
-        var caseRecord: CaseModel?
-        if !caseText.isEmpty {
-            caseRecord = try await Self.findCase(caseText, on: db)
-            if caseRecord == nil { failure.add("caseId", "There is no case \(caseText): give a case number like CM-1000001") }
-        }
-        var contact: ContactModel?
-        if !contactText.isEmpty {
-            contact = try await Self.findContact(contactText, on: db)
-            if contact == nil { failure.add("contactId", "There is no contact \(contactText): give a NINO, SCIN, CRN or contact id") }
-        }
+        let (caseRecord, contact) = try await resolveLinkTargets(caseText: form.caseId, contactText: form.contactId, failure: &failure)
         try failure.throwIfAny()
         let grants = try await Self.grants(for: user.profile.staffId, on: db)
         let caseId = caseRecord?.id
@@ -47,18 +36,9 @@ extension Records {
             if let denial = try await Self.checkLinkRights(caseId: caseId, contactId: contactId, user: user, grants: grants, ctx: ctx, context: "tried to link to a new service request") {
                 return .denied(denial)
             }
-            let sr = ServiceRequestModel()
-            sr.id = UUID()
-            sr.reference = "SR-" + String(sr.id!.uuidString.prefix(8))
-            sr.type = type!.rawValue
-            sr.description = description
-            sr.status = ServiceRequestStatus.open.rawValue
+            let sr = ServiceRequestModel(type: type!, description: description, owningTeam: user.profile.team, creator: user.staffId, at: ctx.now)
             sr.$case.id = caseId
-            sr.owningTeam = user.profile.team
             sr.needsFinanceSupport = form.needsFinanceSupport ?? false
-            sr.creatorStaffId = user.staffId
-            sr.createdAt = ctx.now
-            sr.updatedAt = ctx.now
             try await sr.create(on: ctx.db)
             if let contactId {
                 try await ServiceRequestContactModel(serviceRequestId: sr.id!, contactId: contactId).create(on: ctx.db)
@@ -69,6 +49,23 @@ extension Records {
             return .allowed(sr.id!)
         }
         return try await viewServiceRequest(try linkOutcome(outcome))
+    }
+
+    /// Finds the case (by number or id) and contact (by NINO, SCIN, CRN or id) a form names; what is not found is added to `failure`.
+    private func resolveLinkTargets(caseText: String?, contactText: String?, failure: inout ValidationFailure) async throws -> (CaseModel?, ContactModel?) {
+        let caseText = (caseText ?? "").trimmingCharacters(in: .whitespaces)
+        let contactText = (contactText ?? "").trimmingCharacters(in: .whitespaces)
+        var caseRecord: CaseModel?
+        if !caseText.isEmpty {
+            caseRecord = try await Self.findCase(caseText, on: db)
+            if caseRecord == nil { failure.add("caseId", "There is no case \(caseText): give a case number like CM-1000001") }
+        }
+        var contact: ContactModel?
+        if !contactText.isEmpty {
+            contact = try await Self.findContact(contactText, on: db)
+            if contact == nil { failure.add("contactId", "There is no contact \(contactText): give a NINO, SCIN, CRN or contact id") }
+        }
+        return (caseRecord, contact)
     }
 
     /// A link refused by the visibility policy is a 403, named for what was refused.
@@ -121,12 +118,14 @@ extension Records {
             listings.append(ContactListingDTO(link.contact, visible: decision.isAllowed))
         }
         let history = try await ServiceRequestHistoryModel.query(on: ctx.db).filter(\.$serviceRequest.$id == id).sort(\.$at).all()
+        let assigneeName = try await sr.assigneeStaffId.asyncMap { try await StaffModel.find($0, on: ctx.db)?.name } ?? nil
         return ServiceRequestDTO(
             id: id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.typeValue.displayName, description: sr.description,
             status: sr.status, statusName: sr.statusValue.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.case?.caseNumber,
-            contactId: listings.first(where: { !$0.restricted })?.id, contacts: listings, segment: sr.segment, routingRule: sr.routingRule,
+            contactId: listings.first(where: { !$0.restricted })?.id, contacts: listings, segment: sr.segment,
+            segmentName: sr.segment.map { Segment(id: $0).displayName(teamName: sr.owningTeam) }, routingRule: sr.routingRule,
             needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.uuidString, owningTeam: sr.owningTeam,
-            creatorStaffId: sr.creatorStaffId, assigneeStaffId: sr.assigneeStaffId, createdAt: CaseworkTime.iso8601(sr.createdAt),
+            creatorStaffId: sr.creatorStaffId, assigneeStaffId: sr.assigneeStaffId, assigneeName: assigneeName, createdAt: CaseworkTime.iso8601(sr.createdAt),
             routedAt: sr.routedAt.map(CaseworkTime.iso8601),
             history: history.map { HistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, detail: $0.detail) })
     }
@@ -145,19 +144,10 @@ extension Records {
     func link(_ id: UUID, caseText: String?, contactText: String?) async throws -> ServiceRequestDTO {
         let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
         var failure = ValidationFailure()
-        let caseText = (caseText ?? "").trimmingCharacters(in: .whitespaces)
-        let contactText = (contactText ?? "").trimmingCharacters(in: .whitespaces)
-        if caseText.isEmpty && contactText.isEmpty { failure.add("contactId", "Give a contact (NINO, SCIN, CRN or id) or a case number to link") }
-        var caseRecord: CaseModel?
-        if !caseText.isEmpty {
-            caseRecord = try await Self.findCase(caseText, on: db)
-            if caseRecord == nil { failure.add("caseId", "There is no case \(caseText): give a case number like CM-1000001") }
+        if (caseText ?? "").trimmingCharacters(in: .whitespaces).isEmpty && (contactText ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            failure.add("contactId", "Give a contact (NINO, SCIN, CRN or id) or a case number to link")
         }
-        var contact: ContactModel?
-        if !contactText.isEmpty {
-            contact = try await Self.findContact(contactText, on: db)
-            if contact == nil { failure.add("contactId", "There is no contact \(contactText): give a NINO, SCIN, CRN or contact id") }
-        }
+        let (caseRecord, contact) = try await resolveLinkTargets(caseText: caseText, contactText: contactText, failure: &failure)
         try failure.throwIfAny()
         let grants = try await Self.grants(for: user.profile.staffId, on: db)
         let caseId = caseRecord?.id
@@ -231,7 +221,7 @@ extension Records {
                 sr.status = target.rawValue
                 sr.updatedAt = ctx.now
                 try await sr.save(on: ctx.db)
-                try await Self.history(id, ctx: ctx, by: user.staffId, "routed", "Pending Assignment: routed to the \(route.segment.id) hopper (\(route.rule))")
+                try await Self.history(id, ctx: ctx, by: user.staffId, "routed", "Pending Assignment: routed to the \(route.segment.displayName(teamName: sr.owningTeam)) hopper (\(route.rule))")
                 try await ctx.audit(AuditEntry(user.actor, "sr.route", subjectType: "serviceRequest", subjectId: id.uuidString,
                                                detail: "\(sr.reference) \(from.rawValue) -> pendingAssignment; segment \(route.segment.id); rule \(route.rule)"))
                 return .allowed(id)
@@ -272,12 +262,15 @@ extension Records {
     func hopper(_ segment: Segment, limit: Int, after cursor: String?) async throws -> (items: [HopperItemDTO], next: String?) {
         let user = try request.requireUser()
         try Self.checkHopperAccess(segment, user: user)
-        var query = ServiceRequestModel.query(on: db).filter(\.$segment == segment.id).filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue)
+        // A hopper is a short queue: an offset cursor is exact, where an instant round-tripped through text is not.
+        var offset = 0
         if let cursor {
-            guard let seconds = Double(cursor) else { throw ValidationFailure(["cursor": "cursor must come from a previous page's nextCursor"]) }
-            query = query.filter(\.$routedAt > Date(timeIntervalSince1970: seconds))
+            guard let value = Int(cursor), value >= 0 else { throw ValidationFailure(["cursor": "cursor must come from a previous page's nextCursor"]) }
+            offset = value
         }
-        let rows = try await query.sort(\.$routedAt).sort(\.$id).limit(limit + 1).all()
+        let rows = try await ServiceRequestModel.query(on: db).filter(\.$segment == segment.id)
+            .filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue)
+            .sort(\.$routedAt).sort(\.$id).range(offset..<(offset + limit + 1)).all()
         let page = Array(rows.prefix(limit))
         let items = page.map { sr -> HopperItemDTO in
             let routed = sr.routedAt ?? sr.createdAt
@@ -287,7 +280,7 @@ extension Records {
                                  routedAt: CaseworkTime.iso8601(routed), ageMinutes: minutes, age: Self.describeAge(minutes: minutes),
                                  owningTeam: sr.owningTeam, routingRule: sr.routingRule)
         }
-        let next = rows.count > limit ? page.last?.routedAt.map { String($0.timeIntervalSince1970) } : nil
+        let next = rows.count > limit ? String(offset + limit) : nil
         return (items, next)
     }
 
@@ -308,6 +301,9 @@ extension Records {
     func assign(_ id: UUID, to staffIdText: String) async throws -> ServiceRequestDTO {
         let user = try request.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
+        if staffIdText.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationFailure(["staffId": "Choose who to assign it to"])
+        }
         let assigneeId = try StaffID.parse(staffIdText)
         guard let assigneeRow = try await request.directory.find(assigneeId.value) else {
             throw ValidationFailure(["staffId": "No one in the directory has staff ID \(assigneeId)"])
@@ -357,17 +353,10 @@ extension Records {
                 throw DomainError.notFound("There is no service request with id \(parentId.uuidString)")
             }
             guard parent.statusValue != .closed else { throw DomainError.conflict("\(parent.reference) is closed") }
-            let sr = ServiceRequestModel()
-            sr.id = UUID()
-            sr.reference = "SR-" + String(sr.id!.uuidString.prefix(8))
-            sr.type = type!.rawValue
-            sr.description = "Finance support for \(parent.reference): \(what)"
-            sr.owningTeam = user.profile.team
+            let sr = ServiceRequestModel(type: type!, description: "Finance support for \(parent.reference): \(what)", owningTeam: user.profile.team,
+                                         creator: user.staffId, at: ctx.now)
             sr.needsFinanceSupport = true
             sr.parentId = parentId
-            sr.creatorStaffId = user.staffId
-            sr.createdAt = ctx.now
-            sr.updatedAt = ctx.now
             let route = WorkAllocation.route(RoutingFacts(type: type!, hasSensitiveContact: false, isFinanceSupportRequest: true,
                                                           needsFinanceSupport: true, owningTeam: user.profile.team))
             sr.status = ServiceRequestStatus.pendingAssignment.rawValue

@@ -204,8 +204,8 @@ enum OpenAPIDocument {
                                          "description": string, "caseId": string, "contactId": string, "needsFinanceSupport": boolean], required: ["type", "description"]),
             "ServiceRequest": object([
                 "id": string, "reference": string, "type": string, "typeName": string, "description": string, "status": string, "statusName": string,
-                "caseId": string, "caseNumber": string, "contactId": string, "contacts": array(ref("ContactListing")), "segment": string, "routingRule": string,
-                "needsFinanceSupport": boolean, "parentId": string, "owningTeam": string, "creatorStaffId": string, "assigneeStaffId": string,
+                "caseId": string, "caseNumber": string, "contactId": string, "contacts": array(ref("ContactListing")), "segment": string, "segmentName": string, "routingRule": string,
+                "needsFinanceSupport": boolean, "parentId": string, "owningTeam": string, "creatorStaffId": string, "assigneeStaffId": string, "assigneeName": string,
                 "createdAt": string, "routedAt": string,
                 "history": array(object(["at": string, "by": string, "action": string, "detail": string], required: ["at", "action", "detail"])),
             ], required: ["id", "reference", "type", "description", "status", "contacts", "needsFinanceSupport", "owningTeam", "creatorStaffId", "createdAt", "history"]),

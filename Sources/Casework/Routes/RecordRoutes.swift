@@ -373,7 +373,7 @@ struct RecordRoutes: RouteCollection {
         do {
             let sr = try await Records(request: req).setStatus(id, to: form.status ?? "")
             let message = sr.status == ServiceRequestStatus.pendingAssignment.rawValue
-                ? "\(sr.reference) is Pending Assignment and was routed to the \(sr.segment ?? "") hopper"
+                ? "\(sr.reference) is Pending Assignment and was routed to the \(sr.segmentName ?? "") hopper"
                 : "\(sr.reference) is now \(sr.statusName)"
             return Pages.redirect(req, to: "/service-requests/\(id.uuidString)", flash: message)
         } catch let failure as ValidationFailure {
@@ -388,7 +388,7 @@ struct RecordRoutes: RouteCollection {
         let id = try Self.uuid(req, what: "service request")
         let form = try req.content.decode(AssignForm.self)
         let sr = try await Records(request: req).assign(id, to: form.staffId ?? "")
-        return Pages.redirect(req, to: "/hoppers/\(sr.segment ?? "")", flash: "\(sr.reference) was assigned to \(sr.assigneeStaffId ?? "")")
+        return Pages.redirect(req, to: "/hoppers/\(sr.segment ?? "")", flash: "\(sr.reference) was assigned to \(sr.assigneeStaffId ?? "") - \(sr.assigneeName ?? "")")
     }
 
     struct FinanceSupportForm: Content {

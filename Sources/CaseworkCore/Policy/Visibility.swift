@@ -67,7 +67,7 @@ public enum Visibility {
         if !live.isEmpty {
             return .denied("the temporary grant is for \(live[0].purpose.rawValue), which does not allow this")
         }
-        return .denied("sensitive contact: SCR rights or a live temporary grant are needed")
+        return .denied("it is a Special Client Record: SCR rights or a live temporary grant are needed")
     }
 
     /// Which grant purposes allow which actions.

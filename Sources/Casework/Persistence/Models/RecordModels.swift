@@ -95,6 +95,20 @@ final class ServiceRequestModel: Model, @unchecked Sendable {
 
     init() {}
 
+    /// A new, open service request with a short reference people can read out.
+    init(type: ServiceRequestType, description: String, owningTeam: String, creator: String, at now: Date) {
+        id = UUID()
+        reference = "SR-" + String(id!.uuidString.prefix(8))
+        self.type = type.rawValue
+        self.description = description
+        status = ServiceRequestStatus.open.rawValue
+        self.owningTeam = owningTeam
+        needsFinanceSupport = false
+        creatorStaffId = creator
+        createdAt = now
+        updatedAt = now
+    }
+
     var statusValue: ServiceRequestStatus { ServiceRequestStatus(rawValue: status) ?? .open }
     var typeValue: ServiceRequestType { ServiceRequestType(rawValue: type) ?? .generalEnquiry }
 
