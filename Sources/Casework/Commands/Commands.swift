@@ -23,6 +23,7 @@ struct SeedCommand: AsyncCommand {
         let app = context.application
         let created = try await DemoSeeder(app: app).seed()
         let clients = try await DemoRecordSeeder(app: app).seed()
+        _ = try await DemoToolSeeder(app: app).seed()
         let accounts = DemoOrganisation.staff
         if signature.json {
             struct Account: Encodable {

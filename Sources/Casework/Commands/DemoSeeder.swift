@@ -118,3 +118,48 @@ struct DemoRecordSeeder {
         return DemoRecords.clients.count
     }
 }
+
+/// The receipts and payments tool's demo users and two exceptional cases with money through them, once.
+struct DemoToolSeeder {
+    let app: Application
+
+    /// Returns how many tool users were added.
+    func seed() async throws -> Int {
+        if try await ToolUserModel.query(on: app.db).count() > 0 { return 0 }
+        let toolRoles = [Role.toolCaseWorker.rawValue, Role.toolSystemAdministrator.rawValue]
+        let holders = try await StaffRoleModel.query(on: app.db).filter(\.$role ~~ toolRoles).all().map { $0.$staff.id }
+        let people = try await StaffModel.query(on: app.db).filter(\.$id ~~ Array(Set(holders))).all()
+        let caseworker = DemoOrganisation.staff.first { $0.roles.contains(.toolCaseWorker) }!.staffId.value
+        let now = app.casework.clock.now()
+        @Sendable func day(_ daysAgo: Int) -> String { String(CaseworkTime.iso8601(now.addingTimeInterval(Double(-daysAgo) * 86400)).prefix(10)) }
+        let cases: [(ExceptionalCaseInput, [(EntryKind, Int, Int, PaymentMethod, String, String)])] = [
+            (ExceptionalCaseInput(type: "one", receivingParent: "Lorna Keane", payingParent: "Piotr Zielinski", notes: "Paying parent has no NINO yet: started off system."),
+             [(.receipt, 12_500, 20, .cheque, "Piotr Zielinski", "CHQ 100231"), (.payment, 12_500, 18, .bankTransfer, "", "BACS 55012"),
+              (.receipt, 12_500, 6, .postalOrder, "Piotr Zielinski", "PO 88412")]),
+            (ExceptionalCaseInput(type: "two", incidentReference: "INC-2026-0417", receivingParent: "Sian Howells", payingParent: "Mark Howells", notes: "Moved off CMS2012 after a calculation incident."),
+             [(.receipt, 30_000, 12, .bankTransfer, "Mark Howells", "FP 7731"), (.payment, 20_000, 10, .bankTransfer, "", "BACS 55098")]),
+        ]
+        let validCases = try cases.map { (try $0.0.validated(), $0.1) }
+        try await app.casework.lane.perform { ctx in
+            for person in people {
+                try await ToolUserModel(staffId: person.id!, phone: person.phone, now: ctx.now).create(on: ctx.db)
+                try await ctx.audit(AuditEntry(.system, "tool.user.create", subjectType: "staff", subjectId: person.id!, detail: "demo tool user"))
+            }
+            for (index, (valid, entries)) in validCases.enumerated() {
+                let record = ExceptionalCaseModel(valid, reference: String(format: "EC-%06d", index + 1), by: caseworker, now: ctx.now)
+                try await record.create(on: ctx.db)
+                var ledger = Ledger()
+                for (seq, (kind, pence, daysAgo, method, payer, reference)) in entries.enumerated() {
+                    let entry = LedgerEntry(id: UUID().uuidString, kind: kind, amount: Pence(pence), on: day(daysAgo), method: method,
+                                            payer: payer.isEmpty ? nil : payer, reference: reference)
+                    if let refusal = ledger.check(entry) { throw refusal }
+                    ledger.append(entry)
+                    try await LedgerEntryModel(entry, caseId: record.id!, seq: seq + 1, idempotencyKey: nil, by: caseworker, now: ctx.now).create(on: ctx.db)
+                }
+                try await ctx.audit(AuditEntry(.system, "tool.case.create", subjectType: "exceptionalCase", subjectId: record.id!.uuidString,
+                                               detail: "demo \(record.reference) with \(entries.count) entries; balance \(ledger.balance)"))
+            }
+        }
+        return people.count
+    }
+}

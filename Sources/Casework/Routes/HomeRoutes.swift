@@ -47,6 +47,18 @@ struct HomeRoutes: RouteCollection {
             sections.append(try await accountsWithoutPassword(req))
             sections.append(try await auditSection(req, id: "failed-sign-ins", title: "Failed sign-ins in the last 24 hours",
                                                     empty: "No failed sign-ins in the last 24 hours.", action: "signIn", outcomes: [.failure, .denied]))
+        case .toolSystemAdministrator:
+            sections.append(HomeSection(id: "administrator-menu", title: "Administrator menu", emptyText: "", items: [
+                HomeItem(text: "Maintain Users", href: "/tool/users", at: nil),
+                HomeItem(text: "Reports", href: "/tool/reports", at: nil),
+            ]))
+        case .toolCaseWorker:
+            let open = try await ExceptionalCaseModel.query(on: req.db).filter(\.$status == ExceptionalCaseStatus.open.rawValue).count()
+            sections.append(HomeSection(id: "exceptional-cases", title: "Exceptional cases", emptyText: "", items: [
+                HomeItem(text: "\(open) open exceptional case\(open == 1 ? "" : "s"): record receipts and payments", href: "/tool/cases", at: nil),
+                HomeItem(text: "New exceptional case", href: "/tool/cases/new", at: nil),
+                HomeItem(text: "Reports", href: "/tool/reports", at: nil),
+            ]))
         case .scrManager:
             sections.append(try await auditSection(req, id: "denials", title: "Refusals and failures in the last 24 hours",
                                                     empty: "Nothing was refused in the last 24 hours.", action: nil, outcomes: [.denied, .failure]))

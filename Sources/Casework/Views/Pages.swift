@@ -47,6 +47,10 @@ enum Pages {
         if Records.serviceRequestRoles.contains(role) {
             items += [("/contacts", "Contacts"), ("/service-requests", "Service requests")]
         }
+        if role == .toolSystemAdministrator { items.append(("/tool/users", "Maintain Users")) }
+        if role == .toolCaseWorker || role == .toolSystemAdministrator {
+            items += [("/tool/cases", "Exceptional cases"), ("/tool/reports", "Reports")]
+        }
         items.append(("/staff", "Staff directory"))
         if role == .administrator || role == .scrManager { items.append(("/audit", "Audit trail")) }
         items.append(("/account/password", "Change password"))

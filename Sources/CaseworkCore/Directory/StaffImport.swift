@@ -163,3 +163,20 @@ enum CSV {
         return rows
     }
 }
+
+/// Writes CSV that spreadsheets open as written: every field quoted when it needs to be, CRLF line ends,
+/// and a leading apostrophe on text a spreadsheet would run as a formula (OWASP CSV injection).
+public enum CSVWriter {
+    public static func write(header: [String], rows: [[String]]) -> String {
+        ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func field(_ value: String) -> String {
+        var text = value
+        if let first = text.first, "=+-@\t\r".contains(first), Double(text) == nil { text = "'" + text }
+        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return text
+    }
+}

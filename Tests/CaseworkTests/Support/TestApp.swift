@@ -24,7 +24,7 @@ func testSettings(directory: String) -> Settings {
 
 /// A migrated, empty Casework on a real database, shut down (and its data removed) afterwards.
 func withCasework(
-    settings given: Settings? = nil, seed: Bool = true, records: Bool = false, _ test: (Application) async throws -> Void
+    settings given: Settings? = nil, seed: Bool = true, records: Bool = false, tool: Bool = false, _ test: (Application) async throws -> Void
 ) async throws {
     let directory = NSTemporaryDirectory() + "casework-test-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -36,6 +36,7 @@ func withCasework(
         try await app.autoMigrate()
         if seed { _ = try await DemoSeeder(app: app).seed() }
         if records { _ = try await DemoRecordSeeder(app: app).seed() }
+        if tool { _ = try await DemoToolSeeder(app: app).seed() }
         try await test(app)
     } catch {
         await cleanUp(app, settings: settings, directory: directory)

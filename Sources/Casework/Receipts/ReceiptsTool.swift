@@ -1,0 +1,285 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// The exceptional case receipts and payments tool: its users and profiles, cases, ledger and reports.
+struct ReceiptsTool {
+    let request: Request
+
+    var db: any Database { request.db }
+
+    // MARK: Users and profiles
+
+    /// One row per profile, in staff ID order; a user whose profiles were all revoked still shows, without a role.
+    func userRows() async throws -> [ToolUserRowDTO] {
+        try request.requireRole(.toolSystemAdministrator)
+        let users = try await ToolUserModel.query(on: db).sort(\.$id).all()
+        let staff = try await StaffModel.query(on: db).filter(\.$id ~~ users.compactMap(\.id)).with(\.$roleRows).all()
+        let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id!, $0) })
+        var rows: [ToolUserRowDTO] = []
+        for user in users {
+            guard let person = byId[user.id!] else { continue }
+            let profiles = ToolProfile.allCases.reversed().filter { person.loadedRoles.contains($0.role) }
+            if profiles.isEmpty {
+                rows.append(ToolUserRowDTO(staffId: user.id!, name: person.name, phone: user.phone, email: person.email.uppercased(), role: nil, roleName: nil))
+            }
+            for profile in profiles {
+                rows.append(ToolUserRowDTO(staffId: user.id!, name: person.name, phone: user.phone, email: person.email.uppercased(),
+                                           role: profile.rawValue, roleName: profile.displayName))
+            }
+        }
+        return rows
+    }
+
+    /// The directory entry behind a staff ID typed on Create user, or a message saying what is wrong.
+    func lookup(_ text: String) async throws -> StaffModel {
+        let id = try StaffID.parse(text)
+        guard let person = try await request.directory.find(id.value), person.active else {
+            throw ValidationFailure(["staffId": "No one in the staff directory has staff ID \(id): check the number"])
+        }
+        return person
+    }
+
+    static func checkPhone(_ phone: String) throws(ValidationFailure) -> String {
+        let clean = phone.trimmingCharacters(in: .whitespaces)
+        if clean.isEmpty { throw ValidationFailure(["phone": "Enter the phone number"]) }
+        if clean.count > 30 || !clean.allSatisfy({ ($0.isASCII && $0.isNumber) || " +()-".contains($0) }) {
+            throw ValidationFailure(["phone": "Phone number may only contain digits, spaces and + ( ) -, up to 30 characters"])
+        }
+        return clean
+    }
+
+    func createUser(staffId text: String, phone: String) async throws -> StaffModel {
+        let admin = try request.requireRole(.toolSystemAdministrator)
+        var failure = ValidationFailure()
+        let person = try await { () async throws -> StaffModel? in
+            do { return try await lookup(text) } catch let error as ValidationFailure { failure.merge(error); return nil }
+        }()
+        let cleanPhone = collect(&failure) { () throws(ValidationFailure) in try Self.checkPhone(phone) }
+        try failure.throwIfAny()
+        let staffId = person!.id!
+        try await request.write { ctx in
+            if try await ToolUserModel.find(staffId, on: ctx.db) != nil {
+                throw DomainError.conflict("\(staffId) is already a user of the tool: use Edit to add a profile")
+            }
+            try await ToolUserModel(staffId: staffId, phone: cleanPhone!, now: ctx.now).create(on: ctx.db)
+            try await ctx.audit(AuditEntry(admin.actor, "tool.user.create", subjectType: "staff", subjectId: staffId, detail: "added to the receipts and payments tool"))
+        }
+        return person!
+    }
+
+    func updatePhone(staffId: String, phone: String) async throws {
+        let admin = try request.requireRole(.toolSystemAdministrator)
+        let clean = try Self.checkPhone(phone)
+        try await request.write { ctx in
+            guard let user = try await ToolUserModel.find(staffId, on: ctx.db) else { throw DomainError.notFound("\(staffId) is not a user of the tool") }
+            guard user.phone != clean else { return }
+            let before = user.phone
+            user.phone = clean
+            try await user.save(on: ctx.db)
+            try await ctx.audit(AuditEntry(admin.actor, "tool.user.update", subjectType: "staff", subjectId: staffId, detail: "phone \(before) -> \(clean)"))
+        }
+    }
+
+    static func profile(_ text: String) throws(ValidationFailure) -> ToolProfile {
+        guard let profile = ToolProfile(rawValue: text) else {
+            throw ValidationFailure(["role": "Choose the role: toolCaseWorker (Case Worker) or toolSystemAdministrator (System Administrator)"])
+        }
+        return profile
+    }
+
+    /// Grants a profile: the person gains that tool role.
+    func grant(staffId: String, profile text: String) async throws -> ToolProfile {
+        let admin = try request.requireRole(.toolSystemAdministrator)
+        let profile = try Self.profile(text)
+        try await request.write { ctx in
+            guard try await ToolUserModel.find(staffId, on: ctx.db) != nil else {
+                throw DomainError.notFound("\(staffId) is not a user of the tool: create the user first")
+            }
+            let held = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role.rawValue).first()
+            if held != nil { throw DomainError.conflict("\(staffId) already has the \(profile.displayName) profile") }
+            try await StaffRoleModel(staffId: staffId, role: profile.role).create(on: ctx.db)
+            try await ctx.audit(AuditEntry(admin.actor, "tool.profile.grant", subjectType: "staff", subjectId: staffId, detail: "granted \(profile.rawValue)"))
+        }
+        return profile
+    }
+
+    /// Revokes a profile; never the last System Administrator. Sessions acting in it end at once.
+    func revoke(staffId: String, profile text: String) async throws -> ToolProfile {
+        let admin = try request.requireRole(.toolSystemAdministrator)
+        let profile = try Self.profile(text)
+        try await request.write { ctx in
+            guard let held = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role.rawValue).first(),
+                  try await ToolUserModel.find(staffId, on: ctx.db) != nil else {
+                throw DomainError.notFound("\(staffId) has no \(profile.displayName) profile")
+            }
+            let administrators = try await StaffRoleModel.query(on: ctx.db).filter(\.$role == Role.toolSystemAdministrator.rawValue).count()
+            if let refusal = ToolProfile.checkRevoke(profile, systemAdministrators: administrators) { throw refusal }
+            try await held.delete(on: ctx.db)
+            try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role.rawValue).delete()
+            try await ctx.audit(AuditEntry(admin.actor, "tool.profile.revoke", subjectType: "staff", subjectId: staffId, detail: "revoked \(profile.rawValue)"))
+        }
+        return profile
+    }
+
+    // MARK: Exceptional cases
+
+    @discardableResult
+    func requireToolRole() throws -> CurrentUser {
+        try request.requireRole(.toolCaseWorker, .toolSystemAdministrator)
+    }
+
+    func createCase(_ input: ExceptionalCaseInput) async throws -> ExceptionalCaseModel {
+        let user = try request.requireRole(.toolCaseWorker)
+        let valid = try input.validated()
+        return try await request.write { ctx in
+            let last = try await ExceptionalCaseModel.query(on: ctx.db).sort(\.$reference, .descending).first()?.reference
+            let next = (last.flatMap { Int($0.dropFirst(3)) } ?? 0) + 1
+            let record = ExceptionalCaseModel(valid, reference: String(format: "EC-%06d", next), by: user.staffId, now: ctx.now)
+            try await record.create(on: ctx.db)
+            try await ctx.audit(AuditEntry(user.actor, "tool.case.create", subjectType: "exceptionalCase", subjectId: record.id!.uuidString,
+                                           detail: "\(record.reference) type \(valid.type.rawValue)\(valid.incidentReference.map { ", incident \($0)" } ?? "")"))
+            return record
+        }
+    }
+
+    func cases() async throws -> [(ExceptionalCaseModel, Pence)] {
+        try requireToolRole()
+        let records = try await ExceptionalCaseModel.query(on: db).sort(\.$reference).all()
+        let balances = try await balancesByCase()
+        return records.map { ($0, balances[$0.id!] ?? .zero) }
+    }
+
+    func balancesByCase() async throws -> [UUID: Pence] {
+        var balances: [UUID: Pence] = [:]
+        for entry in try await LedgerEntryModel.query(on: db).all() {
+            let effect = entry.entry.effect
+            balances[entry.$exceptionalCase.id, default: .zero] = balances[entry.$exceptionalCase.id, default: .zero] + effect
+        }
+        return balances
+    }
+
+    func findCase(_ id: UUID, on db: any Database) async throws -> ExceptionalCaseModel {
+        guard let record = try await ExceptionalCaseModel.find(id, on: db) else {
+            throw DomainError.notFound("There is no exceptional case with id \(id.uuidString)")
+        }
+        return record
+    }
+
+    static func ledger(_ caseId: UUID, on db: any Database) async throws -> (Ledger, [LedgerEntryModel]) {
+        let rows = try await LedgerEntryModel.query(on: db).filter(\.$exceptionalCase.$id == caseId).sort(\.$seq).all()
+        return (Ledger(rows.map(\.entry)), rows)
+    }
+
+    /// Records a receipt or payment. A repeated idempotency key returns the entry it first recorded (created: false).
+    func record(_ kind: EntryKind, caseId: UUID, input: EntryInput, idempotencyKey: String?) async throws -> (StatementDTO, LedgerEntryDTO, created: Bool) {
+        let user = try request.requireRole(.toolCaseWorker)
+        let key = idempotencyKey?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        if let key, key.count > 100 { throw ValidationFailure(["idempotencyKey": "Idempotency-Key must be 100 characters or fewer"]) }
+        let entry = try input.validated(kind: kind, today: request.now, id: UUID().uuidString)
+        let result: (LedgerEntry, Bool) = try await request.write { ctx in
+            let record = try await findCase(caseId, on: ctx.db)
+            if let key, let earlier = try await LedgerEntryModel.query(on: ctx.db).filter(\.$idempotencyKey == key).first() {
+                let same = earlier.$exceptionalCase.id == caseId && earlier.kind == kind.rawValue && earlier.amountPence == entry.amount.value
+                    && earlier.onDate == entry.on && earlier.reference == entry.reference && earlier.method == entry.method.rawValue
+                guard same else { throw DomainError.conflict("This idempotency key was already used for a different entry") }
+                return (earlier.entry, false)
+            }
+            guard record.status == ExceptionalCaseStatus.open.rawValue else { throw DomainError.conflict("\(record.reference) is closed") }
+            let (ledger, rows) = try await Self.ledger(caseId, on: ctx.db)
+            if let refusal = ledger.check(entry) { throw refusal }
+            try await LedgerEntryModel(entry, caseId: caseId, seq: (rows.last?.seq ?? 0) + 1, idempotencyKey: key, by: user.staffId, now: ctx.now).create(on: ctx.db)
+            try await ctx.audit(AuditEntry(user.actor, "tool.\(kind.rawValue)", subjectType: "exceptionalCase", subjectId: caseId.uuidString,
+                                           detail: "\(record.reference) \(kind.rawValue) \(entry.amount) \(entry.method.rawValue) ref \(entry.reference); balance now \(ledger.balance + entry.effect)"))
+            return (entry, true)
+        }
+        let statement = try await statement(caseId)
+        return (statement, statement.entries.first { $0.id == result.0.id }!, result.1)
+    }
+
+    /// Corrects an entry by recording its reversal with a reason; both stay on the statement.
+    func reverse(caseId: UUID, entryId: String, reason: String) async throws -> StatementDTO {
+        let user = try request.requireRole(.toolCaseWorker)
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationFailure(["reason": "Give the reason for the reversal"]) }
+        if reason.count > 500 { throw ValidationFailure(["reason": "Reason must be 500 characters or fewer"]) }
+        let today = CaseworkTime.iso8601(request.now).prefix(10)
+        try await request.write { ctx in
+            let record = try await findCase(caseId, on: ctx.db)
+            let (ledger, rows) = try await Self.ledger(caseId, on: ctx.db)
+            switch ledger.reversal(of: entryId, newId: UUID().uuidString, on: String(today), reason: reason) {
+            case .failure(let refusal): throw refusal
+            case .success(let reversal):
+                try await LedgerEntryModel(reversal, caseId: caseId, seq: (rows.last?.seq ?? 0) + 1, idempotencyKey: nil, by: user.staffId, now: ctx.now).create(on: ctx.db)
+                try await ctx.audit(AuditEntry(user.actor, "tool.reversal", subjectType: "exceptionalCase", subjectId: caseId.uuidString,
+                                               detail: "\(record.reference) reversed \(entryId) (\(reversal.kind.rawValue) \(-reversal.amount)): \(reversal.reason ?? "")"))
+            }
+        }
+        return try await statement(caseId)
+    }
+
+    func statement(_ caseId: UUID) async throws -> StatementDTO {
+        try requireToolRole()
+        let record = try await findCase(caseId, on: db)
+        let (ledger, _) = try await Self.ledger(caseId, on: db)
+        let reversed = Set(ledger.entries.compactMap(\.reversesId))
+        let lines = ledger.statement.map { LedgerEntryDTO($0.entry, reversed: reversed.contains($0.entry.id), balance: $0.balance) }
+        return StatementDTO(caseId: caseId.uuidString, reference: record.reference, entries: lines,
+                            receipts: lines.filter { $0.kind == EntryKind.receipt.rawValue }, payments: lines.filter { $0.kind == EntryKind.payment.rawValue },
+                            receiptsPence: ledger.receipts.value, paymentsPence: ledger.payments.value, balancePence: ledger.balance.value)
+    }
+
+    // MARK: Reports
+
+    /// The period a report covers: both dates inclusive, `to` defaulting to today and `from` to thirty days before it.
+    func period(from: String?, to: String?) throws -> (String, String) {
+        var failure = ValidationFailure()
+        let today = String(CaseworkTime.iso8601(request.now).prefix(10))
+        let toText = (to ?? "").trimmingCharacters(in: .whitespaces).nilIfEmpty ?? today
+        let fromText = (from ?? "").trimmingCharacters(in: .whitespaces).nilIfEmpty
+            ?? String(CaseworkTime.iso8601(request.now.addingTimeInterval(-30 * 86400)).prefix(10))
+        if toText.count != 10 || CaseworkTime.parse(toText) == nil { failure.add("to", "Enter the date like 2026-11-22") }
+        if fromText.count != 10 || CaseworkTime.parse(fromText) == nil { failure.add("from", "Enter the date like 2026-11-01") }
+        if failure.isEmpty && fromText > toText { failure.add("to", "The end of the period must not be before its start") }
+        try failure.throwIfAny()
+        return (fromText, toText)
+    }
+
+    func periodReport(from: String?, to: String?) async throws -> PeriodReportDTO {
+        try requireToolRole()
+        let (start, end) = try period(from: from, to: to)
+        let rows = try await LedgerEntryModel.query(on: db).filter(\.$onDate >= start).filter(\.$onDate <= end).with(\.$exceptionalCase).sort(\.$onDate).sort(\.$createdAt).all()
+        let lines = rows.map {
+            PeriodReportDTO.Line(caseReference: $0.exceptionalCase.reference, entryId: $0.id!.uuidString, kind: $0.kind, on: $0.onDate, method: $0.method,
+                                 reference: $0.reference, amountPence: $0.amountPence, reversesEntryId: $0.reversesEntryId?.uuidString)
+        }
+        let entries = rows.map(\.entry)
+        return PeriodReportDTO(from: start, to: end, items: lines, receiptsPence: Ledger(entries).receipts.value, paymentsPence: Ledger(entries).payments.value)
+    }
+
+    func balanceReport() async throws -> BalanceReportDTO {
+        try requireToolRole()
+        let records = try await ExceptionalCaseModel.query(on: db).sort(\.$reference).all()
+        var lines: [BalanceReportDTO.Line] = []
+        for record in records {
+            let (ledger, _) = try await Self.ledger(record.id!, on: db)
+            guard ledger.balance.value != 0 else { continue }
+            lines.append(.init(caseId: record.id!.uuidString, caseReference: record.reference, receiptsPence: ledger.receipts.value,
+                               paymentsPence: ledger.payments.value, balancePence: ledger.balance.value))
+        }
+        return BalanceReportDTO(items: lines, totalPence: lines.reduce(0) { $0 + $1.balancePence })
+    }
+
+    func methodReport(from: String?, to: String?) async throws -> MethodReportDTO {
+        try requireToolRole()
+        let (start, end) = try period(from: from, to: to)
+        let entries = try await LedgerEntryModel.query(on: db).filter(\.$onDate >= start).filter(\.$onDate <= end).all().map(\.entry)
+        let totals = LedgerReports.totalsByMethod(entries)
+        return MethodReportDTO(from: start, to: end,
+                               items: totals.map { .init(method: $0.method.rawValue, methodName: $0.method.displayName, receiptsPence: $0.receipts.value, paymentsPence: $0.payments.value) },
+                               receiptsPence: Ledger(entries).receipts.value, paymentsPence: Ledger(entries).payments.value)
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

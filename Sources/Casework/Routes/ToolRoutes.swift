@@ -1,0 +1,545 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// The receipts and payments tool: Maintain Users, exceptional cases, receipts, payments, statements and reports.
+struct ToolRoutes: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let pages = routes.grouped(PageGate()).grouped("tool")
+        pages.get("users", use: usersPage)
+        pages.get("users", "new", use: createUserPage)
+        pages.post("users", "new", use: createUserSubmit)
+        pages.get("directory", ":staffId", use: directoryLookup)
+        pages.get("users", ":staffId", "grant", use: grantPage)
+        pages.post("users", ":staffId", "grant", use: grantSubmit)
+        pages.get("users", ":staffId", "profiles", ":role", use: editUserPage)
+        pages.post("users", ":staffId", "profiles", ":role", "revoke", use: revokeSubmit)
+        pages.post("users", ":staffId", "profiles", ":role", "save", use: saveUserSubmit)
+        pages.get("cases", use: casesPage)
+        pages.get("cases", "new", use: newCasePage)
+        pages.post("cases", "new", use: newCaseSubmit)
+        pages.get("cases", ":id", use: casePage)
+        pages.get("cases", ":id", "statement.csv", use: statementCSV)
+        pages.post("cases", ":id", "receipts", use: receiptSubmit)
+        pages.post("cases", ":id", "payments", use: paymentSubmit)
+        pages.post("cases", ":id", "entries", ":entryId", "reversal", use: reversalSubmit)
+        pages.get("reports", use: reportsPage)
+        pages.get("reports", "receipts-payments.csv", use: periodCSV)
+        pages.get("reports", "balances.csv", use: balancesCSV)
+        pages.get("reports", "totals-by-method.csv", use: methodsCSV)
+
+        let api = routes.grouped("api", "v1").grouped(APIGate())
+        api.get("tool", "users", use: usersAPI)
+        api.post("tool", "users", use: createUserAPI)
+        api.patch("tool", "users", ":staffId", use: saveUserAPI)
+        api.post("tool", "users", ":staffId", "profiles", use: grantAPI)
+        api.delete("tool", "users", ":staffId", "profiles", ":role", use: revokeAPI)
+        api.get("exceptional-cases", use: casesAPI)
+        api.post("exceptional-cases", use: createCaseAPI)
+        api.get("exceptional-cases", ":id", use: caseAPI)
+        api.post("exceptional-cases", ":id", "receipts", use: receiptAPI)
+        api.post("exceptional-cases", ":id", "payments", use: paymentAPI)
+        api.post("exceptional-cases", ":id", "entries", ":entryId", "reversal", use: reversalAPI)
+        api.get("exceptional-cases", ":id", "statement", use: statementAPI)
+        api.get("reports", "receipts-payments", use: periodAPI)
+        api.get("reports", "balances", use: balancesAPI)
+        api.get("reports", "totals-by-method", use: methodsAPI)
+    }
+
+    static func staffId(_ req: Request) throws -> String {
+        let id = req.parameters.get("staffId") ?? ""
+        guard StaffID(id) != nil else { throw DomainError.notFound("\(id) is not a staff ID: staff IDs are 1 to 9 digits") }
+        return id
+    }
+
+    static func caseId(_ req: Request) throws -> UUID {
+        let text = req.parameters.get("id") ?? ""
+        guard let id = UUID(uuidString: text) else { throw DomainError.notFound("There is no exceptional case with id \(text)") }
+        return id
+    }
+
+    /// CSV when asked for with `Accept: text/csv`.
+    static func wantsCSV(_ req: Request) -> Bool {
+        req.headers.accept.contains { $0.mediaType == .init(type: "text", subType: "csv") }
+    }
+
+    static func csv(_ text: String, filename: String) -> Response {
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(filename)\"")
+        return Response(status: .ok, headers: headers, body: .init(string: text))
+    }
+
+    // MARK: Maintain Users
+
+    struct UsersContent: Encodable { let rows: [ToolUserRowDTO] }
+
+    @Sendable func usersPage(req: Request) async throws -> Response {
+        try await Pages.render(req, "tool-users", title: "Maintain Users", UsersContent(rows: try await ReceiptsTool(request: req).userRows()))
+    }
+
+    struct CreateUserContent: Encodable {
+        let staffId: String
+        let name: String
+        let email: String
+        let phone: String
+    }
+
+    @Sendable func createUserPage(req: Request) async throws -> Response {
+        try req.requireRole(.toolSystemAdministrator)
+        let typed = (try? req.query.get(String.self, at: "staffId")) ?? ""
+        guard !typed.isEmpty else {
+            return try await Pages.render(req, "tool-user-new", title: "Create user", CreateUserContent(staffId: "", name: "", email: "", phone: ""))
+        }
+        do {
+            let person = try await ReceiptsTool(request: req).lookup(typed)
+            return try await Pages.render(req, "tool-user-new", title: "Create user", CreateUserContent(staffId: person.id!, name: person.name, email: person.email.uppercased(), phone: ""))
+        } catch let failure as ValidationFailure {
+            return try await Pages.render(req, "tool-user-new", title: "Create user", CreateUserContent(staffId: typed, name: "", email: "", phone: ""), errors: failure)
+        }
+    }
+
+    struct LookupDTO: Content {
+        let staffId: String
+        let name: String
+        let email: String
+    }
+
+    /// Fills Create user's name and email as soon as a staff ID is typed (the page's script calls this).
+    @Sendable func directoryLookup(req: Request) async throws -> LookupDTO {
+        try req.requireRole(.toolSystemAdministrator)
+        let person = try await ReceiptsTool(request: req).lookup(req.parameters.get("staffId") ?? "")
+        return LookupDTO(staffId: person.id!, name: person.name, email: person.email.uppercased())
+    }
+
+    struct CreateUserForm: Content {
+        var staffId: String?
+        var phone: String?
+    }
+
+    @Sendable func createUserSubmit(req: Request) async throws -> Response {
+        let form = try req.content.decode(CreateUserForm.self)
+        do {
+            let person = try await ReceiptsTool(request: req).createUser(staffId: form.staffId ?? "", phone: form.phone ?? "")
+            return Pages.redirect(req, to: "/tool/users/\(person.id!)/grant", flash: "You have successfully added the new user record to the database")
+        } catch let failure as ValidationFailure {
+            let person = try? await ReceiptsTool(request: req).lookup(form.staffId ?? "")
+            return try await Pages.render(req, "tool-user-new", title: "Create user", CreateUserContent(
+                staffId: form.staffId ?? "", name: person?.name ?? "", email: person?.email.uppercased() ?? "", phone: form.phone ?? ""), errors: failure)
+        }
+    }
+
+    struct GrantContent: Encodable {
+        let staffId: String
+        let name: String
+        let profiles: [AuthRoutes.RoleOption]
+    }
+
+    func renderGrant(_ req: Request, staffId: String, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
+        try req.requireRole(.toolSystemAdministrator)
+        guard try await ToolUserModel.find(staffId, on: req.db) != nil, let person = try await req.directory.find(staffId) else {
+            throw DomainError.notFound("\(staffId) is not a user of the tool: create the user first")
+        }
+        let held = Set(person.loadedRoles)
+        let options = ToolProfile.allCases.filter { !held.contains($0.role) }.map {
+            AuthRoutes.RoleOption(id: $0.rawValue, name: $0.displayName, summary: $0.role.summary, current: false)
+        }
+        return try await Pages.render(req, "tool-grant", title: "Grant user profile", GrantContent(staffId: staffId, name: person.name, profiles: options), errors: errors, status: status)
+    }
+
+    @Sendable func grantPage(req: Request) async throws -> Response {
+        try await renderGrant(req, staffId: try Self.staffId(req))
+    }
+
+    struct ProfileForm: Content { var role: String? }
+
+    @Sendable func grantSubmit(req: Request) async throws -> Response {
+        let staffId = try Self.staffId(req)
+        let form = try req.content.decode(ProfileForm.self)
+        do {
+            let profile = try await ReceiptsTool(request: req).grant(staffId: staffId, profile: form.role ?? "")
+            return Pages.redirect(req, to: "/tool/users/\(staffId)/grant", flash: "The \(profile.displayName) profile was granted")
+        } catch let failure as ValidationFailure {
+            return try await renderGrant(req, staffId: staffId, errors: failure)
+        } catch let conflict as DomainError {
+            if case .conflict(let message) = conflict {
+                return try await renderGrant(req, staffId: staffId, errors: ValidationFailure(["role": message]), status: .conflict)
+            }
+            throw conflict
+        }
+    }
+
+    struct EditUserContent: Encodable {
+        let row: ToolUserRowDTO
+    }
+
+    func renderEdit(_ req: Request, staffId: String, role: String, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
+        let rows = try await ReceiptsTool(request: req).userRows()
+        guard let row = rows.first(where: { $0.staffId == staffId && ($0.role ?? "none") == role }) else {
+            throw DomainError.notFound("\(staffId) has no \(role) profile")
+        }
+        return try await Pages.render(req, "tool-user-edit", title: "Edit user", EditUserContent(row: row), errors: errors, status: status)
+    }
+
+    @Sendable func editUserPage(req: Request) async throws -> Response {
+        try await renderEdit(req, staffId: try Self.staffId(req), role: req.parameters.get("role") ?? "")
+    }
+
+    @Sendable func revokeSubmit(req: Request) async throws -> Response {
+        let staffId = try Self.staffId(req)
+        let role = req.parameters.get("role") ?? ""
+        do {
+            let profile = try await ReceiptsTool(request: req).revoke(staffId: staffId, profile: role)
+            return Pages.redirect(req, to: "/tool/users", flash: "The user profile has been deleted: \(staffId) no longer has \(profile.displayName)")
+        } catch let refusal as DomainError {
+            if case .conflict(let message) = refusal {
+                return try await renderEdit(req, staffId: staffId, role: role, errors: ValidationFailure(["revoke": message]), status: .conflict)
+            }
+            throw refusal
+        }
+    }
+
+    struct PhoneForm: Content { var phone: String? }
+
+    @Sendable func saveUserSubmit(req: Request) async throws -> Response {
+        let staffId = try Self.staffId(req)
+        let role = req.parameters.get("role") ?? ""
+        let form = try req.content.decode(PhoneForm.self)
+        do {
+            try await ReceiptsTool(request: req).updatePhone(staffId: staffId, phone: form.phone ?? "")
+            return Pages.redirect(req, to: "/tool/users/\(staffId)/profiles/\(role)", flash: "The user's details were saved")
+        } catch let failure as ValidationFailure {
+            return try await renderEdit(req, staffId: staffId, role: role, errors: failure)
+        }
+    }
+
+    // MARK: Users (API)
+
+    @Sendable func usersAPI(req: Request) async throws -> ListDTO<ToolUserRowDTO> {
+        ListDTO(items: try await ReceiptsTool(request: req).userRows(), nextCursor: nil)
+    }
+
+    struct CreateUserBody: Content {
+        var staffId: String
+        var phone: String
+    }
+
+    @Sendable func createUserAPI(req: Request) async throws -> Response {
+        let body = try req.content.decode(CreateUserBody.self)
+        let person = try await ReceiptsTool(request: req).createUser(staffId: body.staffId, phone: body.phone)
+        let row = ToolUserRowDTO(staffId: person.id!, name: person.name, phone: body.phone.trimmingCharacters(in: .whitespaces), email: person.email.uppercased(), role: nil, roleName: nil)
+        return try await row.encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func saveUserAPI(req: Request) async throws -> ListDTO<ToolUserRowDTO> {
+        let staffId = try Self.staffId(req)
+        let body = try req.content.decode(PhoneForm.self)
+        try await ReceiptsTool(request: req).updatePhone(staffId: staffId, phone: body.phone ?? "")
+        return ListDTO(items: try await ReceiptsTool(request: req).userRows().filter { $0.staffId == staffId }, nextCursor: nil)
+    }
+
+    @Sendable func grantAPI(req: Request) async throws -> Response {
+        let staffId = try Self.staffId(req)
+        let body = try req.content.decode(ProfileForm.self)
+        _ = try await ReceiptsTool(request: req).grant(staffId: staffId, profile: body.role ?? "")
+        return try await ListDTO(items: try await ReceiptsTool(request: req).userRows().filter { $0.staffId == staffId }, nextCursor: nil).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func revokeAPI(req: Request) async throws -> ListDTO<ToolUserRowDTO> {
+        let staffId = try Self.staffId(req)
+        _ = try await ReceiptsTool(request: req).revoke(staffId: staffId, profile: req.parameters.get("role") ?? "")
+        return ListDTO(items: try await ReceiptsTool(request: req).userRows().filter { $0.staffId == staffId }, nextCursor: nil)
+    }
+
+    // MARK: Cases (pages)
+
+    struct CaseRow: Encodable {
+        let id: String
+        let reference: String
+        let type: String
+        let receivingParent: String
+        let payingParent: String
+        let status: String
+        let balance: String
+    }
+
+    struct CasesContent: Encodable {
+        let cases: [CaseRow]
+        let canCreate: Bool
+    }
+
+    @Sendable func casesPage(req: Request) async throws -> Response {
+        let rows = try await ReceiptsTool(request: req).cases().map { record, balance in
+            CaseRow(id: record.id!.uuidString, reference: record.reference, type: record.type, receivingParent: record.receivingParent,
+                    payingParent: record.payingParent, status: record.status, balance: balance.description)
+        }
+        return try await Pages.render(req, "tool-cases", title: "Exceptional cases", CasesContent(cases: rows, canCreate: req.currentUser?.role == .toolCaseWorker))
+    }
+
+    struct CaseForm: Content {
+        var type: String?
+        var incidentReference: String?
+        var receivingParent: String?
+        var payingParent: String?
+        var notes: String?
+
+        var input: ExceptionalCaseInput {
+            ExceptionalCaseInput(type: type ?? "", incidentReference: incidentReference ?? "", receivingParent: receivingParent ?? "",
+                                 payingParent: payingParent ?? "", notes: notes ?? "")
+        }
+    }
+
+    @Sendable func newCasePage(req: Request) async throws -> Response {
+        try req.requireRole(.toolCaseWorker)
+        return try await Pages.render(req, "tool-case-new", title: "New exceptional case", CaseForm())
+    }
+
+    @Sendable func newCaseSubmit(req: Request) async throws -> Response {
+        let form = try req.content.decode(CaseForm.self)
+        do {
+            let record = try await ReceiptsTool(request: req).createCase(form.input)
+            return Pages.redirect(req, to: "/tool/cases/\(record.id!.uuidString)", flash: "Exceptional case \(record.reference) was created")
+        } catch let failure as ValidationFailure {
+            return try await Pages.render(req, "tool-case-new", title: "New exceptional case", form, errors: failure)
+        }
+    }
+
+    struct Option: Encodable {
+        let id: String
+        let name: String
+    }
+
+    /// What was typed into the receipt or payment form, kept when it has errors.
+    struct EntryForm: Content {
+        var amount: String?
+        var on: String?
+        var method: String?
+        var payer: String?
+        var reference: String?
+        var idempotencyKey: String?
+    }
+
+    struct CasePageContent: Encodable {
+        let record: ExceptionalCaseDTO
+        let typeName: String
+        let statement: StatementDTO
+        let balance: String
+        let receipts: String
+        let payments: String
+        let methods: [Option]
+        let canRecord: Bool
+        let receiptKey: String
+        let paymentKey: String
+        let receipt: EntryForm
+        let payment: EntryForm
+        let today: String
+    }
+
+    func renderCase(_ req: Request, _ id: UUID, receipt: EntryForm = EntryForm(), payment: EntryForm = EntryForm(), errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
+        let tool = ReceiptsTool(request: req)
+        let statement = try await tool.statement(id)
+        let record = try await tool.findCase(id, on: req.db)
+        return try await Pages.render(req, "tool-case", title: "Exceptional case \(record.reference)", CasePageContent(
+            record: ExceptionalCaseDTO(record, balance: Pence(statement.balancePence)),
+            typeName: ExceptionalCaseType(rawValue: record.type)?.displayName ?? record.type, statement: statement,
+            balance: Pence(statement.balancePence).description, receipts: Pence(statement.receiptsPence).description,
+            payments: Pence(statement.paymentsPence).description,
+            methods: PaymentMethod.allCases.map { Option(id: $0.rawValue, name: $0.displayName) },
+            canRecord: req.currentUser?.role == .toolCaseWorker,
+            // Each form carries its own key, so a double-clicked Save records one entry.
+            receiptKey: receipt.idempotencyKey ?? UUID().uuidString, paymentKey: payment.idempotencyKey ?? UUID().uuidString,
+            receipt: receipt, payment: payment, today: String(CaseworkTime.iso8601(req.now).prefix(10))), errors: errors, status: status)
+    }
+
+    @Sendable func casePage(req: Request) async throws -> Response {
+        try await renderCase(req, try Self.caseId(req))
+    }
+
+    func entrySubmit(_ req: Request, kind: EntryKind) async throws -> Response {
+        let id = try Self.caseId(req)
+        let form = try req.content.decode(EntryForm.self)
+        let input = EntryInput(amountPounds: form.amount ?? "", on: form.on ?? "", method: form.method ?? "", payer: form.payer ?? "", reference: form.reference ?? "")
+        do {
+            let (_, entry, _) = try await ReceiptsTool(request: req).record(kind, caseId: id, input: input, idempotencyKey: form.idempotencyKey)
+            return Pages.redirect(req, to: "/tool/cases/\(id.uuidString)", flash: "\(kind == .receipt ? "Receipt" : "Payment") of \(entry.amount) recorded")
+        } catch var failure as ValidationFailure {
+            // The two forms share field names: prefix this form's, so each message sits beside its own field.
+            failure = ValidationFailure(orderedFields: failure.fields.map { (kind.rawValue + $0.name.prefix(1).uppercased() + $0.name.dropFirst(), $0.message) })
+            return try await renderCase(req, id, receipt: kind == .receipt ? form : EntryForm(), payment: kind == .payment ? form : EntryForm(), errors: failure)
+        } catch let refusal as DomainError {
+            guard case .conflict(let message) = refusal else { throw refusal }
+            return try await renderCase(req, id, receipt: kind == .receipt ? form : EntryForm(), payment: kind == .payment ? form : EntryForm(),
+                                        errors: ValidationFailure(["\(kind.rawValue)AmountPence": message]), status: .conflict)
+        }
+    }
+
+    @Sendable func receiptSubmit(req: Request) async throws -> Response { try await entrySubmit(req, kind: .receipt) }
+    @Sendable func paymentSubmit(req: Request) async throws -> Response { try await entrySubmit(req, kind: .payment) }
+
+    struct ReversalForm: Content { var reason: String? }
+
+    @Sendable func reversalSubmit(req: Request) async throws -> Response {
+        let id = try Self.caseId(req)
+        let entryId = req.parameters.get("entryId") ?? ""
+        let form = try req.content.decode(ReversalForm.self)
+        do {
+            _ = try await ReceiptsTool(request: req).reverse(caseId: id, entryId: entryId, reason: form.reason ?? "")
+            return Pages.redirect(req, to: "/tool/cases/\(id.uuidString)", flash: "The entry was reversed; both stay on the statement")
+        } catch let failure as ValidationFailure {
+            return try await renderCase(req, id, errors: ValidationFailure(orderedFields: failure.fields.map { ("reason-\(entryId)", $0.message) }))
+        } catch let refusal as DomainError {
+            guard case .conflict(let message) = refusal else { throw refusal }
+            return try await renderCase(req, id, errors: ValidationFailure(["reason-\(entryId)": message]), status: .conflict)
+        }
+    }
+
+    static func statementCSVText(_ statement: StatementDTO) -> String {
+        CSVWriter.write(
+            header: ["case", "entry", "kind", "date", "method", "payer", "reference", "amount", "balance", "reverses", "reason"],
+            rows: statement.entries.map {
+                [statement.reference, $0.id, $0.kind, $0.on, $0.method, $0.payer ?? "", $0.reference, Pence($0.amountPence).plain,
+                 Pence($0.balancePence ?? 0).plain, $0.reversesEntryId ?? "", $0.reason ?? ""]
+            })
+    }
+
+    @Sendable func statementCSV(req: Request) async throws -> Response {
+        let statement = try await ReceiptsTool(request: req).statement(try Self.caseId(req))
+        return Self.csv(Self.statementCSVText(statement), filename: "statement-\(statement.reference).csv")
+    }
+
+    // MARK: Reports (pages and CSV)
+
+    struct ReportsContent: Encodable {
+        let from: String
+        let to: String
+        let period: PeriodReportDTO
+        let periodReceipts: String
+        let periodPayments: String
+        let balances: BalanceReportDTO
+        let balancesTotal: String
+        let methods: MethodReportDTO
+        let query: String
+    }
+
+    @Sendable func reportsPage(req: Request) async throws -> Response {
+        let tool = ReceiptsTool(request: req)
+        let from = try? req.query.get(String.self, at: "from")
+        let to = try? req.query.get(String.self, at: "to")
+        if Self.wantsCSV(req) { return try await periodCSV(req: req) }
+        do {
+            let period = try await tool.periodReport(from: from, to: to)
+            let balances = try await tool.balanceReport()
+            let methods = try await tool.methodReport(from: from, to: to)
+            return try await Pages.render(req, "tool-reports", title: "Reports", ReportsContent(
+                from: period.from, to: period.to, period: period, periodReceipts: Pence(period.receiptsPence).description,
+                periodPayments: Pence(period.paymentsPence).description, balances: balances, balancesTotal: Pence(balances.totalPence).description,
+                methods: methods, query: "from=\(period.from)&to=\(period.to)"))
+        } catch let failure as ValidationFailure {
+            let empty = PeriodReportDTO(from: from ?? "", to: to ?? "", items: [], receiptsPence: 0, paymentsPence: 0)
+            return try await Pages.render(req, "tool-reports", title: "Reports", ReportsContent(
+                from: from ?? "", to: to ?? "", period: empty, periodReceipts: "£0.00", periodPayments: "£0.00",
+                balances: BalanceReportDTO(items: [], totalPence: 0), balancesTotal: "£0.00",
+                methods: MethodReportDTO(from: "", to: "", items: [], receiptsPence: 0, paymentsPence: 0), query: ""), errors: failure)
+        }
+    }
+
+    static func periodCSVText(_ report: PeriodReportDTO) -> String {
+        CSVWriter.write(header: ["case", "entry", "kind", "date", "method", "reference", "amount", "reverses"],
+                        rows: report.items.map { [$0.caseReference, $0.entryId, $0.kind, $0.on, $0.method, $0.reference, Pence($0.amountPence).plain, $0.reversesEntryId ?? ""] }
+                            + [["TOTAL", "", "receipts", report.from, report.to, "", Pence(report.receiptsPence).plain, ""],
+                               ["TOTAL", "", "payments", report.from, report.to, "", Pence(report.paymentsPence).plain, ""]])
+    }
+
+    static func balancesCSVText(_ report: BalanceReportDTO) -> String {
+        CSVWriter.write(header: ["case", "receipts", "payments", "balance"],
+                        rows: report.items.map { [$0.caseReference, Pence($0.receiptsPence).plain, Pence($0.paymentsPence).plain, Pence($0.balancePence).plain] }
+                            + [["TOTAL", "", "", Pence(report.totalPence).plain]])
+    }
+
+    static func methodsCSVText(_ report: MethodReportDTO) -> String {
+        CSVWriter.write(header: ["method", "receipts", "payments"],
+                        rows: report.items.map { [$0.method, Pence($0.receiptsPence).plain, Pence($0.paymentsPence).plain] }
+                            + [["TOTAL", Pence(report.receiptsPence).plain, Pence(report.paymentsPence).plain]])
+    }
+
+    @Sendable func periodCSV(req: Request) async throws -> Response {
+        let report = try await ReceiptsTool(request: req).periodReport(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"))
+        return Self.csv(Self.periodCSVText(report), filename: "receipts-payments-\(report.from)-to-\(report.to).csv")
+    }
+
+    @Sendable func balancesCSV(req: Request) async throws -> Response {
+        Self.csv(Self.balancesCSVText(try await ReceiptsTool(request: req).balanceReport()), filename: "unallocated-balances.csv")
+    }
+
+    @Sendable func methodsCSV(req: Request) async throws -> Response {
+        let report = try await ReceiptsTool(request: req).methodReport(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"))
+        return Self.csv(Self.methodsCSVText(report), filename: "totals-by-method-\(report.from)-to-\(report.to).csv")
+    }
+
+    // MARK: Cases and reports (API)
+
+    @Sendable func casesAPI(req: Request) async throws -> ListDTO<ExceptionalCaseDTO> {
+        ListDTO(items: try await ReceiptsTool(request: req).cases().map { ExceptionalCaseDTO($0.0, balance: $0.1) }, nextCursor: nil)
+    }
+
+    @Sendable func createCaseAPI(req: Request) async throws -> Response {
+        let form = try req.content.decode(CaseForm.self)
+        let record = try await ReceiptsTool(request: req).createCase(form.input)
+        return try await ExceptionalCaseDTO(record, balance: .zero).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func caseAPI(req: Request) async throws -> ExceptionalCaseDTO {
+        let tool = ReceiptsTool(request: req)
+        let id = try Self.caseId(req)
+        let statement = try await tool.statement(id)
+        return ExceptionalCaseDTO(try await tool.findCase(id, on: req.db), balance: Pence(statement.balancePence))
+    }
+
+    struct EntryBody: Content {
+        var amountPence: Int?
+        var receivedOn: String?
+        var paidOn: String?
+        var method: String?
+        var payer: String?
+        var reference: String?
+    }
+
+    func entryAPI(_ req: Request, kind: EntryKind) async throws -> Response {
+        let body = try req.content.decode(EntryBody.self)
+        let input = EntryInput(amountPence: body.amountPence, on: (kind == .receipt ? body.receivedOn : body.paidOn) ?? "", method: body.method ?? "",
+                               payer: body.payer ?? "", reference: body.reference ?? "")
+        let (_, entry, created) = try await ReceiptsTool(request: req).record(kind, caseId: try Self.caseId(req), input: input,
+                                                                               idempotencyKey: req.headers.first(name: "Idempotency-Key"))
+        return try await entry.encodeResponse(status: created ? .created : .ok, for: req)
+    }
+
+    @Sendable func receiptAPI(req: Request) async throws -> Response { try await entryAPI(req, kind: .receipt) }
+    @Sendable func paymentAPI(req: Request) async throws -> Response { try await entryAPI(req, kind: .payment) }
+
+    @Sendable func reversalAPI(req: Request) async throws -> Response {
+        let body = try req.content.decode(ReversalForm.self)
+        let statement = try await ReceiptsTool(request: req).reverse(caseId: try Self.caseId(req), entryId: req.parameters.get("entryId") ?? "", reason: body.reason ?? "")
+        return try await statement.encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func statementAPI(req: Request) async throws -> Response {
+        let statement = try await ReceiptsTool(request: req).statement(try Self.caseId(req))
+        if Self.wantsCSV(req) { return Self.csv(Self.statementCSVText(statement), filename: "statement-\(statement.reference).csv") }
+        return try await statement.encodeResponse(for: req)
+    }
+
+    @Sendable func periodAPI(req: Request) async throws -> Response {
+        if Self.wantsCSV(req) { return try await periodCSV(req: req) }
+        return try await ReceiptsTool(request: req).periodReport(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to")).encodeResponse(for: req)
+    }
+
+    @Sendable func balancesAPI(req: Request) async throws -> Response {
+        if Self.wantsCSV(req) { return try await balancesCSV(req: req) }
+        return try await ReceiptsTool(request: req).balanceReport().encodeResponse(for: req)
+    }
+
+    @Sendable func methodsAPI(req: Request) async throws -> Response {
+        if Self.wantsCSV(req) { return try await methodsCSV(req: req) }
+        return try await ReceiptsTool(request: req).methodReport(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to")).encodeResponse(for: req)
+    }
+}
