@@ -54,6 +54,10 @@ enum OpenAPIDocument {
     static var staffIdParam: JSON { ["name": "staffId", "in": "path", "required": true, "schema": ["type": "string", "pattern": "^[0-9]{1,9}$"]] }
     static var idParam: JSON { ["name": "id", "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]] }
     static var segmentParam: JSON { ["name": "segment", "in": "path", "required": true, "description": "scr, cfat, or a team's segment", "schema": string] }
+    static var toolRoleEnum: JSON { ["type": "string", "enum": ["toolCaseWorker", "toolSystemAdministrator"]] }
+    static var methodEnum: JSON { ["type": "string", "enum": ["cheque", "bankTransfer", "card", "cash", "postalOrder"]] }
+    static var idempotencyParam: JSON { ["name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string", "maxLength": 100]] }
+    static var periodParams: [JSON] { [query("from", "First day, YYYY-MM-DD (default 30 days ago)"), query("to", "Last day, inclusive (default today)")] }
     static var paging: [JSON] { [
         query("limit", "Page size, 1 to 500 (default 50)", schema: ["type": "integer", "minimum": 1, "maximum": 500]),
         query("cursor", "nextCursor from the previous page"),
@@ -160,6 +164,60 @@ enum OpenAPIDocument {
             "/api/v1/hoppers/{segment}/members": ["get": op(
                 "Who works a segment (may be assigned its work)", id: "hopperMembers", params: [segmentParam],
                 responses: ["200": ok(list(ref("Staff"))), "404": problem("No such segment")])],
+            "/api/v1/tool/users": [
+                "get": op("Maintain Users: one row per profile (tool System Administrator)", id: "toolUsers", responses: ["200": ok(list(ref("ToolUserRow")))]),
+                "post": op("Create a tool user; name and email come from the directory (tool System Administrator)", id: "createToolUser",
+                           body: body(object(["staffId": ["type": "string", "pattern": "^[0-9]{1,9}$"], "phone": string], required: ["staffId", "phone"])),
+                           responses: ["201": ok(ref("ToolUserRow"), "Added"), "409": problem("Already a user of the tool")]),
+            ],
+            "/api/v1/tool/users/{staffId}": ["patch": op(
+                "Save a tool user's phone number", id: "updateToolUser", params: [staffIdParam], body: body(object(["phone": string], required: ["phone"])),
+                responses: ["200": ok(list(ref("ToolUserRow"))), "404": problem("Not a user of the tool")])],
+            "/api/v1/tool/users/{staffId}/profiles": ["post": op(
+                "Grant a profile", id: "grantToolProfile", params: [staffIdParam], body: body(object(["role": toolRoleEnum], required: ["role"])),
+                responses: ["201": ok(list(ref("ToolUserRow")), "Granted"), "404": problem("Not a user of the tool"), "409": problem("Already has that profile")])],
+            "/api/v1/tool/users/{staffId}/profiles/{role}": ["delete": op(
+                "Revoke a profile (never the last System Administrator)", id: "revokeToolProfile",
+                params: [staffIdParam, ["name": "role", "in": "path", "required": true, "schema": toolRoleEnum]],
+                responses: ["200": ok(list(ref("ToolUserRow"))), "404": problem("No such profile"), "409": problem("The last System Administrator profile")])],
+            "/api/v1/exceptional-cases": [
+                "get": op("Exceptional cases with their balances", id: "exceptionalCases", responses: ["200": ok(list(ref("ExceptionalCase")))]),
+                "post": op("Open an exceptional case (tool Case Worker)", id: "createExceptionalCase",
+                           body: body(object(["type": ["type": "string", "enum": ["one", "two"]], "incidentReference": string, "receivingParent": string,
+                                              "payingParent": string, "notes": string], required: ["type"])),
+                           responses: ["201": ok(ref("ExceptionalCase"), "Opened")]),
+            ],
+            "/api/v1/exceptional-cases/{id}": ["get": op(
+                "One exceptional case", id: "exceptionalCase", params: [idParam], responses: ["200": ok(ref("ExceptionalCase")), "404": problem("No such case")])],
+            "/api/v1/exceptional-cases/{id}/receipts": ["post": op(
+                "Record a receipt; a repeated Idempotency-Key records one entry", id: "recordReceipt", params: [idParam, idempotencyParam],
+                body: body(object(["amountPence": ["type": "integer", "minimum": 1], "receivedOn": ["type": "string", "format": "date"], "method": methodEnum,
+                                   "payer": string, "reference": string], required: ["amountPence", "receivedOn", "method", "reference"])),
+                responses: ["201": ok(ref("LedgerEntry"), "Recorded"), "200": ok(ref("LedgerEntry"), "Already recorded under this Idempotency-Key"),
+                            "404": problem("No such case"), "409": problem("Closed case, or the key was used for a different entry")])],
+            "/api/v1/exceptional-cases/{id}/payments": ["post": op(
+                "Pay the receiving parent; never more than the case holds", id: "recordPayment", params: [idParam, idempotencyParam],
+                body: body(object(["amountPence": ["type": "integer", "minimum": 1], "paidOn": ["type": "string", "format": "date"], "method": methodEnum,
+                                   "reference": string], required: ["amountPence", "paidOn", "method", "reference"])),
+                responses: ["201": ok(ref("LedgerEntry"), "Recorded"), "200": ok(ref("LedgerEntry"), "Already recorded under this Idempotency-Key"),
+                            "404": problem("No such case"), "409": problem("More than the case holds, or the key was used for a different entry")])],
+            "/api/v1/exceptional-cases/{id}/entries/{entryId}/reversal": ["post": op(
+                "Correct an entry by reversing it, with a reason; both are kept", id: "reverseEntry",
+                params: [idParam, ["name": "entryId", "in": "path", "required": true, "schema": string]],
+                body: body(object(["reason": string], required: ["reason"])),
+                responses: ["201": ok(ref("Statement"), "Reversed"), "404": problem("No such case or entry"), "409": problem("Already reversed, a reversal, or money already paid out")])],
+            "/api/v1/exceptional-cases/{id}/statement": ["get": op(
+                "The case statement: entries with running balance, receipts, payments and balancePence (CSV with Accept: text/csv)", id: "statement", params: [idParam],
+                responses: ["200": ["description": "OK", "content": ["application/json": ["schema": ref("Statement")], "text/csv": ["schema": string]]], "404": problem("No such case")])],
+            "/api/v1/reports/receipts-payments": ["get": op(
+                "Receipts and payments over a period (CSV with Accept: text/csv)", id: "periodReport", params: periodParams,
+                responses: ["200": ["description": "OK", "content": ["application/json": ["schema": ref("PeriodReport")], "text/csv": ["schema": string]]], "422": problem("A date is invalid")])],
+            "/api/v1/reports/balances": ["get": op(
+                "Unallocated balances by case (CSV with Accept: text/csv)", id: "balanceReport",
+                responses: ["200": ["description": "OK", "content": ["application/json": ["schema": ref("BalanceReport")], "text/csv": ["schema": string]]]])],
+            "/api/v1/reports/totals-by-method": ["get": op(
+                "Totals by payment method over a period (CSV with Accept: text/csv)", id: "methodReport", params: periodParams,
+                responses: ["200": ["description": "OK", "content": ["application/json": ["schema": ref("MethodReport")], "text/csv": ["schema": string]]], "422": problem("A date is invalid")])],
             "/health": ["get": op("Whether the service and its database answer", id: "health", signedIn: false, responses: [
                 "200": ok(object(["status": string], required: ["status"])),
                 "503": ok(object(["status": string], required: ["status"]), "The database does not answer"),
@@ -211,6 +269,31 @@ enum OpenAPIDocument {
             ], required: ["id", "reference", "type", "description", "status", "contacts", "needsFinanceSupport", "owningTeam", "creatorStaffId", "createdAt", "history"]),
             "HopperItem": object(["id": string, "reference": string, "type": string, "typeName": string, "routedAt": string, "ageMinutes": integer, "age": string,
                                   "owningTeam": string, "routingRule": string], required: ["id", "reference", "type", "typeName", "routedAt", "ageMinutes", "age", "owningTeam"]),
+            "ToolUserRow": object(["staffId": string, "name": string, "phone": string, "email": string, "role": toolRoleEnum, "roleName": string],
+                                  required: ["staffId", "name", "phone", "email"]),
+            "ExceptionalCase": object(["id": string, "reference": string, "type": string, "incidentReference": string, "receivingParent": string,
+                                       "payingParent": string, "status": string, "notes": string, "balancePence": integer, "createdAt": string],
+                                      required: ["id", "reference", "type", "receivingParent", "payingParent", "status", "notes", "balancePence", "createdAt"]),
+            "LedgerEntry": object(["id": string, "kind": string, "amountPence": integer, "amount": string, "on": string, "method": string, "methodName": string,
+                                   "payer": string, "reference": string, "reversesEntryId": string, "reason": string, "reversed": boolean,
+                                   "balancePence": integer, "balance": string],
+                                  required: ["id", "kind", "amountPence", "amount", "on", "method", "methodName", "reference", "reversed"]),
+            "Statement": object(["caseId": string, "reference": string, "entries": array(ref("LedgerEntry")), "receipts": array(ref("LedgerEntry")),
+                                 "payments": array(ref("LedgerEntry")), "receiptsPence": integer, "paymentsPence": integer, "balancePence": integer],
+                                required: ["caseId", "reference", "entries", "receipts", "payments", "receiptsPence", "paymentsPence", "balancePence"]),
+            "PeriodReport": object(["from": string, "to": string, "receiptsPence": integer, "paymentsPence": integer,
+                                    "items": array(object(["caseReference": string, "entryId": string, "kind": string, "on": string, "method": string,
+                                                           "reference": string, "amountPence": integer, "reversesEntryId": string],
+                                                          required: ["caseReference", "entryId", "kind", "on", "method", "reference", "amountPence"]))],
+                                   required: ["from", "to", "items", "receiptsPence", "paymentsPence"]),
+            "BalanceReport": object(["totalPence": integer, "items": array(object(["caseId": string, "caseReference": string, "receiptsPence": integer,
+                                                                                   "paymentsPence": integer, "balancePence": integer],
+                                                                                  required: ["caseId", "caseReference", "receiptsPence", "paymentsPence", "balancePence"]))],
+                                    required: ["items", "totalPence"]),
+            "MethodReport": object(["from": string, "to": string, "receiptsPence": integer, "paymentsPence": integer,
+                                    "items": array(object(["method": methodEnum, "methodName": string, "receiptsPence": integer, "paymentsPence": integer],
+                                                          required: ["method", "methodName", "receiptsPence", "paymentsPence"]))],
+                                   required: ["from", "to", "items", "receiptsPence", "paymentsPence"]),
             "Home": object(["role": roleEnum, "roleName": string, "sections": array(object([
                 "id": string, "title": string, "emptyText": string,
                 "items": array(object(["text": string, "href": string, "at": string], required: ["text"])),
