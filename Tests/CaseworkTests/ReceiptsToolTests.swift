@@ -229,6 +229,12 @@ struct LedgerHTTPTests {
             #expect(lines.first == "case,receipts,payments,balance")
             #expect(lines.contains { $0.hasSuffix(",123.46,0.00,123.46") })
             #expect(lines.last == "TOTAL,,,\(Pence(balances.totalPence).plain)")
+            // A client that accepts anything (as browsers and curl do) gets JSON, not CSV.
+            let anything = try await app.testing().sendRequest(.GET, "/api/v1/reports/balances") { req in
+                req.headers.bearerAuthorization = BearerAuthorization(token: token)
+                req.headers.replaceOrAdd(name: .accept, value: "text/html,application/xhtml+xml,*/*;q=0.8")
+            }
+            #expect(anything.headers.contentType == .json)
             let bad = try await app.sendJSON(.GET, "/api/v1/reports/receipts-payments?from=2026-12-01&to=2026-11-01", token: token)
             #expect(bad.status == .unprocessableEntity)
         }
@@ -258,7 +264,8 @@ struct LedgerHTTPTests {
             #expect(text(ofId: "case-balance", in: page) == "£50.25")
             let csv = try await browser.get("/tool/cases/\(id)/statement.csv")
             #expect(csv.body.string.contains("CHQ 4411") && csv.body.string.contains(",50.25,"))
-            let reports = try await browser.get("/tool/reports?from=2026-11-01&to=2026-11-30").body.string
+            let reports = try await browser.get("/tool/reports?from=2026-11-01&to=2026-11-30", headers: ["Accept": "text/html,*/*;q=0.8"]).body.string
+            #expect(reports.contains("Unallocated balances by case"))
             #expect(reports.contains("5025"))
         }
     }

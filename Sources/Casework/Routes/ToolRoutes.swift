@@ -58,9 +58,11 @@ struct ToolRoutes: RouteCollection {
         return id
     }
 
-    /// CSV when asked for with `Accept: text/csv`.
+    /// CSV only when asked for by name: browsers send `*/*`, which must still get the page (or JSON).
     static func wantsCSV(_ req: Request) -> Bool {
-        req.headers.accept.contains { $0.mediaType == .init(type: "text", subType: "csv") }
+        req.headers[.accept].flatMap { $0.split(separator: ",") }.contains { part in
+            part.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "text/csv"
+        }
     }
 
     static func csv(_ text: String, filename: String) -> Response {
