@@ -94,3 +94,23 @@ struct RecordRegressionTests {
         })
     }
 }
+
+@Suite("Regressions in the receipts tool")
+struct ReceiptsRegressionTests {
+    @Test func aDecimalCommaIsRefusedNotMultipliedByAHundred() throws {
+        #expect(throws: ValidationFailure.self) { try Pence.parsePounds("12,50", field: "amount") }
+        #expect(throws: ValidationFailure.self) { try Pence.parsePounds("1,2,3", field: "amount") }
+        #expect(try Pence.parsePounds("1,234.56", field: "amount") == Pence(123_456))
+        #expect(try Pence.parsePounds("123,456", field: "amount") == Pence(12_345_600))
+    }
+
+    @Test func todayIsTheUKDayDuringSummerTime() throws {
+        // 23:30 UTC on 1 July is 00:30 on 2 July in London: the 2nd is today, not the future.
+        let lateEvening = utcInstant(2026, 7, 1, 23, 30)
+        let entry = try EntryInput(amountPence: 100, on: "2026-07-02", method: "cash", reference: "R").validated(kind: .receipt, today: lateEvening, id: "e")
+        #expect(entry.on == "2026-07-02")
+        #expect(throws: ValidationFailure.self) {
+            try EntryInput(amountPence: 100, on: "2026-07-03", method: "cash", reference: "R").validated(kind: .receipt, today: lateEvening, id: "e")
+        }
+    }
+}

@@ -202,7 +202,7 @@ struct ReceiptsTool {
         let user = try request.requireRole(.toolCaseWorker)
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationFailure(["reason": "Give the reason for the reversal"]) }
         if reason.count > 500 { throw ValidationFailure(["reason": "Reason must be 500 characters or fewer"]) }
-        let today = CaseworkTime.iso8601(request.now).prefix(10)
+        let today = CaseworkTime.ukDay(request.now)
         try await request.write { ctx in
             let record = try await findCase(caseId, on: ctx.db)
             let (ledger, rows) = try await Self.ledger(caseId, on: ctx.db)
@@ -233,10 +233,10 @@ struct ReceiptsTool {
     /// The period a report covers: both dates inclusive, `to` defaulting to today and `from` to thirty days before it.
     func period(from: String?, to: String?) throws -> (String, String) {
         var failure = ValidationFailure()
-        let today = String(CaseworkTime.iso8601(request.now).prefix(10))
+        let today = CaseworkTime.ukDay(request.now)
         let toText = (to ?? "").trimmingCharacters(in: .whitespaces).nilIfEmpty ?? today
         let fromText = (from ?? "").trimmingCharacters(in: .whitespaces).nilIfEmpty
-            ?? String(CaseworkTime.iso8601(request.now.addingTimeInterval(-30 * 86400)).prefix(10))
+            ?? CaseworkTime.ukDay(request.now.addingTimeInterval(-30 * 86400))
         if toText.count != 10 || CaseworkTime.parse(toText) == nil { failure.add("to", "Enter the date like 2026-11-22") }
         if fromText.count != 10 || CaseworkTime.parse(fromText) == nil { failure.add("from", "Enter the date like 2026-11-01") }
         if failure.isEmpty && fromText > toText { failure.add("to", "The end of the period must not be before its start") }

@@ -350,7 +350,7 @@ struct ToolRoutes: RouteCollection {
             canRecord: req.currentUser?.role == .toolCaseWorker,
             // Each form carries its own key, so a double-clicked Save records one entry.
             receiptKey: receipt.idempotencyKey ?? UUID().uuidString, paymentKey: payment.idempotencyKey ?? UUID().uuidString,
-            receipt: receipt, payment: payment, today: String(CaseworkTime.iso8601(req.now).prefix(10))), errors: errors, status: status)
+            receipt: receipt, payment: payment, today: CaseworkTime.ukDay(req.now)), errors: errors, status: status)
     }
 
     @Sendable func casePage(req: Request) async throws -> Response {

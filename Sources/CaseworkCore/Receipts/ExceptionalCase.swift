@@ -96,8 +96,9 @@ public struct EntryInput: Sendable, Equatable {
             failure.add("amountPence", "Enter the amount")
         }
         let day = on.trimmingCharacters(in: .whitespaces)
-        if let date = CaseworkTime.parse(day), day.count == 10 {
-            if date > today { failure.add(dateField, "The date cannot be in the future") }
+        if CaseworkTime.parse(day) != nil, day.count == 10 {
+            // Days compare as text; "today" is the UK's day, as the status bar shows it.
+            if day > CaseworkTime.ukDay(today) { failure.add(dateField, "The date cannot be in the future") }
         } else {
             failure.add(dateField, "Enter the date like 2026-11-22")
         }

@@ -36,8 +36,17 @@ public struct Pence: Hashable, Comparable, Sendable, Codable, CustomStringConver
 
     /// Reads pounds as typed on a form: `12`, `12.5`, `12.50`, `£1,234.56`. Refuses more than two decimal places.
     public static func parsePounds(_ text: String, field: String) throws(ValidationFailure) -> Pence {
-        var cleaned = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "")
+        var cleaned = text.trimmingCharacters(in: .whitespaces)
         if cleaned.hasPrefix("£") { cleaned.removeFirst() }
+        // Commas only as thousands separators ("1,234.56"): "12,50" is a decimal comma, and must not become £1,250.00.
+        if cleaned.contains(",") {
+            let whole = cleaned.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            let groups = whole.split(separator: ",", omittingEmptySubsequences: false)
+            guard (1...3).contains(groups[0].count), groups.dropFirst().allSatisfy({ $0.count == 3 }) else {
+                throw ValidationFailure([field: "Use a full stop for pence, like 12.50; commas may only separate thousands, like 1,234.56"])
+            }
+            cleaned = cleaned.replacingOccurrences(of: ",", with: "")
+        }
         let parts = cleaned.split(separator: ".", omittingEmptySubsequences: false)
         guard !cleaned.isEmpty, parts.count <= 2, parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }), !parts[0].isEmpty,
               parts.count == 1 || (1...2).contains(parts[1].count), parts[0].count <= 9

@@ -53,6 +53,12 @@ public enum CaseworkTime {
         return "\(parts.day!) \(monthNames[parts.month! - 1]) \(parts.year!)"
     }
 
+    /// `2026-11-22`: the calendar day in the UK, which is what "today" means to staff recording money.
+    public static func ukDay(_ date: Date) -> String {
+        let parts = calendar(london).dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+    }
+
     /// `09:05`, in UTC.
     public static func clockTime(_ date: Date) -> String {
         let parts = calendar(utc).dateComponents([.hour, .minute], from: date)
