@@ -112,12 +112,9 @@ struct RecordRoutes: RouteCollection {
 
     @Sendable func contactCreateSubmit(req: Request) async throws -> Response {
         let form = try req.content.decode(ContactForm.self)
-        do {
-            let contact = try await Records(request: req).createContact(form.input)
-            return Pages.redirect(req, to: "/contacts/\(contact.id!.uuidString)", flash: "\(contact.name) was added")
-        } catch let failure as ValidationFailure {
-            return try await Pages.render(req, "contact-form", title: "Add a contact", form, errors: failure)
-        }
+        return try await Pages.submit(req, template: "contact-form", title: "Add a contact", redisplay: form) {
+            try await Records(request: req).createContact(form.input)
+        } then: { contact in ("/contacts/\(contact.id!.uuidString)", "\(contact.name) was added") }
     }
 
     struct ContactContent: Encodable {
@@ -314,12 +311,9 @@ struct RecordRoutes: RouteCollection {
 
     @Sendable func serviceRequestCreateSubmit(req: Request) async throws -> Response {
         let form = try req.content.decode(SRPageForm.self)
-        do {
-            let sr = try await Records(request: req).createServiceRequest(form.request)
-            return Pages.redirect(req, to: "/service-requests/\(sr.id)", flash: "\(sr.reference) was raised")
-        } catch let failure as ValidationFailure {
-            return try await Pages.render(req, "service-request-form", title: "Raise a service request", Self.srForm(form.request), errors: failure)
-        }
+        return try await Pages.submit(req, template: "service-request-form", title: "Raise a service request", redisplay: Self.srForm(form.request)) {
+            try await Records(request: req).createServiceRequest(form.request)
+        } then: { sr in ("/service-requests/\(sr.id)", "\(sr.reference) was raised") }
     }
 
     struct SRContent: Encodable {

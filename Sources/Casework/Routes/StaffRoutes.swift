@@ -159,13 +159,9 @@ struct StaffRoutes: RouteCollection {
     @Sendable func createSubmit(req: Request) async throws -> Response {
         let user = try req.requireRole(.administrator)
         let form = try req.content.decode(StaffForm.self)
-        do {
-            let password = (form.password ?? "").isEmpty ? nil : form.password
-            let profile = try await req.directory.create(form.input, password: password, by: user.actor)
-            return Pages.redirect(req, to: "/staff/\(profile.staffId)", flash: "\(profile.name) was added to the directory")
-        } catch let failure as ValidationFailure {
-            return try await Pages.render(req, "staff-form", title: "Add a person", Self.formContent(isNew: true, action: "/staff/new", values: form), errors: failure)
-        }
+        return try await Pages.submit(req, template: "staff-form", title: "Add a person", redisplay: Self.formContent(isNew: true, action: "/staff/new", values: form)) {
+            try await req.directory.create(form.input, password: (form.password ?? "").isEmpty ? nil : form.password, by: user.actor)
+        } then: { profile in ("/staff/\(profile.staffId)", "\(profile.name) was added to the directory") }
     }
 
     @Sendable func editPage(req: Request) async throws -> Response {
@@ -179,12 +175,11 @@ struct StaffRoutes: RouteCollection {
         let id = try Self.staffId(req)
         var form = try req.content.decode(StaffForm.self)
         form.staffId = id
-        do {
-            let profile = try await req.directory.update(id, form.input, by: user.actor)
-            return Pages.redirect(req, to: "/staff/\(id)", flash: "\(profile.name)'s details were saved")
-        } catch let failure as ValidationFailure {
-            return try await Pages.render(req, "staff-form", title: "Change \(form.name ?? id)", Self.formContent(isNew: false, action: "/staff/\(id)/edit", values: form), errors: failure)
-        }
+        let submitted = form
+        return try await Pages.submit(req, template: "staff-form", title: "Change \(form.name ?? id)",
+                                      redisplay: Self.formContent(isNew: false, action: "/staff/\(id)/edit", values: submitted)) {
+            try await req.directory.update(id, submitted.input, by: user.actor)
+        } then: { profile in ("/staff/\(id)", "\(profile.name)'s details were saved") }
     }
 
     @Sendable func deactivateSubmit(req: Request) async throws -> Response {

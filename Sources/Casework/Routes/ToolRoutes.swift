@@ -298,12 +298,9 @@ struct ToolRoutes: RouteCollection {
 
     @Sendable func newCaseSubmit(req: Request) async throws -> Response {
         let form = try req.content.decode(CaseForm.self)
-        do {
-            let record = try await ReceiptsTool(request: req).createCase(form.input)
-            return Pages.redirect(req, to: "/tool/cases/\(record.id!.uuidString)", flash: "Exceptional case \(record.reference) was created")
-        } catch let failure as ValidationFailure {
-            return try await Pages.render(req, "tool-case-new", title: "New exceptional case", form, errors: failure)
-        }
+        return try await Pages.submit(req, template: "tool-case-new", title: "New exceptional case", redisplay: form) {
+            try await ReceiptsTool(request: req).createCase(form.input)
+        } then: { record in ("/tool/cases/\(record.id!.uuidString)", "Exceptional case \(record.reference) was created") }
     }
 
     struct Option: Encodable {

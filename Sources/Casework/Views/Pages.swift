@@ -105,6 +105,21 @@ enum Pages {
         return response
     }
 
+    /// The usual form submission: act, then redirect with a confirmation; on invalid input show the same form
+    /// again with its error summary and what was typed.
+    static func submit<Content: Encodable, Outcome>(
+        _ request: Request, template: String, title: String, redisplay content: Content,
+        action: () async throws -> Outcome, then success: (Outcome) -> (path: String, flash: String)
+    ) async throws -> Response {
+        do {
+            let outcome = try await action()
+            let (path, flash) = success(outcome)
+            return redirect(request, to: path, flash: flash)
+        } catch let failure as ValidationFailure {
+            return try await render(request, template, title: title, content, errors: failure)
+        }
+    }
+
     struct ErrorContent: Encodable {
         let status: Int
         let heading: String
