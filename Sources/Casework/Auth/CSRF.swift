@@ -10,7 +10,9 @@ struct CSRF: AsyncMiddleware {
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         // Bearer-token API calls carry no ambient credentials, so they need no CSRF token.
-        if request.method == .POST && !request.isAPI {
+        // Only forms that exist are checked, so a POST to a path without one gets its honest 405 or 404.
+        if request.method == .POST && !request.isAPI
+            && CaseworkErrorMiddleware.methods(serving: request.url.path, in: request.application).contains(.POST) {
             let sent = (try? request.content.decode(Token.self))?.csrfToken ?? ""
             let expected = request.currentUser?.csrfToken ?? request.cookies[Self.preSessionCookie]?.string ?? ""
             guard !expected.isEmpty, constantTimeEquals(sent, expected) else {

@@ -16,13 +16,27 @@ struct CaseworkErrorMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let (status, detail, fields, retryAfter) = Self.describe(error, on: request)
+            var (status, detail, fields, retryAfter) = Self.describe(error, on: request)
+            var allow: [HTTPMethod] = []
+            if request.isAPI && status == .unsupportedMediaType {
+                // API.md: a body we cannot read is a 400, whatever the reason.
+                status = .badRequest
+                detail = "Send a JSON body with Content-Type: application/json"
+            } else if status == .notFound, case .some(let abort as any AbortError) = Optional(error), abort.reason == "Not Found" {
+                allow = Self.methods(serving: request.url.path, in: request.application)
+                if !allow.isEmpty {
+                    status = .methodNotAllowed
+                    detail = "\(request.method.rawValue) is not allowed here: use \(allow.map(\.rawValue).joined(separator: ", "))"
+                }
+            }
             if !request.isAPI {
                 if status == .unauthorized {
                     let target = request.url.path == "/" ? "" : "?next=\(request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")"
                     return request.redirect(to: "/sign-in\(target)")
                 }
-                return try await Pages.errorPage(request, status: status, message: detail, fields: fields)
+                let page = try await Pages.errorPage(request, status: status, message: detail, fields: fields)
+                if !allow.isEmpty { page.headers.replaceOrAdd(name: .allow, value: allow.map(\.rawValue).joined(separator: ", ")) }
+                return page
             }
             let problem = Problem(
                 type: "https://casework.invalid/problems/\(status.code)", title: status.reasonPhrase, status: Int(status.code),
@@ -32,8 +46,26 @@ struct CaseworkErrorMiddleware: AsyncMiddleware {
             response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
             if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
             if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+            if !allow.isEmpty { response.headers.replaceOrAdd(name: .allow, value: allow.map(\.rawValue).joined(separator: ", ")) }
             return response
         }
+    }
+
+    /// The methods registered for a path, so a wrong method gets 405 rather than 404.
+    static func methods(serving path: String, in app: Application) -> [HTTPMethod] {
+        let parts = path.split(separator: "/").map(String.init)
+        let methods = app.routes.all.filter { route in
+            route.path.count == parts.count && zip(route.path, parts).allSatisfy { component, part in
+                switch component {
+                case .constant(let value): value == part
+                case .parameter: true
+                default: false
+                }
+            }
+        }.map(\.method)
+        var unique: [HTTPMethod] = []
+        for method in methods where !unique.contains(method) { unique.append(method) }
+        return unique
     }
 
     static func describe(_ error: any Error, on request: Request) -> (HTTPResponseStatus, String, [(name: String, message: String)], Int?) {

@@ -6,11 +6,26 @@ enum OpenAPIDocument {
 
     static func ref(_ name: String) -> JSON { ["$ref": "#/components/schemas/\(name)"] }
     static var string: JSON { ["type": "string"] }
+    /// An optional field that may also be sent as null.
+    static var optionalString: JSON { ["type": ["string", "null"]] }
+    /// A string that must not be empty.
+    static var text: JSON { ["type": "string", "minLength": 1] }
     static var integer: JSON { ["type": "integer"] }
     static var boolean: JSON { ["type": "boolean"] }
     static func array(_ items: JSON) -> JSON { ["type": "array", "items": items] }
+    /// An object schema. Optional properties also accept null, because every optional field is a Swift optional
+    /// that reads null as absent.
     static func object(_ properties: [String: JSON], required: [String]) -> JSON {
-        ["type": "object", "properties": properties, "required": required]
+        var described = properties
+        for (name, schema) in properties where !required.contains(name) {
+            if let type = schema["type"] as? String, type != "object", type != "array" {
+                var nullable = schema
+                nullable["type"] = [type, "null"]
+                if let values = schema["enum"] as? [String] { nullable["enum"] = values + [NSNull()] }
+                described[name] = nullable
+            }
+        }
+        return ["type": "object", "properties": described, "required": required]
     }
     static var roleEnum: JSON { ["type": "string", "enum": [
         "caseworker", "teamLeader", "scrManager", "scrCaseworker", "provisioning", "cfat", "toolCaseWorker",
@@ -40,6 +55,7 @@ enum OpenAPIDocument {
             all["400"] = problem("The body is not JSON of the expected shape")
             all["422"] = all["422"] ?? problem("A field is invalid; errors names each")
         }
+        all["405"] = problem("This path does not take that method")
         var operation: JSON = ["summary": summary, "operationId": id, "responses": all]
         if !params.isEmpty { operation["parameters"] = params }
         if let body { operation["requestBody"] = body }
@@ -123,12 +139,12 @@ enum OpenAPIDocument {
                 responses: ["200": ok(ref("Contact")), "404": problem("No such contact")])],
             "/api/v1/contacts/{id}/sensitivity": ["post": op(
                 "Mark a contact sensitive or clear the flag, with a reason (SCR manager)", id: "setSensitivity", params: [idParam],
-                body: body(object(["sensitive": boolean, "reason": string], required: ["sensitive", "reason"])),
+                body: body(object(["sensitive": boolean, "reason": text], required: ["sensitive", "reason"])),
                 responses: ["200": ok(ref("Contact")), "404": problem("No such contact"), "409": problem("Already so")])],
             "/api/v1/cases": ["post": op(
                 "Create a case with its participants", id: "createCase",
-                body: body(object(["participants": array(object(["contactId": string, "role": ["type": "string", "enum": ["receivingParent", "payingParent", "child"]]],
-                                                                 required: ["contactId", "role"]))], required: ["participants"])),
+                body: body(object(["participants": ["type": "array", "minItems": 1, "items": object(["contactId": ["type": "string", "format": "uuid"], "role": ["type": "string", "enum": ["receivingParent", "payingParent", "child"]]],
+                                                                 required: ["contactId", "role"])]], required: ["participants"])),
                 responses: ["201": ok(ref("Case"), "Created")])],
             "/api/v1/cases/{id}": ["get": op(
                 "A case; participants you may not see show as restricted", id: "getCase", params: [idParam],
@@ -156,7 +172,7 @@ enum OpenAPIDocument {
                 responses: ["200": ok(ref("ServiceRequest")), "404": problem("No such service request"), "409": problem("No longer waiting, or the person does not work that segment")])],
             "/api/v1/service-requests/{id}/finance-support-requests": ["post": op(
                 "Ask CFAT for a finance action on a service request (SCR caseworker)", id: "raiseFinanceSupport", params: [idParam],
-                body: body(object(["type": ["type": "string", "enum": ["paymentReassign", "suspenseAccountClearOnline"]], "details": string], required: ["type", "details"])),
+                body: body(object(["type": ["type": "string", "enum": ["paymentReassign", "suspenseAccountClearOnline"]], "details": text], required: ["type", "details"])),
                 responses: ["201": ok(ref("ServiceRequest"), "Sent to the CFAT hopper"), "404": problem("No such service request"), "409": problem("Closed")])],
             "/api/v1/hoppers/{segment}/items": ["get": op(
                 "Service requests waiting in a segment's hopper, oldest first", id: "hopperItems", params: [segmentParam] + paging,
@@ -167,7 +183,7 @@ enum OpenAPIDocument {
             "/api/v1/tool/users": [
                 "get": op("Maintain Users: one row per profile (tool System Administrator)", id: "toolUsers", responses: ["200": ok(list(ref("ToolUserRow")))]),
                 "post": op("Create a tool user; name and email come from the directory (tool System Administrator)", id: "createToolUser",
-                           body: body(object(["staffId": ["type": "string", "pattern": "^[0-9]{1,9}$"], "phone": string], required: ["staffId", "phone"])),
+                           body: body(object(["staffId": ["type": "string", "pattern": "^[0-9]{1,9}$"], "phone": ["type": "string", "pattern": "^[0-9 +()-]{1,30}$"]], required: ["staffId", "phone"])),
                            responses: ["201": ok(ref("ToolUserRow"), "Added"), "409": problem("Already a user of the tool")]),
             ],
             "/api/v1/tool/users/{staffId}": ["patch": op(
@@ -183,8 +199,8 @@ enum OpenAPIDocument {
             "/api/v1/exceptional-cases": [
                 "get": op("Exceptional cases with their balances", id: "exceptionalCases", responses: ["200": ok(list(ref("ExceptionalCase")))]),
                 "post": op("Open an exceptional case (tool Case Worker)", id: "createExceptionalCase",
-                           body: body(object(["type": ["type": "string", "enum": ["one", "two"]], "incidentReference": string, "receivingParent": string,
-                                              "payingParent": string, "notes": string], required: ["type"])),
+                           body: body(object(["type": ["type": "string", "enum": ["one", "two"]], "incidentReference": optionalString,
+                                              "receivingParent": optionalString, "payingParent": optionalString, "notes": optionalString], required: ["type"])),
                            responses: ["201": ok(ref("ExceptionalCase"), "Opened")]),
             ],
             "/api/v1/exceptional-cases/{id}": ["get": op(
@@ -204,7 +220,7 @@ enum OpenAPIDocument {
             "/api/v1/exceptional-cases/{id}/entries/{entryId}/reversal": ["post": op(
                 "Correct an entry by reversing it, with a reason; both are kept", id: "reverseEntry",
                 params: [idParam, ["name": "entryId", "in": "path", "required": true, "schema": string]],
-                body: body(object(["reason": string], required: ["reason"])),
+                body: body(object(["reason": text], required: ["reason"])),
                 responses: ["201": ok(ref("Statement"), "Reversed"), "404": problem("No such case or entry"), "409": problem("Already reversed, a reversal, or money already paid out")])],
             "/api/v1/exceptional-cases/{id}/statement": ["get": op(
                 "The case statement: entries with running balance, receipts, payments and balancePence (CSV with Accept: text/csv)", id: "statement", params: [idParam],
@@ -240,7 +256,7 @@ enum OpenAPIDocument {
         let schemas: JSON = [
             "Problem": object(["type": string, "title": string, "status": integer, "detail": string,
                                "errors": ["type": "object", "additionalProperties": string]], required: ["type", "title", "status", "detail"]),
-            "TokenRequest": object(["staffId": string, "password": string, "role": roleEnum], required: ["staffId", "password"]),
+            "TokenRequest": object(["staffId": ["type": "string", "pattern": "^[0-9]{1,9}$"], "password": text, "role": roleEnum], required: ["staffId", "password"]),
             "Token": object(["token": string, "expiresAt": ["type": "string", "format": "date-time"], "staffId": string, "role": roleEnum,
                              "name": string, "roles": array(roleEnum)], required: ["expiresAt", "staffId", "name", "roles"]),
             "Staff": object(staff, required: ["staffId", "name", "email", "phone", "team", "grade", "area", "roles", "active"]),
@@ -252,14 +268,15 @@ enum OpenAPIDocument {
                                  required: ["id", "seq", "at", "action", "subjectType", "subjectId", "outcome", "detail"]),
             "Contact": object(["id": string, "name": string, "nino": string, "scin": string, "crn": string, "dateOfBirth": string, "address": string, "sensitive": boolean],
                               required: ["id", "name", "address", "sensitive"]),
-            "ContactInput": object(["name": string, "nino": string, "scin": string, "crn": string, "dateOfBirth": string, "address": string], required: ["name"]),
+            "ContactInput": object(["name": text, "nino": string, "scin": string, "crn": string, "dateOfBirth": ["type": "string", "format": "date"], "address": string], required: ["name"]),
             "ContactListing": object(["restricted": boolean, "label": string, "id": string, "name": string, "nino": string, "scin": string, "crn": string, "sensitive": boolean],
                                      required: ["restricted", "label"]),
             "Case": object(["id": string, "caseNumber": string, "participants": array(object(["role": string, "roleName": string, "contact": ref("ContactListing")],
                                                                                               required: ["role", "roleName", "contact"]))],
                            required: ["id", "caseNumber", "participants"]),
             "NewServiceRequest": object(["type": ["type": "string", "enum": ["changeOfCircumstances", "paymentReassign", "suspenseAccountClearOnline", "chargeback", "manualReceipting", "generalEnquiry"]],
-                                         "description": string, "caseId": string, "contactId": string, "needsFinanceSupport": boolean], required: ["type", "description"]),
+                                         "description": text, "caseId": ["type": ["string", "null"]], "contactId": ["type": ["string", "null"]],
+                                         "needsFinanceSupport": ["type": ["boolean", "null"]]], required: ["type", "description"]),
             "ServiceRequest": object([
                 "id": string, "reference": string, "type": string, "typeName": string, "description": string, "status": string, "statusName": string,
                 "caseId": string, "caseNumber": string, "contactId": string, "contacts": array(ref("ContactListing")), "segment": string, "segmentName": string, "routingRule": string,
