@@ -81,6 +81,13 @@ public struct Settings: Sendable {
             }
             cost = value
         }
-        return Settings(storage: storage, demoPassword: demoPassword, testClock: testClock, bcryptCost: cost)
+        var batch = 64
+        if let text = env["CASEWORK_WRITE_BATCH"], !text.isEmpty {
+            guard let value = Int(text), (1...1000).contains(value) else {
+                throw Invalid(description: "CASEWORK_WRITE_BATCH must be a whole number from 1 to 1000")
+            }
+            batch = value
+        }
+        return Settings(storage: storage, demoPassword: demoPassword, testClock: testClock, bcryptCost: cost, maxWriteBatch: batch)
     }
 }

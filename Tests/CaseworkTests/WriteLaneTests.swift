@@ -121,7 +121,12 @@ struct OperationsTests {
         #expect(throws: Settings.Invalid.self) {
             try Settings.fromEnvironment(["DATABASE_URL": "mysql://x", "CASEWORK_DATA_DIR": NSTemporaryDirectory()], environment: .testing)
         }
+        #expect(throws: Settings.Invalid.self) {
+            try Settings.fromEnvironment(["CASEWORK_WRITE_BATCH": "0", "CASEWORK_DATA_DIR": NSTemporaryDirectory()], environment: .testing)
+        }
+        #expect(try Settings.fromEnvironment(["CASEWORK_WRITE_BATCH": "1", "CASEWORK_DATA_DIR": NSTemporaryDirectory()], environment: .testing).maxWriteBatch == 1)
         let settings = try Settings.fromEnvironment(["CASEWORK_DATA_DIR": NSTemporaryDirectory()], environment: .testing)
+        #expect(settings.maxWriteBatch == 64)
         #expect(settings.demoPassword == DemoOrganisation.defaultPassword)
         #expect(settings.testClock == false)
     }
