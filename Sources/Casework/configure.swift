@@ -35,6 +35,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.migrations.add(ProtectAuditTrail())
     app.migrations.add(CreateRecords())
     app.migrations.add(CreateReceiptsTool())
+    app.migrations.add(CreateTemporaryAccess())
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
     let testClock: TestClock? = settings.testClock ? TestClock() : nil
@@ -67,6 +68,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: AuditRoutes())
     try app.register(collection: RecordRoutes())
     try app.register(collection: ToolRoutes())
+    try app.register(collection: AccessRoutes())
     try app.register(collection: OperationsRoutes(testClock: testClock))
     if testClock != nil {
         app.logger.warning("CASEWORK_TEST_CLOCK=1: the test clock replaces the system clock; never run like this in service")

@@ -12,10 +12,10 @@ struct Records {
 
     // MARK: Visibility
 
-    /// Live temporary grants held by a person. Temporary SCR access (its own issue) fills this in; until
-    /// grants exist nobody holds one, and the policy already consults whatever this returns.
-    static func grants(for staffId: StaffID, on db: any Database) async throws -> [GrantCoverage] {
-        []
+    /// Live temporary grants held by a person. The policy still compares each grant's window with the clock
+    /// on every decision, so access ends at the expiry instant even inside a long request.
+    static func grants(for staffId: StaffID, at now: Date, on db: any Database) async throws -> [GrantCoverage] {
+        try await TemporaryAccess.coverage(for: staffId, at: now, on: db)
     }
 
     /// Whether the signed-in person may do `action` with this contact now.
@@ -100,7 +100,7 @@ struct Records {
     /// One contact, if the caller may see it; the view or the denial is audited either way.
     func viewContact(_ id: UUID) async throws -> ContactModel {
         let user = try user()
-        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         let outcome: Audited<ContactModel> = try await request.write { ctx in
             guard let contact = try await ContactModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no contact with id \(id.uuidString)")
@@ -119,7 +119,7 @@ struct Records {
         let user = try user()
         let q = text.trimmingCharacters(in: .whitespaces)
         guard !q.isEmpty else { return [] }
-        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         let compact = q.uppercased().filter { !$0.isWhitespace }
         let namePart = q.lowercased().filter { $0 != "%" && $0 != "_" }
         return try await request.write { ctx in
@@ -171,7 +171,7 @@ struct Records {
         }
         try failure.throwIfAny()
         let contactIds = ids
-        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         let outcome: Audited<UUID> = try await request.write { ctx in
             var contacts: [ContactModel] = []
             for id in contactIds {
@@ -209,7 +209,7 @@ struct Records {
     /// A case with its participants; sensitive ones the caller may not see show as "restricted record" (audited).
     func viewCase(_ id: UUID) async throws -> CaseDTO {
         let user = try user()
-        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         return try await request.write { ctx in
             guard let record = try await CaseModel.query(on: ctx.db).filter(\.$id == id).with(\.$participants) { $0.with(\.$contact) }.first() else {
                 throw DomainError.notFound("There is no case with id \(id.uuidString)")

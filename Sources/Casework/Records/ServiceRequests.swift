@@ -29,7 +29,7 @@ extension Records {
         if description.count > 2000 { failure.add("description", "Description must be 2,000 characters or fewer") }
         let (caseRecord, contact) = try await resolveLinkTargets(caseText: form.caseId, contactText: form.contactId, failure: &failure)
         try failure.throwIfAny()
-        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         let caseId = caseRecord?.id
         let contactId = contact?.id
         let outcome: Audited<UUID> = try await request.write { ctx in
@@ -100,7 +100,7 @@ extension Records {
     /// A service request with its links; linked sensitive contacts the caller may not see show as "restricted record" (audited).
     func viewServiceRequest(_ id: UUID) async throws -> ServiceRequestDTO {
         let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
-        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         return try await request.write { ctx in
             try await Self.serviceRequestDTO(id, user: user, grants: grants, ctx: ctx)
         }
@@ -149,7 +149,7 @@ extension Records {
         }
         let (caseRecord, contact) = try await resolveLinkTargets(caseText: caseText, contactText: contactText, failure: &failure)
         try failure.throwIfAny()
-        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         let caseId = caseRecord?.id
         let contactId = contact?.id
         let outcome: Audited<UUID> = try await request.write { ctx in
@@ -194,7 +194,7 @@ extension Records {
         guard let target = ServiceRequestStatus(rawValue: text) else {
             throw ValidationFailure(["status": "Status must be one of \(ServiceRequestStatus.allCases.map(\.rawValue).joined(separator: ", "))"])
         }
-        let grants = try await Self.grants(for: user.profile.staffId, on: db)
+        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         let outcome: Audited<UUID> = try await request.write { ctx in
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
@@ -309,7 +309,7 @@ extension Records {
             throw ValidationFailure(["staffId": "No one in the directory has staff ID \(assigneeId)"])
         }
         let assignee = assigneeRow.profile(roles: assigneeRow.loadedRoles)
-        let assigneeGrants = try await Self.grants(for: assigneeId, on: db)
+        let assigneeGrants = try await Self.grants(for: assigneeId, at: now, on: db)
         let assigned: UUID = try await request.write { ctx in
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")

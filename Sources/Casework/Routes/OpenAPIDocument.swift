@@ -74,6 +74,7 @@ enum OpenAPIDocument {
     static var methodEnum: JSON { ["type": "string", "enum": ["cheque", "bankTransfer", "card", "cash", "postalOrder"]] }
     static var idempotencyParam: JSON { ["name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string", "maxLength": 100]] }
     static var periodParams: [JSON] { [query("from", "First day, YYYY-MM-DD (default 30 days ago)"), query("to", "Last day, inclusive (default today)")] }
+    static var purposeEnum: JSON { ["type": "string", "enum": ["viewContact", "routeServiceRequest", "financeActions"]] }
     static var paging: [JSON] { [
         query("limit", "Page size, 1 to 500 (default 50)", schema: ["type": "integer", "minimum": 1, "maximum": 500]),
         query("cursor", "nextCursor from the previous page"),
@@ -234,6 +235,35 @@ enum OpenAPIDocument {
             "/api/v1/reports/totals-by-method": ["get": op(
                 "Totals by payment method over a period (CSV with Accept: text/csv)", id: "methodReport", params: periodParams,
                 responses: ["200": ["description": "OK", "content": ["application/json": ["schema": ref("MethodReport")], "text/csv": ["schema": string]]], "422": problem("A date is invalid")])],
+            "/api/v1/access-requests": [
+                "post": op("Submit a CSUA150 temporary access request (caseworker)", id: "createAccessRequest", body: body(object([
+                    "purpose": purposeEnum, "serviceRequestId": text, "requestedDurationMinutes": ["type": "integer", "minimum": 1, "maximum": 10080],
+                    "justification": text, "contactId": string, "clientName": string, "scin": string, "nino": string, "furtherDetails": string,
+                ], required: ["purpose", "serviceRequestId", "requestedDurationMinutes", "justification"])),
+                           responses: ["201": ok(ref("AccessRequest"), "Submitted: awaiting the team leader")]),
+                "get": op("Access requests you are involved in, by status, or those awaiting your decision", id: "accessRequests",
+                          params: [query("status", "awaitingTeamLeader, awaitingScrManager, awaitingProvisioning, granted, rejected, returned or withdrawn"),
+                                   query("awaitingMe", "true: only those waiting for your decision")],
+                          responses: ["200": ok(list(ref("AccessRequest"))), "422": problem("Unknown status")]),
+            ],
+            "/api/v1/access-requests/{id}": ["get": op(
+                "One access request with its history", id: "accessRequest", params: [idParam],
+                responses: ["200": ok(ref("AccessRequest")), "404": problem("No such request")])],
+            "/api/v1/access-requests/{id}/decisions": ["post": op(
+                "Decide the stage the request waits at: team leader, SCR manager, provisioning (whose approve creates the grant)", id: "decideAccessRequest",
+                params: [idParam], body: body(object(["decision": ["type": "string", "enum": ["approve", "reject", "return"]], "reason": string,
+                                                      "durationMinutes": ["type": "integer", "minimum": 1]], required: ["decision"])),
+                responses: ["200": ok(ref("AccessRequest")), "404": problem("No such request"), "409": problem("Already decided or finished")])],
+            "/api/v1/access-requests/{id}/withdraw": ["post": op(
+                "Withdraw your own request before it is granted", id: "withdrawAccessRequest", params: [idParam],
+                responses: ["200": ok(ref("AccessRequest")), "404": problem("No such request"), "409": problem("Already finished")])],
+            "/api/v1/grants": ["get": op(
+                "Grants held by a person (yourself by default)", id: "grants",
+                params: [query("staffId", "Whose grants"), query("status", "active, expired or removed")],
+                responses: ["200": ok(list(ref("Grant"))), "422": problem("Unknown status")])],
+            "/api/v1/grants/{id}": ["get": op(
+                "One grant; its status is read against the clock, so it is expired the instant its time is up", id: "grant", params: [idParam],
+                responses: ["200": ok(ref("Grant")), "404": problem("No such grant")])],
             "/health": ["get": op("Whether the service and its database answer", id: "health", signedIn: false, responses: [
                 "200": ok(object(["status": string], required: ["status"])),
                 "503": ok(object(["status": string], required: ["status"]), "The database does not answer"),
@@ -311,6 +341,16 @@ enum OpenAPIDocument {
                                     "items": array(object(["method": methodEnum, "methodName": string, "receiptsPence": integer, "paymentsPence": integer],
                                                           required: ["method", "methodName", "receiptsPence", "paymentsPence"]))],
                                    required: ["from", "to", "items", "receiptsPence", "paymentsPence"]),
+            "AccessRequest": object([
+                "id": string, "reference": string, "status": ["type": "string", "enum": ["awaitingTeamLeader", "awaitingScrManager", "awaitingProvisioning", "granted", "rejected", "returned", "withdrawn"]],
+                "purpose": purposeEnum, "requester": ref("Staff"), "teamLeader": ref("Staff"), "serviceRequestId": string, "requestedDurationMinutes": integer,
+                "justification": string, "contactId": string, "furtherDetails": string, "grantId": string,
+                "history": array(object(["at": string, "by": string, "action": string, "reason": string], required: ["at", "action"])),
+            ], required: ["id", "reference", "status", "purpose", "requester", "requestedDurationMinutes", "justification", "furtherDetails", "history"]),
+            "Grant": object(["id": string, "requestId": string, "staffId": string, "purpose": purposeEnum, "serviceRequestId": string, "contactId": string,
+                             "grantedAt": string, "expiresAt": string, "status": ["type": "string", "enum": ["active", "expired", "removed"]],
+                             "logOffConfirmedAt": string, "logOffConfirmedBy": string],
+                            required: ["id", "requestId", "staffId", "purpose", "grantedAt", "expiresAt", "status"]),
             "Home": object(["role": roleEnum, "roleName": string, "sections": array(object([
                 "id": string, "title": string, "emptyText": string,
                 "items": array(object(["text": string, "href": string, "at": string], required: ["text"])),

@@ -73,7 +73,7 @@ public struct AccessRequestFacts: Sendable, Equatable {
 
 /// The CSUA150 chain: team leader countersigns (or returns), SCR manager approves, provisioning grants.
 public enum AccessRequestChain {
-    /// The longest temporary access anyone may ask for: five working days' worth of a week.
+    /// The longest temporary access anyone may ask for: seven days.
     public static let maximumMinutes = 7 * 24 * 60
 
     /// What a decision does.

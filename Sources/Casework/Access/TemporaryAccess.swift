@@ -1,0 +1,292 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// The CSUA150 request as the API names its fields.
+struct NewAccessRequest: Content {
+    var purpose: String?
+    var serviceRequestId: String?
+    var requestedDurationMinutes: Int?
+    var justification: String?
+    var contactId: String?
+    var clientName: String?
+    var scin: String?
+    var nino: String?
+    var furtherDetails: String?
+}
+
+struct AccessHistoryDTO: Content {
+    let at: String
+    let by: String?
+    let action: String
+    let reason: String?
+}
+
+/// An access request as the API answers it; it carries the client identifiers only to people who may see the contact.
+struct AccessRequestDTO: Content {
+    let id: String
+    let reference: String
+    let status: String
+    let purpose: String
+    let requester: StaffDTO
+    let teamLeader: StaffDTO?
+    let serviceRequestId: String?
+    let requestedDurationMinutes: Int
+    let justification: String
+    let contactId: String?
+    let furtherDetails: String
+    let history: [AccessHistoryDTO]
+    let grantId: String?
+}
+
+struct GrantDTO: Content {
+    let id: String
+    let requestId: String
+    let staffId: String
+    let purpose: String
+    let serviceRequestId: String?
+    let contactId: String?
+    let grantedAt: String
+    let expiresAt: String
+    let status: String
+    let logOffConfirmedAt: String?
+    let logOffConfirmedBy: String?
+
+    init(_ grant: GrantModel, now: Date) {
+        id = grant.id!.uuidString
+        requestId = grant.requestId.uuidString
+        staffId = grant.staffId
+        purpose = grant.purpose
+        serviceRequestId = grant.serviceRequestId?.uuidString
+        contactId = grant.contactId?.uuidString
+        grantedAt = CaseworkTime.iso8601(grant.grantedAt)
+        expiresAt = CaseworkTime.iso8601(grant.expiresAt)
+        status = grant.state(at: now).rawValue
+        logOffConfirmedAt = grant.logOffConfirmedAt.map(CaseworkTime.iso8601)
+        logOffConfirmedBy = grant.logOffConfirmedBy
+    }
+}
+
+/// Temporary SCR access: the CSUA150 request, its three-stage decision chain, and the grant.
+struct TemporaryAccess {
+    let request: Request
+
+    var db: any Database { request.db }
+
+    func create(_ form: NewAccessRequest) async throws -> AccessRequestDTO {
+        let user = try request.requireRole(.caseworker)
+        var failure = ValidationFailure()
+        let purpose = GrantPurpose(rawValue: form.purpose ?? "")
+        if purpose == nil { failure.add("purpose", "Choose the purpose: viewContact, routeServiceRequest or financeActions") }
+        let minutes = form.requestedDurationMinutes ?? 0
+        if !(1...AccessRequestChain.maximumMinutes).contains(minutes) {
+            failure.add("requestedDurationMinutes", "Ask for between 1 and \(AccessRequestChain.maximumMinutes) minutes (seven days)")
+        }
+        let justification = (form.justification ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if justification.isEmpty { failure.add("justification", "Give the justification: why you need access") }
+        if justification.count > 2000 { failure.add("justification", "Justification must be 2,000 characters or fewer") }
+        let details = (form.furtherDetails ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if details.count > 2000 { failure.add("furtherDetails", "Further details must be 2,000 characters or fewer") }
+        var serviceRequest: ServiceRequestModel?
+        let srText = (form.serviceRequestId ?? "").trimmingCharacters(in: .whitespaces)
+        if srText.isEmpty {
+            failure.add("serviceRequestId", "Give the service request this access is for")
+        } else if let id = UUID(uuidString: srText) {
+            serviceRequest = try await ServiceRequestModel.find(id, on: db)
+        } else {
+            serviceRequest = try await ServiceRequestModel.query(on: db).filter(\.$reference == srText.uppercased()).first()
+        }
+        if !srText.isEmpty && serviceRequest == nil { failure.add("serviceRequestId", "There is no service request \(srText)") }
+        // The sensitive contact: chosen by id, or named by NINO or SCIN and resolved.
+        var contact: ContactModel?
+        for text in [form.contactId, form.nino, form.scin].compactMap({ $0?.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty && contact == nil {
+            contact = try await Records.findContact(text, on: db)
+        }
+        let named = [form.contactId, form.nino, form.scin].contains { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+        if named && contact == nil { failure.add("contactId", "No contact matches the contact id, NINO or SCIN given") }
+        if let contact, !contact.sensitive { failure.add("contactId", "That contact is not sensitive: no temporary access is needed to see it") }
+        if purpose == .viewContact && contact == nil && failure["contactId"] == nil {
+            failure.add("contactId", "Name the sensitive contact to view: its NINO, SCIN or contact id")
+        }
+        if user.profile.teamLeaderStaffId == nil { failure.add("teamLeader", "You have no team leader in the staff directory to countersign: ask an administrator") }
+        try failure.throwIfAny()
+        let sr = serviceRequest!
+        let contactId = contact?.id
+        let clientName = form.clientName?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        let scin = form.scin?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        let nino = form.nino?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+        let id: UUID = try await request.write { ctx in
+            let record = AccessRequestModel()
+            record.id = UUID()
+            record.reference = "CSUA-" + String(record.id!.uuidString.prefix(8))
+            record.status = AccessRequestStatus.awaitingTeamLeader.rawValue
+            record.purpose = purpose!.rawValue
+            record.requesterStaffId = user.staffId
+            record.teamLeaderStaffId = user.profile.teamLeaderStaffId?.value
+            record.requesterTeam = user.profile.team
+            record.requesterGrade = user.profile.grade
+            record.requesterArea = user.profile.area
+            record.requestedMinutes = minutes
+            record.serviceRequestId = sr.id
+            record.contactId = contactId
+            record.clientName = clientName
+            record.scin = scin
+            record.nino = nino
+            record.furtherDetails = details
+            record.justification = justification
+            record.createdAt = ctx.now
+            record.updatedAt = ctx.now
+            try await record.create(on: ctx.db)
+            try await AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: "submitted", reason: nil).create(on: ctx.db)
+            try await ctx.audit(AuditEntry(user.actor, "access.request", subjectType: "accessRequest", subjectId: record.id!.uuidString,
+                                           detail: "\(record.reference) \(purpose!.rawValue) for \(minutes) minutes on \(sr.reference); awaiting team leader \(record.teamLeaderStaffId ?? "")"))
+            return record.id!
+        }
+        return try await view(id)
+    }
+
+    /// The requester, their team leader, the deciders, SCR managers and provisioning may read a request.
+    func view(_ id: UUID) async throws -> AccessRequestDTO {
+        let user = try request.requireUser()
+        guard let record = try await AccessRequestModel.find(id, on: db) else {
+            throw DomainError.notFound("There is no access request with id \(id.uuidString)")
+        }
+        let involved = [record.requesterStaffId, record.teamLeaderStaffId].contains(user.staffId)
+            || [Role.scrManager, .provisioning].contains(user.role)
+        guard involved else { throw DomainError.forbidden("Only the requester, their team leader, SCR managers and provisioning may see this request") }
+        return try await dto(record)
+    }
+
+    func dto(_ record: AccessRequestModel) async throws -> AccessRequestDTO {
+        let requester = try await request.directory.require(record.requesterStaffId)
+        let leader = try await record.teamLeaderStaffId.asyncMap { try await request.directory.find($0) } ?? nil
+        let history = try await AccessRequestHistoryModel.query(on: db).filter(\.$requestId == record.id!).sort(\.$at).all()
+        let grant = try await GrantModel.query(on: db).filter(\.$requestId == record.id!).first()
+        return AccessRequestDTO(
+            id: record.id!.uuidString, reference: record.reference, status: record.status, purpose: record.purpose,
+            requester: StaffDTO(requester.profile(roles: requester.loadedRoles)), teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) },
+            serviceRequestId: record.serviceRequestId?.uuidString, requestedDurationMinutes: record.requestedMinutes, justification: record.justification,
+            contactId: record.contactId?.uuidString, furtherDetails: record.furtherDetails,
+            history: history.map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },
+            grantId: grant?.id?.uuidString)
+    }
+
+    /// Requests by status, or those waiting for the caller's decision.
+    func list(status: String?, awaitingMe: Bool) async throws -> [AccessRequestDTO] {
+        let user = try request.requireUser()
+        var query = AccessRequestModel.query(on: db)
+        if let status, !status.isEmpty {
+            guard AccessRequestStatus(rawValue: status) != nil else {
+                throw ValidationFailure(["status": "status must be one of \(AccessRequestStatus.allCases.map(\.rawValue).joined(separator: ", "))"])
+            }
+            query = query.filter(\.$status == status)
+        }
+        if awaitingMe {
+            switch user.role {
+            case .teamLeader: query = query.filter(\.$status == AccessRequestStatus.awaitingTeamLeader.rawValue).filter(\.$teamLeaderStaffId == user.staffId)
+            case .scrManager: query = query.filter(\.$status == AccessRequestStatus.awaitingScrManager.rawValue)
+            case .provisioning: query = query.filter(\.$status == AccessRequestStatus.awaitingProvisioning.rawValue)
+            default: return []
+            }
+        } else if ![Role.scrManager, .provisioning].contains(user.role) {
+            query = query.group(.or) { $0.filter(\.$requesterStaffId == user.staffId).filter(\.$teamLeaderStaffId == user.staffId) }
+        }
+        var items: [AccessRequestDTO] = []
+        for record in try await query.sort(\.$createdAt).limit(200).all() { items.append(try await dto(record)) }
+        return items
+    }
+
+    /// One decision. The state is re-read inside the write lane, so a stale or repeated decision is a 409,
+    /// and the grants table's unique request id means two racing approvals can never make two grants.
+    func decide(_ id: UUID, decision text: String, reason: String?, durationMinutes: Int?) async throws -> AccessRequestDTO {
+        let user = try request.requireUser()
+        guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
+        guard let decision = AccessDecision(rawValue: text) else {
+            throw ValidationFailure(["decision": "decision must be approve, reject or return"])
+        }
+        try await request.write { ctx in
+            guard let record = try await AccessRequestModel.find(id, on: ctx.db) else {
+                throw DomainError.notFound("There is no access request with id \(id.uuidString)")
+            }
+            let outcome = try AccessRequestChain.decide(record.facts, decision, by: user.profile.staffId, actingAs: role,
+                                                        reason: reason, durationMinutes: durationMinutes).get()
+            record.status = outcome.newStatus.rawValue
+            record.recordDecider(outcome.stage, user.staffId)
+            record.updatedAt = ctx.now
+            try await record.save(on: ctx.db)
+            let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+            try await AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "\(outcome.stage.rawValue).\(decision.rawValue)", reason: why).create(on: ctx.db)
+            var detail = "\(record.reference) \(outcome.stage.rawValue) \(decision.rawValue) -> \(outcome.newStatus.rawValue)\(why.map { ": \($0)" } ?? "")"
+            if let minutes = outcome.grantMinutes {
+                let grant = GrantModel()
+                grant.id = UUID()
+                grant.requestId = id
+                grant.staffId = record.requesterStaffId
+                grant.purpose = record.purpose
+                grant.serviceRequestId = record.serviceRequestId
+                grant.contactId = record.contactId
+                // Whole seconds, so the expiry the API reports is exactly when access ends.
+                grant.grantedAt = Date(timeIntervalSince1970: ctx.now.timeIntervalSince1970.rounded(.down))
+                grant.expiresAt = grant.grantedAt.addingTimeInterval(TimeInterval(minutes * 60))
+                try await grant.create(on: ctx.db)
+                detail += "; grant \(grant.id!.uuidString) for \(minutes) minutes until \(CaseworkTime.iso8601(grant.expiresAt))"
+            }
+            try await ctx.audit(AuditEntry(user.actor, "access.decide", subjectType: "accessRequest", subjectId: id.uuidString, detail: detail))
+        }
+        return try await view(id)
+    }
+
+    func withdraw(_ id: UUID) async throws -> AccessRequestDTO {
+        let user = try request.requireUser()
+        try await request.write { ctx in
+            guard let record = try await AccessRequestModel.find(id, on: ctx.db) else {
+                throw DomainError.notFound("There is no access request with id \(id.uuidString)")
+            }
+            if let refusal = AccessRequestChain.withdrawal(record.facts, by: user.profile.staffId) { throw refusal }
+            record.status = AccessRequestStatus.withdrawn.rawValue
+            record.updatedAt = ctx.now
+            try await record.save(on: ctx.db)
+            try await AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "withdrawn", reason: nil).create(on: ctx.db)
+            try await ctx.audit(AuditEntry(user.actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString, detail: "\(record.reference) withdrawn"))
+        }
+        return try await view(id)
+    }
+
+    func grant(_ id: UUID) async throws -> GrantDTO {
+        let user = try request.requireUser()
+        guard let grant = try await GrantModel.find(id, on: db) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
+        let leader = try await AccessRequestModel.find(grant.requestId, on: db)?.teamLeaderStaffId
+        guard grant.staffId == user.staffId || leader == user.staffId || [Role.scrManager, .provisioning].contains(user.role) else {
+            throw DomainError.forbidden("Only the holder, their team leader, SCR managers and provisioning may see this grant")
+        }
+        return GrantDTO(grant, now: request.now)
+    }
+
+    func grants(staffId: String?, status: String?) async throws -> [GrantDTO] {
+        let user = try request.requireUser()
+        let who = staffId ?? user.staffId
+        guard who == user.staffId || [Role.scrManager, .provisioning, .teamLeader].contains(user.role) else {
+            throw DomainError.forbidden("You may list only your own grants")
+        }
+        if let status, GrantState(rawValue: status) == nil { throw ValidationFailure(["status": "status must be active, expired or removed"]) }
+        let now = request.now
+        return try await GrantModel.query(on: db).filter(\.$staffId == who).sort(\.$grantedAt).all()
+            .map { GrantDTO($0, now: now) }.filter { status == nil || $0.status == status }
+    }
+
+    /// What live grants let a person see: the named contact and every contact linked to the SR (directly or through its case).
+    static func coverage(for staffId: StaffID, at now: Date, on db: any Database) async throws -> [GrantCoverage] {
+        let live = try await GrantModel.query(on: db).filter(\.$staffId == staffId.value).filter(\.$expiresAt > now).filter(\.$removedAt == nil).all()
+        var coverage: [GrantCoverage] = []
+        for grant in live where grant.state(at: now) == .active {
+            var contacts = Set<String>()
+            if let contact = grant.contactId { contacts.insert(contact.uuidString) }
+            if let srId = grant.serviceRequestId, let sr = try await ServiceRequestModel.find(srId, on: db) {
+                for contact in try await Records.involvedContacts(sr, on: db) { contacts.insert(contact.id!.uuidString) }
+            }
+            guard let purpose = GrantPurpose(rawValue: grant.purpose) else { continue }
+            coverage.append(GrantCoverage(holder: staffId, purpose: purpose, contactIds: contacts, from: grant.grantedAt, until: grant.expiresAt))
+        }
+        return coverage
+    }
+}

@@ -1,0 +1,100 @@
+import CaseworkCore
+import Fluent
+import Foundation
+
+/// A CSUA150 temporary access request.
+final class AccessRequestModel: Model, @unchecked Sendable {
+    static let schema = "access_requests"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "reference") var reference: String
+    @Field(key: "status") var status: String
+    @Field(key: "purpose") var purpose: String
+    @Field(key: "requester_staff_id") var requesterStaffId: String
+    @OptionalField(key: "team_leader_staff_id") var teamLeaderStaffId: String?
+    @Field(key: "requester_team") var requesterTeam: String
+    @Field(key: "requester_grade") var requesterGrade: String
+    @Field(key: "requester_area") var requesterArea: String
+    @Field(key: "requested_minutes") var requestedMinutes: Int
+    @OptionalField(key: "service_request_id") var serviceRequestId: UUID?
+    @OptionalField(key: "contact_id") var contactId: UUID?
+    @OptionalField(key: "client_name") var clientName: String?
+    @OptionalField(key: "scin") var scin: String?
+    @OptionalField(key: "nino") var nino: String?
+    @Field(key: "further_details") var furtherDetails: String
+    @Field(key: "justification") var justification: String
+    @OptionalField(key: "team_leader_decided_by") var teamLeaderDecidedBy: String?
+    @OptionalField(key: "scr_manager_decided_by") var scrManagerDecidedBy: String?
+    @OptionalField(key: "provisioning_decided_by") var provisioningDecidedBy: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    var statusValue: AccessRequestStatus { AccessRequestStatus(rawValue: status) ?? .withdrawn }
+
+    var facts: AccessRequestFacts {
+        var deciders: [AccessStage: StaffID] = [:]
+        if let id = teamLeaderDecidedBy.flatMap(StaffID.init) { deciders[.teamLeader] = id }
+        if let id = scrManagerDecidedBy.flatMap(StaffID.init) { deciders[.scrManager] = id }
+        if let id = provisioningDecidedBy.flatMap(StaffID.init) { deciders[.provisioning] = id }
+        return AccessRequestFacts(status: statusValue, requester: StaffID(requesterStaffId)!, teamLeader: teamLeaderStaffId.flatMap(StaffID.init),
+                                  requestedMinutes: requestedMinutes, deciders: deciders)
+    }
+
+    func recordDecider(_ stage: AccessStage, _ staffId: String) {
+        switch stage {
+        case .teamLeader: teamLeaderDecidedBy = staffId
+        case .scrManager: scrManagerDecidedBy = staffId
+        case .provisioning: provisioningDecidedBy = staffId
+        }
+    }
+}
+
+/// One step in a request's history.
+final class AccessRequestHistoryModel: Model, @unchecked Sendable {
+    static let schema = "access_request_history"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "request_id") var requestId: UUID
+    @Field(key: "at") var at: Date
+    @OptionalField(key: "by_staff_id") var byStaffId: String?
+    @Field(key: "action") var action: String
+    @OptionalField(key: "reason") var reason: String?
+
+    init() {}
+
+    init(requestId: UUID, at: Date, by: String?, action: String, reason: String?) {
+        id = UUID()
+        self.requestId = requestId
+        self.at = at
+        byStaffId = by
+        self.action = action
+        self.reason = reason
+    }
+}
+
+/// A time-limited grant of temporary SCR access.
+final class GrantModel: Model, @unchecked Sendable {
+    static let schema = "grants"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "request_id") var requestId: UUID
+    @Field(key: "staff_id") var staffId: String
+    @Field(key: "purpose") var purpose: String
+    @OptionalField(key: "service_request_id") var serviceRequestId: UUID?
+    @OptionalField(key: "contact_id") var contactId: UUID?
+    @Field(key: "granted_at") var grantedAt: Date
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "removed_at") var removedAt: Date?
+    @OptionalField(key: "removed_by") var removedBy: String?
+    @OptionalField(key: "removal_reason") var removalReason: String?
+    @OptionalField(key: "log_off_confirmed_at") var logOffConfirmedAt: Date?
+    @OptionalField(key: "log_off_confirmed_by") var logOffConfirmedBy: String?
+
+    init() {}
+
+    func state(at instant: Date) -> GrantState {
+        GrantState.at(instant, grantedAt: grantedAt, expiresAt: expiresAt, removedAt: removedAt)
+    }
+}

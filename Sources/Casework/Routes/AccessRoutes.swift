@@ -1,0 +1,61 @@
+import CaseworkCore
+import Vapor
+
+/// Temporary SCR access: the JSON API for CSUA150 requests, decisions and grants (pages follow).
+struct AccessRoutes: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let api = routes.grouped("api", "v1").grouped(APIGate())
+        api.post("access-requests", use: create)
+        api.get("access-requests", use: list)
+        api.get("access-requests", ":id", use: view)
+        api.post("access-requests", ":id", "decisions", use: decide)
+        api.post("access-requests", ":id", "withdraw", use: withdraw)
+        api.get("grants", use: grants)
+        api.get("grants", ":id", use: grant)
+    }
+
+    static func id(_ req: Request, what: String) throws -> UUID {
+        let text = req.parameters.get("id") ?? ""
+        guard let id = UUID(uuidString: text) else { throw DomainError.notFound("There is no \(what) with id \(text)") }
+        return id
+    }
+
+    @Sendable func create(req: Request) async throws -> Response {
+        let body = try req.content.decode(NewAccessRequest.self)
+        return try await TemporaryAccess(request: req).create(body).encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func list(req: Request) async throws -> ListDTO<AccessRequestDTO> {
+        let status = try? req.query.get(String.self, at: "status")
+        let awaitingMe = (try? req.query.get(String.self, at: "awaitingMe")) == "true"
+        return ListDTO(items: try await TemporaryAccess(request: req).list(status: status, awaitingMe: awaitingMe), nextCursor: nil)
+    }
+
+    @Sendable func view(req: Request) async throws -> AccessRequestDTO {
+        try await TemporaryAccess(request: req).view(try Self.id(req, what: "access request"))
+    }
+
+    struct DecisionBody: Content {
+        var decision: String
+        var reason: String?
+        var durationMinutes: Int?
+    }
+
+    @Sendable func decide(req: Request) async throws -> AccessRequestDTO {
+        let body = try req.content.decode(DecisionBody.self)
+        return try await TemporaryAccess(request: req).decide(try Self.id(req, what: "access request"), decision: body.decision, reason: body.reason, durationMinutes: body.durationMinutes)
+    }
+
+    @Sendable func withdraw(req: Request) async throws -> AccessRequestDTO {
+        try await TemporaryAccess(request: req).withdraw(try Self.id(req, what: "access request"))
+    }
+
+    @Sendable func grants(req: Request) async throws -> ListDTO<GrantDTO> {
+        ListDTO(items: try await TemporaryAccess(request: req).grants(staffId: try? req.query.get(String.self, at: "staffId"),
+                                                                      status: try? req.query.get(String.self, at: "status")), nextCursor: nil)
+    }
+
+    @Sendable func grant(req: Request) async throws -> GrantDTO {
+        try await TemporaryAccess(request: req).grant(try Self.id(req, what: "grant"))
+    }
+}

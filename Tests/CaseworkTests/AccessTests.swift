@@ -1,0 +1,146 @@
+@testable import Casework
+import CaseworkCore
+import Fluent
+import Testing
+import Vapor
+import VaporTesting
+
+extension Application {
+    /// Tom Baxter (caseworker, team leader Sarah Whitfield) raises an SR and asks to view Karen Holloway for `minutes`.
+    func submitAccessRequest(minutes: Int = 60, purpose: String = "viewContact") async throws -> (request: AccessRequestDTO, token: String) {
+        let token = try await self.token("20010002")
+        let sr = try await newServiceRequest(token)
+        let body = NewAccessRequest(purpose: purpose, serviceRequestId: sr.id, requestedDurationMinutes: minutes,
+                                    justification: "Caller asked about a payment on this case", nino: hollowayNINO, furtherDetails: "")
+        let response = try await sendJSON(.POST, "/api/v1/access-requests", body: body, token: token)
+        try #require(response.status == .created, "submitting failed: \(response.body.string)")
+        return (try response.content.decode(AccessRequestDTO.self), token)
+    }
+
+    func decide(_ id: String, _ decision: String, reason: String? = nil, minutes: Int? = nil, token: String) async throws -> TestingHTTPResponse {
+        struct Body: Encodable { let decision: String; let reason: String?; let durationMinutes: Int? }
+        return try await sendJSON(.POST, "/api/v1/access-requests/\(id)/decisions", body: Body(decision: decision, reason: reason, durationMinutes: minutes), token: token)
+    }
+}
+
+@Suite("Temporary SCR access")
+struct AccessTests {
+    @Test func theWholeChainGrantsAccessThatEndsToTheSecond() async throws {
+        try await withCasework(records: true) { app in
+            let (request, tom) = try await app.submitAccessRequest(minutes: 60)
+            #expect(request.status == "awaitingTeamLeader" && request.teamLeader?.staffId == "20010001")
+            let contact = try await app.contactId(nino: hollowayNINO)
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .forbidden)
+            let sarah = try await app.token("20010001", role: .teamLeader)
+            #expect(try await app.decide(request.id, "approve", token: sarah).status == .ok)
+            let robert = try await app.token("30000002", role: .scrManager)
+            #expect(try await app.decide(request.id, "approve", token: robert).status == .ok)
+            let marcus = try await app.token("40000002")
+            let granted = try await app.decide(request.id, "approve", minutes: 30, token: marcus)
+            #expect(granted.status == .ok)
+            let dto = try granted.content.decode(AccessRequestDTO.self)
+            #expect(dto.status == "granted")
+            let grantId = try #require(dto.grantId)
+            let grant = try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: tom).content.decode(GrantDTO.self)
+            #expect(grant.status == "active" && grant.staffId == "20010002")
+            #expect(CaseworkTime.parse(grant.expiresAt)!.timeIntervalSince(CaseworkTime.parse(grant.grantedAt)!) == 30 * 60)
+            // Access opens at once, without signing out and in.
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .ok)
+            let expires = CaseworkTime.parse(grant.expiresAt)!
+            app.clockForTests.set(expires.addingTimeInterval(-1))
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .ok)
+            app.clockForTests.set(expires)
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .forbidden)
+            #expect(try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: tom).content.decode(GrantDTO.self).status == "expired")
+            let views = try await app.auditEvents().filter { $0.subjectId == contact && $0.actorStaffId == "20010002" && $0.action == "contact.view" }
+            #expect(views.map(\.outcome) == ["denied", "success", "success", "denied"])
+            #expect(views[1].detail.contains("temporary grant for viewContact"))
+        }
+    }
+
+    @Test func everyStageIsRefusedToTheWrongPerson() async throws {
+        try await withCasework(records: true) { app in
+            let (request, tom) = try await app.submitAccessRequest()
+            let otherLeader = try await app.token("20020001")
+            #expect(try await app.decide(request.id, "approve", token: otherLeader).status == .forbidden)
+            let manager = try await app.token("30000002", role: .scrManager)
+            #expect(try await app.decide(request.id, "approve", token: manager).status == .forbidden)
+            #expect(try await app.decide(request.id, "approve", token: tom).status == .forbidden)
+            let sarah = try await app.token("20010001", role: .teamLeader)
+            let noReason = try await app.decide(request.id, "return", token: sarah)
+            #expect(noReason.status == .unprocessableEntity)
+            #expect(try noReason.content.decode(Problem.self).errors?["reason"] != nil)
+            let returned = try await app.decide(request.id, "return", reason: "SR number is wrong", token: sarah)
+            #expect(try returned.content.decode(AccessRequestDTO.self).status == "returned")
+            #expect(try await app.decide(request.id, "approve", token: sarah).status == .conflict)
+            #expect(try await app.sendJSON(.POST, "/api/v1/access-requests/\(request.id)/withdraw", token: tom).status == .conflict)
+        }
+    }
+
+    @Test func oneDeciderNeverDecidesTwoStagesAndNeverLongerThanAsked() async throws {
+        try await withCasework(records: true) { app in
+            let admin = try await app.token("90000001")
+            _ = try await app.sendJSON(.PATCH, "/api/v1/staff/30000002", body: ["roles": ["scrManager", "scrCaseworker", "provisioning"]], token: admin)
+            let (request, _) = try await app.submitAccessRequest(minutes: 60)
+            _ = try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            _ = try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager))
+            let sameManAsProvisioning = try await app.token("30000002", role: .provisioning)
+            let twice = try await app.decide(request.id, "approve", token: sameManAsProvisioning)
+            #expect(twice.status == .forbidden)
+            #expect(try twice.content.decode(Problem.self).detail.contains("never decides two stages"))
+            let marcus = try await app.token("40000002")
+            #expect(try await app.decide(request.id, "approve", minutes: 61, token: marcus).status == .unprocessableEntity)
+            #expect(try await app.decide(request.id, "reject", reason: "Not needed for a general enquiry", token: marcus).status == .ok)
+            #expect(try await GrantModel.query(on: app.db).count() == 0)
+        }
+    }
+
+    @Test func fiftyConcurrentApprovalsLeaveExactlyOneGrant() async throws {
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest()
+            _ = try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            _ = try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager))
+            let tokens = [try await app.token("40000002"), try await app.token("40000003"), try await app.token("40000001", role: .provisioning)]
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+                for index in 0..<50 {
+                    group.addTask { try await app.decide(request.id, "approve", token: tokens[index % tokens.count]).status }
+                }
+                var all: [HTTPResponseStatus] = []
+                for try await status in group { all.append(status) }
+                return all
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1)
+            #expect(statuses.filter { $0 == .conflict }.count == 49)
+            #expect(try await GrantModel.query(on: app.db).count() == 1)
+            #expect(try await app.auditEvents().filter { $0.action == "access.decide" && $0.detail.contains("provisioning approve") }.count == 1)
+        }
+    }
+
+    @Test func badFormsNameEveryFieldAndSaveNothing() async throws {
+        try await withCasework(records: true) { app in
+            let tom = try await app.token("20010002")
+            let response = try await app.sendJSON(.POST, "/api/v1/access-requests", body: NewAccessRequest(purpose: "peek", serviceRequestId: "SR-NOPE", requestedDurationMinutes: 0, justification: " "), token: tom)
+            #expect(response.status == .unprocessableEntity)
+            let problem = try response.content.decode(Problem.self)
+            for field in ["purpose", "serviceRequestId", "requestedDurationMinutes", "justification"] { #expect(problem.errors?[field] != nil, "no message for \(field)") }
+            let ordinary = try await app.sendJSON(.POST, "/api/v1/access-requests", body: NewAccessRequest(purpose: "viewContact", serviceRequestId: try await app.newServiceRequest(tom).id, requestedDurationMinutes: 60, justification: "x", nino: reidNINO), token: tom)
+            #expect(try ordinary.content.decode(Problem.self).errors?["contactId"]?.contains("not sensitive") == true)
+            #expect(try await AccessRequestModel.query(on: app.db).count() == 0)
+            let leader = try await app.token("20010001", role: .teamLeader)
+            #expect(try await app.sendJSON(.POST, "/api/v1/access-requests", body: NewAccessRequest(purpose: "viewContact"), token: leader).status == .forbidden)
+        }
+    }
+
+    @Test func awaitingMeListsWhatEachDeciderHasToDo() async throws {
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest()
+            let sarah = try await app.token("20010001", role: .teamLeader)
+            let mine = try await app.sendJSON(.GET, "/api/v1/access-requests?awaitingMe=true", token: sarah).content.decode(ListDTO<AccessRequestDTO>.self)
+            #expect(mine.items.map(\.id) == [request.id])
+            let otherLeader = try await app.token("20020001")
+            #expect(try await app.sendJSON(.GET, "/api/v1/access-requests?awaitingMe=true", token: otherLeader).content.decode(ListDTO<AccessRequestDTO>.self).items.isEmpty)
+            #expect(try await app.sendJSON(.GET, "/api/v1/access-requests/\(request.id)", token: otherLeader).status == .forbidden)
+            #expect(try await app.sendJSON(.GET, "/api/v1/access-requests?status=bogus", token: sarah).status == .unprocessableEntity)
+        }
+    }
+}
