@@ -144,3 +144,80 @@ struct AccessTests {
         }
     }
 }
+
+extension Application {
+    /// Takes a fresh request through all three stages and returns the grant id with the holder's and leader's tokens.
+    func grantAccess(minutes: Int = 60) async throws -> (grantId: String, holder: String, leader: String, provisioning: String) {
+        let (request, tom) = try await submitAccessRequest(minutes: minutes)
+        let sarah = try await token("20010001", role: .teamLeader)
+        _ = try await decide(request.id, "approve", token: sarah)
+        _ = try await decide(request.id, "approve", token: try await token("30000002", role: .scrManager))
+        let marcus = try await token("40000002")
+        let granted = try await decide(request.id, "approve", token: marcus).content.decode(AccessRequestDTO.self)
+        return (try #require(granted.grantId), tom, sarah, marcus)
+    }
+}
+
+@Suite("Extension, removal and log-off")
+struct GrantChangeTests {
+    @Test func anExtensionIsEndorsedThenGrantedAndMovesTheExpiry() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, tom, sarah, marcus) = try await app.grantAccess(minutes: 60)
+            let before = try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: tom).content.decode(GrantDTO.self)
+            struct Ask: Encodable { let additionalMinutes: Int; let reason: String }
+            let asked = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/extension-requests", body: Ask(additionalMinutes: 30, reason: "Payment trace not back yet"), token: tom)
+            #expect(asked.status == .created)
+            let change = try asked.content.decode(GrantChangeDTO.self)
+            #expect(change.status == "awaitingTeamLeader")
+            #expect(try await app.decide2(change.id, "approve", token: marcus).status == .forbidden)
+            #expect(try await app.decide2(change.id, "approve", token: sarah).status == .ok)
+            #expect(try await app.decide2(change.id, "approve", minutes: 31, token: marcus).status == .unprocessableEntity)
+            let approved = try await app.decide2(change.id, "approve", minutes: 20, token: marcus)
+            #expect(try approved.content.decode(GrantChangeDTO.self).status == "approved")
+            let after = try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: tom).content.decode(GrantDTO.self)
+            #expect(CaseworkTime.parse(after.expiresAt)!.timeIntervalSince(CaseworkTime.parse(before.expiresAt)!) == 20 * 60)
+            #expect(try await app.decide2(change.id, "approve", token: marcus).status == .conflict)
+        }
+    }
+
+    @Test func provisioningRemovesAtOnceAndTheLeaderConfirmsTheLogOff() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, tom, sarah, marcus) = try await app.grantAccess()
+            let contact = try await app.contactId(nino: hollowayNINO)
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .ok)
+            #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/log-off-confirmation", token: sarah).status == .conflict)
+            let asked = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/removal-requests", ["reason": "Work finished early"], token: tom)
+            #expect(try asked.content.decode(GrantChangeDTO.self).status == "awaitingProvisioning")
+            #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/remove", ["reason": "done"], token: sarah).status == .forbidden)
+            #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/remove", ["reason": " "], token: marcus).status == .unprocessableEntity)
+            let removed = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/remove", ["reason": "Holder says the work is done"], token: marcus)
+            #expect(try removed.content.decode(GrantDTO.self).status == "removed")
+            // The very next request is refused.
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .forbidden)
+            #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/remove", ["reason": "again"], token: marcus).status == .conflict)
+            #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/log-off-confirmation", token: tom).status == .forbidden)
+            let confirmed = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/log-off-confirmation", token: sarah).content.decode(GrantDTO.self)
+            #expect(confirmed.logOffConfirmedBy == "20010001")
+            #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/log-off-confirmation", token: sarah).status == .conflict)
+            #expect(try await GrantChangeRequestModel.query(on: app.db).filter(\.$status == "approved").count() == 1)
+        }
+    }
+
+    @Test func anEndedGrantCannotBeExtended() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, tom, _, _) = try await app.grantAccess(minutes: 10)
+            app.clockForTests.advance(by: 10 * 60)
+            struct Ask: Encodable { let additionalMinutes: Int; let reason: String }
+            #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/extension-requests", body: Ask(additionalMinutes: 5, reason: "late"), token: tom).status == .conflict)
+            let stranger = try await app.token("20020002")
+            #expect(try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: stranger).status == .forbidden)
+        }
+    }
+}
+
+extension Application {
+    func decide2(_ id: String, _ decision: String, reason: String? = nil, minutes: Int? = nil, token: String) async throws -> TestingHTTPResponse {
+        struct Body: Encodable { let decision: String; let reason: String?; let durationMinutes: Int? }
+        return try await sendJSON(.POST, "/api/v1/extension-requests/\(id)/decisions", body: Body(decision: decision, reason: reason, durationMinutes: minutes), token: token)
+    }
+}

@@ -12,6 +12,42 @@ struct AccessRoutes: RouteCollection {
         api.post("access-requests", ":id", "withdraw", use: withdraw)
         api.get("grants", use: grants)
         api.get("grants", ":id", use: grant)
+        api.post("grants", ":id", "extension-requests", use: extensionRequest)
+        api.post("grants", ":id", "removal-requests", use: removalRequest)
+        api.post("grants", ":id", "remove", use: remove)
+        api.post("grants", ":id", "log-off-confirmation", use: confirmLogOff)
+        api.post("extension-requests", ":id", "decisions", use: decideExtension)
+    }
+
+    struct ChangeBody: Content {
+        var additionalMinutes: Int?
+        var reason: String?
+    }
+
+    @Sendable func extensionRequest(req: Request) async throws -> Response {
+        let body = try req.content.decode(ChangeBody.self)
+        return try await TemporaryAccess(request: req).openChange(.extension, grant: try Self.id(req, what: "grant"), additionalMinutes: body.additionalMinutes, reason: body.reason ?? "")
+            .encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func removalRequest(req: Request) async throws -> Response {
+        let body = try req.content.decode(ChangeBody.self)
+        return try await TemporaryAccess(request: req).openChange(.removal, grant: try Self.id(req, what: "grant"), additionalMinutes: nil, reason: body.reason ?? "")
+            .encodeResponse(status: .created, for: req)
+    }
+
+    @Sendable func remove(req: Request) async throws -> GrantDTO {
+        let body = try req.content.decode(ChangeBody.self)
+        return try await TemporaryAccess(request: req).remove(try Self.id(req, what: "grant"), reason: body.reason ?? "")
+    }
+
+    @Sendable func confirmLogOff(req: Request) async throws -> GrantDTO {
+        try await TemporaryAccess(request: req).confirmLogOff(try Self.id(req, what: "grant"))
+    }
+
+    @Sendable func decideExtension(req: Request) async throws -> GrantChangeDTO {
+        let body = try req.content.decode(DecisionBody.self)
+        return try await TemporaryAccess(request: req).decideExtension(try Self.id(req, what: "extension request"), decision: body.decision, reason: body.reason, minutes: body.durationMinutes)
     }
 
     static func id(_ req: Request, what: String) throws -> UUID {

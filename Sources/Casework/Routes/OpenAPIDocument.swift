@@ -264,6 +264,24 @@ enum OpenAPIDocument {
             "/api/v1/grants/{id}": ["get": op(
                 "One grant; its status is read against the clock, so it is expired the instant its time is up", id: "grant", params: [idParam],
                 responses: ["200": ok(ref("Grant")), "404": problem("No such grant")])],
+            "/api/v1/grants/{id}/extension-requests": ["post": op(
+                "Ask for more time before expiry (holder or their team leader)", id: "requestExtension", params: [idParam],
+                body: body(object(["additionalMinutes": ["type": "integer", "minimum": 1, "maximum": 10080], "reason": text], required: ["additionalMinutes", "reason"])),
+                responses: ["201": ok(ref("GrantChange"), "Asked: awaitingTeamLeader or awaitingProvisioning"), "404": problem("No such grant"), "409": problem("The grant has ended")])],
+            "/api/v1/grants/{id}/removal-requests": ["post": op(
+                "Say the work is done and ask provisioning to remove the access (holder or their team leader)", id: "requestRemoval", params: [idParam],
+                body: body(object(["reason": text], required: ["reason"])),
+                responses: ["201": ok(ref("GrantChange"), "Asked"), "404": problem("No such grant"), "409": problem("The grant has ended")])],
+            "/api/v1/grants/{id}/remove": ["post": op(
+                "Remove the access at once (provisioning)", id: "removeGrant", params: [idParam], body: body(object(["reason": text], required: ["reason"])),
+                responses: ["200": ok(ref("Grant")), "404": problem("No such grant"), "409": problem("Already ended")])],
+            "/api/v1/grants/{id}/log-off-confirmation": ["post": op(
+                "Confirm the witnessed log-off after the grant ended (the holder's team leader)", id: "confirmLogOff", params: [idParam],
+                responses: ["200": ok(ref("Grant")), "404": problem("No such grant"), "409": problem("Still live, or already confirmed")])],
+            "/api/v1/extension-requests/{id}/decisions": ["post": op(
+                "Endorse (team leader) or decide (provisioning) an extension", id: "decideExtension", params: [idParam],
+                body: body(object(["decision": ["type": "string", "enum": ["approve", "reject"]], "reason": string, "durationMinutes": ["type": "integer", "minimum": 1]], required: ["decision"])),
+                responses: ["200": ok(ref("GrantChange")), "404": problem("No such extension request"), "409": problem("Already decided, or the grant has ended")])],
             "/health": ["get": op("Whether the service and its database answer", id: "health", signedIn: false, responses: [
                 "200": ok(object(["status": string], required: ["status"])),
                 "503": ok(object(["status": string], required: ["status"]), "The database does not answer"),
@@ -351,6 +369,10 @@ enum OpenAPIDocument {
                              "grantedAt": string, "expiresAt": string, "status": ["type": "string", "enum": ["active", "expired", "removed"]],
                              "logOffConfirmedAt": string, "logOffConfirmedBy": string],
                             required: ["id", "requestId", "staffId", "purpose", "grantedAt", "expiresAt", "status"]),
+            "GrantChange": object(["id": string, "grantId": string, "kind": ["type": "string", "enum": ["extension", "removal"]],
+                                   "status": ["type": "string", "enum": ["awaitingTeamLeader", "awaitingProvisioning", "approved", "refused"]],
+                                   "additionalMinutes": integer, "reason": string, "requestedBy": string, "endorsedBy": string, "decidedBy": string, "decisionReason": string],
+                                  required: ["id", "grantId", "kind", "status", "reason", "requestedBy"]),
             "Home": object(["role": roleEnum, "roleName": string, "sections": array(object([
                 "id": string, "title": string, "emptyText": string,
                 "items": array(object(["text": string, "href": string, "at": string], required: ["text"])),

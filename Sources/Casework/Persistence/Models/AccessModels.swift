@@ -98,3 +98,23 @@ final class GrantModel: Model, @unchecked Sendable {
         GrantState.at(instant, grantedAt: grantedAt, expiresAt: expiresAt, removedAt: removedAt)
     }
 }
+
+/// An extension or removal request on a grant.
+final class GrantChangeRequestModel: Model, @unchecked Sendable {
+    static let schema = "grant_change_requests"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "grant_id") var grantId: UUID
+    @Field(key: "kind") var kind: String
+    @Field(key: "status") var status: String
+    @OptionalField(key: "additional_minutes") var additionalMinutes: Int?
+    @Field(key: "reason") var reason: String
+    @Field(key: "requested_by") var requestedBy: String
+    @OptionalField(key: "endorsed_by") var endorsedBy: String?
+    @OptionalField(key: "decided_by") var decidedBy: String?
+    @OptionalField(key: "decision_reason") var decisionReason: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+}

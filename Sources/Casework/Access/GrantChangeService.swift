@@ -1,0 +1,128 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// An extension or removal request as the API answers it.
+struct GrantChangeDTO: Content {
+    let id: String
+    let grantId: String
+    let kind: String
+    let status: String
+    let additionalMinutes: Int?
+    let reason: String
+    let requestedBy: String
+    let endorsedBy: String?
+    let decidedBy: String?
+    let decisionReason: String?
+
+    init(_ change: GrantChangeRequestModel) {
+        id = change.id!.uuidString
+        grantId = change.grantId.uuidString
+        kind = change.kind
+        status = change.status
+        additionalMinutes = change.additionalMinutes
+        reason = change.reason
+        requestedBy = change.requestedBy
+        endorsedBy = change.endorsedBy
+        decidedBy = change.decidedBy
+        decisionReason = change.decisionReason
+    }
+}
+
+extension TemporaryAccess {
+    /// The grant and the facts its change rules need, read on the given database.
+    static func grantFacts(_ id: UUID, on db: any Database, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {
+        guard let grant = try await GrantModel.find(id, on: db) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
+        let leader = try await AccessRequestModel.find(grant.requestId, on: db)?.teamLeaderStaffId
+        return (grant, GrantChanges.Facts(holder: StaffID(grant.staffId)!, holderTeamLeader: leader.flatMap(StaffID.init), state: grant.state(at: now)))
+    }
+
+    func openChange(_ kind: GrantChangeKind, grant id: UUID, additionalMinutes: Int?, reason: String) async throws -> GrantChangeDTO {
+        let user = try request.requireUser()
+        guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
+        return try await request.write { ctx in
+            let (_, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
+            let status = try GrantChanges.open(kind, facts, by: user.profile.staffId, actingAs: role, additionalMinutes: additionalMinutes, reason: reason).get()
+            let change = GrantChangeRequestModel()
+            change.id = UUID()
+            change.grantId = id
+            change.kind = kind.rawValue
+            change.status = status.rawValue
+            change.additionalMinutes = kind == .extension ? additionalMinutes : nil
+            change.reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            change.requestedBy = user.staffId
+            change.createdAt = ctx.now
+            change.updatedAt = ctx.now
+            try await change.create(on: ctx.db)
+            try await ctx.audit(AuditEntry(user.actor, "grant.\(kind.rawValue)Request", subjectType: "grant", subjectId: id.uuidString,
+                                           detail: "\(kind.rawValue) requested\(additionalMinutes.map { " for \($0) more minutes" } ?? ""): \(change.reason); \(status.rawValue)"))
+            return GrantChangeDTO(change)
+        }
+    }
+
+    func decideExtension(_ id: UUID, decision text: String, reason: String?, minutes: Int?) async throws -> GrantChangeDTO {
+        let user = try request.requireUser()
+        guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
+        guard let decision = AccessDecision(rawValue: text) else { throw ValidationFailure(["decision": "decision must be approve or reject"]) }
+        return try await request.write { ctx in
+            guard let change = try await GrantChangeRequestModel.find(id, on: ctx.db), change.kind == GrantChangeKind.extension.rawValue else {
+                throw DomainError.notFound("There is no extension request with id \(id.uuidString)")
+            }
+            let (grant, facts) = try await Self.grantFacts(change.grantId, on: ctx.db, at: ctx.now)
+            let (status, granted) = try GrantChanges.decide(
+                status: GrantChangeStatus(rawValue: change.status) ?? .refused, facts: facts, requestedBy: StaffID(change.requestedBy)!,
+                endorsedBy: change.endorsedBy.flatMap(StaffID.init), decision: decision, by: user.profile.staffId, actingAs: role,
+                reason: reason, minutes: minutes, asked: change.additionalMinutes ?? 0).get()
+            if change.status == GrantChangeStatus.awaitingTeamLeader.rawValue { change.endorsedBy = user.staffId } else { change.decidedBy = user.staffId }
+            change.status = status.rawValue
+            change.decisionReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+            change.updatedAt = ctx.now
+            try await change.save(on: ctx.db)
+            var detail = "extension \(id.uuidString) \(decision.rawValue) -> \(status.rawValue)"
+            if let granted {
+                grant.expiresAt = grant.expiresAt.addingTimeInterval(TimeInterval(granted * 60))
+                try await grant.save(on: ctx.db)
+                detail += "; now expires \(CaseworkTime.iso8601(grant.expiresAt))"
+            }
+            try await ctx.audit(AuditEntry(user.actor, "grant.extensionDecision", subjectType: "grant", subjectId: grant.id!.uuidString, detail: detail))
+            return GrantChangeDTO(change)
+        }
+    }
+
+    /// Provisioning ends a grant at once; open removal requests on it are marked approved.
+    func remove(_ id: UUID, reason: String) async throws -> GrantDTO {
+        let user = try request.requireUser()
+        guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
+        let dto: GrantDTO = try await request.write { ctx in
+            let (grant, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
+            if let refusal = GrantChanges.removal(facts, actingAs: role, reason: reason) { throw refusal }
+            // Whole seconds, rounded down: the removal is in force from this request on, on every database.
+            grant.removedAt = Date(timeIntervalSince1970: ctx.now.timeIntervalSince1970.rounded(.down))
+            grant.removedBy = user.staffId
+            grant.removalReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            try await grant.save(on: ctx.db)
+            try await GrantChangeRequestModel.query(on: ctx.db).filter(\.$grantId == id).filter(\.$kind == GrantChangeKind.removal.rawValue)
+                .filter(\.$status == GrantChangeStatus.awaitingProvisioning.rawValue)
+                .set(\.$status, to: GrantChangeStatus.approved.rawValue).set(\.$decidedBy, to: user.staffId).update()
+            try await ctx.audit(AuditEntry(user.actor, "grant.remove", subjectType: "grant", subjectId: id.uuidString, detail: "removed: \(grant.removalReason ?? "")"))
+            return GrantDTO(grant, now: ctx.now)
+        }
+        return dto
+    }
+
+    func confirmLogOff(_ id: UUID) async throws -> GrantDTO {
+        let user = try request.requireUser()
+        guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
+        return try await request.write { ctx in
+            let (grant, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
+            if let refusal = GrantChanges.logOffConfirmation(facts, alreadyConfirmed: grant.logOffConfirmedAt != nil, by: user.profile.staffId, actingAs: role) {
+                throw refusal
+            }
+            grant.logOffConfirmedAt = ctx.now
+            grant.logOffConfirmedBy = user.staffId
+            try await grant.save(on: ctx.db)
+            try await ctx.audit(AuditEntry(user.actor, "grant.logOffConfirmed", subjectType: "grant", subjectId: id.uuidString, detail: "team leader witnessed the log-off"))
+            return GrantDTO(grant, now: ctx.now)
+        }
+    }
+}
