@@ -25,6 +25,10 @@ public enum CaseworkMain {
             if command != "migrate" && command != "--help" && command != "-h" {
                 try await app.autoMigrate()
             }
+            if command == nil || command == "serve" {
+                // Grants read as expired at once; this records what follows within seconds.
+                GrantExpiry.schedule(on: app, every: 5)
+            }
             try await app.execute()
             try await app.asyncShutdown()
         } catch let exit as ExitCode {

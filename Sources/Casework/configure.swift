@@ -37,6 +37,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.migrations.add(CreateReceiptsTool())
     app.migrations.add(CreateTemporaryAccess())
     app.migrations.add(CreateGrantChanges())
+    app.migrations.add(CreateNotificationsAndExpiry())
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
     let testClock: TestClock? = settings.testClock ? TestClock() : nil

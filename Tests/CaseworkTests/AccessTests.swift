@@ -221,3 +221,78 @@ extension Application {
         return try await sendJSON(.POST, "/api/v1/extension-requests/\(id)/decisions", body: Body(decision: decision, reason: reason, durationMinutes: minutes), token: token)
     }
 }
+
+@Suite("Expiry and notifications")
+struct ExpiryTests {
+    typealias Note = AccessRoutes.NotificationDTO
+
+    @Test func atExpiryTheJobEndsSessionsReturnsWorkAndTasksTheLeader() async throws {
+        try await withCasework(records: true) { app in
+            let (request, tom) = try await app.submitAccessRequest(minutes: 30, purpose: "routeServiceRequest")
+            let srId = try #require(request.serviceRequestId)
+            _ = try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            _ = try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager))
+            let granted = try await app.decide(request.id, "approve", token: try await app.token("40000002")).content.decode(AccessRequestDTO.self)
+            // With the routing grant, Tom links Karen Holloway and routes the SR; the SCR manager assigns it back to him.
+            #expect(try await app.sendJSON(.POST, "/api/v1/service-requests/\(srId)/links", ["contactId": hollowayNINO], token: tom).status == .ok)
+            let routed = try await app.sendJSON(.POST, "/api/v1/service-requests/\(srId)/status", ["status": "pendingAssignment"], token: tom).content.decode(ServiceRequestDTO.self)
+            #expect(routed.segment == "scr")
+            #expect(try await GrantExpiry(app: app).runOnce() == 0)
+            app.clockForTests.advance(by: 30 * 60)
+            #expect(try await GrantExpiry(app: app).runOnce() == 1)
+            #expect(try await GrantExpiry(app: app).runOnce() == 0)
+            // The holder's sessions are over: the next request starts afresh.
+            #expect(try await app.sendJSON(.GET, "/api/v1/home", token: tom).status == .unauthorized)
+            let grant = try #require(try await GrantModel.find(UUID(uuidString: granted.grantId!)!, on: app.db))
+            #expect(grant.endProcessedAt != nil)
+            let sarah = try await app.token("20010001", role: .teamLeader)
+            let inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self)
+            #expect(inbox.items.contains { $0.kind == "logOffTask" && $0.text.contains(request.reference) })
+            #expect(inbox.items.contains { $0.kind == "granted" && $0.text.contains("30 minutes") })
+            #expect(inbox.items.contains { $0.kind == "awaitingYou" })
+            let home = try await app.sendJSON(.GET, "/api/v1/home", token: sarah).content.decode(HomeRoutes.HomeDTO.self)
+            #expect(home.sections.first?.id == "notifications" && !home.sections[0].items.isEmpty)
+            #expect(try await app.auditEvents().contains { $0.action == "grant.ended" && $0.detail.contains("expired") })
+        }
+    }
+
+    @Test func assignedWorkTheHolderMayNoLongerSeeGoesBackToItsHopper() async throws {
+        try await withCasework(records: true) { app in
+            let (request, tom) = try await app.submitAccessRequest(minutes: 30, purpose: "routeServiceRequest")
+            let srId = try #require(request.serviceRequestId)
+            _ = try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            _ = try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager))
+            _ = try await app.decide(request.id, "approve", token: try await app.token("40000002"))
+            _ = try await app.sendJSON(.POST, "/api/v1/service-requests/\(srId)/links", ["contactId": hollowayNINO], token: tom)
+            _ = try await app.sendJSON(.POST, "/api/v1/service-requests/\(srId)/status", ["status": "pendingAssignment"], token: tom)
+            // Hand-assign to Tom as if a team leader had (the SCR hopper would refuse him once the grant ends).
+            try await ServiceRequestModel.query(on: app.db).filter(\.$id == UUID(uuidString: srId)!)
+                .set(\.$status, to: "assigned").set(\.$assigneeStaffId, to: "20010002").update()
+            app.clockForTests.advance(by: 30 * 60)
+            try await GrantExpiry(app: app).runOnce()
+            let sr = try #require(try await ServiceRequestModel.find(UUID(uuidString: srId)!, on: app.db))
+            #expect(sr.status == "pendingAssignment" && sr.assigneeStaffId == nil && sr.segment == "scr")
+            let sarah = try await app.token("20010001", role: .teamLeader)
+            let inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self)
+            #expect(inbox.items.contains { $0.kind == "workReturned" && $0.text.contains(sr.reference) })
+        }
+    }
+
+    @Test func notificationsNeverCarryClientDetails() async throws {
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest()
+            _ = try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            _ = try await app.decide(request.id, "reject", reason: "Not enough justification", token: try await app.token("30000002", role: .scrManager))
+            for note in try await NotificationModel.query(on: app.db).all() {
+                for secret in ["Holloway", hollowayNINO, "SCIN4471", "Karen"] { #expect(!note.text.contains(secret), "\(note.kind) leaked \(secret)") }
+            }
+            let tom = try await app.token("20010002")
+            let inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: tom).content.decode(ListDTO<Note>.self)
+            let rejected = try #require(inbox.items.first { $0.kind == "rejected" })
+            #expect(rejected.text.contains("Not enough justification"))
+            #expect(try await app.sendJSON(.POST, "/api/v1/notifications/\(rejected.id)/read", token: tom).status == .noContent)
+            let someoneElse = try await app.token("20020002")
+            #expect(try await app.sendJSON(.POST, "/api/v1/notifications/\(rejected.id)/read", token: someoneElse).status == .notFound)
+        }
+    }
+}

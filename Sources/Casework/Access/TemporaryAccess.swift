@@ -138,6 +138,9 @@ struct TemporaryAccess {
             record.updatedAt = ctx.now
             try await record.create(on: ctx.db)
             try await AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: "submitted", reason: nil).create(on: ctx.db)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "awaitingYou",
+                                   text: "Temporary access request \(record.reference) from \(user.staffId) awaits your countersignature",
+                                   link: "/api/v1/access-requests/\(record.id!.uuidString)")
             try await ctx.audit(AuditEntry(user.actor, "access.request", subjectType: "accessRequest", subjectId: record.id!.uuidString,
                                            detail: "\(record.reference) \(purpose!.rawValue) for \(minutes) minutes on \(sr.reference); awaiting team leader \(record.teamLeaderStaffId ?? "")"))
             return record.id!
@@ -231,9 +234,39 @@ struct TemporaryAccess {
                 try await grant.create(on: ctx.db)
                 detail += "; grant \(grant.id!.uuidString) for \(minutes) minutes until \(CaseworkTime.iso8601(grant.expiresAt))"
             }
+            try await Self.notifyOutcome(ctx, record: record, newStatus: outcome.newStatus, reason: why, grantMinutes: outcome.grantMinutes)
             try await ctx.audit(AuditEntry(user.actor, "access.decide", subjectType: "accessRequest", subjectId: id.uuidString, detail: detail))
         }
         return try await view(id)
+    }
+
+    /// Tells the next decider and, at each outcome, the requester and their team leader. Only the reference and a link:
+    /// never a client's name, NINO or SCIN.
+    static func notifyOutcome(_ ctx: WriteContext, record: AccessRequestModel, newStatus: AccessRequestStatus, reason: String?, grantMinutes: Int?) async throws {
+        let link = "/api/v1/access-requests/\(record.id!.uuidString)"
+        func everyone(holding role: Role) async throws -> [String] {
+            try await StaffRoleModel.query(on: ctx.db).filter(\.$role == role.rawValue).all().map { $0.$staff.id }
+        }
+        switch newStatus {
+        case .awaitingScrManager:
+            for manager in try await everyone(holding: .scrManager) {
+                try await Inbox.notify(ctx, to: manager, kind: "awaitingYou", text: "Temporary access request \(record.reference) awaits an SCR manager's decision", link: link)
+            }
+        case .awaitingProvisioning:
+            for officer in try await everyone(holding: .provisioning) {
+                try await Inbox.notify(ctx, to: officer, kind: "awaitingYou", text: "Temporary access request \(record.reference) awaits provisioning", link: link)
+            }
+        case .granted:
+            let text = "Temporary access \(record.reference) was granted for \(grantMinutes ?? record.requestedMinutes) minutes"
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "granted", text: text + ": tell \(record.requesterStaffId), and witness their log-off when it ends", link: link)
+            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: "granted", text: text, link: link)
+        case .rejected, .returned:
+            let text = "Temporary access request \(record.reference) was \(newStatus.rawValue): \(reason ?? "")"
+            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: newStatus.rawValue, text: text, link: link)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: newStatus.rawValue, text: text, link: link)
+        case .awaitingTeamLeader, .withdrawn:
+            break
+        }
     }
 
     func withdraw(_ id: UUID) async throws -> AccessRequestDTO {

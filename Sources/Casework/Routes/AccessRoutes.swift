@@ -1,4 +1,5 @@
 import CaseworkCore
+import Fluent
 import Vapor
 
 /// Temporary SCR access: the JSON API for CSUA150 requests, decisions and grants (pages follow).
@@ -17,6 +18,37 @@ struct AccessRoutes: RouteCollection {
         api.post("grants", ":id", "remove", use: remove)
         api.post("grants", ":id", "log-off-confirmation", use: confirmLogOff)
         api.post("extension-requests", ":id", "decisions", use: decideExtension)
+        api.get("notifications", use: notifications)
+        api.post("notifications", ":id", "read", use: markRead)
+    }
+
+    struct NotificationDTO: Content {
+        let id: String
+        let at: String
+        let kind: String
+        let text: String
+        let link: String?
+        let read: Bool
+    }
+
+    @Sendable func notifications(req: Request) async throws -> ListDTO<NotificationDTO> {
+        let user = try req.requireUser()
+        let rows = try await NotificationModel.query(on: req.db).filter(\.$staffId == user.staffId).sort(\.$at, .descending).limit(200).all()
+        return ListDTO(items: rows.map { NotificationDTO(id: $0.id!.uuidString, at: CaseworkTime.iso8601($0.at), kind: $0.kind, text: $0.text, link: $0.link, read: $0.readAt != nil) },
+                       nextCursor: nil)
+    }
+
+    @Sendable func markRead(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let id = try Self.id(req, what: "notification")
+        try await req.write { ctx in
+            guard let note = try await NotificationModel.find(id, on: ctx.db), note.staffId == user.staffId else {
+                throw DomainError.notFound("There is no notification with id \(id.uuidString) in your inbox")
+            }
+            note.readAt = note.readAt ?? ctx.now
+            try await note.save(on: ctx.db)
+        }
+        return Response(status: .noContent)
     }
 
     struct ChangeBody: Content {

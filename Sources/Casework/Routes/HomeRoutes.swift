@@ -69,6 +69,8 @@ struct HomeRoutes: RouteCollection {
             sections.append(try await hoppers(req, user: user, role: role))
             sections.append(try await assignedToMe(req, user: user))
         }
+        if role == .scrManager { sections.append(try await overdueLogOffs(req)) }
+        sections.insert(try await inbox(req, user: user), at: 0)
         sections.append(try await ownActivity(req, user: user))
         return HomeDTO(role: role.rawValue, roleName: role.displayName, sections: sections)
     }
@@ -91,6 +93,22 @@ struct HomeRoutes: RouteCollection {
         let rows = try await Records(request: req).serviceRequests(assignedTo: user.staffId)
         return HomeSection(id: "assigned-to-you", title: "Service requests assigned to you", emptyText: "Nothing is assigned to you.",
                            items: rows.map { HomeItem(text: "\($0.reference) \($0.typeValue.displayName): \($0.statusValue.displayName)", href: "/service-requests/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
+    }
+
+    /// Unread notifications, newest first.
+    static func inbox(_ req: Request, user: CurrentUser) async throws -> HomeSection {
+        let rows = try await NotificationModel.query(on: req.db).filter(\.$staffId == user.staffId).filter(\.$readAt == nil)
+            .sort(\.$at, .descending).limit(20).all()
+        return HomeSection(id: "notifications", title: "Your notifications", emptyText: "You have no unread notifications.",
+                           items: rows.map { HomeItem(text: $0.text, href: nil, at: CaseworkTime.iso8601($0.at)) })
+    }
+
+    /// Grants that ended more than a day ago whose log-off nobody has confirmed ("closely monitored").
+    static func overdueLogOffs(_ req: Request) async throws -> HomeSection {
+        let cutoff = req.now.addingTimeInterval(-24 * 3600)
+        let rows = try await GrantModel.query(on: req.db).filter(\.$logOffConfirmedAt == nil).filter(\.$expiresAt <= cutoff).sort(\.$expiresAt).limit(50).all()
+        return HomeSection(id: "overdue-log-offs", title: "Log-off confirmations overdue", emptyText: "No log-off confirmation is overdue.",
+                           items: rows.map { HomeItem(text: "Grant for \($0.staffId) ended \(CaseworkTime.iso8601($0.removedAt ?? $0.expiresAt)) and its log-off is not confirmed", href: nil, at: CaseworkTime.iso8601($0.expiresAt)) })
     }
 
     static func lockedAccounts(_ req: Request) async throws -> HomeSection {

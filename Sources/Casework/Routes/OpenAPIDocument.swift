@@ -282,6 +282,13 @@ enum OpenAPIDocument {
                 "Endorse (team leader) or decide (provisioning) an extension", id: "decideExtension", params: [idParam],
                 body: body(object(["decision": ["type": "string", "enum": ["approve", "reject"]], "reason": string, "durationMinutes": ["type": "integer", "minimum": 1]], required: ["decision"])),
                 responses: ["200": ok(ref("GrantChange")), "404": problem("No such extension request"), "409": problem("Already decided, or the grant has ended")])],
+            "/api/v1/notifications": ["get": op(
+                "Your in-app inbox, newest first (references and links only, never client details)", id: "notifications",
+                responses: ["200": ok(list(object(["id": string, "at": string, "kind": string, "text": string, "link": string, "read": boolean],
+                                                  required: ["id", "at", "kind", "text", "read"])))])],
+            "/api/v1/notifications/{id}/read": ["post": op(
+                "Mark a notification read", id: "markNotificationRead", params: [idParam],
+                responses: ["204": ["description": "Marked"], "404": problem("Not in your inbox")])],
             "/health": ["get": op("Whether the service and its database answer", id: "health", signedIn: false, responses: [
                 "200": ok(object(["status": string], required: ["status"])),
                 "503": ok(object(["status": string], required: ["status"]), "The database does not answer"),

@@ -91,6 +91,8 @@ final class GrantModel: Model, @unchecked Sendable {
     @OptionalField(key: "removal_reason") var removalReason: String?
     @OptionalField(key: "log_off_confirmed_at") var logOffConfirmedAt: Date?
     @OptionalField(key: "log_off_confirmed_by") var logOffConfirmedBy: String?
+    /// When the expiry job recorded the grant's end (sessions ended, work returned, team leader told).
+    @OptionalField(key: "end_processed_at") var endProcessedAt: Date?
 
     init() {}
 
@@ -117,4 +119,28 @@ final class GrantChangeRequestModel: Model, @unchecked Sendable {
     @Field(key: "updated_at") var updatedAt: Date
 
     init() {}
+}
+
+/// One message in a person's in-app inbox. It names references and links, never a client.
+final class NotificationModel: Model, @unchecked Sendable {
+    static let schema = "notifications"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "staff_id") var staffId: String
+    @Field(key: "at") var at: Date
+    @Field(key: "kind") var kind: String
+    @Field(key: "text") var text: String
+    @OptionalField(key: "link") var link: String?
+    @OptionalField(key: "read_at") var readAt: Date?
+
+    init() {}
+
+    init(to staffId: String, at: Date, kind: String, text: String, link: String?) {
+        id = UUID()
+        self.staffId = staffId
+        self.at = at
+        self.kind = kind
+        self.text = text
+        self.link = link
+    }
 }
