@@ -71,6 +71,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: RecordRoutes())
     try app.register(collection: ToolRoutes())
     try app.register(collection: AccessRoutes())
+    try app.register(collection: AccessPages())
     try app.register(collection: OperationsRoutes(testClock: testClock))
     if testClock != nil {
         app.logger.warning("CASEWORK_TEST_CLOCK=1: the test clock replaces the system clock; never run like this in service")

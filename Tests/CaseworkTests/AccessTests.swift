@@ -296,3 +296,61 @@ struct ExpiryTests {
         }
     }
 }
+
+@Suite("Temporary access pages")
+struct AccessPageTests {
+    @Test func fourPeopleFollowTheProcedureInTheBrowser() async throws {
+        try await withCasework(records: true) { app in
+            let tom = Browser(app)
+            try await tom.signIn("20010002")
+            let sr = try await app.newServiceRequest(try await app.token("20010002"))
+            let empty = try await tom.post("/access-requests/new", form: ["serviceRequestId": sr.reference])
+            #expect(empty.status == .unprocessableEntity)
+            #expect(empty.body.string.contains(##"href="#purpose""##) && empty.body.string.contains(##"href="#justification""##))
+            #expect(empty.body.string.contains(#"value="\#(sr.reference)""#))
+            let sent = try await tom.post("/access-requests/new", form: [
+                "purpose": "viewContact", "serviceRequestId": sr.reference, "requestedDurationMinutes": "120", "nino": "AB 12 34 56 C",
+                "justification": "Caller asked about a payment", "furtherDetails": "",
+            ])
+            #expect(sent.status == .seeOther)
+            let location = try #require(sent.headers.first(name: .location))
+            let requestPage = try await tom.get(location).body.string
+            #expect(text(ofId: "request-status", in: requestPage) == "awaitingTeamLeader")
+            #expect(requestPage.contains("sent to your team leader, Sarah Whitfield"))
+
+            let sarah = Browser(app)
+            try await sarah.signIn("20010001")
+            try await sarah.post("/choose-role", form: ["role": "teamLeader"])
+            #expect(try await sarah.get("/").body.string.contains("awaits your countersignature"))
+            let noReason = try await sarah.post("\(location)/decisions", form: ["decision": "return"])
+            #expect(noReason.status == .unprocessableEntity)
+            try await sarah.post("\(location)/decisions", form: ["decision": "approve"])
+
+            let robert = Browser(app)
+            try await robert.signIn("30000002")
+            try await robert.post("/choose-role", form: ["role": "scrManager"])
+            #expect(try await robert.get("/access-requests").body.string.contains("Waiting for your decision"))
+            try await robert.post("\(location)/decisions", form: ["decision": "approve"])
+
+            let marcus = Browser(app)
+            try await marcus.signIn("40000002")
+            try await marcus.post("\(location)/decisions", form: ["decision": "approve", "durationMinutes": "60"])
+            let granted = try await marcus.get(location).body.string
+            #expect(text(ofId: "request-status", in: granted) == "granted")
+            #expect(granted.contains(#"id="grant-link""#))
+            let grant = try #require(try await GrantModel.query(on: app.db).first())
+            let contact = try await app.contactId(nino: hollowayNINO)
+            #expect(try await tom.get("/contacts/\(contact)").status == .ok)
+
+            app.clockForTests.advance(by: 60 * 60)
+            #expect(try await tom.get("/contacts/\(contact)").status == .forbidden)
+            try await GrantExpiry(app: app).runOnce()
+            let grantPage = try await sarah.get("/grants/\(grant.id!.uuidString)").body.string
+            #expect(text(ofId: "grant-status", in: grantPage) == "expired")
+            #expect(grantPage.contains(#"id="confirm-logoff-button""#))
+            try await sarah.post("/grants/\(grant.id!.uuidString)/log-off-confirmation", form: [:])
+            let confirmed = try await sarah.get("/grants/\(grant.id!.uuidString)").body.string
+            #expect(confirmed.contains("by 20010001"))
+        }
+    }
+}

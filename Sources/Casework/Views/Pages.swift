@@ -47,6 +47,7 @@ enum Pages {
         if Records.serviceRequestRoles.contains(role) {
             items += [("/contacts", "Contacts"), ("/service-requests", "Service requests")]
         }
+        if [.caseworker, .teamLeader, .scrManager, .provisioning].contains(role) { items.append(("/access-requests", "Temporary access")) }
         if role == .toolSystemAdministrator { items.append(("/tool/users", "Maintain Users")) }
         if role == .toolCaseWorker || role == .toolSystemAdministrator {
             items += [("/tool/cases", "Exceptional cases"), ("/tool/reports", "Reports")]

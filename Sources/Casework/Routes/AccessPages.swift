@@ -1,0 +1,220 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// The pages for temporary SCR access: the CSUA150 form, each request with its decision form, and each grant.
+struct AccessPages: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let pages = routes.grouped(PageGate())
+        pages.get("access-requests", use: listPage)
+        pages.get("access-requests", "new", use: newPage)
+        pages.post("access-requests", "new", use: createSubmit)
+        pages.get("access-requests", ":id", use: requestPage)
+        pages.post("access-requests", ":id", "decisions", use: decisionSubmit)
+        pages.post("access-requests", ":id", "withdraw", use: withdrawSubmit)
+        pages.get("grants", ":id", use: grantPage)
+        pages.post("grants", ":id", "extension-requests", use: extensionSubmit)
+        pages.post("grants", ":id", "removal-requests", use: removalRequestSubmit)
+        pages.post("grants", ":id", "remove", use: removeSubmit)
+        pages.post("grants", ":id", "log-off-confirmation", use: logOffSubmit)
+        pages.post("extension-requests", ":id", "decisions", use: extensionDecisionSubmit)
+    }
+
+    static let purposes: [(GrantPurpose, String)] = [
+        (.viewContact, "To view a sensitive contact"),
+        (.routeServiceRequest, "To allow an SR with a sensitive contact to be routed to the SCR segment"),
+        (.financeActions, "To route an SR to the SCR team for finance actions against a sensitive contact"),
+    ]
+
+    struct Choice: Encodable {
+        let id: String
+        let name: String
+        let selected: Bool
+    }
+
+    /// The CSUA150 form as typed.
+    struct FormValues: Content {
+        var purpose: String?
+        var serviceRequestId: String?
+        var requestedDurationMinutes: String?
+        var justification: String?
+        var clientName: String?
+        var scin: String?
+        var nino: String?
+        var furtherDetails: String?
+    }
+
+    struct FormContent: Encodable {
+        let requester: StaffDTO
+        let teamLeader: StaffDTO?
+        let values: FormValues
+        let purposes: [Choice]
+    }
+
+    func formContent(_ req: Request, values: FormValues) async throws -> FormContent {
+        let user = try req.requireRole(.caseworker)
+        let leader = try await user.profile.teamLeaderStaffId.asyncMap { try await req.directory.find($0.value) } ?? nil
+        return FormContent(requester: StaffDTO(user.profile), teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) }, values: values,
+                           purposes: Self.purposes.map { Choice(id: $0.0.rawValue, name: $0.1, selected: values.purpose == $0.0.rawValue) })
+    }
+
+    @Sendable func newPage(req: Request) async throws -> Response {
+        var values = FormValues()
+        values.serviceRequestId = try? req.query.get(String.self, at: "serviceRequestId")
+        values.requestedDurationMinutes = "480"
+        return try await Pages.render(req, "access-request-form", title: "Request temporary SCR access (CSUA150)", try await formContent(req, values: values))
+    }
+
+    @Sendable func createSubmit(req: Request) async throws -> Response {
+        let form = try req.content.decode(FormValues.self)
+        let minutes = Int((form.requestedDurationMinutes ?? "").trimmingCharacters(in: .whitespaces))
+        let body = NewAccessRequest(purpose: form.purpose, serviceRequestId: form.serviceRequestId, requestedDurationMinutes: minutes ?? 0,
+                                    justification: form.justification, contactId: nil, clientName: form.clientName, scin: form.scin, nino: form.nino,
+                                    furtherDetails: form.furtherDetails)
+        return try await Pages.submit(req, template: "access-request-form", title: "Request temporary SCR access (CSUA150)", redisplay: try await formContent(req, values: form)) {
+            try await TemporaryAccess(request: req).create(body)
+        } then: { created in ("/access-requests/\(created.id)", "\(created.reference) was sent to your team leader, \(created.teamLeader?.name ?? "")") }
+    }
+
+    struct ListContent: Encodable {
+        let awaitingMe: [AccessRequestDTO]
+        let mine: [AccessRequestDTO]
+        let canRequest: Bool
+    }
+
+    @Sendable func listPage(req: Request) async throws -> Response {
+        let user = try req.requireRole(.caseworker, .teamLeader, .scrManager, .provisioning)
+        let access = TemporaryAccess(request: req)
+        let awaiting = try await access.list(status: nil, awaitingMe: true)
+        let all = try await access.list(status: nil, awaitingMe: false)
+        return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
+            awaitingMe: awaiting, mine: all.filter { $0.requester.staffId == user.staffId || [Role.scrManager, .provisioning].contains(user.role) },
+            canRequest: user.role == .caseworker))
+    }
+
+    struct RequestContent: Encodable {
+        let request: AccessRequestDTO
+        let stageName: String?
+        let canDecide: Bool
+        let canReturn: Bool
+        let canSetDuration: Bool
+        let canWithdraw: Bool
+    }
+
+    func renderRequest(_ req: Request, _ id: UUID, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
+        let user = try req.requireUser()
+        let dto = try await TemporaryAccess(request: req).view(id)
+        let current = AccessRequestStatus(rawValue: dto.status) ?? .withdrawn
+        let stage = current.stage
+        let mayDecide = stage.map { stage in
+            user.role == stage.role && (stage != .teamLeader || dto.teamLeader?.staffId == user.staffId) && dto.requester.staffId != user.staffId
+        } ?? false
+        return try await Pages.render(req, "access-request", title: "Temporary access \(dto.reference)", RequestContent(
+            request: dto, stageName: stage.map { $0.role.displayName }, canDecide: mayDecide, canReturn: stage == .teamLeader,
+            canSetDuration: stage == .provisioning, canWithdraw: dto.requester.staffId == user.staffId && !current.isFinal), errors: errors, status: status)
+    }
+
+    @Sendable func requestPage(req: Request) async throws -> Response {
+        try await renderRequest(req, try AccessRoutes.id(req, what: "access request"))
+    }
+
+    struct DecisionForm: Content {
+        var decision: String?
+        var reason: String?
+        var durationMinutes: String?
+    }
+
+    @Sendable func decisionSubmit(req: Request) async throws -> Response {
+        let id = try AccessRoutes.id(req, what: "access request")
+        let form = try req.content.decode(DecisionForm.self)
+        let minutes = (form.durationMinutes ?? "").trimmingCharacters(in: .whitespaces)
+        do {
+            if !minutes.isEmpty && Int(minutes) == nil { throw ValidationFailure(["durationMinutes": "Enter the duration as a whole number of minutes"]) }
+            let dto = try await TemporaryAccess(request: req).decide(id, decision: form.decision ?? "", reason: form.reason, durationMinutes: Int(minutes))
+            return Pages.redirect(req, to: "/access-requests/\(id.uuidString)", flash: "\(dto.reference) is now \(dto.status)")
+        } catch let failure as ValidationFailure {
+            return try await renderRequest(req, id, errors: failure)
+        }
+    }
+
+    @Sendable func withdrawSubmit(req: Request) async throws -> Response {
+        let id = try AccessRoutes.id(req, what: "access request")
+        let dto = try await TemporaryAccess(request: req).withdraw(id)
+        return Pages.redirect(req, to: "/access-requests/\(id.uuidString)", flash: "\(dto.reference) was withdrawn")
+    }
+
+    struct GrantContent: Encodable {
+        let grant: GrantDTO
+        let isHolderOrLeader: Bool
+        let isLeader: Bool
+        let isProvisioning: Bool
+        let changes: [GrantChangeDTO]
+    }
+
+    func renderGrant(_ req: Request, _ id: UUID, errors: ValidationFailure? = nil) async throws -> Response {
+        let user = try req.requireUser()
+        let grant = try await TemporaryAccess(request: req).grant(id)
+        let leader = try await AccessRequestModel.find(UUID(uuidString: grant.requestId)!, on: req.db)?.teamLeaderStaffId
+        let changes = try await GrantChangeRequestModel.query(on: req.db).filter(\.$grantId == id).sort(\.$createdAt).all().map(GrantChangeDTO.init)
+        return try await Pages.render(req, "grant", title: "Temporary access grant", GrantContent(
+            grant: grant, isHolderOrLeader: grant.staffId == user.staffId || (leader == user.staffId && user.role == .teamLeader),
+            isLeader: leader == user.staffId && user.role == .teamLeader, isProvisioning: user.role == .provisioning, changes: changes), errors: errors)
+    }
+
+    @Sendable func grantPage(req: Request) async throws -> Response {
+        try await renderGrant(req, try AccessRoutes.id(req, what: "grant"))
+    }
+
+    struct ChangeForm: Content {
+        var additionalMinutes: String?
+        var reason: String?
+    }
+
+    func changeSubmit(_ req: Request, _ action: (UUID, ChangeForm) async throws -> String) async throws -> Response {
+        let id = try AccessRoutes.id(req, what: "grant")
+        let form = try req.content.decode(ChangeForm.self)
+        do {
+            let message = try await action(id, form)
+            return Pages.redirect(req, to: "/grants/\(id.uuidString)", flash: message)
+        } catch let failure as ValidationFailure {
+            return try await renderGrant(req, id, errors: failure)
+        }
+    }
+
+    @Sendable func extensionSubmit(req: Request) async throws -> Response {
+        try await changeSubmit(req) { id, form in
+            let minutes = Int((form.additionalMinutes ?? "").trimmingCharacters(in: .whitespaces))
+            let change = try await TemporaryAccess(request: req).openChange(.extension, grant: id, additionalMinutes: minutes, reason: form.reason ?? "")
+            return "Extension requested: \(change.status == "awaitingTeamLeader" ? "your team leader endorses it next" : "provisioning decides next")"
+        }
+    }
+
+    @Sendable func removalRequestSubmit(req: Request) async throws -> Response {
+        try await changeSubmit(req) { id, form in
+            _ = try await TemporaryAccess(request: req).openChange(.removal, grant: id, additionalMinutes: nil, reason: form.reason ?? "")
+            return "Provisioning has been asked to remove the access"
+        }
+    }
+
+    @Sendable func removeSubmit(req: Request) async throws -> Response {
+        try await changeSubmit(req) { id, form in
+            _ = try await TemporaryAccess(request: req).remove(id, reason: form.reason ?? "")
+            return "The access was removed"
+        }
+    }
+
+    @Sendable func logOffSubmit(req: Request) async throws -> Response {
+        try await changeSubmit(req) { id, _ in
+            _ = try await TemporaryAccess(request: req).confirmLogOff(id)
+            return "Log-off confirmed"
+        }
+    }
+
+    @Sendable func extensionDecisionSubmit(req: Request) async throws -> Response {
+        let id = try AccessRoutes.id(req, what: "extension request")
+        let form = try req.content.decode(DecisionForm.self)
+        let change = try await TemporaryAccess(request: req).decideExtension(id, decision: form.decision ?? "", reason: form.reason,
+                                                                             minutes: Int((form.durationMinutes ?? "").trimmingCharacters(in: .whitespaces)))
+        return Pages.redirect(req, to: "/grants/\(change.grantId)", flash: "Extension \(change.status)")
+    }
+}
