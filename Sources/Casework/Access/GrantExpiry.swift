@@ -39,7 +39,7 @@ struct GrantExpiry {
                 try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == grant.staffId).delete()
                 let returned = try await Self.returnWorkNoLongerVisible(holder: grant.staffId, ctx: ctx)
                 try await Inbox.notify(ctx, to: leader, kind: "logOffTask",
-                                       text: "Temporary access \(reference) for \(grant.staffId) \(how): witness their log-off and confirm it", link: "/api/v1/grants/\(id.uuidString)")
+                                       text: "Temporary access \(reference) for \(grant.staffId) \(how): witness their log-off and confirm it", link: "/grants/\(id.uuidString)")
                 try await Inbox.notify(ctx, to: grant.staffId, kind: "accessEnded", text: "Your temporary access \(reference) \(how)", link: nil)
                 for sr in returned {
                     try await Inbox.notify(ctx, to: leader, kind: "workReturned",

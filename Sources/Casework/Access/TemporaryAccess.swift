@@ -140,7 +140,7 @@ struct TemporaryAccess {
             try await AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: "submitted", reason: nil).create(on: ctx.db)
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "awaitingYou",
                                    text: "Temporary access request \(record.reference) from \(user.staffId) awaits your countersignature",
-                                   link: "/api/v1/access-requests/\(record.id!.uuidString)")
+                                   link: "/access-requests/\(record.id!.uuidString)")
             try await ctx.audit(AuditEntry(user.actor, "access.request", subjectType: "accessRequest", subjectId: record.id!.uuidString,
                                            detail: "\(record.reference) \(purpose!.rawValue) for \(minutes) minutes on \(sr.reference); awaiting team leader \(record.teamLeaderStaffId ?? "")"))
             return record.id!
@@ -243,7 +243,7 @@ struct TemporaryAccess {
     /// Tells the next decider and, at each outcome, the requester and their team leader. Only the reference and a link:
     /// never a client's name, NINO or SCIN.
     static func notifyOutcome(_ ctx: WriteContext, record: AccessRequestModel, newStatus: AccessRequestStatus, reason: String?, grantMinutes: Int?) async throws {
-        let link = "/api/v1/access-requests/\(record.id!.uuidString)"
+        let link = "/access-requests/\(record.id!.uuidString)"
         func everyone(holding role: Role) async throws -> [String] {
             try await StaffRoleModel.query(on: ctx.db).filter(\.$role == role.rawValue).all().map { $0.$staff.id }
         }

@@ -100,7 +100,7 @@ struct HomeRoutes: RouteCollection {
         let rows = try await NotificationModel.query(on: req.db).filter(\.$staffId == user.staffId).filter(\.$readAt == nil)
             .sort(\.$at, .descending).limit(20).all()
         return HomeSection(id: "notifications", title: "Your notifications", emptyText: "You have no unread notifications.",
-                           items: rows.map { HomeItem(text: $0.text, href: nil, at: CaseworkTime.iso8601($0.at)) })
+                           items: rows.map { HomeItem(text: $0.text, href: $0.link, at: CaseworkTime.iso8601($0.at)) })
     }
 
     /// Grants that ended more than a day ago whose log-off nobody has confirmed ("closely monitored").
