@@ -315,7 +315,7 @@ struct AccessPageTests {
             #expect(sent.status == .seeOther)
             let location = try #require(sent.headers.first(name: .location))
             let requestPage = try await tom.get(location).body.string
-            #expect(text(ofId: "request-status", in: requestPage) == "awaitingTeamLeader")
+            #expect(text(ofId: "request-status", in: requestPage) == "Awaiting team leader" && requestPage.contains(#"data-status="awaitingTeamLeader""#))
             #expect(requestPage.contains("sent to your team leader, Sarah Whitfield"))
 
             let sarah = Browser(app)
@@ -336,7 +336,7 @@ struct AccessPageTests {
             try await marcus.signIn("40000002")
             try await marcus.post("\(location)/decisions", form: ["decision": "approve", "durationMinutes": "60"])
             let granted = try await marcus.get(location).body.string
-            #expect(text(ofId: "request-status", in: granted) == "granted")
+            #expect(text(ofId: "request-status", in: granted) == "Granted")
             #expect(granted.contains(#"id="grant-link""#))
             let grant = try #require(try await GrantModel.query(on: app.db).first())
             let contact = try await app.contactId(nino: hollowayNINO)

@@ -27,7 +27,9 @@ struct AccessRequestDTO: Content {
     let id: String
     let reference: String
     let status: String
+    let statusName: String
     let purpose: String
+    let purposeName: String
     let requester: StaffDTO
     let teamLeader: StaffDTO?
     let serviceRequestId: String?
@@ -77,7 +79,9 @@ struct TemporaryAccess {
         let user = try request.requireRole(.caseworker)
         var failure = ValidationFailure()
         let purpose = GrantPurpose(rawValue: form.purpose ?? "")
-        if purpose == nil { failure.add("purpose", "Choose the purpose: viewContact, routeServiceRequest or financeActions") }
+        if purpose == nil {
+            failure.add("purpose", "Choose why you need access: " + GrantPurpose.allCases.map { "\($0.displayName) (\($0.rawValue))" }.joined(separator: "; "))
+        }
         let minutes = form.requestedDurationMinutes ?? 0
         if !(1...AccessRequestChain.maximumMinutes).contains(minutes) {
             failure.add("requestedDurationMinutes", "Ask for between 1 and \(AccessRequestChain.maximumMinutes) minutes (seven days)")
@@ -166,7 +170,8 @@ struct TemporaryAccess {
         let history = try await AccessRequestHistoryModel.query(on: db).filter(\.$requestId == record.id!).sort(\.$at).all()
         let grant = try await GrantModel.query(on: db).filter(\.$requestId == record.id!).first()
         return AccessRequestDTO(
-            id: record.id!.uuidString, reference: record.reference, status: record.status, purpose: record.purpose,
+            id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.statusValue.displayName,
+            purpose: record.purpose, purposeName: GrantPurpose(rawValue: record.purpose)?.displayName ?? record.purpose,
             requester: StaffDTO(requester.profile(roles: requester.loadedRoles)), teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) },
             serviceRequestId: record.serviceRequestId?.uuidString, requestedDurationMinutes: record.requestedMinutes, justification: record.justification,
             contactId: record.contactId?.uuidString, furtherDetails: record.furtherDetails,

@@ -368,7 +368,7 @@ enum OpenAPIDocument {
                                    required: ["from", "to", "items", "receiptsPence", "paymentsPence"]),
             "AccessRequest": object([
                 "id": string, "reference": string, "status": ["type": "string", "enum": ["awaitingTeamLeader", "awaitingScrManager", "awaitingProvisioning", "granted", "rejected", "returned", "withdrawn"]],
-                "purpose": purposeEnum, "requester": ref("Staff"), "teamLeader": ref("Staff"), "serviceRequestId": string, "requestedDurationMinutes": integer,
+                "purpose": purposeEnum, "statusName": string, "purposeName": string, "requester": ref("Staff"), "teamLeader": ref("Staff"), "serviceRequestId": string, "requestedDurationMinutes": integer,
                 "justification": string, "contactId": string, "furtherDetails": string, "grantId": string,
                 "history": array(object(["at": string, "by": string, "action": string, "reason": string], required: ["at", "action"])),
             ], required: ["id", "reference", "status", "purpose", "requester", "requestedDurationMinutes", "justification", "furtherDetails", "history"]),

@@ -10,6 +10,19 @@ public enum AccessRequestStatus: String, Sendable, Codable, CaseIterable {
     case returned
     case withdrawn
 
+    /// The status as people read it.
+    public var displayName: String {
+        switch self {
+        case .awaitingTeamLeader: "Awaiting team leader"
+        case .awaitingScrManager: "Awaiting SCR manager"
+        case .awaitingProvisioning: "Awaiting provisioning (FLLS)"
+        case .granted: "Granted"
+        case .rejected: "Rejected"
+        case .returned: "Returned"
+        case .withdrawn: "Withdrawn"
+        }
+    }
+
     /// Rejected, returned, withdrawn and granted requests take no more decisions ("start a new form" copies one).
     public var isFinal: Bool {
         switch self {

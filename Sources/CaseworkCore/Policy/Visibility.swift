@@ -8,6 +8,15 @@ public enum GrantPurpose: String, Sendable, Codable, CaseIterable {
     case routeServiceRequest
     /// Route an SR to the SCR team for finance actions.
     case financeActions
+
+    /// The purpose as the CSUA150 form words it.
+    public var displayName: String {
+        switch self {
+        case .viewContact: "View a sensitive contact"
+        case .routeServiceRequest: "Route an SR with a sensitive contact to the SCR segment"
+        case .financeActions: "Route an SR to the SCR team for finance actions"
+        }
+    }
 }
 
 /// A live grant's reach, as the visibility policy needs it.
