@@ -97,7 +97,7 @@ extension TemporaryAccess {
             let (grant, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
             if let refusal = GrantChanges.removal(facts, actingAs: role, reason: reason) { throw refusal }
             // Whole seconds, rounded down: the removal is in force from this request on, on every database.
-            grant.removedAt = Date(timeIntervalSince1970: ctx.now.timeIntervalSince1970.rounded(.down))
+            grant.removedAt = CaseworkTime.wholeSecond(ctx.now)
             grant.removedBy = user.staffId
             grant.removalReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             try await grant.save(on: ctx.db)

@@ -234,7 +234,7 @@ struct TemporaryAccess {
                 grant.serviceRequestId = record.serviceRequestId
                 grant.contactId = record.contactId
                 // Whole seconds, so the expiry the API reports is exactly when access ends.
-                grant.grantedAt = Date(timeIntervalSince1970: ctx.now.timeIntervalSince1970.rounded(.down))
+                grant.grantedAt = CaseworkTime.wholeSecond(ctx.now)
                 grant.expiresAt = grant.grantedAt.addingTimeInterval(TimeInterval(minutes * 60))
                 try await grant.create(on: ctx.db)
                 detail += "; grant \(grant.id!.uuidString) for \(minutes) minutes until \(CaseworkTime.iso8601(grant.expiresAt))"

@@ -25,7 +25,7 @@ enum SessionStore {
             tokenHash: hash(token), kind: kind, staffId: staffId, role: role?.rawValue, csrfToken: newToken(),
             createdAt: ctx.now,
             // Whole seconds, so the instant the API reports is exactly the instant the token stops working.
-            expiresAt: Date(timeIntervalSince1970: ctx.now.addingTimeInterval(lifetime).timeIntervalSince1970.rounded(.down)))
+            expiresAt: CaseworkTime.wholeSecond(ctx.now.addingTimeInterval(lifetime)))
         try await session.create(on: ctx.db)
         return (token, session)
     }

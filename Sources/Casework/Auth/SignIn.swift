@@ -52,7 +52,7 @@ struct SignIn {
                 guard let row = try await StaffModel.find(typedId, on: ctx.db) else { return 0 }
                 row.failedSignIns += 1
                 // Whole seconds: every database stores them exactly, so waits come out as whole seconds too.
-                row.lastFailedSignInAt = Date(timeIntervalSince1970: ctx.now.timeIntervalSince1970.rounded(.down))
+                row.lastFailedSignInAt = CaseworkTime.wholeSecond(ctx.now)
                 try await row.save(on: ctx.db)
                 let locked = throttle.isLocked(failures: row.failedSignIns)
                 try await ctx.audit(AuditEntry(Actor(staffId: typedId, role: nil), "signIn", subjectType: "staff", subjectId: typedId,
@@ -60,7 +60,7 @@ struct SignIn {
                 return row.failedSignIns
             }
             if failures >= throttle.freeAttempts {
-                let next = throttle.decide(failures: failures, lastFailureAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)), now: now)
+                let next = throttle.decide(failures: failures, lastFailureAt: CaseworkTime.wholeSecond(now), now: now)
                 if let refusal = throttle.refusal(for: next, failures: failures, now: now) {
                     throw DomainError.throttled("\(Self.wrongCredentials). \(refusal.message)", retryAfterSeconds: { if case .throttled(_, let s) = refusal { s } else { 0 } }())
                 }

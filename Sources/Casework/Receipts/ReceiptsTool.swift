@@ -151,12 +151,16 @@ struct ReceiptsTool {
     }
 
     func balancesByCase() async throws -> [UUID: Pence] {
-        var balances: [UUID: Pence] = [:]
-        for entry in try await LedgerEntryModel.query(on: db).all() {
-            let effect = entry.entry.effect
-            balances[entry.$exceptionalCase.id, default: .zero] = balances[entry.$exceptionalCase.id, default: .zero] + effect
+        try await ledgersByCase().mapValues(\.balance)
+    }
+
+    /// Every case's ledger, from one query of all entries in recorded order.
+    func ledgersByCase() async throws -> [UUID: Ledger] {
+        var ledgers: [UUID: Ledger] = [:]
+        for row in try await LedgerEntryModel.query(on: db).sort(\.$seq).all() {
+            ledgers[row.$exceptionalCase.id, default: Ledger()].append(row.entry)
         }
-        return balances
+        return ledgers
     }
 
     func findCase(_ id: UUID, on db: any Database) async throws -> ExceptionalCaseModel {
@@ -259,10 +263,10 @@ struct ReceiptsTool {
     func balanceReport() async throws -> BalanceReportDTO {
         try requireToolRole()
         let records = try await ExceptionalCaseModel.query(on: db).sort(\.$reference).all()
+        let ledgers = try await ledgersByCase()
         var lines: [BalanceReportDTO.Line] = []
         for record in records {
-            let (ledger, _) = try await Self.ledger(record.id!, on: db)
-            guard ledger.balance.value != 0 else { continue }
+            guard let ledger = ledgers[record.id!], ledger.balance.value != 0 else { continue }
             lines.append(.init(caseId: record.id!.uuidString, caseReference: record.reference, receiptsPence: ledger.receipts.value,
                                paymentsPence: ledger.payments.value, balancePence: ledger.balance.value))
         }

@@ -53,6 +53,12 @@ public enum CaseworkTime {
         return "\(parts.day!) \(monthNames[parts.month! - 1]) \(parts.year!)"
     }
 
+    /// The instant rounded down to a whole second. Every database stores whole seconds exactly, so an instant
+    /// saved this way reads back equal to itself: an expiry or a removal takes effect at exactly the second reported.
+    public static func wholeSecond(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+    }
+
     /// `2026-11-22`: the calendar day in the UK, which is what "today" means to staff recording money.
     public static func ukDay(_ date: Date) -> String {
         let parts = calendar(london).dateComponents([.year, .month, .day], from: date)
