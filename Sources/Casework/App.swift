@@ -12,6 +12,8 @@ struct CaseworkServices: Sendable {
     let throttle: SignInThrottle
     /// A bcrypt hash of a random secret, checked when a staff ID is unknown so timing does not tell.
     let decoyHash: String
+    /// Delivers the outbox; nil when no SMTP server is set, so messages wait for administrators to see.
+    var mailTransport: (any MailTransport)?
 }
 
 extension Application {

@@ -27,7 +27,12 @@ public enum CaseworkMain {
             }
             if command == nil || command == "serve" {
                 // Grants read as expired at once; this records what follows within seconds.
-                GrantExpiry.schedule(on: app, every: 5)
+                BackgroundJobs.schedule(on: app, every: 5) {
+                    try await GrantExpiry(app: app).runOnce()
+                }
+                BackgroundJobs.schedule(on: app, every: 5) {
+                    try await OutboxDelivery(app: app).runOnce()
+                }
             }
             try await app.execute()
             try await app.asyncShutdown()

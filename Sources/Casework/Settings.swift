@@ -22,6 +22,8 @@ public struct Settings: Sendable {
     public var maxWriteBatch: Int
     /// PostgreSQL only: a schema to work in (created if missing), so test runs can share one database.
     public var postgresSchema: String?
+    /// Where and how email goes out.
+    public var mail: MailSettings
 
     public init(
         storage: Storage, demoPassword: String = DemoOrganisation.defaultPassword, testClock: Bool = false,
@@ -34,6 +36,7 @@ public struct Settings: Sendable {
         self.sessionLifetime = sessionLifetime
         self.maxWriteBatch = maxWriteBatch
         self.postgresSchema = nil
+        self.mail = MailSettings()
     }
 
     /// A setting that cannot be used, named with what to do about it.
@@ -88,6 +91,54 @@ public struct Settings: Sendable {
             }
             batch = value
         }
-        return Settings(storage: storage, demoPassword: demoPassword, testClock: testClock, bcryptCost: cost, maxWriteBatch: batch)
+        var settings = Settings(storage: storage, demoPassword: demoPassword, testClock: testClock, bcryptCost: cost, maxWriteBatch: batch)
+        settings.mail = try MailSettings.fromEnvironment(env)
+        return settings
+    }
+}
+
+/// Email: the SMTP server (none means messages wait in the outbox for administrators to see), the sender, the two
+/// team mailboxes the procedure writes to, and the address links in messages point at.
+public struct MailSettings: Sendable, Equatable {
+    public struct Server: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+    }
+
+    public var smtp: Server?
+    public var from = "casework-noreply@childmaintenance.gov.uk"
+    /// "CM 2012 Scheme Special Client Records" in the procedure.
+    public var scrMailbox = "cm2012.specialclientrecords@childmaintenance.gov.uk"
+    /// "CMG User Provisioning" in the procedure.
+    public var provisioningMailbox = "cmg.userprovisioning@childmaintenance.gov.uk"
+    public var publicURL = "http://localhost:8080"
+
+    public init(smtp: Server? = nil) { self.smtp = smtp }
+
+    /// The domain Message-IDs are made in.
+    public var mailDomain: String { String(from.split(separator: "@").last ?? "casework") }
+
+    static func fromEnvironment(_ env: [String: String]) throws -> MailSettings {
+        var mail = MailSettings()
+        if let text = env["CASEWORK_SMTP_URL"], !text.isEmpty {
+            guard let url = URLComponents(string: text), url.scheme == "smtp", let host = url.host, !host.isEmpty, url.path.isEmpty || url.path == "/" else {
+                throw Settings.Invalid(description: "CASEWORK_SMTP_URL must look like smtp://host:port (plain SMTP, for example a relay on 127.0.0.1:25), not \(text)")
+            }
+            let port = url.port ?? 25
+            guard (1...65535).contains(port) else { throw Settings.Invalid(description: "CASEWORK_SMTP_URL: the port must be from 1 to 65535") }
+            mail.smtp = Server(host: host, port: port)
+        }
+        for (name, keyPath) in [("CASEWORK_MAIL_FROM", \MailSettings.from), ("CASEWORK_SCR_MAILBOX", \.scrMailbox), ("CASEWORK_PROVISIONING_MAILBOX", \.provisioningMailbox)] {
+            guard let text = env[name], !text.isEmpty else { continue }
+            guard EmailMessage.isPlausibleAddress(text) else { throw Settings.Invalid(description: "\(name) must be one email address, like name@example.gov.uk, not \(text)") }
+            mail[keyPath: keyPath] = text
+        }
+        if let text = env["CASEWORK_PUBLIC_URL"], !text.isEmpty {
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw Settings.Invalid(description: "CASEWORK_PUBLIC_URL must be the address people open Casework at, like https://casework.example.gov.uk")
+            }
+            mail.publicURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+        }
+        return mail
     }
 }

@@ -38,6 +38,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.migrations.add(CreateTemporaryAccess())
     app.migrations.add(CreateGrantChanges())
     app.migrations.add(CreateNotificationsAndExpiry())
+    app.migrations.add(CreateOutbox())
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
     let testClock: TestClock? = settings.testClock ? TestClock() : nil
@@ -46,9 +47,10 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let logger = app.logger
     let lane = WriteLane(
         database: { databases.database(logger: logger, on: databases.eventLoopGroup.any())! },
-        clock: clock, maxBatch: settings.maxWriteBatch)
+        clock: clock, maxBatch: settings.maxWriteBatch, mail: settings.mail)
     let decoyHash = try await app.password.async.hash(SessionStore.newToken()).get()
-    app.casework = CaseworkServices(settings: settings, clock: clock, testClock: testClock, lane: lane, throttle: SignInThrottle(), decoyHash: decoyHash)
+    app.casework = CaseworkServices(settings: settings, clock: clock, testClock: testClock, lane: lane, throttle: SignInThrottle(), decoyHash: decoyHash,
+                                     mailTransport: settings.mail.smtp.map { SMTPTransport(server: $0, group: app.eventLoopGroup) })
 
     // Clients (and our own tests) read error answers as JSON too.
     ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
@@ -72,6 +74,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: ToolRoutes())
     try app.register(collection: AccessRoutes())
     try app.register(collection: AccessPages())
+    try app.register(collection: NotificationRoutes())
+    try app.register(collection: MonitoringRoutes())
     try app.register(collection: OperationsRoutes(testClock: testClock))
     if testClock != nil {
         app.logger.warning("CASEWORK_TEST_CLOCK=1: the test clock replaces the system clock; never run like this in service")

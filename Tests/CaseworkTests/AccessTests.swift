@@ -224,7 +224,7 @@ extension Application {
 
 @Suite("Expiry and notifications")
 struct ExpiryTests {
-    typealias Note = AccessRoutes.NotificationDTO
+    typealias Note = NotificationRoutes.NotificationDTO
 
     @Test func atExpiryTheJobEndsSessionsReturnsWorkAndTasksTheLeader() async throws {
         try await withCasework(records: true) { app in

@@ -14,8 +14,10 @@ struct GrantChangeDTO: Content {
     let endorsedBy: String?
     let decidedBy: String?
     let decisionReason: String?
+    let createdAt: String
 
     init(_ change: GrantChangeRequestModel) {
+        createdAt = CaseworkTime.iso8601(change.createdAt)
         id = change.id!.uuidString
         grantId = change.grantId.uuidString
         kind = change.kind
@@ -54,6 +56,7 @@ extension TemporaryAccess {
             change.createdAt = ctx.now
             change.updatedAt = ctx.now
             try await change.create(on: ctx.db)
+            try await Self.notifyChange(ctx, change, grantId: id)
             try await ctx.audit(AuditEntry(user.actor, "grant.\(kind.rawValue)Request", subjectType: "grant", subjectId: id.uuidString,
                                            detail: "\(kind.rawValue) requested\(additionalMinutes.map { " for \($0) more minutes" } ?? ""): \(change.reason); \(status.rawValue)"))
             return GrantChangeDTO(change)
@@ -81,9 +84,12 @@ extension TemporaryAccess {
             var detail = "extension \(id.uuidString) \(decision.rawValue) -> \(status.rawValue)"
             if let granted {
                 grant.expiresAt = grant.expiresAt.addingTimeInterval(TimeInterval(granted * 60))
+                // A new expiry earns a new "ending soon" reminder.
+                grant.reminderSentAt = nil
                 try await grant.save(on: ctx.db)
                 detail += "; now expires \(CaseworkTime.iso8601(grant.expiresAt))"
             }
+            try await Self.notifyChange(ctx, change, grantId: grant.id!)
             try await ctx.audit(AuditEntry(user.actor, "grant.extensionDecision", subjectType: "grant", subjectId: grant.id!.uuidString, detail: detail))
             return GrantChangeDTO(change)
         }
@@ -108,6 +114,52 @@ extension TemporaryAccess {
             return GrantDTO(grant, now: ctx.now)
         }
         return dto
+    }
+
+    /// Extension and removal requests waiting for the signed-in person: a team leader's endorsement of their team's
+    /// extensions, or provisioning's decision on any.
+    func changesAwaitingMe() async throws -> [GrantChangeDTO] {
+        let user = try request.requireUser()
+        switch user.role {
+        case .teamLeader:
+            let waiting = try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingTeamLeader.rawValue).sort(\.$createdAt).all()
+            var mine: [GrantChangeDTO] = []
+            for change in waiting {
+                let (_, facts) = try await Self.grantFacts(change.grantId, on: db, at: request.now)
+                if facts.holderTeamLeader?.value == user.staffId { mine.append(GrantChangeDTO(change)) }
+            }
+            return mine
+        case .provisioning:
+            return try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingProvisioning.rawValue)
+                .sort(\.$createdAt).all().map(GrantChangeDTO.init)
+        default:
+            return []
+        }
+    }
+
+    /// Tells whoever must act next on an extension or removal request, and the holder and team leader of its outcome.
+    static func notifyChange(_ ctx: WriteContext, _ change: GrantChangeRequestModel, grantId: UUID) async throws {
+        guard let grant = try await GrantModel.find(grantId, on: ctx.db), let record = try await AccessRequestModel.find(grant.requestId, on: ctx.db) else { return }
+        let link = "/grants/\(grantId.uuidString)"
+        let what = change.kind == GrantChangeKind.extension.rawValue
+            ? "An extension of \(change.additionalMinutes ?? 0) minutes to temporary access \(record.reference) for \(grant.staffId)"
+            : "Removal of temporary access \(record.reference) for \(grant.staffId)"
+        switch GrantChangeStatus(rawValue: change.status) {
+        case .awaitingTeamLeader:
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "awaitingYou", text: "\(what) awaits your endorsement", link: link, request: record.id)
+        case .awaitingProvisioning:
+            let text = "\(what) awaits provisioning"
+            try await Outbox.toMailbox(ctx, .provisioning, text: text, link: link, request: record.id)
+            for officer in try await StaffRoleModel.query(on: ctx.db).filter(\.$role == Role.provisioning.rawValue).all() {
+                try await Inbox.notify(ctx, to: officer.$staff.id, kind: "awaitingYou", text: text, link: link, request: record.id, email: false)
+            }
+        case .approved, .refused:
+            let text = "\(what) was \(change.status)\(change.decisionReason.map { ": \($0)" } ?? "")"
+            try await Inbox.notify(ctx, to: grant.staffId, kind: "extension", text: text, link: link, request: record.id)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "extension", text: text, link: link, request: record.id)
+        case nil:
+            break
+        }
     }
 
     func confirmLogOff(_ id: UUID) async throws -> GrantDTO {

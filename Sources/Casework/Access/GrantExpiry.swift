@@ -2,14 +2,6 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// In-app notifications, written inside the write job that causes them.
-enum Inbox {
-    static func notify(_ ctx: WriteContext, to staffId: String?, kind: String, text: String, link: String?) async throws {
-        guard let staffId else { return }
-        try await NotificationModel(to: staffId, at: ctx.now, kind: kind, text: text, link: link).create(on: ctx.db)
-    }
-}
-
 /// Records grants that have ended. The policy already refuses access the instant a grant expires; this job
 /// does what follows: ends the holder's sessions, sends back to their hopper any SR the holder may no longer
 /// see, and gives the team leader the log-off confirmation task. Each grant is processed once, whichever
@@ -17,9 +9,11 @@ enum Inbox {
 struct GrantExpiry {
     let app: Application
 
-    /// Processes every grant that has ended and not yet been processed; returns how many.
+    /// Sends due "ending soon" reminders, then processes every grant that has ended and not yet been
+    /// processed; returns how many ended grants it processed.
     @discardableResult
     func runOnce() async throws -> Int {
+        try await remindEndingSoon()
         let now = app.casework.clock.now()
         let ended = try await GrantModel.query(on: app.db).filter(\.$endProcessedAt == nil)
             .group(.or) { $0.filter(\.$expiresAt <= now).filter(\.$removedAt != nil) }.all()
@@ -32,6 +26,7 @@ struct GrantExpiry {
                 grant.endProcessedAt = ctx.now
                 try await grant.save(on: ctx.db)
                 let request = try await AccessRequestModel.find(grant.requestId, on: ctx.db)
+                let requestId = grant.requestId
                 let leader = request?.teamLeaderStaffId
                 let reference = request?.reference ?? grant.id!.uuidString
                 let how = grant.state(at: ctx.now) == .removed ? "was removed" : "expired"
@@ -39,11 +34,13 @@ struct GrantExpiry {
                 try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == grant.staffId).delete()
                 let returned = try await Self.returnWorkNoLongerVisible(holder: grant.staffId, ctx: ctx)
                 try await Inbox.notify(ctx, to: leader, kind: "logOffTask",
-                                       text: "Temporary access \(reference) for \(grant.staffId) \(how): witness their log-off and confirm it", link: "/grants/\(id.uuidString)")
-                try await Inbox.notify(ctx, to: grant.staffId, kind: "accessEnded", text: "Your temporary access \(reference) \(how)", link: nil)
+                                       text: "Temporary access \(reference) for \(grant.staffId) \(how): witness their log-off and confirm it",
+                                       link: "/grants/\(id.uuidString)", request: requestId)
+                try await Inbox.notify(ctx, to: grant.staffId, kind: "accessEnded", text: "Your temporary access \(reference) \(how)",
+                                       link: "/grants/\(id.uuidString)", request: requestId)
                 for sr in returned {
                     try await Inbox.notify(ctx, to: leader, kind: "workReturned",
-                                           text: "\(sr) went back to its hopper: \(grant.staffId) may no longer see its contacts", link: nil)
+                                           text: "\(sr) went back to its hopper: \(grant.staffId) may no longer see its contacts", link: nil, request: requestId)
                 }
                 try await ctx.audit(AuditEntry(.system, "grant.ended", subjectType: "grant", subjectId: id.uuidString,
                                                detail: "\(reference) \(how); \(sessions) session(s) ended; \(returned.count) SR(s) returned to hoppers; log-off task for \(leader ?? "no team leader")"))
@@ -52,6 +49,31 @@ struct GrantExpiry {
             if done { processed += 1 }
         }
         return processed
+    }
+
+    /// Tells the holder and their team leader, once per expiry, that a live grant ends soon (see `GrantReminder`).
+    func remindEndingSoon() async throws {
+        let now = app.casework.clock.now()
+        let soon = now.addingTimeInterval(GrantReminder.lead)
+        let candidates = try await GrantModel.query(on: app.db).filter(\.$reminderSentAt == nil).filter(\.$removedAt == nil)
+            .filter(\.$expiresAt > now).filter(\.$expiresAt <= soon).all()
+        for candidate in candidates where GrantReminder.isDue(at: now, grantedAt: candidate.grantedAt, expiresAt: candidate.expiresAt) {
+            let id = candidate.id!
+            try await app.casework.lane.perform { ctx in
+                guard let grant = try await GrantModel.find(id, on: ctx.db), grant.reminderSentAt == nil, grant.state(at: ctx.now) == .active,
+                      GrantReminder.isDue(at: ctx.now, grantedAt: grant.grantedAt, expiresAt: grant.expiresAt) else { return }
+                grant.reminderSentAt = ctx.now
+                try await grant.save(on: ctx.db)
+                let request = try await AccessRequestModel.find(grant.requestId, on: ctx.db)
+                let reference = request?.reference ?? id.uuidString
+                let minutes = Int((grant.expiresAt.timeIntervalSince(ctx.now) / 60).rounded(.up))
+                let text = "Temporary access \(reference) for \(grant.staffId) ends in \(minutes) minute\(minutes == 1 ? "" : "s"), at \(CaseworkTime.ukClockTime(grant.expiresAt)): ask for an extension now if the work is not done"
+                try await Inbox.notify(ctx, to: request?.teamLeaderStaffId, kind: "endingSoon", text: text, link: "/grants/\(id.uuidString)", request: grant.requestId)
+                try await Inbox.notify(ctx, to: grant.staffId, kind: "endingSoon", text: text, link: "/grants/\(id.uuidString)", request: grant.requestId)
+                try await ctx.audit(AuditEntry(.system, "grant.reminder", subjectType: "grant", subjectId: id.uuidString,
+                                               detail: "\(reference) ends at \(CaseworkTime.iso8601(grant.expiresAt)); holder and team leader reminded"))
+            }
+        }
     }
 
     /// SRs assigned to the holder that involve a sensitive contact they may no longer see go back to Pending Assignment.
@@ -73,22 +95,5 @@ struct GrantExpiry {
             returned.append(sr.reference)
         }
         return returned
-    }
-
-    /// Runs `runOnce` every `interval` seconds until the application stops.
-    static func schedule(on app: Application, every interval: TimeInterval) {
-        let task = Task {
-            while !Task.isCancelled {
-                do { try await GrantExpiry(app: app).runOnce() } catch { app.logger.report(error: error) }
-                try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
-            }
-        }
-        app.lifecycle.use(StopTask(task: task))
-    }
-
-    struct StopTask: LifecycleHandler {
-        let task: Task<Void, Never>
-        func shutdown(_ application: Application) { task.cancel() }
-        func shutdownAsync(_ application: Application) async { task.cancel() }
     }
 }

@@ -144,7 +144,7 @@ struct TemporaryAccess {
             try await AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: "submitted", reason: nil).create(on: ctx.db)
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "awaitingYou",
                                    text: "Temporary access request \(record.reference) from \(user.staffId) awaits your countersignature",
-                                   link: "/access-requests/\(record.id!.uuidString)")
+                                   link: "/access-requests/\(record.id!.uuidString)", request: record.id)
             try await ctx.audit(AuditEntry(user.actor, "access.request", subjectType: "accessRequest", subjectId: record.id!.uuidString,
                                            detail: "\(record.reference) \(purpose!.rawValue) for \(minutes) minutes on \(sr.reference); awaiting team leader \(record.teamLeaderStaffId ?? "")"))
             return record.id!
@@ -239,6 +239,7 @@ struct TemporaryAccess {
                 try await grant.create(on: ctx.db)
                 detail += "; grant \(grant.id!.uuidString) for \(minutes) minutes until \(CaseworkTime.iso8601(grant.expiresAt))"
             }
+            try await Inbox.settle(ctx, request: id)
             try await Self.notifyOutcome(ctx, record: record, newStatus: outcome.newStatus, reason: why, grantMinutes: outcome.grantMinutes)
             try await ctx.audit(AuditEntry(user.actor, "access.decide", subjectType: "accessRequest", subjectId: id.uuidString, detail: detail))
         }
@@ -252,23 +253,29 @@ struct TemporaryAccess {
         func everyone(holding role: Role) async throws -> [String] {
             try await StaffRoleModel.query(on: ctx.db).filter(\.$role == role.rawValue).all().map { $0.$staff.id }
         }
+        let request = record.id
         switch newStatus {
         case .awaitingScrManager:
+            // The procedure emails the SCR mailbox; each SCR manager also sees it in their inbox.
+            let text = "Temporary access request \(record.reference) awaits an SCR manager's decision"
+            try await Outbox.toMailbox(ctx, .scr, text: text, link: link, request: request)
             for manager in try await everyone(holding: .scrManager) {
-                try await Inbox.notify(ctx, to: manager, kind: "awaitingYou", text: "Temporary access request \(record.reference) awaits an SCR manager's decision", link: link)
+                try await Inbox.notify(ctx, to: manager, kind: "awaitingYou", text: text, link: link, request: request, email: false)
             }
         case .awaitingProvisioning:
+            let text = "Temporary access request \(record.reference) awaits provisioning"
+            try await Outbox.toMailbox(ctx, .provisioning, text: text, link: link, request: request)
             for officer in try await everyone(holding: .provisioning) {
-                try await Inbox.notify(ctx, to: officer, kind: "awaitingYou", text: "Temporary access request \(record.reference) awaits provisioning", link: link)
+                try await Inbox.notify(ctx, to: officer, kind: "awaitingYou", text: text, link: link, request: request, email: false)
             }
         case .granted:
             let text = "Temporary access \(record.reference) was granted for \(grantMinutes ?? record.requestedMinutes) minutes"
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "granted", text: text + ": tell \(record.requesterStaffId), and witness their log-off when it ends", link: link)
-            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: "granted", text: text, link: link)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "granted", text: text + ": tell \(record.requesterStaffId), and witness their log-off when it ends", link: link, request: request)
+            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: "granted", text: text, link: link, request: request)
         case .rejected, .returned:
             let text = "Temporary access request \(record.reference) was \(newStatus.rawValue): \(reason ?? "")"
-            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: newStatus.rawValue, text: text, link: link)
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: newStatus.rawValue, text: text, link: link)
+            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: newStatus.rawValue, text: text, link: link, request: request)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: newStatus.rawValue, text: text, link: link, request: request)
         case .awaitingTeamLeader, .withdrawn:
             break
         }
@@ -285,6 +292,9 @@ struct TemporaryAccess {
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)
             try await AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "withdrawn", reason: nil).create(on: ctx.db)
+            try await Inbox.settle(ctx, request: id)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "withdrawn", text: "Temporary access request \(record.reference) was withdrawn by \(user.staffId)",
+                                   link: "/access-requests/\(id.uuidString)", request: id)
             try await ctx.audit(AuditEntry(user.actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString, detail: "\(record.reference) withdrawn"))
         }
         return try await view(id)

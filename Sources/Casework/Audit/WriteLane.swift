@@ -7,6 +7,8 @@ import SQLKit
 struct WriteContext: Sendable {
     let db: any Database
     let now: Date
+    /// Where messages queued in this change will be addressed (the team mailboxes, links' base address).
+    let mail: MailSettings
     fileprivate let appender: AuditAppender
 
     /// Appends an event in the same transaction as the change it records.
@@ -28,14 +30,16 @@ actor WriteLane {
     private let database: @Sendable () -> any Database
     private let clock: any CaseworkClock
     private let maxBatch: Int
+    private let mail: MailSettings
     private var queue: [Job] = []
     private var draining = false
     /// How many commits and jobs the lane has run, for benchmarks and tests.
     private(set) var commits = 0
     private(set) var jobs = 0
 
-    init(database: @escaping @Sendable () -> any Database, clock: any CaseworkClock, maxBatch: Int) {
+    init(database: @escaping @Sendable () -> any Database, clock: any CaseworkClock, maxBatch: Int, mail: MailSettings = MailSettings()) {
         self.database = database
+        self.mail = mail
         self.clock = clock
         self.maxBatch = max(1, maxBatch)
     }
@@ -72,7 +76,7 @@ actor WriteLane {
                 try await appender.lockHead(on: tx)
                 let sql = tx as! any SQLDatabase
                 for (index, job) in batch.enumerated() {
-                    let context = WriteContext(db: tx, now: now, appender: appender)
+                    let context = WriteContext(db: tx, now: now, mail: self.mail, appender: appender)
                     if batch.count == 1 {
                         // Alone in the batch: a failure can roll back the whole transaction.
                         outcomes.set(index, .success(try await job.work(context)))

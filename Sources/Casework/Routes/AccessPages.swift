@@ -62,6 +62,9 @@ struct AccessPages: RouteCollection {
         var values = FormValues()
         values.serviceRequestId = try? req.query.get(String.self, at: "serviceRequestId")
         values.requestedDurationMinutes = "480"
+        if let from = try? req.query.get(String.self, at: "from") {
+            values = try await Self.copied(req, from: from)
+        }
         return try await Pages.render(req, "access-request-form", title: "Request temporary SCR access (CSUA150)", try await formContent(req, values: values))
     }
 
@@ -76,9 +79,26 @@ struct AccessPages: RouteCollection {
         } then: { created in ("/access-requests/\(created.id)", "\(created.reference) was sent to your team leader, \(created.teamLeader?.name ?? "")") }
     }
 
+    /// "Start a new form": a rejected, returned or withdrawn request's answers, ready to correct and send again.
+    static func copied(_ req: Request, from text: String) async throws -> FormValues {
+        let user = try req.requireRole(.caseworker)
+        guard let id = UUID(uuidString: text), let old = try await AccessRequestModel.find(id, on: req.db) else {
+            throw DomainError.notFound("There is no access request with id \(text) to copy")
+        }
+        guard old.requesterStaffId == user.staffId else { throw DomainError.forbidden("You can start a new form only from your own request") }
+        guard [.rejected, .returned, .withdrawn].contains(old.statusValue) else {
+            throw DomainError.conflict("\(old.reference) is \(old.statusValue.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
+        }
+        let sr = try await old.serviceRequestId.asyncMap { try await ServiceRequestModel.find($0, on: req.db) } ?? nil
+        return FormValues(purpose: old.purpose, serviceRequestId: sr?.reference ?? old.serviceRequestId?.uuidString,
+                          requestedDurationMinutes: String(old.requestedMinutes), justification: old.justification, clientName: old.clientName,
+                          scin: old.scin, nino: old.nino, furtherDetails: old.furtherDetails)
+    }
+
     struct ListContent: Encodable {
         let awaitingMe: [AccessRequestDTO]
         let mine: [AccessRequestDTO]
+        let changesAwaitingMe: [GrantChangeDTO]
         let canRequest: Bool
     }
 
@@ -89,6 +109,7 @@ struct AccessPages: RouteCollection {
         let all = try await access.list(status: nil, awaitingMe: false)
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
             awaitingMe: awaiting, mine: all.filter { $0.requester.staffId == user.staffId || [Role.scrManager, .provisioning].contains(user.role) },
+            changesAwaitingMe: try await access.changesAwaitingMe(),
             canRequest: user.role == .caseworker))
     }
 
@@ -99,6 +120,8 @@ struct AccessPages: RouteCollection {
         let canReturn: Bool
         let canSetDuration: Bool
         let canWithdraw: Bool
+        let canStartNew: Bool
+        let canSeeEvidence: Bool
     }
 
     func renderRequest(_ req: Request, _ id: UUID, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
@@ -111,7 +134,9 @@ struct AccessPages: RouteCollection {
         } ?? false
         return try await Pages.render(req, "access-request", title: "Temporary access \(dto.reference)", RequestContent(
             request: dto, stageName: stage.map { $0.role.displayName }, canDecide: mayDecide, canReturn: stage == .teamLeader,
-            canSetDuration: stage == .provisioning, canWithdraw: dto.requester.staffId == user.staffId && !current.isFinal), errors: errors, status: status)
+            canSetDuration: stage == .provisioning, canWithdraw: dto.requester.staffId == user.staffId && !current.isFinal,
+            canStartNew: dto.requester.staffId == user.staffId && user.role == .caseworker && [.rejected, .returned, .withdrawn].contains(current),
+            canSeeEvidence: [Role.scrManager, .administrator].contains(user.role)), errors: errors, status: status)
     }
 
     @Sendable func requestPage(req: Request) async throws -> Response {
@@ -131,7 +156,7 @@ struct AccessPages: RouteCollection {
         do {
             if !minutes.isEmpty && Int(minutes) == nil { throw ValidationFailure(["durationMinutes": "Enter the duration as a whole number of minutes"]) }
             let dto = try await TemporaryAccess(request: req).decide(id, decision: form.decision ?? "", reason: form.reason, durationMinutes: Int(minutes))
-            return Pages.redirect(req, to: "/access-requests/\(id.uuidString)", flash: "\(dto.reference) is now \(dto.status)")
+            return Pages.redirect(req, to: "/access-requests/\(id.uuidString)", flash: "\(dto.reference) is now: \(dto.statusName)")
         } catch let failure as ValidationFailure {
             return try await renderRequest(req, id, errors: failure)
         }

@@ -18,37 +18,14 @@ struct AccessRoutes: RouteCollection {
         api.post("grants", ":id", "remove", use: remove)
         api.post("grants", ":id", "log-off-confirmation", use: confirmLogOff)
         api.post("extension-requests", ":id", "decisions", use: decideExtension)
-        api.get("notifications", use: notifications)
-        api.post("notifications", ":id", "read", use: markRead)
+        api.get("grant-change-requests", use: changesAwaitingMe)
     }
 
-    struct NotificationDTO: Content {
-        let id: String
-        let at: String
-        let kind: String
-        let text: String
-        let link: String?
-        let read: Bool
-    }
-
-    @Sendable func notifications(req: Request) async throws -> ListDTO<NotificationDTO> {
-        let user = try req.requireUser()
-        let rows = try await NotificationModel.query(on: req.db).filter(\.$staffId == user.staffId).sort(\.$at, .descending).limit(200).all()
-        return ListDTO(items: rows.map { NotificationDTO(id: $0.id!.uuidString, at: CaseworkTime.iso8601($0.at), kind: $0.kind, text: $0.text, link: $0.link, read: $0.readAt != nil) },
-                       nextCursor: nil)
-    }
-
-    @Sendable func markRead(req: Request) async throws -> Response {
-        let user = try req.requireUser()
-        let id = try Self.id(req, what: "notification")
-        try await req.write { ctx in
-            guard let note = try await NotificationModel.find(id, on: ctx.db), note.staffId == user.staffId else {
-                throw DomainError.notFound("There is no notification with id \(id.uuidString) in your inbox")
-            }
-            note.readAt = note.readAt ?? ctx.now
-            try await note.save(on: ctx.db)
-        }
-        return Response(status: .noContent)
+    /// Only `awaitingMe=true` is offered: the changes on one grant are on its page.
+    @Sendable func changesAwaitingMe(req: Request) async throws -> ListDTO<GrantChangeDTO> {
+        let flag = (try? req.query.get(String.self, at: "awaitingMe")) ?? ""
+        guard flag == "true" else { throw ValidationFailure(["awaitingMe": "Ask for awaitingMe=true: the extension and removal requests waiting for your decision"]) }
+        return ListDTO(items: try await TemporaryAccess(request: req).changesAwaitingMe(), nextCursor: nil)
     }
 
     struct ChangeBody: Content {

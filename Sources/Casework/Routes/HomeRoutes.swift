@@ -105,10 +105,15 @@ struct HomeRoutes: RouteCollection {
 
     /// Grants that ended more than a day ago whose log-off nobody has confirmed ("closely monitored").
     static func overdueLogOffs(_ req: Request) async throws -> HomeSection {
-        let cutoff = req.now.addingTimeInterval(-24 * 3600)
-        let rows = try await GrantModel.query(on: req.db).filter(\.$logOffConfirmedAt == nil).filter(\.$expiresAt <= cutoff).sort(\.$expiresAt).limit(50).all()
+        let now = req.now
+        let rows = try await GrantModel.query(on: req.db).filter(\.$logOffConfirmedAt == nil).sort(\.$expiresAt).all()
+            .filter { AccessMonitoring.logOffOverdue(expiresAt: $0.expiresAt, removedAt: $0.removedAt, confirmedAt: $0.logOffConfirmedAt, now: now) }
         return HomeSection(id: "overdue-log-offs", title: "Log-off confirmations overdue", emptyText: "No log-off confirmation is overdue.",
-                           items: rows.map { HomeItem(text: "Grant for \($0.staffId) ended \(CaseworkTime.iso8601($0.removedAt ?? $0.expiresAt)) and its log-off is not confirmed", href: nil, at: CaseworkTime.iso8601($0.expiresAt)) })
+                           items: rows.prefix(50).map {
+                               let ended = AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: now) ?? $0.expiresAt
+                               return HomeItem(text: "Grant for \($0.staffId) ended \(CaseworkTime.iso8601(ended)) and its log-off is not confirmed",
+                                               href: "/grants/\($0.id!.uuidString)", at: CaseworkTime.iso8601(ended))
+                           })
     }
 
     static func lockedAccounts(_ req: Request) async throws -> HomeSection {

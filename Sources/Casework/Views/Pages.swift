@@ -48,12 +48,15 @@ enum Pages {
             items += [("/contacts", "Contacts"), ("/service-requests", "Service requests")]
         }
         if [.caseworker, .teamLeader, .scrManager, .provisioning].contains(role) { items.append(("/access-requests", "Temporary access")) }
+        if role == .scrManager { items.append(("/monitoring", "Monitoring")) }
         if role == .toolSystemAdministrator { items.append(("/tool/users", "Maintain Users")) }
         if role == .toolCaseWorker || role == .toolSystemAdministrator {
             items += [("/tool/cases", "Exceptional cases"), ("/tool/reports", "Reports")]
         }
         items.append(("/staff", "Staff directory"))
         if role == .administrator || role == .scrManager { items.append(("/audit", "Audit trail")) }
+        if role == .administrator { items.append(("/outbox", "Email outbox")) }
+        items.append(("/notifications", "Notifications"))
         items.append(("/account/password", "Change password"))
         return items.map { href, label in
             NavItem(href: href, label: label, current: href == "/" ? path == "/" : path.hasPrefix(href))

@@ -65,6 +65,18 @@ public enum CaseworkTime {
         return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
     }
 
+    /// "14:30" as a clock in the UK reads it (GMT or BST), for messages people act on.
+    public static func ukClockTime(_ date: Date) -> String {
+        let parts = calendar(london).dateComponents([.hour, .minute], from: date)
+        return String(format: "%02d:%02d", parts.hour!, parts.minute!)
+    }
+
+    /// The first instant of the next UK calendar day: "ending today" means expiring before this.
+    public static func endOfUKDay(_ date: Date) -> Date {
+        let cal = calendar(london)
+        return cal.date(byAdding: .day, value: 1, to: cal.startOfDay(for: date))!
+    }
+
     /// `09:05`, in UTC.
     public static func clockTime(_ date: Date) -> String {
         let parts = calendar(utc).dateComponents([.hour, .minute], from: date)

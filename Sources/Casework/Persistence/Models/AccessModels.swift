@@ -93,6 +93,8 @@ final class GrantModel: Model, @unchecked Sendable {
     @OptionalField(key: "log_off_confirmed_by") var logOffConfirmedBy: String?
     /// When the expiry job recorded the grant's end (sessions ended, work returned, team leader told).
     @OptionalField(key: "end_processed_at") var endProcessedAt: Date?
+    /// When the "ending soon" reminder went; cleared when an extension moves the expiry.
+    @OptionalField(key: "reminder_sent_at") var reminderSentAt: Date?
 
     init() {}
 
@@ -132,15 +134,39 @@ final class NotificationModel: Model, @unchecked Sendable {
     @Field(key: "text") var text: String
     @OptionalField(key: "link") var link: String?
     @OptionalField(key: "read_at") var readAt: Date?
+    @OptionalField(key: "access_request_id") var accessRequestId: UUID?
 
     init() {}
 
-    init(to staffId: String, at: Date, kind: String, text: String, link: String?) {
+    init(to staffId: String, at: Date, kind: String, text: String, link: String?, accessRequestId: UUID? = nil) {
         id = UUID()
+        self.accessRequestId = accessRequestId
         self.staffId = staffId
         self.at = at
         self.kind = kind
         self.text = text
         self.link = link
     }
+}
+
+/// One email waiting to go, or gone. Messages are never deleted: a failed attempt is counted and tried again later.
+final class OutboxMessageModel: Model, @unchecked Sendable {
+    static let schema = "outbox_messages"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "to_address") var toAddress: String
+    /// The person it is for; nil for a team mailbox.
+    @OptionalField(key: "to_staff_id") var toStaffId: String?
+    @Field(key: "subject") var subject: String
+    @Field(key: "body") var body: String
+    @OptionalField(key: "access_request_id") var accessRequestId: UUID?
+    /// "pending" or "sent".
+    @Field(key: "status") var status: String
+    @Field(key: "attempts") var attempts: Int
+    @Field(key: "next_attempt_at") var nextAttemptAt: Date
+    @OptionalField(key: "last_error") var lastError: String?
+    @OptionalField(key: "sent_at") var sentAt: Date?
+
+    init() {}
 }

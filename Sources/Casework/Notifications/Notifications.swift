@@ -1,0 +1,156 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// In-app notifications, written inside the write job that causes them. Each one also goes to the person by
+/// email, through the outbox, in the same transaction: the news and its email commit together or not at all.
+/// Notifications carry references and links only, never a client's name, NINO or SCIN.
+enum Inbox {
+    static func notify(_ ctx: WriteContext, to staffId: String?, kind: String, text: String, link: String?,
+                       request: UUID? = nil, email: Bool = true) async throws {
+        guard let staffId else { return }
+        try await NotificationModel(to: staffId, at: ctx.now, kind: kind, text: text, link: link, accessRequestId: request).create(on: ctx.db)
+        guard email, let person = try await StaffModel.find(staffId, on: ctx.db) else { return }
+        try await Outbox.queue(ctx, to: person.email, staffId: staffId, text: text, link: link, request: request)
+    }
+
+    /// Once a request has moved on, the "awaiting you" notifications about its earlier stage are no longer news:
+    /// they are marked read for everyone who got them.
+    static func settle(_ ctx: WriteContext, request: UUID) async throws {
+        try await NotificationModel.query(on: ctx.db).filter(\.$accessRequestId == request).filter(\.$kind == "awaitingYou")
+            .filter(\.$readAt == nil).set(\.$readAt, to: ctx.now).update()
+    }
+}
+
+/// The two team mailboxes the procedure writes to.
+enum Mailbox: String {
+    case scr
+    case provisioning
+
+    func address(_ mail: MailSettings) -> String {
+        switch self {
+        case .scr: return mail.scrMailbox
+        case .provisioning: return mail.provisioningMailbox
+        }
+    }
+}
+
+/// Email waiting to go. Queued inside a write job; `OutboxDelivery` sends it.
+enum Outbox {
+    static let pending = "pending"
+    static let sent = "sent"
+
+    static func queue(_ ctx: WriteContext, to address: String, staffId: String?, text: String, link: String?, request: UUID?) async throws {
+        let message = OutboxMessageModel()
+        message.id = UUID()
+        message.createdAt = ctx.now
+        message.toAddress = address
+        message.toStaffId = staffId
+        message.subject = subject(for: text)
+        message.body = body(text: text, link: link, mail: ctx.mail)
+        message.accessRequestId = request
+        message.status = pending
+        message.attempts = 0
+        // Whole seconds: a stored instant reads back exactly, so the message is due the moment it is queued.
+        message.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now)
+        try await message.create(on: ctx.db)
+    }
+
+    static func toMailbox(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String?, request: UUID?) async throws {
+        try await queue(ctx, to: mailbox.address(ctx.mail), staffId: nil, text: text, link: link, request: request)
+    }
+
+    /// The notification's first clause: "Temporary access request CSUA-1A2B3C4D was rejected".
+    static func subject(for text: String) -> String {
+        "Casework: " + String(text.split(separator: ":", maxSplits: 1).first ?? Substring(text)).prefix(150)
+    }
+
+    static func body(text: String, link: String?, mail: MailSettings) -> String {
+        var lines = [text, ""]
+        if let link { lines += ["Open it in Casework: \(mail.publicURL)\(link)", ""] }
+        lines.append("This message names no client. Sign in to Casework to see the details.")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Something that can deliver one email.
+protocol MailTransport: Sendable {
+    func send(_ message: EmailMessage, mailDomain: String) async throws
+}
+
+/// Sends what is due in the outbox. Each message is claimed inside the write lane first (so two servers never
+/// send it twice at once), sent, then marked sent, or counted as a failed attempt and tried again after
+/// `OutboxRetry`'s wait. Nothing is dropped: a message stays until it is delivered, visible on the outbox page.
+struct OutboxDelivery {
+    let app: Application
+    /// How long a claimed message is left alone, in case the server sending it stops mid-send.
+    static let claim: TimeInterval = 300
+
+    /// Sends every message now due; returns how many were delivered. Stops at the first failure, which
+    /// usually means the server is unreachable, so one run never waits out many timeouts.
+    @discardableResult
+    func runOnce() async throws -> Int {
+        guard let transport = app.casework.mailTransport else { return 0 }
+        let mail = app.casework.settings.mail
+        let now = app.casework.clock.now()
+        let due = try await OutboxMessageModel.query(on: app.db).filter(\.$status == Outbox.pending).filter(\.$nextAttemptAt <= now)
+            .sort(\.$createdAt).limit(50).all()
+        var delivered = 0
+        for candidate in due {
+            let id = candidate.id!
+            let claimed: EmailMessage? = try await app.casework.lane.perform { ctx in
+                guard let message = try await OutboxMessageModel.find(id, on: ctx.db), message.status == Outbox.pending,
+                      message.nextAttemptAt <= ctx.now else { return nil }
+                message.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now.addingTimeInterval(Self.claim))
+                try await message.save(on: ctx.db)
+                return EmailMessage(id: id, from: mail.from, to: message.toAddress, subject: message.subject, body: message.body, date: ctx.now)
+            }
+            guard let message = claimed else { continue }
+            let failure: String?
+            do {
+                try await transport.send(message, mailDomain: mail.mailDomain)
+                failure = nil
+            } catch {
+                failure = String(describing: error)
+            }
+            try await app.casework.lane.perform { ctx in
+                guard let stored = try await OutboxMessageModel.find(id, on: ctx.db) else { return }
+                stored.attempts += 1
+                if let failure {
+                    stored.lastError = String(failure.prefix(500))
+                    stored.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now.addingTimeInterval(OutboxRetry.delay(afterFailedAttempts: stored.attempts)))
+                } else {
+                    stored.status = Outbox.sent
+                    stored.sentAt = ctx.now
+                    stored.lastError = nil
+                }
+                try await stored.save(on: ctx.db)
+            }
+            if failure != nil {
+                app.logger.warning("Email \(id.uuidString) to \(message.to) not delivered; will retry: \(failure!)")
+                break
+            }
+            delivered += 1
+        }
+        return delivered
+    }
+}
+
+/// Runs background work every few seconds until the application stops.
+enum BackgroundJobs {
+    static func schedule(on app: Application, every interval: TimeInterval, _ work: @escaping @Sendable () async throws -> Void) {
+        let task = Task {
+            while !Task.isCancelled {
+                do { try await work() } catch { app.logger.report(error: error) }
+                try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+            }
+        }
+        app.lifecycle.use(StopTask(task: task))
+    }
+
+    struct StopTask: LifecycleHandler {
+        let task: Task<Void, Never>
+        func shutdown(_ application: Application) { task.cancel() }
+        func shutdownAsync(_ application: Application) async { task.cancel() }
+    }
+}

@@ -1,0 +1,306 @@
+@testable import Casework
+import CaseworkCore
+import Fluent
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+/// A mail server stand-in for the retry logic: refuses the first `failures` messages, then accepts.
+/// (Real SMTP delivery is tested against aiosmtpd in e2e/test_email.py.)
+final class RecordingTransport: MailTransport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var failuresLeft: Int
+    private(set) var delivered: [EmailMessage] = []
+
+    init(failures: Int = 0) { failuresLeft = failures }
+
+    struct Down: Error, CustomStringConvertible { var description: String { "connection refused (127.0.0.1:2525)" } }
+
+    func send(_ message: EmailMessage, mailDomain: String) async throws {
+        try lock.withLock {
+            if failuresLeft > 0 { failuresLeft -= 1; throw Down() }
+            delivered.append(message)
+        }
+    }
+
+    var sent: [EmailMessage] { lock.withLock { delivered } }
+}
+
+extension Application {
+    func outbox() async throws -> [OutboxMessageModel] {
+        try await OutboxMessageModel.query(on: db).sort(\.$createdAt).all()
+    }
+}
+
+@Suite("Email and the inbox")
+struct NotificationTests {
+    typealias Note = NotificationRoutes.NotificationDTO
+
+    @Test func eachStepEmailsTheRightPersonOrMailboxAndNamesNoClient() async throws {
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest(minutes: 60)
+            var mail = try await app.outbox()
+            #expect(mail.map(\.toAddress) == ["sarah.whitfield@childmaintenance.gov.uk"])
+            #expect(mail[0].subject == "Casework: Temporary access request \(request.reference) from 20010002 awaits your countersignature")
+            #expect(mail[0].body.contains("http://localhost:8080/access-requests/\(request.id)"))
+            _ = try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            mail = try await app.outbox()
+            #expect(mail.last?.toAddress == "cm2012.specialclientrecords@childmaintenance.gov.uk", "the SCR mailbox, once, not each manager")
+            #expect(mail.count == 2)
+            _ = try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager))
+            mail = try await app.outbox()
+            #expect(mail.count == 3 && mail.last?.toAddress == "cmg.userprovisioning@childmaintenance.gov.uk")
+            _ = try await app.decide(request.id, "approve", minutes: 45, token: try await app.token("40000002"))
+            mail = try await app.outbox()
+            let granted = mail.suffix(2)
+            #expect(Set(granted.map(\.toAddress)) == ["sarah.whitfield@childmaintenance.gov.uk", "tom.baxter@childmaintenance.gov.uk"])
+            #expect(granted.allSatisfy { $0.subject.contains("was granted for 45 minutes") })
+            #expect(mail.allSatisfy { $0.accessRequestId?.uuidString == request.id && $0.status == "pending" && $0.attempts == 0 })
+            for message in mail {
+                for secret in ["Holloway", hollowayNINO, "SCIN4471", "Karen"] {
+                    #expect(!message.subject.contains(secret) && !message.body.contains(secret), "\(message.subject) leaked \(secret)")
+                }
+            }
+        }
+    }
+
+    @Test func aDecisionSettlesTheAwaitingYouNotificationsOfItsStage() async throws {
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest()
+            let sarah = try await app.token("20010001", role: .teamLeader)
+            var inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self).items
+            #expect(inbox.filter { $0.kind == "awaitingYou" && !$0.read }.count == 1)
+            _ = try await app.decide(request.id, "approve", token: sarah)
+            inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self).items
+            #expect(inbox.filter { $0.kind == "awaitingYou" }.allSatisfy { $0.read })
+            _ = try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager))
+            // Every provisioning officer was told; once one decides, it is settled for all of them.
+            let yusuf = try await app.token("40000003")
+            let yusufInbox = { try await app.sendJSON(.GET, "/api/v1/notifications", token: yusuf).content.decode(ListDTO<Note>.self).items }
+            #expect(try await yusufInbox().contains { $0.kind == "awaitingYou" && !$0.read })
+            _ = try await app.decide(request.id, "approve", token: try await app.token("40000002"))
+            #expect(try await yusufInbox().filter { $0.kind == "awaitingYou" }.allSatisfy { $0.read })
+        }
+    }
+
+    @Test func deliveryRetriesWithBackoffAndNeverDropsAMessage() async throws {
+        try await withCasework(records: true) { app in
+            let transport = RecordingTransport(failures: 2)
+            app.casework.mailTransport = transport
+            _ = try await app.submitAccessRequest()
+            let start = app.clockForTests.now()
+            // First attempt fails: counted, the error kept, tried again in 30 seconds.
+            #expect(try await OutboxDelivery(app: app).runOnce() == 0)
+            var message = try #require(try await app.outbox().first)
+            #expect(message.status == "pending" && message.attempts == 1 && message.lastError == "connection refused (127.0.0.1:2525)")
+            #expect(abs(message.nextAttemptAt.timeIntervalSince(start) - 30) < 1)
+            // Not before its time.
+            app.clockForTests.advance(by: 29)
+            #expect(try await OutboxDelivery(app: app).runOnce() == 0)
+            #expect(try await app.outbox().first?.attempts == 1)
+            // Second failure: the wait doubles.
+            app.clockForTests.advance(by: 1)
+            #expect(try await OutboxDelivery(app: app).runOnce() == 0)
+            message = try #require(try await app.outbox().first)
+            #expect(message.attempts == 2 && abs(message.nextAttemptAt.timeIntervalSince(app.clockForTests.now()) - 60) < 1)
+            app.clockForTests.advance(by: 60)
+            #expect(try await OutboxDelivery(app: app).runOnce() == 1)
+            message = try #require(try await app.outbox().first)
+            #expect(message.status == "sent" && message.attempts == 3 && message.lastError == nil && message.sentAt != nil)
+            #expect(transport.sent.map(\.to) == ["sarah.whitfield@childmaintenance.gov.uk"])
+            #expect(try await OutboxDelivery(app: app).runOnce() == 0, "a sent message is never sent again")
+        }
+    }
+
+    @Test func withoutAnSMTPServerMessagesWaitWhereAdministratorsSeeThem() async throws {
+        try await withCasework(records: true) { app in
+            #expect(app.casework.mailTransport == nil)
+            _ = try await app.submitAccessRequest()
+            #expect(try await OutboxDelivery(app: app).runOnce() == 0)
+            let alex = try await app.token("90000001")
+            let listed = try await app.sendJSON(.GET, "/api/v1/outbox?status=pending", token: alex)
+            #expect(listed.status == .ok)
+            let items = try listed.content.decode(ListDTO<NotificationRoutes.OutboxMessageDTO>.self).items
+            #expect(items.count == 1 && items[0].to == "sarah.whitfield@childmaintenance.gov.uk" && items[0].attempts == 0)
+            #expect(try await app.sendJSON(.GET, "/api/v1/outbox?status=lost", token: alex).status == .unprocessableEntity)
+            #expect(try await app.sendJSON(.GET, "/api/v1/outbox", token: try await app.token("20010002")).status == .forbidden)
+            let browser = Browser(app)
+            try await browser.signIn("90000001")
+            let page = try await browser.get("/outbox")
+            #expect(page.status == .ok)
+            #expect(page.body.string.contains("No SMTP server is set"))
+            #expect(page.body.string.contains("sarah.whitfield@childmaintenance.gov.uk"))
+        }
+    }
+
+    @Test func theInboxPageListsAndMarksNotificationsRead() async throws {
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest()
+            let browser = Browser(app)
+            try await browser.signIn("20010001")
+            try await browser.post("/choose-role", form: ["role": "teamLeader"])
+            var page = try await browser.get("/notifications").body.string
+            #expect(page.contains("\(request.reference) from 20010002 awaits your countersignature"))
+            #expect(page.contains("href=\"/access-requests/\(request.id)\""))
+            let marked = try await browser.post("/notifications/read", form: [:])
+            #expect(marked.status == .seeOther || marked.status == .found)
+            page = try await browser.get("/notifications").body.string
+            #expect(page.contains("You have no unread notifications."))
+        }
+    }
+
+    @Test func theHolderAndLeaderAreRemindedOnceBeforeExpiry() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, tom, sarah, marcus) = try await app.grantAccess(minutes: 60)
+            app.clockForTests.advance(by: 44 * 60)
+            try await GrantExpiry(app: app).runOnce()
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").count() == 0)
+            app.clockForTests.advance(by: 60)
+            try await GrantExpiry(app: app).runOnce()
+            try await GrantExpiry(app: app).runOnce()
+            let reminders = try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").all()
+            #expect(Set(reminders.map(\.staffId)) == ["20010002", "20010001"] && reminders.count == 2)
+            #expect(reminders[0].text.contains("ends in 15 minutes"))
+            #expect(try await app.outbox().filter { $0.subject.contains("ends in 15 minutes") }.count == 2)
+            // An extension moves the expiry, and earns a fresh reminder before the new one.
+            struct Ask: Encodable { let additionalMinutes: Int; let reason: String }
+            let change = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/extension-requests", body: Ask(additionalMinutes: 60, reason: "Trace not back"), token: tom)
+                .content.decode(GrantChangeDTO.self)
+            _ = try await app.decide2(change.id, "approve", token: sarah)
+            _ = try await app.decide2(change.id, "approve", token: marcus)
+            // The new expiry is two hours after the grant: 16 minutes before it, no reminder yet; 15 minutes before, one.
+            app.clockForTests.advance(by: 59 * 60)
+            try await GrantExpiry(app: app).runOnce()
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").count() == 2)
+            app.clockForTests.advance(by: 60)
+            try await GrantExpiry(app: app).runOnce()
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").count() == 4)
+        }
+    }
+
+    @Test func extensionAndRemovalRequestsAppearInTheDecidersLists() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, tom, sarah, marcus) = try await app.grantAccess()
+            func waiting(_ token: String) async throws -> [GrantChangeDTO] {
+                try await app.sendJSON(.GET, "/api/v1/grant-change-requests?awaitingMe=true", token: token).content.decode(ListDTO<GrantChangeDTO>.self).items
+            }
+            struct Ask: Encodable { let additionalMinutes: Int; let reason: String }
+            let change = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/extension-requests", body: Ask(additionalMinutes: 30, reason: "More time"), token: tom)
+                .content.decode(GrantChangeDTO.self)
+            #expect(try await waiting(sarah).map(\.id) == [change.id])
+            #expect(try await waiting(marcus).isEmpty)
+            #expect(try await waiting(try await app.token("20020001")).isEmpty, "another team's leader")
+            _ = try await app.decide2(change.id, "approve", token: sarah)
+            #expect(try await waiting(sarah).isEmpty)
+            #expect(try await waiting(marcus).map(\.id) == [change.id])
+            _ = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/removal-requests", ["reason": "Done now"], token: tom)
+            #expect(try await waiting(marcus).map(\.kind) == ["extension", "removal"])
+            #expect(try await app.sendJSON(.GET, "/api/v1/grant-change-requests", token: marcus).status == .unprocessableEntity)
+            let browser = Browser(app)
+            try await browser.signIn("40000002")
+            let page = try await browser.get("/access-requests").body.string
+            #expect(page.contains("id=\"changes-awaiting-me\"") && page.contains("Extension of 30 minutes") && page.contains("Done now"))
+        }
+    }
+}
+
+@Suite("Monitoring and evidence")
+struct MonitoringTests {
+    @Test func monitoringShowsLiveGrantsStagesRefusalsAndTeams() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, _, _, _) = try await app.grantAccess(minutes: 60)
+            let (second, _) = try await app.submitAccessRequest()
+            _ = try await app.decide(second.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            app.clockForTests.advance(by: 5 * 60)
+            _ = try await app.decide(second.id, "reject", reason: "The SR does not need the client's record", token: try await app.token("30000002", role: .scrManager))
+            let robert = try await app.token("30000002", role: .scrManager)
+            let response = try await app.sendJSON(.GET, "/api/v1/monitoring", token: robert)
+            #expect(response.status == .ok)
+            let summary = try response.content.decode(MonitoringDTO.self)
+            #expect(summary.activeGrants.map(\.grantId) == [grantId])
+            #expect(summary.activeGrants[0].name == "Tom Baxter")
+            #expect(summary.overdueLogOffs.isEmpty)
+            let manager = try #require(summary.stages.first { $0.stage == "scrManager" })
+            #expect(manager.approved == 1 && manager.rejected == 1 && manager.longestMinutesToDecide == 5)
+            #expect(summary.refusals.map(\.reason) == ["The SR does not need the client's record"])
+            let team = try #require(summary.teams.first)
+            #expect(summary.teams.count == 1 && team.requests == 2 && team.granted == 1 && team.rejected == 1)
+            // A day and a bit after the grant ends with no confirmation, it is overdue.
+            app.clockForTests.advance(by: 60 * 60 + 24 * 3600 + 1)
+            let later = try await app.sendJSON(.GET, "/api/v1/monitoring", token: try await app.token("30000002", role: .scrManager)).content.decode(MonitoringDTO.self)
+            #expect(later.activeGrants.isEmpty && later.overdueLogOffs.map(\.grantId) == [grantId])
+            let fresh = try await app.token("30000002", role: .scrManager)
+            #expect(try await app.sendJSON(.GET, "/api/v1/monitoring?from=yesterday", token: fresh).status == .unprocessableEntity)
+            #expect(try await app.sendJSON(.GET, "/api/v1/monitoring", token: try await app.token("20010002")).status == .forbidden)
+            let browser = Browser(app)
+            try await browser.signIn("30000002")
+            try await browser.post("/choose-role", form: ["role": "scrManager"])
+            let page = try await browser.get("/monitoring").body.string
+            #expect(page.contains("id=\"overdue-log-offs\"") && page.contains("The SR does not need the client&#39;s record") || page.contains("The SR does not need the client's record"))
+            let csv = try await browser.get("/monitoring/decisions.csv")
+            #expect(csv.headers.contentType?.subType == "csv")
+            let lines = csv.body.string.split(separator: "\r\n")
+            #expect(lines.first == "Reference,Team,Stage,Decision,At,Minutes to decide,Reason")
+            #expect(lines.count == 1 + summary.decisions.count)
+            #expect(csv.body.string.contains("reject"))
+            #expect(try await browser.get("/monitoring/secrets.csv").status == .notFound)
+        }
+    }
+
+    @Test func theEvidencePageTellsTheWholeStory() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, tom, sarah, _) = try await app.grantAccess(minutes: 30)
+            let contact = try await app.contactId(nino: hollowayNINO)
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .ok)
+            app.clockForTests.advance(by: 25 * 60)
+            try await GrantExpiry(app: app).runOnce()
+            app.clockForTests.advance(by: 5 * 60)
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .forbidden)
+            try await GrantExpiry(app: app).runOnce()
+            _ = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/log-off-confirmation", token: sarah)
+            let grant = try #require(try await GrantModel.find(UUID(uuidString: grantId)!, on: app.db))
+            let robert = try await app.token("30000002", role: .scrManager)
+            let evidence = try await app.sendJSON(.GET, "/api/v1/access-requests/\(grant.requestId.uuidString)/evidence", token: robert).content.decode(EvidenceDTO.self)
+            #expect(evidence.request.history.map(\.action) == ["submitted", "teamLeader.approve", "scrManager.approve", "provisioning.approve"])
+            #expect(evidence.nino == hollowayNINO)
+            #expect(evidence.grant?.grant.status == "expired" && evidence.grant?.endRecordedAt != nil && evidence.grant?.grant.logOffConfirmedBy == "20010001")
+            #expect(evidence.grant?.reminderSentAt != nil)
+            #expect(evidence.recordAccess.map(\.outcome) == ["success", "denied"])
+            #expect(evidence.notifications.contains { $0.kind == "logOffTask" && $0.to == "20010001" })
+            #expect(evidence.emails.contains { $0.to == "cmg.userprovisioning@childmaintenance.gov.uk" })
+            let actions = evidence.auditEvents.map(\.action)
+            for expected in ["access.request", "access.decide", "grant.reminder", "grant.ended", "grant.logOffConfirmed"] {
+                #expect(actions.contains(expected), "\(expected) missing from \(actions)")
+            }
+            // The holder's sessions ended with the grant; signed in again, they still may not read the evidence.
+            #expect(try await app.sendJSON(.GET, "/api/v1/access-requests/\(grant.requestId.uuidString)/evidence", token: try await app.token("20010002")).status == .forbidden)
+            let browser = Browser(app)
+            try await browser.signIn("30000002")
+            try await browser.post("/choose-role", form: ["role": "scrManager"])
+            let page = try await browser.get("/access-requests/\(grant.requestId.uuidString)/evidence")
+            #expect(page.status == .ok)
+            #expect(page.body.string.contains("grant.logOffConfirmed") && page.body.string.contains(evidence.request.reference))
+        }
+    }
+
+    @Test func aRejectedRequestCanBeCopiedIntoANewForm() async throws {
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest()
+            _ = try await app.decide(request.id, "return", reason: "Add the SCIN", token: try await app.token("20010001", role: .teamLeader))
+            let browser = Browser(app)
+            try await browser.signIn("20010002")
+            let page = try await browser.get("/access-requests/\(request.id)").body.string
+            #expect(page.contains("id=\"start-new-form\""))
+            let form = try await browser.get("/access-requests/new?from=\(request.id)")
+            #expect(form.status == .ok)
+            #expect(form.body.string.contains("Caller asked about a payment on this case"))
+            #expect(form.body.string.contains(hollowayNINO))
+            let (live, _) = try await app.submitAccessRequest()
+            #expect(try await browser.get("/access-requests/new?from=\(live.id)").status == .conflict)
+            let other = Browser(app)
+            try await other.signIn("20010004")
+            #expect(try await other.get("/access-requests/new?from=\(request.id)").status == .forbidden)
+        }
+    }
+}
