@@ -197,3 +197,19 @@ def test_temporary_access_requested_approved_granted_and_expires(
     j.click_and_wait(j.by_id("confirm-logoff-button"), "logoff-confirmed")
     assert TEAM_LEADER in j.text("grant-logoff")
     sign_out(j)
+
+    # 9. The SCR manager monitors: the decisions by stage, then the request's evidence tells its whole story.
+    sign_in_as(j, server, robert, "scrManager")
+    j.visit("/monitoring", "monitoring")
+    stages = j.by_id("stages").text
+    assert "provisioning" in stages and "teamLeader" in stages, f"the stages table should list each stage: {stages!r}"
+    j.visit(request_path, "request-as-scr-manager-after")
+    j.click_and_wait(j.by_id("evidence-link"), "evidence")
+    assert j.text("evidence-logoff").startswith("20") and TEAM_LEADER in j.text("evidence-logoff")
+    history = j.by_id("evidence-history").text
+    for step in ("submitted", "teamLeader.approve", "scrManager.approve", "provisioning.approve"):
+        assert step in history, f"the evidence should show {step}: {history!r}"
+    access = j.by_id("evidence-access").text
+    assert "success" in access and "denied" in access, f"the views under the grant and the refusal after it: {access!r}"
+    assert "grant.ended" in j.by_id("evidence-audit").text
+    sign_out(j)

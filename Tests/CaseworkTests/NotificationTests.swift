@@ -304,3 +304,34 @@ struct MonitoringTests {
         }
     }
 }
+
+@Suite("The CSUA150 form's requester details")
+struct RequesterDetailsTests {
+    @Test func searchFillsFromTheDirectoryAndCorrectionsAreKeptOnTheRequest() async throws {
+        try await withCasework(records: true) { app in
+            let browser = Browser(app)
+            try await browser.signIn("20010002")
+            let searched = try await browser.get("/access-requests/new?staffNumber=20010004").body.string
+            #expect(text(ofId: "requester-name", in: searched) == "Liam O'Connor" || text(ofId: "requester-name", in: searched) == "Liam O&#39;Connor")
+            let unknown = try await browser.get("/access-requests/new?staffNumber=99999999")
+            #expect(unknown.status == .unprocessableEntity && unknown.body.string.contains("No one in the staff directory has staff number 99999999"))
+            // Through the API: someone else's staff number is refused, naming the field; corrections are kept.
+            let tom = try await app.token("20010002")
+            let sr = try await app.newServiceRequest(tom)
+            var body = NewAccessRequest(staffId: "20010004", purpose: "viewContact", serviceRequestId: sr.id, requestedDurationMinutes: 60,
+                                        justification: "Caller asked about a payment", nino: hollowayNINO)
+            let refused = try await app.sendJSON(.POST, "/api/v1/access-requests", body: body, token: tom)
+            #expect(refused.status == .unprocessableEntity && refused.body.string.contains("staffId"))
+            body.staffId = "20010002"
+            body.team = "Leeds Complex Cases"
+            body.phone = "0113 496 0999"
+            let created = try await app.sendJSON(.POST, "/api/v1/access-requests", body: body, token: tom)
+            #expect(created.status == .created)
+            let dto = try created.content.decode(AccessRequestDTO.self)
+            #expect(dto.requesterTeam == "Leeds Complex Cases" && dto.requesterPhone == "0113 496 0999")
+            #expect(dto.requesterGrade == dto.requester.grade, "a detail left blank is the directory's")
+            body.area = String(repeating: "x", count: 101)
+            #expect(try await app.sendJSON(.POST, "/api/v1/access-requests", body: body, token: tom).status == .unprocessableEntity)
+        }
+    }
+}

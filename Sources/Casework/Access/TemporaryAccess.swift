@@ -4,6 +4,13 @@ import Vapor
 
 /// The CSUA150 request as the API names its fields.
 struct NewAccessRequest: Content {
+    /// The requester's staff number; when given it must be the signed-in person's (the grant goes to the requester).
+    var staffId: String?
+    /// The requester's details as the form shows them: from the directory unless corrected here.
+    var phone: String?
+    var team: String?
+    var grade: String?
+    var area: String?
     var purpose: String?
     var serviceRequestId: String?
     var requestedDurationMinutes: Int?
@@ -31,6 +38,11 @@ struct AccessRequestDTO: Content {
     let purpose: String
     let purposeName: String
     let requester: StaffDTO
+    /// The requester's details as given on this form (the directory's, or corrected).
+    let requesterPhone: String
+    let requesterTeam: String
+    let requesterGrade: String
+    let requesterArea: String
     let teamLeader: StaffDTO?
     let serviceRequestId: String?
     let requestedDurationMinutes: Int
@@ -112,6 +124,20 @@ struct TemporaryAccess {
         if purpose == .viewContact && contact == nil && failure["contactId"] == nil {
             failure.add("contactId", "Name the sensitive contact to view: its NINO, SCIN or contact id")
         }
+        let staffNumber = (form.staffId ?? "").trimmingCharacters(in: .whitespaces)
+        if !staffNumber.isEmpty && staffNumber != user.staffId {
+            failure.add("staffId", "The staff number must be your own, \(user.staffId): temporary access is granted to the person who asks. Ask \(staffNumber) to send their own form")
+        }
+        /// A corrected detail, or the directory's when left blank.
+        func detail(_ field: String, _ given: String?, _ directory: String, limit: Int = 100) -> String {
+            let text = (given ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.count > limit { failure.add(field, "\(field.prefix(1).uppercased() + field.dropFirst()) must be \(limit) characters or fewer") }
+            return text.isEmpty ? directory : text
+        }
+        let phone = detail("phone", form.phone, user.profile.phone, limit: 30)
+        let team = detail("team", form.team, user.profile.team)
+        let grade = detail("grade", form.grade, user.profile.grade)
+        let area = detail("area", form.area, user.profile.area)
         if user.profile.teamLeaderStaffId == nil { failure.add("teamLeader", "You have no team leader in the staff directory to countersign: ask an administrator") }
         try failure.throwIfAny()
         let sr = serviceRequest!
@@ -127,9 +153,10 @@ struct TemporaryAccess {
             record.purpose = purpose!.rawValue
             record.requesterStaffId = user.staffId
             record.teamLeaderStaffId = user.profile.teamLeaderStaffId?.value
-            record.requesterTeam = user.profile.team
-            record.requesterGrade = user.profile.grade
-            record.requesterArea = user.profile.area
+            record.requesterTeam = team
+            record.requesterGrade = grade
+            record.requesterArea = area
+            record.requesterPhone = phone
             record.requestedMinutes = minutes
             record.serviceRequestId = sr.id
             record.contactId = contactId
@@ -172,7 +199,9 @@ struct TemporaryAccess {
         return AccessRequestDTO(
             id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.statusValue.displayName,
             purpose: record.purpose, purposeName: GrantPurpose(rawValue: record.purpose)?.displayName ?? record.purpose,
-            requester: StaffDTO(requester.profile(roles: requester.loadedRoles)), teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) },
+            requester: StaffDTO(requester.profile(roles: requester.loadedRoles)),
+            requesterPhone: record.requesterPhone ?? requester.phone, requesterTeam: record.requesterTeam, requesterGrade: record.requesterGrade,
+            requesterArea: record.requesterArea, teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) },
             serviceRequestId: record.serviceRequestId?.uuidString, requestedDurationMinutes: record.requestedMinutes, justification: record.justification,
             contactId: record.contactId?.uuidString, furtherDetails: record.furtherDetails,
             history: history.map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },

@@ -34,6 +34,11 @@ struct AccessPages: RouteCollection {
 
     /// The CSUA150 form as typed.
     struct FormValues: Content {
+        var staffId: String?
+        var phone: String?
+        var team: String?
+        var grade: String?
+        var area: String?
         var purpose: String?
         var serviceRequestId: String?
         var requestedDurationMinutes: String?
@@ -51,10 +56,23 @@ struct AccessPages: RouteCollection {
         let purposes: [Choice]
     }
 
-    func formContent(_ req: Request, values: FormValues) async throws -> FormContent {
+    /// The form with the requester's details filled from the directory: the signed-in person's, or those of the staff
+    /// number searched for. Details typed on the form (corrections) are kept over the directory's.
+    func formContent(_ req: Request, values given: FormValues, searched: StaffProfile? = nil) async throws -> FormContent {
         let user = try req.requireRole(.caseworker)
-        let leader = try await user.profile.teamLeaderStaffId.asyncMap { try await req.directory.find($0.value) } ?? nil
-        return FormContent(requester: StaffDTO(user.profile), teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) }, values: values,
+        var shown = searched ?? user.profile
+        if searched == nil, let number = given.staffId?.trimmingCharacters(in: .whitespaces), !number.isEmpty, number != user.staffId,
+           let other = try await req.directory.find(number) {
+            shown = other.profile(roles: other.loadedRoles)
+        }
+        var values = given
+        values.staffId = values.staffId?.nilIfEmpty ?? shown.staffId.value
+        values.phone = values.phone?.nilIfEmpty ?? shown.phone
+        values.team = values.team?.nilIfEmpty ?? shown.team
+        values.grade = values.grade?.nilIfEmpty ?? shown.grade
+        values.area = values.area?.nilIfEmpty ?? shown.area
+        let leader = try await shown.teamLeaderStaffId.asyncMap { try await req.directory.find($0.value) } ?? nil
+        return FormContent(requester: StaffDTO(shown), teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) }, values: values,
                            purposes: Self.purposes.map { Choice(id: $0.0.rawValue, name: $0.1, selected: values.purpose == $0.0.rawValue) })
     }
 
@@ -65,13 +83,24 @@ struct AccessPages: RouteCollection {
         if let from = try? req.query.get(String.self, at: "from") {
             values = try await Self.copied(req, from: from)
         }
+        // Search: the staff number typed fills the name, contact details, team, grade and area from the directory.
+        if let number = (try? req.query.get(String.self, at: "staffNumber"))?.trimmingCharacters(in: .whitespaces), !number.isEmpty {
+            values.staffId = number
+            guard StaffID(number) != nil, let found = try await req.directory.find(number) else {
+                return try await Pages.render(req, "access-request-form", title: "Request temporary SCR access (CSUA150)",
+                                              try await formContent(req, values: FormValues(requestedDurationMinutes: values.requestedDurationMinutes)),
+                                              errors: ValidationFailure(["staffNumber": "No one in the staff directory has staff number \(number): check it and search again"]))
+            }
+            return try await Pages.render(req, "access-request-form", title: "Request temporary SCR access (CSUA150)",
+                                          try await formContent(req, values: values, searched: found.profile(roles: found.loadedRoles)))
+        }
         return try await Pages.render(req, "access-request-form", title: "Request temporary SCR access (CSUA150)", try await formContent(req, values: values))
     }
 
     @Sendable func createSubmit(req: Request) async throws -> Response {
         let form = try req.content.decode(FormValues.self)
         let minutes = Int((form.requestedDurationMinutes ?? "").trimmingCharacters(in: .whitespaces))
-        let body = NewAccessRequest(purpose: form.purpose, serviceRequestId: form.serviceRequestId, requestedDurationMinutes: minutes ?? 0,
+        let body = NewAccessRequest(staffId: form.staffId, phone: form.phone, team: form.team, grade: form.grade, area: form.area, purpose: form.purpose, serviceRequestId: form.serviceRequestId, requestedDurationMinutes: minutes ?? 0,
                                     justification: form.justification, contactId: nil, clientName: form.clientName, scin: form.scin, nino: form.nino,
                                     furtherDetails: form.furtherDetails)
         return try await Pages.submit(req, template: "access-request-form", title: "Request temporary SCR access (CSUA150)", redisplay: try await formContent(req, values: form)) {
@@ -90,7 +119,8 @@ struct AccessPages: RouteCollection {
             throw DomainError.conflict("\(old.reference) is \(old.statusValue.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
         }
         let sr = try await old.serviceRequestId.asyncMap { try await ServiceRequestModel.find($0, on: req.db) } ?? nil
-        return FormValues(purpose: old.purpose, serviceRequestId: sr?.reference ?? old.serviceRequestId?.uuidString,
+        return FormValues(staffId: old.requesterStaffId, phone: old.requesterPhone, team: old.requesterTeam, grade: old.requesterGrade, area: old.requesterArea,
+                          purpose: old.purpose, serviceRequestId: sr?.reference ?? old.serviceRequestId?.uuidString,
                           requestedDurationMinutes: String(old.requestedMinutes), justification: old.justification, clientName: old.clientName,
                           scin: old.scin, nino: old.nino, furtherDetails: old.furtherDetails)
     }

@@ -239,6 +239,7 @@ enum OpenAPIDocument {
                 "post": op("Submit a CSUA150 temporary access request (caseworker)", id: "createAccessRequest", body: body(object([
                     "purpose": purposeEnum, "serviceRequestId": text, "requestedDurationMinutes": ["type": "integer", "minimum": 1, "maximum": 10080],
                     "justification": text, "contactId": string, "clientName": string, "scin": string, "nino": string, "furtherDetails": string,
+                    "staffId": string, "phone": string, "team": string, "grade": string, "area": string,
                 ], required: ["purpose", "serviceRequestId", "requestedDurationMinutes", "justification"])),
                            responses: ["201": ok(ref("AccessRequest"), "Submitted: awaiting the team leader")]),
                 "get": op("Access requests you are involved in, by status, or those awaiting your decision", id: "accessRequests",
@@ -386,10 +387,12 @@ enum OpenAPIDocument {
                                    required: ["from", "to", "items", "receiptsPence", "paymentsPence"]),
             "AccessRequest": object([
                 "id": string, "reference": string, "status": ["type": "string", "enum": ["awaitingTeamLeader", "awaitingScrManager", "awaitingProvisioning", "granted", "rejected", "returned", "withdrawn"]],
-                "purpose": purposeEnum, "statusName": string, "purposeName": string, "requester": ref("Staff"), "teamLeader": ref("Staff"), "serviceRequestId": string, "requestedDurationMinutes": integer,
+                "purpose": purposeEnum, "statusName": string, "purposeName": string, "requester": ref("Staff"), "teamLeader": ref("Staff"),
+                "requesterPhone": string, "requesterTeam": string, "requesterGrade": string, "requesterArea": string, "serviceRequestId": string, "requestedDurationMinutes": integer,
                 "justification": string, "contactId": string, "furtherDetails": string, "grantId": string,
                 "history": array(object(["at": string, "by": string, "action": string, "reason": string], required: ["at", "action"])),
-            ], required: ["id", "reference", "status", "purpose", "requester", "requestedDurationMinutes", "justification", "furtherDetails", "history"]),
+            ], required: ["id", "reference", "status", "purpose", "requester", "requesterPhone", "requesterTeam", "requesterGrade", "requesterArea",
+                          "requestedDurationMinutes", "justification", "furtherDetails", "history"]),
             "Grant": object(["id": string, "requestId": string, "staffId": string, "purpose": purposeEnum, "serviceRequestId": string, "contactId": string,
                              "grantedAt": string, "expiresAt": string, "status": ["type": "string", "enum": ["active", "expired", "removed"]],
                              "logOffConfirmedAt": string, "logOffConfirmedBy": string],

@@ -15,6 +15,7 @@ final class AccessRequestModel: Model, @unchecked Sendable {
     @Field(key: "requester_team") var requesterTeam: String
     @Field(key: "requester_grade") var requesterGrade: String
     @Field(key: "requester_area") var requesterArea: String
+    @OptionalField(key: "requester_phone") var requesterPhone: String?
     @Field(key: "requested_minutes") var requestedMinutes: Int
     @OptionalField(key: "service_request_id") var serviceRequestId: UUID?
     @OptionalField(key: "contact_id") var contactId: UUID?
