@@ -335,3 +335,23 @@ struct RequesterDetailsTests {
         }
     }
 }
+
+@Suite("Choosing the contact by search")
+struct ContactChoiceTests {
+    @Test func aRestrictedSearchResultLeadsToTheFormWithTheSearchedIdentifier() async throws {
+        try await withCasework(records: true) { app in
+            let browser = Browser(app)
+            try await browser.signIn("20010002")
+            let results = try await browser.get("/contacts?q=AB123456C").body.string
+            #expect(results.contains("restricted record"))
+            #expect(results.contains("href=\"/access-requests/new?nino=AB123456C\""))
+            let form = try await browser.get("/access-requests/new?nino=AB123456C").body.string
+            #expect(form.contains("id=\"nino\" name=\"nino\" type=\"text\" value=\"AB123456C\""))
+            // Someone who may see the record is not offered the form.
+            let robert = Browser(app)
+            try await robert.signIn("30000002")
+            try await robert.post("/choose-role", form: ["role": "scrManager"])
+            #expect(!(try await robert.get("/contacts?q=AB123456C").body.string.contains("request-access-for-result")))
+        }
+    }
+}

@@ -79,6 +79,10 @@ struct AccessPages: RouteCollection {
     @Sendable func newPage(req: Request) async throws -> Response {
         var values = FormValues()
         values.serviceRequestId = try? req.query.get(String.self, at: "serviceRequestId")
+        // From a contact search that found a restricted record: what was searched for names the contact.
+        values.nino = try? req.query.get(String.self, at: "nino")
+        values.scin = try? req.query.get(String.self, at: "scin")
+        values.clientName = try? req.query.get(String.self, at: "clientName")
         values.requestedDurationMinutes = "480"
         if let from = try? req.query.get(String.self, at: "from") {
             values = try await Self.copied(req, from: from)
