@@ -344,9 +344,12 @@ struct ContactChoiceTests {
             try await browser.signIn("20010002")
             let results = try await browser.get("/contacts?q=AB123456C").body.string
             #expect(results.contains("restricted record"))
-            #expect(results.contains("href=\"/access-requests/new?nino=AB123456C\""))
-            let form = try await browser.get("/access-requests/new?nino=AB123456C").body.string
+            #expect(results.contains("form=\"contact-search\" formaction=\"/access-requests/new\""))
+            // The identifier searched for appears once, in the search box the button submits.
+            #expect(results.components(separatedBy: "AB123456C").count == 2)
+            let form = try await browser.get("/access-requests/new?q=AB123456C").body.string
             #expect(form.contains("id=\"nino\" name=\"nino\" type=\"text\" value=\"AB123456C\""))
+            #expect(try await browser.get("/access-requests/new?q=SCIN4471").body.string.contains("id=\"scin\" name=\"scin\" type=\"text\" value=\"SCIN4471\""))
             // Someone who may see the record is not offered the form.
             let robert = Browser(app)
             try await robert.signIn("30000002")

@@ -80,9 +80,15 @@ struct AccessPages: RouteCollection {
         var values = FormValues()
         values.serviceRequestId = try? req.query.get(String.self, at: "serviceRequestId")
         // From a contact search that found a restricted record: what was searched for names the contact.
-        values.nino = try? req.query.get(String.self, at: "nino")
-        values.scin = try? req.query.get(String.self, at: "scin")
-        values.clientName = try? req.query.get(String.self, at: "clientName")
+        if let term = (try? req.query.get(String.self, at: "q"))?.trimmingCharacters(in: .whitespaces), !term.isEmpty {
+            if NINO(term) != nil {
+                values.nino = term
+            } else if term.range(of: #"^[A-Za-z]{0,4}[0-9]{3,}$"#, options: .regularExpression) != nil {
+                values.scin = term
+            } else {
+                values.clientName = term
+            }
+        }
         values.requestedDurationMinutes = "480"
         if let from = try? req.query.get(String.self, at: "from") {
             values = try await Self.copied(req, from: from)

@@ -196,7 +196,8 @@ enum OpenAPIDocument {
             "/api/v1/tool/users/{staffId}/profiles/{role}": ["delete": op(
                 "Revoke a profile (never the last System Administrator)", id: "revokeToolProfile",
                 params: [staffIdParam, ["name": "role", "in": "path", "required": true, "schema": toolRoleEnum]],
-                responses: ["200": ok(list(ref("ToolUserRow"))), "404": problem("No such profile"), "409": problem("The last System Administrator profile")])],
+                responses: ["200": ok(list(ref("ToolUserRow"))), "404": problem("No such profile"), "409": problem("The last System Administrator profile"),
+                            "422": problem("The role is not a tool profile (toolCaseWorker or toolSystemAdministrator)")])],
             "/api/v1/exceptional-cases": [
                 "get": op("Exceptional cases with their balances", id: "exceptionalCases", responses: ["200": ok(list(ref("ExceptionalCase")))]),
                 "post": op("Open an exceptional case (tool Case Worker)", id: "createExceptionalCase",

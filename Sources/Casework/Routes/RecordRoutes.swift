@@ -83,26 +83,20 @@ struct RecordRoutes: RouteCollection {
         let searched: Bool
         let results: [ContactListingDTO]
         let canAdd: Bool
-        /// For a caseworker whose search found a restricted record: the CSUA150 form, with what they searched for
-        /// as the NINO, SCIN or client name (nothing about the record itself is passed on).
-        let requestAccessLink: String?
+        /// A caseworker whose search found a restricted record is offered the CSUA150 form, with what they searched
+        /// for as the NINO, SCIN or client name (nothing about the record itself is passed on).
+        let offerRequest: Bool
     }
 
     @Sendable func contactSearchPage(req: Request) async throws -> Response {
         let q = (try? req.query.get(String.self, at: "q")) ?? ""
         let results = try await Records(request: req).searchContacts(q, limit: 50)
         let canAdd = [.caseworker, .teamLeader, .scrCaseworker, .scrManager].contains(req.currentUser?.role)
-        var requestAccessLink: String?
-        if req.currentUser?.role == .caseworker, results.contains(where: \.restricted) {
-            let term = q.trimmingCharacters(in: .whitespaces)
-            let field = NINO(term) != nil ? "nino" : term.range(of: #"^[A-Za-z]{0,4}[0-9]{3,}$"#, options: .regularExpression) != nil ? "scin" : "clientName"
-            var link = URLComponents()
-            link.path = "/access-requests/new"
-            link.queryItems = [URLQueryItem(name: field, value: term)]
-            requestAccessLink = link.string
-        }
+        // The form is reached by a second button on the search form itself, so the identifier searched for is sent
+        // again from the search box and never repeated elsewhere in the page.
+        let offerRequest = req.currentUser?.role == .caseworker && results.contains(where: \.restricted)
         return try await Pages.render(req, "contacts-search", title: "Find a contact",
-                                      ContactSearchContent(q: q, searched: !q.isEmpty, results: results, canAdd: canAdd, requestAccessLink: requestAccessLink))
+                                      ContactSearchContent(q: q, searched: !q.isEmpty, results: results, canAdd: canAdd, offerRequest: offerRequest))
     }
 
     struct ContactForm: Content {
