@@ -148,11 +148,7 @@ extension TemporaryAccess {
         case .awaitingTeamLeader:
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "awaitingYou", text: "\(what) awaits your endorsement", link: link, request: record.id)
         case .awaitingProvisioning:
-            let text = "\(what) awaits provisioning"
-            try await Outbox.toMailbox(ctx, .provisioning, text: text, link: link, request: record.id)
-            for officer in try await StaffRoleModel.query(on: ctx.db).filter(\.$role == Role.provisioning.rawValue).all() {
-                try await Inbox.notify(ctx, to: officer.$staff.id, kind: "awaitingYou", text: text, link: link, request: record.id, email: false)
-            }
+            try await Inbox.notifyStage(ctx, .provisioning, text: "\(what) awaits provisioning", link: link, request: record.id)
         case .approved, .refused:
             let text = "\(what) was \(change.status)\(change.decisionReason.map { ": \($0)" } ?? "")"
             try await Inbox.notify(ctx, to: grant.staffId, kind: "extension", text: text, link: link, request: record.id)

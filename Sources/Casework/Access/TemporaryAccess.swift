@@ -279,24 +279,12 @@ struct TemporaryAccess {
     /// never a client's name, NINO or SCIN.
     static func notifyOutcome(_ ctx: WriteContext, record: AccessRequestModel, newStatus: AccessRequestStatus, reason: String?, grantMinutes: Int?) async throws {
         let link = "/access-requests/\(record.id!.uuidString)"
-        func everyone(holding role: Role) async throws -> [String] {
-            try await StaffRoleModel.query(on: ctx.db).filter(\.$role == role.rawValue).all().map { $0.$staff.id }
-        }
         let request = record.id
         switch newStatus {
         case .awaitingScrManager:
-            // The procedure emails the SCR mailbox; each SCR manager also sees it in their inbox.
-            let text = "Temporary access request \(record.reference) awaits an SCR manager's decision"
-            try await Outbox.toMailbox(ctx, .scr, text: text, link: link, request: request)
-            for manager in try await everyone(holding: .scrManager) {
-                try await Inbox.notify(ctx, to: manager, kind: "awaitingYou", text: text, link: link, request: request, email: false)
-            }
+            try await Inbox.notifyStage(ctx, .scr, text: "Temporary access request \(record.reference) awaits an SCR manager's decision", link: link, request: request)
         case .awaitingProvisioning:
-            let text = "Temporary access request \(record.reference) awaits provisioning"
-            try await Outbox.toMailbox(ctx, .provisioning, text: text, link: link, request: request)
-            for officer in try await everyone(holding: .provisioning) {
-                try await Inbox.notify(ctx, to: officer, kind: "awaitingYou", text: text, link: link, request: request, email: false)
-            }
+            try await Inbox.notifyStage(ctx, .provisioning, text: "Temporary access request \(record.reference) awaits provisioning", link: link, request: request)
         case .granted:
             let text = "Temporary access \(record.reference) was granted for \(grantMinutes ?? record.requestedMinutes) minutes"
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "granted", text: text + ": tell \(record.requesterStaffId), and witness their log-off when it ends", link: link, request: request)

@@ -14,6 +14,15 @@ enum Inbox {
         try await Outbox.queue(ctx, to: person.email, staffId: staffId, text: text, link: link, request: request)
     }
 
+    /// A stage the procedure writes to as a team: its mailbox gets one email, and everyone holding the stage's
+    /// role sees the news in their inbox.
+    static func notifyStage(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String, request: UUID?) async throws {
+        try await Outbox.toMailbox(ctx, mailbox, text: text, link: link, request: request)
+        for member in try await StaffRoleModel.query(on: ctx.db).filter(\.$role == mailbox.role.rawValue).all() {
+            try await notify(ctx, to: member.$staff.id, kind: "awaitingYou", text: text, link: link, request: request, email: false)
+        }
+    }
+
     /// Once a request has moved on, the "awaiting you" notifications about its earlier stage are no longer news:
     /// they are marked read for everyone who got them.
     static func settle(_ ctx: WriteContext, request: UUID) async throws {
@@ -26,6 +35,14 @@ enum Inbox {
 enum Mailbox: String {
     case scr
     case provisioning
+
+    /// Who reads the mailbox.
+    var role: Role {
+        switch self {
+        case .scr: return .scrManager
+        case .provisioning: return .provisioning
+        }
+    }
 
     func address(_ mail: MailSettings) -> String {
         switch self {
