@@ -263,7 +263,7 @@ struct MonitoringTests {
             let robert = try await app.token("30000002", role: .scrManager)
             let evidence = try await app.sendJSON(.GET, "/api/v1/access-requests/\(grant.requestId.uuidString)/evidence", token: robert).content.decode(EvidenceDTO.self)
             #expect(evidence.request.history.map(\.action) == ["submitted", "teamLeader.approve", "scrManager.approve", "provisioning.approve"])
-            #expect(evidence.nino == hollowayNINO)
+            #expect(evidence.request.nino == hollowayNINO)
             #expect(evidence.grant?.grant.status == "expired" && evidence.grant?.endRecordedAt != nil && evidence.grant?.grant.logOffConfirmedBy == "20010001")
             #expect(evidence.grant?.reminderSentAt != nil)
             #expect(evidence.recordAccess.map(\.outcome) == ["success", "denied"])
@@ -355,6 +355,25 @@ struct ContactChoiceTests {
             try await robert.signIn("30000002")
             try await robert.post("/choose-role", form: ["role": "scrManager"])
             #expect(!(try await robert.get("/contacts?q=AB123456C").body.string.contains("request-access-for-result")))
+        }
+    }
+}
+
+@Suite("Checking the form")
+struct FormCheckTests {
+    @Test func theTeamLeaderSeesTheIdentifiersTypedOnTheFormToCheckIt() async throws {
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest()
+            let sarah = try await app.token("20010001", role: .teamLeader)
+            let seen = try await app.sendJSON(.GET, "/api/v1/access-requests/\(request.id)", token: sarah).content.decode(AccessRequestDTO.self)
+            #expect(seen.nino == hollowayNINO)
+            let browser = Browser(app)
+            try await browser.signIn("20010001")
+            try await browser.post("/choose-role", form: ["role": "teamLeader"])
+            let page = try await browser.get("/access-requests/\(request.id)").body.string
+            #expect(text(ofId: "request-nino", in: page) == hollowayNINO)
+            // Still nobody else's business.
+            #expect(try await app.sendJSON(.GET, "/api/v1/access-requests/\(request.id)", token: try await app.token("20020001")).status == .forbidden)
         }
     }
 }

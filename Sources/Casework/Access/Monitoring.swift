@@ -219,9 +219,6 @@ struct EvidenceGrantDTO: Content {
 /// opened or was refused, and the audit events that record all of it.
 struct EvidenceDTO: Content {
     let request: AccessRequestDTO
-    let clientName: String?
-    let nino: String?
-    let scin: String?
     let grant: EvidenceGrantDTO?
     let changes: [GrantChangeDTO]
     let notifications: [EvidenceNotificationDTO]
@@ -262,7 +259,7 @@ extension Monitoring {
         if let grant { subjects.append(grant.id!.uuidString) }
         let trail = try await AuditEventModel.query(on: db).filter(\.$subjectId ~~ subjects).sort(\.$seq).all().map(event)
         return EvidenceDTO(
-            request: requestDTO, clientName: record.clientName, nino: record.nino, scin: record.scin,
+            request: requestDTO,
             grant: grant.map {
                 EvidenceGrantDTO(grant: GrantDTO($0, now: request.now), removedAt: $0.removedAt.map(CaseworkTime.iso8601), removedBy: $0.removedBy,
                                  removalReason: $0.removalReason, reminderSentAt: $0.reminderSentAt.map(CaseworkTime.iso8601),

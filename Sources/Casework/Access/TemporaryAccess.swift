@@ -29,7 +29,9 @@ struct AccessHistoryDTO: Content {
     let reason: String?
 }
 
-/// An access request as the API answers it; it carries the client identifiers only to people who may see the contact.
+/// An access request as the API answers it. The client name, SCIN and NINO are as the requester typed them on the
+/// form, shown to those the procedure sends the form to (the requester, their team leader, SCR managers and
+/// provisioning) so each can check it; notifications and email never carry them.
 struct AccessRequestDTO: Content {
     let id: String
     let reference: String
@@ -48,6 +50,9 @@ struct AccessRequestDTO: Content {
     let requestedDurationMinutes: Int
     let justification: String
     let contactId: String?
+    let clientName: String?
+    let scin: String?
+    let nino: String?
     let furtherDetails: String
     let history: [AccessHistoryDTO]
     let grantId: String?
@@ -203,7 +208,8 @@ struct TemporaryAccess {
             requesterPhone: record.requesterPhone ?? requester.phone, requesterTeam: record.requesterTeam, requesterGrade: record.requesterGrade,
             requesterArea: record.requesterArea, teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) },
             serviceRequestId: record.serviceRequestId?.uuidString, requestedDurationMinutes: record.requestedMinutes, justification: record.justification,
-            contactId: record.contactId?.uuidString, furtherDetails: record.furtherDetails,
+            contactId: record.contactId?.uuidString, clientName: record.clientName, scin: record.scin, nino: record.nino,
+            furtherDetails: record.furtherDetails,
             history: history.map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },
             grantId: grant?.id?.uuidString)
     }

@@ -390,7 +390,7 @@ enum OpenAPIDocument {
                 "id": string, "reference": string, "status": ["type": "string", "enum": ["awaitingTeamLeader", "awaitingScrManager", "awaitingProvisioning", "granted", "rejected", "returned", "withdrawn"]],
                 "purpose": purposeEnum, "statusName": string, "purposeName": string, "requester": ref("Staff"), "teamLeader": ref("Staff"),
                 "requesterPhone": string, "requesterTeam": string, "requesterGrade": string, "requesterArea": string, "serviceRequestId": string, "requestedDurationMinutes": integer,
-                "justification": string, "contactId": string, "furtherDetails": string, "grantId": string,
+                "justification": string, "contactId": string, "clientName": string, "scin": string, "nino": string, "furtherDetails": string, "grantId": string,
                 "history": array(object(["at": string, "by": string, "action": string, "reason": string], required: ["at", "action"])),
             ], required: ["id", "reference", "status", "purpose", "requester", "requesterPhone", "requesterTeam", "requesterGrade", "requesterArea",
                           "requestedDurationMinutes", "justification", "furtherDetails", "history"]),
@@ -423,7 +423,7 @@ enum OpenAPIDocument {
                                        "withdrawn": integer], required: ["team", "requests", "inProgress", "granted", "rejected", "returned", "withdrawn"])),
             ], required: ["at", "from", "to", "activeGrants", "endingToday", "overdueLogOffs", "stages", "refusals", "decisions", "teams"]),
             "Evidence": object([
-                "request": ref("AccessRequest"), "clientName": string, "nino": string, "scin": string,
+                "request": ref("AccessRequest"),
                 "grant": object(["grant": ref("Grant"), "removedAt": string, "removedBy": string, "removalReason": string, "reminderSentAt": string,
                                  "endRecordedAt": string], required: ["grant"]),
                 "changes": array(ref("GrantChange")),
