@@ -125,6 +125,9 @@ struct NotificationTests {
             #expect(items.count == 1 && items[0].to == "sarah.whitfield@childmaintenance.gov.uk" && items[0].attempts == 0)
             #expect(try await app.sendJSON(.GET, "/api/v1/outbox?status=lost", token: alex).status == .unprocessableEntity)
             #expect(try await app.sendJSON(.GET, "/api/v1/outbox", token: try await app.token("20010002")).status == .forbidden)
+            let home = try await app.sendJSON(.GET, "/api/v1/home", token: alex).content.decode(HomeRoutes.HomeDTO.self)
+            let waiting = try #require(home.sections.first { $0.id == "undelivered-email" })
+            #expect(waiting.items.first?.text.contains("1 email waiting") == true && waiting.items.first?.text.contains("no SMTP server is set") == true)
             let browser = Browser(app)
             try await browser.signIn("90000001")
             let page = try await browser.get("/outbox")
@@ -191,7 +194,11 @@ struct NotificationTests {
             #expect(try await waiting(sarah).map(\.id) == [change.id])
             #expect(try await waiting(marcus).isEmpty)
             #expect(try await waiting(try await app.token("20020001")).isEmpty, "another team's leader")
+            let sarahsNotice = { try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<NotificationRoutes.NotificationDTO>.self).items
+                .first { $0.text.contains("awaits your endorsement") } }
+            #expect(try await sarahsNotice()?.read == false)
             _ = try await app.decide2(change.id, "approve", token: sarah)
+            #expect(try await sarahsNotice()?.read == true, "endorsing settles the notice that asked for it")
             #expect(try await waiting(sarah).isEmpty)
             #expect(try await waiting(marcus).map(\.id) == [change.id])
             _ = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/removal-requests", ["reason": "Done now"], token: tom)

@@ -89,6 +89,7 @@ extension TemporaryAccess {
                 try await grant.save(on: ctx.db)
                 detail += "; now expires \(CaseworkTime.iso8601(grant.expiresAt))"
             }
+            try await Inbox.settle(ctx, request: grant.requestId, link: "/grants/\(grant.id!.uuidString)")
             try await Self.notifyChange(ctx, change, grantId: grant.id!)
             try await ctx.audit(AuditEntry(user.actor, "grant.extensionDecision", subjectType: "grant", subjectId: grant.id!.uuidString, detail: detail))
             return GrantChangeDTO(change)
@@ -110,6 +111,7 @@ extension TemporaryAccess {
             try await GrantChangeRequestModel.query(on: ctx.db).filter(\.$grantId == id).filter(\.$kind == GrantChangeKind.removal.rawValue)
                 .filter(\.$status == GrantChangeStatus.awaitingProvisioning.rawValue)
                 .set(\.$status, to: GrantChangeStatus.approved.rawValue).set(\.$decidedBy, to: user.staffId).update()
+            try await Inbox.settle(ctx, request: grant.requestId, link: "/grants/\(id.uuidString)")
             try await ctx.audit(AuditEntry(user.actor, "grant.remove", subjectType: "grant", subjectId: id.uuidString, detail: "removed: \(grant.removalReason ?? "")"))
             return GrantDTO(grant, now: ctx.now)
         }

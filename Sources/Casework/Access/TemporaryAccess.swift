@@ -274,7 +274,7 @@ struct TemporaryAccess {
                 try await grant.create(on: ctx.db)
                 detail += "; grant \(grant.id!.uuidString) for \(minutes) minutes until \(CaseworkTime.iso8601(grant.expiresAt))"
             }
-            try await Inbox.settle(ctx, request: id)
+            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
             try await Self.notifyOutcome(ctx, record: record, newStatus: outcome.newStatus, reason: why, grantMinutes: outcome.grantMinutes)
             try await ctx.audit(AuditEntry(user.actor, "access.decide", subjectType: "accessRequest", subjectId: id.uuidString, detail: detail))
         }
@@ -315,7 +315,7 @@ struct TemporaryAccess {
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)
             try await AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "withdrawn", reason: nil).create(on: ctx.db)
-            try await Inbox.settle(ctx, request: id)
+            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "withdrawn", text: "Temporary access request \(record.reference) was withdrawn by \(user.staffId)",
                                    link: "/access-requests/\(id.uuidString)", request: id)
             try await ctx.audit(AuditEntry(user.actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString, detail: "\(record.reference) withdrawn"))

@@ -23,11 +23,12 @@ enum Inbox {
         }
     }
 
-    /// Once a request has moved on, the "awaiting you" notifications about its earlier stage are no longer news:
-    /// they are marked read for everyone who got them.
-    static func settle(_ ctx: WriteContext, request: UUID) async throws {
+    /// Once a request (or a change to its grant) has moved on, the "awaiting you" notifications that pointed at it
+    /// are no longer news: they are marked read for everyone who got them. `link` says which: the request's page,
+    /// or the grant's for its extension and removal requests.
+    static func settle(_ ctx: WriteContext, request: UUID, link: String) async throws {
         try await NotificationModel.query(on: ctx.db).filter(\.$accessRequestId == request).filter(\.$kind == "awaitingYou")
-            .filter(\.$readAt == nil).set(\.$readAt, to: ctx.now).update()
+            .filter(\.$link == link).filter(\.$readAt == nil).set(\.$readAt, to: ctx.now).update()
     }
 }
 

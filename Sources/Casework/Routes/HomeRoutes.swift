@@ -45,6 +45,7 @@ struct HomeRoutes: RouteCollection {
         case .administrator:
             sections.append(try await lockedAccounts(req))
             sections.append(try await accountsWithoutPassword(req))
+            sections.append(try await undeliveredEmail(req))
             sections.append(try await auditSection(req, id: "failed-sign-ins", title: "Failed sign-ins in the last 24 hours",
                                                     empty: "No failed sign-ins in the last 24 hours.", action: "signIn", outcomes: [.failure, .denied]))
         case .toolSystemAdministrator:
@@ -114,6 +115,20 @@ struct HomeRoutes: RouteCollection {
                                return HomeItem(text: "Grant for \($0.staffId) ended \(CaseworkTime.iso8601(ended)) and its log-off is not confirmed",
                                                href: "/grants/\($0.id!.uuidString)", at: CaseworkTime.iso8601(ended))
                            })
+    }
+
+    /// Email not yet delivered: a growing count or a repeated error means the SMTP relay needs attention.
+    static func undeliveredEmail(_ req: Request) async throws -> HomeSection {
+        let waiting = try await OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending).sort(\.$createdAt).all()
+        var items: [HomeItem] = []
+        if let oldest = waiting.first {
+            let failing = waiting.filter { $0.attempts > 0 }
+            var text = "\(waiting.count) email\(waiting.count == 1 ? "" : "s") waiting, the oldest queued \(CaseworkTime.iso8601(oldest.createdAt))"
+            if req.casework.settings.mail.smtp == nil { text += ": no SMTP server is set, so none will be sent" }
+            if let last = failing.last?.lastError { text += "; \(failing.count) failed at least once, most recently: \(last)" }
+            items.append(HomeItem(text: text, href: "/outbox", at: CaseworkTime.iso8601(oldest.createdAt)))
+        }
+        return HomeSection(id: "undelivered-email", title: "Email waiting to be sent", emptyText: "Every email has been delivered.", items: items)
     }
 
     static func lockedAccounts(_ req: Request) async throws -> HomeSection {
