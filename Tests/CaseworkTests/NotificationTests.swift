@@ -233,6 +233,10 @@ struct MonitoringTests {
             #expect(summary.refusals.map(\.reason) == ["The SR does not need the client's record"])
             let team = try #require(summary.teams.first)
             #expect(summary.teams.count == 1 && team.requests == 2 && team.granted == 1 && team.rejected == 1)
+            // Another period counts no requests, but live grants are live whatever the period.
+            let old = try await app.sendJSON(.GET, "/api/v1/monitoring?from=2020-01-01&to=2020-01-31", token: robert).content.decode(MonitoringDTO.self)
+            #expect(old.teams.isEmpty && old.decisions.isEmpty)
+            #expect(old.activeGrants.map(\.reference) == summary.activeGrants.map(\.reference) && !old.activeGrants[0].reference.isEmpty)
             // A day and a bit after the grant ends with no confirmation, it is overdue.
             app.clockForTests.advance(by: 60 * 60 + 24 * 3600 + 1)
             let later = try await app.sendJSON(.GET, "/api/v1/monitoring", token: try await app.token("30000002", role: .scrManager)).content.decode(MonitoringDTO.self)

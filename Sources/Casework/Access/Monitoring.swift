@@ -103,10 +103,20 @@ struct Monitoring {
         try request.requireRole(.scrManager)
         let now = request.now
         let period = try chosen ?? Self.period(request)
-        let requests = try await AccessRequestModel.query(on: db).all()
-        let byId = Dictionary(uniqueKeysWithValues: requests.map { ($0.id!, $0) })
+        // Only what the page shows is read: grants whose log-off is unconfirmed (every live grant is), their requests
+        // and holders, and the period's requests with their histories; not the whole history of access.
+        let grants = try await GrantModel.query(on: db).filter(\.$logOffConfirmedAt == nil).sort(\.$expiresAt).all()
+        let inPeriod = try await AccessRequestModel.query(on: db).filter(\.$createdAt >= period.start).filter(\.$createdAt < period.end).all()
+        var byId = Dictionary(uniqueKeysWithValues: inPeriod.map { ($0.id!, $0) })
+        let missing = Set(grants.map(\.requestId)).subtracting(byId.keys)
+        if !missing.isEmpty {
+            for record in try await AccessRequestModel.query(on: db).filter(\.$id ~~ Array(missing)).all() { byId[record.id!] = record }
+        }
         var names: [String: StaffModel] = [:]
-        for staff in try await StaffModel.query(on: db).all() { names[staff.id!] = staff }
+        let holders = Array(Set(grants.map(\.staffId)))
+        if !holders.isEmpty {
+            for staff in try await StaffModel.query(on: db).filter(\.$id ~~ holders).all() { names[staff.id!] = staff }
+        }
 
         func monitored(_ grant: GrantModel) -> MonitoredGrantDTO {
             let record = byId[grant.requestId]
@@ -118,14 +128,13 @@ struct Monitoring {
                 endedAt: AccessMonitoring.endedAt(expiresAt: grant.expiresAt, removedAt: grant.removedAt, now: now).map(CaseworkTime.iso8601),
                 teamLeaderStaffId: record?.teamLeaderStaffId)
         }
-        let grants = try await GrantModel.query(on: db).sort(\.$expiresAt).all()
         let active = grants.filter { $0.state(at: now) == .active }
         let endOfToday = CaseworkTime.endOfUKDay(now)
         let overdue = grants.filter {
             AccessMonitoring.logOffOverdue(expiresAt: $0.expiresAt, removedAt: $0.removedAt, confirmedAt: $0.logOffConfirmedAt, now: now)
         }
 
-        let inPeriod = requests.filter { $0.createdAt >= period.start && $0.createdAt < period.end }
+
         let ids = inPeriod.map { $0.id! }
         let history = ids.isEmpty ? [] : try await AccessRequestHistoryModel.query(on: db).filter(\.$requestId ~~ ids).all()
         let stepsByRequest = Dictionary(grouping: history, by: \.requestId)
