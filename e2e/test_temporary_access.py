@@ -196,6 +196,11 @@ def test_temporary_access_requested_approved_granted_and_expires(
     assert j.text("grant-status") == "expired"
     j.click_and_wait(j.by_id("confirm-logoff-button"), "logoff-confirmed")
     assert TEAM_LEADER in j.text("grant-logoff")
+    # Her inbox page keeps every notice; she clears what she has dealt with.
+    j.visit("/notifications", "inbox")
+    assert "witness their log-off" in page_text(j)
+    j.click_and_wait(j.by_id("mark-all-read"), "inbox-cleared")
+    assert j.by_id("no-unread").is_displayed()
     sign_out(j)
 
     # 9. The SCR manager monitors: the decisions by stage, then the request's evidence tells its whole story.
@@ -212,4 +217,14 @@ def test_temporary_access_requested_approved_granted_and_expires(
     access = j.by_id("evidence-access").text
     assert "success" in access and "denied" in access, f"the views under the grant and the refusal after it: {access!r}"
     assert "grant.ended" in j.by_id("evidence-audit").text
+    sign_out(j)
+
+    # 10. No SMTP server is set for this server: an administrator sees every email waiting on the outbox page.
+    alex = account(server, "90000001", ["administrator"])
+    sign_in_as(j, server, alex, "administrator")
+    j.visit("/outbox", "outbox")
+    assert "No SMTP server is set" in j.text("smtp-status")
+    waiting = j.by_id("pending").text
+    assert "sarah.whitfield@childmaintenance.gov.uk" in waiting and "cm2012.specialclientrecords@childmaintenance.gov.uk" in waiting
+    assert SENSITIVE_SURNAME not in j.driver.page_source, "an email named the client"
     sign_out(j)

@@ -388,3 +388,23 @@ struct FormCheckTests {
         }
     }
 }
+
+@Suite("Temporary access on the home pages")
+struct HomeAccessTests {
+    @Test func theHolderSeesTheirAccessAndTheLeaderTheLogOffToConfirm() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, tom, sarah, _) = try await app.grantAccess(minutes: 30)
+            func section(_ id: String, _ token: String) async throws -> HomeRoutes.HomeSection? {
+                try await app.sendJSON(.GET, "/api/v1/home", token: token).content.decode(HomeRoutes.HomeDTO.self).sections.first { $0.id == id }
+            }
+            #expect(try await section("your-access", tom)?.items.map(\.href) == ["/grants/\(grantId)"])
+            #expect(try await section("team-access", sarah)?.items.first?.text.contains("has access until") == true)
+            app.clockForTests.advance(by: 30 * 60)
+            let tomAgain = try await app.token("20010002")
+            #expect(try await section("your-access", tomAgain)?.items.isEmpty == true)
+            #expect(try await section("team-access", sarah)?.items.first?.text.contains("confirm the log-off you witnessed") == true)
+            _ = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/log-off-confirmation", token: sarah)
+            #expect(try await section("team-access", sarah)?.items.isEmpty == true)
+        }
+    }
+}

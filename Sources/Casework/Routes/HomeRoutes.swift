@@ -70,6 +70,8 @@ struct HomeRoutes: RouteCollection {
             sections.append(try await hoppers(req, user: user, role: role))
             sections.append(try await assignedToMe(req, user: user))
         }
+        if role == .caseworker { sections.append(try await yourAccess(req, user: user)) }
+        if role == .teamLeader { sections.append(try await teamAccess(req, user: user)) }
         if role == .scrManager { sections.append(try await overdueLogOffs(req)) }
         sections.insert(try await inbox(req, user: user), at: 0)
         sections.append(try await ownActivity(req, user: user))
@@ -102,6 +104,38 @@ struct HomeRoutes: RouteCollection {
             .sort(\.$at, .descending).limit(20).all()
         return HomeSection(id: "notifications", title: "Your notifications", emptyText: "You have no unread notifications.",
                            items: rows.map { HomeItem(text: $0.text, href: $0.link, at: CaseworkTime.iso8601($0.at)) })
+    }
+
+    /// The caseworker's live temporary access, with when it ends.
+    static func yourAccess(_ req: Request, user: CurrentUser) async throws -> HomeSection {
+        let now = req.now
+        let live = try await GrantModel.query(on: req.db).filter(\.$staffId == user.staffId).filter(\.$expiresAt > now).filter(\.$removedAt == nil)
+            .sort(\.$expiresAt).all().filter { $0.state(at: now) == .active }
+        return HomeSection(id: "your-access", title: "Your temporary SCR access", emptyText: "You have no temporary SCR access.", items: live.map {
+            HomeItem(text: "\(GrantPurpose(rawValue: $0.purpose)?.displayName ?? $0.purpose) until \(CaseworkTime.ukClockTime($0.expiresAt)) on \(CaseworkTime.longDate($0.expiresAt))",
+                     href: "/grants/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.expiresAt))
+        })
+    }
+
+    /// A team leader's team members with live access, and ended grants whose log-off they have still to confirm.
+    static func teamAccess(_ req: Request, user: CurrentUser) async throws -> HomeSection {
+        let now = req.now
+        let requests = try await AccessRequestModel.query(on: req.db).filter(\.$teamLeaderStaffId == user.staffId)
+            .filter(\.$status == AccessRequestStatus.granted.rawValue).all()
+        let references = Dictionary(uniqueKeysWithValues: requests.map { ($0.id!, $0.reference) })
+        let grants = requests.isEmpty ? [] : try await GrantModel.query(on: req.db).filter(\.$requestId ~~ requests.map { $0.id! })
+            .filter(\.$logOffConfirmedAt == nil).sort(\.$expiresAt).all()
+        let items = grants.map { grant -> HomeItem in
+            let reference = references[grant.requestId] ?? ""
+            let link = "/grants/\(grant.id!.uuidString)"
+            if let ended = AccessMonitoring.endedAt(expiresAt: grant.expiresAt, removedAt: grant.removedAt, now: now) {
+                return HomeItem(text: "\(reference): access for \(grant.staffId) ended at \(CaseworkTime.ukClockTime(ended)) on \(CaseworkTime.longDate(ended)): confirm the log-off you witnessed",
+                                href: link, at: CaseworkTime.iso8601(ended))
+            }
+            return HomeItem(text: "\(reference): \(grant.staffId) has access until \(CaseworkTime.ukClockTime(grant.expiresAt)) on \(CaseworkTime.longDate(grant.expiresAt))",
+                            href: link, at: CaseworkTime.iso8601(grant.expiresAt))
+        }
+        return HomeSection(id: "team-access", title: "Your team's temporary SCR access", emptyText: "Nobody in your team has temporary access or a log-off to confirm.", items: items)
     }
 
     /// Grants that ended more than a day ago whose log-off nobody has confirmed ("closely monitored").
