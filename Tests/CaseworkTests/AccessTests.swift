@@ -354,3 +354,25 @@ struct AccessPageTests {
         }
     }
 }
+
+@Suite("What a grant covers")
+struct GrantCoverageTests {
+    @Test func theNamedContactAndTheContactsOfTheSRsCaseAndNothingElse() async throws {
+        try await withCasework(records: true) { app in
+            let (request, tom) = try await app.submitAccessRequest(minutes: 60)
+            _ = try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            _ = try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager))
+            _ = try await app.decide(request.id, "approve", token: try await app.token("40000002"))
+            let karen = try await app.contactId(nino: hollowayNINO)
+            let mia = try #require(try await ContactModel.query(on: app.db).filter(\.$crn == "CRN900112").first()?.id?.uuidString)
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(karen)", token: tom).status == .ok)
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(mia)", token: tom).status == .forbidden, "not named, not on the SR")
+            // Once the SR is on Karen's case, the grant covers the case's participants too, from the next read.
+            let caseId = try #require(try await CaseModel.query(on: app.db).filter(\.$caseNumber == "CM-1000001").first()?.id)
+            try await ServiceRequestModel.query(on: app.db).filter(\.$id == UUID(uuidString: request.serviceRequestId!)!).set(\.$case.$id, to: caseId).update()
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(mia)", token: tom).status == .ok)
+            // Another holder's grants cover nothing of Tom's.
+            #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(mia)", token: try await app.token("20010004")).status == .forbidden)
+        }
+    }
+}

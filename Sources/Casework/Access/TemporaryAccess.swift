@@ -348,16 +348,17 @@ struct TemporaryAccess {
     /// What live grants let a person see: the named contact and every contact linked to the SR (directly or through its case).
     static func coverage(for staffId: StaffID, at now: Date, on db: any Database) async throws -> [GrantCoverage] {
         let live = try await GrantModel.query(on: db).filter(\.$staffId == staffId.value).filter(\.$expiresAt > now).filter(\.$removedAt == nil).all()
-        var coverage: [GrantCoverage] = []
-        for grant in live where grant.state(at: now) == .active {
+            .filter { $0.state(at: now) == .active }
+        // Every read of a sensitive contact asks this, so the SRs and their contacts are read in one go, not per grant.
+        let srIds = Array(Set(live.compactMap(\.serviceRequestId)))
+        let srs = srIds.isEmpty ? [] : try await ServiceRequestModel.query(on: db).filter(\.$id ~~ srIds).all()
+        let involved = try await Records.involvedContactIds(srs, on: db)
+        return live.compactMap { grant in
+            guard let purpose = GrantPurpose(rawValue: grant.purpose) else { return nil }
             var contacts = Set<String>()
             if let contact = grant.contactId { contacts.insert(contact.uuidString) }
-            if let srId = grant.serviceRequestId, let sr = try await ServiceRequestModel.find(srId, on: db) {
-                for contact in try await Records.involvedContacts(sr, on: db) { contacts.insert(contact.id!.uuidString) }
-            }
-            guard let purpose = GrantPurpose(rawValue: grant.purpose) else { continue }
-            coverage.append(GrantCoverage(holder: staffId, purpose: purpose, contactIds: contacts, from: grant.grantedAt, until: grant.expiresAt))
+            if let srId = grant.serviceRequestId { contacts.formUnion((involved[srId] ?? []).map(\.uuidString)) }
+            return GrantCoverage(holder: staffId, purpose: purpose, contactIds: contacts, from: grant.grantedAt, until: grant.expiresAt)
         }
-        return coverage
     }
 }
