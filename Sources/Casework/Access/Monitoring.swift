@@ -67,39 +67,17 @@ struct Monitoring {
 
     var db: any Database { request.db }
 
-    /// A period of whole UK days, both ends included.
-    struct Period {
-        let from: String
-        let to: String
-        let start: Date
-        let end: Date
-    }
-
-    /// The last 30 days.
-    static func defaultPeriod(_ now: Date) -> Period {
-        let from = CaseworkTime.ukDay(now.addingTimeInterval(-29 * 24 * 3600))
-        let to = CaseworkTime.ukDay(now)
-        return Period(from: from, to: to, start: CaseworkTime.parse(from)!, end: CaseworkTime.endOfUKDay(CaseworkTime.parse(to)!))
+    /// The last 30 days, today included.
+    static func defaultPeriod(_ now: Date) -> DayPeriod {
+        try! DayPeriod.parse(from: nil, to: nil, now: now, defaultDaysBack: 29)
     }
 
     /// The period the query names with `from` and `to`, defaulting to the last 30 days.
-    static func period(_ req: Request) throws -> Period {
-        let today = CaseworkTime.ukDay(req.now)
-        let fromText = ((try? req.query.get(String.self, at: "from")) ?? "").trimmingCharacters(in: .whitespaces)
-        let toText = ((try? req.query.get(String.self, at: "to")) ?? "").trimmingCharacters(in: .whitespaces)
-        var failure = ValidationFailure()
-        let to = toText.isEmpty ? today : toText
-        let from = fromText.isEmpty ? CaseworkTime.ukDay(req.now.addingTimeInterval(-29 * 24 * 3600)) : fromText
-        let start = CaseworkTime.parse(from)
-        let toStart = CaseworkTime.parse(to)
-        if from.count != 10 || start == nil { failure.add("from", "From must be a date like 2026-11-01") }
-        if to.count != 10 || toStart == nil { failure.add("to", "To must be a date like 2026-11-30") }
-        if let start, let toStart, toStart < start { failure.add("to", "To must be on or after From") }
-        try failure.throwIfAny()
-        return Period(from: from, to: to, start: start!, end: CaseworkTime.endOfUKDay(toStart!))
+    static func period(_ req: Request) throws -> DayPeriod {
+        try DayPeriod.parse(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"), now: req.now, defaultDaysBack: 29)
     }
 
-    func summary(_ chosen: Period? = nil) async throws -> MonitoringDTO {
+    func summary(_ chosen: DayPeriod? = nil) async throws -> MonitoringDTO {
         try request.requireRole(.scrManager)
         let now = request.now
         let period = try chosen ?? Self.period(request)

@@ -236,16 +236,8 @@ struct ReceiptsTool {
 
     /// The period a report covers: both dates inclusive, `to` defaulting to today and `from` to thirty days before it.
     func period(from: String?, to: String?) throws -> (String, String) {
-        var failure = ValidationFailure()
-        let today = CaseworkTime.ukDay(request.now)
-        let toText = (to ?? "").trimmingCharacters(in: .whitespaces).nilIfEmpty ?? today
-        let fromText = (from ?? "").trimmingCharacters(in: .whitespaces).nilIfEmpty
-            ?? CaseworkTime.ukDay(request.now.addingTimeInterval(-30 * 86400))
-        if toText.count != 10 || CaseworkTime.parse(toText) == nil { failure.add("to", "Enter the date like 2026-11-22") }
-        if fromText.count != 10 || CaseworkTime.parse(fromText) == nil { failure.add("from", "Enter the date like 2026-11-01") }
-        if failure.isEmpty && fromText > toText { failure.add("to", "The end of the period must not be before its start") }
-        try failure.throwIfAny()
-        return (fromText, toText)
+        let period = try DayPeriod.parse(from: from, to: to, now: request.now, defaultDaysBack: 30)
+        return (period.from, period.to)
     }
 
     func periodReport(from: String?, to: String?) async throws -> PeriodReportDTO {

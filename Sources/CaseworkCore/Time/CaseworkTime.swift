@@ -71,6 +71,11 @@ public enum CaseworkTime {
         return String(format: "%02d:%02d", parts.hour!, parts.minute!)
     }
 
+    /// The first instant of the UK calendar day the instant falls in (midnight GMT, or 23:00 UTC the day before in BST).
+    public static func startOfUKDay(_ date: Date) -> Date {
+        calendar(london).startOfDay(for: date)
+    }
+
     /// The first instant of the next UK calendar day: "ending today" means expiring before this.
     public static func endOfUKDay(_ date: Date) -> Date {
         let cal = calendar(london)
