@@ -15,33 +15,21 @@ cd "$ROOT"
 DURATION="${DURATION:-20s}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
-# The release binary when one is built (swift build -c release), else the debug build the tests use.
-BIN="${CASEWORK_BIN:-$( [ -x .build/release/casework ] && echo .build/release/casework || echo .build/debug/casework )}"
-
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
-[ -x "$BIN" ] || swift build --product casework
-echo "binary: $BIN"
+. bench/lib/server.sh
 
 run() {
-  local batch="$1" data port pid token id
-  data="$(mktemp -d)"
-  port=$((20000 + RANDOM % 20000))
-  export CASEWORK_DATA_DIR="$data" CASEWORK_BCRYPT_COST=4 CASEWORK_WRITE_BATCH="$batch"
-  unset DATABASE_URL
-  "$BIN" seed --demo >/dev/null 2>&1
-  "$BIN" serve --hostname 127.0.0.1 --port "$port" >"$data/server.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
-  token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/tokens" -H 'Content-Type: application/json' \
+  local batch="$1" token id
+  start_server CASEWORK_WRITE_BATCH="$batch"
+  token=$(curl -sf -X POST "$BASE/api/v1/auth/tokens" -H 'Content-Type: application/json' \
     -d '{"staffId":"30000003","password":"Casework-Demo-2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-  id=$(curl -sf "http://127.0.0.1:$port/api/v1/contacts?q=AB123456C" -H "Authorization: Bearer $token" \
+  id=$(curl -sf "$BASE/api/v1/contacts?q=AB123456C" -H "Authorization: Bearer $token" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
   echo "== CASEWORK_WRITE_BATCH=$batch: $CONNECTIONS connections, $DURATION, GET /api/v1/contacts/{sensitive} (one audit event each)"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" \
-    "http://127.0.0.1:$port/api/v1/contacts/$id" | grep -E "Requests/sec|Latency |50%|99%|requests in|Non-2xx"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  echo "audit: $("$BIN" verify-audit 2>&1 | tail -1)"
-  rm -rf "$data"
+    "$BASE/api/v1/contacts/$id" | grep -E "Requests/sec|Latency |50%|99%|requests in|Non-2xx"
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+  echo "audit: $(env -u DATABASE_URL CASEWORK_DATA_DIR="$DATA" "$BIN" verify-audit 2>&1 | tail -1)"
+  stop_server
 }
 
 run 1

@@ -13,43 +13,19 @@ cd "$ROOT"
 REQUESTS="${REQUESTS:-500}"
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-4}"
-BIN="${CASEWORK_BIN:-$( [ -x .build/release/casework ] && echo .build/release/casework || echo .build/debug/casework )}"
+. bench/lib/server.sh
+start_server CASEWORK_TEST_CLOCK=1
+trap stop_server EXIT
 
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
-[ -x "$BIN" ] || swift build --product casework
-echo "binary: $BIN"
-
-data="$(mktemp -d)"
-port=$((20000 + RANDOM % 20000))
-export CASEWORK_DATA_DIR="$data" CASEWORK_BCRYPT_COST=4 CASEWORK_TEST_CLOCK=1
-unset DATABASE_URL
-"$BIN" seed --demo >/dev/null 2>&1
-"$BIN" serve --hostname 127.0.0.1 --port "$port" >"$data/server.log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
-
-token=$(BASE="http://127.0.0.1:$port" N="$REQUESTS" python3 - <<'PY'
-import json, os, sys, time, urllib.request
-base, n = os.environ["BASE"], int(os.environ["N"])
-def call(method, path, token=None, body=None):
-    req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method,
-                                 headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        text = r.read()
-        return json.loads(text) if text else {}
-def sign_in(staff, role=None):
-    return call("POST", "/api/v1/auth/tokens", body={"staffId": staff, "password": "Casework-Demo-2026", **({"role": role} if role else {})})["token"]
+token=$(BASE="$BASE" N="$REQUESTS" PYTHONPATH=bench/lib python3 - <<'PY'
+import os, sys, time
+from casework_api import call, grant_access, sign_in
+n = int(os.environ["N"])
 started = time.monotonic()
 tom, sarah, robert, marcus = sign_in("20010002"), sign_in("20010001", "teamLeader"), sign_in("30000002", "scrManager"), sign_in("40000002")
 grants = []
 for i in range(n):
-    sr = call("POST", "/api/v1/service-requests", tom, {"type": "generalEnquiry", "description": f"bench {i}"})
-    req = call("POST", "/api/v1/access-requests", tom, {"purpose": "viewContact", "serviceRequestId": sr["id"], "requestedDurationMinutes": 60,
-                                                        "justification": "bench", "nino": "AB123456C"})
-    call("POST", f"/api/v1/access-requests/{req['id']}/decisions", sarah, {"decision": "approve"})
-    call("POST", f"/api/v1/access-requests/{req['id']}/decisions", robert, {"decision": "approve"})
-    grants.append(call("POST", f"/api/v1/access-requests/{req['id']}/decisions", marcus, {"decision": "approve"})["grantId"])
+    grants.append(grant_access(tom, sarah, robert, marcus, 60, f"bench {i}"))
 call("POST", "/api/v1/test-clock", body={"advanceMinutes": 61})
 time.sleep(12)  # the expiry job records the ends
 sarah = sign_in("20010001", "teamLeader")
@@ -61,5 +37,5 @@ print(sign_in("30000002", "scrManager"))
 PY
 )
 echo "== GET /api/v1/monitoring as the SCR manager, $REQUESTS past requests outside the period, $CONNECTIONS connections, $DURATION"
-wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/monitoring" \
+wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "$BASE/api/v1/monitoring" \
   | grep -E "Requests/sec|Latency |50%|99%|requests in|Non-2xx"
