@@ -120,11 +120,12 @@ struct HomeRoutes: RouteCollection {
     /// A team leader's team members with live access, and ended grants whose log-off they have still to confirm.
     static func teamAccess(_ req: Request, user: CurrentUser) async throws -> HomeSection {
         let now = req.now
-        let requests = try await AccessRequestModel.query(on: req.db).filter(\.$teamLeaderStaffId == user.staffId)
-            .filter(\.$status == AccessRequestStatus.granted.rawValue).all()
+        // Unconfirmed grants first (every live one is): a team leader's confirmed history is never read.
+        let open = try await GrantModel.query(on: req.db).filter(\.$logOffConfirmedAt == nil).sort(\.$expiresAt).all()
+        let requests = open.isEmpty ? [] : try await AccessRequestModel.query(on: req.db).filter(\.$id ~~ open.map(\.requestId))
+            .filter(\.$teamLeaderStaffId == user.staffId).all()
         let references = Dictionary(uniqueKeysWithValues: requests.map { ($0.id!, $0.reference) })
-        let grants = requests.isEmpty ? [] : try await GrantModel.query(on: req.db).filter(\.$requestId ~~ requests.map { $0.id! })
-            .filter(\.$logOffConfirmedAt == nil).sort(\.$expiresAt).all()
+        let grants = open.filter { references[$0.requestId] != nil }
         let items = grants.map { grant -> HomeItem in
             let reference = references[grant.requestId] ?? ""
             let link = "/grants/\(grant.id!.uuidString)"
