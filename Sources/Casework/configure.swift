@@ -39,6 +39,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.migrations.add(CreateGrantChanges())
     app.migrations.add(CreateNotificationsAndExpiry())
     app.migrations.add(CreateOutbox())
+    app.migrations.add(IndexHotPaths())
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
     let testClock: TestClock? = settings.testClock ? TestClock() : nil

@@ -15,7 +15,7 @@ enum SessionStore {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Array(token.utf8)))
     }
 
     /// Creates a session inside a write job; returns the token to hand over once.

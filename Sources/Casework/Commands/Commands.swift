@@ -9,15 +9,21 @@ struct SeedCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Flag(name: "demo", help: "Create the demo organisation and its accounts")
         var demo: Bool
-        @Flag(name: "json", help: "Print the demo accounts as JSON instead of a table")
+        @Flag(name: "json", help: "Print the demo accounts as JSON instead of a table (with --scale: the benchmark manifest)")
         var json: Bool
+        @Option(name: "scale", help: "Fill the database at national volume: FACTOR 1 is 50,000 staff, 1,000,000 contacts, 5,000,000 SRs, 100,000 live grants")
+        var scale: String?
     }
 
     var help: String { "Creates the demo organisation (seeding twice changes nothing)" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
+        if let scale = signature.scale {
+            try await seedScale(context.application, factor: scale, json: signature.json)
+            if !signature.demo { return }
+        }
         guard signature.demo else {
-            printError("Say what to seed: casework seed --demo")
+            printError("Say what to seed: casework seed --demo, or casework seed --scale FACTOR")
             throw ExitCode(2)
         }
         let app = context.application
@@ -42,6 +48,31 @@ struct SeedCommand: AsyncCommand {
                   : "Added \(created) demo staff and \(clients) demo clients with their cases and service requests.")
             print("Demo accounts (password: \(app.casework.settings.demoPassword == DemoOrganisation.defaultPassword ? DemoOrganisation.defaultPassword : "the value of CASEWORK_DEMO_PASSWORD")):")
             print(DemoSeeder.table(accounts))
+        }
+    }
+}
+
+extension SeedCommand {
+    /// The national-scale data set; progress goes to standard error, the manifest (with --json) to standard output.
+    func seedScale(_ app: Application, factor text: String, json: Bool) async throws {
+        guard let factor = Double(text), factor > 0, factor <= 20 else {
+            printError("--scale takes a factor above 0 and at most 20, like 1 (national volume) or 0.01: \(text) is not one")
+            throw ExitCode(2)
+        }
+        let started = Date()
+        var seeder = ScaleSeeder(app: app, plan: ScalePlan(factor: factor, now: app.casework.clock.now()), progress: { printError($0) })
+        let added = try await seeder.seed()
+        if !added, let first = try await GrantModel.find(ScalePlan.id(.liveGrant, 0), on: app.db) {
+            // Seeded before: the manifest names the instant that seeding chose.
+            seeder = ScaleSeeder(app: app, plan: ScalePlan(factor: factor, now: first.expiresAt.addingTimeInterval(-30 * 60)), progress: seeder.progress)
+        }
+        let plan = seeder.plan
+        printError(added ? String(format: "Seeded the scale organisation at factor %g in %.0f s.", factor, Date().timeIntervalSince(started))
+                         : "The scale organisation was already there: nothing added.")
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(ScaleManifest(plan, liveGrants: seeder.liveGrants())), as: UTF8.self))
         }
     }
 }

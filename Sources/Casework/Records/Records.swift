@@ -113,8 +113,9 @@ struct Records {
         return try outcome.get()
     }
 
-    /// Finds contacts by NINO, SCIN, CRN (exactly, spaces and case ignored) or name (any part).
-    /// Sensitive matches the caller may not see come back as "restricted record"; every such match is audited.
+    /// Finds contacts by NINO, SCIN, CRN (exactly, spaces and case ignored) or name (any part from three letters;
+    /// the start of the name for one or two). Sensitive matches the caller may not see come back as "restricted
+    /// record"; every such match is audited.
     func searchContacts(_ text: String, limit: Int) async throws -> [ContactListingDTO] {
         let user = try user()
         let q = text.trimmingCharacters(in: .whitespaces)
@@ -123,9 +124,7 @@ struct Records {
         let compact = q.uppercased().filter { !$0.isWhitespace }
         let namePart = q.lowercased().filter { $0 != "%" && $0 != "_" }
         return try await request.write { ctx in
-            let rows = try await ContactModel.query(on: ctx.db).group(.or) { group in
-                group.filter(\.$nino == compact).filter(\.$scin == compact).filter(\.$crn == compact).filter(\.$searchName ~~ namePart)
-            }.sort(\.$searchName).limit(limit).all()
+            let rows = try await RecordQueries(db: ctx.db).searchContacts(identifier: compact, namePart: namePart, limit: limit)
             var listings: [ContactListingDTO] = []
             for contact in rows {
                 let decision = Self.decide(contact, .view, user: user, grants: grants, at: ctx.now)

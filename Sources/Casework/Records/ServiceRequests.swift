@@ -107,36 +107,79 @@ extension Records {
     }
 
     static func serviceRequestDTO(_ id: UUID, user: CurrentUser, grants: [GrantCoverage], ctx: WriteContext) async throws -> ServiceRequestDTO {
-        guard let sr = try await ServiceRequestModel.query(on: ctx.db).filter(\.$id == id).with(\.$case).first() else {
+        guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
             throw DomainError.notFound("There is no service request with id \(id.uuidString)")
         }
-        let links = try await ServiceRequestContactModel.query(on: ctx.db).filter(\.$serviceRequest.$id == id).with(\.$contact).all()
-        var listings: [ContactListingDTO] = []
-        for link in links {
-            let decision = decide(link.contact, .view, user: user, grants: grants, at: ctx.now)
-            try await auditAccess(ctx, user: user, contact: link.contact, action: "sr.view", decision: decision, context: "linked to \(sr.reference)")
-            listings.append(ContactListingDTO(link.contact, visible: decision.isAllowed))
+        return try await serviceRequestDTOs([sr], user: user, grants: grants, ctx: ctx)[0]
+    }
+
+    /// Several SRs as their pages show them, in five queries whatever their number: cases, linked contacts, history
+    /// and assignees' names are each read for all of them at once. Each linked sensitive contact's view or
+    /// refusal is audited in the same job.
+    static func serviceRequestDTOs(_ srs: [ServiceRequestModel], user: CurrentUser, grants: [GrantCoverage], ctx: WriteContext) async throws -> [ServiceRequestDTO] {
+        guard !srs.isEmpty else { return [] }
+        let ids = srs.map { $0.id! }
+        let caseIds = Array(Set(srs.compactMap { $0.$case.id }))
+        let cases = caseIds.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await CaseModel.query(on: ctx.db).filter(\.$id ~~ caseIds).all().map { ($0.id!, $0) })
+        let links = Dictionary(grouping: try await ServiceRequestContactModel.query(on: ctx.db).filter(\.$serviceRequest.$id ~~ ids).with(\.$contact).all(),
+                               by: { $0.$serviceRequest.id })
+        let history = Dictionary(grouping: try await ServiceRequestHistoryModel.query(on: ctx.db).filter(\.$serviceRequest.$id ~~ ids).sort(\.$at).all(),
+                                 by: { $0.$serviceRequest.id })
+        let assigneeIds = Array(Set(srs.compactMap(\.assigneeStaffId)))
+        let names = assigneeIds.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: ctx.db).filter(\.$id ~~ assigneeIds).all().map { ($0.id!, $0.name) })
+        var answers: [ServiceRequestDTO] = []
+        for sr in srs {
+            let id = sr.id!
+            var listings: [ContactListingDTO] = []
+            for link in links[id] ?? [] {
+                let decision = decide(link.contact, .view, user: user, grants: grants, at: ctx.now)
+                try await auditAccess(ctx, user: user, contact: link.contact, action: "sr.view", decision: decision, context: "linked to \(sr.reference)")
+                listings.append(ContactListingDTO(link.contact, visible: decision.isAllowed))
+            }
+            answers.append(ServiceRequestDTO(
+                id: id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.typeValue.displayName, description: sr.description,
+                status: sr.status, statusName: sr.statusValue.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.$case.id.flatMap { cases[$0]?.caseNumber },
+                contactId: listings.first(where: { !$0.restricted })?.id, contacts: listings, segment: sr.segment,
+                segmentName: sr.segment.map { Segment(id: $0).displayName(teamName: sr.owningTeam) }, routingRule: sr.routingRule,
+                needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.uuidString, owningTeam: sr.owningTeam,
+                creatorStaffId: sr.creatorStaffId, assigneeStaffId: sr.assigneeStaffId, assigneeName: sr.assigneeStaffId.flatMap { names[$0] },
+                createdAt: CaseworkTime.iso8601(sr.createdAt), routedAt: sr.routedAt.map(CaseworkTime.iso8601),
+                history: (history[id] ?? []).map { HistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, detail: $0.detail) }))
         }
-        let history = try await ServiceRequestHistoryModel.query(on: ctx.db).filter(\.$serviceRequest.$id == id).sort(\.$at).all()
-        let assigneeName = try await sr.assigneeStaffId.asyncMap { try await StaffModel.find($0, on: ctx.db)?.name } ?? nil
-        return ServiceRequestDTO(
-            id: id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.typeValue.displayName, description: sr.description,
-            status: sr.status, statusName: sr.statusValue.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.case?.caseNumber,
-            contactId: listings.first(where: { !$0.restricted })?.id, contacts: listings, segment: sr.segment,
-            segmentName: sr.segment.map { Segment(id: $0).displayName(teamName: sr.owningTeam) }, routingRule: sr.routingRule,
-            needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.uuidString, owningTeam: sr.owningTeam,
-            creatorStaffId: sr.creatorStaffId, assigneeStaffId: sr.assigneeStaffId, assigneeName: assigneeName, createdAt: CaseworkTime.iso8601(sr.createdAt),
-            routedAt: sr.routedAt.map(CaseworkTime.iso8601),
-            history: history.map { HistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, detail: $0.detail) })
+        return answers
     }
 
     /// Service requests assigned to or raised by a person, newest first.
     func serviceRequests(assignedTo staffId: String? = nil, raisedBy creator: String? = nil, openOnly: Bool = true, limit: Int = 50) async throws -> [ServiceRequestModel] {
+        if let staffId, creator == nil {
+            return try await RecordQueries(db: db).assignedTo(staffId, openOnly: openOnly, limit: limit, after: nil)
+        }
         var query = ServiceRequestModel.query(on: db)
         if let staffId { query = query.filter(\.$assigneeStaffId == staffId) }
         if let creator { query = query.filter(\.$creatorStaffId == creator) }
         if openOnly { query = query.filter(\.$status != ServiceRequestStatus.closed.rawValue) }
-        return try await query.sort(\.$createdAt, .descending).limit(limit).all()
+        return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit).all()
+    }
+
+    /// One page of the SRs assigned to the caller, newest first, each as its page shows it. The visibility of every
+    /// linked contact is decided and audited in one write job for the whole page.
+    func assignedServiceRequests(limit: Int, cursor: String?) async throws -> (items: [ServiceRequestDTO], next: String?) {
+        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        let after = try Self.cursorId(cursor)
+        let rows = try await RecordQueries(db: db).assignedTo(user.staffId, openOnly: true, limit: limit + 1, after: after)
+        let page = Array(rows.prefix(limit))
+        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
+        let items = try await request.write { ctx in
+            try await Self.serviceRequestDTOs(page, user: user, grants: grants, ctx: ctx)
+        }
+        return (items, rows.count > limit ? page.last?.id?.uuidString : nil)
+    }
+
+    /// A keyset cursor: the id of the last row of the page before.
+    static func cursorId(_ cursor: String?) throws -> UUID? {
+        guard let cursor else { return nil }
+        guard let id = UUID(uuidString: cursor) else { throw ValidationFailure(["cursor": "cursor must come from a previous page's nextCursor"]) }
+        return id
     }
 
     // MARK: Links and status
@@ -276,19 +319,12 @@ extension Records {
         }
     }
 
-    /// The SRs waiting in a segment's hopper, oldest first.
+    /// The SRs waiting in a segment's hopper, oldest first. The cursor is the last SR of the page before, so a deep
+    /// page costs what the first does, and an SR assigned meanwhile moves nothing else.
     func hopper(_ segment: Segment, limit: Int, after cursor: String?) async throws -> (items: [HopperItemDTO], next: String?) {
         let user = try request.requireUser()
         try Self.checkHopperAccess(segment, user: user)
-        // A hopper is a short queue: an offset cursor is exact, where an instant round-tripped through text is not.
-        var offset = 0
-        if let cursor {
-            guard let value = Int(cursor), value >= 0 else { throw ValidationFailure(["cursor": "cursor must come from a previous page's nextCursor"]) }
-            offset = value
-        }
-        let rows = try await ServiceRequestModel.query(on: db).filter(\.$segment == segment.id)
-            .filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue)
-            .sort(\.$routedAt).sort(\.$id).range(offset..<(offset + limit + 1)).all()
+        let rows = try await RecordQueries(db: db).hopperPage(segment: segment.id, limit: limit + 1, after: try Self.cursorId(cursor))
         let page = Array(rows.prefix(limit))
         let items = page.map { sr -> HopperItemDTO in
             let routed = sr.routedAt ?? sr.createdAt
@@ -298,8 +334,7 @@ extension Records {
                                  routedAt: CaseworkTime.iso8601(routed), ageMinutes: minutes, age: Self.describeAge(minutes: minutes),
                                  owningTeam: sr.owningTeam, routingRule: sr.routingRule)
         }
-        let next = rows.count > limit ? String(offset + limit) : nil
-        return (items, next)
+        return (items, rows.count > limit ? page.last?.id?.uuidString : nil)
     }
 
     static func describeAge(minutes: Int) -> String {
@@ -310,9 +345,8 @@ extension Records {
     }
 
     /// Everyone who works a segment, for the assignment choice.
-    func members(of segment: Segment) async throws -> [StaffProfile] {
-        let staff = try await StaffModel.query(on: db).filter(\.$active == true).with(\.$roleRows).sort(\.$id).all()
-        return staff.map { $0.profile(roles: $0.loadedRoles) }.filter { segment.hasMember($0) }
+    func members(of segment: Segment, teamName: String?) async throws -> [StaffProfile] {
+        try await RecordQueries(db: db).members(of: segment, teamName: teamName)
     }
 
     /// Assigns an SR from its hopper. Two people assigning at once: the second finds it no longer pending (409).

@@ -82,12 +82,11 @@ struct HomeRoutes: RouteCollection {
     static func hoppers(_ req: Request, user: CurrentUser, role: Role) async throws -> HomeSection {
         var items: [HomeItem] = []
         for segment in [Segment.scr, .cfat, Segment.forTeam(user.profile.team)] where segment.hasMember(user.profile) || segment.mayAssign(user.profile, actingAs: role) {
-            let waiting = try await ServiceRequestModel.query(on: req.db).filter(\.$segment == segment.id)
-                .filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue).sort(\.$routedAt).all()
+            let waiting = try await RecordQueries(db: req.db).hopperSummary(segment: segment.id)
             let name = segment.displayName(teamName: user.profile.team)
-            let oldest = waiting.first?.routedAt.map { " (oldest waiting \(Records.describeAge(minutes: max(0, Int(req.now.timeIntervalSince($0) / 60)))))" } ?? ""
+            let oldest = waiting.oldest.map { " (oldest waiting \(Records.describeAge(minutes: max(0, Int(req.now.timeIntervalSince($0) / 60)))))" } ?? ""
             let verb = segment.mayAssign(user.profile, actingAs: role) ? "to assign" : "waiting"
-            items.append(HomeItem(text: "\(name) hopper: \(waiting.count) \(verb)\(oldest)", href: "/hoppers/\(segment.id)", at: nil))
+            items.append(HomeItem(text: "\(name) hopper: \(waiting.waiting) \(verb)\(oldest)", href: "/hoppers/\(segment.id)", at: nil))
         }
         return HomeSection(id: "hoppers", title: "Hoppers", emptyText: "You do not work or assign from any hopper.", items: items)
     }

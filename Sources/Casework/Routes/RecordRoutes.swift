@@ -55,8 +55,7 @@ struct RecordRoutes: RouteCollection {
         let id = req.parameters.get("segment") ?? ""
         let segment = Segment(id: id)
         if case .team = segment {
-            let teams = try await StaffModel.query(on: req.db).unique().all(\.$team)
-            guard let team = teams.first(where: { Segment.forTeam($0) == segment }) else {
+            guard let team = try await RecordQueries(db: req.db).teamName(for: segment, viewerTeam: req.currentUser?.profile.team) else {
                 throw DomainError.notFound("There is no segment \(id): use scr, cfat or a team's segment")
             }
             return (segment, team)
@@ -416,7 +415,7 @@ struct RecordRoutes: RouteCollection {
         let records = Records(request: req)
         let page = try await records.hopper(segment, limit: paging.limit, after: paging.cursor)
         let mayAssign = user.role.map { segment.mayAssign(user.profile, actingAs: $0) } ?? false
-        let members = mayAssign ? try await records.members(of: segment).map(StaffDTO.init) : []
+        let members = mayAssign ? try await records.members(of: segment, teamName: name).map(StaffDTO.init) : []
         return try await Pages.render(req, "hopper", title: "\(segment == .scr ? "SCR" : name) hopper", HopperView(
             segment: segment.id, name: segment == .scr ? "SCR" : name, items: page.items, nextCursor: page.next, members: members, mayAssign: mayAssign))
     }
@@ -425,14 +424,11 @@ struct RecordRoutes: RouteCollection {
 
     @Sendable func serviceRequestListAPI(req: Request) async throws -> ListDTO<ServiceRequestDTO> {
         let user = try req.requireUser()
-        let records = Records(request: req)
         let mine = (try? req.query.get(String.self, at: "assignee")) ?? user.staffId
         guard mine == user.staffId else { throw DomainError.forbidden("You can list only your own service requests here; use a hopper for a team's") }
-        var items: [ServiceRequestDTO] = []
-        for sr in try await records.serviceRequests(assignedTo: mine) {
-            items.append(try await records.viewServiceRequest(sr.id!))
-        }
-        return ListDTO(items: items, nextCursor: nil)
+        let paging = try Paging(req)
+        let page = try await Records(request: req).assignedServiceRequests(limit: paging.limit, cursor: paging.cursor)
+        return ListDTO(items: page.items, nextCursor: page.next)
     }
 
     @Sendable func serviceRequestCreateAPI(req: Request) async throws -> Response {
@@ -473,8 +469,8 @@ struct RecordRoutes: RouteCollection {
     }
 
     @Sendable func hopperMembersAPI(req: Request) async throws -> ListDTO<StaffDTO> {
-        let (segment, _) = try await Self.segment(req)
+        let (segment, name) = try await Self.segment(req)
         try Records.checkHopperAccess(segment, user: try req.requireUser())
-        return ListDTO(items: try await Records(request: req).members(of: segment).map(StaffDTO.init), nextCursor: nil)
+        return ListDTO(items: try await Records(request: req).members(of: segment, teamName: name).map(StaffDTO.init), nextCursor: nil)
     }
 }

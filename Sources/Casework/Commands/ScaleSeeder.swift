@@ -1,0 +1,606 @@
+import CaseworkCore
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+/// The shape of a national-scale organisation at a given factor (issue 9). At factor 1: 5,000 caseworker teams of
+/// one team leader and nine caseworkers (50,000 staff) plus the SCR, provisioning, CFAT and administration teams;
+/// 1,000,000 contacts (2% sensitive), 500,000 cases, 5,000,000 SRs (10% waiting in hoppers), 100,000 live grants
+/// (one to three a holder, 10,000 of them ending at one instant), 200,000 past requests and 10,000,000 audit events.
+///
+/// Every row's id and name follows from its index, so a benchmark can name the records it reads without asking.
+struct ScalePlan: Sendable {
+    let factor: Double
+    let now: Date
+
+    var teams: Int { max(2, Int(5_000 * factor)) }
+    var contacts: Int { max(100, Int(1_000_000 * factor)) / 2 * 2 }
+    var cases: Int { contacts / 2 }
+    var serviceRequests: Int { max(cases, Int(5_000_000 * factor)) }
+    var liveGrants: Int { max(3, Int(100_000 * factor)) }
+    var grantsEndingTogether: Int { max(1, liveGrants / 10) }
+    var pastRequests: Int { max(20, Int(200_000 * factor)) }
+    var auditEvents: Int { max(100, Int(10_000_000 * factor)) }
+    var scrTeams: Int { max(1, Int(20 * factor)) }
+    var provisioningTeams: Int { max(1, Int(5 * factor)) }
+    var cfatTeams: Int { max(1, Int(5 * factor)) }
+
+    /// The instant the 10,000 grants end together: half an hour after seeding, whole seconds; every other live
+    /// grant ends an hour or more after seeding, so moving the clock to this instant ends exactly those.
+    var endingTogetherAt: Date { CaseworkTime.wholeSecond(now.addingTimeInterval(30 * 60)) }
+
+    // MARK: Ids
+
+    /// Kinds of row, each with its own id space.
+    enum Kind: UInt8 {
+        case contact = 1, caseRecord, participant, serviceRequest, liveRequest, liveGrant, pastRequest, pastGrant,
+             notification, staffRole, history, audit
+    }
+
+    /// `5CA1E000-KK00-4000-8000-IIIIIIIIIIII`: a valid version-4 layout, recognisable, and derived from the index.
+    static func id(_ kind: Kind, _ index: Int) -> UUID {
+        let i = UInt64(index)
+        return UUID(uuid: (0x5C, 0xA1, 0xE0, 0x00, kind.rawValue, 0x00, 0x40, 0x00, 0x80, 0x00,
+                           UInt8((i >> 40) & 0xFF), UInt8((i >> 32) & 0xFF), UInt8((i >> 24) & 0xFF),
+                           UInt8((i >> 16) & 0xFF), UInt8((i >> 8) & 0xFF), UInt8(i & 0xFF)))
+    }
+
+    // MARK: Staff
+
+    /// A caseworker team's member: k = 0 is the team leader, 1...9 caseworkers. Nine digits, so never a demo ID.
+    static func teamStaffId(team: Int, member k: Int) -> String { String(100_000_000 + team * 10 + k) }
+    static func teamName(_ team: Int) -> String { "Scale Casework \(team + 1)" }
+
+    /// Specialist teams follow one another: SCR, then provisioning, CFAT and one administration team.
+    enum Specialism: Sendable { case scr, provisioning, cfat, administration }
+
+    var specialistTeams: [(specialism: Specialism, number: Int)] {
+        (0..<scrTeams).map { (.scr, $0 + 1) } + (0..<provisioningTeams).map { (.provisioning, $0 + 1) }
+            + (0..<cfatTeams).map { (.cfat, $0 + 1) } + [(.administration, 1)]
+    }
+
+    static func specialistStaffId(team: Int, member k: Int) -> String { String(200_000_000 + team * 10 + k) }
+
+    static func specialistRoles(_ specialism: Specialism, member k: Int) -> [Role] {
+        switch specialism {
+        case .scr: k == 0 ? [.teamLeader, .scrCaseworker] : k <= 2 ? [.scrManager, .scrCaseworker] : [.scrCaseworker]
+        case .provisioning: k == 0 ? [.teamLeader, .provisioning] : [.provisioning]
+        case .cfat: k == 0 ? [.teamLeader, .cfat] : [.cfat]
+        case .administration: [.administrator]
+        }
+    }
+
+    static func specialistTeamName(_ specialism: Specialism, _ number: Int) -> String {
+        switch specialism {
+        case .scr: "Scale Special Client Records \(number)"
+        case .provisioning: "Scale FLLS User Provisioning \(number)"
+        case .cfat: "Scale CFAT Banking \(number)"
+        case .administration: "Scale Service Administration"
+        }
+    }
+
+    /// The h-th holder of live grants: spread over every team, one caseworker at a time.
+    func holder(_ h: Int) -> (team: Int, staffId: String) {
+        let team = h % teams
+        return (team, Self.teamStaffId(team: team, member: 1 + (h / teams) % 9))
+    }
+
+    /// SCR caseworkers who may be assigned sensitive work, and the deciders of the later stages.
+    func scrCaseworker(_ n: Int) -> String { Self.specialistStaffId(team: n % scrTeams, member: 3 + (n / scrTeams) % 7) }
+    func scrManager(_ n: Int) -> String { Self.specialistStaffId(team: n % scrTeams, member: 1 + n % 2) }
+    func provisioningOfficer(_ n: Int) -> String { Self.specialistStaffId(team: scrTeams + n % provisioningTeams, member: 1 + n % 9) }
+
+    // MARK: Contacts and cases
+
+    static let firstNames = ["Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo", "Freya", "Oscar",
+                             "Lily", "Harry", "Grace", "Jack", "Sophie", "Thomas", "Ella", "James", "Ruby", "William", "Chloe", "Henry",
+                             "Evie", "Alfie", "Emily", "Charlie", "Poppy", "Joshua", "Daisy", "Jacob", "Megan", "Samuel", "Holly",
+                             "Daniel", "Zara", "Aidan", "Nadia", "Ravi", "Priya", "Tariq", "Aisha", "Kofi", "Ama", "Bogdan", "Agnieszka",
+                             "Siobhan", "Ciaran", "Rhys", "Cerys", "Fraser", "Eilidh", "Marcus", "Joanne", "Gareth", "Helen", "Stuart",
+                             "Karen", "Dennis", "Yusuf"]
+    static let surnameStarts = ["Ash", "Brad", "Black", "Chad", "Dun", "East", "Fair", "Gold", "Green", "Hart", "Hol", "Kings",
+                                "Lang", "Mar", "Mill", "North", "Oak", "Pen", "Ray", "Rother", "South", "Stan", "Thorn", "Under",
+                                "Wake", "West", "Whit", "Wood", "Yar", "Els"]
+    static let surnameEnds = ["worth", "ford", "field", "ley", "ton", "wood", "by", "combe", "hurst", "more", "well", "bridge",
+                              "wick", "ham", "den", "stone", "croft", "gate", "land", "shaw"]
+
+    static func surname(_ n: Int) -> String {
+        surnameStarts[n % surnameStarts.count] + surnameEnds[(n / surnameStarts.count) % surnameEnds.count]
+    }
+
+    static func contactName(_ c: Int) -> String {
+        "\(firstNames[c % firstNames.count]) \(surname(c / firstNames.count))"
+    }
+
+    /// Valid, unique and never a demo NINO: prefixes W, X and Y with an allowed second letter.
+    static func nino(_ c: Int) -> String {
+        let seconds = Array("ABCEGHJKLMNPRSTWXYZ")
+        let firsts = Array("WXY")
+        let pair = c / 1_000_000
+        let prefix = String(firsts[(pair / seconds.count) % firsts.count]) + String(seconds[pair % seconds.count])
+        let digits = String(c % 1_000_000)
+        return prefix + String(repeating: "0", count: 6 - digits.count) + digits + String(Array("ABCD")[c % 4])
+    }
+
+    /// 2% of contacts are Special Client Records; every 25th case has one as its receiving parent.
+    static func isSensitive(_ c: Int) -> Bool { c % 50 == 0 }
+    static func caseIsSensitive(_ j: Int) -> Bool { j % 25 == 0 }
+    static func caseNumber(_ j: Int) -> String { "CM-\(3_000_000 + j)" }
+
+    /// The j-th sensitive case, which live grants and their SRs are about.
+    func sensitiveCase(_ n: Int) -> Int { 25 * (n % max(1, cases / 25)) }
+
+    // MARK: Service requests
+
+    /// 10% waiting in a hopper, 15% open, 15% assigned or in progress, 60% closed.
+    static func srStatus(_ s: Int) -> ServiceRequestStatus {
+        switch s % 20 {
+        case 0, 1: .pendingAssignment
+        case 2, 3, 4: .open
+        case 5, 6: .assigned
+        case 7: .inProgress
+        default: .closed
+        }
+    }
+
+    static func srReference(_ s: Int) -> String {
+        let digits = String(s)
+        return "SR-Z" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+}
+
+/// `casework seed --scale FACTOR`: fills a migrated database with `ScalePlan`'s organisation, in bulk (many rows a
+/// statement, many statements a transaction), on SQLite or PostgreSQL. The audit events continue the chain from its
+/// head, so `verify-audit` passes afterwards. Seeding twice adds nothing.
+struct ScaleSeeder {
+    let app: Application
+    let plan: ScalePlan
+    let progress: @Sendable (String) -> Void
+
+    var sql: any SQLDatabase { app.db as! any SQLDatabase }
+
+    /// Returns false when the scale organisation is already there.
+    func seed() async throws -> Bool {
+        if try await StaffModel.find(ScalePlan.teamStaffId(team: 0, member: 0), on: app.db) != nil { return false }
+        let passwordHash = try await app.password.async.hash(app.casework.settings.demoPassword).get()
+        try await timed("staff") { try await seedStaff(passwordHash: passwordHash) }
+        try await timed("contacts") { try await seedContacts() }
+        try await timed("cases") { try await seedCases() }
+        try await timed("service requests") { try await seedServiceRequests() }
+        try await timed("live grants") { try await seedLiveGrants() }
+        try await timed("past requests") { try await seedPastRequests() }
+        try await timed("audit events") { try await seedAuditEvents() }
+        // Fresh statistics, so the planners choose the indexes from the first request on.
+        try await sql.raw("ANALYZE").run()
+        return true
+    }
+
+    private func timed(_ what: String, _ work: () async throws -> Void) async throws {
+        let started = Date()
+        try await work()
+        progress(String(format: "%@: %.1f s", what, Date().timeIntervalSince(started)))
+    }
+
+    // MARK: Bulk insertion
+
+    /// Writes rows in statements of as many rows as the dialect's bind limit allows, committing every ~50,000 rows.
+    private func insert(_ table: String, _ columns: [String], count: Int, row: @escaping @Sendable (Int) -> [any Encodable & Sendable]) async throws {
+        let perStatement = max(1, (sql.dialect.name == "sqlite" ? 30_000 : 60_000) / columns.count)
+        let perTransaction = max(perStatement, 50_000 / perStatement * perStatement)
+        var start = 0
+        while start < count {
+            let end = min(count, start + perTransaction)
+            let range = start..<end
+            try await app.db.transaction { tx in
+                let sql = tx as! any SQLDatabase
+                var at = range.lowerBound
+                while at < range.upperBound {
+                    let stop = min(range.upperBound, at + perStatement)
+                    var builder = sql.insert(into: table).columns(columns)
+                    for index in at..<stop { builder = builder.values(row(index)) }
+                    try await builder.run()
+                    at = stop
+                }
+            }
+            start = end
+        }
+    }
+
+    // MARK: Staff
+
+    private func seedStaff(passwordHash: String) async throws {
+        let plan = plan
+        let now = plan.now
+        let columns = ["staff_id", "name", "search_name", "email", "phone", "team", "grade", "area", "team_leader_staff_id", "active",
+                       "password_hash", "must_change_password", "failed_sign_ins", "created_at", "updated_at"]
+        let areas = ["North East", "North West", "Midlands", "South West", "London", "Wales", "Scotland"]
+        @Sendable func staffRow(_ staffId: String, name: String, team: String, grade: String, area: String, leader: String?) -> [any Encodable & Sendable] {
+            [staffId, name, name.lowercased(), "\(staffId)@cm.example.gov.uk", "0300 123 \(staffId.suffix(4))", team, grade, area,
+             leader, true, passwordHash, false, 0, now, now]
+        }
+        // Team leaders come first within each team, so a member's team leader is always already there.
+        try await insert("staff", columns, count: plan.teams * 10) { n in
+            let team = n / 10, k = n % 10
+            let staffId = ScalePlan.teamStaffId(team: team, member: k)
+            return staffRow(staffId, name: "\(ScalePlan.firstNames[n % ScalePlan.firstNames.count]) \(ScalePlan.surname(n / 7))",
+                            team: ScalePlan.teamName(team), grade: k == 0 ? "HEO" : "EO", area: areas[team % areas.count],
+                            leader: k == 0 ? nil : ScalePlan.teamStaffId(team: team, member: 0))
+        }
+        let specialists = plan.specialistTeams
+        try await insert("staff", columns, count: specialists.count * 10) { n in
+            let team = n / 10, k = n % 10
+            let (specialism, number) = specialists[team]
+            return staffRow(ScalePlan.specialistStaffId(team: team, member: k), name: "\(ScalePlan.firstNames[(n + 5) % ScalePlan.firstNames.count]) \(ScalePlan.surname(n + 11))",
+                            team: ScalePlan.specialistTeamName(specialism, number), grade: k == 0 ? "SEO" : "HEO", area: "National",
+                            leader: k == 0 ? nil : ScalePlan.specialistStaffId(team: team, member: 0))
+        }
+        let roleColumns = ["id", "staff_id", "role"]
+        try await insert("staff_roles", roleColumns, count: plan.teams * 10) { n in
+            [ScalePlan.id(.staffRole, n), ScalePlan.teamStaffId(team: n / 10, member: n % 10), n % 10 == 0 ? Role.teamLeader.rawValue : Role.caseworker.rawValue]
+        }
+        let specialistRoles: [(String, Role)] = specialists.enumerated().flatMap { team, entry in
+            (0..<10).flatMap { k in
+                ScalePlan.specialistRoles(entry.specialism, member: k).map { (ScalePlan.specialistStaffId(team: team, member: k), $0) }
+            }
+        }
+        let offset = plan.teams * 10
+        try await insert("staff_roles", roleColumns, count: specialistRoles.count) { n in
+            [ScalePlan.id(.staffRole, offset + n), specialistRoles[n].0, specialistRoles[n].1.rawValue]
+        }
+    }
+
+    // MARK: Records
+
+    private func seedContacts() async throws {
+        let now = plan.now
+        let towns = ["Gateshead", "Sunderland", "Birmingham", "Plymouth", "Leeds", "Cardiff", "Glasgow", "Norwich", "Bristol", "Hull"]
+        try await insert("contacts", ["id", "name", "search_name", "nino", "scin", "crn", "date_of_birth", "address", "sensitive", "created_at", "updated_at"],
+                         count: plan.contacts) { c in
+            let name = ScalePlan.contactName(c)
+            let year = 1960 + c % 40, month = 1 + c % 12, day = 1 + c % 28
+            let born = "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
+            return [ScalePlan.id(.contact, c), name, name.lowercased(), ScalePlan.nino(c),
+                    ScalePlan.isSensitive(c) ? "SCZ\(c)" : nil, String?.none, born,
+                    "\(1 + c % 200) \(ScalePlan.surname(c / 3)) Road, \(towns[c % towns.count])", ScalePlan.isSensitive(c),
+                    now.addingTimeInterval(-Double(c % 1_000) * 86_400), now]
+        }
+    }
+
+    private func seedCases() async throws {
+        let now = plan.now
+        try await insert("cases", ["id", "case_number", "created_at"], count: plan.cases) { j in
+            [ScalePlan.id(.caseRecord, j), ScalePlan.caseNumber(j), now.addingTimeInterval(-Double(j % 900) * 86_400)]
+        }
+        try await insert("case_participants", ["id", "case_id", "contact_id", "role"], count: plan.contacts) { c in
+            [ScalePlan.id(.participant, c), ScalePlan.id(.caseRecord, c / 2), ScalePlan.id(.contact, c),
+             c % 2 == 0 ? ParticipantRole.receivingParent.rawValue : ParticipantRole.payingParent.rawValue]
+        }
+    }
+
+    private func seedServiceRequests() async throws {
+        let plan = plan
+        let now = plan.now
+        let slugs = (0..<plan.teams).map { Segment.forTeam(ScalePlan.teamName($0)).id }
+        let types = ServiceRequestType.allCases.filter { !ServiceRequestType.financeSupportTypes.contains($0) }
+        try await insert("service_requests", ["id", "reference", "type", "description", "status", "case_id", "owning_team", "segment",
+                                              "routing_rule", "needs_finance_support", "parent_id", "creator_staff_id", "assignee_staff_id",
+                                              "created_at", "routed_at", "updated_at"],
+                         count: plan.serviceRequests) { s in
+            let j = s % plan.cases
+            let team = s % plan.teams
+            let creator = ScalePlan.teamStaffId(team: team, member: 1 + (s / plan.teams) % 9)
+            let status = ScalePlan.srStatus(s)
+            let sensitive = ScalePlan.caseIsSensitive(j)
+            let created = now.addingTimeInterval(-Double(3_600 + (s * 7) % (730 * 86_400)))
+            var segment: String?
+            var rule: String?
+            var routed: Date?
+            var assignee: String?
+            if status != .open {
+                segment = sensitive ? Segment.scr.id : slugs[team]
+                rule = sensitive ? "sensitiveContact" : "owningTeam"
+                // Waiting work spread over the last 30 days, so hoppers have an oldest and a newest.
+                routed = status == .pendingAssignment ? now.addingTimeInterval(-Double(60 + (s * 13) % (30 * 86_400))) : created.addingTimeInterval(600)
+                if status != .pendingAssignment { assignee = sensitive ? plan.scrCaseworker(s) : creator }
+            }
+            return [ScalePlan.id(.serviceRequest, s), ScalePlan.srReference(s), types[s % types.count].rawValue,
+                    "Scale data: work item \(s) on \(ScalePlan.caseNumber(j))", status.rawValue, ScalePlan.id(.caseRecord, j),
+                    ScalePlan.teamName(team), segment, rule, false, UUID?.none, creator, assignee, created, routed, created]
+        }
+    }
+
+    // MARK: Temporary access
+
+    private static let requestColumns = ["id", "reference", "status", "purpose", "requester_staff_id", "team_leader_staff_id", "requester_team",
+                                         "requester_grade", "requester_area", "requester_phone", "requested_minutes", "service_request_id",
+                                         "contact_id", "client_name", "scin", "nino", "further_details", "justification",
+                                         "team_leader_decided_by", "scr_manager_decided_by", "provisioning_decided_by", "created_at", "updated_at"]
+    private static let grantColumns = ["id", "request_id", "staff_id", "purpose", "service_request_id", "contact_id", "granted_at", "expires_at",
+                                       "removed_at", "removed_by", "removal_reason", "log_off_confirmed_at", "log_off_confirmed_by",
+                                       "end_processed_at", "reminder_sent_at"]
+    private static let historyColumns = ["id", "request_id", "at", "by_staff_id", "action", "reason"]
+
+    /// A live grant: which holder, which sensitive case, when it started and ends.
+    struct LiveGrant: Sendable {
+        let holder: String
+        let team: Int
+        let caseIndex: Int
+        let grantedAt: Date
+        let expiresAt: Date
+    }
+
+    /// Holders take one to three grants each, in turn; the first tenth of grants end together.
+    func liveGrants() -> [LiveGrant] {
+        var grants: [LiveGrant] = []
+        grants.reserveCapacity(plan.liveGrants)
+        var h = 0
+        while grants.count < plan.liveGrants {
+            let (team, holder) = plan.holder(h)
+            for _ in 0..<(1 + h % 3) where grants.count < plan.liveGrants {
+                let g = grants.count
+                let granted = CaseworkTime.wholeSecond(plan.now.addingTimeInterval(-Double(60 + (g * 17) % (4 * 3_600))))
+                let expires = g < plan.grantsEndingTogether ? plan.endingTogetherAt
+                    : CaseworkTime.wholeSecond(plan.now.addingTimeInterval(Double(3_600 + (g * 31) % (7 * 3_600))))
+                grants.append(LiveGrant(holder: holder, team: team, caseIndex: plan.sensitiveCase(g), grantedAt: granted, expiresAt: expires))
+            }
+            h += 1
+        }
+        return grants
+    }
+
+    private func seedLiveGrants() async throws {
+        let plan = plan
+        let grants = liveGrants()
+        let minutes: @Sendable (LiveGrant) -> Int = { Int($0.expiresAt.timeIntervalSince($0.grantedAt) / 60) + 1 }
+        try await insert("access_requests", Self.requestColumns, count: grants.count) { g in
+            let grant = grants[g]
+            let created = grant.grantedAt.addingTimeInterval(-7_200)
+            return [ScalePlan.id(.liveRequest, g), "CSUA-L\(g)", AccessRequestStatus.granted.rawValue, GrantPurpose.viewContact.rawValue,
+                    grant.holder, ScalePlan.teamStaffId(team: grant.team, member: 0), ScalePlan.teamName(grant.team), "EO", "National",
+                    "0300 123 0000", minutes(grant), ScalePlan.id(.serviceRequest, grant.caseIndex), ScalePlan.id(.contact, 2 * grant.caseIndex),
+                    String?.none, String?.none, String?.none, "", "Scale data: a change of circumstances on \(ScalePlan.caseNumber(grant.caseIndex))",
+                    ScalePlan.teamStaffId(team: grant.team, member: 0), plan.scrManager(g), plan.provisioningOfficer(g), created, grant.grantedAt]
+        }
+        try await insert("access_request_history", Self.historyColumns, count: grants.count * 4) { n in
+            let g = n / 4, grant = grants[g]
+            let steps: [(TimeInterval, String, String)] = [
+                (-7_200, grant.holder, "submitted"), (-5_400, ScalePlan.teamStaffId(team: grant.team, member: 0), "teamLeader.approve"),
+                (-3_600, plan.scrManager(g), "scrManager.approve"), (0, plan.provisioningOfficer(g), "provisioning.approve"),
+            ]
+            let step = steps[n % 4]
+            return [ScalePlan.id(.history, n), ScalePlan.id(.liveRequest, g), grant.grantedAt.addingTimeInterval(step.0), step.1, step.2, String?.none]
+        }
+        try await insert("grants", Self.grantColumns, count: grants.count) { g in
+            let grant = grants[g]
+            return [ScalePlan.id(.liveGrant, g), ScalePlan.id(.liveRequest, g), grant.holder, GrantPurpose.viewContact.rawValue,
+                    ScalePlan.id(.serviceRequest, grant.caseIndex), ScalePlan.id(.contact, 2 * grant.caseIndex), grant.grantedAt, grant.expiresAt,
+                    Date?.none, String?.none, String?.none, Date?.none, String?.none, Date?.none, Date?.none]
+        }
+        // Each grant told its holder and their team leader; a fifth are still unread.
+        try await insert("notifications", ["id", "staff_id", "at", "kind", "text", "link", "read_at", "access_request_id"], count: grants.count * 2) { n in
+            let g = n / 2, grant = grants[g]
+            let to = n % 2 == 0 ? grant.holder : ScalePlan.teamStaffId(team: grant.team, member: 0)
+            return [ScalePlan.id(.notification, n), to, grant.grantedAt, "granted",
+                    "Temporary access CSUA-L\(g) was granted for \(minutes(grant)) minutes", "/access-requests/\(ScalePlan.id(.liveRequest, g).uuidString)",
+                    g % 5 == 0 ? nil : grant.grantedAt.addingTimeInterval(300), ScalePlan.id(.liveRequest, g)]
+        }
+    }
+
+    /// How a past request ended: 60% granted (and since expired), 15% rejected, 10% returned, 5% withdrawn, and 5%
+    /// still waiting at one of the three stages (submitted in the last two days).
+    static func pastOutcome(_ p: Int) -> AccessRequestStatus {
+        switch p % 20 {
+        case 12, 13, 14: .rejected
+        case 15, 16: .returned
+        case 17: .withdrawn
+        case 18: [.awaitingTeamLeader, .awaitingScrManager, .awaitingProvisioning][(p / 20) % 3]
+        default: .granted
+        }
+    }
+
+    private func seedPastRequests() async throws {
+        let plan = plan
+        let now = plan.now
+        let year = 365.0 * 86_400
+        @Sendable func created(_ p: Int) -> Date {
+            Self.pastOutcome(p).isFinal
+                ? CaseworkTime.wholeSecond(now.addingTimeInterval(-86_400 * 2 - year * Double(p) / Double(plan.pastRequests)))
+                : CaseworkTime.wholeSecond(now.addingTimeInterval(-Double(600 + (p * 37) % (2 * 86_400))))
+        }
+        @Sendable func requester(_ p: Int) -> (team: Int, staffId: String) { plan.holder(p * 7) }
+        /// The steps each outcome took, as (seconds after submission, by, action, reason).
+        @Sendable func steps(_ p: Int) -> [(TimeInterval, String, String, String?)] {
+            let (team, staffId) = requester(p)
+            let leader = ScalePlan.teamStaffId(team: team, member: 0)
+            let submitted: (TimeInterval, String, String, String?) = (0, staffId, "submitted", nil)
+            let countersigned: (TimeInterval, String, String, String?) = (Double(1_800 + p % 7_200), leader, "teamLeader.approve", nil)
+            let approved: (TimeInterval, String, String, String?) = (Double(9_000 + p % 14_400), plan.scrManager(p), "scrManager.approve", nil)
+            switch Self.pastOutcome(p) {
+            case .granted:
+                return [submitted, countersigned, approved, (Double(24_000 + p % 3_600), plan.provisioningOfficer(p), "provisioning.approve", nil)]
+            case .rejected:
+                return p % 2 == 0
+                    ? [submitted, countersigned, (Double(9_000 + p % 14_400), plan.scrManager(p), "scrManager.reject", "Not enough justification for SCR access")]
+                    : [submitted, countersigned, approved, (Double(24_000 + p % 3_600), plan.provisioningOfficer(p), "provisioning.reject", "The SR does not need the contact's details")]
+            case .returned:
+                return [submitted, (Double(1_800 + p % 7_200), leader, "teamLeader.return", "The SCIN does not match the case")]
+            case .withdrawn:
+                return [submitted, (Double(600 + p % 3_600), staffId, "withdrawn", nil)]
+            case .awaitingTeamLeader:
+                return [submitted]
+            case .awaitingScrManager:
+                return [submitted, (Double(300), leader, "teamLeader.approve", nil)]
+            case .awaitingProvisioning:
+                return [submitted, (Double(300), leader, "teamLeader.approve", nil), (Double(400), plan.scrManager(p), "scrManager.approve", nil)]
+            }
+        }
+        @Sendable func decider(_ p: Int, _ stage: String) -> String? {
+            steps(p).first { $0.2.hasPrefix(stage + ".") }?.1
+        }
+        try await insert("access_requests", Self.requestColumns, count: plan.pastRequests) { p in
+            let (team, staffId) = requester(p)
+            let j = plan.sensitiveCase(p * 3 + 1)
+            let last = steps(p).last!
+            return [ScalePlan.id(.pastRequest, p), "CSUA-P\(p)", Self.pastOutcome(p).rawValue, GrantPurpose.viewContact.rawValue, staffId,
+                    ScalePlan.teamStaffId(team: team, member: 0), ScalePlan.teamName(team), "EO", "National", "0300 123 0000", 120,
+                    ScalePlan.id(.serviceRequest, j), ScalePlan.id(.contact, 2 * j), String?.none, String?.none, String?.none, "",
+                    "Scale data: past request \(p) on \(ScalePlan.caseNumber(j))",
+                    decider(p, "teamLeader"), decider(p, "scrManager"), decider(p, "provisioning"), created(p), created(p).addingTimeInterval(last.0)]
+        }
+        // A fixed four slots a request, so history ids are stable; requests with fewer steps leave slots unused.
+        let flat: [(Int, Int)] = (0..<plan.pastRequests).flatMap { p in (0..<steps(p).count).map { (p, $0) } }
+        try await insert("access_request_history", Self.historyColumns, count: flat.count) { n in
+            let (p, i) = flat[n]
+            let step = steps(p)[i]
+            return [ScalePlan.id(.history, plan.liveGrants * 4 + p * 4 + i), ScalePlan.id(.pastRequest, p), created(p).addingTimeInterval(step.0),
+                    step.1, step.2, step.3]
+        }
+        // Granted requests' grants have expired and been processed; one in two hundred still awaits its log-off confirmation.
+        let granted = (0..<plan.pastRequests).filter { Self.pastOutcome($0) == .granted }
+        try await insert("grants", Self.grantColumns, count: granted.count) { n in
+            let p = granted[n]
+            let (team, staffId) = requester(p)
+            let j = plan.sensitiveCase(p * 3 + 1)
+            let grantedAt = created(p).addingTimeInterval(steps(p).last!.0)
+            let expires = grantedAt.addingTimeInterval(7_200)
+            let confirmed = p % 200 == 0 ? nil : expires.addingTimeInterval(900)
+            return [ScalePlan.id(.pastGrant, p), ScalePlan.id(.pastRequest, p), staffId, GrantPurpose.viewContact.rawValue,
+                    ScalePlan.id(.serviceRequest, j), ScalePlan.id(.contact, 2 * j), grantedAt, expires, Date?.none, String?.none, String?.none,
+                    confirmed, confirmed == nil ? nil : ScalePlan.teamStaffId(team: team, member: 0), expires.addingTimeInterval(5),
+                    expires.addingTimeInterval(-900)]
+        }
+    }
+
+    // MARK: Audit
+
+    /// Ten million events over the last year, continuing the chain from its head in one transaction per page, so the
+    /// head always matches the last event committed.
+    private func seedAuditEvents() async throws {
+        let plan = plan
+        let count = plan.auditEvents
+        let staffCount = plan.teams * 10
+        let page = 50_000
+        let start = plan.now.addingTimeInterval(-365 * 86_400)
+        let step = (365.0 * 86_400 - 3_600) / Double(count)
+        let perStatement = (sql.dialect.name == "sqlite" ? 30_000 : 60_000) / 12
+        var written = 0
+        while written < count {
+            let size = min(page, count - written)
+            let offset = written
+            try await app.db.transaction { tx in
+                let sql = tx as! any SQLDatabase
+                try await AuditChainHeadModel.query(on: tx).filter(\.$id == 1).set(\.$id, to: 1).update()
+                guard let head = try await AuditChainHeadModel.find(1, on: tx) else { throw AuditTrailMissing() }
+                var previous = head.lastHash
+                var seq = head.lastSeq
+                var rows: [ChainedAuditRecord] = []
+                rows.reserveCapacity(size)
+                for i in offset..<(offset + size) {
+                    seq += 1
+                    let actor = ScalePlan.teamStaffId(team: (i % staffCount) / 10, member: i % 10)
+                    let c = (i &* 7_919) % plan.contacts
+                    let s = (i &* 104_729) % plan.serviceRequests
+                    let (action, type, subject, outcome, detail): (String, String, String, AuditOutcome, String)
+                    switch i % 10 {
+                    case 0, 1, 2: (action, type, subject, outcome, detail) = ("sr.view", "serviceRequest", ScalePlan.id(.serviceRequest, s).uuidString, .success, "viewed \(ScalePlan.srReference(s))")
+                    case 3: (action, type, subject, outcome, detail) = ("sr.create", "serviceRequest", ScalePlan.id(.serviceRequest, s).uuidString, .success, "\(ScalePlan.srReference(s)) changeOfCircumstances")
+                    case 4: (action, type, subject, outcome, detail) = ("sr.route", "serviceRequest", ScalePlan.id(.serviceRequest, s).uuidString, .success, "\(ScalePlan.srReference(s)) open -> pendingAssignment")
+                    case 5: (action, type, subject, outcome, detail) = ("signIn", "staff", actor, .success, "signed in")
+                    case 6: (action, type, subject, outcome, detail) = ("contact.search", "contact", ScalePlan.id(.contact, c).uuidString, .success, "shown in search results")
+                    case 7: (action, type, subject, outcome, detail) = i % 1_000 == 7
+                        ? ("contact.view", "contact", ScalePlan.id(.contact, c - c % 50).uuidString, .denied, "viewed the contact; no live grant covers it")
+                        : ("contact.view", "contact", ScalePlan.id(.contact, c - c % 50).uuidString, .success, "viewed the contact; temporary grant")
+                    case 8: (action, type, subject, outcome, detail) = ("sr.assign", "serviceRequest", ScalePlan.id(.serviceRequest, s).uuidString, .success, "\(ScalePlan.srReference(s)) assigned")
+                    default: (action, type, subject, outcome, detail) = ("case.view", "case", ScalePlan.id(.caseRecord, c / 2).uuidString, .success, "participant of case \(ScalePlan.caseNumber(c / 2))")
+                    }
+                    let record = AuditRecord(seq: seq, id: ScalePlan.id(.audit, seq).uuidString,
+                                             at: CaseworkTime.iso8601Millis(start.addingTimeInterval(step * Double(i))),
+                                             actorStaffId: actor, actorRole: (i % 10 == 0 ? Role.teamLeader : Role.caseworker).rawValue, action: action,
+                                             subjectType: type, subjectId: subject, outcome: outcome, detail: detail)
+                    let chained = AuditChain.chain(record, previousHash: previous)
+                    previous = chained.hash
+                    rows.append(chained)
+                }
+                var at = 0
+                while at < rows.count {
+                    var builder = sql.insert(into: "audit_events").columns(["id", "seq", "at", "actor_staff_id", "actor_role", "action", "subject_type",
+                                                                           "subject_id", "outcome", "detail", "prev_hash", "hash"])
+                    for chained in rows[at..<min(rows.count, at + perStatement)] {
+                        let r = chained.record
+                        builder = builder.values([UUID(uuidString: r.id)!, r.seq, r.at, r.actorStaffId, r.actorRole, r.action, r.subjectType,
+                                                  r.subjectId, r.outcome.rawValue, r.detail, chained.previousHash, chained.hash] as [any Encodable & Sendable])
+                    }
+                    try await builder.run()
+                    at += perStatement
+                }
+                try await AuditChainHeadModel.query(on: tx).filter(\.$id == 1).set(\.$lastSeq, to: seq).set(\.$lastHash, to: previous).update()
+            }
+            written += size
+            if written % 1_000_000 == 0 || written == count { progress("audit events: \(written) of \(count)") }
+        }
+    }
+}
+
+/// What a benchmark needs to name people and records in the scale organisation.
+struct ScaleManifest: Encodable {
+    struct Holder: Encodable {
+        let staffId: String
+        let grantId: String
+        let contactId: String
+        let requestId: String
+    }
+
+    struct Person: Encodable {
+        let staffId: String
+        let segment: String
+    }
+
+    let factor: Double
+    let counts: [String: Int]
+    let teamLeaders: [Person]
+    let caseworkers: [Person]
+    let grantHolders: [Holder]
+    let scrManagers: [String]
+    let scrCaseworkers: [String]
+    let provisioning: [String]
+    let cfat: [String]
+    let administrators: [String]
+    let contactNames: [String]
+    let ninos: [String]
+    let auditSubjects: [String]
+    let auditActors: [String]
+    let accessRequests: [String]
+    let endingTogetherAt: String
+    let endingTogether: Int
+
+    init(_ plan: ScalePlan, liveGrants: [ScaleSeeder.LiveGrant], sample: Int = 200) {
+        factor = plan.factor
+        counts = ["teams": plan.teams, "staff": plan.teams * 10 + plan.specialistTeams.count * 10, "contacts": plan.contacts, "cases": plan.cases,
+                  "serviceRequests": plan.serviceRequests, "liveGrants": plan.liveGrants, "pastRequests": plan.pastRequests,
+                  "auditEvents": plan.auditEvents]
+        let teams = (0..<min(sample, plan.teams)).map { $0 * max(1, plan.teams / sample) % plan.teams }
+        teamLeaders = teams.map { Person(staffId: ScalePlan.teamStaffId(team: $0, member: 0), segment: Segment.forTeam(ScalePlan.teamName($0)).id) }
+        caseworkers = teams.map { Person(staffId: ScalePlan.teamStaffId(team: $0, member: 2), segment: Segment.forTeam(ScalePlan.teamName($0)).id) }
+        // Holders of grants that stay live through the read benchmarks (not those that end together).
+        let stride = max(1, (liveGrants.count - plan.grantsEndingTogether) / sample)
+        grantHolders = Swift.stride(from: plan.grantsEndingTogether, to: liveGrants.count, by: stride).prefix(sample).map { g in
+            Holder(staffId: liveGrants[g].holder, grantId: ScalePlan.id(.liveGrant, g).uuidString,
+                   contactId: ScalePlan.id(.contact, 2 * liveGrants[g].caseIndex).uuidString, requestId: ScalePlan.id(.liveRequest, g).uuidString)
+        }
+        scrManagers = (0..<min(2 * plan.scrTeams, 20)).map(plan.scrManager)
+        scrCaseworkers = (0..<min(7 * plan.scrTeams, 20)).map(plan.scrCaseworker)
+        provisioning = (0..<min(9 * plan.provisioningTeams, 20)).map(plan.provisioningOfficer)
+        cfat = (0..<min(9 * plan.cfatTeams, 20)).map { ScalePlan.specialistStaffId(team: plan.scrTeams + plan.provisioningTeams + $0 % plan.cfatTeams, member: 1 + $0 % 9) }
+        let adminTeam = plan.specialistTeams.count - 1
+        administrators = (0..<10).map { ScalePlan.specialistStaffId(team: adminTeam, member: $0) }
+        let contactStride = max(1, plan.contacts / sample)
+        contactNames = (0..<sample).map { ScalePlan.surname(($0 * 7) % (ScalePlan.surnameStarts.count * ScalePlan.surnameEnds.count)) }
+        ninos = (0..<sample).map { ScalePlan.nino(($0 * contactStride + 1) % plan.contacts) }
+        auditSubjects = (0..<sample).map { ScalePlan.id(.contact, (($0 * contactStride) - ($0 * contactStride) % 50) % plan.contacts).uuidString }
+        auditActors = (0..<sample).map { ScalePlan.teamStaffId(team: ($0 * max(1, plan.teams / sample)) % plan.teams, member: 1 + $0 % 9) }
+        accessRequests = (0..<min(sample, plan.pastRequests)).map { ScalePlan.id(.pastRequest, $0 * max(1, plan.pastRequests / sample)).uuidString }
+        endingTogetherAt = CaseworkTime.iso8601(plan.endingTogetherAt)
+        endingTogether = plan.grantsEndingTogether
+    }
+}

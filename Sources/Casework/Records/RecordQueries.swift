@@ -1,0 +1,139 @@
+import CaseworkCore
+import Fluent
+import FluentSQL
+import Foundation
+import SQLKit
+
+/// The reads the records pages need, each on an index (see `IndexHotPaths`), batched, never a whole table.
+/// Keyset cursors name the last row of the page before; the database compares that row's stored values itself, so
+/// no instant is rounded on its way through text.
+struct RecordQueries {
+    let db: any Database
+
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+    var isSQLite: Bool { sql.dialect.name == "sqlite" }
+
+    // MARK: Contacts
+
+    /// Contacts whose NINO, SCIN or CRN is exactly `identifier` (each by its unique index), and those whose name
+    /// contains `namePart`: from three letters anywhere in the name (a trigram index), shorter from its start.
+    /// Sorted by name; at most `limit`.
+    func searchContacts(identifier: String, namePart: String, limit: Int) async throws -> [ContactModel] {
+        var found: [ContactModel] = []
+        if !identifier.isEmpty {
+            found = try await ContactModel.query(on: db).group(.or) {
+                $0.filter(\.$nino == identifier).filter(\.$scin == identifier).filter(\.$crn == identifier)
+            }.limit(limit).all()
+        }
+        if !namePart.isEmpty {
+            found += try await contactsByName(namePart, limit: limit)
+        }
+        var seen = Set<UUID>()
+        return found.filter { seen.insert($0.id!).inserted }.sorted { ($0.searchName, $0.id!.uuidString) < ($1.searchName, $1.id!.uuidString) }
+            .prefix(limit).map { $0 }
+    }
+
+    private func contactsByName(_ part: String, limit: Int) async throws -> [ContactModel] {
+        guard part.count >= 3 else {
+            // A trigram index needs three letters; a shorter search reads names that start with it, from the name index.
+            return try await ContactModel.query(on: db).filter(\.$searchName >= part).filter(\.$searchName < part + "\u{FFFF}")
+                .sort(\.$searchName).limit(limit).all()
+        }
+        let pattern = "%\(part)%"
+        let rows: [any SQLRow]
+        if isSQLite {
+            rows = try await sql.raw("""
+                SELECT c.* FROM contacts_name_fts f JOIN contacts c ON c.id = f.contact_id
+                WHERE f.search_name LIKE \(bind: pattern) ORDER BY c.search_name LIMIT \(bind: limit)
+                """).all()
+        } else {
+            rows = try await sql.raw("""
+                SELECT * FROM contacts WHERE search_name LIKE \(bind: pattern) ORDER BY search_name LIMIT \(bind: limit)
+                """).all()
+        }
+        return try rows.map { try $0.decode(fluentModel: ContactModel.self) }
+    }
+
+    // MARK: Hoppers
+
+    /// One page of a hopper, oldest first; `after` is the id of the last SR on the page before.
+    func hopperPage(segment: String, limit: Int, after: UUID?) async throws -> [ServiceRequestModel] {
+        let pending = ServiceRequestStatus.pendingAssignment.rawValue
+        let rows: [any SQLRow]
+        if let after {
+            rows = try await sql.raw("""
+                SELECT s.* FROM service_requests s, (SELECT routed_at AS at, id FROM service_requests WHERE id = \(bind: after)) c
+                WHERE s.segment = \(bind: segment) AND s.status = \(bind: pending)
+                  AND s.routed_at >= c.at AND (s.routed_at > c.at OR s.id > c.id)
+                ORDER BY s.routed_at, s.id LIMIT \(bind: limit)
+                """).all()
+        } else {
+            rows = try await sql.raw("""
+                SELECT * FROM service_requests WHERE segment = \(bind: segment) AND status = \(bind: pending)
+                ORDER BY routed_at, id LIMIT \(bind: limit)
+                """).all()
+        }
+        return try rows.map { try $0.decode(fluentModel: ServiceRequestModel.self) }
+    }
+
+    /// How many SRs wait in a hopper and when the oldest was routed, without reading them.
+    func hopperSummary(segment: String) async throws -> (waiting: Int, oldest: Date?) {
+        let waiting = ServiceRequestModel.query(on: db).filter(\.$segment == segment)
+            .filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue)
+        let count = try await waiting.count()
+        guard count > 0 else { return (0, nil) }
+        let oldest = try await ServiceRequestModel.query(on: db).filter(\.$segment == segment)
+            .filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue).sort(\.$routedAt).sort(\.$id).first()
+        return (count, oldest?.routedAt)
+    }
+
+    // MARK: Service requests
+
+    /// One page of the SRs assigned to a person, newest first; open ones only unless `openOnly` is false.
+    func assignedTo(_ staffId: String, openOnly: Bool, limit: Int, after: UUID?) async throws -> [ServiceRequestModel] {
+        let closed = ServiceRequestStatus.closed.rawValue
+        // Closed work is filtered after the index has ordered the person's SRs: few of anyone's are closed and kept.
+        let status: SQLQueryString = openOnly ? "AND s.status <> \(bind: closed)" : ""
+        let rows: [any SQLRow]
+        if let after {
+            rows = try await sql.raw("""
+                SELECT s.* FROM service_requests s, (SELECT created_at AS at, id FROM service_requests WHERE id = \(bind: after)) c
+                WHERE s.assignee_staff_id = \(bind: staffId) \(status)
+                  AND s.created_at <= c.at AND (s.created_at < c.at OR s.id < c.id)
+                ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: limit)
+                """).all()
+        } else {
+            rows = try await sql.raw("""
+                SELECT s.* FROM service_requests s WHERE s.assignee_staff_id = \(bind: staffId) \(status)
+                ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: limit)
+                """).all()
+        }
+        return try rows.map { try $0.decode(fluentModel: ServiceRequestModel.self) }
+    }
+
+    // MARK: Segments
+
+    /// The team whose segment this is: the viewer's own team when it is theirs, else looked up among the teams.
+    func teamName(for segment: Segment, viewerTeam: String?) async throws -> String? {
+        if let viewerTeam, Segment.forTeam(viewerTeam) == segment { return viewerTeam }
+        let teams = try await StaffModel.query(on: db).unique().all(\.$team)
+        return teams.first { Segment.forTeam($0) == segment }
+    }
+
+    /// Everyone who may be assigned a segment's work: a team's caseworkers, the SCR caseworkers, CFAT.
+    func members(of segment: Segment, teamName: String?) async throws -> [StaffProfile] {
+        var query = StaffModel.query(on: db).filter(\.$active == true)
+        switch segment {
+        case .scr, .cfat:
+            let role: Role = segment == .scr ? .scrCaseworker : .cfat
+            let ids = try await StaffRoleModel.query(on: db).filter(\.$role == role.rawValue).all().map { $0.$staff.id }
+            guard !ids.isEmpty else { return [] }
+            query = query.filter(\.$id ~~ ids)
+        case .team:
+            guard let teamName else { return [] }
+            query = query.filter(\.$team == teamName)
+        }
+        return try await query.with(\.$roleRows).sort(\.$id).all()
+            .map { $0.profile(roles: $0.loadedRoles) }.filter { segment.hasMember($0) }
+    }
+}
