@@ -26,8 +26,9 @@ public enum CaseworkMain {
                 try await app.autoMigrate()
             }
             if command == nil || command == "serve" {
-                // Grants read as expired at once; this records what follows within seconds.
-                BackgroundJobs.schedule(on: app, every: 5) {
+                // Grants read as expired at once; this records what follows (sessions ended, work returned, team
+                // leaders told) within a second or two. Two indexed reads when nothing has ended.
+                BackgroundJobs.schedule(on: app, every: 1) {
                     try await GrantExpiry(app: app).runOnce()
                 }
                 BackgroundJobs.schedule(on: app, every: 5) {

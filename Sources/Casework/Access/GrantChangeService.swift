@@ -124,13 +124,14 @@ extension TemporaryAccess {
         let user = try request.requireUser()
         switch user.role {
         case .teamLeader:
+            // Each waiting change's grant and request are read once for all of them, not one change at a time.
             let waiting = try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingTeamLeader.rawValue).sort(\.$createdAt).all()
-            var mine: [GrantChangeDTO] = []
-            for change in waiting {
-                let (_, facts) = try await Self.grantFacts(change.grantId, on: db, at: request.now)
-                if facts.holderTeamLeader?.value == user.staffId { mine.append(GrantChangeDTO(change)) }
-            }
-            return mine
+            guard !waiting.isEmpty else { return [] }
+            let grants = try await GrantModel.query(on: db).filter(\.$id ~~ Array(Set(waiting.map(\.grantId)))).all()
+            let leaders = Dictionary(uniqueKeysWithValues: try await AccessRequestModel.query(on: db).filter(\.$id ~~ Array(Set(grants.map(\.requestId)))).all()
+                .map { ($0.id!, $0.teamLeaderStaffId) })
+            let leaderOfGrant = Dictionary(uniqueKeysWithValues: grants.map { ($0.id!, leaders[$0.requestId] ?? nil) })
+            return waiting.filter { (leaderOfGrant[$0.grantId] ?? nil) == user.staffId }.map(GrantChangeDTO.init)
         case .provisioning:
             return try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingProvisioning.rawValue)
                 .sort(\.$createdAt).all().map(GrantChangeDTO.init)

@@ -9,46 +9,75 @@ import Vapor
 struct GrantExpiry {
     let app: Application
 
+    /// Grants processed in one write job: a few statements and three multi-row inserts for the whole batch.
+    static let batchSize = 500
+
     /// Sends due "ending soon" reminders, then processes every grant that has ended and not yet been
-    /// processed; returns how many ended grants it processed.
+    /// processed, a batch at a time; returns how many ended grants it processed.
     @discardableResult
     func runOnce() async throws -> Int {
         try await remindEndingSoon()
-        let now = app.casework.clock.now()
-        let ended = try await GrantModel.query(on: app.db).filter(\.$endProcessedAt == nil)
-            .group(.or) { $0.filter(\.$expiresAt <= now).filter(\.$removedAt != nil) }.all()
         var processed = 0
-        for candidate in ended {
-            let id = candidate.id!
-            let done: Bool = try await app.casework.lane.perform { ctx in
-                // Re-read inside the lane: another server may have processed it already.
-                guard let grant = try await GrantModel.find(id, on: ctx.db), grant.endProcessedAt == nil, grant.state(at: ctx.now) != .active else { return false }
-                grant.endProcessedAt = ctx.now
-                try await grant.save(on: ctx.db)
-                let request = try await AccessRequestModel.find(grant.requestId, on: ctx.db)
-                let requestId = grant.requestId
-                let leader = request?.teamLeaderStaffId
-                let reference = request?.reference ?? grant.id!.uuidString
-                let how = grant.state(at: ctx.now) == .removed ? "was removed" : "expired"
-                let sessions = try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == grant.staffId).count()
-                try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == grant.staffId).delete()
-                let returned = try await Self.returnWorkNoLongerVisible(holder: grant.staffId, ctx: ctx)
-                try await Inbox.notify(ctx, to: leader, kind: "logOffTask",
-                                       text: "Temporary access \(reference) for \(grant.staffId) \(how): witness their log-off and confirm it",
-                                       link: "/grants/\(id.uuidString)", request: requestId)
-                try await Inbox.notify(ctx, to: grant.staffId, kind: "accessEnded", text: "Your temporary access \(reference) \(how)",
-                                       link: "/grants/\(id.uuidString)", request: requestId)
-                for sr in returned {
-                    try await Inbox.notify(ctx, to: leader, kind: "workReturned",
-                                           text: "\(sr) went back to its hopper: \(grant.staffId) may no longer see its contacts", link: nil, request: requestId)
-                }
-                try await ctx.audit(AuditEntry(.system, "grant.ended", subjectType: "grant", subjectId: id.uuidString,
-                                               detail: "\(reference) \(how); \(sessions) session(s) ended; \(returned.count) SR(s) returned to hoppers; log-off task for \(leader ?? "no team leader")"))
-                return true
-            }
-            if done { processed += 1 }
+        while true {
+            let now = app.casework.clock.now()
+            // Expired and removed grants not yet processed, each through its own index.
+            let expired = try await GrantModel.query(on: app.db).filter(\.$endProcessedAt == nil).filter(\.$expiresAt <= now)
+                .sort(\.$expiresAt).limit(Self.batchSize).all()
+            let removed = try await GrantModel.query(on: app.db).filter(\.$endProcessedAt == nil).filter(\.$removedAt != nil)
+                .limit(Self.batchSize).all()
+            let ids = Array(Set((expired + removed).map { $0.id! })).prefix(Self.batchSize).map { $0 }
+            guard !ids.isEmpty else { return processed }
+            let done = try await app.casework.lane.perform { ctx in try await Self.process(ids, ctx: ctx) }
+            processed += done
+            // Another server took the whole batch: what is left is theirs or the next run's.
+            if done == 0 && ids.count < Self.batchSize { return processed }
         }
-        return processed
+    }
+
+    /// Records the end of each grant that is still unprocessed when re-read inside the lane (another server may have
+    /// got there first): ends the holders' sessions, returns work they may no longer see, tells them and their team
+    /// leaders, and audits `grant.ended`. Returns how many it processed.
+    static func process(_ ids: [UUID], ctx: WriteContext) async throws -> Int {
+        let grants = try await GrantModel.query(on: ctx.db).filter(\.$id ~~ ids).filter(\.$endProcessedAt == nil).all()
+            .filter { $0.state(at: ctx.now) != .active }
+        guard !grants.isEmpty else { return 0 }
+        try await GrantModel.query(on: ctx.db).filter(\.$id ~~ grants.map { $0.id! }).filter(\.$endProcessedAt == nil)
+            .set(\.$endProcessedAt, to: ctx.now).update()
+        let requests = Dictionary(uniqueKeysWithValues: try await AccessRequestModel.query(on: ctx.db)
+            .filter(\.$id ~~ Array(Set(grants.map(\.requestId)))).all().map { ($0.id!, $0) })
+        let holders = Array(Set(grants.map(\.staffId)))
+        var sessions = Dictionary(grouping: try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id ~~ holders).all(), by: { $0.$staff.id })
+            .mapValues(\.count)
+        if !sessions.isEmpty {
+            try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id ~~ Array(sessions.keys)).delete()
+        }
+        var returned = try await returnWorkNoLongerVisible(holders: holders, ctx: ctx)
+        var notes: [Inbox.Note] = []
+        var events: [AuditEntry] = []
+        for grant in grants {
+            let id = grant.id!
+            let request = requests[grant.requestId]
+            let leader = request?.teamLeaderStaffId
+            let reference = request?.reference ?? id.uuidString
+            let how = grant.state(at: ctx.now) == .removed ? "was removed" : "expired"
+            let link = "/grants/\(id.uuidString)"
+            notes.append(Inbox.Note(to: leader, kind: "logOffTask", text: "Temporary access \(reference) for \(grant.staffId) \(how): witness their log-off and confirm it",
+                                    link: link, request: grant.requestId))
+            notes.append(Inbox.Note(to: grant.staffId, kind: "accessEnded", text: "Your temporary access \(reference) \(how)", link: link, request: grant.requestId))
+            // Work goes back once per holder, so it is told of on the holder's first grant in the batch.
+            let theirs = returned.removeValue(forKey: grant.staffId) ?? []
+            for sr in theirs {
+                notes.append(Inbox.Note(to: leader, kind: "workReturned", text: "\(sr) went back to its hopper: \(grant.staffId) may no longer see its contacts",
+                                        link: nil, request: grant.requestId))
+            }
+            // A holder's sessions are counted against their first ended grant in the batch; later ones ended none.
+            let ended = sessions.removeValue(forKey: grant.staffId) ?? 0
+            events.append(AuditEntry(.system, "grant.ended", subjectType: "grant", subjectId: id.uuidString,
+                                     detail: "\(reference) \(how); \(ended) session(s) ended; \(theirs.count) SR(s) returned to hoppers; log-off task for \(leader ?? "no team leader")"))
+        }
+        try await Inbox.notifyAll(ctx, notes)
+        try await ctx.audit(events)
+        return grants.count
     }
 
     /// Tells the holder and their team leader, once per expiry, that a live grant ends soon (see `GrantReminder`).
@@ -76,23 +105,37 @@ struct GrantExpiry {
         }
     }
 
-    /// SRs assigned to the holder that involve a sensitive contact they may no longer see go back to Pending Assignment.
-    static func returnWorkNoLongerVisible(holder staffId: String, ctx: WriteContext) async throws -> [String] {
-        guard let staff = try await StaffModel.query(on: ctx.db).filter(\.$id == staffId).with(\.$roleRows).first() else { return [] }
-        let person = staff.profile(roles: staff.loadedRoles)
-        let grants = try await TemporaryAccess.coverage(for: person.staffId, at: ctx.now, on: ctx.db)
+    /// SRs assigned to these holders that involve a sensitive contact they may no longer see go back to Pending
+    /// Assignment. Reads the candidates for all holders at once; only holders with sensitive work have their
+    /// remaining grants read. Returns the references returned, by holder.
+    static func returnWorkNoLongerVisible(holders: [String], ctx: WriteContext) async throws -> [String: [String]] {
+        guard !holders.isEmpty else { return [:] }
         let open = [ServiceRequestStatus.assigned.rawValue, ServiceRequestStatus.inProgress.rawValue]
-        var returned: [String] = []
-        for sr in try await ServiceRequestModel.query(on: ctx.db).filter(\.$assigneeStaffId == staffId).filter(\.$status ~~ open).all() {
-            let contacts = try await Records.involvedContacts(sr, on: ctx.db)
-            guard contacts.contains(where: { $0.sensitive && !Records.maySee($0, person: person, grants: grants, at: ctx.now) }) else { continue }
+        let assigned = try await ServiceRequestModel.query(on: ctx.db).filter(\.$assigneeStaffId ~~ holders).filter(\.$status ~~ open).all()
+        guard !assigned.isEmpty else { return [:] }
+        let involved = try await Records.involvedContactIds(assigned, on: ctx.db)
+        let contactIds = Array(Set(involved.values.flatMap { $0 }))
+        let sensitive = contactIds.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await ContactModel.query(on: ctx.db)
+            .filter(\.$id ~~ contactIds).filter(\.$sensitive == true).all().map { ($0.id!, $0) })
+        let candidates = assigned.filter { sr in (involved[sr.id!] ?? []).contains { sensitive[$0] != nil } }
+        guard !candidates.isEmpty else { return [:] }
+        let people = Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: ctx.db).filter(\.$id ~~ Array(Set(candidates.compactMap(\.assigneeStaffId))))
+            .with(\.$roleRows).all().map { ($0.id!, $0.profile(roles: $0.loadedRoles)) })
+        var coverage: [String: [GrantCoverage]] = [:]
+        var returned: [String: [String]] = [:]
+        for sr in candidates {
+            guard let holder = sr.assigneeStaffId, let person = people[holder] else { continue }
+            if coverage[holder] == nil { coverage[holder] = try await TemporaryAccess.coverage(for: person.staffId, at: ctx.now, on: ctx.db) }
+            let grants = coverage[holder] ?? []
+            let hidden = (involved[sr.id!] ?? []).compactMap { sensitive[$0] }.contains { !Records.maySee($0, person: person, grants: grants, at: ctx.now) }
+            guard hidden else { continue }
             sr.status = ServiceRequestStatus.pendingAssignment.rawValue
             sr.assigneeStaffId = nil
             sr.routedAt = ctx.now
             sr.updatedAt = ctx.now
             try await sr.save(on: ctx.db)
             try await Records.history(sr.id!, ctx: ctx, by: nil, "returned", "back to the \(sr.segment ?? "") hopper: the assignee's temporary access ended")
-            returned.append(sr.reference)
+            returned[holder, default: []].append(sr.reference)
         }
         return returned
     }

@@ -47,11 +47,23 @@ struct TeamFiguresDTO: Content {
     let withdrawn: Int
 }
 
+/// How many rows each of the monitoring page's tables has in all; the page and the JSON show the first
+/// `Monitoring.shown` of each, and each CSV has every row.
+struct MonitoringCountsDTO: Content {
+    let activeGrants: Int
+    let endingToday: Int
+    let overdueLogOffs: Int
+    let refusals: Int
+    let decisions: Int
+    let teams: Int
+}
+
 /// Everything on the monitoring page. Grants are as they stand now; decisions and teams cover the period.
 struct MonitoringDTO: Content {
     let at: String
     let from: String
     let to: String
+    let counts: MonitoringCountsDTO
     let activeGrants: [MonitoredGrantDTO]
     let endingToday: [MonitoredGrantDTO]
     let overdueLogOffs: [MonitoredGrantDTO]
@@ -67,9 +79,12 @@ struct Monitoring {
 
     var db: any Database { request.db }
 
+    /// Rows of each table on the page and in the JSON; the CSVs have them all.
+    static let shown = 50
+
     /// The last 30 days, today included.
     static func defaultPeriod(_ now: Date) -> DayPeriod {
-        try! DayPeriod.parse(from: nil, to: nil, now: now, defaultDaysBack: 29)
+        DayPeriod.lastDays(30, now: now)
     }
 
     /// The period the query names with `from` and `to`, defaulting to the last 30 days.
@@ -77,89 +92,115 @@ struct Monitoring {
         try DayPeriod.parse(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"), now: req.now, defaultDaysBack: 29)
     }
 
+    /// Records a decision just made, with how long its stage waited (`AccessMonitoring.decisions`), in the same job.
+    static func recordDecision(_ record: AccessRequestModel, ctx: WriteContext) async throws {
+        let steps = try await AccessRequestHistoryModel.query(on: ctx.db).filter(\.$requestId == record.id!).all()
+            .map { AccessMonitoring.Step(at: $0.at, action: $0.action, reason: $0.reason) }
+        let decisions = AccessMonitoring.decisions(AccessMonitoring.RequestRecord(reference: record.reference, team: record.requesterTeam,
+                                                                                  status: record.statusValue, steps: steps))
+        guard let made = decisions.last else { return }
+        try await AccessDecisionModel(made, requestId: record.id!, requestCreatedAt: record.createdAt).create(on: ctx.db)
+    }
+
+    /// Counted and measured in the database, each table read only as far as the page shows it.
     func summary(_ chosen: DayPeriod? = nil) async throws -> MonitoringDTO {
         try request.requireRole(.scrManager)
         let now = request.now
         let period = try chosen ?? Self.period(request)
-        // Only what the page shows is read: grants whose log-off is unconfirmed (every live grant is), their requests
-        // and holders, and the period's requests with their histories; not the whole history of access.
-        let grants = try await GrantModel.query(on: db).filter(\.$logOffConfirmedAt == nil).sort(\.$expiresAt).all()
-        let inPeriod = try await AccessRequestModel.query(on: db).filter(\.$createdAt >= period.start).filter(\.$createdAt < period.end).all()
-        var byId = Dictionary(uniqueKeysWithValues: inPeriod.map { ($0.id!, $0) })
-        let missing = Set(grants.map(\.requestId)).subtracting(byId.keys)
-        if !missing.isEmpty {
-            for record in try await AccessRequestModel.query(on: db).filter(\.$id ~~ Array(missing)).all() { byId[record.id!] = record }
-        }
-        var names: [String: StaffModel] = [:]
-        let holders = Array(Set(grants.map(\.staffId)))
-        if !holders.isEmpty {
-            for staff in try await StaffModel.query(on: db).filter(\.$id ~~ holders).all() { names[staff.id!] = staff }
-        }
-
-        func monitored(_ grant: GrantModel) -> MonitoredGrantDTO {
-            let record = byId[grant.requestId]
-            return MonitoredGrantDTO(
-                grantId: grant.id!.uuidString, requestId: grant.requestId.uuidString, reference: record?.reference ?? "", staffId: grant.staffId,
-                name: names[grant.staffId]?.name ?? "", team: record?.requesterTeam ?? names[grant.staffId]?.team ?? "",
-                purpose: GrantPurpose(rawValue: grant.purpose)?.displayName ?? grant.purpose,
-                grantedAt: CaseworkTime.iso8601(grant.grantedAt), expiresAt: CaseworkTime.iso8601(grant.expiresAt),
-                endedAt: AccessMonitoring.endedAt(expiresAt: grant.expiresAt, removedAt: grant.removedAt, now: now).map(CaseworkTime.iso8601),
-                teamLeaderStaffId: record?.teamLeaderStaffId)
-        }
-        let active = grants.filter { $0.state(at: now) == .active }
+        let queries = MonitoringQueries(db: db, now: now, period: period)
         let endOfToday = CaseworkTime.endOfUKDay(now)
-        let overdue = grants.filter {
-            AccessMonitoring.logOffOverdue(expiresAt: $0.expiresAt, removedAt: $0.removedAt, confirmedAt: $0.logOffConfirmedAt, now: now)
-        }
-
-
-        let ids = inPeriod.map { $0.id! }
-        let history = ids.isEmpty ? [] : try await AccessRequestHistoryModel.query(on: db).filter(\.$requestId ~~ ids).all()
-        let stepsByRequest = Dictionary(grouping: history, by: \.requestId)
-        let records = inPeriod.map { record in
-            AccessMonitoring.RequestRecord(
-                reference: record.reference, team: record.requesterTeam, status: record.statusValue,
-                steps: (stepsByRequest[record.id!] ?? []).map { AccessMonitoring.Step(at: $0.at, action: $0.action, reason: $0.reason) })
-        }
-        func decisionDTO(_ d: AccessMonitoring.Decision) -> DecisionDTO {
-            DecisionDTO(reference: d.reference, team: d.team, stage: d.stage.rawValue, decision: d.decision.rawValue, at: CaseworkTime.iso8601(d.at),
-                        minutesToDecide: Int((d.waitedSeconds / 60).rounded()), reason: d.reason)
-        }
+        let active = try await queries.liveGrants(endingBefore: nil, limit: Self.shown, after: nil)
+        let endingToday = try await queries.liveGrants(endingBefore: endOfToday, limit: Self.shown, after: nil)
+        let overdue = try await queries.overdueLogOffs(limit: Self.shown, after: nil)
+        let monitored = try await queries.monitored(active + endingToday + overdue)
         return MonitoringDTO(
             at: CaseworkTime.iso8601(now), from: period.from, to: period.to,
-            activeGrants: active.map(monitored),
-            endingToday: active.filter { $0.expiresAt < endOfToday }.map(monitored),
-            overdueLogOffs: overdue.map(monitored),
-            stages: AccessMonitoring.stageFigures(records).map {
-                StageFiguresDTO(stage: $0.stage.rawValue, decisions: $0.decisions, approved: $0.approved, rejected: $0.rejected, returned: $0.returned,
-                                medianMinutesToDecide: $0.medianMinutesToDecide, longestMinutesToDecide: $0.longestMinutesToDecide)
-            },
-            refusals: AccessMonitoring.refusals(records).map(decisionDTO),
-            decisions: records.flatMap(AccessMonitoring.decisions).sorted { $0.at > $1.at }.map(decisionDTO),
-            teams: AccessMonitoring.teamFigures(records).map {
-                TeamFiguresDTO(team: $0.team, requests: $0.requests, inProgress: $0.inProgress, granted: $0.granted, rejected: $0.rejected,
-                               returned: $0.returned, withdrawn: $0.withdrawn)
-            })
+            counts: MonitoringCountsDTO(
+                activeGrants: try await queries.liveGrantCount(endingBefore: nil), endingToday: try await queries.liveGrantCount(endingBefore: endOfToday),
+                overdueLogOffs: try await queries.overdueLogOffCount(), refusals: try await queries.decisionCount(refusalsOnly: true),
+                decisions: try await queries.decisionCount(refusalsOnly: false), teams: try await queries.teamCount()),
+            activeGrants: active.compactMap { monitored[$0.id!] },
+            endingToday: endingToday.compactMap { monitored[$0.id!] },
+            overdueLogOffs: overdue.compactMap { monitored[$0.id!] },
+            stages: try await queries.stageFigures(),
+            refusals: try await queries.decisions(refusalsOnly: true, limit: Self.shown, after: nil).map(Self.decisionDTO),
+            decisions: try await queries.decisions(refusalsOnly: false, limit: Self.shown, after: nil).map(Self.decisionDTO),
+            teams: try await queries.teamFigures(limit: Self.shown, after: nil))
+    }
+
+    static func decisionDTO(_ d: AccessDecisionModel) -> DecisionDTO {
+        DecisionDTO(reference: d.reference, team: d.team, stage: d.stage, decision: d.decision, at: CaseworkTime.iso8601(d.at),
+                    minutesToDecide: Int((d.waitedSeconds / 60).rounded()), reason: d.reason)
     }
 
     /// The CSV tables the page offers, by file name.
     static let csvTables = ["active-grants", "ending-today", "overdue-log-offs", "decisions", "teams"]
 
-    static func csv(_ table: String, _ summary: MonitoringDTO) -> String? {
-        func grants(_ rows: [MonitoredGrantDTO]) -> String {
-            CSVWriter.write(header: ["Reference", "Staff ID", "Name", "Team", "Purpose", "Granted at", "Expires at", "Ended at", "Team leader"],
-                            rows: rows.map { [$0.reference, $0.staffId, $0.name, $0.team, $0.purpose, $0.grantedAt, $0.expiresAt, $0.endedAt ?? "", $0.teamLeaderStaffId ?? ""] })
+    /// A whole table as CSV, written a page at a time as it is read, so its size never sits in memory.
+    func csv(_ table: String, period: DayPeriod) throws -> Response.Body? {
+        try request.requireRole(.scrManager)
+        let queries = MonitoringQueries(db: db, now: request.now, period: period)
+        let endOfToday = CaseworkTime.endOfUKDay(request.now)
+        let page = 1_000
+        @Sendable func line(_ fields: [String]) -> ByteBuffer {
+            ByteBuffer(string: CSVWriter.write(header: fields, rows: []))
+        }
+        let grantHeader = ["Reference", "Staff ID", "Name", "Team", "Purpose", "Granted at", "Expires at", "Ended at", "Team leader"]
+        @Sendable func grantLine(_ g: MonitoredGrantDTO) -> [String] {
+            [g.reference, g.staffId, g.name, g.team, g.purpose, g.grantedAt, g.expiresAt, g.endedAt ?? "", g.teamLeaderStaffId ?? ""]
+        }
+        func grants(_ read: @escaping @Sendable (UUID?) async throws -> [GrantModel]) -> Response.Body {
+            Response.Body(asyncStream: { writer in
+                try await writer.write(.buffer(line(grantHeader)))
+                var after: UUID?
+                while true {
+                    let rows = try await read(after)
+                    let monitored = try await queries.monitored(rows)
+                    var buffer = ByteBuffer()
+                    for row in rows { if let g = monitored[row.id!] { buffer.writeImmutableBuffer(line(grantLine(g))) } }
+                    try await writer.write(.buffer(buffer))
+                    guard rows.count == page, let last = rows.last else { break }
+                    after = last.id
+                }
+                try await writer.write(.end)
+            })
         }
         switch table {
-        case "active-grants": return grants(summary.activeGrants)
-        case "ending-today": return grants(summary.endingToday)
-        case "overdue-log-offs": return grants(summary.overdueLogOffs)
+        case "active-grants": return grants { try await queries.liveGrants(endingBefore: nil, limit: page, after: $0) }
+        case "ending-today": return grants { try await queries.liveGrants(endingBefore: endOfToday, limit: page, after: $0) }
+        case "overdue-log-offs": return grants { try await queries.overdueLogOffs(limit: page, after: $0) }
         case "decisions":
-            return CSVWriter.write(header: ["Reference", "Team", "Stage", "Decision", "At", "Minutes to decide", "Reason"],
-                                   rows: summary.decisions.map { [$0.reference, $0.team, $0.stage, $0.decision, $0.at, String($0.minutesToDecide), $0.reason ?? ""] })
+            return Response.Body(asyncStream: { writer in
+                try await writer.write(.buffer(line(["Reference", "Team", "Stage", "Decision", "At", "Minutes to decide", "Reason"])))
+                var after: UUID?
+                while true {
+                    let rows = try await queries.decisions(refusalsOnly: false, limit: page, after: after)
+                    var buffer = ByteBuffer()
+                    for d in rows.map(Self.decisionDTO) {
+                        buffer.writeImmutableBuffer(line([d.reference, d.team, d.stage, d.decision, d.at, String(d.minutesToDecide), d.reason ?? ""]))
+                    }
+                    try await writer.write(.buffer(buffer))
+                    guard rows.count == page, let last = rows.last else { break }
+                    after = last.id
+                }
+                try await writer.write(.end)
+            })
         case "teams":
-            return CSVWriter.write(header: ["Team", "Requests", "In progress", "Granted", "Rejected", "Returned", "Withdrawn"],
-                                   rows: summary.teams.map { [$0.team, String($0.requests), String($0.inProgress), String($0.granted), String($0.rejected), String($0.returned), String($0.withdrawn)] })
+            return Response.Body(asyncStream: { writer in
+                try await writer.write(.buffer(line(["Team", "Requests", "In progress", "Granted", "Rejected", "Returned", "Withdrawn"])))
+                var after: String?
+                while true {
+                    let rows = try await queries.teamFigures(limit: page, after: after)
+                    var buffer = ByteBuffer()
+                    for t in rows {
+                        buffer.writeImmutableBuffer(line([t.team, String(t.requests), String(t.inProgress), String(t.granted), String(t.rejected), String(t.returned), String(t.withdrawn)]))
+                    }
+                    try await writer.write(.buffer(buffer))
+                    guard rows.count == page, let last = rows.last else { break }
+                    after = last.team
+                }
+                try await writer.write(.end)
+            })
         default: return nil
         }
     }

@@ -197,46 +197,62 @@ struct TemporaryAccess {
     }
 
     func dto(_ record: AccessRequestModel) async throws -> AccessRequestDTO {
-        let requester = try await request.directory.require(record.requesterStaffId)
-        let leader = try await record.teamLeaderStaffId.asyncMap { try await request.directory.find($0) } ?? nil
-        let history = try await AccessRequestHistoryModel.query(on: db).filter(\.$requestId == record.id!).sort(\.$at).all()
-        let grant = try await GrantModel.query(on: db).filter(\.$requestId == record.id!).first()
-        return AccessRequestDTO(
-            id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.statusValue.displayName,
-            purpose: record.purpose, purposeName: GrantPurpose(rawValue: record.purpose)?.displayName ?? record.purpose,
-            requester: StaffDTO(requester.profile(roles: requester.loadedRoles)),
-            requesterPhone: record.requesterPhone ?? requester.phone, requesterTeam: record.requesterTeam, requesterGrade: record.requesterGrade,
-            requesterArea: record.requesterArea, teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) },
-            serviceRequestId: record.serviceRequestId?.uuidString, requestedDurationMinutes: record.requestedMinutes, justification: record.justification,
-            contactId: record.contactId?.uuidString, clientName: record.clientName, scin: record.scin, nino: record.nino,
-            furtherDetails: record.furtherDetails,
-            history: history.map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },
-            grantId: grant?.id?.uuidString)
+        try await dtos([record])[0]
     }
 
-    /// Requests by status, or those waiting for the caller's decision.
-    func list(status: String?, awaitingMe: Bool) async throws -> [AccessRequestDTO] {
+    /// Requests as the API answers them, in four queries however many there are.
+    func dtos(_ records: [AccessRequestModel]) async throws -> [AccessRequestDTO] {
+        let details = try await AccessQueries(db: db).details(of: records)
+        return try records.map { record in
+            guard let requester = details.staff[record.requesterStaffId] else {
+                throw DomainError.notFound("No one in the directory has staff ID \(record.requesterStaffId)")
+            }
+            let leader = record.teamLeaderStaffId.flatMap { details.staff[$0] }
+            return AccessRequestDTO(
+                id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.statusValue.displayName,
+                purpose: record.purpose, purposeName: GrantPurpose(rawValue: record.purpose)?.displayName ?? record.purpose,
+                requester: StaffDTO(requester.profile(roles: requester.loadedRoles)),
+                requesterPhone: record.requesterPhone ?? requester.phone, requesterTeam: record.requesterTeam, requesterGrade: record.requesterGrade,
+                requesterArea: record.requesterArea, teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) },
+                serviceRequestId: record.serviceRequestId?.uuidString, requestedDurationMinutes: record.requestedMinutes, justification: record.justification,
+                contactId: record.contactId?.uuidString, clientName: record.clientName, scin: record.scin, nino: record.nino,
+                furtherDetails: record.furtherDetails,
+                history: (details.history[record.id!] ?? []).map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },
+                grantId: details.grants[record.id!]?.id?.uuidString)
+        }
+    }
+
+    /// Requests by status, or those waiting for the caller's decision: one page, waiting ones oldest first, others
+    /// newest first. SCR managers and provisioning see every request; anyone else those they asked for or countersign.
+    func list(status: String?, awaitingMe: Bool, limit: Int = 50, cursor: String? = nil) async throws -> (items: [AccessRequestDTO], next: String?) {
         let user = try request.requireUser()
-        var query = AccessRequestModel.query(on: db)
+        var wanted: AccessRequestStatus?
         if let status, !status.isEmpty {
-            guard AccessRequestStatus(rawValue: status) != nil else {
+            guard let value = AccessRequestStatus(rawValue: status) else {
                 throw ValidationFailure(["status": "status must be one of \(AccessRequestStatus.allCases.map(\.rawValue).joined(separator: ", "))"])
             }
-            query = query.filter(\.$status == status)
+            wanted = value
         }
+        let filter: AccessQueries.RequestFilter
         if awaitingMe {
+            let stage: AccessRequestStatus
             switch user.role {
-            case .teamLeader: query = query.filter(\.$status == AccessRequestStatus.awaitingTeamLeader.rawValue).filter(\.$teamLeaderStaffId == user.staffId)
-            case .scrManager: query = query.filter(\.$status == AccessRequestStatus.awaitingScrManager.rawValue)
-            case .provisioning: query = query.filter(\.$status == AccessRequestStatus.awaitingProvisioning.rawValue)
-            default: return []
+            case .teamLeader: stage = .awaitingTeamLeader
+            case .scrManager: stage = .awaitingScrManager
+            case .provisioning: stage = .awaitingProvisioning
+            default: return ([], nil)
             }
-        } else if ![Role.scrManager, .provisioning].contains(user.role) {
-            query = query.group(.or) { $0.filter(\.$requesterStaffId == user.staffId).filter(\.$teamLeaderStaffId == user.staffId) }
+            // A status that is not the caller's stage leaves nothing awaiting them.
+            if let wanted, wanted != stage { return ([], nil) }
+            filter = stage == .awaitingTeamLeader ? .awaitingTeamLeader(user.staffId) : .atStage(stage)
+        } else if [Role.scrManager, .provisioning].contains(user.role) {
+            filter = .all(wanted)
+        } else {
+            filter = .involving(user.staffId, wanted)
         }
-        var items: [AccessRequestDTO] = []
-        for record in try await query.sort(\.$createdAt).limit(200).all() { items.append(try await dto(record)) }
-        return items
+        let rows = try await AccessQueries(db: db).requests(filter, limit: limit + 1, after: try Records.cursorId(cursor))
+        let page = Array(rows.prefix(limit))
+        return (try await dtos(page), rows.count > limit ? page.last?.id?.uuidString : nil)
     }
 
     /// One decision. The state is re-read inside the write lane, so a stale or repeated decision is a 409,
@@ -259,6 +275,7 @@ struct TemporaryAccess {
             try await record.save(on: ctx.db)
             let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             try await AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "\(outcome.stage.rawValue).\(decision.rawValue)", reason: why).create(on: ctx.db)
+            try await Monitoring.recordDecision(record, ctx: ctx)
             var detail = "\(record.reference) \(outcome.stage.rawValue) \(decision.rawValue) -> \(outcome.newStatus.rawValue)\(why.map { ": \($0)" } ?? "")"
             if let minutes = outcome.grantMinutes {
                 let grant = GrantModel()

@@ -17,12 +17,20 @@ struct AuditTrail {
         var beforeSeq: Int?
     }
 
+    /// The kinds of subject events are about, as `AuditEntry` names them.
+    static let subjectTypes: Set<String> = ["accessRequest", "case", "contact", "exceptionalCase", "grant", "outboxMessage", "serviceRequest", "staff"]
+
     /// Newest first.
     func search(_ query: Query) async throws -> (events: [AuditEventModel], nextBeforeSeq: Int?) {
         var builder = AuditEventModel.query(on: db)
         if let actor = query.actor { builder = builder.filter(\.$actorStaffId == actor) }
         if let subject = query.subject {
-            builder = builder.group(.or) { $0.filter(\.$subjectId == subject).filter(\.$subjectType == subject) }
+            // A kind of subject ("contact", "grant") or one subject's id: never both, so each reads its own index.
+            if AuditTrail.subjectTypes.contains(subject) {
+                builder = builder.filter(\.$subjectType == subject)
+            } else {
+                builder = builder.filter(\.$subjectId == subject)
+            }
         }
         if let from = query.from { builder = builder.filter(\.$at >= CaseworkTime.iso8601Millis(from)) }
         if let to = query.to { builder = builder.filter(\.$at < CaseworkTime.iso8601Millis(to)) }

@@ -15,6 +15,11 @@ struct WriteContext: Sendable {
     func audit(_ entry: AuditEntry) async throws {
         try await appender.append(entry, at: now, on: db)
     }
+
+    /// Appends many events, chained in order, in multi-row inserts.
+    func audit(_ entries: [AuditEntry]) async throws {
+        try await appender.appendAll(entries, at: now, on: db)
+    }
 }
 
 /// Every audited change goes through here. Jobs queue up and run one batch at a time, each batch
@@ -162,6 +167,22 @@ private actor AuditAppender {
         let chained = AuditChain.chain(record, previousHash: head!.hash)
         try await AuditEventModel(chained).create(on: db)
         head = (record.seq, chained.hash)
+    }
+
+    func appendAll(_ entries: [AuditEntry], at now: Date, on db: any Database) async throws {
+        guard head != nil else { throw AuditTrailMissing() }
+        var models: [AuditEventModel] = []
+        models.reserveCapacity(entries.count)
+        for entry in entries {
+            let record = AuditRecord(
+                seq: head!.seq + 1, id: UUID().uuidString, at: CaseworkTime.iso8601Millis(now),
+                actorStaffId: entry.actor.staffId, actorRole: entry.actor.role?.rawValue, action: entry.action,
+                subjectType: entry.subjectType, subjectId: entry.subjectId, outcome: entry.outcome, detail: entry.detail)
+            let chained = AuditChain.chain(record, previousHash: head!.hash)
+            models.append(AuditEventModel(chained))
+            head = (record.seq, chained.hash)
+        }
+        for chunk in models.chunked(into: 1_000) { try await chunk.create(on: db) }
     }
 
     func saveHead(on db: any Database) async throws {

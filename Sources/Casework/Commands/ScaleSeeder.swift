@@ -35,7 +35,7 @@ struct ScalePlan: Sendable {
     /// Kinds of row, each with its own id space.
     enum Kind: UInt8 {
         case contact = 1, caseRecord, participant, serviceRequest, liveRequest, liveGrant, pastRequest, pastGrant,
-             notification, staffRole, history, audit
+             notification, staffRole, history, audit, decision
     }
 
     /// `5CA1E000-KK00-4000-8000-IIIIIIIIIIII`: a valid version-4 layout, recognisable, and derived from the index.
@@ -371,6 +371,13 @@ struct ScaleSeeder {
             let step = steps[n % 4]
             return [ScalePlan.id(.history, n), ScalePlan.id(.liveRequest, g), grant.grantedAt.addingTimeInterval(step.0), step.1, step.2, String?.none]
         }
+        try await insertDecisions(count: grants.count, idOffset: 0) { g in
+            let grant = grants[g]
+            let steps: [(TimeInterval, String, String?)] = [(-7_200, "submitted", nil), (-5_400, "teamLeader.approve", nil),
+                                                             (-3_600, "scrManager.approve", nil), (0, "provisioning.approve", nil)]
+            return (ScalePlan.id(.liveRequest, g), "CSUA-L\(g)", ScalePlan.teamName(grant.team), grant.grantedAt.addingTimeInterval(-7_200),
+                    steps.map { AccessMonitoring.Step(at: grant.grantedAt.addingTimeInterval($0.0), action: $0.1, reason: $0.2) })
+        }
         try await insert("grants", Self.grantColumns, count: grants.count) { g in
             let grant = grants[g]
             return [ScalePlan.id(.liveGrant, g), ScalePlan.id(.liveRequest, g), grant.holder, GrantPurpose.viewContact.rawValue,
@@ -456,6 +463,10 @@ struct ScaleSeeder {
             return [ScalePlan.id(.history, plan.liveGrants * 4 + p * 4 + i), ScalePlan.id(.pastRequest, p), created(p).addingTimeInterval(step.0),
                     step.1, step.2, step.3]
         }
+        try await insertDecisions(count: plan.pastRequests, idOffset: plan.liveGrants * 3) { p in
+            (ScalePlan.id(.pastRequest, p), "CSUA-P\(p)", ScalePlan.teamName(requester(p).team), created(p),
+             steps(p).map { AccessMonitoring.Step(at: created(p).addingTimeInterval($0.0), action: $0.2, reason: $0.3) })
+        }
         // Granted requests' grants have expired and been processed; one in two hundred still awaits its log-off confirmation.
         let granted = (0..<plan.pastRequests).filter { Self.pastOutcome($0) == .granted }
         try await insert("grants", Self.grantColumns, count: granted.count) { n in
@@ -469,6 +480,29 @@ struct ScaleSeeder {
                     ScalePlan.id(.serviceRequest, j), ScalePlan.id(.contact, 2 * j), grantedAt, expires, Date?.none, String?.none, String?.none,
                     confirmed, confirmed == nil ? nil : ScalePlan.teamStaffId(team: team, member: 0), expires.addingTimeInterval(5),
                     expires.addingTimeInterval(-900)]
+        }
+    }
+
+    /// Monitoring's record of each decision (`access_decisions`), worked out from the steps by the same rule the
+    /// server uses (`AccessMonitoring.decisions`); at most three a request, so ids take three slots each.
+    private func insertDecisions(count: Int, idOffset: Int,
+                                 request: @escaping @Sendable (Int) -> (id: UUID, reference: String, team: String, createdAt: Date, steps: [AccessMonitoring.Step])) async throws {
+        let columns = ["id", "request_id", "request_created_at", "reference", "team", "stage", "decision", "at", "waited_seconds", "reason"]
+        var start = 0
+        while start < count {
+            let end = min(count, start + 20_000)
+            var rows: [[any Encodable & Sendable]] = []
+            for n in start..<end {
+                let r = request(n)
+                let made = AccessMonitoring.decisions(AccessMonitoring.RequestRecord(reference: r.reference, team: r.team, status: .granted, steps: r.steps))
+                for (slot, d) in made.prefix(3).enumerated() {
+                    rows.append([ScalePlan.id(.decision, idOffset + n * 3 + slot), r.id, r.createdAt, d.reference, d.team, d.stage.rawValue,
+                                 d.decision.rawValue, d.at, d.waitedSeconds, d.reason])
+                }
+            }
+            let batch = rows
+            try await insert("access_decisions", columns, count: batch.count) { batch[$0] }
+            start = end
         }
     }
 

@@ -14,6 +14,35 @@ enum Inbox {
         try await Outbox.queue(ctx, to: person.email, staffId: staffId, text: text, link: link, request: request)
     }
 
+    /// One notification to send, for `notifyAll`.
+    struct Note: Sendable {
+        let to: String?
+        let kind: String
+        let text: String
+        let link: String?
+        let request: UUID?
+        var email = true
+    }
+
+    /// Many notifications at once, as `notify` sends each: the notifications in one insert, the recipients' addresses
+    /// in one read, the emails in one insert. For jobs that tell thousands of people at once (grants ending together).
+    static func notifyAll(_ ctx: WriteContext, _ notes: [Note]) async throws {
+        let addressed = notes.filter { $0.to != nil }
+        guard !addressed.isEmpty else { return }
+        for chunk in addressed.chunked(into: 1_000) {
+            try await chunk.map { NotificationModel(to: $0.to!, at: ctx.now, kind: $0.kind, text: $0.text, link: $0.link, accessRequestId: $0.request) }
+                .create(on: ctx.db)
+        }
+        let emailed = addressed.filter(\.email)
+        guard !emailed.isEmpty else { return }
+        let addresses = Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: ctx.db).filter(\.$id ~~ Array(Set(emailed.compactMap(\.to)))).all()
+            .map { ($0.id!, $0.email) })
+        let messages = emailed.compactMap { note in
+            addresses[note.to!].map { Outbox.message(ctx, to: $0, staffId: note.to, text: note.text, link: note.link, request: note.request) }
+        }
+        for chunk in messages.chunked(into: 1_000) { try await chunk.create(on: ctx.db) }
+    }
+
     /// A stage the procedure writes to as a team: its mailbox gets one email, and everyone holding the stage's
     /// role sees the news in their inbox.
     static func notifyStage(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String, request: UUID?) async throws {
@@ -59,6 +88,11 @@ enum Outbox {
     static let sent = "sent"
 
     static func queue(_ ctx: WriteContext, to address: String, staffId: String?, text: String, link: String?, request: UUID?) async throws {
+        try await message(ctx, to: address, staffId: staffId, text: text, link: link, request: request).create(on: ctx.db)
+    }
+
+    /// A message ready to queue.
+    static func message(_ ctx: WriteContext, to address: String, staffId: String?, text: String, link: String?, request: UUID?) -> OutboxMessageModel {
         let message = OutboxMessageModel()
         message.id = UUID()
         message.createdAt = ctx.now
@@ -71,7 +105,7 @@ enum Outbox {
         message.attempts = 0
         // Whole seconds: a stored instant reads back exactly, so the message is due the moment it is queued.
         message.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now)
-        try await message.create(on: ctx.db)
+        return message
     }
 
     static func toMailbox(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String?, request: UUID?) async throws {
@@ -170,5 +204,12 @@ enum BackgroundJobs {
         let task: Task<Void, Never>
         func shutdown(_ application: Application) { task.cancel() }
         func shutdownAsync(_ application: Application) async { task.cancel() }
+    }
+}
+
+extension Array {
+    /// The array in consecutive pieces of at most `size` (for multi-row inserts within a statement's bind limit).
+    func chunked(into size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }

@@ -145,8 +145,8 @@ struct AccessPages: RouteCollection {
     @Sendable func listPage(req: Request) async throws -> Response {
         let user = try req.requireRole(.caseworker, .teamLeader, .scrManager, .provisioning)
         let access = TemporaryAccess(request: req)
-        let awaiting = try await access.list(status: nil, awaitingMe: true)
-        let all = try await access.list(status: nil, awaitingMe: false)
+        let awaiting = try await access.list(status: nil, awaitingMe: true).items
+        let all = try await access.list(status: nil, awaitingMe: false).items
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
             awaitingMe: awaiting, mine: all.filter { $0.requester.staffId == user.staffId || [Role.scrManager, .provisioning].contains(user.role) },
             changesAwaitingMe: try await access.changesAwaitingMe(),

@@ -73,7 +73,9 @@ struct AccessRoutes: RouteCollection {
     @Sendable func list(req: Request) async throws -> ListDTO<AccessRequestDTO> {
         let status = try? req.query.get(String.self, at: "status")
         let awaitingMe = (try? req.query.get(String.self, at: "awaitingMe")) == "true"
-        return ListDTO(items: try await TemporaryAccess(request: req).list(status: status, awaitingMe: awaitingMe), nextCursor: nil)
+        let paging = try Paging(req)
+        let page = try await TemporaryAccess(request: req).list(status: status, awaitingMe: awaitingMe, limit: paging.limit, cursor: paging.cursor)
+        return ListDTO(items: page.items, nextCursor: page.next)
     }
 
     @Sendable func view(req: Request) async throws -> AccessRequestDTO {

@@ -119,13 +119,9 @@ struct HomeRoutes: RouteCollection {
     /// A team leader's team members with live access, and ended grants whose log-off they have still to confirm.
     static func teamAccess(_ req: Request, user: CurrentUser) async throws -> HomeSection {
         let now = req.now
-        // Unconfirmed grants first (every live one is): a team leader's confirmed history is never read.
-        let open = try await GrantModel.query(on: req.db).filter(\.$logOffConfirmedAt == nil).sort(\.$expiresAt).all()
-        let requests = open.isEmpty ? [] : try await AccessRequestModel.query(on: req.db).filter(\.$id ~~ open.map(\.requestId))
-            .filter(\.$teamLeaderStaffId == user.staffId).all()
-        let references = Dictionary(uniqueKeysWithValues: requests.map { ($0.id!, $0.reference) })
-        let grants = open.filter { references[$0.requestId] != nil }
-        let items = grants.map { grant -> HomeItem in
+        let grants = try await AccessQueries(db: req.db).unconfirmedGrants(countersignedBy: user.staffId)
+        let references = Dictionary(grants.map { ($0.grant.requestId, $0.reference) }, uniquingKeysWith: { first, _ in first })
+        let items = grants.map(\.grant).map { grant -> HomeItem in
             let reference = references[grant.requestId] ?? ""
             let link = "/grants/\(grant.id!.uuidString)"
             if let ended = AccessMonitoring.endedAt(expiresAt: grant.expiresAt, removedAt: grant.removedAt, now: now) {
@@ -141,8 +137,9 @@ struct HomeRoutes: RouteCollection {
     /// Grants that ended more than a day ago whose log-off nobody has confirmed ("closely monitored").
     static func overdueLogOffs(_ req: Request) async throws -> HomeSection {
         let now = req.now
-        let rows = try await GrantModel.query(on: req.db).filter(\.$logOffConfirmedAt == nil).sort(\.$expiresAt).all()
+        let rows = try await AccessQueries(db: req.db).unconfirmedGrants(endedBefore: now.addingTimeInterval(-AccessMonitoring.logOffGrace), limit: 50)
             .filter { AccessMonitoring.logOffOverdue(expiresAt: $0.expiresAt, removedAt: $0.removedAt, confirmedAt: $0.logOffConfirmedAt, now: now) }
+            .sorted { ($0.removedAt ?? $0.expiresAt) < ($1.removedAt ?? $1.expiresAt) }
         return HomeSection(id: "overdue-log-offs", title: "Log-off confirmations overdue", emptyText: "No log-off confirmation is overdue.",
                            items: rows.prefix(50).map {
                                let ended = AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: now) ?? $0.expiresAt

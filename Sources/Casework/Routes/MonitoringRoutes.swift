@@ -41,9 +41,15 @@ struct MonitoringRoutes: RouteCollection {
         guard file.hasSuffix(".csv"), Monitoring.csvTables.contains(String(file.dropLast(4))) else {
             throw DomainError.notFound("There is no monitoring table \(file): choose one of \(Monitoring.csvTables.map { $0 + ".csv" }.joined(separator: ", "))")
         }
-        let summary = try await Monitoring(request: req).summary()
+        let period = try Monitoring.period(req)
         let table = String(file.dropLast(4))
-        return ToolRoutes.csv(Monitoring.csv(table, summary)!, filename: "\(table)-\(summary.from)-to-\(summary.to).csv")
+        guard let body = try Monitoring(request: req).csv(table, period: period) else {
+            throw DomainError.notFound("There is no monitoring table \(file)")
+        }
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(table)-\(period.from)-to-\(period.to).csv\"")
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     @Sendable func evidence(req: Request) async throws -> EvidenceDTO {

@@ -414,6 +414,8 @@ enum OpenAPIDocument {
                                required: ["reference", "team", "stage", "decision", "at", "minutesToDecide"]),
             "Monitoring": object([
                 "at": string, "from": string, "to": string,
+                "counts": object(["activeGrants": integer, "endingToday": integer, "overdueLogOffs": integer, "refusals": integer, "decisions": integer,
+                                  "teams": integer], required: ["activeGrants", "endingToday", "overdueLogOffs", "refusals", "decisions", "teams"]),
                 "activeGrants": array(ref("MonitoredGrant")), "endingToday": array(ref("MonitoredGrant")), "overdueLogOffs": array(ref("MonitoredGrant")),
                 "stages": array(object(["stage": string, "decisions": integer, "approved": integer, "rejected": integer, "returned": integer,
                                         "medianMinutesToDecide": integer, "longestMinutesToDecide": integer],
@@ -421,7 +423,7 @@ enum OpenAPIDocument {
                 "refusals": array(ref("Decision")), "decisions": array(ref("Decision")),
                 "teams": array(object(["team": string, "requests": integer, "inProgress": integer, "granted": integer, "rejected": integer, "returned": integer,
                                        "withdrawn": integer], required: ["team", "requests", "inProgress", "granted", "rejected", "returned", "withdrawn"])),
-            ], required: ["at", "from", "to", "activeGrants", "endingToday", "overdueLogOffs", "stages", "refusals", "decisions", "teams"]),
+            ], required: ["at", "from", "to", "counts", "activeGrants", "endingToday", "overdueLogOffs", "stages", "refusals", "decisions", "teams"]),
             "Evidence": object([
                 "request": ref("AccessRequest"),
                 "grant": object(["grant": ref("Grant"), "removedAt": string, "removedBy": string, "removalReason": string, "reminderSentAt": string,

@@ -91,13 +91,31 @@ public enum AccessMonitoring {
         return AccessStage.allCases.map { stage in
             let here = all.filter { $0.stage == stage }
             let waits = here.map(\.waitedSeconds).sorted()
-            let median: TimeInterval? = waits.isEmpty ? nil
-                : waits.count % 2 == 1 ? waits[waits.count / 2] : (waits[waits.count / 2 - 1] + waits[waits.count / 2]) / 2
             return StageFigures(stage: stage, approved: here.filter { $0.decision == .approve }.count,
                                 rejected: here.filter { $0.decision == .reject }.count, returned: here.filter { $0.decision == .return }.count,
-                                medianMinutesToDecide: median.map { Int(($0 / 60).rounded()) }, longestMinutesToDecide: waits.last.map { Int(($0 / 60).rounded()) })
+                                medianMinutesToDecide: median(waits[middle(of: waits.count)]).map(minutes), longestMinutesToDecide: waits.last.map(minutes))
         }
     }
+
+    /// The figures for one stage from what the database counted: decisions by kind, the longest wait, and the one or
+    /// two waits in the middle (`middle(of:)` of the sorted waits).
+    public static func stageFigures(_ stage: AccessStage, counts: [AccessDecision: Int], longest: TimeInterval?, middleWaits: [TimeInterval]) -> StageFigures {
+        StageFigures(stage: stage, approved: counts[.approve] ?? 0, rejected: counts[.reject] ?? 0, returned: counts[.return] ?? 0,
+                     medianMinutesToDecide: median(middleWaits).map(minutes), longestMinutesToDecide: longest.map(minutes))
+    }
+
+    /// Where the median sits among `count` sorted values: the middle one, or the middle two.
+    public static func middle(of count: Int) -> Range<Int> {
+        count == 0 ? 0..<0 : count % 2 == 1 ? (count / 2)..<(count / 2 + 1) : (count / 2 - 1)..<(count / 2 + 1)
+    }
+
+    /// The median from the middle values alone: the one, or the mean of the two.
+    static func median<C: Collection>(_ middle: C) -> TimeInterval? where C.Element == TimeInterval {
+        guard let first = middle.first else { return nil }
+        return middle.count == 1 ? first : (first + middle.dropFirst().first!) / 2
+    }
+
+    static func minutes(_ seconds: TimeInterval) -> Int { Int((seconds / 60).rounded()) }
 
     /// What one team asked for and how it went.
     public struct TeamFigures: Sendable, Equatable {
@@ -112,10 +130,15 @@ public enum AccessMonitoring {
 
     public static func teamFigures(_ requests: [RequestRecord]) -> [TeamFigures] {
         Dictionary(grouping: requests, by: \.team).map { team, mine in
-            func count(_ statuses: AccessRequestStatus...) -> Int { mine.filter { statuses.contains($0.status) }.count }
-            return TeamFigures(team: team, requests: mine.count, inProgress: count(.awaitingTeamLeader, .awaitingScrManager, .awaitingProvisioning),
-                               granted: count(.granted), rejected: count(.rejected), returned: count(.returned), withdrawn: count(.withdrawn))
+            teamFigures(team, counts: Dictionary(grouping: mine, by: \.status).mapValues(\.count))
         }.sorted { $0.team < $1.team }
+    }
+
+    /// One team's figures from how many of its requests stand at each status.
+    public static func teamFigures(_ team: String, counts: [AccessRequestStatus: Int]) -> TeamFigures {
+        func count(_ statuses: AccessRequestStatus...) -> Int { statuses.reduce(0) { $0 + (counts[$1] ?? 0) } }
+        return TeamFigures(team: team, requests: counts.values.reduce(0, +), inProgress: count(.awaitingTeamLeader, .awaitingScrManager, .awaitingProvisioning),
+                           granted: count(.granted), rejected: count(.rejected), returned: count(.returned), withdrawn: count(.withdrawn))
     }
 
     /// Every rejection and return, newest first, with its reason.

@@ -12,6 +12,11 @@ public struct DayPeriod: Sendable, Equatable {
     /// The first instant after `to`.
     public var end: Date { CaseworkTime.endOfUKDay(CaseworkTime.parse(to)!) }
 
+    /// The `days` UK days ending today: what a page shows before anyone chooses (always a valid period).
+    public static func lastDays(_ days: Int, now: Date) -> DayPeriod {
+        DayPeriod(from: CaseworkTime.ukDay(now.addingTimeInterval(-Double(max(1, days) - 1) * 86400)), to: CaseworkTime.ukDay(now))
+    }
+
     /// The period typed, either end possibly blank: `to` defaults to today and `from` to `defaultDaysBack` days
     /// before now. Each end must be a real date written `YYYY-MM-DD`, and the end not before the start.
     public static func parse(from: String?, to: String?, now: Date, defaultDaysBack: Int) throws(ValidationFailure) -> DayPeriod {

@@ -30,7 +30,7 @@ struct IndexHotPaths: AsyncMigration {
         ("access_requests_status", "access_requests", ["status", "created_at"]),
         ("access_requests_team_leader", "access_requests", ["team_leader_staff_id", "status", "created_at"]),
         ("access_requests_requester", "access_requests", ["requester_staff_id", "created_at"]),
-        ("access_requests_created", "access_requests", ["created_at"]),
+        ("access_requests_created", "access_requests", ["created_at", "requester_team", "status"]),
         ("access_request_history_request", "access_request_history", ["request_id", "at"]),
         // Grants: a holder's live ones (every sensitive read), ended and not yet processed, ending soon,
         // log-offs still to confirm.
@@ -38,7 +38,8 @@ struct IndexHotPaths: AsyncMigration {
         ("grants_end_due", "grants", ["end_processed_at", "expires_at"]),
         ("grants_removed_unprocessed", "grants", ["end_processed_at", "removed_at"]),
         ("grants_reminder_due", "grants", ["reminder_sent_at", "expires_at"]),
-        ("grants_log_off_open", "grants", ["log_off_confirmed_at", "expires_at"]),
+        // Live grants and overdue log-offs are counted from this index alone.
+        ("grants_log_off_open", "grants", ["log_off_confirmed_at", "expires_at", "removed_at", "granted_at"]),
         ("grants_log_off_open_removed", "grants", ["log_off_confirmed_at", "removed_at"]),
         ("grant_change_requests_grant", "grant_change_requests", ["grant_id", "created_at"]),
         ("grant_change_requests_status", "grant_change_requests", ["status", "created_at"]),

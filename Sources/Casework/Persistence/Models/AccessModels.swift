@@ -171,3 +171,38 @@ final class OutboxMessageModel: Model, @unchecked Sendable {
 
     init() {}
 }
+
+/// One decision on an access request as monitoring counts it (see `CreateAccessDecisions`).
+final class AccessDecisionModel: Model, @unchecked Sendable {
+    static let schema = "access_decisions"
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "request_id") var requestId: UUID
+    /// Periods on the monitoring page select requests by when they were made, and all of their decisions.
+    @Field(key: "request_created_at") var requestCreatedAt: Date
+    @Field(key: "reference") var reference: String
+    @Field(key: "team") var team: String
+    @Field(key: "stage") var stage: String
+    @Field(key: "decision") var decision: String
+    @Field(key: "at") var at: Date
+    @Field(key: "waited_seconds") var waitedSeconds: Double
+    @OptionalField(key: "reason") var reason: String?
+
+    init() {}
+
+    init(_ decision: AccessMonitoring.Decision, requestId: UUID, requestCreatedAt: Date) {
+        id = UUID()
+        self.requestId = requestId
+        self.requestCreatedAt = requestCreatedAt
+        reference = decision.reference
+        team = decision.team
+        stage = decision.stage.rawValue
+        self.decision = decision.decision.rawValue
+        at = decision.at
+        waitedSeconds = decision.waitedSeconds
+        reason = decision.reason
+    }
+
+    var stageValue: AccessStage? { AccessStage(rawValue: stage) }
+    var decisionValue: AccessDecision? { AccessDecision(rawValue: decision) }
+}

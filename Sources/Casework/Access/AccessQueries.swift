@@ -1,0 +1,105 @@
+import CaseworkCore
+import Fluent
+import FluentSQL
+import Foundation
+import SQLKit
+
+/// The reads the temporary access pages need, each on an index (see `IndexHotPaths`) and batched: a page of requests
+/// costs the same handful of queries whatever its length. Keyset cursors name the last request of the page before.
+struct AccessQueries {
+    let db: any Database
+
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+
+    /// Which requests a list shows.
+    enum RequestFilter: Sendable {
+        /// Waiting at a stage that any holder of its role may decide (SCR managers, provisioning).
+        case atStage(AccessRequestStatus)
+        /// Waiting for this team leader's countersignature.
+        case awaitingTeamLeader(String)
+        /// Everything, for those who see every request; optionally one status.
+        case all(AccessRequestStatus?)
+        /// Those a person asked for or countersigns; optionally one status.
+        case involving(String, AccessRequestStatus?)
+    }
+
+    /// One page of requests: waiting ones oldest first (a queue), the rest newest first.
+    func requests(_ filter: RequestFilter, limit: Int, after: UUID?) async throws -> [AccessRequestModel] {
+        var conditions: [SQLQueryString] = []
+        let oldestFirst: Bool
+        switch filter {
+        case .atStage(let status):
+            conditions.append("r.status = \(bind: status.rawValue)")
+            oldestFirst = true
+        case .awaitingTeamLeader(let staffId):
+            conditions.append("r.team_leader_staff_id = \(bind: staffId)")
+            conditions.append("r.status = \(bind: AccessRequestStatus.awaitingTeamLeader.rawValue)")
+            oldestFirst = true
+        case .all(let status):
+            if let status { conditions.append("r.status = \(bind: status.rawValue)") }
+            oldestFirst = false
+        case .involving(let staffId, let status):
+            conditions.append("(r.requester_staff_id = \(bind: staffId) OR r.team_leader_staff_id = \(bind: staffId))")
+            if let status { conditions.append("r.status = \(bind: status.rawValue)") }
+            oldestFirst = false
+        }
+        var from: SQLQueryString = "access_requests r"
+        if let after {
+            from = "access_requests r, (SELECT created_at AS at, id FROM access_requests WHERE id = \(bind: after)) c"
+            conditions.append(oldestFirst
+                ? "r.created_at >= c.at AND (r.created_at > c.at OR r.id > c.id)"
+                : "r.created_at <= c.at AND (r.created_at < c.at OR r.id < c.id)")
+        }
+        let direction: SQLQueryString = oldestFirst ? "ASC" : "DESC"
+        var query: SQLQueryString = "SELECT r.* FROM \(from)"
+        for (index, condition) in conditions.enumerated() {
+            query = query + (index == 0 ? " WHERE " : " AND ") + condition
+        }
+        query = query + " ORDER BY r.created_at \(direction), r.id \(direction) LIMIT \(bind: limit)"
+        return try await sql.raw(query).all().map { try $0.decode(fluentModel: AccessRequestModel.self) }
+    }
+
+    /// What a page of requests shows besides the requests themselves, read in three queries.
+    struct RequestDetails: Sendable {
+        let staff: [String: StaffModel]
+        let history: [UUID: [AccessRequestHistoryModel]]
+        let grants: [UUID: GrantModel]
+    }
+
+    func details(of records: [AccessRequestModel]) async throws -> RequestDetails {
+        guard !records.isEmpty else { return RequestDetails(staff: [:], history: [:], grants: [:]) }
+        let ids = records.map { $0.id! }
+        let people = Array(Set(records.flatMap { [$0.requesterStaffId] + ($0.teamLeaderStaffId.map { [$0] } ?? []) }))
+        let staff = try await StaffModel.query(on: db).filter(\.$id ~~ people).with(\.$roleRows).all()
+        let history = try await AccessRequestHistoryModel.query(on: db).filter(\.$requestId ~~ ids).sort(\.$at).all()
+        let grants = try await GrantModel.query(on: db).filter(\.$requestId ~~ ids).all()
+        return RequestDetails(staff: Dictionary(uniqueKeysWithValues: staff.map { ($0.id!, $0) }),
+                              history: Dictionary(grouping: history, by: \.requestId),
+                              grants: Dictionary(uniqueKeysWithValues: grants.map { ($0.requestId, $0) }))
+    }
+
+    // MARK: Grants
+
+    /// Grants whose log-off a team leader has still to confirm (every live one of their team's is among them),
+    /// soonest ending first, with each request's reference: through the leader's own granted requests.
+    func unconfirmedGrants(countersignedBy leader: String) async throws -> [(grant: GrantModel, reference: String)] {
+        let requests = try await AccessRequestModel.query(on: db).filter(\.$teamLeaderStaffId == leader)
+            .filter(\.$status == AccessRequestStatus.granted.rawValue).all()
+        guard !requests.isEmpty else { return [] }
+        let references = Dictionary(uniqueKeysWithValues: requests.map { ($0.id!, $0.reference) })
+        let grants = try await GrantModel.query(on: db).filter(\.$requestId ~~ requests.map { $0.id! }).filter(\.$logOffConfirmedAt == nil)
+            .sort(\.$expiresAt).all()
+        return grants.map { ($0, references[$0.requestId] ?? "") }
+    }
+
+    /// Candidates for "log-off overdue": unconfirmed grants that expired, or were removed, before `endedBefore`.
+    /// `AccessMonitoring.logOffOverdue` still decides; this only keeps the read to those that might be.
+    func unconfirmedGrants(endedBefore: Date, limit: Int) async throws -> [GrantModel] {
+        let expired = try await GrantModel.query(on: db).filter(\.$logOffConfirmedAt == nil).filter(\.$expiresAt < endedBefore)
+            .sort(\.$expiresAt).limit(limit).all()
+        let removed = try await GrantModel.query(on: db).filter(\.$logOffConfirmedAt == nil).filter(\.$removedAt < endedBefore)
+            .sort(\.$removedAt).limit(limit).all()
+        var seen = Set<UUID>()
+        return (expired + removed).filter { seen.insert($0.id!).inserted }
+    }
+}

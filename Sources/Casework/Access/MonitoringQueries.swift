@@ -1,0 +1,182 @@
+import CaseworkCore
+import Fluent
+import FluentSQL
+import Foundation
+import SQLKit
+
+/// The monitoring page's reads: counts and figures in SQL, tables a page at a time by keyset, all on indexes
+/// (`grants_log_off_open`, `access_decisions_*`, `access_requests_created`). What counts as live or overdue is
+/// `GrantState` and `AccessMonitoring.logOffOverdue`; the conditions here select the same rows, and the rows listed
+/// are checked again against those rules.
+struct MonitoringQueries {
+    let db: any Database
+    let now: Date
+    let period: DayPeriod
+
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+
+    // MARK: Grants
+
+    /// Live: not removed, started, not yet expired (so its log-off is not yet confirmed).
+    private var live: SQLQueryString {
+        "g.log_off_confirmed_at IS NULL AND g.expires_at > \(bind: now) AND g.removed_at IS NULL AND g.granted_at <= \(bind: now)"
+    }
+
+    /// Ended more than the grace period ago, by expiry or removal, and not confirmed.
+    private var overdue: SQLQueryString {
+        let cutoff = now.addingTimeInterval(-AccessMonitoring.logOffGrace)
+        return "g.log_off_confirmed_at IS NULL AND (g.expires_at < \(bind: cutoff) OR g.removed_at < \(bind: cutoff))"
+    }
+
+    /// Live grants soonest ending first, optionally only those ending before an instant.
+    func liveGrants(endingBefore: Date?, limit: Int, after: UUID?) async throws -> [GrantModel] {
+        var condition = live
+        if let endingBefore { condition = condition + " AND g.expires_at < \(bind: endingBefore)" }
+        return try await grants(condition, limit: limit, after: after)
+            .filter { $0.state(at: now) == .active && (endingBefore == nil || $0.expiresAt < endingBefore!) }
+    }
+
+    func liveGrantCount(endingBefore: Date?) async throws -> Int {
+        var condition = live
+        if let endingBefore { condition = condition + " AND g.expires_at < \(bind: endingBefore)" }
+        return try await count("SELECT COUNT(*) AS n FROM grants g WHERE " + condition)
+    }
+
+    func overdueLogOffs(limit: Int, after: UUID?) async throws -> [GrantModel] {
+        try await grants(overdue, limit: limit, after: after).filter {
+            AccessMonitoring.logOffOverdue(expiresAt: $0.expiresAt, removedAt: $0.removedAt, confirmedAt: $0.logOffConfirmedAt, now: now)
+        }
+    }
+
+    func overdueLogOffCount() async throws -> Int {
+        try await count("SELECT COUNT(*) AS n FROM grants g WHERE " + overdue)
+    }
+
+    /// Grants matching `condition`, by expiry then id, after the grant named by the cursor.
+    private func grants(_ condition: SQLQueryString, limit: Int, after: UUID?) async throws -> [GrantModel] {
+        var query: SQLQueryString = "SELECT g.* FROM grants g"
+        if let after {
+            query = query + ", (SELECT expires_at AS at, id FROM grants WHERE id = \(bind: after)) c WHERE " + condition
+                + " AND g.expires_at >= c.at AND (g.expires_at > c.at OR g.id > c.id)"
+        } else {
+            query = query + " WHERE " + condition
+        }
+        query = query + " ORDER BY g.expires_at, g.id LIMIT \(bind: limit)"
+        return try await sql.raw(query).all().map { try $0.decode(fluentModel: GrantModel.self) }
+    }
+
+    /// Grants as the tables show them: with their request's reference and team leader and the holder's name,
+    /// read for the whole page at once.
+    func monitored(_ grants: [GrantModel]) async throws -> [UUID: MonitoredGrantDTO] {
+        guard !grants.isEmpty else { return [:] }
+        let requests = Dictionary(uniqueKeysWithValues: try await AccessRequestModel.query(on: db)
+            .filter(\.$id ~~ Array(Set(grants.map(\.requestId)))).all().map { ($0.id!, $0) })
+        let staff = Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: db)
+            .filter(\.$id ~~ Array(Set(grants.map(\.staffId)))).all().map { ($0.id!, $0) })
+        var monitored: [UUID: MonitoredGrantDTO] = [:]
+        for grant in grants {
+            let record = requests[grant.requestId]
+            monitored[grant.id!] = MonitoredGrantDTO(
+                grantId: grant.id!.uuidString, requestId: grant.requestId.uuidString, reference: record?.reference ?? "", staffId: grant.staffId,
+                name: staff[grant.staffId]?.name ?? "", team: record?.requesterTeam ?? staff[grant.staffId]?.team ?? "",
+                purpose: GrantPurpose(rawValue: grant.purpose)?.displayName ?? grant.purpose,
+                grantedAt: CaseworkTime.iso8601(grant.grantedAt), expiresAt: CaseworkTime.iso8601(grant.expiresAt),
+                endedAt: AccessMonitoring.endedAt(expiresAt: grant.expiresAt, removedAt: grant.removedAt, now: now).map(CaseworkTime.iso8601),
+                teamLeaderStaffId: record?.teamLeaderStaffId)
+        }
+        return monitored
+    }
+
+    // MARK: Decisions in the period
+
+    private var inPeriod: SQLQueryString {
+        "d.request_created_at >= \(bind: period.start) AND d.request_created_at < \(bind: period.end)"
+    }
+
+    private func decisionCondition(refusalsOnly: Bool) -> SQLQueryString {
+        refusalsOnly ? inPeriod + " AND d.decision <> \(bind: AccessDecision.approve.rawValue)" : inPeriod
+    }
+
+    func decisionCount(refusalsOnly: Bool) async throws -> Int {
+        try await count("SELECT COUNT(*) AS n FROM access_decisions d WHERE " + decisionCondition(refusalsOnly: refusalsOnly))
+    }
+
+    /// Newest first.
+    func decisions(refusalsOnly: Bool, limit: Int, after: UUID?) async throws -> [AccessDecisionModel] {
+        var query: SQLQueryString = "SELECT d.* FROM access_decisions d"
+        if let after {
+            query = query + ", (SELECT at, id FROM access_decisions WHERE id = \(bind: after)) c WHERE " + decisionCondition(refusalsOnly: refusalsOnly)
+                + " AND d.at <= c.at AND (d.at < c.at OR d.id < c.id)"
+        } else {
+            query = query + " WHERE " + decisionCondition(refusalsOnly: refusalsOnly)
+        }
+        query = query + " ORDER BY d.at DESC, d.id DESC LIMIT \(bind: limit)"
+        return try await sql.raw(query).all().map { try $0.decode(fluentModel: AccessDecisionModel.self) }
+    }
+
+    /// Each stage's decisions by kind, its longest wait and its median, counted by the database.
+    func stageFigures() async throws -> [StageFiguresDTO] {
+        struct Row: Decodable {
+            let stage: String
+            let decision: String
+            let n: Int
+            let longest: Double?
+        }
+        let rows = try await sql.raw("SELECT d.stage AS stage, d.decision AS decision, COUNT(*) AS n, MAX(d.waited_seconds) AS longest FROM access_decisions d WHERE "
+                                     + inPeriod + " GROUP BY d.stage, d.decision").all(decoding: Row.self)
+        var figures: [StageFiguresDTO] = []
+        for stage in AccessStage.allCases {
+            let here = rows.filter { $0.stage == stage.rawValue }
+            let counts = Dictionary(here.compactMap { row in AccessDecision(rawValue: row.decision).map { ($0, row.n) } }, uniquingKeysWith: +)
+            let total = here.reduce(0) { $0 + $1.n }
+            let middle = AccessMonitoring.middle(of: total)
+            var middleWaits: [Double] = []
+            if !middle.isEmpty {
+                struct Wait: Decodable { let waited: Double }
+                middleWaits = try await sql.raw("SELECT d.waited_seconds AS waited FROM access_decisions d WHERE d.stage = \(bind: stage.rawValue) AND "
+                                                + inPeriod + " ORDER BY d.waited_seconds LIMIT \(bind: middle.count) OFFSET \(bind: middle.lowerBound)")
+                    .all(decoding: Wait.self).map(\.waited)
+            }
+            let f = AccessMonitoring.stageFigures(stage, counts: counts, longest: here.compactMap(\.longest).max(), middleWaits: middleWaits)
+            figures.append(StageFiguresDTO(stage: stage.rawValue, decisions: f.decisions, approved: f.approved, rejected: f.rejected, returned: f.returned,
+                                           medianMinutesToDecide: f.medianMinutesToDecide, longestMinutesToDecide: f.longestMinutesToDecide))
+        }
+        return figures
+    }
+
+    // MARK: Teams in the period
+
+    private var requestsInPeriod: SQLQueryString {
+        "r.created_at >= \(bind: period.start) AND r.created_at < \(bind: period.end)"
+    }
+
+    func teamCount() async throws -> Int {
+        try await count("SELECT COUNT(DISTINCT r.requester_team) AS n FROM access_requests r WHERE " + requestsInPeriod)
+    }
+
+    /// Teams in name order after `after`, each with its requests of the period by status.
+    func teamFigures(limit: Int, after: String?) async throws -> [TeamFiguresDTO] {
+        struct Row: Decodable {
+            let team: String
+            let status: String
+            let n: Int
+        }
+        var teams: SQLQueryString = "SELECT DISTINCT r.requester_team FROM access_requests r WHERE " + requestsInPeriod
+        if let after { teams = teams + " AND r.requester_team > \(bind: after)" }
+        teams = teams + " ORDER BY r.requester_team LIMIT \(bind: limit)"
+        let rows = try await sql.raw("SELECT r.requester_team AS team, r.status AS status, COUNT(*) AS n FROM access_requests r WHERE "
+                                     + requestsInPeriod + " AND r.requester_team IN (" + teams + ") GROUP BY r.requester_team, r.status")
+            .all(decoding: Row.self)
+        return Dictionary(grouping: rows, by: \.team).map { team, statuses in
+            let counts = Dictionary(statuses.compactMap { row in AccessRequestStatus(rawValue: row.status).map { ($0, row.n) } }, uniquingKeysWith: +)
+            let f = AccessMonitoring.teamFigures(team, counts: counts)
+            return TeamFiguresDTO(team: f.team, requests: f.requests, inProgress: f.inProgress, granted: f.granted, rejected: f.rejected,
+                                  returned: f.returned, withdrawn: f.withdrawn)
+        }.sorted { $0.team < $1.team }
+    }
+
+    private func count(_ query: SQLQueryString) async throws -> Int {
+        struct Count: Decodable { let n: Int }
+        return try await sql.raw(query).first(decoding: Count.self)?.n ?? 0
+    }
+}

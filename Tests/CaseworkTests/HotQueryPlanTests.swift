@@ -1,0 +1,155 @@
+@testable import Casework
+import CaseworkCore
+import Fluent
+import Foundation
+import Logging
+import SQLKit
+import Testing
+import Vapor
+
+/// Runs every hot read the pages make, captures the SQL each one sends, and asks the database for its plan:
+/// a full scan of a table that grows with the organisation fails the test. SQLite answers `EXPLAIN QUERY PLAN`;
+/// PostgreSQL answers `EXPLAIN` for the statement's generic plan, with sequential scans discouraged so that the
+/// planner's choice on a nearly empty table does not hide a missing index.
+@Suite("Hot query plans")
+struct HotQueryPlanTests {
+    /// Tables whose size grows with clients, work, grants or time.
+    static let largeTables: Set<String> = [
+        "staff", "staff_roles", "auth_sessions", "contacts", "cases", "case_participants", "service_requests", "service_request_contacts",
+        "service_request_history", "access_requests", "access_request_history", "access_decisions", "grants", "grant_change_requests",
+        "notifications", "outbox_messages", "audit_events",
+    ]
+
+    @Test func everyHotQueryReadsThroughAnIndex() async throws {
+        try await withCasework(records: true) { app in
+            let capture = StatementCapture()
+            let logger = Logger(label: "hot-query-plans") { _ in capture }
+            let db = app.databases.database(logger: logger, on: app.eventLoopGroup.any())!
+            let now = app.casework.clock.now()
+            let someone = UUID()
+            let period = DayPeriod.lastDays(30, now: now)
+
+            // Records: search by identifier and by name (long and short), hoppers, their summary, assigned work.
+            let records = RecordQueries(db: db)
+            _ = try await records.searchContacts(identifier: "AB123456C", namePart: "holloway", limit: 50)
+            _ = try await records.searchContacts(identifier: "KA", namePart: "ka", limit: 50)
+            _ = try await records.hopperPage(segment: "scr", limit: 51, after: nil)
+            _ = try await records.hopperPage(segment: "scr", limit: 51, after: someone)
+            _ = try await records.hopperSummary(segment: "newcastle-casework-1")
+            _ = try await records.assignedTo("20010002", openOnly: true, limit: 51, after: nil)
+            _ = try await records.assignedTo("20010002", openOnly: true, limit: 51, after: someone)
+            _ = try await records.members(of: .scr, teamName: nil)
+            _ = try await records.members(of: .team("newcastle-casework-1"), teamName: "Newcastle Casework 1")
+            _ = try await TemporaryAccess.coverage(for: StaffID("20010002")!, at: now, on: db)
+
+            // Temporary access: every list a role opens, with and without a cursor, and what a page of them shows.
+            let access = AccessQueries(db: db)
+            for filter: AccessQueries.RequestFilter in [.atStage(.awaitingScrManager), .awaitingTeamLeader("20010001"), .all(nil), .all(.granted),
+                                                         .involving("20010002", nil)] {
+                _ = try await access.requests(filter, limit: 51, after: nil)
+                _ = try await access.requests(filter, limit: 51, after: someone)
+            }
+            let anyRequests = try await AccessRequestModel.query(on: app.db).limit(5).all()
+            _ = try await access.details(of: anyRequests.isEmpty ? [] : anyRequests)
+            _ = try await access.unconfirmedGrants(countersignedBy: "20010001")
+            _ = try await access.unconfirmedGrants(endedBefore: now, limit: 50)
+
+            // Monitoring: counts, figures, the first page of each table and a later one.
+            let monitoring = MonitoringQueries(db: db, now: now, period: period)
+            _ = try await monitoring.liveGrants(endingBefore: nil, limit: 50, after: nil)
+            _ = try await monitoring.liveGrants(endingBefore: CaseworkTime.endOfUKDay(now), limit: 50, after: someone)
+            _ = try await monitoring.liveGrantCount(endingBefore: nil)
+            _ = try await monitoring.overdueLogOffs(limit: 50, after: nil)
+            _ = try await monitoring.overdueLogOffCount()
+            _ = try await monitoring.decisionCount(refusalsOnly: true)
+            _ = try await monitoring.decisions(refusalsOnly: false, limit: 50, after: someone)
+            _ = try await monitoring.stageFigures()
+            _ = try await monitoring.teamCount()
+            _ = try await monitoring.teamFigures(limit: 50, after: "A")
+
+            // The audit trail by person, by subject and by kind of subject, and the home pages' refusals.
+            let trail = AuditTrail(db: db)
+            _ = try await trail.search(.init(actor: "20010002", subject: nil, from: nil, to: nil, limit: 51, beforeSeq: 100))
+            _ = try await trail.search(.init(actor: nil, subject: someone.uuidString, from: nil, to: nil, limit: 51, beforeSeq: nil))
+            _ = try await trail.search(.init(actor: nil, subject: "grant", from: nil, to: nil, limit: 51, beforeSeq: nil))
+            _ = try await NotificationModel.query(on: db).filter(\.$staffId == "20010002").filter(\.$readAt == nil).sort(\.$at, .descending).limit(20).all()
+
+            // The expiry job's reads.
+            _ = try await GrantModel.query(on: db).filter(\.$endProcessedAt == nil).filter(\.$expiresAt <= now).sort(\.$expiresAt).limit(500).all()
+            _ = try await GrantModel.query(on: db).filter(\.$endProcessedAt == nil).filter(\.$removedAt != nil).limit(500).all()
+
+            let statements = capture.statements.filter { $0.uppercased().hasPrefix("SELECT") }
+            #expect(statements.count >= 40, "the capture saw \(statements.count) statements: is the query log level still debug?")
+            var scans: [String] = []
+            for statement in Set(statements) {
+                let plan = try await Self.plan(of: statement, on: app.db as! any SQLDatabase)
+                if let table = Self.fullScan(in: plan, limited: statement.uppercased().contains(" LIMIT ")) { scans.append("\(table): \(statement)\n\(plan)") }
+            }
+            #expect(scans.isEmpty, "full scans of large tables:\n\(scans.joined(separator: "\n\n"))")
+        }
+    }
+
+    /// The plan as text, one line per step.
+    static func plan(of statement: String, on sql: any SQLDatabase) async throws -> String {
+        if sql.dialect.name == "sqlite" {
+            struct Step: Decodable { let detail: String }
+            return try await sql.raw("EXPLAIN QUERY PLAN \(unsafeRaw: statement)").all(decoding: Step.self).map(\.detail).joined(separator: "\n")
+        }
+        // One connection for the settings, the prepared statement and its plan.
+        return try await (sql as! any Database).withConnection { connection in
+            let sql = connection as! any SQLDatabase
+            try await sql.raw("SET enable_seqscan = off").run()
+            try await sql.raw("SET plan_cache_mode = force_generic_plan").run()
+            try await sql.raw("DEALLOCATE ALL").run()
+            try await sql.raw("PREPARE hot_query AS \(unsafeRaw: statement)").run()
+            let parameters = statement.matches(of: /\$[0-9]+/).count
+            let nulls = Array(repeating: "NULL", count: parameters).joined(separator: ", ")
+            struct Line: Decodable {
+                let plan: String
+                enum CodingKeys: String, CodingKey { case plan = "QUERY PLAN" }
+            }
+            let lines = try await sql.raw("EXPLAIN EXECUTE hot_query\(unsafeRaw: parameters == 0 ? "" : "(\(nulls))")").all(decoding: Line.self)
+            try await sql.raw("DEALLOCATE hot_query").run()
+            return lines.map(\.plan).joined(separator: "\n")
+        }
+    }
+
+    /// The large table a plan reads in full, if any. A limited statement may walk an index in the order it asks
+    /// for (SQLite: "SCAN t USING INDEX", with no sort of the whole result): it stops at the limit.
+    static func fullScan(in plan: String, limited: Bool) -> String? {
+        let orderedWalk = limited && !plan.contains("USE TEMP B-TREE FOR ORDER BY")
+        for line in plan.split(separator: "\n").map(String.init) {
+            if orderedWalk && line.hasPrefix("SCAN ") && line.contains(" INDEX ") { continue }
+            // SQLite: "SCAN grants" (or "SCAN g"), a whole table or a whole index of one; PostgreSQL: "Seq Scan on grants g".
+            if let match = line.firstMatch(of: /Seq Scan on ([a-z_]+)/), largeTables.contains(String(match.1)) { return String(match.1) }
+            if let match = line.firstMatch(of: /^SCAN ([a-z_]+)(?: AS [a-z_]+)?(?: USING| |$)/), !line.contains("VIRTUAL TABLE") {
+                let name = String(match.1)
+                if largeTables.contains(name) || aliases[name].map(largeTables.contains) == true { return aliases[name] ?? name }
+            }
+        }
+        return nil
+    }
+
+    /// The short names the raw queries give their tables.
+    static let aliases = ["s": "service_requests", "r": "access_requests", "g": "grants", "d": "access_decisions", "c": "contacts", "f": "contacts_name_fts"]
+}
+
+/// Keeps the SQL of every statement the database logs.
+final class StatementCapture: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var captured: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var statements: [String] { lock.withLock { captured } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        guard case .string(let sql)? = metadata?["sql"] else { return }
+        lock.withLock { captured.append(sql) }
+    }
+}
