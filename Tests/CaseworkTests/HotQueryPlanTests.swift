@@ -74,6 +74,14 @@ struct HotQueryPlanTests {
             _ = try await trail.search(.init(actor: nil, subject: "grant", from: nil, to: nil, limit: 51, beforeSeq: nil))
             _ = try await NotificationModel.query(on: db).filter(\.$staffId == "20010002").filter(\.$readAt == nil).sort(\.$at, .descending).limit(20).all()
 
+            // Home pages: each role's own activity, the administrators' and SCR managers' lists.
+            _ = try await AuditEventModel.query(on: db).filter(\.$actorStaffId == "20010002").sort(\.$seq, .descending).limit(10).all()
+            _ = try await AuditEventModel.query(on: db).filter(\.$at >= "2026-12-01T00:00:00.000Z").filter(\.$outcome ~~ ["denied", "failure"])
+                .sort(\.$seq, .descending).limit(20).all()
+            _ = try await StaffModel.query(on: db).filter(\.$passwordHash == nil).filter(\.$active == true).sort(\.$id).limit(50).all()
+            _ = try await StaffModel.query(on: db).filter(\.$failedSignIns >= 6).all()
+            _ = try await OutboxMessageModel.query(on: db).filter(\.$status == Outbox.pending).sort(\.$createdAt).all()
+
             // The expiry job's reads.
             _ = try await GrantModel.query(on: db).filter(\.$endProcessedAt == nil).filter(\.$expiresAt <= now).sort(\.$expiresAt).limit(500).all()
             _ = try await GrantModel.query(on: db).filter(\.$endProcessedAt == nil).filter(\.$removedAt != nil).limit(500).all()

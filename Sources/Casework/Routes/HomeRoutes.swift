@@ -150,13 +150,19 @@ struct HomeRoutes: RouteCollection {
 
     /// Email not yet delivered: a growing count or a repeated error means the SMTP relay needs attention.
     static func undeliveredEmail(_ req: Request) async throws -> HomeSection {
-        let waiting = try await OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending).sort(\.$createdAt).all()
+        // Counted and picked by index: with no SMTP server set, every email ever queued is still waiting.
+        let pending = OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending)
+        let waiting = try await pending.count()
         var items: [HomeItem] = []
-        if let oldest = waiting.first {
-            let failing = waiting.filter { $0.attempts > 0 }
-            var text = "\(waiting.count) email\(waiting.count == 1 ? "" : "s") waiting, the oldest queued \(CaseworkTime.iso8601(oldest.createdAt))"
+        if waiting > 0, let oldest = try await OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending).sort(\.$createdAt).first() {
+            let failing = OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending).filter(\.$attempts > 0)
+            let failed = try await failing.count()
+            var text = "\(waiting) email\(waiting == 1 ? "" : "s") waiting, the oldest queued \(CaseworkTime.iso8601(oldest.createdAt))"
             if req.casework.settings.mail.smtp == nil { text += ": no SMTP server is set, so none will be sent" }
-            if let last = failing.last?.lastError { text += "; \(failing.count) failed at least once, most recently: \(last)" }
+            if failed > 0, let last = try await OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending).filter(\.$attempts > 0)
+                .sort(\.$createdAt, .descending).first()?.lastError {
+                text += "; \(failed) failed at least once, most recently: \(last)"
+            }
             items.append(HomeItem(text: text, href: "/outbox", at: CaseworkTime.iso8601(oldest.createdAt)))
         }
         return HomeSection(id: "undelivered-email", title: "Email waiting to be sent", emptyText: "Every email has been delivered.", items: items)
@@ -165,7 +171,8 @@ struct HomeRoutes: RouteCollection {
     static func lockedAccounts(_ req: Request) async throws -> HomeSection {
         let throttle = req.casework.throttle
         let now = req.now
-        let rows = try await StaffModel.query(on: req.db).filter(\.$failedSignIns >= throttle.lockAfter).sort(\.$id).all()
+        // Few are ever locked: sorted here, so the database reads them by the failed sign-ins index and not the whole directory in ID order.
+        let rows = try await StaffModel.query(on: req.db).filter(\.$failedSignIns >= throttle.lockAfter).all().sorted { $0.id! < $1.id! }
         let items = rows.compactMap { staff -> HomeItem? in
             guard case .locked(let until) = throttle.decide(failures: staff.failedSignIns, lastFailureAt: staff.lastFailedSignInAt, now: now) else { return nil }
             return HomeItem(text: "\(staff.id!) - \(staff.name): locked until \(CaseworkTime.clockTime(until)) UTC after \(staff.failedSignIns) wrong passwords",

@@ -47,6 +47,9 @@ struct IndexHotPaths: AsyncMigration {
         ("notifications_inbox", "notifications", ["staff_id", "read_at", "at"]),
         ("notifications_request", "notifications", ["access_request_id", "at"]),
         ("outbox_due", "outbox_messages", ["status", "next_attempt_at"]),
+        ("outbox_waiting", "outbox_messages", ["status", "created_at"]),
+        ("outbox_failing", "outbox_messages", ["status", "attempts", "created_at"]),
+        ("outbox_newest", "outbox_messages", ["created_at"]),
         ("outbox_request", "outbox_messages", ["access_request_id", "created_at"]),
         // The audit trail newest first by person, by subject, by kind of subject; refusals of the last day.
         ("audit_events_actor_seq", "audit_events", ["actor_staff_id", "seq"]),
@@ -62,6 +65,8 @@ struct IndexHotPaths: AsyncMigration {
             for column in columns { builder = builder.column(column) }
             try await builder.run()
         }
+        // The administrators' "cannot sign in yet" list: a partial index holds only those people, however many staff there are.
+        try await sql.raw("CREATE INDEX staff_without_password ON staff (staff_id) WHERE password_hash IS NULL").run()
         // 005's hopper index is a prefix of the keyset one.
         try await sql.drop(index: "service_requests_hopper").run()
         if sql.dialect.name == "sqlite" {
@@ -78,6 +83,7 @@ struct IndexHotPaths: AsyncMigration {
         } else {
             try await sql.raw("DROP INDEX IF EXISTS contacts_search_name_trgm").run()
         }
+        try await sql.drop(index: "staff_without_password").run()
         for (name, _, _) in Self.indexes.reversed() {
             try await sql.drop(index: name).run()
         }

@@ -1,5 +1,6 @@
 import CaseworkCore
 import Fluent
+import Foundation
 import SQLKit
 
 /// Every decision on an access request, with how long its stage waited, written when it is made. Monitoring then
