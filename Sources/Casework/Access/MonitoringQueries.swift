@@ -94,23 +94,26 @@ struct MonitoringQueries {
     }
 
     private func decisionCondition(refusalsOnly: Bool) -> SQLQueryString {
-        refusalsOnly ? inPeriod + " AND d.decision <> \(bind: AccessDecision.approve.rawValue)" : inPeriod
+        // Refusals by their own index: most decisions are approvals, which a walk of the period would read past.
+        refusalsOnly ? inPeriod + " AND d.decision IN (\(bind: AccessDecision.reject.rawValue), \(bind: AccessDecision.return.rawValue))" : inPeriod
     }
 
     func decisionCount(refusalsOnly: Bool) async throws -> Int {
         try await count("SELECT COUNT(*) AS n FROM access_decisions d WHERE " + decisionCondition(refusalsOnly: refusalsOnly))
     }
 
-    /// Newest first.
+    /// The newest requests' decisions first, each request's newest decision first: the order of the period index,
+    /// so a page reads its rows and stops, where "newest decision first" would sort every decision of the period.
     func decisions(refusalsOnly: Bool, limit: Int, after: UUID?) async throws -> [AccessDecisionModel] {
         var query: SQLQueryString = "SELECT d.* FROM access_decisions d"
         if let after {
-            query = query + ", (SELECT at, id FROM access_decisions WHERE id = \(bind: after)) c WHERE " + decisionCondition(refusalsOnly: refusalsOnly)
-                + " AND d.at <= c.at AND (d.at < c.at OR d.id < c.id)"
+            query = query + ", (SELECT request_created_at AS made, at, id FROM access_decisions WHERE id = \(bind: after)) c WHERE "
+                + decisionCondition(refusalsOnly: refusalsOnly)
+                + " AND d.request_created_at <= c.made AND (d.request_created_at < c.made OR d.at < c.at OR (d.at = c.at AND d.id < c.id))"
         } else {
             query = query + " WHERE " + decisionCondition(refusalsOnly: refusalsOnly)
         }
-        query = query + " ORDER BY d.at DESC, d.id DESC LIMIT \(bind: limit)"
+        query = query + " ORDER BY d.request_created_at DESC, d.at DESC, d.id DESC LIMIT \(bind: limit)"
         return try await sql.raw(query).all().map { try $0.decode(fluentModel: AccessDecisionModel.self) }
     }
 

@@ -28,7 +28,8 @@ struct CreateAccessDecisions: AsyncMigration {
         try await sql.create(index: "access_decisions_period").on("access_decisions")
             .column("request_created_at").column("stage").column("decision").column("waited_seconds").run()
         try await sql.create(index: "access_decisions_stage_wait").on("access_decisions").column("stage").column("waited_seconds").run()
-        try await sql.create(index: "access_decisions_at").on("access_decisions").column("at").run()
+        try await sql.create(index: "access_decisions_newest").on("access_decisions").column("request_created_at").column("at").column("id").run()
+        try await sql.create(index: "access_decisions_refusals").on("access_decisions").column("decision").column("request_created_at").run()
         try await sql.create(index: "access_decisions_request").on("access_decisions").column("request_id").run()
         try await backfill(on: database)
     }
