@@ -150,7 +150,7 @@ struct Monitoring {
             [g.reference, g.staffId, g.name, g.team, g.purpose, g.grantedAt, g.expiresAt, g.endedAt ?? "", g.teamLeaderStaffId ?? ""]
         }
         func grants(_ read: @escaping @Sendable (UUID?) async throws -> [GrantModel]) -> Response.Body {
-            Response.Body(asyncStream: { writer in
+            Response.Body(managedAsyncStream: { writer in
                 try await writer.write(.buffer(line(grantHeader)))
                 var after: UUID?
                 while true {
@@ -162,7 +162,6 @@ struct Monitoring {
                     guard rows.count == page, let last = rows.last else { break }
                     after = last.id
                 }
-                try await writer.write(.end)
             })
         }
         switch table {
@@ -170,7 +169,7 @@ struct Monitoring {
         case "ending-today": return grants { try await queries.liveGrants(endingBefore: endOfToday, limit: page, after: $0) }
         case "overdue-log-offs": return grants { try await queries.overdueLogOffs(limit: page, after: $0) }
         case "decisions":
-            return Response.Body(asyncStream: { writer in
+            return Response.Body(managedAsyncStream: { writer in
                 try await writer.write(.buffer(line(["Reference", "Team", "Stage", "Decision", "At", "Minutes to decide", "Reason"])))
                 var after: UUID?
                 while true {
@@ -183,10 +182,9 @@ struct Monitoring {
                     guard rows.count == page, let last = rows.last else { break }
                     after = last.id
                 }
-                try await writer.write(.end)
             })
         case "teams":
-            return Response.Body(asyncStream: { writer in
+            return Response.Body(managedAsyncStream: { writer in
                 try await writer.write(.buffer(line(["Team", "Requests", "In progress", "Granted", "Rejected", "Returned", "Withdrawn"])))
                 var after: String?
                 while true {
@@ -199,7 +197,6 @@ struct Monitoring {
                     guard rows.count == page, let last = rows.last else { break }
                     after = last.team
                 }
-                try await writer.write(.end)
             })
         default: return nil
         }
