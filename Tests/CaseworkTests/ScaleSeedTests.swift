@@ -40,3 +40,38 @@ struct ScaleSeedTests {
         }
     }
 }
+
+@Suite("Grants ending together")
+struct GrantsEndingTogetherTests {
+    @Test func theExpiryJobRemindsThenProcessesEveryGrantEndingAtOneInstantInBatches() async throws {
+        try await withCasework(records: true) { app in
+            let plan = ScalePlan(factor: 0.002, now: app.casework.clock.now())
+            _ = try await ScaleSeeder(app: app, plan: plan, progress: { _ in }).seed()
+            let together = try await GrantModel.query(on: app.db).filter(\.$expiresAt == plan.endingTogetherAt).all()
+            #expect(together.count == plan.grantsEndingTogether && together.count > 7)
+            let job = GrantExpiry(app: app, batchSize: 7)
+
+            // Five minutes before: those whose reminder is due (GrantReminder's rule) are reminded, once, across batches.
+            app.clockForTests.set(plan.endingTogetherAt.addingTimeInterval(-300))
+            let due = together.filter { GrantReminder.isDue(at: app.clockForTests.now(), grantedAt: $0.grantedAt, expiresAt: $0.expiresAt) }
+            #expect(due.count > 7)
+            try await job.remindEndingSoon()
+            try await job.remindEndingSoon()
+            let reminded = try await GrantModel.query(on: app.db).filter(\.$expiresAt == plan.endingTogetherAt).filter(\.$reminderSentAt != nil).count()
+            #expect(reminded == due.count)
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").count() == 2 * due.count)
+
+            // At the instant they end: every one processed, its holder and team leader told, its end audited, once.
+            app.clockForTests.set(plan.endingTogetherAt)
+            #expect(try await job.runOnce() == together.count)
+            #expect(try await job.runOnce() == 0)
+            #expect(try await GrantModel.query(on: app.db).filter(\.$expiresAt == plan.endingTogetherAt).filter(\.$endProcessedAt == nil).count() == 0)
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "logOffTask").count() == together.count)
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "accessEnded").count() == together.count)
+            #expect(try await AuditEventModel.query(on: app.db).filter(\.$action == "grant.ended").count() == together.count)
+            // The other live grants are untouched, and the chain still verifies.
+            #expect(try await GrantModel.query(on: app.db).filter(\.$expiresAt > plan.endingTogetherAt).filter(\.$endProcessedAt != nil).count() == 0)
+            #expect(try await AuditTrail(db: app.db).verify().problem == nil)
+        }
+    }
+}

@@ -10,7 +10,7 @@ struct GrantExpiry {
     let app: Application
 
     /// Grants processed in one write job: a few statements and three multi-row inserts for the whole batch.
-    static let batchSize = 500
+    var batchSize = 500
 
     /// Sends due "ending soon" reminders, then processes every grant that has ended and not yet been
     /// processed, a batch at a time; returns how many ended grants it processed.
@@ -22,15 +22,16 @@ struct GrantExpiry {
             let now = app.casework.clock.now()
             // Expired and removed grants not yet processed, each through its own index.
             let expired = try await GrantModel.query(on: app.db).filter(\.$endProcessedAt == nil).filter(\.$expiresAt <= now)
-                .sort(\.$expiresAt).limit(Self.batchSize).all()
+                .sort(\.$expiresAt).limit(batchSize).all()
             let removed = try await GrantModel.query(on: app.db).filter(\.$endProcessedAt == nil).filter(\.$removedAt != nil)
-                .limit(Self.batchSize).all()
-            let ids = Array(Set((expired + removed).map { $0.id! })).prefix(Self.batchSize).map { $0 }
+                .limit(batchSize).all()
+            let ids = Array(Set((expired + removed).map { $0.id! })).prefix(batchSize).map { $0 }
             guard !ids.isEmpty else { return processed }
             let done = try await app.casework.lane.perform { ctx in try await Self.process(ids, ctx: ctx) }
             processed += done
-            // Another server took the whole batch: what is left is theirs or the next run's.
-            if done == 0 && ids.count < Self.batchSize { return processed }
+            // A short batch was the last; a batch none of which could be processed (another server took it, or the
+            // test clock went back) is left to the next run rather than read again at once.
+            if ids.count < batchSize || done == 0 { return processed }
         }
     }
 
@@ -81,28 +82,47 @@ struct GrantExpiry {
     }
 
     /// Tells the holder and their team leader, once per expiry, that a live grant ends soon (see `GrantReminder`).
+    /// Batches of `batchSize`, each in one write job, as the expiry is: ten thousand grants ending together were
+    /// also all due a reminder together. A batch with none due ends the run: what is left waits for the next one.
     func remindEndingSoon() async throws {
-        let now = app.casework.clock.now()
-        let soon = now.addingTimeInterval(GrantReminder.lead)
-        let candidates = try await GrantModel.query(on: app.db).filter(\.$reminderSentAt == nil).filter(\.$removedAt == nil)
-            .filter(\.$expiresAt > now).filter(\.$expiresAt <= soon).all()
-        for candidate in candidates where GrantReminder.isDue(at: now, grantedAt: candidate.grantedAt, expiresAt: candidate.expiresAt) {
-            let id = candidate.id!
-            try await app.casework.lane.perform { ctx in
-                guard let grant = try await GrantModel.find(id, on: ctx.db), grant.reminderSentAt == nil, grant.state(at: ctx.now) == .active,
-                      GrantReminder.isDue(at: ctx.now, grantedAt: grant.grantedAt, expiresAt: grant.expiresAt) else { return }
-                grant.reminderSentAt = ctx.now
-                try await grant.save(on: ctx.db)
-                let request = try await AccessRequestModel.find(grant.requestId, on: ctx.db)
-                let reference = request?.reference ?? id.uuidString
-                let minutes = Int((grant.expiresAt.timeIntervalSince(ctx.now) / 60).rounded(.up))
-                let text = "Temporary access \(reference) for \(grant.staffId) ends in \(minutes) minute\(minutes == 1 ? "" : "s"), at \(CaseworkTime.ukClockTime(grant.expiresAt)): ask for an extension now if the work is not done"
-                try await Inbox.notify(ctx, to: request?.teamLeaderStaffId, kind: "endingSoon", text: text, link: "/grants/\(id.uuidString)", request: grant.requestId)
-                try await Inbox.notify(ctx, to: grant.staffId, kind: "endingSoon", text: text, link: "/grants/\(id.uuidString)", request: grant.requestId)
-                try await ctx.audit(AuditEntry(.system, "grant.reminder", subjectType: "grant", subjectId: id.uuidString,
-                                               detail: "\(reference) ends at \(CaseworkTime.iso8601(grant.expiresAt)); holder and team leader reminded"))
-            }
+        while true {
+            let now = app.casework.clock.now()
+            let soon = now.addingTimeInterval(GrantReminder.lead)
+            let candidates = try await GrantModel.query(on: app.db).filter(\.$reminderSentAt == nil).filter(\.$expiresAt > now)
+                .filter(\.$expiresAt <= soon).filter(\.$removedAt == nil).sort(\.$expiresAt).limit(batchSize).all()
+            let due = candidates.filter { GrantReminder.isDue(at: now, grantedAt: $0.grantedAt, expiresAt: $0.expiresAt) }.map { $0.id! }
+            guard !due.isEmpty else { return }
+            let reminded = try await app.casework.lane.perform { ctx in try await Self.remind(due, ctx: ctx) }
+            if candidates.count < batchSize || reminded == 0 { return }
         }
+    }
+
+    /// Reminds the holders and team leaders of the grants still due when re-read inside the lane; returns how many.
+    static func remind(_ ids: [UUID], ctx: WriteContext) async throws -> Int {
+        let grants = try await GrantModel.query(on: ctx.db).filter(\.$id ~~ ids).filter(\.$reminderSentAt == nil).all().filter {
+            $0.state(at: ctx.now) == .active && GrantReminder.isDue(at: ctx.now, grantedAt: $0.grantedAt, expiresAt: $0.expiresAt)
+        }
+        guard !grants.isEmpty else { return 0 }
+        try await GrantModel.query(on: ctx.db).filter(\.$id ~~ grants.map { $0.id! }).filter(\.$reminderSentAt == nil)
+            .set(\.$reminderSentAt, to: ctx.now).update()
+        let requests = Dictionary(uniqueKeysWithValues: try await AccessRequestModel.query(on: ctx.db)
+            .filter(\.$id ~~ Array(Set(grants.map(\.requestId)))).all().map { ($0.id!, $0) })
+        var notes: [Inbox.Note] = []
+        var events: [AuditEntry] = []
+        for grant in grants {
+            let id = grant.id!
+            let request = requests[grant.requestId]
+            let reference = request?.reference ?? id.uuidString
+            let minutes = Int((grant.expiresAt.timeIntervalSince(ctx.now) / 60).rounded(.up))
+            let text = "Temporary access \(reference) for \(grant.staffId) ends in \(minutes) minute\(minutes == 1 ? "" : "s"), at \(CaseworkTime.ukClockTime(grant.expiresAt)): ask for an extension now if the work is not done"
+            notes.append(Inbox.Note(to: request?.teamLeaderStaffId, kind: "endingSoon", text: text, link: "/grants/\(id.uuidString)", request: grant.requestId))
+            notes.append(Inbox.Note(to: grant.staffId, kind: "endingSoon", text: text, link: "/grants/\(id.uuidString)", request: grant.requestId))
+            events.append(AuditEntry(.system, "grant.reminder", subjectType: "grant", subjectId: id.uuidString,
+                                     detail: "\(reference) ends at \(CaseworkTime.iso8601(grant.expiresAt)); holder and team leader reminded"))
+        }
+        try await Inbox.notifyAll(ctx, notes)
+        try await ctx.audit(events)
+        return grants.count
     }
 
     /// SRs assigned to these holders that involve a sensitive contact they may no longer see go back to Pending
