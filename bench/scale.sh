@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# bench/scale.sh: Casework at national scale. The pages and API twins people use all day, read by many people at
+# once over a national data set, then 10,000 grants ending at the same instant.
+#
+# It serves the real server (test clock on, CASEWORK_BCRYPT_COST=4, LOG_LEVEL=notice as in production) on the data
+# set `casework seed --scale FACTOR` makes (FACTOR 1: 50,000 staff, 1,000,000 contacts, 5,000,000 SRs, 100,000
+# live grants, 200,000 past requests, 10,000,000 audit events), on SQLite or on PostgreSQL 15, and for each target
+# runs wrk (2 threads, 16 connections, DURATION) with bench/lib/rotate.lua cycling over many people and records:
+# every hopper (first and a deep page), the audited sensitive read under a grant, own grants, "awaiting me" for
+# team leaders, SCR managers and provisioning, contact search by name and NINO, the SR list, monitoring and its
+# CSVs, the audit trail by subject and by person, the evidence page, and every role's home page, each as the API
+# and as the page where both exist. Before wrk, every distinct URL of a target is fetched once, for its status and
+# body size. The table shows req/s, p50, p99, non-2xx answers, the largest body, and whether p99 <= 20 ms.
+# Then it moves the test clock one second past the instant the grants end together and polls the database until
+# each is processed (giving up after EXPIRY_TIMEOUT s), and reads the server's peak RSS (VmHWM).
+#
+# The data set is seeded once per database and factor (demo organisation first, then the scale set) and kept
+# pristine under bench/.data/<db>-<factor>/ (git-ignored; at factor 1 about 10 GB and minutes of seeding) with its
+# manifest; every run copies it to a scratch folder, which the run writes to, so reruns skip seeding. Delete that
+# folder to seed again; the run does so itself when ScaleSeeder.swift or a migration has changed since the copy
+# was made (SCALE_REUSE=1 keeps the old copy anyway). A reused copy was dated when it was seeded, so the
+# run moves the live grants' dates on (bench/lib/scale_db.py shift) so that those ending together end half an hour
+# after the server starts, as they did just after seeding.
+#
+# The markdown table is printed at the end and written to test-output/bench/scale-<db>-<factor>.md, with the raw
+# wrk output, the target list and the server log in test-output/bench/scale-<db>-<factor>/.
+#
+#   bench/scale.sh                       SQLite, factor 1, 10 s a target
+#   bench/scale.sh --postgres            PostgreSQL 15 (or DB=postgres); a scratch cluster, as scripts/test starts
+#   FACTOR=0.01 DURATION=2s CASEWORK_BIN=.build/debug/casework bench/scale.sh     a smoke test
+#
+# Between targets it waits until the server has answered what the last run left queued ("server busy after"), so
+# a slow target does not slow the next one; a target busy for long after its run was overloaded.
+#
+# Settings: FACTOR (1), DURATION (10s), CONNECTIONS (16), THREADS (2), PEOPLE (100: people of each kind signed
+# in), HOPPER_DEPTH (10 pages), PREFETCH_PEOPLE (10: a target whose people share a few URLs is also fetched as up
+# to that many people), EXPIRY_TIMEOUT (300 s), P99_TARGET_MS (20), WRK_TIMEOUT (30s), SETTLE_TIMEOUT (600 s),
+# SCALE_DATA (bench/.data), SCALE_SCRATCH (the temporary folder), KEEP_RUN=1 keeps the scratch copy, SCALE_PG_OPTS
+# adds PostgreSQL server options, LOG_LEVEL (notice). The binary is CASEWORK_BIN, else .build/release/casework
+# (swift build -c release), else the debug build; this script never builds.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+DB="${DB:-sqlite}"
+for arg in "$@"; do
+  case "$arg" in
+    --postgres|--pg) DB=postgres ;;
+    --sqlite) DB=sqlite ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/scale.sh: unknown argument $arg (use --postgres or --sqlite)" >&2; exit 2 ;;
+  esac
+done
+case "$DB" in postgres|postgresql|pg) DB=postgres ;; sqlite) ;; *) echo "DB must be sqlite or postgres, not $DB" >&2; exit 2 ;; esac
+FACTOR="${FACTOR:-1}"
+[[ "$FACTOR" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "FACTOR must be a number like 1 or 0.01, not $FACTOR" >&2; exit 2; }
+export DURATION="${DURATION:-10s}" CONNECTIONS="${CONNECTIONS:-16}" THREADS="${THREADS:-2}"
+export PEOPLE="${PEOPLE:-100}" HOPPER_DEPTH="${HOPPER_DEPTH:-10}" P99_TARGET_MS="${P99_TARGET_MS:-20}"
+EXPIRY_TIMEOUT="${EXPIRY_TIMEOUT:-300}"
+WRK_TIMEOUT="${WRK_TIMEOUT:-30s}"
+SCALE_DATA="${SCALE_DATA:-bench/.data}"
+PASSWORD="${CASEWORK_DEMO_PASSWORD:-Casework-Demo-2026}"
+export CASEWORK_DEMO_PASSWORD="$PASSWORD"
+
+# The binary: asked for, else the release build, else the debug build. This script never builds.
+if [ -n "${CASEWORK_BIN:-}" ]; then BIN="$CASEWORK_BIN"
+elif [ -x .build/release/casework ]; then BIN=.build/release/casework
+else BIN=.build/debug/casework; fi
+[ -x "$BIN" ] || { echo "no casework binary at $BIN: build it with swift build -c release (or set CASEWORK_BIN)" >&2; exit 1; }
+case "$BIN" in *release*) BUILD="release build" ;; *debug*) BUILD="debug build (not a release figure)" ;; *) BUILD="$BIN" ;; esac
+# (seed --help migrates a database first, so it gets a throwaway folder rather than the working directory)
+probe="$(mktemp -d)"
+help="$(env -u DATABASE_URL CASEWORK_DATA_DIR="$probe" "$BIN" seed --help 2>/dev/null || true)"
+case "$help" in *scale*) ;; *) rm -rf "$probe"; echo "$BIN seed has no --scale: build a newer casework" >&2; exit 1 ;; esac
+rm -rf "$probe"
+
+need_apt() {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+command -v wrk >/dev/null || need_apt wrk
+if [ "$DB" = postgres ]; then
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt postgresql-15
+  . bench/lib/scale_pg.sh
+fi
+
+echo "== bench/scale.sh: $DB, factor $FACTOR, $BUILD ($BIN)"
+
+PRISTINE="$SCALE_DATA/$DB-$FACTOR"
+MANIFEST="$PRISTINE/manifest.json"
+RUN="$(mktemp -d "${SCALE_SCRATCH:-${TMPDIR:-/tmp}}/casework-scale.XXXXXX")"
+PID=""
+cleanup() {
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+  # What the last server left listening (its crash reporter, if it crashed): see restart_after_crash.
+  if [ -n "${PORT:-}" ]; then
+    for stale in $(ss -Htlnp "sport = :$PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do kill "$stale" 2>/dev/null || true; done
+  fi
+  if [ "$DB" = postgres ]; then pg_stop; fi
+  if [ "${KEEP_RUN:-0}" = 1 ]; then echo "kept the run in $RUN"; else rm -rf "$RUN"; fi
+}
+trap cleanup EXIT
+
+# MARK: the pristine data set
+
+seed_into() {  # seed_into ENV...: the demo organisation, then the scale set; the manifest to $PARTIAL/manifest.json
+  local started=$SECONDS
+  env "$@" CASEWORK_BCRYPT_COST=4 "$BIN" seed --demo >"$PARTIAL/seed-demo.log" 2>&1 || { cat "$PARTIAL/seed-demo.log" >&2; return 1; }
+  env "$@" CASEWORK_BCRYPT_COST=4 "$BIN" seed --scale "$FACTOR" --json >"$PARTIAL/manifest.json" 2> >(tee "$PARTIAL/seed.log" >&2)
+  python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$PARTIAL/manifest.json" \
+    || { echo "the seeder printed no manifest" >&2; return 1; }
+  echo $((SECONDS - started)) >"$PARTIAL/seed-seconds"
+  date -u +%Y-%m-%dT%H:%M:%SZ >"$PARTIAL/seeded-at"
+}
+
+# Which seeder and schema made the copy: when either has changed since, the copy is seeded again. (The sources
+# stand for the binary here, so a binary older than them is worth a warning.)
+SEED_SOURCES=(Sources/Casework/Commands/ScaleSeeder.swift Sources/Casework/Persistence/Migrations/*.swift)
+FINGERPRINT="$(cat "${SEED_SOURCES[@]}" 2>/dev/null | sha256sum | cut -c1-16)"
+for source in "${SEED_SOURCES[@]}"; do
+  if [ "$source" -nt "$BIN" ]; then
+    echo "== warning: $source is newer than $BIN: rebuild, or the data set and the schema may not be what the sources say"
+    break
+  fi
+done
+if [ -f "$MANIFEST" ] && [ "$(cat "$PRISTINE/fingerprint" 2>/dev/null)" != "$FINGERPRINT" ]; then
+  if [ "${SCALE_REUSE:-0}" = 1 ]; then
+    echo "== warning: the seeder or the migrations changed since $PRISTINE was seeded; reusing it as SCALE_REUSE=1 asks"
+  else
+    echo "== the seeder or the migrations changed since $PRISTINE was seeded: seeding again (SCALE_REUSE=1 keeps the old copy)"
+    rm -rf "$PRISTINE"
+  fi
+fi
+if [ ! -f "$MANIFEST" ]; then
+  echo "== seeding $PRISTINE (once; later runs copy it)"
+  PARTIAL="$PRISTINE.partial"
+  rm -rf "$PARTIAL"; mkdir -p "$PARTIAL"
+  if [ "$DB" = sqlite ]; then
+    seed_into -u DATABASE_URL CASEWORK_DATA_DIR="$PARTIAL"
+  else
+    pg_start
+    seed_into DATABASE_URL="$CASEWORK_PG_URL"
+    pg_keep_pristine "$PARTIAL"
+  fi
+  echo "$FINGERPRINT" >"$PARTIAL/fingerprint"
+  rm -rf "$PRISTINE"; mv "$PARTIAL" "$PRISTINE"
+  echo "== seeded in $(cat "$PRISTINE/seed-seconds") s ($(du -sh "$PRISTINE" | cut -f1))"
+else
+  echo "== reusing $PRISTINE, seeded $(cat "$PRISTINE/seeded-at" 2>/dev/null || echo earlier) in $(cat "$PRISTINE/seed-seconds" 2>/dev/null || echo '?') s"
+fi
+
+# MARK: the scratch copy and the server
+
+mkdir -p "$RUN/data" "$RUN/out"
+if [ "$DB" = sqlite ]; then
+  echo "== copying the data set to $RUN/data"
+  cp --reflink=auto "$PRISTINE"/casework.sqlite* "$RUN/data/"
+  DBENV=(-u DATABASE_URL CASEWORK_DATA_DIR="$RUN/data")
+  export SQLITE_FILE="$RUN/data/casework.sqlite"
+else
+  pg_start_copy "$PRISTINE"
+  DBENV=(DATABASE_URL="$CASEWORK_PG_URL" CASEWORK_DATA_DIR="$RUN/data")
+  export PG_URL="$CASEWORK_PG_URL" PSQL="$PG_BIN/psql"
+fi
+ENDING_AT="$(python3 bench/lib/scale_db.py shift "$MANIFEST" 1800)"
+ENDING_COUNT="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endingTogether"])' "$MANIFEST")"
+
+# Starts the server on a new port (appending to its log) and waits for /health; sets PID, PORT and BASE.
+start_server() {
+  PORT=$((20000 + RANDOM % 20000))
+  export BASE="http://127.0.0.1:$PORT"
+  env "${DBENV[@]}" CASEWORK_TEST_CLOCK=1 CASEWORK_BCRYPT_COST=4 LOG_LEVEL="${LOG_LEVEL:-notice}" \
+    "$BIN" serve --hostname 127.0.0.1 --port "$PORT" >>"$RUN/out/server.log" 2>&1 &
+  PID=$!
+  local started=$SECONDS
+  until curl -sf -m 10 "$BASE/health" >/dev/null; do
+    if ! kill -0 "$PID" 2>/dev/null || [ $((SECONDS - started)) -gt 900 ]; then
+      echo "the server did not answer /health; its log:" >&2; tail -50 "$RUN/out/server.log" >&2; exit 1
+    fi
+    sleep 0.5
+  done
+  echo "== server $PID up on $BASE after $((SECONDS - started)) s (migrations included)"
+}
+start_server
+
+# MARK: the read benchmarks
+
+# Waits until the server has worked off what the last run left queued (wrk stops waiting at the end of its run, but
+# the server still answers every request it took), so one slow target does not slow the next. /health asks the
+# database, so it queues behind that backlog; the server is idle once it answers within SETTLE_MS twice running.
+# Prints the seconds it took.
+settle() {
+  local started=$SECONDS quick=0 answer
+  while [ "$quick" -lt 2 ] && kill -0 "$PID" 2>/dev/null; do
+    answer="$(curl -s -o /dev/null -m 30 -w '%{http_code} %{time_total}' "$BASE/health" || true)"
+    if awk -v a="$answer" -v limit="${SETTLE_MS:-100}" 'BEGIN { split(a, f, " "); exit !(f[1] == 200 && f[2] * 1000 < limit) }'; then
+      quick=$((quick + 1))
+    else
+      quick=0; sleep 0.5
+    fi
+    if [ $((SECONDS - started)) -ge "${SETTLE_TIMEOUT:-600}" ]; then break; fi
+  done
+  echo $((SECONDS - started))
+}
+
+# When the server dies during a target, that is recorded (RUN/out/crashes: the target's id and the first line of
+# the failure), the live grants' dates are moved on again (a restarted test clock starts at the real time) and
+# the server is started again on the same data (on a new port), so the remaining targets are still measured.
+restart_after_crash() {
+  local id="$1" why
+  wait "$PID" 2>/dev/null || true
+  # Swift's crash reporter (swift-backtrace, started by the crashed server) can outlive it holding the listening
+  # socket, which then takes connections nobody answers: stop whatever still listens on the old port.
+  local stale
+  for stale in $(ss -Htlnp "sport = :$PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u); do
+    kill "$stale" 2>/dev/null || true
+  done
+  why="$(grep -m1 -E 'Fatal error|Assertion failed|Precondition failed|Program crashed|Illegal instruction|Segmentation' "$RUN/out/server.log" | tail -1 | cut -c1-300)"
+  printf '%s\t%s\n' "$id" "${why:-the server exited}" >>"$RUN/out/crashes"
+  echo "!! the server died during $id: ${why:-see the server log}; starting it again" >&2
+  cp "$RUN/out/server.log" "$RUN/out/server-crash-$id.log"
+  : >"$RUN/out/server.log"
+  ENDING_AT="$(python3 bench/lib/scale_db.py shift "$MANIFEST" 1800 "$ENDING_AT")"
+  start_server
+}
+
+python3 bench/lib/scale_prep.py "$MANIFEST" "$RUN/out"
+echo "== settled after the preparation in $(settle) s"
+echo "== wrk: $THREADS threads, $CONNECTIONS connections, $DURATION a target"
+printf '%-62s %9s %9s %9s %8s  %s\n' target req/s "p50 ms" "p99 ms" errors "server busy after"
+while IFS=$'\t' read -r id file name; do
+  if [ "$file" = "-" ]; then printf '%-62s skipped\n' "$name"; continue; fi
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" -s bench/lib/rotate.lua "$BASE" -- "$file" \
+    >"$RUN/out/$id.wrk" 2>&1 </dev/null || true
+  settle >"$RUN/out/$id.settle"
+  awk -v name="$name" -v busy="$(cat "$RUN/out/$id.settle")" '/^SCALE_RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      s = v["duration_us"] / 1e6; if (s == 0) s = 1
+      errors = v["status"] + v["connect"] + v["read"] + v["write"] + v["timeout"]
+      if (v["requests"] == 0) printf "%-62s %9s %9s %9s %8d  %s\n", name, 0, "-", "> run", errors, busy " s (no answer within the run)"
+      else printf "%-62s %9.0f %9.1f %9.1f %8d  %s\n", name, v["requests"] / s, v["p50_us"] / 1000, v["p99_us"] / 1000, errors, busy " s"
+      found = 1 }
+    END { if (!found) printf "%-62s wrk failed: see its output\n", name }' "$RUN/out/$id.wrk"
+  if ! kill -0 "$PID" 2>/dev/null; then restart_after_crash "$id"; fi
+done <"$RUN/out/targets.tsv"
+
+# MARK: grants ending together
+
+if kill -0 "$PID" 2>/dev/null; then
+  echo "== settled after the reads in $(settle) s; moving the test clock to $ENDING_AT + 1 s: $ENDING_COUNT grants end together"
+  python3 bench/lib/scale_db.py expire "$ENDING_AT" "$ENDING_COUNT" "$EXPIRY_TIMEOUT" >"$RUN/out/expiry.json" || true
+  cat "$RUN/out/expiry.json"
+fi
+RSS_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$PID/status" 2>/dev/null || true)"
+
+# MARK: the report
+
+python3 - "$RUN/out/meta.json" <<PY
+import json, os, sys, time
+json.dump({"db": "$DB", "factor": "$FACTOR", "binary": "$BUILD", "duration": "$DURATION", "connections": "$CONNECTIONS",
+           "threads": "$THREADS", "cores": os.cpu_count(), "rssKb": int("${RSS_KB:-0}" or 0),
+           "date": time.strftime("%Y-%m-%d", time.gmtime())}, open(sys.argv[1], "w"))
+PY
+REPORT="test-output/bench/scale-$DB-$FACTOR.md"
+mkdir -p "test-output/bench/scale-$DB-$FACTOR"
+rm -f "test-output/bench/scale-$DB-$FACTOR"/*
+cp "$RUN"/out/*.wrk "$RUN"/out/*.settle "$RUN"/out/*.json "$RUN"/out/server*.log "test-output/bench/scale-$DB-$FACTOR/" 2>/dev/null || true
+[ -f "$RUN/out/crashes" ] && cp "$RUN/out/crashes" "test-output/bench/scale-$DB-$FACTOR/"
+echo
+python3 bench/lib/scale_report.py "$RUN/out" "$MANIFEST" "$REPORT"
+echo "(written to $REPORT; raw output in test-output/bench/scale-$DB-$FACTOR/)"
