@@ -41,6 +41,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.migrations.add(CreateOutbox())
     app.migrations.add(IndexHotPaths())
     app.migrations.add(CreateAccessDecisions())
+    app.migrations.add(IndexRefusalsInOrder())
 
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
     let testClock: TestClock? = settings.testClock ? TestClock() : nil

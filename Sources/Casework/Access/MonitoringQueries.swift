@@ -93,25 +93,40 @@ struct MonitoringQueries {
         "d.request_created_at >= \(bind: period.start) AND d.request_created_at < \(bind: period.end)"
     }
 
-    private func decisionCondition(refusalsOnly: Bool) -> SQLQueryString {
-        // Refusals by their own index: most decisions are approvals, which a walk of the period would read past.
-        refusalsOnly ? inPeriod + " AND d.decision IN (\(bind: AccessDecision.reject.rawValue), \(bind: AccessDecision.return.rawValue))" : inPeriod
+    /// Rejections and returns: most decisions are approvals, so each kind of refusal is read through its own index
+    /// (`access_decisions_by_kind`) rather than by walking the period past the approvals.
+    static let refusalKinds: [AccessDecision] = [.reject, .return]
+
+    private func decisionCondition(kind: AccessDecision?) -> SQLQueryString {
+        kind.map { "d.decision = \(bind: $0.rawValue) AND " + inPeriod } ?? inPeriod
     }
 
     func decisionCount(refusalsOnly: Bool) async throws -> Int {
-        try await count("SELECT COUNT(*) AS n FROM access_decisions d WHERE " + decisionCondition(refusalsOnly: refusalsOnly))
+        guard refusalsOnly else { return try await count("SELECT COUNT(*) AS n FROM access_decisions d WHERE " + inPeriod) }
+        var total = 0
+        for kind in Self.refusalKinds {
+            total += try await count("SELECT COUNT(*) AS n FROM access_decisions d WHERE " + decisionCondition(kind: kind))
+        }
+        return total
     }
 
     /// The newest requests' decisions first, each request's newest decision first: the order of the period index,
     /// so a page reads its rows and stops, where "newest decision first" would sort every decision of the period.
     func decisions(refusalsOnly: Bool, limit: Int, after: UUID?) async throws -> [AccessDecisionModel] {
+        guard refusalsOnly else { return try await decisions(kind: nil, limit: limit, after: after) }
+        var found: [AccessDecisionModel] = []
+        for kind in Self.refusalKinds { found += try await decisions(kind: kind, limit: limit, after: after) }
+        return Array(found.sorted { ($0.requestCreatedAt, $0.at, $0.id!.uuidString) > ($1.requestCreatedAt, $1.at, $1.id!.uuidString) }.prefix(limit))
+    }
+
+    private func decisions(kind: AccessDecision?, limit: Int, after: UUID?) async throws -> [AccessDecisionModel] {
         var query: SQLQueryString = "SELECT d.* FROM access_decisions d"
         if let after {
             query = query + ", (SELECT request_created_at AS made, at, id FROM access_decisions WHERE id = \(bind: after)) c WHERE "
-                + decisionCondition(refusalsOnly: refusalsOnly)
+                + decisionCondition(kind: kind)
                 + " AND d.request_created_at <= c.made AND (d.request_created_at < c.made OR d.at < c.at OR (d.at = c.at AND d.id < c.id))"
         } else {
-            query = query + " WHERE " + decisionCondition(refusalsOnly: refusalsOnly)
+            query = query + " WHERE " + decisionCondition(kind: kind)
         }
         query = query + " ORDER BY d.request_created_at DESC, d.at DESC, d.id DESC LIMIT \(bind: limit)"
         return try await sql.raw(query).all().map { try $0.decode(fluentModel: AccessDecisionModel.self) }
