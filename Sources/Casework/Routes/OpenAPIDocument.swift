@@ -151,8 +151,8 @@ enum OpenAPIDocument {
                 "A case; participants you may not see show as restricted", id: "getCase", params: [idParam],
                 responses: ["200": ok(ref("Case")), "404": problem("No such case")])],
             "/api/v1/service-requests": [
-                "get": op("Service requests assigned to you", id: "myServiceRequests", params: [query("assignee", "Your own staff ID (the default)")],
-                          responses: ["200": ok(list(ref("ServiceRequest")))]),
+                "get": op("Service requests assigned to you, newest first", id: "myServiceRequests", params: [query("assignee", "Your own staff ID (the default)")] + paging,
+                          responses: ["200": ok(list(ref("ServiceRequest"))), "422": problem("limit or cursor is invalid")]),
                 "post": op("Raise a service request", id: "createServiceRequest", body: body(ref("NewServiceRequest")),
                            responses: ["201": ok(ref("ServiceRequest"), "Raised")]),
             ],
@@ -177,7 +177,7 @@ enum OpenAPIDocument {
                 responses: ["201": ok(ref("ServiceRequest"), "Sent to the CFAT hopper"), "404": problem("No such service request"), "409": problem("Closed")])],
             "/api/v1/hoppers/{segment}/items": ["get": op(
                 "Service requests waiting in a segment's hopper, oldest first", id: "hopperItems", params: [segmentParam] + paging,
-                responses: ["200": ok(list(ref("HopperItem"))), "404": problem("No such segment")])],
+                responses: ["200": ok(list(ref("HopperItem"))), "404": problem("No such segment"), "422": problem("limit or cursor is invalid")])],
             "/api/v1/hoppers/{segment}/members": ["get": op(
                 "Who works a segment (may be assigned its work)", id: "hopperMembers", params: [segmentParam],
                 responses: ["200": ok(list(ref("Staff"))), "404": problem("No such segment")])],
@@ -245,8 +245,8 @@ enum OpenAPIDocument {
                            responses: ["201": ok(ref("AccessRequest"), "Submitted: awaiting the team leader")]),
                 "get": op("Access requests you are involved in, by status, or those awaiting your decision", id: "accessRequests",
                           params: [query("status", "awaitingTeamLeader, awaitingScrManager, awaitingProvisioning, granted, rejected, returned or withdrawn"),
-                                   query("awaitingMe", "true: only those waiting for your decision")],
-                          responses: ["200": ok(list(ref("AccessRequest"))), "422": problem("Unknown status")]),
+                                   query("awaitingMe", "true: only those waiting for your decision")] + paging,
+                          responses: ["200": ok(list(ref("AccessRequest"))), "422": problem("Unknown status, or limit or cursor is invalid")]),
             ],
             "/api/v1/access-requests/{id}": ["get": op(
                 "One access request with its history", id: "accessRequest", params: [idParam],
