@@ -159,30 +159,26 @@ private actor AuditAppender {
     }
 
     func append(_ entry: AuditEntry, at now: Date, on db: any Database) async throws {
-        guard head != nil else { throw AuditTrailMissing() }
-        let record = AuditRecord(
-            seq: head!.seq + 1, id: UUID().uuidString, at: CaseworkTime.iso8601Millis(now),
-            actorStaffId: entry.actor.staffId, actorRole: entry.actor.role?.rawValue, action: entry.action,
-            subjectType: entry.subjectType, subjectId: entry.subjectId, outcome: entry.outcome, detail: entry.detail)
-        let chained = AuditChain.chain(record, previousHash: head!.hash)
-        try await AuditEventModel(chained).create(on: db)
-        head = (record.seq, chained.hash)
+        try await chainNext(entry, at: now).create(on: db)
     }
 
     func appendAll(_ entries: [AuditEntry], at now: Date, on db: any Database) async throws {
-        guard head != nil else { throw AuditTrailMissing() }
         var models: [AuditEventModel] = []
         models.reserveCapacity(entries.count)
-        for entry in entries {
-            let record = AuditRecord(
-                seq: head!.seq + 1, id: UUID().uuidString, at: CaseworkTime.iso8601Millis(now),
-                actorStaffId: entry.actor.staffId, actorRole: entry.actor.role?.rawValue, action: entry.action,
-                subjectType: entry.subjectType, subjectId: entry.subjectId, outcome: entry.outcome, detail: entry.detail)
-            let chained = AuditChain.chain(record, previousHash: head!.hash)
-            models.append(AuditEventModel(chained))
-            head = (record.seq, chained.hash)
-        }
+        for entry in entries { models.append(try chainNext(entry, at: now)) }
         for chunk in models.chunked(into: 1_000) { try await chunk.create(on: db) }
+    }
+
+    /// The next event of the chain, with the head moved on to it (saved with the batch).
+    private func chainNext(_ entry: AuditEntry, at now: Date) throws -> AuditEventModel {
+        guard let last = head else { throw AuditTrailMissing() }
+        let record = AuditRecord(
+            seq: last.seq + 1, id: UUID().uuidString, at: CaseworkTime.iso8601Millis(now),
+            actorStaffId: entry.actor.staffId, actorRole: entry.actor.role?.rawValue, action: entry.action,
+            subjectType: entry.subjectType, subjectId: entry.subjectId, outcome: entry.outcome, detail: entry.detail)
+        let chained = AuditChain.chain(record, previousHash: last.hash)
+        head = (record.seq, chained.hash)
+        return AuditEventModel(chained)
     }
 
     func saveHead(on db: any Database) async throws {

@@ -21,9 +21,7 @@ struct RecordQueries {
     func searchContacts(identifier: String, namePart: String, limit: Int) async throws -> [ContactModel] {
         var found: [ContactModel] = []
         if !identifier.isEmpty {
-            found = try await ContactModel.query(on: db).group(.or) {
-                $0.filter(\.$nino == identifier).filter(\.$scin == identifier).filter(\.$crn == identifier)
-            }.limit(limit).all()
+            found = try await Records.withIdentifier(identifier, on: db).limit(limit).all()
         }
         if !namePart.isEmpty {
             found += try await contactsByName(namePart, limit: limit)

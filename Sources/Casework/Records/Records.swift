@@ -237,6 +237,11 @@ struct Records {
         if let id = UUID(uuidString: trimmed) { return try await ContactModel.find(id, on: db) }
         let compact = trimmed.uppercased().filter { !$0.isWhitespace }
         guard !compact.isEmpty else { return nil }
-        return try await ContactModel.query(on: db).group(.or) { $0.filter(\.$nino == compact).filter(\.$scin == compact).filter(\.$crn == compact) }.first()
+        return try await withIdentifier(compact, on: db).first()
+    }
+
+    /// Contacts whose NINO, SCIN or CRN is exactly `compact` (upper case, no spaces): each by its unique index.
+    static func withIdentifier(_ compact: String, on db: any Database) -> QueryBuilder<ContactModel> {
+        ContactModel.query(on: db).group(.or) { $0.filter(\.$nino == compact).filter(\.$scin == compact).filter(\.$crn == compact) }
     }
 }
