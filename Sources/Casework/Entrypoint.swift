@@ -28,10 +28,10 @@ public enum CaseworkMain {
             if command == nil || command == "serve" {
                 // Grants read as expired at once; this records what follows (sessions ended, work returned, team
                 // leaders told) within a second or two. Two indexed reads when nothing has ended.
-                BackgroundJobs.schedule(on: app, every: 1) {
+                BackgroundJobs.schedule(.expiry, on: app, every: 1) {
                     try await GrantExpiry(app: app).runOnce()
                 }
-                BackgroundJobs.schedule(on: app, every: 5) {
+                BackgroundJobs.schedule(.outbox, on: app, every: 5) {
                     try await OutboxDelivery(app: app).runOnce()
                 }
             }

@@ -24,6 +24,8 @@ public struct Settings: Sendable {
     public var postgresSchema: String?
     /// Where and how email goes out.
     public var mail: MailSettings
+    /// The access log and /metrics.
+    public var observability = ObservabilitySettings()
 
     public init(
         storage: Storage, demoPassword: String = DemoOrganisation.defaultPassword, testClock: Bool = false,
@@ -93,6 +95,7 @@ public struct Settings: Sendable {
         }
         var settings = Settings(storage: storage, demoPassword: demoPassword, testClock: testClock, bcryptCost: cost, maxWriteBatch: batch)
         settings.mail = try MailSettings.fromEnvironment(env)
+        settings.observability = try ObservabilitySettings.fromEnvironment(env)
         return settings
     }
 }
@@ -140,5 +143,62 @@ public struct MailSettings: Sendable, Equatable {
             mail.publicURL = text.hasSuffix("/") ? String(text.dropLast()) : text
         }
         return mail
+    }
+}
+
+/// What the operator sees of each request: the access log (swift-log, at a level and in a format they choose) and
+/// the Prometheus metrics behind their own bearer token.
+public struct ObservabilitySettings: Sendable, Equatable {
+    /// Which requests get a line in the access log.
+    public enum AccessLog: String, Sendable, CaseIterable {
+        /// Server errors (a status of 500 or more) and slow requests. The default.
+        case problems
+        /// Every request.
+        case all
+        /// None.
+        case off
+    }
+
+    /// How a line reads: `text` is swift-log's message with key=value metadata; `json` one JSON object a line.
+    public enum Format: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
+
+    public var accessLog = AccessLog.problems
+    public var level = Logger.Level.notice
+    public var format = Format.text
+    /// A request slower than this is logged even when it succeeded.
+    public var slowRequestMilliseconds = 1_000
+    /// The bearer token /metrics asks for; with none, /metrics is off.
+    public var metricsToken: String?
+
+    public init() {}
+
+    static func fromEnvironment(_ env: [String: String]) throws -> ObservabilitySettings {
+        var settings = ObservabilitySettings()
+        func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ type: T.Type) throws -> T? where T.RawValue == String {
+            guard let text = env[name], !text.isEmpty else { return nil }
+            guard let value = T(rawValue: text.lowercased()) else {
+                throw Settings.Invalid(description: "\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), not \(text)")
+            }
+            return value
+        }
+        settings.accessLog = try choice("CASEWORK_ACCESS_LOG", AccessLog.self) ?? settings.accessLog
+        settings.format = try choice("CASEWORK_ACCESS_LOG_FORMAT", Format.self) ?? settings.format
+        settings.level = try choice("CASEWORK_ACCESS_LOG_LEVEL", Logger.Level.self) ?? settings.level
+        if let text = env["CASEWORK_SLOW_REQUEST_MS"], !text.isEmpty {
+            guard let value = Int(text), value > 0 else {
+                throw Settings.Invalid(description: "CASEWORK_SLOW_REQUEST_MS must be a whole number of milliseconds above 0, not \(text)")
+            }
+            settings.slowRequestMilliseconds = value
+        }
+        if let token = env["CASEWORK_METRICS_TOKEN"], !token.isEmpty {
+            guard token.count >= 16 else {
+                throw Settings.Invalid(description: "CASEWORK_METRICS_TOKEN must be at least 16 characters: it is all that guards /metrics")
+            }
+            settings.metricsToken = token
+        }
+        return settings
     }
 }

@@ -43,6 +43,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.migrations.add(CreateAccessDecisions())
     app.migrations.add(IndexRefusalsInOrder())
 
+    CaseworkMetrics.bootstrap()
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
     let testClock: TestClock? = settings.testClock ? TestClock() : nil
     let clock: any CaseworkClock = testClock ?? SystemClock()
@@ -62,9 +63,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.leaf.cache.isEnabled = app.environment.isRelease
 
     app.middleware = Middlewares()
-    app.middleware.use(RouteLoggingMiddleware(logLevel: .info))
+    app.middleware.use(AccessLogMiddleware(settings: settings.observability))
     app.middleware.use(CaseworkErrorMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: app.directory.publicDirectory))
+    app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
     app.middleware.use(SecurityHeaders())
     app.middleware.use(SessionAuthenticator())
     app.middleware.use(CSRF())
@@ -79,7 +80,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: AccessPages())
     try app.register(collection: NotificationRoutes())
     try app.register(collection: MonitoringRoutes())
-    try app.register(collection: OperationsRoutes(testClock: testClock))
+    try app.register(collection: OperationsRoutes(testClock: testClock, metricsToken: settings.observability.metricsToken))
     if testClock != nil {
         app.logger.warning("CASEWORK_TEST_CLOCK=1: the test clock replaces the system clock; never run like this in service")
     }

@@ -5,6 +5,7 @@
 #              55432, upwards), create role casework/casework (LOGIN CREATEDB) and database
 #              casework owned by it. Exports PG_PORT, PG_SCRATCH and CASEWORK_PG_URL
 #              (postgres://casework:casework@127.0.0.1:PORT/casework).
+#              CASEWORK_PG_EXTRA_OPTS adds server options (later -c settings win, e.g. "-c fsync=on").
 #   pg_stop    stop the server and remove its scratch folder; safe to call more than once
 #              and when pg_start never ran or failed half-way (use it in a trap on EXIT).
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user.
@@ -70,7 +71,7 @@ pg_start() {
     # Throwaway data: durability off for speed. Unix socket only inside the scratch folder.
     _pg_log "starting on 127.0.0.1:$port"
     if ! _pg_as_owner "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$PG_SCRATCH -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$PG_SCRATCH -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${CASEWORK_PG_EXTRA_OPTS:-}" \
             start >/dev/null; then
         _pg_log "failed to start; server log:"
         cat "$log" >&2 2>/dev/null || true

@@ -31,19 +31,17 @@ enum SessionStore {
     }
 
     /// Resolves a token to the current user: unknown, expired, deactivated or role-less-for-API all read as signed out.
+    /// One indexed query, every request, with no cache: a sign-out, a role change or a deactivation on any server
+    /// counts from the next request (see `SessionAcrossServersTests`).
     static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, on db: any Database) async throws -> CurrentUser? {
-        guard let session = try await AuthSessionModel.query(on: db)
-            .filter(\.$tokenHash == hash(token)).filter(\.$kind == kind.rawValue).first(),
-            session.expiresAt > now,
-            let staff = try await StaffModel.query(on: db).filter(\.$id == session.$staff.id).with(\.$roleRows).first(),
-            staff.active
+        guard let row = try await DirectoryQueries(db: db).session(tokenHash: hash(token), kind: kind),
+              row.expiresAt > now, row.profile.active
         else { return nil }
-        let roles = staff.loadedRoles
         // A role taken away since sign-in no longer counts.
-        let role = session.role.flatMap(Role.init(rawValue:)).flatMap { roles.contains($0) ? $0 : nil }
+        let role = row.role.flatMap { row.profile.roles.contains($0) ? $0 : nil }
         return CurrentUser(
-            profile: staff.profile(roles: roles), role: role, sessionId: session.id!, csrfToken: session.csrfToken,
-            kind: kind, mustChangePassword: staff.mustChangePassword)
+            profile: row.profile, role: role, sessionId: row.sessionId, csrfToken: row.csrfToken,
+            kind: kind, mustChangePassword: row.mustChangePassword)
     }
 
     /// The session cookie: HttpOnly, SameSite=Lax, and Secure whenever the request came over HTTPS.

@@ -38,15 +38,18 @@ struct SignIn {
         }
         guard let staff, staff.active, let hash = staff.passwordHash else {
             _ = try? await request.password.async.verify(password, created: services.decoyHash).get()
+            CaseworkMetrics.signInFailed(staff == nil ? .unknownStaff : (staff!.active ? .noPassword : .inactive))
             try await audit(.failure, staff == nil ? "unknown staff ID" : (staff!.active ? "no password set" : "account deactivated"))
             throw DomainError.unauthenticated(Self.wrongCredentials)
         }
         let decision = services.throttle.decide(failures: staff.failedSignIns, lastFailureAt: staff.lastFailedSignInAt, now: now)
         if let refusal = services.throttle.refusal(for: decision, failures: staff.failedSignIns, now: now) {
             try await audit(.denied, "refused without checking the password: \(refusal.message)")
+            CaseworkMetrics.signInFailed(.throttled)
             throw refusal
         }
         guard try await request.password.async.verify(password, created: hash).get() else {
+            CaseworkMetrics.signInFailed(.wrongPassword)
             let throttle = services.throttle
             let failures = try await lane.perform { ctx in
                 guard let row = try await StaffModel.find(typedId, on: ctx.db) else { return 0 }

@@ -20,6 +20,14 @@ struct Directory {
         try await Self.require(staffId, on: db)
     }
 
+    /// A person's profile with their roles, in one query, or a 404 that names the ID.
+    func requireProfile(_ staffId: String) async throws -> StaffProfile {
+        guard StaffID(staffId) != nil, let profile = try await DirectoryQueries(db: db).profile(staffId) else {
+            throw DomainError.notFound("No one in the directory has staff ID \(staffId)")
+        }
+        return profile
+    }
+
     /// A person with roles loaded, read on the given database (inside a write job, its transaction).
     static func require(_ staffId: String, on db: any Database) async throws -> StaffModel {
         guard StaffID(staffId) != nil,

@@ -190,10 +190,16 @@ struct OutboxDelivery {
 
 /// Runs background work every few seconds until the application stops.
 enum BackgroundJobs {
-    static func schedule(on app: Application, every interval: TimeInterval, _ work: @escaping @Sendable () async throws -> Void) {
+    static func schedule(_ job: CaseworkMetrics.Job, on app: Application, every interval: TimeInterval, _ work: @escaping @Sendable () async throws -> Void) {
         let task = Task {
             while !Task.isCancelled {
-                do { try await work() } catch { app.logger.report(error: error) }
+                let started = DispatchTime.now().uptimeNanoseconds
+                var failed = false
+                do { try await work() } catch {
+                    failed = true
+                    app.logger.report(error: error)
+                }
+                CaseworkMetrics.jobRan(job, nanoseconds: DispatchTime.now().uptimeNanoseconds - started, failed: failed)
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
             }
         }

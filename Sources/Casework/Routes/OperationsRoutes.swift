@@ -1,14 +1,18 @@
 import CaseworkCore
+import Crypto
 import Fluent
 import SQLKit
 import Vapor
 
-/// Health, the OpenAPI document, and (in test mode only) the test clock.
+/// Health, metrics, the OpenAPI document, and (in test mode only) the test clock.
 struct OperationsRoutes: RouteCollection {
     let testClock: TestClock?
+    /// The bearer token /metrics asks for; with none, /metrics answers 404.
+    let metricsToken: String?
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("health", use: health)
+        routes.get("metrics", use: metrics)
         routes.get("openapi.json", use: openAPI)
         if testClock != nil {
             routes.post("api", "v1", "test-clock", use: moveClock)
@@ -24,6 +28,30 @@ struct OperationsRoutes: RouteCollection {
         } catch {
             return try await HealthDTO(status: "unavailable: the database does not answer").encodeResponse(status: .serviceUnavailable, for: req)
         }
+    }
+
+    /// Prometheus text format, for operators' scrapers, behind its own bearer token (CASEWORK_METRICS_TOKEN).
+    @Sendable func metrics(req: Request) async throws -> Response {
+        guard let expected = metricsToken else {
+            return Self.plain(.notFound, "Metrics are off: set CASEWORK_METRICS_TOKEN (16 characters or more) and scrape with that bearer token\n")
+        }
+        // Compared as digests, so the time taken says nothing about how much of the token was right.
+        guard let given = req.headers.bearerAuthorization?.token,
+              SHA256.hash(data: Array(given.utf8)) == SHA256.hash(data: Array(expected.utf8)) else {
+            var response = Self.plain(.unauthorized, "Send the metrics token as a bearer token: Authorization: Bearer <CASEWORK_METRICS_TOKEN>\n")
+            response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer realm=\"casework-metrics\"")
+            return response
+        }
+        let body = try await CaseworkMetrics.exposition(db: req.db as! any SQLDatabase, now: req.now)
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
+        return Response(status: .ok, headers: headers, body: .init(data: Data(body)))
+    }
+
+    private static func plain(_ status: HTTPResponseStatus, _ text: String) -> Response {
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: .contentType, value: "text/plain; charset=utf-8")
+        return Response(status: status, headers: headers, body: .init(string: text))
     }
 
     @Sendable func openAPI(req: Request) async throws -> Response {

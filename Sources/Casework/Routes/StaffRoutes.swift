@@ -211,8 +211,7 @@ struct StaffRoutes: RouteCollection {
     }
 
     @Sendable func viewAPI(req: Request) async throws -> StaffDTO {
-        let staff = try await req.directory.require(try Self.staffId(req))
-        return StaffDTO(staff.profile(roles: staff.loadedRoles))
+        StaffDTO(try await req.directory.requireProfile(try Self.staffId(req)))
     }
 
     @Sendable func createAPI(req: Request) async throws -> Response {

@@ -129,6 +129,11 @@ public enum GrantReminder {
         return length >= 3600 ? lead : (length / 4).rounded(.down)
     }
 
+    /// The instant the reminder falls due: the lead before the end.
+    public static func dueAt(grantedAt: Date, expiresAt: Date) -> Date {
+        expiresAt.addingTimeInterval(-lead(grantedAt: grantedAt, expiresAt: expiresAt))
+    }
+
     public static func isDue(at now: Date, grantedAt: Date, expiresAt: Date) -> Bool {
         now < expiresAt && expiresAt.timeIntervalSince(now) <= lead(grantedAt: grantedAt, expiresAt: expiresAt)
     }

@@ -1,0 +1,79 @@
+import CaseworkCore
+import Fluent
+import Foundation
+import SQLKit
+
+/// The directory's hot reads in plain SQL: a person with their roles, and the person behind a session, each in
+/// one indexed query. Every signed-in request asks the second, so it skips Fluent's model decoding (which reads
+/// each model's properties by reflection, a sixth of a request's time in the profile; see bench/request-cost.sh).
+struct DirectoryQueries {
+    let db: any Database
+
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+
+    /// The staff columns a profile needs, as `st.<column>`; one row per role from the LEFT JOIN on `staff_roles r`.
+    static let profileColumns = """
+        st.staff_id, st.name, st.email, st.phone, st.team, st.grade, st.area, st.team_leader_staff_id, st.active, \
+        st.must_change_password, r.role
+        """
+
+    /// A person and their roles, or nil when no one has that staff ID.
+    func profile(_ staffId: String) async throws -> StaffProfile? {
+        let rows = try await sql.raw("""
+            SELECT \(unsafeRaw: Self.profileColumns) FROM staff st LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
+            WHERE st.staff_id = \(bind: staffId)
+            """).all()
+        return try Self.profile(from: rows)
+    }
+
+    /// What a session token resolves to: the session's own columns and its person with their roles.
+    struct SessionRow {
+        let sessionId: UUID
+        let role: Role?
+        let csrfToken: String
+        let expiresAt: Date
+        let profile: StaffProfile
+        let mustChangePassword: Bool
+    }
+
+    /// The session with this token hash and kind, its person and their roles: one query on the unique token index,
+    /// then the staff and staff_roles primary keys.
+    func session(tokenHash: String, kind: AuthSessionModel.Kind) async throws -> SessionRow? {
+        let rows = try await sql.raw("""
+            SELECT s.id AS session_id, s.role AS session_role, s.csrf_token, s.expires_at, \(unsafeRaw: Self.profileColumns)
+            FROM auth_sessions s JOIN staff st ON st.staff_id = s.staff_id LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
+            WHERE s.token_hash = \(bind: tokenHash) AND s.kind = \(bind: kind.rawValue)
+            """).all()
+        guard let first = rows.first, let profile = try Self.profile(from: rows) else { return nil }
+        return SessionRow(
+            sessionId: try first.decode(column: "session_id", as: UUID.self),
+            role: try first.decode(column: "session_role", as: String?.self).flatMap(Role.init(rawValue:)),
+            csrfToken: try first.decode(column: "csrf_token", as: String.self),
+            expiresAt: try first.decode(column: "expires_at", as: Date.self),
+            profile: profile,
+            mustChangePassword: try first.decode(column: "must_change_password", as: Bool.self))
+    }
+
+    /// One profile from the rows of one person (one a role). Roles the domain does not know are left out, as
+    /// `StaffModel.loadedRoles` leaves them out.
+    static func profile(from rows: [any SQLRow]) throws -> StaffProfile? {
+        guard let first = rows.first else { return nil }
+        let id = try first.decode(column: "staff_id", as: String.self)
+        guard let staffId = StaffID(id) else { throw StoredValueInvalid(what: "staff ID", value: id) }
+        let roles = try rows.compactMap { try $0.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)) }.sorted()
+        return StaffProfile(
+            staffId: staffId, name: try first.decode(column: "name", as: String.self),
+            email: try first.decode(column: "email", as: String.self), phone: try first.decode(column: "phone", as: String.self),
+            team: try first.decode(column: "team", as: String.self), grade: try first.decode(column: "grade", as: String.self),
+            area: try first.decode(column: "area", as: String.self),
+            teamLeaderStaffId: try first.decode(column: "team_leader_staff_id", as: String?.self).flatMap(StaffID.init),
+            roles: roles, active: try first.decode(column: "active", as: Bool.self))
+    }
+}
+
+/// A stored value the domain cannot read: the database was edited by hand. Reads as a 500 that names it.
+struct StoredValueInvalid: Error, CustomStringConvertible {
+    let what: String
+    let value: String
+    var description: String { "The database holds a \(what) the domain cannot read: \(value)" }
+}
