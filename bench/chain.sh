@@ -4,7 +4,8 @@
 # team leader countersigns, the SCR manager approves and provisioning grants (four audited writes, each answered
 # with the request as the API shows it). Release build, demo organisation, on SQLite (WAL, synchronous=FULL) and
 # PostgreSQL 15 (fsync and synchronous commit on). It prints chains/s, writes/s, the latency of one step, failed
-# steps, checks that every chain made exactly one grant, and verifies the audit chain.
+# steps, checks that every chain made exactly one grant, and verifies the audit chain. With PROFILE=1 it records the
+# server with perf during the run and writes the heaviest call paths to test-output/bench/chain-<db>-profile.txt.
 #
 #   bench/chain.sh                  both databases
 #   bench/chain.sh --sqlite         one of them (or --postgres)
@@ -46,8 +47,19 @@ sr = call("POST", "/api/v1/service-requests", tom, {"type": "generalEnquiry", "d
 print(tom, sarah, robert, marcus, sr["id"], "AB123456C")
 PY
 )
+  if [ "${PROFILE:-0}" = 1 ]; then
+    command -v perf >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-perf >/dev/null; }
+    perf record -F 499 -g -p "$PID" -o "$OUT/chain-$db.perf" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
   # shellcheck disable=SC2086
   line=$(wrk -t"$CLIENTS" -c"$CLIENTS" -d"$DURATION" --timeout 20s -s bench/lib/chain.lua "$BASE" -- $tokens | grep '^CHAIN_RESULT')
+  if [ "${PROFILE:-0}" = 1 ]; then
+    wait "$PERF_PID" || true
+    perf report -i "$OUT/chain-$db.perf" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-220 | head -120 \
+      > "$OUT/chain-$db-profile.txt" || true
+    echo "profile of the chains: $OUT/chain-$db-profile.txt"
+  fi
   grants=$(BASE="$BASE" PYTHONPATH=bench/lib python3 - <<'PY'
 from casework_api import call, sign_in
 robert = sign_in("30000002", "scrManager")

@@ -70,7 +70,7 @@ run() {
   audited=$(measure "$token" "$BASE/api/v1/contacts/$contact")
   if [ "${PROFILE:-0}" = 1 ]; then
     wait "$PERF_PID" || true
-    perf report -i "$OUT/request-cost-$db.perf" --no-children --sort symbol --stdio 2>/dev/null | grep -v '^$' | grep -E '^ +[0-9]' | head -60 \
+    perf report -i "$OUT/request-cost-$db.perf" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-220 | head -120 \
       > "$OUT/request-cost-$db-profile.txt" || true
     echo "profile of the audited read: $OUT/request-cost-$db-profile.txt"
   fi

@@ -122,7 +122,8 @@ final class CapturedLog: @unchecked Sendable {
     struct Handler: LogHandler {
         let log: CapturedLog
         var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
+        /// As an operator runs it: below info, the database driver's own lines carry query binds.
+        var logLevel: Logger.Level = .info
 
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }

@@ -62,6 +62,48 @@ struct WriteLaneTests {
             #expect(try await AuditTrail(db: app.db).verify().problem == nil)
         }
     }
+
+    @Test func auditedReadsShareABatchWithWritersAndSurviveAFailingNeighbour() async throws {
+        try await withCasework(seed: false) { app in
+            let lane = app.casework.lane
+            struct Refused: Error {}
+            let commitsBefore = await lane.commits
+            let refused = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        if index % 2 == 0 {
+                            try await lane.record([AuditEntry(.system, "test.read", subjectType: "test", subjectId: "read \(index)")])
+                            return false
+                        }
+                        do {
+                            try await lane.perform { ctx in
+                                try await ctx.audit(AuditEntry(.system, "test.write", subjectType: "test", subjectId: "write \(index)"))
+                                if index % 3 == 0 { throw Refused() }
+                            }
+                            return false
+                        } catch is Refused {
+                            return true
+                        }
+                    }
+                }
+                var count = 0
+                for try await wasRefused in group where wasRefused { count += 1 }
+                return count
+            }
+            let events = try await app.auditEvents()
+            // Every read is recorded; of the 30 writers, the 10 whose index is an odd multiple of 3 rolled back.
+            #expect(refused == 10)
+            #expect(events.filter { $0.action == "test.read" }.count == 30)
+            #expect(events.filter { $0.action == "test.write" }.count == 20)
+            #expect(events.map(\.seq) == Array(1...50))
+            #expect(try await AuditTrail(db: app.db).verify().problem == nil)
+            #expect(await lane.commits - commitsBefore < 60)
+            // Nothing to record costs no commit at all.
+            let commits = await lane.commits
+            try await lane.record([])
+            #expect(await lane.commits == commits)
+        }
+    }
 }
 
 @Suite("Operations: health, settings, test clock, OpenAPI")

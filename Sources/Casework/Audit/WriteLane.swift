@@ -30,6 +30,9 @@ actor WriteLane {
     private struct Job {
         let work: @Sendable (WriteContext) async throws -> any Sendable
         let continuation: CheckedContinuation<any Sendable, any Error>
+        /// Whether the job writes to the database itself, and so runs inside its own savepoint. A job that only
+        /// records audit events touches nothing until the batch's insert, so it needs none.
+        var writes = true
     }
 
     private let database: @Sendable () -> any Database
@@ -52,8 +55,21 @@ actor WriteLane {
 
     /// Runs `work` in a transaction shared with other queued jobs; returns once it is durably committed.
     func perform<T: Sendable>(_ work: @escaping @Sendable (WriteContext) async throws -> T) async throws -> T {
+        try await enqueue { Job(work: { try await work($0) }, continuation: $0) }
+    }
+
+    /// Records audit events alone (an audited read): returns once they are durably committed. The cheapest job
+    /// the lane runs: no statement of its own, only rows in the batch's one insert.
+    func record(_ entries: [AuditEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        let _: Bool = try await enqueue { continuation in
+            Job(work: { ctx in try await ctx.audit(entries); return true }, continuation: continuation, writes: false)
+        }
+    }
+
+    private func enqueue<T: Sendable>(_ job: @escaping (CheckedContinuation<any Sendable, any Error>) -> Job) async throws -> T {
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
-            queue.append(Job(work: { try await work($0) }, continuation: continuation))
+            queue.append(job(continuation))
             metrics.queueDepth.record(queue.count)
             if !draining {
                 draining = true
@@ -88,8 +104,9 @@ actor WriteLane {
                 let sql = tx as! any SQLDatabase
                 for (index, job) in batch.enumerated() {
                     let context = WriteContext(db: tx, now: now, mail: self.mail, appender: appender)
-                    if batch.count == 1 {
-                        // Alone in the batch: a failure can roll back the whole transaction.
+                    if batch.count == 1 || !job.writes {
+                        // Alone in the batch, a failure can roll back the whole transaction; a job that only
+                        // records events fails before it has appended any (the chain head is missing).
                         outcomes.set(index, .success(try await job.work(context)))
                         continue
                     }

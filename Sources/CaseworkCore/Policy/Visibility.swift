@@ -60,6 +60,12 @@ public enum Visibility {
     /// Roles that see sensitive contacts without a grant.
     public static let permanentRoles: Set<Role> = [.scrCaseworker, .scrManager]
 
+    /// Whether the decision for this contact and role turns on the viewer's grants (so they need reading at all).
+    public static func dependsOnGrants(sensitive: Bool, role: Role?) -> Bool {
+        guard sensitive, let role else { return false }
+        return !permanentRoles.contains(role)
+    }
+
     /// Whether `viewer`, acting in `role`, may do `action` with the contact at `instant`.
     /// Ordinary contacts are open to every Casework role; sensitive ones need an SCR role or a live grant
     /// that names the contact and whose purpose covers the action.
