@@ -65,7 +65,9 @@ let package = Package(
             dependencies: [
                 "Casework",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["landed-migrations.sha256"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -140,7 +140,18 @@ struct AccessRequestChainTests {
     /// The rules applied by hand, from the tables above.
     static func expected(_ scenario: Scenario, _ decision: AccessDecision, actor: StaffID, role: Role, reasonGiven: Bool) -> Expected {
         guard let rule = stageRules[scenario.status] else { return .conflict }
-        if role != rule.role { return .forbidden(.wrongRole) }
+        if role != rule.role {
+            // A stage the request has passed, asked again by someone entitled to it: the state forbids it.
+            let passedStages: [AccessStage] = switch rule.stage {
+            case .teamLeader: []
+            case .scrManager: [.teamLeader]
+            case .provisioning: [.teamLeader, .scrManager]
+            }
+            if let passed = passedStages.first(where: { $0.role == role }), passed != .teamLeader || scenario.teamLeader == actor {
+                return .conflict
+            }
+            return .forbidden(.wrongRole)
+        }
         if rule.mustBeRequestersTeamLeader && scenario.teamLeader != actor { return .forbidden(.notTheRequestersTeamLeader) }
         if actor == requester { return .forbidden(.ownRequest) }
         if scenario.deciders.contains(where: { $0.key != rule.stage && $0.value == actor }) { return .forbidden(.decidedAnotherStage) }
@@ -306,9 +317,13 @@ struct AccessRequestChainTests {
         let granted = AccessRequestChain.decide(Self.facts(.granted), .approve, by: Self.provisioner,
                                                 actingAs: .provisioning, reason: nil, durationMinutes: 0)
         #expect(Self.actual(granted).0 == .conflict)
+        // A role with no stage (an SCR manager here would meet the 409 for a stage already passed).
         let wrongRole = AccessRequestChain.decide(Self.facts(.awaitingProvisioning), .approve, by: Self.provisioner,
-                                                  actingAs: .scrManager, reason: nil, durationMinutes: 0)
+                                                  actingAs: .caseworker, reason: nil, durationMinutes: 0)
         #expect(Self.actual(wrongRole).0 == .forbidden(.wrongRole))
+        let passed = AccessRequestChain.decide(Self.facts(.awaitingProvisioning), .approve, by: Self.provisioner,
+                                               actingAs: .scrManager, reason: nil, durationMinutes: 0)
+        #expect(Self.actual(passed).0 == .conflict)
     }
 
     // MARK: 3. The whole chain

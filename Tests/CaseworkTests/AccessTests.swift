@@ -116,6 +116,49 @@ struct AccessTests {
         }
     }
 
+    @Test func aDecisionRepeatedAfterItsStageIsA409NotA403() async throws {
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest()
+            let sarah = try await app.token("20010001", role: .teamLeader)
+            #expect(try await app.decide(request.id, "approve", token: sarah).status == .ok)
+            let robert = try await app.token("30000002", role: .scrManager)
+            #expect(try await app.decide(request.id, "approve", token: robert).status == .ok)
+            // Each decider submitting again (a double click, a retry): the request's state forbids it.
+            for token in [sarah, robert] {
+                let again = try await app.decide(request.id, "approve", token: token)
+                #expect(again.status == .conflict)
+                #expect(try again.content.decode(Problem.self).detail.contains("already decided (you decided it)"))
+            }
+            // A role that never has a say is still refused as such.
+            #expect(try await app.decide(request.id, "approve", token: try await app.token("20010003")).status == .forbidden)
+            #expect(try await AccessRequestModel.find(UUID(uuidString: request.id)!, on: app.db)?.status == "awaitingProvisioning")
+        }
+    }
+
+    @Test func thePageOffersTheDecisionOnlyToThoseTheChainWouldLetDecide() async throws {
+        try await withCasework(records: true) { app in
+            // Robert also works in provisioning: having approved as SCR manager, he may not provision too.
+            let admin = try await app.token("90000001")
+            struct Roles: Encodable { let roles: [String] }
+            let patched = try await app.sendJSON(.PATCH, "/api/v1/staff/30000002", body: Roles(roles: ["scrManager", "scrCaseworker", "provisioning"]), token: admin)
+            #expect(patched.status == .ok)
+            let (request, _) = try await app.submitAccessRequest()
+            #expect(try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader)).status == .ok)
+            #expect(try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager)).status == .ok)
+            let robert = Browser(app)
+            try await robert.signIn("30000002")
+            #expect(try await robert.post("/choose-role", form: ["role": "provisioning"]).status == .seeOther)
+            let page = try await robert.get("/access-requests/\(request.id)")
+            #expect(page.status == .ok)
+            #expect(!page.body.string.contains(#"name="decision""#), "the form is offered to someone who decided another stage")
+            #expect(try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .provisioning)).status == .forbidden)
+            // Someone else in provisioning is offered it.
+            let marcus = Browser(app)
+            try await marcus.signIn("40000002")
+            #expect(try await marcus.get("/access-requests/\(request.id)").body.string.contains(#"name="decision""#))
+        }
+    }
+
     @Test func badFormsNameEveryFieldAndSaveNothing() async throws {
         try await withCasework(records: true) { app in
             let tom = try await app.token("20010002")

@@ -366,6 +366,28 @@ struct ServiceRequestTests {
         }
     }
 
+    @Test func financeSupportIsNeverAskedForOnASupportRequestThroughTheAPIOrThePage() async throws {
+        try await withCasework(records: true) { app in
+            let scr = try await app.token("30000003")
+            let sr = try await app.newServiceRequest(scr, contact: hollowayNINO)
+            let support = try await app.sendJSON(.POST, "/api/v1/service-requests/\(sr.id)/finance-support-requests",
+                                                 ["type": "paymentReassign", "details": "Move £20 to the right case"], token: scr).content.decode(ServiceRequestDTO.self)
+            let again = try await app.sendJSON(.POST, "/api/v1/service-requests/\(support.id)/finance-support-requests",
+                                               ["type": "paymentReassign", "details": "Support on support"], token: scr)
+            #expect(again.status == .conflict)
+            #expect(try again.content.decode(Problem.self).detail.contains("itself a finance support request"))
+            #expect(try await ServiceRequestModel.query(on: app.db).filter(\.$parentId == UUID(uuidString: support.id)!).count() == 0)
+            // The page asks the same rule: the form is on the SR, not on its support request.
+            let browser = Browser(app)
+            try await browser.signIn("30000003")
+            #expect(try await browser.get("/service-requests/\(sr.id)").body.string.contains("/service-requests/\(sr.id)/finance-support"))
+            let supportPage = try await browser.get("/service-requests/\(support.id)")
+            #expect(supportPage.status == .ok)
+            #expect(supportPage.body.string.contains(support.reference))
+            #expect(!supportPage.body.string.contains("/service-requests/\(support.id)/finance-support"))
+        }
+    }
+
     @Test func serviceRequestPagesWorkInTheBrowser() async throws {
         try await withCasework(records: true) { app in
             let browser = Browser(app)

@@ -196,6 +196,14 @@ struct TemporaryAccess {
         return try await dto(record)
     }
 
+    /// A request as the chain's rules see it, for a page's "may I decide?" (`AccessRequestChain.mayDecide`).
+    func facts(_ id: UUID) async throws -> AccessRequestFacts {
+        guard let record = try await AccessRequestModel.find(id, on: db) else {
+            throw DomainError.notFound("There is no access request with id \(id.uuidString)")
+        }
+        return record.facts
+    }
+
     func dto(_ record: AccessRequestModel) async throws -> AccessRequestDTO {
         try await dtos([record])[0]
     }

@@ -404,7 +404,10 @@ extension Records {
             guard let parent = try await ServiceRequestModel.find(parentId, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(parentId.uuidString)")
             }
-            guard parent.statusValue != .closed else { throw DomainError.conflict("\(parent.reference) is closed") }
+            if let refusal = FinanceSupport.refusal(role: user.role, reference: parent.reference, status: parent.statusValue,
+                                                    isSupportRequest: parent.parentId != nil) {
+                throw DomainError.conflict(refusal.message)
+            }
             let sr = ServiceRequestModel(type: type!, description: "Finance support for \(parent.reference): \(what)", owningTeam: user.profile.team,
                                          creator: user.staffId, at: ctx.now)
             sr.needsFinanceSupport = true

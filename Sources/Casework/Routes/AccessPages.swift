@@ -166,12 +166,12 @@ struct AccessPages: RouteCollection {
 
     func renderRequest(_ req: Request, _ id: UUID, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
         let user = try req.requireUser()
-        let dto = try await TemporaryAccess(request: req).view(id)
+        let access = TemporaryAccess(request: req)
+        let dto = try await access.view(id)
         let current = AccessRequestStatus(rawValue: dto.status) ?? .withdrawn
         let stage = current.stage
-        let mayDecide = stage.map { stage in
-            user.role == stage.role && (stage != .teamLeader || dto.teamLeader?.staffId == user.staffId) && dto.requester.staffId != user.staffId
-        } ?? false
+        // The rule the decision itself is held to, so the form never shows where submitting it would be refused.
+        let mayDecide = AccessRequestChain.mayDecide(try await access.facts(id), by: user.profile.staffId, actingAs: user.role)
         return try await Pages.render(req, "access-request", title: "Temporary access \(dto.reference)", RequestContent(
             request: dto, stageName: stage.map { $0.role.displayName }, canDecide: mayDecide, canReturn: stage == .teamLeader,
             canSetDuration: stage == .provisioning, canWithdraw: dto.requester.staffId == user.staffId && !current.isFinal,

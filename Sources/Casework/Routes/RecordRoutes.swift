@@ -338,7 +338,8 @@ struct RecordRoutes: RouteCollection {
         let next = ServiceRequestStatus.allCases.filter { ServiceRequestTransitions.refusal(facts, to: $0, by: user.profile.staffId) == nil }
         return try await Pages.render(req, "service-request", title: "\(sr.reference)", SRContent(
             sr: sr, statuses: next.map { Choice(id: $0.rawValue, name: $0.displayName, selected: false) },
-            canLink: current == .open, canRaiseFinanceSupport: user.role == .scrCaseworker && current != .closed && sr.parentId == nil,
+            canLink: current == .open, canRaiseFinanceSupport: FinanceSupport.refusal(role: user.role, reference: sr.reference, status: current,
+                                                            isSupportRequest: sr.parentId != nil) == nil,
             financeTypes: ServiceRequestType.financeSupportTypes.map { Choice(id: $0.rawValue, name: $0.displayName, selected: false) },
             linkValue: linkValue), errors: errors, status: status)
     }

@@ -48,6 +48,11 @@ public enum AccessStage: String, Sendable, Codable, CaseIterable {
     case scrManager
     case provisioning
 
+    /// Whether this stage comes before `other` in the chain.
+    public func precedes(_ other: AccessStage) -> Bool {
+        Self.allCases.firstIndex(of: self)! < Self.allCases.firstIndex(of: other)!
+    }
+
     /// The role a person must act in to decide this stage.
     public var role: Role {
         switch self {
@@ -108,6 +113,13 @@ public enum AccessRequestChain {
         guard let stage = facts.status.stage else {
             return .failure(DomainError.conflict("This request is \(facts.status.rawValue): it takes no more decisions"))
         }
+        // Someone entitled to a stage the request has already passed (its decider submitting again, or another
+        // holder of that role) is refused by the request's state: 409. A role with no say at all: 403 below.
+        if let passed = AccessStage.allCases.first(where: { $0.role == role }), passed.precedes(stage),
+           passed != .teamLeader || facts.teamLeader == actor {
+            let who = facts.deciders[passed] == actor ? "you decided it" : "it was decided"
+            return .failure(DomainError.conflict("The \(passed.rawValue) stage of this request is already decided (\(who)): it now waits for \(stage.rawValue)"))
+        }
         guard role == stage.role else {
             return .failure(DomainError.forbidden("This request is waiting for the \(stage.rawValue) stage: only a \(stage.role.displayName) may decide it"))
         }
@@ -144,6 +156,17 @@ public enum AccessRequestChain {
             return .success(Outcome(stage: stage, newStatus: .granted, grantMinutes: durationMinutes ?? facts.requestedMinutes))
         case (_, .reject): return .success(Outcome(stage: stage, newStatus: .rejected))
         case (_, .return): return .success(Outcome(stage: stage, newStatus: .returned))
+        }
+    }
+
+    /// Whether this person, acting in this role, may decide the request now: `decide` refuses them neither as
+    /// forbidden nor by the request's state (only what they would type could still be wrong). The page shows the
+    /// decision form exactly when this holds.
+    public static func mayDecide(_ facts: AccessRequestFacts, by actor: StaffID, actingAs role: Role?) -> Bool {
+        guard let role else { return false }
+        switch decide(facts, .approve, by: actor, actingAs: role, reason: nil, durationMinutes: nil) {
+        case .success: return true
+        case .failure(let error): return error is ValidationFailure
         }
     }
 

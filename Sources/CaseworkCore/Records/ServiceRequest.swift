@@ -88,3 +88,30 @@ public enum ServiceRequestTransitions {
         }
     }
 }
+
+/// When an SCR caseworker may ask CFAT for finance support on a service request: the one rule the SR page's
+/// form and the service that raises the support request both ask.
+public enum FinanceSupport {
+    public enum Refusal: Error, Sendable, Equatable {
+        case notScrCaseworker
+        case closed(reference: String)
+        /// Support requests are raised on the SR they support, never on another support request.
+        case isSupportRequest(reference: String)
+
+        public var message: String {
+            switch self {
+            case .notScrCaseworker: "Only an SCR caseworker may ask CFAT for finance support"
+            case .closed(let reference): "\(reference) is closed: finance support can only be asked for on open work"
+            case .isSupportRequest(let reference): "\(reference) is itself a finance support request: ask for support on the service request it supports"
+            }
+        }
+    }
+
+    /// Why finance support cannot be asked for on this SR by someone acting in `role`, or nil when it can.
+    public static func refusal(role: Role?, reference: String, status: ServiceRequestStatus, isSupportRequest: Bool) -> Refusal? {
+        guard role == .scrCaseworker else { return .notScrCaseworker }
+        if status == .closed { return .closed(reference: reference) }
+        if isSupportRequest { return .isSupportRequest(reference: reference) }
+        return nil
+    }
+}
