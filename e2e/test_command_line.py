@@ -10,7 +10,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from conftest import REPO_ROOT, _binary
+import urllib.request
+
+from conftest import REPO_ROOT, _binary, _free_port, _stop, _wait_for_health
 
 HEADER = "staffId,name,email,phone,team,grade,area,teamLeaderStaffId,roles\n"
 
@@ -100,3 +102,38 @@ def test_import_staff_reports_each_bad_row_and_imports_nothing() -> None:
         assert imported.returncode == 0, imported.stderr
         assert "Imported 1 staff" in imported.stdout
         assert run(data, "verify-audit").returncode == 0
+
+
+def test_an_unknown_command_is_refused_with_the_list_and_touches_nothing() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CASEWORK_DATA_DIR")}
+        # No data folder given: the working directory would be the database's home. Nothing may be made there.
+        result = subprocess.run([str(_binary()), "frobnicate"], cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 64, (result.returncode, result.stderr)
+        assert 'there is no command "frobnicate"' in result.stderr
+        assert "seed" in result.stderr and "verify-audit" in result.stderr
+        assert "Fatal error" not in result.stderr and "backtrace" not in result.stderr.lower()
+        assert os.listdir(folder) == [], os.listdir(folder)
+
+
+def test_casework_started_from_another_folder_serves_its_pages() -> None:
+    """As a service manager starts it: the working directory is anywhere, and pages still render."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env.update(CASEWORK_DATA_DIR=folder, CASEWORK_BCRYPT_COST="4")
+        assert subprocess.run([str(_binary()), "seed", "--demo"], cwd="/", env=env, capture_output=True, timeout=120).returncode == 0
+        port = _free_port()
+        log = Path(folder) / "server.log"
+        with open(log, "w") as out:
+            process = subprocess.Popen([str(_binary()), "serve", "--hostname", "127.0.0.1", "--port", str(port)],
+                                       cwd="/", env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_for_health(base, process, log)
+            with urllib.request.urlopen(base + "/sign-in", timeout=10) as page:
+                assert page.status == 200
+                assert "Sign in" in page.read().decode()
+            with urllib.request.urlopen(base + "/styles/casework.css", timeout=10) as sheet:
+                assert sheet.status == 200
+        finally:
+            _stop(process)

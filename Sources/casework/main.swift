@@ -1,3 +1,3 @@
 import Casework
 
-try await CaseworkMain.run()
+await CaseworkMain.main()

@@ -244,3 +244,14 @@ struct SessionAcrossServersTests {
         }
     }
 }
+
+@Suite("Where Casework finds its templates")
+struct ResourceRootTests {
+    @Test func theBinarysCheckoutIsFoundFromAnyWorkingDirectory() {
+        let binary = URL(fileURLWithPath: packageRoot + ".build/release/casework")
+        #expect(ResourceRoot.find(environment: [:], executable: binary, workingDirectory: "/") == packageRoot)
+        // CASEWORK_HOME wins over both; a folder without templates is passed over.
+        #expect(ResourceRoot.find(environment: ["CASEWORK_HOME": packageRoot], executable: nil, workingDirectory: "/") == packageRoot)
+        #expect(ResourceRoot.find(environment: ["CASEWORK_HOME": "/tmp"], executable: URL(fileURLWithPath: "/usr/bin/casework"), workingDirectory: "/") == nil)
+    }
+}

@@ -82,7 +82,9 @@ struct CaseworkErrorMiddleware: AsyncMiddleware {
             }
         case let decoding as DecodingError:
             return (.badRequest, "The request body could not be read: \(Self.explain(decoding))", [], nil)
-        case let abort as any AbortError:
+        // A framework error of our own making (a missing template, say) is a 500 like any other: its text is for
+        // the log, never for the person.
+        case let abort as any AbortError where abort.status.code < 500:
             if abort.status == .notFound && abort.reason == "Not Found" {
                 return (.notFound, "There is no page at \(request.url.path)", [], nil)
             }
