@@ -63,6 +63,42 @@ struct WriteLaneTests {
         }
     }
 
+    @Test func rowsQueuedForTheCommitAreWrittenOnceSettledAndDroppedWithAFailedJob() async throws {
+        try await withCasework { app in
+            let lane = app.casework.lane
+            struct Refused: Error {}
+            // Queued, then settled by the same job before any insert: it is stored already read.
+            let request = UUID()
+            let link = "/access-requests/\(request.uuidString)"
+            try await lane.perform { ctx in
+                try await Inbox.notify(ctx, to: "20010001", kind: "awaitingYou", text: "CSUA-TEST awaits you", link: link, request: request)
+                try await Inbox.settle(ctx, request: request, link: link)
+            }
+            let settled = try await NotificationModel.query(on: app.db).filter(\.$accessRequestId == request).all()
+            #expect(settled.count == 1 && settled[0].readAt != nil)
+            #expect(try await OutboxMessageModel.query(on: app.db).filter(\.$accessRequestId == request).count() == 1)
+            // Many jobs at once, a third failing after queueing: only the others' rows are written.
+            let tagged = UUID()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        do {
+                            try await lane.perform { ctx in
+                                try await Inbox.notify(ctx, to: "20010002", kind: "test", text: "note \(index)", link: nil, request: tagged)
+                                if index % 3 == 0 { throw Refused() }
+                            }
+                        } catch is Refused {}
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let notes = try await NotificationModel.query(on: app.db).filter(\.$accessRequestId == tagged).all()
+            #expect(notes.count == 20)
+            #expect(!notes.contains { Int($0.text.dropFirst(5))! % 3 == 0 })
+            #expect(try await OutboxMessageModel.query(on: app.db).filter(\.$accessRequestId == tagged).count() == 20)
+        }
+    }
+
     @Test func auditedReadsShareABatchWithWritersAndSurviveAFailingNeighbour() async throws {
         try await withCasework(seed: false) { app in
             let lane = app.casework.lane

@@ -94,12 +94,14 @@ struct Monitoring {
 
     /// Records a decision just made, with how long its stage waited (`AccessMonitoring.decisions`), in the same job.
     static func recordDecision(_ record: AccessRequestModel, ctx: WriteContext) async throws {
-        let steps = try await AccessRequestHistoryModel.query(on: ctx.db).filter(\.$requestId == record.id!).all()
-            .map { AccessMonitoring.Step(at: $0.at, action: $0.action, reason: $0.reason) }
+        // The request's history so far: what is stored, and what this batch has queued and not yet inserted.
+        let stored = try await AccessRequestHistoryModel.query(on: ctx.db).filter(\.$requestId == record.id!).all()
+        let queued = await ctx.queued(AccessRequestHistoryModel.self).filter { $0.requestId == record.id! }
+        let steps = (stored + queued).map { AccessMonitoring.Step(at: $0.at, action: $0.action, reason: $0.reason) }
         let decisions = AccessMonitoring.decisions(AccessMonitoring.RequestRecord(reference: record.reference, team: record.requesterTeam,
                                                                                   status: record.statusValue, steps: steps))
         guard let made = decisions.last else { return }
-        try await AccessDecisionModel(made, requestId: record.id!, requestCreatedAt: record.createdAt).create(on: ctx.db)
+        await ctx.insertAtCommit(AccessDecisionModel(made, requestId: record.id!, requestCreatedAt: record.createdAt))
     }
 
     /// Counted and measured in the database, each table read only as far as the page shows it.

@@ -173,7 +173,7 @@ struct TemporaryAccess {
             record.createdAt = ctx.now
             record.updatedAt = ctx.now
             try await record.create(on: ctx.db)
-            try await AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: "submitted", reason: nil).create(on: ctx.db)
+            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: "submitted", reason: nil))
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "awaitingYou",
                                    text: "Temporary access request \(record.reference) from \(user.staffId) awaits your countersignature",
                                    link: "/access-requests/\(record.id!.uuidString)", request: record.id)
@@ -282,7 +282,7 @@ struct TemporaryAccess {
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)
             let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
-            try await AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "\(outcome.stage.rawValue).\(decision.rawValue)", reason: why).create(on: ctx.db)
+            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "\(outcome.stage.rawValue).\(decision.rawValue)", reason: why))
             try await Monitoring.recordDecision(record, ctx: ctx)
             var detail = "\(record.reference) \(outcome.stage.rawValue) \(decision.rawValue) -> \(outcome.newStatus.rawValue)\(why.map { ": \($0)" } ?? "")"
             if let minutes = outcome.grantMinutes {
@@ -339,7 +339,7 @@ struct TemporaryAccess {
             record.status = AccessRequestStatus.withdrawn.rawValue
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)
-            try await AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "withdrawn", reason: nil).create(on: ctx.db)
+            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "withdrawn", reason: nil))
             try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "withdrawn", text: "Temporary access request \(record.reference) was withdrawn by \(user.staffId)",
                                    link: "/access-requests/\(id.uuidString)", request: id)

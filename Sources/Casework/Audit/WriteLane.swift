@@ -20,6 +20,19 @@ struct WriteContext: Sendable {
     func audit(_ entries: [AuditEntry]) async throws {
         try await appender.appendAll(entries, at: now)
     }
+
+    /// Queues a row to insert when the batch commits, in one multi-row insert with the batch's other rows of its
+    /// kind. For append-only rows that jobs do not read back by query (notifications, emails, request history,
+    /// decisions), or read through `queued` as well: a failed job's rows are dropped with its savepoint.
+    func insertAtCommit(_ row: any Model & Sendable) async {
+        await appender.queue(row)
+    }
+
+    /// The rows of a kind this batch has queued and not yet written: a job that reads that table sees them here.
+    /// They are the very objects that will be written, so a change made to one is written too.
+    func queued<M: Model & Sendable>(_ type: M.Type) async -> [M] {
+        await appender.queued(type)
+    }
 }
 
 /// Every audited change goes through here. Jobs queue up and run one batch at a time, each batch
@@ -166,18 +179,52 @@ private actor AuditAppender {
     private var startSeq = 0
     /// Chained, not yet written.
     private var pending: [ChainedAuditRecord] = []
+    /// Other rows queued for the batch's inserts, in the order jobs queued them.
+    private var rows: [any Model & Sendable] = []
 
     struct Mark {
         fileprivate let head: (seq: Int, hash: String)?
         fileprivate let pendingCount: Int
+        fileprivate let rowCount: Int
     }
 
-    /// Where the chain stood, so a failed job's events can be forgotten.
-    func mark() -> Mark { Mark(head: head, pendingCount: pending.count) }
+    /// Where the chain and the queued rows stood, so a failed job's events and rows can be forgotten.
+    func mark() -> Mark { Mark(head: head, pendingCount: pending.count, rowCount: rows.count) }
 
     func reset(to mark: Mark) {
         head = mark.head
         pending.removeSubrange(mark.pendingCount...)
+        rows.removeSubrange(mark.rowCount...)
+    }
+
+    func queue(_ row: any Model & Sendable) {
+        rows.append(row)
+    }
+
+    func queued<M: Model & Sendable>(_ type: M.Type) -> [M] {
+        rows.compactMap { $0 as? M }
+    }
+
+    /// Writes the queued rows, each kind in multi-row inserts, kinds in the order they were first queued.
+    private func insertRows(on db: any Database) async throws {
+        var kinds: [ObjectIdentifier] = []
+        var byKind: [ObjectIdentifier: [any Model & Sendable]] = [:]
+        for row in rows {
+            let kind = ObjectIdentifier(type(of: row))
+            if byKind[kind] == nil { kinds.append(kind) }
+            byKind[kind, default: []].append(row)
+        }
+        for kind in kinds {
+            let group = byKind[kind]!
+            try await Self.create(group[0], group, on: db)
+        }
+        rows.removeAll()
+    }
+
+    /// Creates rows all of the first one's type (opened from the existential), 500 to an insert.
+    private static func create<M: Model & Sendable>(_ first: M, _ group: [any Model & Sendable], on db: any Database) async throws {
+        let typed = group.compactMap { $0 as? M }
+        for chunk in typed.chunked(into: 500) { try await Array(chunk).create(on: db) }
     }
 
     /// Writing to the head row takes the write lock (SQLite) or the row lock (PostgreSQL),
@@ -216,8 +263,9 @@ private actor AuditAppender {
     static let columns = ["id", "seq", "at", "actor_staff_id", "actor_role", "action", "subject_type", "subject_id",
                           "outcome", "detail", "prev_hash", "hash"]
 
-    /// Writes the batch's events, then moves the head on to the last of them.
+    /// Writes the batch's queued rows and events, then moves the head on to the last event.
     func finish(on db: any Database) async throws {
+        try await insertRows(on: db)
         let sql = db as! any SQLDatabase
         // 12 binds a row: 500 rows stay far below either database's limit on binds in one statement.
         for chunk in pending.chunked(into: 500) {

@@ -26,6 +26,11 @@ struct DirectoryQueries {
         return try Self.profile(from: rows)
     }
 
+    /// A person's email address, for the outbox.
+    func email(_ staffId: String) async throws -> String? {
+        try await sql.raw("SELECT email FROM staff WHERE staff_id = \(bind: staffId)").first()?.decode(column: "email", as: String.self)
+    }
+
     /// What a session token resolves to: the session's own columns and its person with their roles.
     struct SessionRow {
         let sessionId: UUID

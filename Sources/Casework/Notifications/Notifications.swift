@@ -2,16 +2,17 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// In-app notifications, written inside the write job that causes them. Each one also goes to the person by
-/// email, through the outbox, in the same transaction: the news and its email commit together or not at all.
+/// In-app notifications, queued inside the write job that causes them and inserted with the batch's others when it
+/// commits. Each one also goes to the person by email, through the outbox, in the same transaction: the news and its
+/// email commit together or not at all.
 /// Notifications carry references and links only, never a client's name, NINO or SCIN.
 enum Inbox {
     static func notify(_ ctx: WriteContext, to staffId: String?, kind: String, text: String, link: String?,
                        request: UUID? = nil, email: Bool = true) async throws {
         guard let staffId else { return }
-        try await NotificationModel(to: staffId, at: ctx.now, kind: kind, text: text, link: link, accessRequestId: request).create(on: ctx.db)
-        guard email, let person = try await StaffModel.find(staffId, on: ctx.db) else { return }
-        try await Outbox.queue(ctx, to: person.email, staffId: staffId, text: text, link: link, request: request)
+        await ctx.insertAtCommit(NotificationModel(to: staffId, at: ctx.now, kind: kind, text: text, link: link, accessRequestId: request))
+        guard email, let address = try await DirectoryQueries(db: ctx.db).email(staffId) else { return }
+        await Outbox.queue(ctx, to: address, staffId: staffId, text: text, link: link, request: request)
     }
 
     /// One notification to send, for `notifyAll`.
@@ -29,9 +30,8 @@ enum Inbox {
     static func notifyAll(_ ctx: WriteContext, _ notes: [Note]) async throws {
         let addressed = notes.filter { $0.to != nil }
         guard !addressed.isEmpty else { return }
-        for chunk in addressed.chunked(into: 1_000) {
-            try await chunk.map { NotificationModel(to: $0.to!, at: ctx.now, kind: $0.kind, text: $0.text, link: $0.link, accessRequestId: $0.request) }
-                .create(on: ctx.db)
+        for note in addressed {
+            await ctx.insertAtCommit(NotificationModel(to: note.to!, at: ctx.now, kind: note.kind, text: note.text, link: note.link, accessRequestId: note.request))
         }
         let emailed = addressed.filter(\.email)
         guard !emailed.isEmpty else { return }
@@ -40,13 +40,13 @@ enum Inbox {
         let messages = emailed.compactMap { note in
             addresses[note.to!].map { Outbox.message(ctx, to: $0, staffId: note.to, text: note.text, link: note.link, request: note.request) }
         }
-        for chunk in messages.chunked(into: 1_000) { try await chunk.create(on: ctx.db) }
+        for message in messages { await ctx.insertAtCommit(message) }
     }
 
     /// A stage the procedure writes to as a team: its mailbox gets one email, and everyone holding the stage's
     /// role sees the news in their inbox.
     static func notifyStage(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String, request: UUID?) async throws {
-        try await Outbox.toMailbox(ctx, mailbox, text: text, link: link, request: request)
+        await Outbox.toMailbox(ctx, mailbox, text: text, link: link, request: request)
         for member in try await StaffRoleModel.query(on: ctx.db).filter(\.$role == mailbox.role.rawValue).all() {
             try await notify(ctx, to: member.$staff.id, kind: "awaitingYou", text: text, link: link, request: request, email: false)
         }
@@ -56,6 +56,11 @@ enum Inbox {
     /// are no longer news: they are marked read for everyone who got them. `link` says which: the request's page,
     /// or the grant's for its extension and removal requests.
     static func settle(_ ctx: WriteContext, request: UUID, link: String) async throws {
+        // Those queued earlier in this batch, not yet inserted, are settled too.
+        for note in await ctx.queued(NotificationModel.self)
+        where note.accessRequestId == request && note.kind == "awaitingYou" && note.link == link && note.readAt == nil {
+            note.readAt = ctx.now
+        }
         try await NotificationModel.query(on: ctx.db).filter(\.$accessRequestId == request).filter(\.$kind == "awaitingYou")
             .filter(\.$link == link).filter(\.$readAt == nil).set(\.$readAt, to: ctx.now).update()
     }
@@ -87,8 +92,9 @@ enum Outbox {
     static let pending = "pending"
     static let sent = "sent"
 
-    static func queue(_ ctx: WriteContext, to address: String, staffId: String?, text: String, link: String?, request: UUID?) async throws {
-        try await message(ctx, to: address, staffId: staffId, text: text, link: link, request: request).create(on: ctx.db)
+    /// Queues the message with the batch's other inserts.
+    static func queue(_ ctx: WriteContext, to address: String, staffId: String?, text: String, link: String?, request: UUID?) async {
+        await ctx.insertAtCommit(message(ctx, to: address, staffId: staffId, text: text, link: link, request: request))
     }
 
     /// A message ready to queue.
@@ -108,8 +114,8 @@ enum Outbox {
         return message
     }
 
-    static func toMailbox(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String?, request: UUID?) async throws {
-        try await queue(ctx, to: mailbox.address(ctx.mail), staffId: nil, text: text, link: link, request: request)
+    static func toMailbox(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String?, request: UUID?) async {
+        await queue(ctx, to: mailbox.address(ctx.mail), staffId: nil, text: text, link: link, request: request)
     }
 
     /// The notification's first clause: "Temporary access request CSUA-1A2B3C4D was rejected".
