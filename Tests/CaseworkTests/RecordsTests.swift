@@ -276,6 +276,14 @@ struct ServiceRequestTests {
             try await browser.signIn("20020001")
             let html = try await browser.get("/hoppers/birmingham-casework-2").body.string
             #expect(html.contains(#"id="assign-\#(ids[0])""#))
+            // One choice of person for the whole page, however many rows: each row has only its Assign button.
+            #expect(html.components(separatedBy: "<select").count == 2)
+            let assigned = try await browser.post("/hoppers/birmingham-casework-2/assignment", form: ["staffId": "20020003", "serviceRequestId": ids[0]])
+            #expect(assigned.status == .seeOther)
+            let sr = try await app.sendJSON(.GET, "/api/v1/service-requests/\(ids[0])", token: leader).content.decode(ServiceRequestDTO.self)
+            #expect(sr.status == "assigned" && sr.assigneeStaffId == "20020003")
+            let after = try await browser.get("/hoppers/birmingham-casework-2").body.string
+            #expect(!after.contains(#"id="assign-\#(ids[0])""#))
         }
     }
 

@@ -23,6 +23,7 @@ struct RecordRoutes: RouteCollection {
         pages.post("service-requests", ":id", "assignment", use: assignSubmit)
         pages.post("service-requests", ":id", "finance-support", use: financeSupportSubmit)
         pages.get("hoppers", ":segment", use: hopperPage)
+        pages.post("hoppers", ":segment", "assignment", use: hopperAssignSubmit)
 
         let api = routes.grouped("api", "v1").grouped(APIGate())
         api.get("contacts", use: contactSearchAPI)
@@ -388,6 +389,21 @@ struct RecordRoutes: RouteCollection {
     @Sendable func assignSubmit(req: Request) async throws -> Response {
         let id = try Self.uuid(req, what: "service request")
         let form = try req.content.decode(AssignForm.self)
+        let sr = try await Records(request: req).assign(id, to: form.staffId ?? "")
+        return Pages.redirect(req, to: "/hoppers/\(sr.segment ?? "")", flash: "\(sr.reference) was assigned to \(sr.assigneeStaffId ?? "") - \(sr.assigneeName ?? "")")
+    }
+
+    /// The hopper page's one form: the person chosen once, the SR named by the Assign button pressed.
+    struct HopperAssignForm: Content {
+        var staffId: String?
+        var serviceRequestId: String?
+    }
+
+    @Sendable func hopperAssignSubmit(req: Request) async throws -> Response {
+        let form = try req.content.decode(HopperAssignForm.self)
+        guard let id = UUID(uuidString: form.serviceRequestId ?? "") else {
+            throw ValidationFailure(["serviceRequestId": "Press Assign on the service request to assign"])
+        }
         let sr = try await Records(request: req).assign(id, to: form.staffId ?? "")
         return Pages.redirect(req, to: "/hoppers/\(sr.segment ?? "")", flash: "\(sr.reference) was assigned to \(sr.assigneeStaffId ?? "") - \(sr.assigneeName ?? "")")
     }
