@@ -20,7 +20,8 @@
 # folder to seed again; the run does so itself when ScaleSeeder.swift or a migration has changed since the copy
 # was made (SCALE_REUSE=1 keeps the old copy anyway). A reused copy was dated when it was seeded, so the
 # run moves the live grants' dates on (bench/lib/scale_db.py shift) so that those ending together end half an hour
-# after the server starts, as they did just after seeding.
+# after the server starts, as they did just after seeding, and records those as already reminded (SCALE_REMINDERS=1
+# keeps their reminders, which otherwise fall due in the middle of the read targets).
 #
 # The markdown table is printed at the end and written to test-output/bench/scale-<db>-<factor>.md, with the raw
 # wrk output, the target list and the server log in test-output/bench/scale-<db>-<factor>/.

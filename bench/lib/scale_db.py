@@ -9,7 +9,9 @@ shift: the scale seeder dates its live grants from the moment it ran (the 10,000
 after seeding, the rest one to eight hours after). A pristine copy is reused later, and the test clock starts at the
 real time with the grant expiry job running at once, so this moves every unprocessed grant's granted_at and
 expires_at by the same whole number of seconds, so the ones ending together end LEAD_SECONDS from now. Run it on the
-scratch copy before the server starts.
+scratch copy before the server starts. Unless SCALE_REMINDERS=1, it also records the grants ending together as already
+reminded: their reminders would otherwise fall due 15 minutes after the server starts, in the middle of the read
+targets, as 20 write jobs of 500 reminders each holding the write lane for about a second apiece (seen in session 4).
 
 expire: POST /api/v1/test-clock {"now": AT + 1 s} at $BASE, then counts
     SELECT count(*) FROM grants WHERE end_processed_at IS NULL AND expires_at <= AT + 1 s
@@ -58,6 +60,12 @@ def sqlite_time_kind(connection):
     raise SystemExit(f"grants.expires_at is stored as {row[0]} ({row[1]!r}); bench/lib/scale_db.py expects seconds since 1970")
 
 
+# The grants ending together are the earliest-ending live grants (the rest end one to eight hours after seeding).
+QUIET_REMINDERS = ("UPDATE grants SET reminder_sent_at = granted_at WHERE end_processed_at IS NULL AND removed_at IS NULL "
+                   "AND reminder_sent_at IS NULL AND expires_at <= (SELECT MIN(expires_at) FROM grants "
+                   "WHERE end_processed_at IS NULL AND removed_at IS NULL)")
+
+
 def shift(manifest_path, lead, current=None):
     """current: where an earlier shift put the grants ending together (default: the manifest's instant)."""
     with open(manifest_path) as f:
@@ -72,12 +80,16 @@ def shift(manifest_path, lead, current=None):
         changed = connection.execute(
             "UPDATE grants SET granted_at = granted_at + ?, expires_at = expires_at + ? WHERE end_processed_at IS NULL AND removed_at IS NULL",
             (seconds, seconds)).rowcount
+        if os.environ.get("SCALE_REMINDERS") != "1":
+            connection.execute(QUIET_REMINDERS)
         connection.execute("COMMIT")
         connection.close()
     else:
         changed = psql(f"WITH moved AS (UPDATE grants SET granted_at = granted_at + interval '{seconds} seconds', "
                        f"expires_at = expires_at + interval '{seconds} seconds' WHERE end_processed_at IS NULL AND removed_at IS NULL "
                        f"RETURNING 1) SELECT count(*) FROM moved")
+        if os.environ.get("SCALE_REMINDERS") != "1":
+            psql(QUIET_REMINDERS)
     new = was + datetime.timedelta(seconds=seconds)
     print(f"shifted {changed} live grants by {seconds} s: the grants ending together now end at {iso(new)}", file=sys.stderr)
     print(iso(new))
