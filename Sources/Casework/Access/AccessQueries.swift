@@ -59,9 +59,10 @@ struct AccessQueries {
         return try await sql.raw(query).all().map { try $0.decode(fluentModel: AccessRequestModel.self) }
     }
 
-    /// What a page of requests shows besides the requests themselves, read in three queries.
+    /// What a page of requests shows besides the requests themselves, read in three queries (people with their
+    /// roles in one plain query).
     struct RequestDetails: Sendable {
-        let staff: [String: StaffModel]
+        let staff: [String: StaffProfile]
         let history: [UUID: [AccessRequestHistoryModel]]
         let grants: [UUID: GrantModel]
     }
@@ -70,10 +71,10 @@ struct AccessQueries {
         guard !records.isEmpty else { return RequestDetails(staff: [:], history: [:], grants: [:]) }
         let ids = records.map { $0.id! }
         let people = Array(Set(records.flatMap { [$0.requesterStaffId] + ($0.teamLeaderStaffId.map { [$0] } ?? []) }))
-        let staff = try await StaffModel.query(on: db).filter(\.$id ~~ people).with(\.$roleRows).all()
+        let staff = try await DirectoryQueries(db: db).profiles(people)
         let history = try await AccessRequestHistoryModel.query(on: db).filter(\.$requestId ~~ ids).sort(\.$at).all()
         let grants = try await GrantModel.query(on: db).filter(\.$requestId ~~ ids).all()
-        return RequestDetails(staff: Dictionary(uniqueKeysWithValues: staff.map { ($0.id!, $0) }),
+        return RequestDetails(staff: staff,
                               history: Dictionary(grouping: history, by: \.requestId),
                               grants: Dictionary(uniqueKeysWithValues: grants.map { ($0.requestId, $0) }))
     }

@@ -219,9 +219,9 @@ struct TemporaryAccess {
             return AccessRequestDTO(
                 id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.statusValue.displayName,
                 purpose: record.purpose, purposeName: GrantPurpose(rawValue: record.purpose)?.displayName ?? record.purpose,
-                requester: StaffDTO(requester.profile(roles: requester.loadedRoles)),
+                requester: StaffDTO(requester),
                 requesterPhone: record.requesterPhone ?? requester.phone, requesterTeam: record.requesterTeam, requesterGrade: record.requesterGrade,
-                requesterArea: record.requesterArea, teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) },
+                requesterArea: record.requesterArea, teamLeader: leader.map(StaffDTO.init),
                 serviceRequestId: record.serviceRequestId?.uuidString, requestedDurationMinutes: record.requestedMinutes, justification: record.justification,
                 contactId: record.contactId?.uuidString, clientName: record.clientName, scin: record.scin, nino: record.nino,
                 furtherDetails: record.furtherDetails,

@@ -26,6 +26,20 @@ struct DirectoryQueries {
         return try Self.profile(from: rows)
     }
 
+    /// Several people with their roles, by staff ID, in one query (those not found are left out).
+    func profiles(_ staffIds: [String]) async throws -> [String: StaffProfile] {
+        guard !staffIds.isEmpty else { return [:] }
+        let rows = try await sql.raw("""
+            SELECT \(unsafeRaw: Self.profileColumns) FROM staff st LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
+            WHERE st.staff_id IN (\(binds: staffIds))
+            """).all()
+        var byPerson: [String: [any SQLRow]] = [:]
+        for row in rows { byPerson[try row.decode(column: "staff_id", as: String.self), default: []].append(row) }
+        var profiles: [String: StaffProfile] = [:]
+        for (id, rows) in byPerson { profiles[id] = try Self.profile(from: rows) }
+        return profiles
+    }
+
     /// A person's email address, for the outbox.
     func email(_ staffId: String) async throws -> String? {
         try await sql.raw("SELECT email FROM staff WHERE staff_id = \(bind: staffId)").first()?.decode(column: "email", as: String.self)
