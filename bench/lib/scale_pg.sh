@@ -11,7 +11,7 @@
 
 # The options scripts/lib/postgres.sh starts its scratch server with (keep the two in step).
 _scale_pg_options() {
-    echo "-c listen_addresses=127.0.0.1 -p $1 -c unix_socket_directories=$PG_SCRATCH -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${SCALE_PG_OPTS:-}"
+    echo "-c listen_addresses=127.0.0.1 -p $1 -c unix_socket_directories=$PG_SCRATCH -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${SCALE_PG_OPTS:-}"
 }
 
 pg_keep_pristine() {

@@ -71,7 +71,7 @@ pg_start() {
     # Throwaway data: durability off for speed. Unix socket only inside the scratch folder.
     _pg_log "starting on 127.0.0.1:$port"
     if ! _pg_as_owner "$PG_BIN/pg_ctl" -D "$data" -l "$log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$PG_SCRATCH -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${CASEWORK_PG_EXTRA_OPTS:-}" \
+            -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$PG_SCRATCH -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${CASEWORK_PG_EXTRA_OPTS:-}" \
             start >/dev/null; then
         _pg_log "failed to start; server log:"
         cat "$log" >&2 2>/dev/null || true
