@@ -18,7 +18,10 @@ struct MonitoringQueries {
     // MARK: Grants
 
     /// Live: not removed, started, not yet expired (so its log-off is not yet confirmed).
-    private var live: SQLQueryString {
+    private var live: SQLQueryString { Self.live(at: now) }
+
+    /// Live grants `g` at an instant, on the `grants_log_off_open` index (also counted for /metrics).
+    static func live(at now: Date) -> SQLQueryString {
         "g.log_off_confirmed_at IS NULL AND g.expires_at > \(bind: now) AND g.removed_at IS NULL AND g.granted_at <= \(bind: now)"
     }
 

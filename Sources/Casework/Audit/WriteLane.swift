@@ -260,27 +260,12 @@ private actor AuditAppender {
         return chained
     }
 
-    static let columns = ["id", "seq", "at", "actor_staff_id", "actor_role", "action", "subject_type", "subject_id",
-                          "outcome", "detail", "prev_hash", "hash"]
-
     /// Writes the batch's queued rows and events, then moves the head on to the last event.
     func finish(on db: any Database) async throws {
         try await insertRows(on: db)
         let sql = db as! any SQLDatabase
-        // 12 binds a row: 500 rows stay far below either database's limit on binds in one statement.
-        for chunk in pending.chunked(into: 500) {
-            var insert = sql.insert(into: "audit_events").columns(Self.columns)
-            for event in chunk {
-                let r = event.record
-                guard let id = UUID(uuidString: r.id) else { throw StoredValueInvalid(what: "audit event id", value: r.id) }
-                insert = insert.values([
-                    SQLBind(id), SQLBind(r.seq), SQLBind(r.at), SQLBind(r.actorStaffId), SQLBind(r.actorRole), SQLBind(r.action),
-                    SQLBind(r.subjectType), SQLBind(r.subjectId), SQLBind(r.outcome.rawValue), SQLBind(r.detail),
-                    SQLBind(event.previousHash), SQLBind(event.hash),
-                ] as [any SQLExpression])
-            }
-            try await insert.run()
-        }
+        // 500 rows of 12 binds stay far below either database's limit on binds in one statement.
+        try await AuditEventRows.insert(pending, perStatement: 500, on: sql)
         pending.removeAll()
         guard let head, head.seq != startSeq else { return }
         try await sql.raw("UPDATE audit_chain_head SET last_seq = \(bind: head.seq), last_hash = \(bind: head.hash) WHERE id = 1").run()

@@ -571,7 +571,7 @@ struct ScaleSeeder {
         var written = 0
         var expectedSeq = head.lastSeq
         var expectedHash = head.lastHash
-        let perStatement = (sql.dialect.name == "sqlite" ? 30_000 : 60_000) / 12
+        let perStatement = (sql.dialect.name == "sqlite" ? 30_000 : 60_000) / AuditEventRows.columns.count
         var next: Task<[ChainedAuditRecord], Never>? = Task.detached { chain(from: 0, seq: head.lastSeq, previous: head.lastHash) }
         while let pending = next {
             let rows = await pending.value
@@ -591,18 +591,7 @@ struct ScaleSeeder {
                 guard current.lastSeq == fromSeq, current.lastHash == fromHash else {
                     throw AuditWrittenDuringSeeding()
                 }
-                var at = 0
-                while at < batch.count {
-                    var builder = sql.insert(into: "audit_events").columns(["id", "seq", "at", "actor_staff_id", "actor_role", "action", "subject_type",
-                                                                           "subject_id", "outcome", "detail", "prev_hash", "hash"])
-                    for chained in batch[at..<min(batch.count, at + perStatement)] {
-                        let r = chained.record
-                        builder = builder.values([UUID(uuidString: r.id)!, r.seq, r.at, r.actorStaffId, r.actorRole, r.action, r.subjectType,
-                                                  r.subjectId, r.outcome.rawValue, r.detail, chained.previousHash, chained.hash] as [any Encodable & Sendable])
-                    }
-                    try await builder.run()
-                    at += perStatement
-                }
+                try await AuditEventRows.insert(batch, perStatement: perStatement, on: sql)
                 try await AuditChainHeadModel.query(on: tx).filter(\.$id == 1).set(\.$lastSeq, to: toSeq).set(\.$lastHash, to: toHash).update()
             }
             expectedSeq = toSeq

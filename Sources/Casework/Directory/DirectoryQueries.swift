@@ -19,11 +19,7 @@ struct DirectoryQueries {
 
     /// A person and their roles, or nil when no one has that staff ID.
     func profile(_ staffId: String) async throws -> StaffProfile? {
-        let rows = try await sql.raw("""
-            SELECT \(unsafeRaw: Self.profileColumns) FROM staff st LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
-            WHERE st.staff_id = \(bind: staffId)
-            """).all()
-        return try Self.profile(from: rows)
+        try await profiles([staffId])[staffId]
     }
 
     /// Several people with their roles, by staff ID, in one query (those not found are left out).

@@ -118,10 +118,7 @@ struct OperationsQueries {
 
     func figures() async throws -> Figures {
         var figures = Figures()
-        figures.liveGrants = try await count("""
-            SELECT COUNT(*) AS n FROM grants g WHERE g.log_off_confirmed_at IS NULL AND g.expires_at > \(bind: now)
-            AND g.removed_at IS NULL AND g.granted_at <= \(bind: now)
-            """)
+        figures.liveGrants = try await count("SELECT COUNT(*) AS n FROM grants g WHERE " + MonitoringQueries.live(at: now))
         figures.outboxBacklog = try await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE status = \(bind: Outbox.pending)")
         // Ended (by expiry or removal) and not yet processed: waiting since it ended.
         let expired = try await oldest("""
