@@ -40,9 +40,17 @@ func withCasework(
         try await test(app)
     } catch {
         await cleanUp(app, settings: settings, directory: directory)
-        throw error
+        throw readableDatabaseError(error)
     }
     await cleanUp(app, settings: settings, directory: directory)
+}
+
+/// PostgresNIO's errors describe themselves as "Generic description to prevent accidental leakage"; a failing test
+/// should say which statement failed and why, so their full reflection is kept. Other errors pass through unchanged.
+private func readableDatabaseError(_ error: any Error) -> any Error {
+    guard String(describing: type(of: error)) == "PSQLError" else { return error }
+    struct DatabaseFailure: Error, CustomStringConvertible { let description: String }
+    return DatabaseFailure(description: String(reflecting: error))
 }
 
 private func cleanUp(_ app: Application, settings: Settings, directory: String) async {
