@@ -105,6 +105,7 @@ trap cleanup EXIT
 
 seed_into() {  # seed_into ENV...: the demo organisation, then the scale set; the manifest to $PARTIAL/manifest.json
   local started=$SECONDS
+  env "$@" "$BIN" migrate >"$PARTIAL/migrate.log" 2>&1 || { cat "$PARTIAL/migrate.log" >&2; return 1; }
   env "$@" CASEWORK_BCRYPT_COST=4 "$BIN" seed --demo >"$PARTIAL/seed-demo.log" 2>&1 || { cat "$PARTIAL/seed-demo.log" >&2; return 1; }
   env "$@" CASEWORK_BCRYPT_COST=4 "$BIN" seed --scale "$FACTOR" --json >"$PARTIAL/manifest.json" 2> >(tee "$PARTIAL/seed.log" >&2)
   python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$PARTIAL/manifest.json" \

@@ -174,10 +174,18 @@ def casework_server() -> CaseworkServer:
     env["CASEWORK_DATA_DIR"] = str(data_dir)
     env["CASEWORK_DEMO_PASSWORD"] = env.get("CASEWORK_DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
     env["CASEWORK_TEST_CLOCK"] = "1"
+    # The journeys move the test clock by hours between one person's pages; the idle timeout has its own tests.
+    env["CASEWORK_SESSION_IDLE_MINUTES"] = "1440"
 
     process = None
     log_file = None
     try:
+        migrate = subprocess.run(
+            [str(binary), "migrate"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+            timeout=SEED_TIMEOUT_S, stdin=subprocess.DEVNULL,
+        )
+        if migrate.returncode != 0:
+            pytest.fail(f"`casework migrate` exited {migrate.returncode}:\n{migrate.stderr[-3000:]}")
         seed = subprocess.run(
             [str(binary), "seed", "--demo", "--json"],
             cwd=REPO_ROOT, env=env, capture_output=True, text=True,

@@ -40,7 +40,9 @@ def test_every_api_operation_matches_the_openapi_document() -> None:
     with tempfile.TemporaryDirectory() as folder:
         env = dict(os.environ)
         env.pop("DATABASE_URL", None)
-        env.update({"CASEWORK_DATA_DIR": folder, "CASEWORK_BCRYPT_COST": "4", "CASEWORK_TEST_CLOCK": "1", "CASEWORK_DEMO_PASSWORD": PASSWORD})
+        env.update({"CASEWORK_DATA_DIR": folder, "CASEWORK_BCRYPT_COST": "4", "CASEWORK_TEST_CLOCK": "1", "CASEWORK_DEMO_PASSWORD": PASSWORD,
+                    "CASEWORK_SESSION_IDLE_MINUTES": "1440"})
+        subprocess.run([str(_binary()), "migrate"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=True)
         seeded = subprocess.run([str(_binary()), "seed", "--demo"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert seeded.returncode == 0, seeded.stderr
         port = _free_port()

@@ -5,6 +5,8 @@ These run the real `casework` binary on a scratch SQLite folder of their own.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -25,10 +27,18 @@ def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(_binary()), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
+def seeded(data_dir: Path) -> None:
+    """A migrated database with the demo organisation: only `migrate` (and `serve`) change the schema."""
+    migrated = run(data_dir, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    demo = run(data_dir, "seed", "--demo")
+    assert demo.returncode == 0, demo.stderr
+
+
 def test_tampering_with_one_audit_row_makes_verify_audit_fail_and_name_it() -> None:
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
-        assert run(data, "seed", "--demo").returncode == 0
+        seeded(data)
         intact = run(data, "verify-audit")
         assert intact.returncode == 0, intact.stderr
         assert "intact" in intact.stdout
@@ -58,6 +68,7 @@ def test_tampering_with_one_audit_row_makes_verify_audit_fail_and_name_it() -> N
 def test_seeding_twice_adds_nothing() -> None:
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
+        assert run(data, "migrate").returncode == 0
         first = run(data, "seed", "--demo")
         assert first.returncode == 0, first.stderr
         second = run(data, "seed", "--demo")
@@ -73,7 +84,7 @@ def test_seeding_twice_adds_nothing() -> None:
 def test_import_staff_reports_each_bad_row_and_imports_nothing() -> None:
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
-        assert run(data, "seed", "--demo").returncode == 0
+        seeded(data)
         bad = data / "bad.csv"
         bad.write_text(
             HEADER
@@ -109,8 +120,8 @@ def test_an_unknown_command_is_refused_with_the_list_and_touches_nothing() -> No
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CASEWORK_DATA_DIR")}
         # No data folder given: the working directory would be the database's home. Nothing may be made there.
         result = subprocess.run([str(_binary()), "frobnicate"], cwd=folder, env=env, capture_output=True, text=True, timeout=60)
-        assert result.returncode == 64, (result.returncode, result.stderr)
-        assert 'there is no command "frobnicate"' in result.stderr
+        assert result.returncode == 2, (result.returncode, result.stderr)
+        assert 'there is no command "frobnicate"' in result.stderr and "Usage: casework" in result.stderr
         assert "seed" in result.stderr and "verify-audit" in result.stderr
         assert "Fatal error" not in result.stderr and "backtrace" not in result.stderr.lower()
         assert os.listdir(folder) == [], os.listdir(folder)
@@ -121,6 +132,7 @@ def test_casework_started_from_another_folder_serves_its_pages() -> None:
     with tempfile.TemporaryDirectory() as folder:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env.update(CASEWORK_DATA_DIR=folder, CASEWORK_BCRYPT_COST="4")
+        assert subprocess.run([str(_binary()), "migrate"], cwd="/", env=env, capture_output=True, timeout=120).returncode == 0
         assert subprocess.run([str(_binary()), "seed", "--demo"], cwd="/", env=env, capture_output=True, timeout=120).returncode == 0
         port = _free_port()
         log = Path(folder) / "server.log"
@@ -135,5 +147,78 @@ def test_casework_started_from_another_folder_serves_its_pages() -> None:
                 assert "Sign in" in page.read().decode()
             with urllib.request.urlopen(base + "/styles/casework.css", timeout=10) as sheet:
                 assert sheet.status == 200
+        finally:
+            _stop(process)
+
+
+COMMANDS = ["serve", "migrate", "seed", "import-staff", "verify-audit", "audit-key", "backup", "restore", "routes"]
+
+
+def test_a_bad_flag_prints_the_usage_and_touches_nothing() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        result = run(data, "seed", "--demo", "--frobnicate")
+        assert result.returncode == 2, (result.returncode, result.stderr)
+        assert "--frobnicate" in result.stderr and "Usage: casework" in result.stderr
+        assert "Fatal error" not in result.stderr and "backtrace" not in result.stderr.lower()
+        assert os.listdir(folder) == [], os.listdir(folder)
+
+
+def test_every_command_explains_itself_with_help_without_opening_a_database() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        overall = run(data, "--help")
+        assert overall.returncode == 0, overall.stderr
+        for command in COMMANDS:
+            assert command in overall.stdout, (command, overall.stdout)
+            result = run(data, command, "--help")
+            assert result.returncode == 0, (command, result.returncode, result.stderr)
+            assert "Usage:" in result.stdout and command in result.stdout, (command, result.stdout)
+        assert os.listdir(folder) == [], os.listdir(folder)
+
+
+def test_only_migrate_changes_the_schema_and_other_commands_say_to_run_it() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        for command in (["seed", "--demo"], ["verify-audit"], ["import-staff", "x.csv"], ["backup", "--to", str(data / "b.sqlite")]):
+            refused = run(data, *command)
+            assert refused.returncode == 1, (command, refused.returncode, refused.stderr)
+            assert "casework migrate" in refused.stderr, (command, refused.stderr)
+        assert os.listdir(folder) == [], os.listdir(folder)
+
+        migrated = run(data, "migrate")
+        assert migrated.returncode == 0 and re.search(r"Ran \d+ migrations: 001_CreateStaff", migrated.stdout), migrated.stdout + migrated.stderr
+        again = run(data, "migrate")
+        assert again.returncode == 0 and "up to date" in again.stdout
+        assert run(data, "seed", "--demo").returncode == 0
+        assert run(data, "verify-audit").returncode == 0
+
+
+def test_serve_without_its_templates_refuses_to_start_and_says_where_it_looked() -> None:
+    """A copy of the binary far from any checkout, started from /: no pages to render, so no server."""
+    with tempfile.TemporaryDirectory() as folder:
+        lonely = Path(folder) / "bin" / "casework"
+        lonely.parent.mkdir()
+        shutil.copy2(_binary(), lonely)
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CASEWORK_HOME", "CASEWORK_RESOURCES_DIR")}
+        env.update(CASEWORK_DATA_DIR=folder)
+        result = subprocess.run([str(lonely), "serve", "--port", str(_free_port())], cwd="/", env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
+        assert "CASEWORK_RESOURCES_DIR" in result.stderr and "Resources/Views" in result.stderr, result.stderr[-2000:]
+        assert "casework.sqlite" not in os.listdir(folder)
+        # Told where they are, the same copy serves its pages.
+        env.update(CASEWORK_RESOURCES_DIR=str(REPO_ROOT))
+        assert subprocess.run([str(lonely), "migrate"], cwd="/", env=env, capture_output=True, timeout=120).returncode == 0
+        port = _free_port()
+        log = Path(folder) / "server.log"
+        with open(log, "w") as out:
+            process = subprocess.Popen([str(lonely), "serve", "--hostname", "127.0.0.1", "--port", str(port)],
+                                       cwd="/", env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_for_health(base, process, log)
+            with urllib.request.urlopen(base + "/sign-in", timeout=10) as page:
+                assert page.status == 200 and "Sign in" in page.read().decode()
         finally:
             _stop(process)

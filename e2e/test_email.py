@@ -83,10 +83,11 @@ def test_the_outbox_retries_until_a_real_smtp_server_takes_every_message() -> No
         env = dict(os.environ)
         env.pop("DATABASE_URL", None)
         env.update({
-            "CASEWORK_DATA_DIR": folder, "CASEWORK_BCRYPT_COST": "4", "CASEWORK_TEST_CLOCK": "1",
+            "CASEWORK_DATA_DIR": folder, "CASEWORK_BCRYPT_COST": "4", "CASEWORK_TEST_CLOCK": "1", "CASEWORK_SESSION_IDLE_MINUTES": "1440",
             "CASEWORK_DEMO_PASSWORD": PASSWORD, "CASEWORK_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
             "CASEWORK_PUBLIC_URL": PUBLIC_URL,
         })
+        subprocess.run([str(_binary()), "migrate"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=True)
         seeded = subprocess.run([str(_binary()), "seed", "--demo"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert seeded.returncode == 0, seeded.stderr
         port = _free_port()

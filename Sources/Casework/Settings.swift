@@ -26,6 +26,12 @@ public struct Settings: Sendable {
     public var mail: MailSettings
     /// The access log and /metrics.
     public var observability = ObservabilitySettings()
+    /// How long a stop (SIGTERM, SIGINT) waits for requests in flight before it closes their connections.
+    public var shutdownGrace: TimeInterval = 20
+    /// A session or token unused for this long ends, whatever its lifetime left.
+    public var sessionIdle: TimeInterval = 30 * 60
+    /// The signed checkpoints that anchor the audit chain outside the database.
+    public var auditAnchoring = AuditAnchorSettings()
 
     public init(
         storage: Storage, demoPassword: String = DemoOrganisation.defaultPassword, testClock: Bool = false,
@@ -96,6 +102,49 @@ public struct Settings: Sendable {
         var settings = Settings(storage: storage, demoPassword: demoPassword, testClock: testClock, bcryptCost: cost, maxWriteBatch: batch)
         settings.mail = try MailSettings.fromEnvironment(env)
         settings.observability = try ObservabilitySettings.fromEnvironment(env)
+        settings.shutdownGrace = TimeInterval(try wholeNumber(env, "CASEWORK_SHUTDOWN_GRACE_SECONDS", in: 0...3600, unit: "seconds") ?? 20)
+        settings.sessionLifetime = TimeInterval(try wholeNumber(env, "CASEWORK_SESSION_MAX_HOURS", in: 1...24, unit: "hours") ?? 10) * 3600
+        settings.sessionIdle = TimeInterval(try wholeNumber(env, "CASEWORK_SESSION_IDLE_MINUTES", in: 1...1440, unit: "minutes") ?? 30) * 60
+        settings.auditAnchoring = try AuditAnchorSettings.fromEnvironment(env)
+        return settings
+    }
+
+    /// A whole-number setting within its range; nil when unset.
+    static func wholeNumber(_ env: [String: String], _ name: String, in range: ClosedRange<Int>, unit: String) throws -> Int? {
+        guard let text = env[name], !text.isEmpty else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw Invalid(description: "\(name) must be a whole number of \(unit) from \(range.lowerBound) to \(range.upperBound), not \(text)")
+        }
+        return value
+    }
+}
+
+/// Where the audit chain's signed checkpoints come from and go: the signing key, the log file kept on other storage,
+/// and how often a checkpoint is made.
+public struct AuditAnchorSettings: Sendable, Equatable {
+    /// A PEM Ed25519 private key (`casework audit-key generate`); without one, no checkpoints are made.
+    public var signingKeyFile: String?
+    /// Checkpoints are appended here as well as to the database, one JSON line each.
+    public var anchorFile: String?
+    /// A checkpoint after this many events...
+    public var everyEvents = 1000
+    /// ...or this many seconds with new events, whichever comes first.
+    public var everySeconds: TimeInterval = 60
+
+    public init() {}
+
+    static func fromEnvironment(_ env: [String: String]) throws -> AuditAnchorSettings {
+        var settings = AuditAnchorSettings()
+        settings.signingKeyFile = env["CASEWORK_AUDIT_SIGNING_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.anchorFile = env["CASEWORK_AUDIT_ANCHOR_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        settings.everyEvents = try Settings.wholeNumber(env, "CASEWORK_AUDIT_CHECKPOINT_EVENTS", in: 1...10_000_000, unit: "events") ?? 1000
+        settings.everySeconds = TimeInterval(try Settings.wholeNumber(env, "CASEWORK_AUDIT_CHECKPOINT_SECONDS", in: 1...86_400, unit: "seconds") ?? 60)
+        if let key = settings.signingKeyFile, !FileManager.default.isReadableFile(atPath: key) {
+            throw Settings.Invalid(description: "CASEWORK_AUDIT_SIGNING_KEY_FILE \(key) cannot be read: make one with `casework audit-key generate --private FILE --public FILE`")
+        }
+        if settings.anchorFile != nil && settings.signingKeyFile == nil {
+            throw Settings.Invalid(description: "CASEWORK_AUDIT_ANCHOR_FILE is set but CASEWORK_AUDIT_SIGNING_KEY_FILE is not: checkpoints need the key that signs them")
+        }
         return settings
     }
 }

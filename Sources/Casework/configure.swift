@@ -29,19 +29,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
         try await tuneSQLite(app)
     }
 
-    app.migrations.add(CreateStaff())
-    app.migrations.add(CreateAuthSessions())
-    app.migrations.add(CreateAuditTrail())
-    app.migrations.add(ProtectAuditTrail())
-    app.migrations.add(CreateRecords())
-    app.migrations.add(CreateReceiptsTool())
-    app.migrations.add(CreateTemporaryAccess())
-    app.migrations.add(CreateGrantChanges())
-    app.migrations.add(CreateNotificationsAndExpiry())
-    app.migrations.add(CreateOutbox())
-    app.migrations.add(IndexHotPaths())
-    app.migrations.add(CreateAccessDecisions())
-    app.migrations.add(IndexRefusalsInOrder())
+    app.migrations.add(CaseworkMigrations.all)
 
     CaseworkMetrics.bootstrap()
     app.passwords.use(.bcrypt(cost: settings.bcryptCost))
@@ -63,10 +51,12 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.leaf.cache.isEnabled = app.environment.isRelease
 
     app.middleware = Middlewares()
+    app.middleware.use(GracefulShutdown.middleware(for: app))
+    // Outside the error middleware, so error pages carry the security headers too.
+    app.middleware.use(SecurityHeaders(httpsOnly: settings.mail.publicURL.hasPrefix("https://")))
     app.middleware.use(AccessLogMiddleware(settings: settings.observability))
     app.middleware.use(CaseworkErrorMiddleware())
     app.middleware.use(StaticFilesMiddleware(publicDirectory: app.directory.publicDirectory))
-    app.middleware.use(SecurityHeaders())
     app.middleware.use(SessionAuthenticator())
     app.middleware.use(CSRF())
 
@@ -98,14 +88,33 @@ private func tuneSQLite(_ app: Application) async throws {
     }
 }
 
-/// Headers that keep pages from being framed, sniffed or leaking where people came from.
+/// Headers that keep pages from being framed, sniffed, or leaking where people were (a contact's address in a
+/// Referer would name a Special Client Record): on every answer, error pages included. Behind HTTPS (the public
+/// address is https, or the proxy says the request came over it) browsers are told to use nothing else.
 struct SecurityHeaders: AsyncMiddleware {
+    let httpsOnly: Bool
+
+    static let contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
-        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+        response.headers.replaceOrAdd(name: "Referrer-Policy", value: "no-referrer")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.contentSecurityPolicy)
+        if httpsOnly || request.headers.first(name: "X-Forwarded-Proto")?.lowercased() == "https" {
+            response.headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
+        }
         return response
     }
+}
+
+/// Every migration, in the order they landed. A landed migration is never edited: a change is a new one, added last
+/// (and its file's hash to Tests/CaseworkTests/landed-migrations.sha256).
+enum CaseworkMigrations {
+    static let all: [any Migration] = [
+        CreateStaff(), CreateAuthSessions(), CreateAuditTrail(), ProtectAuditTrail(), CreateRecords(), CreateReceiptsTool(),
+        CreateTemporaryAccess(), CreateGrantChanges(), CreateNotificationsAndExpiry(), CreateOutbox(), IndexHotPaths(),
+        CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(),
+    ]
 }

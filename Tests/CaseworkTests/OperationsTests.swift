@@ -250,8 +250,11 @@ struct ResourceRootTests {
     @Test func theBinarysCheckoutIsFoundFromAnyWorkingDirectory() {
         let binary = URL(fileURLWithPath: packageRoot + ".build/release/casework")
         #expect(ResourceRoot.find(environment: [:], executable: binary, workingDirectory: "/") == packageRoot)
-        // CASEWORK_HOME wins over both; a folder without templates is passed over.
+        // CASEWORK_RESOURCES_DIR (or CASEWORK_HOME) wins over both; set to a folder without templates, it is refused
+        // rather than quietly replaced by the checkout.
+        #expect(ResourceRoot.find(environment: ["CASEWORK_RESOURCES_DIR": packageRoot], executable: nil, workingDirectory: "/") == packageRoot)
         #expect(ResourceRoot.find(environment: ["CASEWORK_HOME": packageRoot], executable: nil, workingDirectory: "/") == packageRoot)
-        #expect(ResourceRoot.find(environment: ["CASEWORK_HOME": "/tmp"], executable: URL(fileURLWithPath: "/usr/bin/casework"), workingDirectory: "/") == nil)
+        #expect(ResourceRoot.find(environment: ["CASEWORK_RESOURCES_DIR": "/tmp"], executable: binary, workingDirectory: packageRoot) == nil)
+        #expect(ResourceRoot.find(environment: [:], executable: URL(fileURLWithPath: "/usr/bin/casework"), workingDirectory: "/") == nil)
     }
 }

@@ -147,6 +147,10 @@ struct ContactTests {
             let response = try await app.sendJSON(.GET, "/api/v1/contacts/\(id)", token: token)
             #expect(response.status == .internalServerError)
             #expect(!response.body.string.contains("Holloway"))
+            // The person gets a reference for the service desk, never the internal error's text (it goes to the log).
+            let problem = try response.content.decode(Problem.self)
+            #expect(problem.detail.range(of: #"reference [0-9A-F-]{36}"#, options: .regularExpression) != nil, "\(problem.detail)")
+            #expect(!response.body.string.contains("audit_events") && !response.body.string.lowercased().contains("sql"))
             try await (app.db as! any SQLDatabase).raw("ALTER TABLE audit_events_elsewhere RENAME TO audit_events").run()
         }
     }

@@ -12,6 +12,7 @@ start_server() {
   DATA="$(mktemp -d)"
   PORT=$((20000 + RANDOM % 20000))
   BASE="http://127.0.0.1:$PORT"
+  env -u DATABASE_URL CASEWORK_DATA_DIR="$DATA" "$@" "$BIN" migrate >/dev/null 2>&1
   env -u DATABASE_URL CASEWORK_DATA_DIR="$DATA" CASEWORK_BCRYPT_COST=4 "$@" "$BIN" seed --demo >/dev/null 2>&1
   env -u DATABASE_URL CASEWORK_DATA_DIR="$DATA" CASEWORK_BCRYPT_COST=4 "$@" "$BIN" serve --hostname 127.0.0.1 --port "$PORT" >"$DATA/server.log" 2>&1 &
   PID=$!

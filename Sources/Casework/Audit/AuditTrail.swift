@@ -1,4 +1,5 @@
 import CaseworkCore
+import Crypto
 import Fluent
 import Foundation
 
@@ -42,19 +43,57 @@ struct AuditTrail {
 
     /// Walks the whole chain in pages; returns the first break, or nil and the count of events checked.
     func verify(pageSize: Int = 2000) async throws -> (problem: AuditChain.Break?, checked: Int) {
+        let walk = try await walk(pageSize: pageSize, keepingHashesAt: [])
+        return (walk.problem, walk.checked)
+    }
+
+    /// What a walk of the chain found: its first break, how many events held, and the hashes asked for.
+    struct Walk {
+        var problem: AuditChain.Break?
+        var checked: Int
+        var hashes: [Int: String]
+    }
+
+    /// Walks the chain, keeping the hash of each event in `keepingHashesAt` (the checkpoints' events) on the way.
+    func walk(pageSize: Int = 2000, keepingHashesAt seqs: Set<Int>) async throws -> Walk {
         var verifier = AuditChain.Verifier()
-        var checked = 0
+        var walk = Walk(problem: nil, checked: 0, hashes: [:])
         var after = 0
         while true {
             let page = try await AuditEventModel.query(on: db).filter(\.$seq > after).sort(\.$seq, .ascending).limit(pageSize).all()
             for row in page {
-                if let problem = verifier.check(row.chained) { return (problem, checked) }
-                checked += 1
+                if let problem = verifier.check(row.chained) {
+                    walk.problem = problem
+                    return walk
+                }
+                if seqs.contains(row.seq) { walk.hashes[row.seq] = row.hash }
+                walk.checked += 1
             }
             guard let last = page.last, page.count == pageSize else { break }
             after = last.seq
         }
         guard let head = try await AuditChainHeadModel.find(1, on: db) else { throw AuditTrailMissing() }
-        return (verifier.finish(headSeq: head.lastSeq, headHash: head.lastHash), checked)
+        walk.problem = verifier.finish(headSeq: head.lastSeq, headHash: head.lastHash)
+        return walk
+    }
+
+    /// The chain and its signed checkpoints (those in the database and, when given, the anchor file): the first
+    /// problem, described for a person, or nil; and the counts checked.
+    func verify(anchors: [AuditCheckpoint], key: Curve25519.Signing.PublicKey) async throws -> (problem: String?, events: Int, checkpoints: Int) {
+        let all = anchors.map { ($0, AuditAnchors.Source.anchorFile) } + (try await AuditCheckpointer.stored(on: db)).map { ($0, AuditAnchors.Source.database) }
+        let walk = try await walk(keepingHashesAt: Set(all.map(\.0.seq)))
+        // An edited or reordered event is the chain's own finding, and the more precise. A cut tail is the anchors'
+        // (they name the missing range, and see it even when the head was reset to hide it), as are forged
+        // checkpoints and a rewritten chain.
+        if let problem = walk.problem, !Self.isTruncation(problem) { return (problem.description, walk.checked, all.count) }
+        if let problem = AuditAnchors.check(all, key: key, lastSeq: walk.checked, hashes: walk.hashes) {
+            return (problem.description, walk.checked, all.count)
+        }
+        return (walk.problem?.description, walk.checked, all.count)
+    }
+
+    private static func isTruncation(_ problem: AuditChain.Break) -> Bool {
+        if case .truncated = problem { return true }
+        return false
     }
 }

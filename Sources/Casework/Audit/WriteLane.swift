@@ -80,6 +80,13 @@ actor WriteLane {
         }
     }
 
+    /// Returns once no batch is queued or running: a stop waits for this before it closes the databases.
+    func idle() async {
+        while draining || !queue.isEmpty {
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
+    }
+
     private func enqueue<T: Sendable>(_ job: @escaping (CheckedContinuation<any Sendable, any Error>) -> Job) async throws -> T {
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
             queue.append(job(continuation))

@@ -10,6 +10,8 @@ struct CurrentUser: Sendable {
     let csrfToken: String
     let kind: AuthSessionModel.Kind
     let mustChangePassword: Bool
+    /// When the session was last used before this request.
+    var lastUsedAt: Date? = nil
 
     var staffId: String { profile.staffId.value }
     var actor: Actor { Actor(staffId: staffId, role: role) }

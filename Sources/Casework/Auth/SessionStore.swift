@@ -1,6 +1,7 @@
 import CaseworkCore
 import Crypto
 import Fluent
+import SQLKit
 import Vapor
 
 /// Creates, finds and ends sessions. Only a token's SHA-256 is stored, so a leaked table opens nothing.
@@ -30,18 +31,41 @@ enum SessionStore {
         return (token, session)
     }
 
-    /// Resolves a token to the current user: unknown, expired, deactivated or role-less-for-API all read as signed out.
-    /// One indexed query, every request, with no cache: a sign-out, a role change or a deactivation on any server
-    /// counts from the next request (see `SessionAcrossServersTests`).
-    static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, on db: any Database) async throws -> CurrentUser? {
+    /// How stale a session's last use may be before a request records it again: recording every request would make
+    /// every read a write. The idle timeout is then exact to within this.
+    static let useRecordedEvery: TimeInterval = 60
+
+    /// Resolves a token to the current user: unknown, expired (its lifetime over, or idle longer than `idle`),
+    /// deactivated or role-less-for-API all read as signed out. One indexed query, every request, with no cache: a
+    /// sign-out, a role change or a deactivation on any server counts from the next request
+    /// (see `SessionAcrossServersTests`).
+    static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval, on db: any Database) async throws -> CurrentUser? {
         guard let row = try await DirectoryQueries(db: db).session(tokenHash: hash(token), kind: kind),
-              row.expiresAt > now, row.profile.active
+              row.expiresAt > now, now.timeIntervalSince(row.lastUsedAt) < idle, row.profile.active
         else { return nil }
         // A role taken away since sign-in no longer counts.
         let role = row.role.flatMap { row.profile.roles.contains($0) ? $0 : nil }
         return CurrentUser(
             profile: row.profile, role: role, sessionId: row.sessionId, csrfToken: row.csrfToken,
-            kind: kind, mustChangePassword: row.mustChangePassword)
+            kind: kind, mustChangePassword: row.mustChangePassword, lastUsedAt: row.lastUsedAt)
+    }
+
+    /// Records that the session was used now, when its last recorded use is older than `useRecordedEvery`.
+    static func recordUse(of user: CurrentUser, now: Date, on request: Request) async throws {
+        guard let last = user.lastUsedAt, now.timeIntervalSince(last) >= useRecordedEvery else { return }
+        let sessionId = user.sessionId
+        try await request.write { ctx in
+            try await (ctx.db as! any SQLDatabase).raw("UPDATE auth_sessions SET last_used_at = \(bind: now) WHERE id = \(bind: sessionId)").run()
+        }
+    }
+
+    /// A new token for an existing session (at a role change): a token anyone saw before no longer opens it, so a
+    /// token planted in a browser before sign-in cannot be ridden afterwards. Returns the new token.
+    static func renewToken(of sessionId: UUID, on ctx: WriteContext) async throws -> String {
+        let token = newToken()
+        try await AuthSessionModel.query(on: ctx.db).filter(\.$id == sessionId)
+            .set(\.$tokenHash, to: hash(token)).set(\.$csrfToken, to: newToken()).update()
+        return token
     }
 
     /// The session cookie: HttpOnly, SameSite=Lax, and Secure whenever the request came over HTTPS.
@@ -55,13 +79,15 @@ enum SessionStore {
 struct SessionAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let now = request.now
+        let idle = request.casework.settings.sessionIdle
         if request.isAPI {
             if let bearer = request.headers.bearerAuthorization {
-                request.currentUser = try await SessionStore.resolve(token: bearer.token, kind: .api, now: now, on: request.db)
+                request.currentUser = try await SessionStore.resolve(token: bearer.token, kind: .api, now: now, idle: idle, on: request.db)
             }
         } else if let cookie = request.cookies[SessionStore.cookieName] {
-            request.currentUser = try await SessionStore.resolve(token: cookie.string, kind: .browser, now: now, on: request.db)
+            request.currentUser = try await SessionStore.resolve(token: cookie.string, kind: .browser, now: now, idle: idle, on: request.db)
         }
+        if let user = request.currentUser { try await SessionStore.recordUse(of: user, now: now, on: request) }
         return try await next.respond(to: request)
     }
 }

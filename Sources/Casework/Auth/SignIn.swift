@@ -83,11 +83,14 @@ struct SignIn {
         }
         let lifetime = services.settings.sessionLifetime
         let chosen = role
+        let replaced = kind == .browser ? request.currentUser?.sessionId : nil
         let (token, session) = try await lane.perform { ctx in
             guard let row = try await StaffModel.find(typedId, on: ctx.db) else { throw DomainError.unauthenticated(Self.wrongCredentials) }
             row.failedSignIns = 0
             row.lastFailedSignInAt = nil
             try await row.save(on: ctx.db)
+            // A browser that already held a session (perhaps one planted in it) gets a new one; the old one ends.
+            if let replaced { try await AuthSessionModel.query(on: ctx.db).filter(\.$id == replaced).delete() }
             let created = try await SessionStore.create(kind: kind, staffId: typedId, role: chosen, lifetime: lifetime, on: ctx)
             try await ctx.audit(AuditEntry(Actor(staffId: typedId, role: chosen), "signIn", subjectType: "staff", subjectId: typedId,
                                            detail: "\(kind.rawValue) session\(chosen.map { " as \($0.rawValue)" } ?? ", role to choose")"))
@@ -96,8 +99,10 @@ struct SignIn {
         return Result(token: token, session: session, profile: staff.profile(roles: roles))
     }
 
-    /// Switches the session's role to another the person holds.
-    func switchRole(to roleText: String) async throws -> Role {
+    /// Switches the session's role to another the person holds. A browser session gets a new token as well (returned,
+    /// for the cookie): the old one opens nothing after the change. An API token keeps its value, which only its
+    /// holder ever had.
+    func switchRole(to roleText: String) async throws -> (role: Role, renewedToken: String?) {
         let user = try request.requireUser()
         let role = try Role.parse(roleText)
         guard user.profile.roles.contains(role) else {
@@ -105,12 +110,14 @@ struct SignIn {
         }
         let sessionId = user.sessionId
         let previous = user.role
-        try await request.write { ctx in
+        let renew = user.kind == .browser
+        let renewed = try await request.write { ctx -> String? in
             try await AuthSessionModel.query(on: ctx.db).filter(\.$id == sessionId).set(\.$role, to: role.rawValue).update()
             try await ctx.audit(AuditEntry(Actor(staffId: user.staffId, role: role), "switchRole", subjectType: "staff", subjectId: user.staffId,
                                            detail: "\(previous?.rawValue ?? "none") -> \(role.rawValue)"))
+            return renew ? try await SessionStore.renewToken(of: sessionId, on: ctx) : nil
         }
-        return role
+        return (role, renewed)
     }
 
     /// Ends the current session.

@@ -1,7 +1,9 @@
 import CaseworkCore
 import ConsoleKit
+import Crypto
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 
 /// `casework seed --demo [--json]`: the demo organisation, idempotently.
@@ -110,19 +112,117 @@ struct ImportStaffCommand: AsyncCommand {
     }
 }
 
-/// `casework verify-audit`: walks the hash chain; exits non-zero naming the first broken event.
+/// `casework verify-audit [--anchors FILE] --public-key FILE`: walks the hash chain; with the public key, also
+/// checks every signed checkpoint (the database's and the anchor file's). Exits non-zero naming the first problem.
 struct VerifyAuditCommand: AsyncCommand {
-    struct Signature: CommandSignature {}
+    struct Signature: CommandSignature {
+        @Option(name: "anchors", help: "The anchor file the server appended its signed checkpoints to (CASEWORK_AUDIT_ANCHOR_FILE)")
+        var anchors: String?
+        @Option(name: "public-key", help: "The PEM public key that `casework audit-key generate` wrote: checkpoints are checked with it")
+        var publicKey: String?
+    }
 
-    var help: String { "Checks the audit trail's hash chain from the first event to the last" }
+    var help: String { "Checks the audit trail's hash chain from the first event to the last, and its signed checkpoints" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        let (problem, checked) = try await AuditTrail(db: context.application.db).verify()
-        if let problem {
-            printError("Audit trail broken after \(checked) good event\(checked == 1 ? "" : "s"): \(problem.description)")
+        let trail = AuditTrail(db: context.application.db)
+        guard let keyFile = signature.publicKey else {
+            if signature.anchors != nil {
+                printError("--anchors needs --public-key FILE: a checkpoint is only worth its signature")
+                throw ExitCode(2)
+            }
+            let (problem, checked) = try await trail.verify()
+            if let problem {
+                printError("Audit trail broken after \(checked) good event\(checked == 1 ? "" : "s"): \(problem.description)")
+                throw ExitCode(1)
+            }
+            print("Audit trail intact: \(checked) event\(checked == 1 ? "" : "s") checked.")
+            return
+        }
+        let key: Curve25519.Signing.PublicKey
+        let anchors: [AuditCheckpoint]
+        do {
+            guard let pem = FileManager.default.contents(atPath: keyFile) else { throw AnchorFile.Unreadable(description: "cannot read \(keyFile)") }
+            key = try Ed25519PEM.publicKey(pem: String(decoding: pem, as: UTF8.self))
+            anchors = try signature.anchors.map(AnchorFile.read) ?? []
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        let result = try await trail.verify(anchors: anchors, key: key)
+        if let problem = result.problem {
+            printError("Audit trail broken: \(problem)")
             throw ExitCode(1)
         }
-        print("Audit trail intact: \(checked) event\(checked == 1 ? "" : "s") checked.")
+        print("Audit trail intact: \(result.events) event\(result.events == 1 ? "" : "s") and \(result.checkpoints) signed checkpoint\(result.checkpoints == 1 ? "" : "s") checked.")
+    }
+}
+
+/// `casework audit-key generate --private FILE --public FILE`: an Ed25519 key pair for signing audit checkpoints.
+struct AuditKeyCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "action", help: "generate")
+        var action: String
+        @Option(name: "private", help: "Where to write the private key (PEM); give it to the server as CASEWORK_AUDIT_SIGNING_KEY_FILE")
+        var privateFile: String?
+        @Option(name: "public", help: "Where to write the public key (PEM); keep it with the anchor file, for verify-audit")
+        var publicFile: String?
+    }
+
+    var help: String { "Makes the key pair that signs the audit trail's checkpoints" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.action == "generate", let privateFile = signature.privateFile, let publicFile = signature.publicFile else {
+            printError("Usage: casework audit-key generate --private FILE --public FILE")
+            throw ExitCode(2)
+        }
+        for file in [privateFile, publicFile] where FileManager.default.fileExists(atPath: file) {
+            printError("\(file) already exists: a key is never overwritten (checkpoints signed with it could no longer be checked)")
+            throw ExitCode(1)
+        }
+        let key = Curve25519.Signing.PrivateKey()
+        guard FileManager.default.createFile(atPath: privateFile, contents: Data(Ed25519PEM.pem(key).utf8), attributes: [.posixPermissions: 0o600]),
+              FileManager.default.createFile(atPath: publicFile, contents: Data(Ed25519PEM.pem(key.publicKey).utf8), attributes: [.posixPermissions: 0o644])
+        else {
+            printError("Cannot write the key files: check the folders exist and may be written")
+            throw ExitCode(1)
+        }
+        print("Wrote the private key to \(privateFile) and the public key to \(publicFile).")
+    }
+}
+
+/// `casework migrate`: brings the schema up to date, saying which migrations ran. Fluent's own command asks for
+/// confirmation on the terminal, which a deployment script cannot give; landed migrations are never reverted here.
+struct MigrateSchemaCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Flag(name: "yes", short: "y", help: "Accepted for scripts written for an interactive migrate; casework migrate never asks")
+        var yes: Bool
+    }
+
+    var help: String { "Brings the database's schema up to date" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let pending = try await Self.pending(context.application)
+        guard !pending.isEmpty else {
+            print("The database is up to date: no migrations to run.")
+            return
+        }
+        try await context.application.autoMigrate()
+        print("Ran \(pending.count) migration\(pending.count == 1 ? "" : "s"): \(pending.joined(separator: ", ")).")
+    }
+
+    /// The migrations this database has not run, by name, without changing anything (not even creating Fluent's
+    /// table of migrations).
+    static func pending(_ app: Application) async throws -> [String] {
+        let sql = app.db as! any SQLDatabase
+        struct Row: Decodable { let name: String }
+        let ran: Set<String>
+        do {
+            ran = Set(try await sql.raw("SELECT name FROM _fluent_migrations").all(decoding: Row.self).map(\.name))
+        } catch {
+            ran = []
+        }
+        return CaseworkMigrations.all.map(\.name).filter { !ran.contains($0) }
     }
 }
 

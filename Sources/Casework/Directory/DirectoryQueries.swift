@@ -47,6 +47,8 @@ struct DirectoryQueries {
         let role: Role?
         let csrfToken: String
         let expiresAt: Date
+        /// When it was last used (its creation, until first used).
+        let lastUsedAt: Date
         let profile: StaffProfile
         let mustChangePassword: Bool
     }
@@ -55,7 +57,7 @@ struct DirectoryQueries {
     /// then the staff and staff_roles primary keys.
     func session(tokenHash: String, kind: AuthSessionModel.Kind) async throws -> SessionRow? {
         let rows = try await sql.raw("""
-            SELECT s.id AS session_id, s.role AS session_role, s.csrf_token, s.expires_at, \(unsafeRaw: Self.profileColumns)
+            SELECT s.id AS session_id, s.role AS session_role, s.csrf_token, s.expires_at, s.created_at AS session_created_at, s.last_used_at, \(unsafeRaw: Self.profileColumns)
             FROM auth_sessions s JOIN staff st ON st.staff_id = s.staff_id LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
             WHERE s.token_hash = \(bind: tokenHash) AND s.kind = \(bind: kind.rawValue)
             """).all()
@@ -65,6 +67,7 @@ struct DirectoryQueries {
             role: try first.decode(column: "session_role", as: String?.self).flatMap(Role.init(rawValue:)),
             csrfToken: try first.decode(column: "csrf_token", as: String.self),
             expiresAt: try first.decode(column: "expires_at", as: Date.self),
+            lastUsedAt: try first.decode(column: "last_used_at", as: Date?.self) ?? first.decode(column: "session_created_at", as: Date.self),
             profile: profile,
             mustChangePassword: try first.decode(column: "must_change_password", as: Bool.self))
     }

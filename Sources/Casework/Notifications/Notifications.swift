@@ -194,7 +194,8 @@ struct OutboxDelivery {
     }
 }
 
-/// Runs background work every few seconds until the application stops.
+/// Runs background work every few seconds until the application stops. A stop lets the current run finish: a batch
+/// of expiries is processed whole or not at all, never cut off between its statements.
 enum BackgroundJobs {
     static func schedule(_ job: CaseworkMetrics.Job, on app: Application, every interval: TimeInterval, _ work: @escaping @Sendable () async throws -> Void) {
         let task = Task {
@@ -209,13 +210,41 @@ enum BackgroundJobs {
                 try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
             }
         }
+        running(on: app).add(task)
         app.lifecycle.use(StopTask(task: task))
+    }
+
+    /// Asks every job to stop and waits for each to finish the run it is in.
+    static func stopAll(on app: Application) async {
+        for task in running(on: app).all() {
+            task.cancel()
+            await task.value
+        }
+    }
+
+    private final class Running: @unchecked Sendable {
+        private let lock = NSLock()
+        private var tasks: [Task<Void, Never>] = []
+        func add(_ task: Task<Void, Never>) { lock.withLock { tasks.append(task) } }
+        func all() -> [Task<Void, Never>] { lock.withLock { tasks } }
+    }
+
+    private struct RunningKey: StorageKey { typealias Value = Running }
+
+    private static func running(on app: Application) -> Running {
+        if let running = app.storage[RunningKey.self] { return running }
+        let running = Running()
+        app.storage[RunningKey.self] = running
+        return running
     }
 
     struct StopTask: LifecycleHandler {
         let task: Task<Void, Never>
         func shutdown(_ application: Application) { task.cancel() }
-        func shutdownAsync(_ application: Application) async { task.cancel() }
+        func shutdownAsync(_ application: Application) async {
+            task.cancel()
+            await task.value
+        }
     }
 }
 

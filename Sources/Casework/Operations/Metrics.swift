@@ -64,6 +64,7 @@ enum CaseworkMetrics {
         case expiry
         case reminders
         case outbox
+        case auditCheckpoint
     }
 
     static func jobRan(_ job: Job, nanoseconds: UInt64, failed: Bool) {

@@ -93,8 +93,12 @@ struct AuthRoutes: RouteCollection {
                                           errors: ValidationFailure(["role": "Choose the role you want to work in"]))
         }
         do {
-            let role = try await SignIn(request: req).switchRole(to: text)
-            return Pages.redirect(req, to: "/", flash: "You are now working as \(role.displayName)")
+            let (role, renewedToken) = try await SignIn(request: req).switchRole(to: text)
+            let response = Pages.redirect(req, to: "/", flash: "You are now working as \(role.displayName)")
+            if let renewedToken, let session = try await AuthSessionModel.find(user.sessionId, on: req.db) {
+                response.cookies[SessionStore.cookieName] = SessionStore.cookie(renewedToken, expires: session.expiresAt, secure: req.isSecure)
+            }
+            return response
         } catch let failure as ValidationFailure {
             return try await Pages.render(req, "choose-role", title: "Choose your role", Self.roleChoices(user), errors: failure)
         }
@@ -176,7 +180,7 @@ struct AuthRoutes: RouteCollection {
 
     @Sendable func switchTokenRole(req: Request) async throws -> TokenResponse {
         let body = try req.content.decode(RoleForm.self)
-        let role = try await SignIn(request: req).switchRole(to: body.role ?? "")
+        let (role, _) = try await SignIn(request: req).switchRole(to: body.role ?? "")
         let user = try req.requireUser()
         guard let session = try await AuthSessionModel.find(user.sessionId, on: req.db) else {
             throw DomainError.unauthenticated("Sign in to continue")

@@ -19,6 +19,8 @@ func testSettings(directory: String) -> Settings {
     } else {
         settings = Settings(storage: .sqlite(path: directory + "/casework.sqlite"), testClock: true, bcryptCost: 4)
     }
+    // Tests move the clock by hours between one person's requests; the idle timeout has its own tests.
+    settings.sessionIdle = 24 * 3600
     return settings
 }
 
