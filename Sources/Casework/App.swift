@@ -14,6 +14,8 @@ struct CaseworkServices: Sendable {
     let decoyHash: String
     /// Delivers the outbox; nil when no SMTP server is set, so messages wait for administrators to see.
     var mailTransport: (any MailTransport)?
+    /// The organisation's identity provider; nil when staff sign in with passwords only.
+    var oidc: OIDCProvider? = nil
 }
 
 extension Application {

@@ -32,6 +32,11 @@ public struct Settings: Sendable {
     public var sessionIdle: TimeInterval = 30 * 60
     /// The signed checkpoints that anchor the audit chain outside the database.
     public var auditAnchoring = AuditAnchorSettings()
+    /// The organisation's identity provider, when staff sign in through it.
+    public var oidc: OIDCSettings?
+    /// Whether staff may sign in with a Casework password: always without a provider; with one, only when
+    /// `CASEWORK_PASSWORD_SIGN_IN=1`.
+    public var passwordSignIn = true
 
     public init(
         storage: Storage, demoPassword: String = DemoOrganisation.defaultPassword, testClock: Bool = false,
@@ -106,6 +111,16 @@ public struct Settings: Sendable {
         settings.sessionLifetime = TimeInterval(try wholeNumber(env, "CASEWORK_SESSION_MAX_HOURS", in: 1...24, unit: "hours") ?? 10) * 3600
         settings.sessionIdle = TimeInterval(try wholeNumber(env, "CASEWORK_SESSION_IDLE_MINUTES", in: 1...1440, unit: "minutes") ?? 30) * 60
         settings.auditAnchoring = try AuditAnchorSettings.fromEnvironment(env)
+        settings.oidc = try OIDCSettings.fromEnvironment(env)
+        switch env["CASEWORK_PASSWORD_SIGN_IN"] ?? "" {
+        case "": settings.passwordSignIn = settings.oidc == nil
+        case "1": settings.passwordSignIn = true
+        case "0": settings.passwordSignIn = false
+        case let other: throw Invalid(description: "CASEWORK_PASSWORD_SIGN_IN must be 1 or 0, not \(other)")
+        }
+        if !settings.passwordSignIn && settings.oidc == nil {
+            throw Invalid(description: "CASEWORK_PASSWORD_SIGN_IN=0 with no identity provider would let nobody sign in: set CASEWORK_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET")
+        }
         return settings
     }
 
@@ -248,6 +263,40 @@ public struct ObservabilitySettings: Sendable, Equatable {
             }
             settings.metricsToken = token
         }
+        return settings
+    }
+}
+
+/// The organisation's OpenID Connect provider: who issues ID tokens, the client Casework is registered as, and the
+/// claim naming the member of staff.
+public struct OIDCSettings: Sendable, Equatable {
+    public var issuer: String
+    public var clientId: String
+    public var clientSecret: String
+    public var staffIdClaim = "staff_id"
+
+    public init(issuer: String, clientId: String, clientSecret: String, staffIdClaim: String = "staff_id") {
+        self.issuer = issuer
+        self.clientId = clientId
+        self.clientSecret = clientSecret
+        self.staffIdClaim = staffIdClaim
+    }
+
+    /// Nil when no provider is set; all three of issuer, client ID and secret, or a clear refusal.
+    static func fromEnvironment(_ env: [String: String]) throws -> OIDCSettings? {
+        let names = ["CASEWORK_OIDC_ISSUER", "CASEWORK_OIDC_CLIENT_ID", "CASEWORK_OIDC_CLIENT_SECRET"]
+        let values = names.map { env[$0].flatMap { $0.isEmpty ? nil : $0 } }
+        if values.allSatisfy({ $0 == nil }) { return nil }
+        let missing = zip(names, values).filter { $0.1 == nil }.map(\.0)
+        guard missing.isEmpty else {
+            throw Settings.Invalid(description: "\(missing.joined(separator: " and ")) must be set as well: an identity provider needs its issuer, client ID and client secret")
+        }
+        let issuer = values[0]!
+        guard let url = URL(string: issuer), ["https", "http"].contains(url.scheme ?? ""), url.host != nil else {
+            throw Settings.Invalid(description: "CASEWORK_OIDC_ISSUER must be the provider's issuer URL, like https://login.microsoftonline.com/TENANT/v2.0, not \(issuer)")
+        }
+        var settings = OIDCSettings(issuer: issuer, clientId: values[1]!, clientSecret: values[2]!)
+        if let claim = env["CASEWORK_OIDC_STAFF_ID_CLAIM"], !claim.isEmpty { settings.staffIdClaim = claim }
         return settings
     }
 }

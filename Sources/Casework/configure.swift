@@ -42,7 +42,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
         clock: clock, maxBatch: settings.maxWriteBatch, mail: settings.mail)
     let decoyHash = try await app.password.async.hash(SessionStore.newToken()).get()
     app.casework = CaseworkServices(settings: settings, clock: clock, testClock: testClock, lane: lane, throttle: SignInThrottle(), decoyHash: decoyHash,
-                                     mailTransport: settings.mail.smtp.map { SMTPTransport(server: $0, group: app.eventLoopGroup) })
+                                     mailTransport: settings.mail.smtp.map { SMTPTransport(server: $0, group: app.eventLoopGroup) },
+                                     oidc: settings.oidc.map { OIDCProvider(settings: $0, client: app.client) })
 
     // Clients (and our own tests) read error answers as JSON too.
     ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
@@ -115,6 +116,6 @@ enum CaseworkMigrations {
     static let all: [any Migration] = [
         CreateStaff(), CreateAuthSessions(), CreateAuditTrail(), ProtectAuditTrail(), CreateRecords(), CreateReceiptsTool(),
         CreateTemporaryAccess(), CreateGrantChanges(), CreateNotificationsAndExpiry(), CreateOutbox(), IndexHotPaths(),
-        CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(),
+        CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(), CreateOIDCSignIns(),
     ]
 }

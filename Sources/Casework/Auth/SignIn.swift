@@ -8,6 +8,7 @@ struct SignIn {
 
     /// The sentence for any wrong staff ID or password: it never says which was wrong.
     static let wrongCredentials = "Enter a correct staff ID and password"
+    static let passwordSignInOff = "Password sign-in is off here: sign in with your organisation account"
 
 
     struct Result: Sendable {
@@ -24,6 +25,9 @@ struct SignIn {
             collect(&failure) { () throws(ValidationFailure) in try Role.parse(text) }
         }
         try failure.throwIfAny()
+        guard request.casework.settings.passwordSignIn else {
+            throw DomainError.forbidden(Self.passwordSignInOff)
+        }
 
         let services = request.casework
         let now = request.now
@@ -70,6 +74,13 @@ struct SignIn {
             }
             throw DomainError.unauthenticated(Self.wrongCredentials)
         }
+        return try await startSession(for: staff, requestedRole: requestedRole, kind: kind, method: "password")
+    }
+
+    /// Starts a session for a person whose identity is proven (by password, or by the identity provider): the role
+    /// asked for, or their only one; an API token must have one. Failed sign-ins are forgotten, a session the
+    /// browser already held ends, and the sign-in is audited with how it was proven.
+    func startSession(for staff: StaffModel, requestedRole: Role?, kind: AuthSessionModel.Kind, method: String) async throws -> Result {
         let roles = staff.loadedRoles
         var role: Role? = roles.count == 1 ? roles[0] : nil
         if let requestedRole {
@@ -81,11 +92,12 @@ struct SignIn {
         if kind == .api && role == nil {
             throw ValidationFailure(["role": "You hold several roles: choose one of \(roles.map(\.rawValue).joined(separator: ", "))"])
         }
-        let lifetime = services.settings.sessionLifetime
+        let typedId = staff.id!
+        let lifetime = request.casework.settings.sessionLifetime
         let chosen = role
         let replaced = kind == .browser ? request.currentUser?.sessionId : nil
-        let (token, session) = try await lane.perform { ctx in
-            guard let row = try await StaffModel.find(typedId, on: ctx.db) else { throw DomainError.unauthenticated(Self.wrongCredentials) }
+        let (token, session) = try await request.casework.lane.perform { ctx in
+            guard let row = try await StaffModel.find(typedId, on: ctx.db), row.active else { throw DomainError.unauthenticated(Self.wrongCredentials) }
             row.failedSignIns = 0
             row.lastFailedSignInAt = nil
             try await row.save(on: ctx.db)
@@ -93,7 +105,7 @@ struct SignIn {
             if let replaced { try await AuthSessionModel.query(on: ctx.db).filter(\.$id == replaced).delete() }
             let created = try await SessionStore.create(kind: kind, staffId: typedId, role: chosen, lifetime: lifetime, on: ctx)
             try await ctx.audit(AuditEntry(Actor(staffId: typedId, role: chosen), "signIn", subjectType: "staff", subjectId: typedId,
-                                           detail: "\(kind.rawValue) session\(chosen.map { " as \($0.rawValue)" } ?? ", role to choose")"))
+                                           detail: "\(kind.rawValue) session\(chosen.map { " as \($0.rawValue)" } ?? ", role to choose")\(method == "password" ? "" : " (\(method))")"))
             return created
         }
         return Result(token: token, session: session, profile: staff.profile(roles: roles))

@@ -90,8 +90,9 @@ struct CaseworkErrorMiddleware: AsyncMiddleware {
             }
             return (abort.status, abort.reason, [], nil)
         default:
-            // The log keeps what went wrong, under the request id the person is shown, so the service desk can find it.
-            request.logger.error("Request failed: \(String(reflecting: error))", metadata: ["request_id": "\(request.id)"])
+            // The log keeps what went wrong, under the request id (the request logger's request-id) the person is
+            // shown, so the service desk can find it.
+            request.logger.error("Request failed: \(String(reflecting: error))")
             return (.internalServerError, "Something went wrong on our side and nothing was changed. Try again; if it keeps happening, tell the service desk reference \(request.id).", [], nil)
         }
     }

@@ -53,6 +53,7 @@ enum CaseworkMetrics {
         case noPassword
         case throttled
         case wrongPassword
+        case identityProvider
     }
 
     static func signInFailed(_ reason: SignInFailure) {

@@ -14,6 +14,8 @@ struct AuthRoutes: RouteCollection {
 
         let api = routes.grouped("api", "v1")
         api.post("auth", "tokens", use: createToken)
+        routes.get("auth", "oidc", "start", use: oidcStart)
+        routes.get("auth", "oidc", "callback", use: oidcCallback)
         api.get("auth", "tokens", "current", use: currentToken)
         api.delete("auth", "tokens", "current", use: deleteToken)
         api.post("auth", "tokens", "current", "role", use: switchTokenRole)
@@ -32,12 +34,59 @@ struct AuthRoutes: RouteCollection {
         let staffId: String
         let next: String
         let message: String?
+        /// Whether to offer "Sign in with your organisation account", and the password form.
+        var organisationSignIn = false
+        var passwordSignIn = true
+        /// Why the organisation account was refused, shown above everything.
+        var refusal: String? = nil
+    }
+
+    /// The sign-in page's content, with the ways of signing in this service offers.
+    static func signInContent(_ req: Request, staffId: String = "", next: String, message: String? = nil) -> SignInContent {
+        let settings = req.casework.settings
+        return SignInContent(staffId: staffId, next: next, message: message, organisationSignIn: settings.oidc != nil, passwordSignIn: settings.passwordSignIn)
+    }
+
+    /// "Sign in with your organisation account": to the provider, with state, nonce and a PKCE challenge.
+    @Sendable func oidcStart(req: Request) async throws -> Response {
+        let next = Self.safeNext((try? req.query.get(String.self, at: "next")) ?? "")
+        do {
+            let (url, state) = try await OIDCSignIn(request: req).start(next: next)
+            let response = req.redirect(to: url, redirectType: .normal)
+            response.cookies[OIDCSignIn.stateCookie] = HTTPCookies.Value(string: state, maxAge: Int(OpenIDConnect.signInLifetime), path: "/auth/oidc",
+                                                                        isSecure: req.isSecure, isHTTPOnly: true, sameSite: .lax)
+            return response
+        } catch let refusal as OpenIDConnect.Refusal {
+            var content = Self.signInContent(req, next: next)
+            content.refusal = "Sign-in refused: \(refusal.description)"
+            return try await Pages.render(req, "sign-in", title: "Sign in", content, status: .badGateway)
+        }
+    }
+
+    /// The provider sends the browser back here with a code (or an error).
+    @Sendable func oidcCallback(req: Request) async throws -> Response {
+        let query = { (name: String) in try? req.query.get(String.self, at: name) }
+        let providerError = query("error").map { error in query("error_description").map { "\(error): \($0)" } ?? error }
+        do {
+            let (result, next) = try await OIDCSignIn(request: req).finish(
+                state: query("state"), code: query("code"), providerError: providerError, browserState: req.cookies[OIDCSignIn.stateCookie]?.string)
+            let destination = result.session.role == nil ? "/choose-role" : (next.isEmpty ? "/" : next)
+            let response = req.redirect(to: destination, redirectType: .normal)
+            response.cookies[SessionStore.cookieName] = SessionStore.cookie(result.token, expires: result.session.expiresAt, secure: req.isSecure)
+            response.cookies[OIDCSignIn.stateCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), path: "/auth/oidc")
+            return response
+        } catch let refused as DomainError {
+            guard case .unauthenticated(let message) = refused else { throw refused }
+            var content = Self.signInContent(req, next: "")
+            content.refusal = message
+            return try await Pages.render(req, "sign-in", title: "Sign in", content, status: .unauthorized)
+        }
     }
 
     @Sendable func signInPage(req: Request) async throws -> Response {
         if req.currentUser != nil { return req.redirect(to: "/") }
         let next = (try? req.query.get(String.self, at: "next")) ?? ""
-        return try await Pages.render(req, "sign-in", title: "Sign in", SignInContent(staffId: "", next: Self.safeNext(next), message: nil))
+        return try await Pages.render(req, "sign-in", title: "Sign in", Self.signInContent(req, next: Self.safeNext(next)))
     }
 
     @Sendable func signInSubmit(req: Request) async throws -> Response {
@@ -50,10 +99,14 @@ struct AuthRoutes: RouteCollection {
             response.cookies[SessionStore.cookieName] = SessionStore.cookie(result.token, expires: result.session.expiresAt, secure: req.isSecure)
             return response
         } catch let failure as ValidationFailure {
-            return try await Pages.render(req, "sign-in", title: "Sign in", SignInContent(staffId: form.staffId ?? "", next: next, message: nil), errors: failure)
+            return try await Pages.render(req, "sign-in", title: "Sign in", Self.signInContent(req, staffId: form.staffId ?? "", next: next), errors: failure)
         } catch let refusal as DomainError {
-            let status: HTTPResponseStatus = if case .throttled = refusal { .tooManyRequests } else { .unauthorized }
-            return try await Pages.render(req, "sign-in", title: "Sign in", SignInContent(staffId: form.staffId ?? "", next: next, message: refusal.message),
+            let status: HTTPResponseStatus = switch refusal {
+            case .throttled: .tooManyRequests
+            case .forbidden: .forbidden
+            default: .unauthorized
+            }
+            return try await Pages.render(req, "sign-in", title: "Sign in", Self.signInContent(req, staffId: form.staffId ?? "", next: next, message: refusal.message),
                                           errors: ValidationFailure(["password": refusal.message]), status: status)
         }
     }
@@ -139,9 +192,11 @@ struct AuthRoutes: RouteCollection {
 
     // MARK: API
 
+    /// A staff ID and password, or an ID token from the organisation's identity provider.
     struct TokenRequest: Content {
-        var staffId: String
-        var password: String
+        var staffId: String?
+        var password: String?
+        var idToken: String?
         var role: String?
     }
 
@@ -156,7 +211,16 @@ struct AuthRoutes: RouteCollection {
 
     @Sendable func createToken(req: Request) async throws -> Response {
         let body = try req.content.decode(TokenRequest.self)
-        let result = try await SignIn(request: req).signIn(staffIdText: body.staffId, password: body.password, roleText: body.role, kind: .api)
+        let result: SignIn.Result
+        if let idToken = body.idToken {
+            let role = try body.role.flatMap { $0.isEmpty ? nil : $0 }.map { text throws(ValidationFailure) in try Role.parse(text) }
+            result = try await OIDCSignIn(request: req).token(idToken: idToken, role: role)
+        } else {
+            guard let staffId = body.staffId, let password = body.password else {
+                throw Abort(.badRequest, reason: "The request body could not be read: \(body.staffId == nil ? "staffId" : "password") is missing (send staffId and password, or idToken)")
+            }
+            result = try await SignIn(request: req).signIn(staffIdText: staffId, password: password, roleText: body.role, kind: .api)
+        }
         let dto = TokenResponse(
             token: result.token, expiresAt: CaseworkTime.iso8601(result.session.expiresAt), staffId: result.profile.staffId.value,
             role: result.session.role, name: result.profile.name, roles: result.profile.roles.map(\.rawValue))

@@ -331,7 +331,11 @@ enum OpenAPIDocument {
         let schemas: JSON = [
             "Problem": object(["type": string, "title": string, "status": integer, "detail": string,
                                "errors": ["type": "object", "additionalProperties": string]], required: ["type", "title", "status", "detail"]),
-            "TokenRequest": object(["staffId": ["type": "string", "pattern": "^[0-9]{1,9}$"], "password": text, "role": roleEnum], required: ["staffId", "password"]),
+            // A staff ID and password, or an ID token from the organisation's identity provider.
+            "TokenRequest": ["oneOf": [
+                object(["staffId": ["type": "string", "pattern": "^[0-9]{1,9}$"], "password": text, "role": roleEnum], required: ["staffId", "password"]),
+                object(["idToken": text, "role": roleEnum], required: ["idToken"]),
+            ]],
             "Token": object(["token": string, "expiresAt": ["type": "string", "format": "date-time"], "staffId": string, "role": roleEnum,
                              "name": string, "roles": array(roleEnum)], required: ["expiresAt", "staffId", "name", "roles"]),
             "Staff": object(staff, required: ["staffId", "name", "email", "phone", "team", "grade", "area", "roles", "active"]),
