@@ -419,3 +419,34 @@ struct GrantCoverageTests {
         }
     }
 }
+
+@Suite("A leaver's deactivation")
+struct DeactivationTests {
+    typealias Note = NotificationRoutes.NotificationDTO
+
+    @Test func aDeactivatedPersonKeepsNoGrantNoSessionAndNoOpenRequest() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, tom, sarah, _) = try await app.grantAccess(minutes: 120)
+            let (pending, _) = try await app.submitAccessRequest(minutes: 30)
+            let admin = try await app.token("90000001")
+            #expect(try await app.sendJSON(.POST, "/api/v1/staff/20010002/deactivate", token: admin).status == .ok)
+
+            // Their token is dead, the grant shows removed for the account's deactivation, and the request is withdrawn.
+            #expect(try await app.sendJSON(.GET, "/api/v1/home", token: tom).status == .unauthorized)
+            let grant = try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: sarah).content.decode(GrantDTO.self)
+            #expect(grant.status == "removed")
+            let stored = try #require(try await GrantModel.find(UUID(uuidString: grantId)!, on: app.db))
+            #expect(stored.removalReason == "account deactivated" && stored.removedBy == "90000001" && stored.endProcessedAt != nil)
+            let request = try await app.sendJSON(.GET, "/api/v1/access-requests/\(pending.id)", token: sarah).content.decode(AccessRequestDTO.self)
+            #expect(request.status == "withdrawn")
+
+            // The team leader has the log-off task, as for any ended grant, and hears of the withdrawal.
+            let inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self)
+            #expect(inbox.items.contains { $0.kind == "logOffTask" })
+            #expect(inbox.items.contains { $0.kind == "withdrawn" && $0.text.contains("deactivated") })
+            let actions = try await app.auditEvents().filter { $0.actorStaffId == "90000001" }.map(\.action)
+            #expect(actions.contains("grant.remove") && actions.contains("access.withdraw") && actions.contains("staff.deactivate"))
+            #expect(try await app.auditEvents().contains { $0.action == "grant.ended" && $0.subjectId == grantId })
+        }
+    }
+}

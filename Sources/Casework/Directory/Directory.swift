@@ -128,18 +128,58 @@ struct Directory {
             guard staff.active != active else {
                 throw DomainError.conflict("\(staff.name) is already \(active ? "active" : "deactivated")")
             }
-            staff.active = active
-            staff.updatedAt = ctx.now
-            try await staff.save(on: ctx.db)
-            var ended = 0
-            if !active {
-                ended = try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).count()
-                try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).delete()
+            if active {
+                staff.active = true
+                staff.updatedAt = ctx.now
+                try await staff.save(on: ctx.db)
+                try await ctx.audit(AuditEntry(actor, "staff.reactivate", subjectType: "staff", subjectId: staffId, detail: "reactivated"))
+            } else {
+                try await Self.deactivate(staff, by: actor, on: ctx)
             }
-            try await ctx.audit(AuditEntry(actor, active ? "staff.reactivate" : "staff.deactivate", subjectType: "staff",
-                                           subjectId: staffId, detail: active ? "reactivated" : "deactivated; \(ended) session(s) ended"))
             return staff.profile(roles: staff.loadedRoles)
         }
+    }
+
+    /// What a leaver's deactivation does, at once, whoever asks (an administrator, or the identity provider by SCIM):
+    /// their sessions and API tokens end; their live grants are removed ("account deactivated") and each end is
+    /// recorded as any ended grant's is (the team leader's log-off task, work they may no longer see back to its
+    /// hopper); their open access requests are withdrawn. All of it audited, with `actor` as the one who asked.
+    static func deactivate(_ staff: StaffModel, by actor: Actor, on ctx: WriteContext) async throws {
+        let staffId = staff.id!
+        staff.active = false
+        staff.updatedAt = ctx.now
+        try await staff.save(on: ctx.db)
+        let sessions = try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).count()
+        try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).delete()
+
+        let live = try await GrantModel.query(on: ctx.db).filter(\.$staffId == staffId).filter(\.$removedAt == nil)
+            .filter(\.$expiresAt > ctx.now).all()
+        for grant in live {
+            grant.removedAt = CaseworkTime.wholeSecond(ctx.now)
+            grant.removedBy = actor.staffId ?? "system"
+            grant.removalReason = "account deactivated"
+            try await grant.save(on: ctx.db)
+            try await ctx.audit(AuditEntry(actor, "grant.remove", subjectType: "grant", subjectId: grant.id!.uuidString, detail: "removed: account deactivated"))
+        }
+        if !live.isEmpty { _ = try await GrantExpiry.process(live.map { $0.id! }, ctx: ctx) }
+
+        let open = try await AccessRequestModel.query(on: ctx.db).filter(\.$requesterStaffId == staffId)
+            .filter(\.$status ~~ AccessRequestStatus.allCases.filter { !$0.isFinal }.map(\.rawValue)).all()
+        for record in open {
+            let id = record.id!
+            record.status = AccessRequestStatus.withdrawn.rawValue
+            record.updatedAt = ctx.now
+            try await record.save(on: ctx.db)
+            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: actor.staffId ?? "system", action: "withdrawn", reason: "account deactivated"))
+            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "withdrawn",
+                                   text: "Temporary access request \(record.reference) was withdrawn: \(staffId)'s account was deactivated",
+                                   link: "/access-requests/\(id.uuidString)", request: id)
+            try await ctx.audit(AuditEntry(actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString,
+                                           detail: "\(record.reference) withdrawn: account deactivated"))
+        }
+        try await ctx.audit(AuditEntry(actor, "staff.deactivate", subjectType: "staff", subjectId: staffId,
+                                       detail: "deactivated; \(sessions) session(s) ended; \(live.count) live grant(s) removed; \(open.count) open request(s) withdrawn"))
     }
 
     /// Sets a new temporary password the person must change at their next sign-in; ends their sessions and unlocks them.
