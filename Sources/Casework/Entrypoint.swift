@@ -11,6 +11,7 @@ public enum CaseworkMain {
         "seed": "adds the demo organisation (--demo) or the national-scale data set (--scale FACTOR)",
         "import-staff": "imports staff from a CSV file; any bad row means nothing is imported",
         "verify-audit": "checks the audit trail's hash chain and, with --public-key, its signed checkpoints",
+        "scim-token": "makes or revokes an identity provider's provisioning token: scim-token create --name NAME",
         "audit-key": "makes the key pair that signs audit checkpoints: audit-key generate --private FILE --public FILE",
         "backup": "copies the SQLite database while it serves: backup --to FILE",
         "restore": "puts a backup whose audit trail verifies in place of the SQLite database: restore --from FILE",
@@ -128,6 +129,7 @@ public enum CaseworkMain {
         app.asyncCommands.use(ImportStaffCommand(), as: "import-staff")
         app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
         app.asyncCommands.use(AuditKeyCommand(), as: "audit-key")
+        app.asyncCommands.use(SCIMTokenCommand(), as: "scim-token")
         app.asyncCommands.use(BackupCommand(), as: "backup")
         app.asyncCommands.use(RestoreCommand(), as: "restore")
     }
@@ -147,6 +149,7 @@ public enum CaseworkMain {
         case "import-staff": try check(ImportStaffCommand.Signature.self)
         case "verify-audit": try check(VerifyAuditCommand.Signature.self)
         case "backup": try check(BackupCommand.Signature.self)
+        case "scim-token": try check(SCIMTokenCommand.Signature.self)
         default: break
         }
     }

@@ -34,6 +34,8 @@ public struct Settings: Sendable {
     public var auditAnchoring = AuditAnchorSettings()
     /// The organisation's identity provider, when staff sign in through it.
     public var oidc: OIDCSettings?
+    /// SCIM groups whose names are not a role's API name, mapped to the role they give (`CASEWORK_SCIM_GROUP_ROLES`).
+    public var scimGroupRoles: [String: Role] = [:]
     /// Whether staff may sign in with a Casework password: always without a provider; with one, only when
     /// `CASEWORK_PASSWORD_SIGN_IN=1`.
     public var passwordSignIn = true
@@ -112,6 +114,15 @@ public struct Settings: Sendable {
         settings.sessionIdle = TimeInterval(try wholeNumber(env, "CASEWORK_SESSION_IDLE_MINUTES", in: 1...1440, unit: "minutes") ?? 30) * 60
         settings.auditAnchoring = try AuditAnchorSettings.fromEnvironment(env)
         settings.oidc = try OIDCSettings.fromEnvironment(env)
+        if let text = env["CASEWORK_SCIM_GROUP_ROLES"], !text.isEmpty {
+            for pair in text.split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty, let role = Role(rawValue: parts[1]) else {
+                    throw Invalid(description: "CASEWORK_SCIM_GROUP_ROLES must read \"Group Name=role,...\" with roles among \(Role.allCases.map(\.rawValue).joined(separator: ", ")); \"\(pair)\" is not one")
+                }
+                settings.scimGroupRoles[parts[0].lowercased()] = role
+            }
+        }
         switch env["CASEWORK_PASSWORD_SIGN_IN"] ?? "" {
         case "": settings.passwordSignIn = settings.oidc == nil
         case "1": settings.passwordSignIn = true

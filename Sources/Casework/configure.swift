@@ -62,6 +62,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(CSRF())
 
     try app.register(collection: AuthRoutes())
+    try app.register(collection: SCIMRoutes())
     try app.register(collection: HomeRoutes())
     try app.register(collection: StaffRoutes())
     try app.register(collection: AuditRoutes())
@@ -116,6 +117,6 @@ enum CaseworkMigrations {
     static let all: [any Migration] = [
         CreateStaff(), CreateAuthSessions(), CreateAuditTrail(), ProtectAuditTrail(), CreateRecords(), CreateReceiptsTool(),
         CreateTemporaryAccess(), CreateGrantChanges(), CreateNotificationsAndExpiry(), CreateOutbox(), IndexHotPaths(),
-        CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(), CreateOIDCSignIns(),
+        CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(), CreateOIDCSignIns(), CreateSCIMProvisioning(),
     ]
 }

@@ -43,5 +43,6 @@ extension Request {
     }
 
     /// Whether the request is for the JSON API (problem+json errors, bearer tokens).
-    var isAPI: Bool { url.path.hasPrefix("/api/") }
+    /// The JSON API and SCIM: called by programs with bearer tokens, never by a browser with a cookie.
+    var isAPI: Bool { url.path.hasPrefix("/api/") || url.path.hasPrefix("/scim/") }
 }

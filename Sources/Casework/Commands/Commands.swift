@@ -237,3 +237,56 @@ struct ExitCode: Error, CustomStringConvertible {
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
+
+/// `casework scim-token create --name NAME` prints a new SCIM bearer token once (only its hash is kept);
+/// `casework scim-token revoke --name NAME` ends it.
+struct SCIMTokenCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "action", help: "create or revoke")
+        var action: String
+        @Option(name: "name", help: "The provisioning client's name, as the audit trail will show it (for example entra-id)")
+        var name: String?
+    }
+
+    var help: String { "Makes or revokes the bearer token an identity provider provisions staff with (SCIM 2.0)" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard let name = signature.name?.trimmingCharacters(in: .whitespaces), !name.isEmpty, name.count <= 60,
+              ["create", "revoke"].contains(signature.action) else {
+            printError("Usage: casework scim-token create --name NAME, or casework scim-token revoke --name NAME")
+            throw ExitCode(2)
+        }
+        let app = context.application
+        let sql = app.db as! any SQLDatabase
+        struct Row: Decodable { let id: UUID }
+        let live = try await sql.raw("SELECT id FROM scim_tokens WHERE name = \(bind: name) AND revoked_at IS NULL").all(decoding: Row.self)
+        let actor = Actor(staffId: nil, role: nil)
+        if signature.action == "revoke" {
+            guard !live.isEmpty else {
+                printError("There is no live SCIM token named \(name)")
+                throw ExitCode(1)
+            }
+            try await app.casework.lane.perform { ctx in
+                try await (ctx.db as! any SQLDatabase).raw("UPDATE scim_tokens SET revoked_at = \(bind: ctx.now) WHERE name = \(bind: name) AND revoked_at IS NULL").run()
+                try await ctx.audit(AuditEntry(actor, "scimToken.revoke", subjectType: "scimToken", subjectId: name, detail: "SCIM token \(name) revoked"))
+            }
+            print("Revoked the SCIM token \(name): it opens nothing from now on.")
+            return
+        }
+        guard live.isEmpty else {
+            printError("A live SCIM token is already named \(name): revoke it first, or choose another name")
+            throw ExitCode(1)
+        }
+        let token = SessionStore.newToken()
+        let hash = SessionStore.hash(token)
+        try await app.casework.lane.perform { ctx in
+            try await (ctx.db as! any SQLDatabase).raw("""
+                INSERT INTO scim_tokens (id, name, token_hash, created_at) VALUES (\(bind: UUID()), \(bind: name), \(bind: hash), \(bind: ctx.now))
+                """).run()
+            try await ctx.audit(AuditEntry(actor, "scimToken.create", subjectType: "scimToken", subjectId: name, detail: "SCIM token \(name) created"))
+        }
+        // Standard output carries the token alone, so a script can capture it.
+        print(token)
+        printError("This is the only time the token is shown: give it to the identity provider as the SCIM secret token (Bearer).")
+    }
+}

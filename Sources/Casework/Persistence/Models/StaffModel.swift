@@ -24,6 +24,11 @@ final class StaffModel: Model, @unchecked Sendable {
     @Children(for: \.$staff) var roleRows: [StaffRoleModel]
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    /// The identity provider's names for the person (SCIM `userName`, `externalId`); nil for people it has not sent.
+    @OptionalField(key: "user_name") var userName: String?
+    @OptionalField(key: "external_id") var externalId: String?
+    /// Deleted by the identity provider: kept, deactivated, for the audit trail; SCIM answers 404 for them.
+    @OptionalField(key: "deleted_at") var deletedAt: Date?
 
     init() {}
 
