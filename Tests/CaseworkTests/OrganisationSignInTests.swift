@@ -114,11 +114,11 @@ final class MockIdentityProvider: Sendable {
 
 @Suite("Signing in with the organisation's identity provider", .serialized)
 struct OrganisationSignInTests {
-    func withProvider(passwordSignIn: Bool? = nil, _ test: (Application, MockIdentityProvider) async throws -> Void) async throws {
+    func withProvider(passwordSignIn: Bool? = nil, issuerSuffix: String = "", _ test: (Application, MockIdentityProvider) async throws -> Void) async throws {
         let provider = try await MockIdentityProvider.start()
         do {
             var settings = try freshSettings()
-            settings.oidc = OIDCSettings(issuer: provider.issuer, clientId: MockIdentityProvider.clientId, clientSecret: MockIdentityProvider.clientSecret)
+            settings.oidc = OIDCSettings(issuer: provider.issuer + issuerSuffix, clientId: MockIdentityProvider.clientId, clientSecret: MockIdentityProvider.clientSecret)
             settings.passwordSignIn = passwordSignIn ?? false
             try await withCasework(settings: settings) { app in try await test(app, provider) }
         } catch {
@@ -153,7 +153,10 @@ struct OrganisationSignInTests {
                 try await provider.sign(provider.claims(staffId: "20010002", nonce: nonce, now: now))
             }
             #expect(answer.status == .seeOther && answer.headers.first(name: .location) == "/contacts")
-            #expect(try await browser.get("/").status == .ok)
+            let home = try await browser.get("/")
+            #expect(home.status == .ok)
+            // The provider keeps passwords: no Casework password to change.
+            #expect(!home.body.string.contains("/account/password"))
             // The verifier sent to the token endpoint is the one whose S256 challenge went to /authorize.
             #expect(provider.verifiersSeen.withLockedValue { $0 }.count == 1)
             let event = try #require(try await app.auditEvents().last { $0.action == "signIn" })
@@ -239,6 +242,14 @@ struct OrganisationSignInTests {
             #expect(answer.body.string.contains(reason), "\(what): \(answer.body.string)")
             #expect(answer.headers.setCookie?[SessionStore.cookieName] == nil, "\(what) was given a session")
             #expect(try await refusals(app).contains { $0.contains(reason) }, "\(what) was not audited")
+        }
+    }
+
+    @Test func anIssuerTypedWithATrailingSlashStillMatchesTheProvider() async throws {
+        try await withProvider(issuerSuffix: "/") { app, provider in
+            let now = app.casework.clock.now()
+            let answer = try await signIn(Browser(app), provider: provider) { try await provider.sign(provider.claims(staffId: "20010002", nonce: $0, now: now)) }
+            #expect(answer.status == .seeOther, "\(answer.body.string)")
         }
     }
 

@@ -3,7 +3,10 @@
 # Source it, then call:
 #   ensure_apt_packages    Debian packages: chromium, chromium-driver, postgresql-15
 #   ensure_e2e_venv        Python venv at e2e/.venv with e2e/requirements.txt installed
+#   ensure_oidc_venv       Python >= 3.12 venv at e2e/.venv-oidc with e2e/requirements-oidc.txt installed
+#                          (the mock identity provider, oidc-provider-mock; CASEWORK_OIDC_PYTHON picks the interpreter)
 # Needs CASEWORK_ROOT (the repository root) for ensure_e2e_venv.
+# ensure_oidc_venv needs it too.
 
 CASEWORK_APT_PACKAGES=(chromium chromium-driver postgresql-15)
 
@@ -97,6 +100,68 @@ ensure_e2e_venv() {
     fi
     _deps_log "installing e2e/requirements.txt into e2e/.venv"
     local attempt
+    for attempt in 1 2 3; do
+        if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+                -r "$req" </dev/null; then
+            printf '%s\n' "$want" >"$stamp"
+            return 0
+        fi
+        _deps_log "pip install failed (attempt $attempt)"
+        [ "$attempt" -eq 3 ] || sleep 10
+    done
+    return 1
+}
+
+# True when "$1" runs and is Python 3.12 or newer (a pyenv shim for a version not selected fails here).
+_python_312_or_newer() {
+    [ -n "$1" ] && "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1
+}
+
+# The interpreter for e2e/.venv-oidc: CASEWORK_OIDC_PYTHON if set, else a pyenv-installed 3.12 (then any newer),
+# else python3.12 / python3.13 / python3 on PATH, whichever is 3.12 or newer. Prints its path.
+_oidc_python() {
+    local candidate pyenv_root
+    if [ -n "${CASEWORK_OIDC_PYTHON:-}" ]; then
+        _python_312_or_newer "$CASEWORK_OIDC_PYTHON" && { printf '%s\n' "$CASEWORK_OIDC_PYTHON"; return 0; }
+        _deps_log "CASEWORK_OIDC_PYTHON=$CASEWORK_OIDC_PYTHON is not a Python 3.12 or newer"
+        return 1
+    fi
+    pyenv_root="${PYENV_ROOT:-}"
+    [ -n "$pyenv_root" ] || pyenv_root="$(pyenv root 2>/dev/null || true)"
+    [ -n "$pyenv_root" ] || pyenv_root="$HOME/.pyenv"
+    for candidate in "$pyenv_root"/versions/3.12.*/bin/python3 "$pyenv_root"/versions/3.1[3-9].*/bin/python3 \
+            "$(command -v python3.12 || true)" "$(command -v python3.13 || true)" "$(command -v python3 || true)"; do
+        if _python_312_or_newer "$candidate"; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
+    _deps_log "no Python 3.12 or newer found (oidc-provider-mock needs one): install one, or set CASEWORK_OIDC_PYTHON"
+    return 1
+}
+
+# Creates e2e/.venv-oidc (if missing, broken or older than Python 3.12) and installs e2e/requirements-oidc.txt into
+# it, unless the same requirements were already installed there (a stamp file remembers), as ensure_e2e_venv does.
+ensure_oidc_venv() {
+    local root="${CASEWORK_ROOT:?CASEWORK_ROOT must be set}"
+    local venv="$root/e2e/.venv-oidc" req="$root/e2e/requirements-oidc.txt"
+    local stamp="$venv/.casework-requirements.sha256" want python attempt
+    if ! _python_312_or_newer "$venv/bin/python"; then
+        rm -rf "$venv"
+        python="$(_oidc_python)" || return 1
+        _deps_log "creating Python venv at e2e/.venv-oidc with $python"
+        if ! "$python" -m venv "$venv"; then
+            rm -rf "$venv"
+            _deps_log "could not create e2e/.venv-oidc with $python"
+            return 1
+        fi
+    fi
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        _deps_log "oidc venv up to date ($(grep -cvE '^\s*(#|$)' "$req") pinned requirements)"
+        return 0
+    fi
+    _deps_log "installing e2e/requirements-oidc.txt into e2e/.venv-oidc"
     for attempt in 1 2 3; do
         if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
                 -r "$req" </dev/null; then

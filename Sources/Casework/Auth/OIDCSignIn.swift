@@ -41,12 +41,19 @@ actor OIDCProvider {
         do { document = try answer.content.decode(Discovery.self, using: JSONDecoder()) } catch {
             throw OpenIDConnect.Refusal.providerError("its discovery document at \(url) is not one")
         }
-        guard document.issuer == settings.issuer else {
+        // OpenID Connect Discovery asks for the same issuer; a trailing slash typed in the setting is forgiven, and the
+        // provider's own spelling is the one its tokens carry.
+        guard Self.withoutTrailingSlash(document.issuer) == Self.withoutTrailingSlash(settings.issuer) else {
             throw OpenIDConnect.Refusal.providerError("its discovery document names the issuer \(document.issuer), not \(settings.issuer)")
         }
         discovered = document
         return document
     }
+
+    /// The issuer as the provider spells it (in its discovery document, and so in its tokens' `iss`).
+    func issuer() async throws -> String { try await discovery().issuer }
+
+    private static func withoutTrailingSlash(_ text: String) -> String { text.hasSuffix("/") ? String(text.dropLast()) : text }
 
     /// Checks an ID token's signature against the provider's keys and returns its claims; `OpenIDConnect.refusal`
     /// then says whether they may be believed. A token signed with `alg: none` or by a key the provider does not
@@ -343,7 +350,7 @@ struct OIDCSignIn {
     /// The active member of staff the token names, once its claims pass `OpenIDConnect.refusal`.
     private func person(for claims: OpenIDConnect.Claims, nonce: String?) async throws -> StaffModel {
         let provider = try provider
-        let expected = OpenIDConnect.Expectation(issuer: provider.settings.issuer, clientId: provider.settings.clientId, nonce: nonce, now: request.now)
+        let expected = OpenIDConnect.Expectation(issuer: try await provider.issuer(), clientId: provider.settings.clientId, nonce: nonce, now: request.now)
         if let refusal = OpenIDConnect.refusal(claims, expected: expected, staffIdClaim: provider.settings.staffIdClaim) {
             try await refuse(refusal, staffId: claims.staffId)
         }

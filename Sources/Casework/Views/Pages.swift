@@ -41,7 +41,7 @@ struct PageView<Content: Encodable>: Encodable {
 enum Pages {
     static let flashCookie = "casework_flash"
 
-    static func navigation(for user: CurrentUser?, path: String) -> [NavItem] {
+    static func navigation(for user: CurrentUser?, path: String, passwordSignIn: Bool = true) -> [NavItem] {
         guard let user, let role = user.role else { return [] }
         var items: [(String, String)] = [("/", "Home")]
         if Records.serviceRequestRoles.contains(role) {
@@ -57,7 +57,8 @@ enum Pages {
         if role == .administrator || role == .scrManager { items.append(("/audit", "Audit trail")) }
         if role == .administrator { items.append(("/outbox", "Email outbox")) }
         items.append(("/notifications", "Notifications"))
-        items.append(("/account/password", "Change password"))
+        // With password sign-in off, a Casework password opens nothing: the identity provider keeps passwords.
+        if passwordSignIn { items.append(("/account/password", "Change password")) }
         return items.map { href, label in
             NavItem(href: href, label: label, current: href == "/" ? path == "/" : path.hasPrefix(href))
         }
@@ -77,7 +78,7 @@ enum Pages {
             today: CaseworkTime.longDate(request.now),
             csrfToken: request.formToken,
             canSwitchRole: (user?.profile.roles.count ?? 0) > 1,
-            nav: navigation(for: user, path: request.url.path),
+            nav: navigation(for: user, path: request.url.path, passwordSignIn: request.casework.settings.passwordSignIn),
             flash: flash,
             errors: fields.map { FieldError(field: $0.name, message: $0.message) },
             fieldErrors: Dictionary(fields.map { ($0.name, $0.message) }, uniquingKeysWith: { a, _ in a }))
