@@ -151,7 +151,7 @@ def test_casework_started_from_another_folder_serves_its_pages() -> None:
             _stop(process)
 
 
-COMMANDS = ["serve", "migrate", "seed", "import-staff", "verify-audit", "audit-key", "backup", "restore", "routes"]
+COMMANDS = ["serve", "migrate", "seed", "import-staff", "verify-audit", "scim-token", "audit-key", "backup", "restore", "routes"]
 
 
 def test_a_bad_flag_prints_the_usage_and_touches_nothing() -> None:
@@ -222,3 +222,22 @@ def test_serve_without_its_templates_refuses_to_start_and_says_where_it_looked()
                 assert page.status == 200 and "Sign in" in page.read().decode()
         finally:
             _stop(process)
+
+
+def test_scim_tokens_are_printed_once_and_revoked_by_name() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        seeded(data)
+        made = run(data, "scim-token", "create", "--name", "entra-id")
+        assert made.returncode == 0, made.stderr
+        token = made.stdout.strip()
+        assert len(token) >= 40 and "\n" not in token, made.stdout
+        assert "only time" in made.stderr
+        with sqlite3.connect(data / "casework.sqlite") as db:
+            stored = [row[0] for row in db.execute("SELECT token_hash FROM scim_tokens WHERE name = 'entra-id'")]
+        assert stored and token not in stored, "the token itself was stored"
+        assert run(data, "scim-token", "create", "--name", "entra-id").returncode == 1, "a second live token took the same name"
+        revoked = run(data, "scim-token", "revoke", "--name", "entra-id")
+        assert revoked.returncode == 0 and "Revoked" in revoked.stdout
+        assert run(data, "scim-token", "revoke", "--name", "entra-id").returncode == 1
+        assert run(data, "scim-token", "rotate", "--name", "entra-id").returncode == 2
