@@ -434,7 +434,11 @@ struct DeactivationTests {
             // Their token is dead, the grant shows removed for the account's deactivation, and the request is withdrawn.
             #expect(try await app.sendJSON(.GET, "/api/v1/home", token: tom).status == .unauthorized)
             let grant = try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: sarah).content.decode(GrantDTO.self)
-            #expect(grant.status == "removed")
+            #expect(grant.status == "removed" && grant.removalReason == "account deactivated" && grant.removedBy == "90000001")
+            let page = Browser(app)
+            try await page.signIn("20010001")
+            try await page.post("/choose-role", form: ["role": "teamLeader"])
+            #expect(try await page.get("/grants/\(grantId)").body.string.contains("account deactivated"))
             let stored = try #require(try await GrantModel.find(UUID(uuidString: grantId)!, on: app.db))
             #expect(stored.removalReason == "account deactivated" && stored.removedBy == "90000001" && stored.endProcessedAt != nil)
             let request = try await app.sendJSON(.GET, "/api/v1/access-requests/\(pending.id)", token: sarah).content.decode(AccessRequestDTO.self)

@@ -70,6 +70,9 @@ struct GrantDTO: Content {
     let status: String
     let logOffConfirmedAt: String?
     let logOffConfirmedBy: String?
+    /// Who ended it early, and why (provisioning's reason, or "account deactivated").
+    let removedBy: String?
+    let removalReason: String?
 
     init(_ grant: GrantModel, now: Date) {
         id = grant.id!.uuidString
@@ -83,6 +86,8 @@ struct GrantDTO: Content {
         status = grant.state(at: now).rawValue
         logOffConfirmedAt = grant.logOffConfirmedAt.map(CaseworkTime.iso8601)
         logOffConfirmedBy = grant.logOffConfirmedBy
+        removedBy = grant.removedBy
+        removalReason = grant.removalReason
     }
 }
 

@@ -270,6 +270,10 @@ struct OIDCSignIn {
         let state = OpenIDConnect.randomValue(), nonce = OpenIDConnect.randomValue(), verifier = OpenIDConnect.randomValue()
         let stateHash = SessionStore.hash(state)
         try await request.write { ctx in
+            // Sign-ins long finished or abandoned are of no more use: they go as new ones start.
+            try await (ctx.db as! any SQLDatabase).raw("""
+                DELETE FROM oidc_sign_ins WHERE started_at < \(bind: ctx.now.addingTimeInterval(-24 * 3600))
+                """).run()
             try await (ctx.db as! any SQLDatabase).raw("""
                 INSERT INTO oidc_sign_ins (state_hash, nonce, code_verifier, next, started_at)
                 VALUES (\(bind: stateHash), \(bind: nonce), \(bind: verifier), \(bind: next), \(bind: ctx.now))

@@ -400,7 +400,7 @@ enum OpenAPIDocument {
                           "requestedDurationMinutes", "justification", "furtherDetails", "history"]),
             "Grant": object(["id": string, "requestId": string, "staffId": string, "purpose": purposeEnum, "serviceRequestId": string, "contactId": string,
                              "grantedAt": string, "expiresAt": string, "status": ["type": "string", "enum": ["active", "expired", "removed"]],
-                             "logOffConfirmedAt": string, "logOffConfirmedBy": string],
+                             "logOffConfirmedAt": string, "logOffConfirmedBy": string, "removedBy": string, "removalReason": string],
                             required: ["id", "requestId", "staffId", "purpose", "grantedAt", "expiresAt", "status"]),
             "GrantChange": object(["id": string, "grantId": string, "kind": ["type": "string", "enum": ["extension", "removal"]],
                                    "status": ["type": "string", "enum": ["awaitingTeamLeader", "awaitingProvisioning", "approved", "refused"]],
