@@ -173,3 +173,67 @@ ensure_oidc_venv() {
     done
     return 1
 }
+
+# True when "$1" runs and is Python 3.11 or newer (scim2-tester, scim2-client and scim2-models need it).
+_python_311_or_newer() {
+    [ -n "$1" ] && "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1
+}
+
+# The interpreter for e2e/.venv-scim: CASEWORK_SCIM_PYTHON if set, else python3 on PATH (then python3.11, 3.12, 3.13,
+# then a pyenv-installed 3.11 or newer), whichever is 3.11 or newer. Prints its path.
+_scim_python() {
+    local candidate pyenv_root
+    if [ -n "${CASEWORK_SCIM_PYTHON:-}" ]; then
+        _python_311_or_newer "$CASEWORK_SCIM_PYTHON" && { printf '%s\n' "$CASEWORK_SCIM_PYTHON"; return 0; }
+        _deps_log "CASEWORK_SCIM_PYTHON=$CASEWORK_SCIM_PYTHON is not a Python 3.11 or newer"
+        return 1
+    fi
+    pyenv_root="${PYENV_ROOT:-}"
+    [ -n "$pyenv_root" ] || pyenv_root="$(pyenv root 2>/dev/null || true)"
+    [ -n "$pyenv_root" ] || pyenv_root="$HOME/.pyenv"
+    for candidate in "$(command -v python3 || true)" "$(command -v python3.11 || true)" \
+            "$(command -v python3.12 || true)" "$(command -v python3.13 || true)" \
+            "$pyenv_root"/versions/3.1[1-9].*/bin/python3; do
+        if _python_311_or_newer "$candidate"; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
+    _deps_log "no Python 3.11 or newer found (scim2-tester needs one): install one, or set CASEWORK_SCIM_PYTHON"
+    return 1
+}
+
+# Creates e2e/.venv-scim (if missing, broken or older than Python 3.11) and installs e2e/requirements-scim.txt into
+# it (scim2-tester, scim-sanity: the SCIM conformance checkers of e2e/test_scim_conformance.py), unless the same
+# requirements were already installed there (a stamp file remembers), as ensure_oidc_venv does.
+ensure_scim_venv() {
+    local root="${CASEWORK_ROOT:?CASEWORK_ROOT must be set}"
+    local venv="$root/e2e/.venv-scim" req="$root/e2e/requirements-scim.txt"
+    local stamp="$venv/.casework-requirements.sha256" want python attempt
+    if ! _python_311_or_newer "$venv/bin/python"; then
+        rm -rf "$venv"
+        python="$(_scim_python)" || return 1
+        _deps_log "creating Python venv at e2e/.venv-scim with $python"
+        if ! "$python" -m venv "$venv"; then
+            rm -rf "$venv"
+            _deps_log "could not create e2e/.venv-scim with $python"
+            return 1
+        fi
+    fi
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        _deps_log "scim venv up to date ($(grep -cvE '^\s*(#|$)' "$req") pinned requirements)"
+        return 0
+    fi
+    _deps_log "installing e2e/requirements-scim.txt into e2e/.venv-scim"
+    for attempt in 1 2 3; do
+        if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+                -r "$req" </dev/null; then
+            printf '%s\n' "$want" >"$stamp"
+            return 0
+        fi
+        _deps_log "pip install failed (attempt $attempt)"
+        [ "$attempt" -eq 3 ] || sleep 10
+    done
+    return 1
+}

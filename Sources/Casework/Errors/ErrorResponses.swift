@@ -29,6 +29,9 @@ struct CaseworkErrorMiddleware: AsyncMiddleware {
                     detail = "\(request.method.rawValue) is not allowed here: use \(allow.map(\.rawValue).joined(separator: ", "))"
                 }
             }
+            if request.url.path.hasPrefix("/scim/") {
+                return try SCIMErrors.response(for: error, on: request, allow: allow)
+            }
             if !request.isAPI {
                 if status == .unauthorized {
                     let target = request.url.path == "/" ? "" : "?next=\(request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")"

@@ -43,7 +43,7 @@ enum SCIMDiscovery {
 
     static func attribute(_ name: String, _ type: String = "string", required: Bool = false, multiValued: Bool = false, caseExact: Bool = false,
                           mutability: String = "readWrite", uniqueness: String = "none", description: String,
-                          subAttributes: [JSONValue] = [], referenceTypes: [String] = []) -> JSONValue {
+                          subAttributes: [JSONValue] = [], referenceTypes: [String] = [], canonicalValues: [String] = []) -> JSONValue {
         var attribute: [String: JSONValue] = [
             "name": .string(name), "type": .string(type), "multiValued": .bool(multiValued), "description": .string(description),
             "required": .bool(required), "caseExact": .bool(caseExact), "mutability": .string(mutability), "returned": .string("default"),
@@ -51,6 +51,7 @@ enum SCIMDiscovery {
         ]
         if !subAttributes.isEmpty { attribute["subAttributes"] = .array(subAttributes) }
         if !referenceTypes.isEmpty { attribute["referenceTypes"] = .array(referenceTypes.map { .string($0) }) }
+        if !canonicalValues.isEmpty { attribute["canonicalValues"] = .array(canonicalValues.map { .string($0) }) }
         return .object(attribute)
     }
 
@@ -62,9 +63,9 @@ enum SCIMDiscovery {
                 "meta": .object(["resourceType": .string("Schema"), "location": .string("\(base)/Schemas/\(id)")]),
             ])
         }
+        // Casework keeps one work address and number; it returns them as type "work".
         let typed = { (what: String) in
-            [attribute("value", description: "The \(what)"), attribute("type", description: "work is the one Casework keeps"),
-             attribute("primary", "boolean", description: "The preferred one")]
+            [attribute("value", description: "The \(what)"), attribute("type", description: "work: the one Casework keeps", canonicalValues: ["work"])]
         }
         return [
             schema(SCIMSchemas.user, "User", "A member of staff", [
@@ -74,7 +75,7 @@ enum SCIMDiscovery {
                     attribute("familyName", description: "Family name"),
                 ]),
                 attribute("displayName", description: "The name shown in Casework"),
-                attribute("active", "boolean", description: "false ends the person's sessions, grants and open requests at once"),
+                attribute("active", "boolean", required: true, description: "false ends the person's sessions, grants and open requests at once (true when not sent)"),
                 attribute("emails", "complex", multiValued: true, description: "Email addresses; the work one is kept", subAttributes: typed("email address")),
                 attribute("phoneNumbers", "complex", multiValued: true, description: "Phone numbers; the work one is kept", subAttributes: typed("phone number")),
             ]),
@@ -83,7 +84,7 @@ enum SCIMDiscovery {
                 attribute("department", description: "The team"),
                 attribute("manager", "complex", description: "The team leader", subAttributes: [
                     attribute("value", description: "The team leader's id (their staff ID)"),
-                    attribute("$ref", "reference", mutability: "readOnly", description: "The team leader's User", referenceTypes: ["User"]),
+                    attribute("$ref", "reference", description: "The team leader's User", referenceTypes: ["User"]),
                     attribute("displayName", mutability: "readOnly", description: "The team leader's name"),
                 ]),
             ]),
@@ -92,8 +93,7 @@ enum SCIMDiscovery {
                 attribute("members", "complex", multiValued: true, description: "The group's members", subAttributes: [
                     attribute("value", mutability: "immutable", description: "A member's id"),
                     attribute("$ref", "reference", mutability: "immutable", description: "The member's User", referenceTypes: ["User"]),
-                    attribute("display", mutability: "readOnly", description: "The member's name"),
-                    attribute("type", mutability: "immutable", description: "User"),
+                    attribute("type", mutability: "immutable", description: "User: members are Users", canonicalValues: ["User"]),
                 ]),
             ]),
         ]

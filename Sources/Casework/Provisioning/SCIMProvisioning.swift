@@ -35,7 +35,19 @@ struct SCIMProvisioning {
     func userDocument(_ staff: StaffModel) -> JSONValue {
         SCIMUser.document(staff.profile(roles: []), userName: staff.userName ?? staff.id!, externalId: staff.externalId,
                           created: CaseworkTime.iso8601(staff.createdAt), lastModified: CaseworkTime.iso8601(staff.updatedAt),
-                          location: "\(base)/Users/\(staff.id!)")
+                          location: "\(base)/Users/\(staff.id!)", provisioned: staff.userName != nil,
+                          nameAttribute: staff.scimName.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) },
+                          displayName: staff.scimDisplayName)
+    }
+
+    static let userAttributes: Set<String> = ["username", "name", "displayname", "active", "emails", "phonenumbers", "externalid", "schemas"]
+    static let userExtensions: [String: Set<String>] = [SCIMSchemas.enterpriseUser: ["employeenumber", "department", "manager"]]
+    static let groupAttributes: Set<String> = ["displayname", "members", "externalid", "schemas"]
+
+    /// The provider's `name` as stored: JSON text.
+    static func stored(_ name: JSONValue?) -> String? {
+        guard let name else { return nil }
+        return (try? JSONEncoder().encode(name)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     func user(_ id: String) async throws -> StaffModel {
@@ -71,6 +83,8 @@ struct SCIMProvisioning {
             let staff = StaffModel(profile: profile, now: ctx.now)
             staff.userName = user.userName
             staff.externalId = user.externalId
+            staff.scimName = Self.stored(user.nameAttribute)
+            staff.scimDisplayName = user.displayName
             staff.active = user.active
             try await staff.create(on: ctx.db)
             try await ctx.audit(AuditEntry(actor, "staff.create", subjectType: "staff", subjectId: user.staffId.value,
@@ -100,6 +114,8 @@ struct SCIMProvisioning {
             staff.apply(profile, now: ctx.now)
             staff.userName = wanted.userName
             staff.externalId = wanted.externalId
+            staff.scimName = Self.stored(wanted.nameAttribute)
+            staff.scimDisplayName = wanted.displayName
             try await staff.save(on: ctx.db)
             let changes = Directory.describeChanges(before: before, after: profile)
             if !changes.isEmpty {
@@ -117,7 +133,12 @@ struct SCIMProvisioning {
     }
 
     func patchUser(_ id: String, _ body: JSONValue) async throws -> JSONValue {
-        let patched = try SCIMPatch.apply(try SCIMPatch.operations(from: body), to: userDocument(try await user(id)))
+        let operations = try SCIMPatch.operations(from: body)
+        try SCIMPatch.check(operations, attributes: Self.userAttributes, extensions: Self.userExtensions)
+        if operations.contains(where: { $0.op == .remove && $0.path?.lowercased() == "active" }) {
+            throw SCIMError.invalidValue("active is required: replace it with false to deactivate the person")
+        }
+        let patched = try SCIMPatch.apply(operations, to: userDocument(try await user(id)))
         return try await replaceUser(id, with: patched)
     }
 
@@ -170,8 +191,9 @@ struct SCIMProvisioning {
             "schemas": .array([.string(SCIMSchemas.group)]),
             "id": .string(group.id.uuidString),
             "displayName": .string(group.display_name),
-            "members": .array(members.map { .object(["value": .string($0.id), "display": .string($0.name), "$ref": .string("\(base)/Users/\($0.id)"),
-                                                     "type": .string("User")]) }),
+            // No `display`: a client compares the members it sent with those returned, and a name it did not send
+            // reads to it as a change. The member's name is at its $ref.
+            "members": .array(members.map { .object(["value": .string($0.id), "$ref": .string("\(base)/Users/\($0.id)"), "type": .string("User")]) }),
             "meta": .object(["resourceType": .string("Group"), "created": .string(CaseworkTime.iso8601(group.created_at)),
                              "lastModified": .string(CaseworkTime.iso8601(group.updated_at)), "location": .string("\(base)/Groups/\(group.id.uuidString)"),
                              "version": .string("W/\"\(CaseworkTime.iso8601(group.updated_at))\"")]),
@@ -246,7 +268,9 @@ struct SCIMProvisioning {
 
     func patchGroup(_ id: String, _ body: JSONValue) async throws -> JSONValue {
         let current = try await group(id)
-        let patched = try SCIMPatch.apply(try SCIMPatch.operations(from: body), to: current)
+        let operations = try SCIMPatch.operations(from: body)
+        try SCIMPatch.check(operations, attributes: Self.groupAttributes, extensions: [:])
+        let patched = try SCIMPatch.apply(operations, to: current)
         return try await replaceGroup(id, with: patched)
     }
 
@@ -268,7 +292,11 @@ struct SCIMProvisioning {
         guard let name = document["displayName"]?.string?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
             throw SCIMError.invalidValue("displayName is required")
         }
-        let members = (document["members"]?.array ?? []).compactMap { $0["value"]?.string }
+        let listed = document["members"]?.array ?? []
+        if let other = listed.first(where: { ($0["type"]?.string).map { $0 != "User" } ?? false }) {
+            throw SCIMError.invalidValue("members are Users here; a member of type \(other["type"]?.string ?? "") cannot be added")
+        }
+        let members = listed.compactMap { $0["value"]?.string }
         return (name, document["externalId"]?.string, Array(Set(members)).sorted())
     }
 

@@ -18,6 +18,12 @@ struct SCIMRoutes: RouteCollection {
         scim.get("Schemas", use: schemas)
         scim.get("Schemas", ":id", use: schema)
 
+        // One search over every resource type (RFC 7644 3.4.3) is not offered: each type is searched on its own.
+        scim.post(".search", use: { _ async throws -> Response in
+            throw SCIMError(status: .notImplemented, scimType: nil, detail: "search across resource types is not supported: POST /Users/.search or /Groups/.search")
+        })
+        scim.post("Users", ".search", use: searchUsers)
+        scim.post("Groups", ".search", use: searchGroups)
         scim.get("Users", use: listUsers)
         scim.post("Users", use: createUser)
         scim.get("Users", ":id", use: getUser)
@@ -38,6 +44,19 @@ struct SCIMRoutes: RouteCollection {
     @Sendable func listUsers(req: Request) async throws -> Response {
         let (filter, start, count) = try Self.listParameters(req)
         let (total, page) = try await req.scim.users(filter: filter, startIndex: start, count: count)
+        return try Self.list(req, total: total, start: start, page: page)
+    }
+
+    /// POST /Users/.search: the same as the list, with its parameters in a SearchRequest body.
+    @Sendable func searchUsers(req: Request) async throws -> Response {
+        let (filter, start, count) = try Self.searchParameters(req)
+        let (total, page) = try await req.scim.users(filter: filter, startIndex: start, count: count)
+        return try Self.list(req, total: total, start: start, page: page)
+    }
+
+    @Sendable func searchGroups(req: Request) async throws -> Response {
+        let (filter, start, count) = try Self.searchParameters(req)
+        let (total, page) = try await req.scim.groups(filter: filter, startIndex: start, count: count, withMembers: true)
         return try Self.list(req, total: total, start: start, page: page)
     }
 
@@ -153,6 +172,25 @@ struct SCIMRoutes: RouteCollection {
         return (filter, start, count)
     }
 
+    /// A SearchRequest body's filter, paging and projection; the projection is read by `project` from the storage.
+    static func searchParameters(_ req: Request) throws -> (SCIMFilter?, Int, Int) {
+        let body = try body(req)
+        let filter: SCIMFilter?
+        if let text = body["filter"]?.string, !text.isEmpty {
+            do { filter = try SCIMFilter.parse(text) } catch { throw SCIMError(status: .badRequest, scimType: "invalidFilter", detail: error.description) }
+        } else {
+            filter = nil
+        }
+        func number(_ name: String) -> Int? { if case .number(let n)? = body[name] { Int(n) } else { nil } }
+        func names(_ name: String) -> [String]? {
+            body[name]?.array?.compactMap(\.string) ?? body[name]?.string.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        }
+        req.storage[ProjectionKey.self] = (names("attributes"), names("excludedAttributes"))
+        return (filter, max(1, number("startIndex") ?? 1), min(maxResults, max(0, number("count") ?? maxResults)))
+    }
+
+    struct ProjectionKey: StorageKey { typealias Value = (attributes: [String]?, excluded: [String]?) }
+
     static func list(_ req: Request, total: Int, start: Int, page: [JSONValue], projected: Bool = true) throws -> Response {
         let resources = projected ? page.map { project($0, req) } : page
         let document: JSONValue = .object([
@@ -184,7 +222,8 @@ struct SCIMRoutes: RouteCollection {
     static func project(_ document: JSONValue, _ req: Request) -> JSONValue {
         guard case .object(let object) = document else { return document }
         func names(_ parameter: String) -> [String]? {
-            (try? req.query.get(String.self, at: parameter)).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            if let searched = req.storage[ProjectionKey.self] { return parameter == "attributes" ? searched.attributes : searched.excluded }
+            return (try? req.query.get(String.self, at: parameter)).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         }
         let always: Set<String> = ["id", "schemas"]
         if let wanted = names("attributes") {
@@ -257,6 +296,14 @@ struct SCIMErrors: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
+            return try Self.response(for: error, on: request)
+        }
+    }
+
+    /// The SCIM error answer for any error; the global error middleware uses it too for paths under /scim/ that no
+    /// route serves (404, 405), so a SCIM client never meets another format.
+    static func response(for error: any Error, on request: Request, allow: [HTTPMethod] = []) throws -> Response {
+        do {
             let scimError: SCIMError = switch error {
             case let known as SCIMError: known
             case let invalid as SCIMPatch.Invalid: SCIMError(status: .badRequest, scimType: invalid.scimType, detail: invalid.description)
@@ -267,6 +314,9 @@ struct SCIMErrors: AsyncMiddleware {
                 case .notFound(let message): SCIMError(status: .notFound, scimType: nil, detail: message)
                 default: SCIMError(status: .badRequest, scimType: nil, detail: "\(domain)")
                 }
+            case let abort as any AbortError where abort.status == .notFound && abort.reason == "Not Found":
+                allow.isEmpty ? SCIMError.notFound("\(request.url.path)") : SCIMError(status: .methodNotAllowed, scimType: nil,
+                    detail: "\(request.method.rawValue) is not allowed here: use \(allow.map(\.rawValue).joined(separator: ", "))")
             case let abort as any AbortError where abort.status.code < 500: SCIMError(status: abort.status, scimType: nil, detail: abort.reason)
             default:
                 { request.logger.error("SCIM request failed: \(String(reflecting: error))"); return SCIMError(status: .internalServerError, scimType: nil, detail: "Something went wrong on our side; reference \(request.id)") }()
@@ -277,6 +327,7 @@ struct SCIMErrors: AsyncMiddleware {
             if let type = scimError.scimType { document["scimType"] = .string(type) }
             let response = try SCIMRoutes.encode(.object(document), status: scimError.status)
             if scimError.status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+            if !allow.isEmpty { response.headers.replaceOrAdd(name: .allow, value: allow.map(\.rawValue).joined(separator: ", ")) }
             return response
         }
     }

@@ -20,6 +20,10 @@ struct CreateSCIMProvisioning: AsyncMigration {
         try await database.schema("staff").field("user_name", .string).update()
         try await database.schema("staff").field("external_id", .string).update()
         try await database.schema("staff").field("deleted_at", .datetime).update()
+        // The provider's name attributes as it sent them (SCIM `name` as JSON, and `displayName`): returned as given,
+        // while Casework's one `name` is derived from them.
+        try await database.schema("staff").field("scim_name", .string).update()
+        try await database.schema("staff").field("scim_display_name", .string).update()
         let sql = database as! any SQLDatabase
         try await sql.create(index: "staff_user_name").unique().on("staff").column("user_name").run()
         try await sql.create(index: "staff_external_id").on("staff").column("external_id").run()
@@ -45,7 +49,7 @@ struct CreateSCIMProvisioning: AsyncMigration {
         let sql = database as! any SQLDatabase
         try await sql.drop(index: "staff_external_id").run()
         try await sql.drop(index: "staff_user_name").run()
-        for field in ["deleted_at", "external_id", "user_name"] { try await database.schema("staff").deleteField(.key(.string(field))).update() }
+        for field in ["scim_display_name", "scim_name", "deleted_at", "external_id", "user_name"] { try await database.schema("staff").deleteField(.key(.string(field))).update() }
         try await database.schema("scim_tokens").delete()
     }
 }

@@ -29,6 +29,9 @@ final class StaffModel: Model, @unchecked Sendable {
     @OptionalField(key: "external_id") var externalId: String?
     /// Deleted by the identity provider: kept, deactivated, for the audit trail; SCIM answers 404 for them.
     @OptionalField(key: "deleted_at") var deletedAt: Date?
+    /// SCIM's `name` (as JSON) and `displayName` as the provider sent them.
+    @OptionalField(key: "scim_name") var scimName: String?
+    @OptionalField(key: "scim_display_name") var scimDisplayName: String?
 
     init() {}
 

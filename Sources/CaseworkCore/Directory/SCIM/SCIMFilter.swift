@@ -304,4 +304,5 @@ public enum SCIMSchemas {
     public static let patchOp = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
     public static let error = "urn:ietf:params:scim:api:messages:2.0:Error"
     static let core = [user, group]
+    public static let extensions = [enterpriseUser]
 }

@@ -69,6 +69,19 @@ public enum SCIMPatch {
             }
             return
         }
+        if let extensionKey = SCIMSchemas.extensions.first(where: { $0.caseInsensitiveCompare(pathText) == .orderedSame }) {
+            // The whole extension as the path: replaced, merged into, or removed as one object.
+            let key = key(extensionKey, in: document) ?? extensionKey
+            switch operation.op {
+            case .remove: document[key] = nil
+            case .replace: document[key] = operation.value
+            case .add:
+                var merged = document[key]?.object ?? [:]
+                for (k, v) in operation.value?.object ?? [:] { merged[Self.key(k, in: merged) ?? k] = v }
+                document[key] = .object(merged)
+            }
+            return
+        }
         let (path, filter) = try target(pathText)
         // The object the attribute lives in: the resource, or an extension's object inside it.
         var container = path.schema.map { schema in document[key(schema, in: document) ?? schema]?.object ?? [:] } ?? document
@@ -140,6 +153,25 @@ public enum SCIMPatch {
             document[key(schema, in: document) ?? schema] = .object(container)
         } else {
             document = container
+        }
+    }
+
+    /// Refuses an operation whose path names an attribute the resource does not have (`invalidPath`), rather than
+    /// answering 200 with nothing applied. `attributes` are the resource's own, `extensions` each extension's.
+    public static func check(_ operations: [Operation], attributes: Set<String>, extensions: [String: Set<String>]) throws(Invalid) {
+        for operation in operations {
+            guard let text = operation.path else { continue }
+            if extensions.keys.contains(where: { $0.caseInsensitiveCompare(text) == .orderedSame }) { continue }
+            let (path, _) = try target(text)
+            let known: Set<String>?
+            if let schema = path.schema {
+                known = extensions.first { $0.key.caseInsensitiveCompare(schema) == .orderedSame }?.value
+            } else {
+                known = attributes
+            }
+            guard let known, known.contains(path.attribute.lowercased()) else {
+                throw Invalid(scimType: "invalidPath", description: "\(text) is not an attribute of this resource")
+            }
         }
     }
 
