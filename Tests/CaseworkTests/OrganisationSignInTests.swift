@@ -245,6 +245,16 @@ struct OrganisationSignInTests {
         }
     }
 
+    @Test func withNoProviderAnIDTokenIsABadRequestAndThePagesOfferPasswordsOnly() async throws {
+        try await withCasework { app in
+            let answer = try await app.sendJSON(.POST, "/api/v1/auth/tokens", ["idToken": "eyJ.x.y", "role": "caseworker"])
+            #expect(answer.status == .badRequest && answer.body.string.contains("not set up here"))
+            let page = try await Browser(app).get("/sign-in")
+            #expect(!page.body.string.contains("organisation-sign-in") && page.body.string.contains(#"id="password""#))
+            #expect(try await Browser(app).get("/auth/oidc/start").status == .notFound)
+        }
+    }
+
     @Test func anIssuerTypedWithATrailingSlashStillMatchesTheProvider() async throws {
         try await withProvider(issuerSuffix: "/") { app, provider in
             let now = app.casework.clock.now()

@@ -317,6 +317,10 @@ struct OIDCSignIn {
     /// An ID token brought to `POST /api/v1/auth/tokens`: checked as at the callback, but with no nonce, since
     /// Casework did not start that sign-in.
     func token(idToken: String, role: Role?) async throws -> SignIn.Result {
+        guard request.casework.oidc != nil else {
+            // The body is one this service cannot take, not a missing page.
+            throw Abort(.badRequest, reason: "Sign-in with an organisation account is not set up here: send staffId and password")
+        }
         let claims = try await checked { try await $0.claims(of: idToken) }
         let staff = try await person(for: claims, nonce: nil)
         return try await SignIn(request: request).startSession(for: staff, requestedRole: role, kind: .api, method: "organisation account")

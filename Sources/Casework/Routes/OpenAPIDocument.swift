@@ -85,7 +85,8 @@ enum OpenAPIDocument {
         var paths: JSON = [
             "/api/v1/auth/tokens": ["post": op(
                 "Sign in and get an API token", id: "createToken", signedIn: false, body: body(ref("TokenRequest")),
-                responses: ["201": ok(ref("Token"), "Signed in"), "401": problem("Wrong staff ID or password"),
+                responses: ["201": ok(ref("Token"), "Signed in"), "401": problem("Wrong staff ID or password, or an ID token refused (the reason is given)"),
+                            "403": problem("Password sign-in is off here: bring an ID token from the organisation's identity provider"),
                             "429": problem("Too many wrong passwords: wait, or the account is locked")])],
             "/api/v1/auth/tokens/current": [
                 "get": op("The current token and role", id: "currentToken", responses: ["200": ok(ref("Token"))]),
