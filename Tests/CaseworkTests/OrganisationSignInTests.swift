@@ -83,8 +83,8 @@ final class MockIdentityProvider: Sendable {
     }
 
     /// Claims as a well-behaved provider would send them for this member of staff.
-    func claims(staffId: String, nonce: String?, now: Date, _ change: (inout [String: ClaimValue]) -> Void = { _ in }) -> [String: ClaimValue] {
-        var claims: [String: ClaimValue] = [
+    func claims(staffId: String, nonce: String?, now: Date, _ change: (inout [String: JSONValue]) -> Void = { _ in }) -> [String: JSONValue] {
+        var claims: [String: JSONValue] = [
             "iss": .string(issuer), "aud": .string(Self.clientId), "sub": .string("user-\(staffId)"), "staff_id": .string(staffId),
             "iat": .number(now.timeIntervalSince1970.rounded(.down)), "exp": .number(now.timeIntervalSince1970.rounded(.down) + 600),
         ]
@@ -93,7 +93,7 @@ final class MockIdentityProvider: Sendable {
         return claims
     }
 
-    func sign(_ claims: [String: ClaimValue], kid: String = "key-1", unpublishedKey: Bool = false) async throws -> String {
+    func sign(_ claims: [String: JSONValue], kid: String = "key-1", unpublishedKey: Bool = false) async throws -> String {
         try await (unpublishedKey ? unpublished : signing).sign(IDTokenPayload(values: claims), kid: JWKIdentifier(string: kid))
     }
 

@@ -112,128 +112,77 @@ ensure_e2e_venv() {
     return 1
 }
 
-# True when "$1" runs and is Python 3.12 or newer (a pyenv shim for a version not selected fails here).
-_python_312_or_newer() {
-    [ -n "$1" ] && "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1
+# True when "$2" runs and is Python 3.$1 or newer (a pyenv shim for a version not selected fails here).
+_python_at_least() {
+    [ -n "$2" ] && "$2" -c "import sys; sys.exit(0 if sys.version_info >= (3, $1) else 1)" >/dev/null 2>&1
 }
 
-# The interpreter for e2e/.venv-oidc: CASEWORK_OIDC_PYTHON if set, else a pyenv-installed 3.12 (then any newer),
-# else python3.12 / python3.13 / python3 on PATH, whichever is 3.12 or newer. Prints its path.
-_oidc_python() {
-    local candidate pyenv_root
-    if [ -n "${CASEWORK_OIDC_PYTHON:-}" ]; then
-        _python_312_or_newer "$CASEWORK_OIDC_PYTHON" && { printf '%s\n' "$CASEWORK_OIDC_PYTHON"; return 0; }
-        _deps_log "CASEWORK_OIDC_PYTHON=$CASEWORK_OIDC_PYTHON is not a Python 3.12 or newer"
+# Prints an interpreter that is Python 3.$1 or newer: "$2" when given (an override setting), else python3 and
+# python3.N on PATH, else a pyenv-installed one. "$3" names what needs it, for the message when none is found.
+_python_for() {
+    local minor="$1" override="$2" purpose="$3" candidate pyenv_root
+    if [ -n "$override" ]; then
+        _python_at_least "$minor" "$override" && { printf '%s\n' "$override"; return 0; }
+        _deps_log "$override is not a Python 3.$minor or newer ($purpose needs one)"
         return 1
     fi
     pyenv_root="${PYENV_ROOT:-}"
     [ -n "$pyenv_root" ] || pyenv_root="$(pyenv root 2>/dev/null || true)"
     [ -n "$pyenv_root" ] || pyenv_root="$HOME/.pyenv"
-    for candidate in "$pyenv_root"/versions/3.12.*/bin/python3 "$pyenv_root"/versions/3.1[3-9].*/bin/python3 \
-            "$(command -v python3.12 || true)" "$(command -v python3.13 || true)" "$(command -v python3 || true)"; do
-        if _python_312_or_newer "$candidate"; then
+    for candidate in "$(command -v python3 || true)" "$(command -v python3.11 || true)" "$(command -v python3.12 || true)" \
+            "$(command -v python3.13 || true)" "$pyenv_root"/versions/3.1[1-9].*/bin/python3; do
+        if _python_at_least "$minor" "$candidate"; then
             printf '%s\n' "$candidate"
             return 0
         fi
     done
-    _deps_log "no Python 3.12 or newer found (oidc-provider-mock needs one): install one, or set CASEWORK_OIDC_PYTHON"
+    _deps_log "no Python 3.$minor or newer found ($purpose needs one): install one, or set its override"
     return 1
 }
 
-# Creates e2e/.venv-oidc (if missing, broken or older than Python 3.12) and installs e2e/requirements-oidc.txt into
-# it, unless the same requirements were already installed there (a stamp file remembers), as ensure_e2e_venv does.
+# Creates e2e/$1 (if missing, broken or older than Python 3.$2) and installs the pinned e2e/$3 into it, unless the
+# same requirements were already installed there (a stamp file remembers), as ensure_e2e_venv does. "$4" is an
+# interpreter to use instead of searching; "$5" names what the venv is for.
+_ensure_pinned_venv() {
+    local root="${CASEWORK_ROOT:?CASEWORK_ROOT must be set}"
+    local name="$1" minor="$2" venv="$root/e2e/$1" req="$root/e2e/$3" override="$4" purpose="$5"
+    local stamp="$venv/.casework-requirements.sha256" want python attempt
+    if ! _python_at_least "$minor" "$venv/bin/python"; then
+        rm -rf "$venv"
+        python="$(_python_for "$minor" "$override" "$purpose")" || return 1
+        _deps_log "creating Python venv at e2e/$name with $python"
+        if ! "$python" -m venv "$venv"; then
+            rm -rf "$venv"
+            _deps_log "could not create e2e/$name with $python"
+            return 1
+        fi
+    fi
+    want="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        _deps_log "e2e/$name up to date ($(grep -cvE '^\s*(#|$)' "$req") pinned requirements)"
+        return 0
+    fi
+    _deps_log "installing e2e/$3 into e2e/$name"
+    for attempt in 1 2 3; do
+        if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+                -r "$req" </dev/null; then
+            printf '%s\n' "$want" >"$stamp"
+            return 0
+        fi
+        _deps_log "pip install failed (attempt $attempt)"
+        [ "$attempt" -eq 3 ] || sleep 10
+    done
+    return 1
+}
+
+# The mock identity provider of the OpenID Connect tests: oidc-provider-mock needs Python 3.12 or newer
+# (CASEWORK_OIDC_PYTHON picks one).
 ensure_oidc_venv() {
-    local root="${CASEWORK_ROOT:?CASEWORK_ROOT must be set}"
-    local venv="$root/e2e/.venv-oidc" req="$root/e2e/requirements-oidc.txt"
-    local stamp="$venv/.casework-requirements.sha256" want python attempt
-    if ! _python_312_or_newer "$venv/bin/python"; then
-        rm -rf "$venv"
-        python="$(_oidc_python)" || return 1
-        _deps_log "creating Python venv at e2e/.venv-oidc with $python"
-        if ! "$python" -m venv "$venv"; then
-            rm -rf "$venv"
-            _deps_log "could not create e2e/.venv-oidc with $python"
-            return 1
-        fi
-    fi
-    want="$(sha256sum "$req" | cut -d' ' -f1)"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-        _deps_log "oidc venv up to date ($(grep -cvE '^\s*(#|$)' "$req") pinned requirements)"
-        return 0
-    fi
-    _deps_log "installing e2e/requirements-oidc.txt into e2e/.venv-oidc"
-    for attempt in 1 2 3; do
-        if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-                -r "$req" </dev/null; then
-            printf '%s\n' "$want" >"$stamp"
-            return 0
-        fi
-        _deps_log "pip install failed (attempt $attempt)"
-        [ "$attempt" -eq 3 ] || sleep 10
-    done
-    return 1
+    _ensure_pinned_venv .venv-oidc 12 requirements-oidc.txt "${CASEWORK_OIDC_PYTHON:-}" "oidc-provider-mock"
 }
 
-# True when "$1" runs and is Python 3.11 or newer (scim2-tester, scim2-client and scim2-models need it).
-_python_311_or_newer() {
-    [ -n "$1" ] && "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1
-}
-
-# The interpreter for e2e/.venv-scim: CASEWORK_SCIM_PYTHON if set, else python3 on PATH (then python3.11, 3.12, 3.13,
-# then a pyenv-installed 3.11 or newer), whichever is 3.11 or newer. Prints its path.
-_scim_python() {
-    local candidate pyenv_root
-    if [ -n "${CASEWORK_SCIM_PYTHON:-}" ]; then
-        _python_311_or_newer "$CASEWORK_SCIM_PYTHON" && { printf '%s\n' "$CASEWORK_SCIM_PYTHON"; return 0; }
-        _deps_log "CASEWORK_SCIM_PYTHON=$CASEWORK_SCIM_PYTHON is not a Python 3.11 or newer"
-        return 1
-    fi
-    pyenv_root="${PYENV_ROOT:-}"
-    [ -n "$pyenv_root" ] || pyenv_root="$(pyenv root 2>/dev/null || true)"
-    [ -n "$pyenv_root" ] || pyenv_root="$HOME/.pyenv"
-    for candidate in "$(command -v python3 || true)" "$(command -v python3.11 || true)" \
-            "$(command -v python3.12 || true)" "$(command -v python3.13 || true)" \
-            "$pyenv_root"/versions/3.1[1-9].*/bin/python3; do
-        if _python_311_or_newer "$candidate"; then
-            printf '%s\n' "$candidate"
-            return 0
-        fi
-    done
-    _deps_log "no Python 3.11 or newer found (scim2-tester needs one): install one, or set CASEWORK_SCIM_PYTHON"
-    return 1
-}
-
-# Creates e2e/.venv-scim (if missing, broken or older than Python 3.11) and installs e2e/requirements-scim.txt into
-# it (scim2-tester, scim-sanity: the SCIM conformance checkers of e2e/test_scim_conformance.py), unless the same
-# requirements were already installed there (a stamp file remembers), as ensure_oidc_venv does.
+# The SCIM conformance checkers (scim2-tester, scim-sanity) of e2e/test_scim_conformance.py need Python 3.11 or newer
+# (CASEWORK_SCIM_PYTHON picks one).
 ensure_scim_venv() {
-    local root="${CASEWORK_ROOT:?CASEWORK_ROOT must be set}"
-    local venv="$root/e2e/.venv-scim" req="$root/e2e/requirements-scim.txt"
-    local stamp="$venv/.casework-requirements.sha256" want python attempt
-    if ! _python_311_or_newer "$venv/bin/python"; then
-        rm -rf "$venv"
-        python="$(_scim_python)" || return 1
-        _deps_log "creating Python venv at e2e/.venv-scim with $python"
-        if ! "$python" -m venv "$venv"; then
-            rm -rf "$venv"
-            _deps_log "could not create e2e/.venv-scim with $python"
-            return 1
-        fi
-    fi
-    want="$(sha256sum "$req" | cut -d' ' -f1)"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-        _deps_log "scim venv up to date ($(grep -cvE '^\s*(#|$)' "$req") pinned requirements)"
-        return 0
-    fi
-    _deps_log "installing e2e/requirements-scim.txt into e2e/.venv-scim"
-    for attempt in 1 2 3; do
-        if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-                -r "$req" </dev/null; then
-            printf '%s\n' "$want" >"$stamp"
-            return 0
-        fi
-        _deps_log "pip install failed (attempt $attempt)"
-        [ "$attempt" -eq 3 ] || sleep 10
-    done
-    return 1
+    _ensure_pinned_venv .venv-scim 11 requirements-scim.txt "${CASEWORK_SCIM_PYTHON:-}" "scim2-tester"
 }

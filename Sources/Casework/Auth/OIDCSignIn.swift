@@ -176,13 +176,13 @@ actor OIDCProvider {
     }
 }
 
-/// Every claim of an ID token, as JSON values: the staff ID claim's name is a setting, so no fixed struct will do.
+/// Every claim of an ID token, as JSON values (the core's `JSONValue`, as SCIM documents are): the staff ID claim's name is a setting, so no fixed struct will do.
 /// Its `verify` checks nothing: the rules are `OpenIDConnect.refusal`'s.
 struct IDTokenPayload: JWTPayload {
-    let values: [String: ClaimValue]
+    let values: [String: JSONValue]
 
-    init(values: [String: ClaimValue]) { self.values = values }
-    init(from decoder: any Decoder) throws { values = try [String: ClaimValue](from: decoder) }
+    init(values: [String: JSONValue]) { self.values = values }
+    init(from decoder: any Decoder) throws { values = try [String: JSONValue](from: decoder) }
     func encode(to encoder: any Encoder) throws { try values.encode(to: encoder) }
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 
@@ -193,45 +193,16 @@ struct IDTokenPayload: JWTPayload {
         default: []
         }
         return OpenIDConnect.Claims(
-            issuer: values["iss"]?.text, audience: audience, authorizedParty: values["azp"]?.text,
-            expiresAt: values["exp"]?.instant, issuedAt: values["iat"]?.instant, nonce: values["nonce"]?.text,
-            staffId: values[staffIdClaim]?.text)
+            issuer: values["iss"]?.claimText, audience: audience, authorizedParty: values["azp"]?.claimText,
+            expiresAt: values["exp"]?.instant, issuedAt: values["iat"]?.instant, nonce: values["nonce"]?.claimText,
+            staffId: values[staffIdClaim]?.claimText)
     }
 }
 
-enum ClaimValue: Codable, Sendable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case array([ClaimValue])
-    case object([String: ClaimValue])
-    case null
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let text = try? container.decode(String.self) { self = .string(text) }
-        else if let flag = try? container.decode(Bool.self) { self = .bool(flag) }
-        else if let number = try? container.decode(Double.self) { self = .number(number) }
-        else if let list = try? container.decode([ClaimValue].self) { self = .array(list) }
-        else { self = .object(try container.decode([String: ClaimValue].self)) }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .string(let text): try container.encode(text)
-        case .number(let number): try container.encode(number)
-        case .bool(let flag): try container.encode(flag)
-        case .array(let list): try container.encode(list)
-        case .object(let object): try container.encode(object)
-        case .null: try container.encodeNil()
-        }
-    }
-
-    /// Text, or a whole number as text (a staff ID claim may be sent as a number; leading zeros are then lost,
-    /// so providers should send it as a string).
-    var text: String? {
+extension JSONValue {
+    /// A claim as text, or a whole number as text (a staff ID claim may be sent as a number; leading zeros are then
+    /// lost, so providers should send it as a string).
+    var claimText: String? {
         switch self {
         case .string(let text): text
         case .number(let number) where number == number.rounded() && abs(number) < 1e15: String(Int64(number))
@@ -239,6 +210,7 @@ enum ClaimValue: Codable, Sendable {
         }
     }
 
+    /// A NumericDate claim (seconds since 1970).
     var instant: Date? {
         if case .number(let seconds) = self { return Date(timeIntervalSince1970: seconds) }
         return nil
