@@ -40,8 +40,8 @@ from test_organisation_sign_in import (  # noqa: F401 - mock_provider, casework 
     navigation_status,
     sign_in_through_provider,
 )
-from test_records import search_contacts, select_value
-from test_temporary_access import SENSITIVE_NAME, SENSITIVE_NINO, SENSITIVE_NINO_SPACED, SENSITIVE_SURNAME, \
+from test_records import search_contacts
+from test_temporary_access import raise_enquiry_and_open_access_form, SENSITIVE_NAME, SENSITIVE_NINO, SENSITIVE_NINO_SPACED, SENSITIVE_SURNAME, \
     choose_radio, decide, page_text
 
 SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -191,20 +191,7 @@ def test_leaver_loses_access_the_moment_the_provider_deactivates_them(
     check_signed_in_page(cw, casework.server, leaver, "caseworker")
 
     # 3. A service request to hang the access request on, then the CSUA150.
-    cw.visit("/service-requests/new", "new-sr")
-    select_value(cw, "type", "generalEnquiry")
-    cw.type_into("description", "Caller asks about a payment")
-    cw.click_and_wait(cw.by_id("create-sr-button"), "sr-created")
-    assert re.fullmatch(r"/service-requests/(?!new$)[^/]+", cw.path), f"expected /service-requests/<id>, on {cw.driver.current_url}"
-    sr_reference = cw.text("sr-reference")
-    assert sr_reference, "the service request should show its reference"
-
-    cw.visit("/", "home-as-caseworker")
-    nav = cw.driver.find_elements(By.XPATH, '//a[normalize-space()="Temporary access"]')
-    assert nav, "the caseworker's navigation should offer \"Temporary access\""
-    cw.click_and_wait(nav[0], "access-requests")
-    cw.click_and_wait(cw.by_id("new-request"), "new-access-request")
-    assert cw.path == "/access-requests/new", f"expected /access-requests/new, on {cw.driver.current_url}"
+    sr_reference = raise_enquiry_and_open_access_form(cw)
     assert cw.text("requester-staffId") == LEAVER
     assert cw.text("requester-name") == LEAVER_NAME
     assert cw.text("requester-teamLeader") == f"{LEADER} - {LEADER_NAME}", \

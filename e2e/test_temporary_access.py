@@ -68,6 +68,27 @@ def decide(j: Journey, request_path: str, label: str, expected_status: str) -> N
     assert j.by_id("request-status").get_attribute("data-status") == expected_status
 
 
+def raise_enquiry_and_open_access_form(j: Journey) -> str:
+    """The caseworker raises a general-enquiry SR to hang an access request on, then opens a new CSUA150 from the
+    navigation. Returns the SR's reference."""
+    j.visit("/service-requests/new", "new-sr")
+    select_value(j, "type", "generalEnquiry")
+    j.type_into("description", "Caller asks about a payment")
+    j.click_and_wait(j.by_id("create-sr-button"), "sr-created")
+    assert re.fullmatch(r"/service-requests/(?!new$)[^/]+", j.path), (
+        f"expected /service-requests/<id>, on {j.driver.current_url}"
+    )
+    sr_reference = j.text("sr-reference")
+    assert sr_reference, "the service request should show its reference"
+    j.visit("/", "home-as-caseworker")
+    nav = j.driver.find_elements(By.XPATH, '//a[normalize-space()="Temporary access"]')
+    assert nav, "the caseworker's navigation should offer \"Temporary access\""
+    j.click_and_wait(nav[0], "access-requests")
+    j.click_and_wait(j.by_id("new-request"), "new-access-request")
+    assert j.path == "/access-requests/new", f"expected /access-requests/new, on {j.driver.current_url}"
+    return sr_reference
+
+
 # ---------------------------------------------------------------------- the journey
 
 
@@ -81,25 +102,11 @@ def test_temporary_access_requested_approved_granted_and_expires(
     robert = account(server, SCR_MANAGER, ["scrManager", "scrCaseworker"])
     marcus = account(server, PROVISIONING, ["provisioning"])
 
-    # 1. The caseworker raises a service request to hang the access request on.
+    # 1. The caseworker raises a service request to hang the access request on, and opens a CSUA150.
     sign_in_as(j, server, liam, "caseworker")
-    j.visit("/service-requests/new", "new-sr")
-    select_value(j, "type", "generalEnquiry")
-    j.type_into("description", "Caller asks about a payment")
-    j.click_and_wait(j.by_id("create-sr-button"), "sr-created")
-    assert re.fullmatch(r"/service-requests/(?!new$)[^/]+", j.path), (
-        f"expected /service-requests/<id>, on {j.driver.current_url}"
-    )
-    sr_reference = j.text("sr-reference")
-    assert sr_reference, "the service request should show its reference"
+    sr_reference = raise_enquiry_and_open_access_form(j)
 
     # 2. He asks for temporary access: first with nothing chosen, then properly.
-    j.visit("/", "home-as-caseworker")
-    nav = j.driver.find_elements(By.XPATH, '//a[normalize-space()="Temporary access"]')
-    assert nav, "the caseworker's navigation should offer \"Temporary access\""
-    j.click_and_wait(nav[0], "access-requests")
-    j.click_and_wait(j.by_id("new-request"), "new-access-request")
-    assert j.path == "/access-requests/new", f"expected /access-requests/new, on {j.driver.current_url}"
     assert j.text("requester-staffId") == CASEWORKER
     assert "Sarah Whitfield" in j.text("requester-teamLeader")
 

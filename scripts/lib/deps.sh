@@ -82,7 +82,6 @@ ensure_apt_packages() {
 ensure_e2e_venv() {
     local root="${CASEWORK_ROOT:?CASEWORK_ROOT must be set}"
     local venv="$root/e2e/.venv" req="$root/e2e/requirements.txt"
-    local stamp="$venv/.casework-requirements.sha256" want
     if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
         rm -rf "$venv"
         _deps_log "creating Python venv at e2e/.venv"
@@ -93,13 +92,20 @@ ensure_e2e_venv() {
             /usr/bin/python3 -m venv "$venv"
         fi
     fi
+    _install_pinned "$venv" "$req"
+}
+
+# Installs the pinned requirements file "$2" into the venv "$1", unless the same file was already installed there
+# (a stamp file in the venv remembers its hash). Three tries, as PyPI can fail for a moment.
+_install_pinned() {
+    local venv="$1" req="$2" stamp="$1/.casework-requirements.sha256" want attempt
+    local where="e2e/${venv##*/}" what="e2e/${req##*/}"
     want="$(sha256sum "$req" | cut -d' ' -f1)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-        _deps_log "e2e venv up to date ($(grep -cvE '^\s*(#|$)' "$req") pinned requirements)"
+        _deps_log "$where up to date ($(grep -cvE '^\s*(#|$)' "$req") pinned requirements)"
         return 0
     fi
-    _deps_log "installing e2e/requirements.txt into e2e/.venv"
-    local attempt
+    _deps_log "installing $what into $where"
     for attempt in 1 2 3; do
         if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
                 -r "$req" </dev/null; then
@@ -145,8 +151,7 @@ _python_for() {
 # interpreter to use instead of searching; "$5" names what the venv is for.
 _ensure_pinned_venv() {
     local root="${CASEWORK_ROOT:?CASEWORK_ROOT must be set}"
-    local name="$1" minor="$2" venv="$root/e2e/$1" req="$root/e2e/$3" override="$4" purpose="$5"
-    local stamp="$venv/.casework-requirements.sha256" want python attempt
+    local name="$1" minor="$2" venv="$root/e2e/$1" req="$root/e2e/$3" override="$4" purpose="$5" python
     if ! _python_at_least "$minor" "$venv/bin/python"; then
         rm -rf "$venv"
         python="$(_python_for "$minor" "$override" "$purpose")" || return 1
@@ -157,22 +162,7 @@ _ensure_pinned_venv() {
             return 1
         fi
     fi
-    want="$(sha256sum "$req" | cut -d' ' -f1)"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-        _deps_log "e2e/$name up to date ($(grep -cvE '^\s*(#|$)' "$req") pinned requirements)"
-        return 0
-    fi
-    _deps_log "installing e2e/$3 into e2e/$name"
-    for attempt in 1 2 3; do
-        if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-                -r "$req" </dev/null; then
-            printf '%s\n' "$want" >"$stamp"
-            return 0
-        fi
-        _deps_log "pip install failed (attempt $attempt)"
-        [ "$attempt" -eq 3 ] || sleep 10
-    done
-    return 1
+    _install_pinned "$venv" "$req"
 }
 
 # The mock identity provider of the OpenID Connect tests: oidc-provider-mock needs Python 3.12 or newer

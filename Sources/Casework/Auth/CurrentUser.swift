@@ -44,5 +44,8 @@ extension Request {
 
     /// Whether the request is for the JSON API (problem+json errors, bearer tokens).
     /// The JSON API and SCIM: called by programs with bearer tokens, never by a browser with a cookie.
-    var isAPI: Bool { url.path.hasPrefix("/api/") || url.path.hasPrefix("/scim/") }
+    var isAPI: Bool { url.path.hasPrefix("/api/") || isSCIM }
+
+    /// SCIM provisioning: its bearer tokens are SCIM clients' (`SCIMClientGate`), never sessions.
+    var isSCIM: Bool { url.path.hasPrefix("/scim/") }
 }

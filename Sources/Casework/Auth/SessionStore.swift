@@ -80,7 +80,9 @@ struct SessionAuthenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let now = request.now
         let idle = request.casework.settings.sessionIdle
-        if request.isAPI {
+        if request.isSCIM {
+            // A SCIM client's token is checked by SCIMClientGate; looking it up as a session would be a wasted read.
+        } else if request.isAPI {
             if let bearer = request.headers.bearerAuthorization {
                 request.currentUser = try await SessionStore.resolve(token: bearer.token, kind: .api, now: now, idle: idle, on: request.db)
             }

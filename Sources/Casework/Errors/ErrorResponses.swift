@@ -29,8 +29,8 @@ struct CaseworkErrorMiddleware: AsyncMiddleware {
                     detail = "\(request.method.rawValue) is not allowed here: use \(allow.map(\.rawValue).joined(separator: ", "))"
                 }
             }
-            if request.url.path.hasPrefix("/scim/") {
-                return try SCIMErrors.response(for: error, on: request, allow: allow)
+            if request.isSCIM {
+                return try SCIMErrors.answer(SCIMError(status: status, scimType: nil, detail: detail), allow: allow)
             }
             if !request.isAPI {
                 if status == .unauthorized {

@@ -300,35 +300,31 @@ struct SCIMErrors: AsyncMiddleware {
         }
     }
 
-    /// The SCIM error answer for any error; the global error middleware uses it too for paths under /scim/ that no
-    /// route serves (404, 405), so a SCIM client never meets another format.
-    static func response(for error: any Error, on request: Request, allow: [HTTPMethod] = []) throws -> Response {
-        do {
-            let scimError: SCIMError = switch error {
-            case let known as SCIMError: known
-            case let invalid as SCIMPatch.Invalid: SCIMError(status: .badRequest, scimType: invalid.scimType, detail: invalid.description)
-            case let failure as ValidationFailure: SCIMError.invalidValue(failure.fields.map { "\($0.name): \($0.message)" }.joined(separator: "; "))
-            case let domain as DomainError:
-                switch domain {
-                case .conflict(let message): SCIMError(status: .conflict, scimType: nil, detail: message)
-                case .notFound(let message): SCIMError(status: .notFound, scimType: nil, detail: message)
-                default: SCIMError(status: .badRequest, scimType: nil, detail: "\(domain)")
-                }
-            case let abort as any AbortError where abort.status == .notFound && abort.reason == "Not Found":
-                allow.isEmpty ? SCIMError.notFound("\(request.url.path)") : SCIMError(status: .methodNotAllowed, scimType: nil,
-                    detail: "\(request.method.rawValue) is not allowed here: use \(allow.map(\.rawValue).joined(separator: ", "))")
-            case let abort as any AbortError where abort.status.code < 500: SCIMError(status: abort.status, scimType: nil, detail: abort.reason)
-            default:
-                { request.logger.error("SCIM request failed: \(String(reflecting: error))"); return SCIMError(status: .internalServerError, scimType: nil, detail: "Something went wrong on our side; reference \(request.id)") }()
-            }
-            var document: [String: JSONValue] = [
-                "schemas": .array([.string(SCIMSchemas.error)]), "status": .string(String(scimError.status.code)), "detail": .string(scimError.detail),
-            ]
-            if let type = scimError.scimType { document["scimType"] = .string(type) }
-            let response = try SCIMRoutes.encode(.object(document), status: scimError.status)
-            if scimError.status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
-            if !allow.isEmpty { response.headers.replaceOrAdd(name: .allow, value: allow.map(\.rawValue).joined(separator: ", ")) }
-            return response
+    /// The SCIM error answer for any error. SCIM's own errors carry their `scimType`; every other error is described
+    /// as the rest of Casework describes it (`CaseworkErrorMiddleware.describe`, which also logs a 500), in SCIM's
+    /// schema.
+    static func response(for error: any Error, on request: Request) throws -> Response {
+        switch error {
+        case let known as SCIMError: return try answer(known)
+        case let invalid as SCIMPatch.Invalid: return try answer(SCIMError(status: .badRequest, scimType: invalid.scimType, detail: invalid.description))
+        case let failure as ValidationFailure:
+            return try answer(SCIMError.invalidValue(failure.fields.map { "\($0.name): \($0.message)" }.joined(separator: "; ")))
+        default:
+            let (status, detail, _, _) = CaseworkErrorMiddleware.describe(error, on: request)
+            return try answer(SCIMError(status: status, scimType: nil, detail: detail))
         }
+    }
+
+    /// A SCIM error document (RFC 7644 3.12); the global error middleware answers paths under /scim/ that no route
+    /// serves (404, 405 with its Allow) through it too, so a SCIM client never meets another format.
+    static func answer(_ scimError: SCIMError, allow: [HTTPMethod] = []) throws -> Response {
+        var document: [String: JSONValue] = [
+            "schemas": .array([.string(SCIMSchemas.error)]), "status": .string(String(scimError.status.code)), "detail": .string(scimError.detail),
+        ]
+        if let type = scimError.scimType { document["scimType"] = .string(type) }
+        let response = try SCIMRoutes.encode(.object(document), status: scimError.status)
+        if scimError.status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+        if !allow.isEmpty { response.headers.replaceOrAdd(name: .allow, value: allow.map(\.rawValue).joined(separator: ", ")) }
+        return response
     }
 }
