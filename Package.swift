@@ -32,10 +32,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CaseworkSQLiteTuning"),
         .target(
             name: "Casework",
             dependencies: [
                 "CaseworkCore",
+                "CaseworkSQLiteTuning",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),

@@ -16,6 +16,8 @@ struct CaseworkServices: Sendable {
     var mailTransport: (any MailTransport)?
     /// The organisation's identity provider; nil when staff sign in with passwords only.
     var oidc: OIDCProvider? = nil
+    /// SQLite's point-read connections (see `SQLiteReaders`); nil on PostgreSQL.
+    var readers: SQLiteReaders? = nil
 }
 
 extension Application {
@@ -46,5 +48,8 @@ extension Request {
         try await application.casework.lane.record(entries)
     }
 
-    var directory: Directory { Directory(db: db, lane: casework.lane, passwords: password.async, clock: casework.clock) }
+    /// The hot reads by key, on SQLite's point-read connections when there are some (see `SQLiteReaders`).
+    var pointReads: PointReads { PointReads(db: db, readers: casework.readers) }
+
+    var directory: Directory { Directory(db: db, lane: casework.lane, passwords: password.async, clock: casework.clock, readers: casework.readers) }
 }

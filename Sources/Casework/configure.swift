@@ -44,6 +44,11 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.casework = CaseworkServices(settings: settings, clock: clock, testClock: testClock, lane: lane, throttle: SignInThrottle(), decoyHash: decoyHash,
                                      mailTransport: settings.mail.smtp.map { SMTPTransport(server: $0, group: app.eventLoopGroup) },
                                      oidc: settings.oidc.map { OIDCProvider(settings: $0, client: app.client) })
+    if case .sqlite(let path) = settings.storage {
+        let readers = SQLiteReaders(path: path)
+        app.casework.readers = readers
+        app.lifecycle.use(ClosingReaders(readers: readers))
+    }
 
     // Clients (and our own tests) read error answers as JSON too.
     ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
@@ -78,6 +83,12 @@ public func configure(_ app: Application, settings: Settings) async throws {
     }
 }
 
+/// Closes SQLite's point-read connections when the application shuts down.
+private struct ClosingReaders: LifecycleHandler {
+    let readers: SQLiteReaders
+    func shutdown(_ application: Application) { readers.close() }
+}
+
 /// WAL (set in the file, so it lasts), synchronous=FULL and foreign keys on every connection.
 /// The pool keeps one connection per event loop, so each loop's connection is set up here once.
 private func tuneSQLite(_ app: Application) async throws {
@@ -93,13 +104,16 @@ private func tuneSQLite(_ app: Application) async throws {
 /// Headers that keep pages from being framed, sniffed, or leaking where people were (a contact's address in a
 /// Referer would name a Special Client Record): on every answer, error pages included. Behind HTTPS (the public
 /// address is https, or the proxy says the request came over it) browsers are told to use nothing else.
-struct SecurityHeaders: AsyncMiddleware {
+struct SecurityHeaders: Middleware {
     let httpsOnly: Bool
 
     static let contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let response = try await next.respond(to: request)
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).map { add(to: $0, for: request) }
+    }
+
+    private func add(to response: Response, for request: Request) -> Response {
         response.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         response.headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         response.headers.replaceOrAdd(name: "Referrer-Policy", value: "no-referrer")

@@ -2,13 +2,27 @@ import Vapor
 
 /// Cross-site request forgery protection for forms: each form carries a token tied to the session
 /// (or, before sign-in, to a cookie of its own), and a POST without the matching token is refused.
-struct CSRF: AsyncMiddleware {
+struct CSRF: Middleware {
     static let preSessionCookie = "casework_csrf"
     static let field = "csrfToken"
 
     private struct Token: Decodable { let csrfToken: String? }
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        request.eventLoop.makeCompletedFuture { try check(request) }
+            .flatMap { next.respond(to: request) }
+            .map { response in
+                // Give a browser without a session the token its sign-in form will need.
+                if request.currentUser == nil && request.cookies[Self.preSessionCookie] == nil && !request.isAPI {
+                    response.cookies[Self.preSessionCookie] = HTTPCookies.Value(
+                        string: request.storage[PreSessionTokenKey.self] ?? SessionStore.newToken(), path: "/", isSecure: request.isSecure,
+                        isHTTPOnly: true, sameSite: .strict)
+                }
+                return response
+            }
+    }
+
+    private func check(_ request: Request) throws {
         // Bearer-token API calls carry no ambient credentials, so they need no CSRF token.
         // Only forms that exist are checked, so a POST to a path without one gets its honest 405 or 404.
         if request.method == .POST && !request.isAPI
@@ -19,14 +33,6 @@ struct CSRF: AsyncMiddleware {
                 throw Abort(.forbidden, reason: "This form has expired or did not come from Casework. Go back, reload the page and try again.")
             }
         }
-        let response = try await next.respond(to: request)
-        // Give a browser without a session the token its sign-in form will need.
-        if request.currentUser == nil && request.cookies[Self.preSessionCookie] == nil && !request.isAPI {
-            response.cookies[Self.preSessionCookie] = HTTPCookies.Value(
-                string: request.storage[PreSessionTokenKey.self] ?? SessionStore.newToken(), path: "/", isSecure: request.isSecure,
-                isHTTPOnly: true, sameSite: .strict)
-        }
-        return response
     }
 
     private func constantTimeEquals(_ a: String, _ b: String) -> Bool {

@@ -39,10 +39,20 @@ enum SessionStore {
     /// deactivated or role-less-for-API all read as signed out. One indexed query, every request, with no cache: a
     /// sign-out, a role change or a deactivation on any server counts from the next request
     /// (see `SessionAcrossServersTests`).
-    static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval, on db: any Database) async throws -> CurrentUser? {
-        guard let row = try await DirectoryQueries(db: db).session(tokenHash: hash(token), kind: kind),
-              row.expiresAt > now, now.timeIntervalSince(row.lastUsedAt) < idle, row.profile.active
-        else { return nil }
+    static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval, on db: any Database,
+                        readers: SQLiteReaders? = nil) async throws -> CurrentUser? {
+        user(from: try await DirectoryQueries(db: db, readers: readers).session(tokenHash: hash(token), kind: kind), kind: kind, now: now, idle: idle)
+    }
+
+    /// The same, at once, on SQLite's point-read connections; nil when there are none (PostgreSQL: ask `resolve`).
+    static func resolveNow(token: String, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval, on db: any Database,
+                           readers: SQLiteReaders?) throws -> CurrentUser?? {
+        try DirectoryQueries(db: db, readers: readers).sessionNow(tokenHash: hash(token), kind: kind)
+            .map { user(from: $0, kind: kind, now: now, idle: idle) }
+    }
+
+    private static func user(from row: DirectoryQueries.SessionRow?, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval) -> CurrentUser? {
+        guard let row, row.expiresAt > now, now.timeIntervalSince(row.lastUsedAt) < idle, row.profile.active else { return nil }
         // A role taken away since sign-in no longer counts.
         let role = row.role.flatMap { row.profile.roles.contains($0) ? $0 : nil }
         return CurrentUser(
@@ -50,9 +60,15 @@ enum SessionStore {
             kind: kind, mustChangePassword: row.mustChangePassword, lastUsedAt: row.lastUsedAt)
     }
 
+    /// Whether this request should record the session's use (see `useRecordedEvery`).
+    static func useIsStale(_ user: CurrentUser, now: Date) -> Bool {
+        guard let last = user.lastUsedAt else { return false }
+        return now.timeIntervalSince(last) >= useRecordedEvery
+    }
+
     /// Records that the session was used now, when its last recorded use is older than `useRecordedEvery`.
     static func recordUse(of user: CurrentUser, now: Date, on request: Request) async throws {
-        guard let last = user.lastUsedAt, now.timeIntervalSince(last) >= useRecordedEvery else { return }
+        guard useIsStale(user, now: now) else { return }
         let sessionId = user.sessionId
         try await request.write { ctx in
             try await (ctx.db as! any SQLDatabase).raw("UPDATE auth_sessions SET last_used_at = \(bind: now) WHERE id = \(bind: sessionId)").run()
@@ -75,22 +91,37 @@ enum SessionStore {
     }
 }
 
-/// Finds the session behind each request: a cookie for pages, a bearer token for the API.
-struct SessionAuthenticator: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+/// Finds the session behind each request: a cookie for pages, a bearer token for the API. On SQLite the session is
+/// a point read made here on the event loop, so a request waits for no task until its handler; on PostgreSQL it is
+/// waited for. (A plain `Middleware` for that reason: see `PageGate`.)
+struct SessionAuthenticator: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard let (token, kind) = Self.credential(of: request) else { return next.respond(to: request) }
         let now = request.now
         let idle = request.casework.settings.sessionIdle
-        if request.isSCIM {
-            // A SCIM client's token is checked by SCIMClientGate; looking it up as a session would be a wasted read.
-        } else if request.isAPI {
-            if let bearer = request.headers.bearerAuthorization {
-                request.currentUser = try await SessionStore.resolve(token: bearer.token, kind: .api, now: now, idle: idle, on: request.db)
+        let readers = request.casework.readers
+        do {
+            if let user = try SessionStore.resolveNow(token: token, kind: kind, now: now, idle: idle, on: request.db, readers: readers) {
+                request.currentUser = user
+                guard let user, SessionStore.useIsStale(user, now: now) else { return next.respond(to: request) }
+                return request.eventLoop.makeFutureWithTask { try await SessionStore.recordUse(of: user, now: now, on: request) }
+                    .flatMap { next.respond(to: request) }
             }
-        } else if let cookie = request.cookies[SessionStore.cookieName] {
-            request.currentUser = try await SessionStore.resolve(token: cookie.string, kind: .browser, now: now, idle: idle, on: request.db)
+        } catch {
+            return request.eventLoop.makeFailedFuture(error)
         }
-        if let user = request.currentUser { try await SessionStore.recordUse(of: user, now: now, on: request) }
-        return try await next.respond(to: request)
+        return request.eventLoop.makeFutureWithTask {
+            request.currentUser = try await SessionStore.resolve(token: token, kind: kind, now: now, idle: idle, on: request.db)
+            if let user = request.currentUser { try await SessionStore.recordUse(of: user, now: now, on: request) }
+        }.flatMap { next.respond(to: request) }
+    }
+
+    /// The token a request carries and what kind it is: a bearer token on the API, the session cookie on pages.
+    /// A SCIM client's token is checked by `SCIMClientGate`; looking it up as a session would be a wasted read.
+    static func credential(of request: Request) -> (String, AuthSessionModel.Kind)? {
+        if request.isSCIM { return nil }
+        if request.isAPI { return request.headers.bearerAuthorization.map { ($0.token, .api) } }
+        return request.cookies[SessionStore.cookieName].map { ($0.string, .browser) }
     }
 }
 

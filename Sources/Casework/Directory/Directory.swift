@@ -8,6 +8,8 @@ struct Directory {
     let lane: WriteLane
     let passwords: AsyncPasswordHasher
     let clock: any CaseworkClock
+    /// SQLite's point-read connections, for a request's own reads (see `SQLiteReaders`).
+    var readers: SQLiteReaders? = nil
 
     /// A person with their roles loaded.
     func find(_ staffId: String) async throws -> StaffModel? {
@@ -22,7 +24,7 @@ struct Directory {
 
     /// A person's profile with their roles, in one query, or a 404 that names the ID.
     func requireProfile(_ staffId: String) async throws -> StaffProfile {
-        guard StaffID(staffId) != nil, let profile = try await DirectoryQueries(db: db).profile(staffId) else {
+        guard StaffID(staffId) != nil, let profile = try await DirectoryQueries(db: db, readers: readers).profile(staffId) else {
             throw DomainError.notFound("No one in the directory has staff ID \(staffId)")
         }
         return profile

@@ -8,6 +8,10 @@ import SQLKit
 /// each model's properties by reflection, a sixth of a request's time in the profile; see bench/request-cost.sh).
 struct DirectoryQueries {
     let db: any Database
+    /// Set for reads outside the write lane: the session and profiles are then point reads (see `SQLiteReaders`).
+    var readers: SQLiteReaders? = nil
+
+    private var point: PointReads { PointReads(db: db, readers: readers) }
 
     var sql: any SQLDatabase { db as! any SQLDatabase }
 
@@ -25,10 +29,10 @@ struct DirectoryQueries {
     /// Several people with their roles, by staff ID, in one query (those not found are left out).
     func profiles(_ staffIds: [String]) async throws -> [String: StaffProfile] {
         guard !staffIds.isEmpty else { return [:] }
-        let rows = try await sql.raw("""
+        let rows = try await point.all("""
             SELECT \(unsafeRaw: Self.profileColumns) FROM staff st LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
             WHERE st.staff_id IN (\(binds: staffIds))
-            """).all()
+            """)
         var byPerson: [String: [any SQLRow]] = [:]
         for row in rows { byPerson[try row.decode(column: "staff_id", as: String.self), default: []].append(row) }
         var profiles: [String: StaffProfile] = [:]
@@ -56,11 +60,23 @@ struct DirectoryQueries {
     /// The session with this token hash and kind, its person and their roles: one query on the unique token index,
     /// then the staff and staff_roles primary keys.
     func session(tokenHash: String, kind: AuthSessionModel.Kind) async throws -> SessionRow? {
-        let rows = try await sql.raw("""
-            SELECT s.id AS session_id, s.role AS session_role, s.csrf_token, s.expires_at, s.created_at AS session_created_at, s.last_used_at, \(unsafeRaw: Self.profileColumns)
-            FROM auth_sessions s JOIN staff st ON st.staff_id = s.staff_id LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
-            WHERE s.token_hash = \(bind: tokenHash) AND s.kind = \(bind: kind.rawValue)
-            """).all()
+        try Self.sessionRow(from: try await point.all(Self.sessionQuery(tokenHash: tokenHash, kind: kind)))
+    }
+
+    /// The same, read at once on SQLite's point-read connections; nil when there are none (PostgreSQL).
+    func sessionNow(tokenHash: String, kind: AuthSessionModel.Kind) throws -> SessionRow?? {
+        try point.now(Self.sessionQuery(tokenHash: tokenHash, kind: kind)).map(Self.sessionRow(from:))
+    }
+
+    private static func sessionQuery(tokenHash: String, kind: AuthSessionModel.Kind) -> SQLQueryString {
+        """
+        SELECT s.id AS session_id, s.role AS session_role, s.csrf_token, s.expires_at, s.created_at AS session_created_at, s.last_used_at, \(unsafeRaw: Self.profileColumns)
+        FROM auth_sessions s JOIN staff st ON st.staff_id = s.staff_id LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
+        WHERE s.token_hash = \(bind: tokenHash) AND s.kind = \(bind: kind.rawValue)
+        """
+    }
+
+    private static func sessionRow(from rows: [any SQLRow]) throws -> SessionRow? {
         guard let first = rows.first, let profile = try Self.profile(from: rows) else { return nil }
         return SessionRow(
             sessionId: try first.decode(column: "session_id", as: UUID.self),

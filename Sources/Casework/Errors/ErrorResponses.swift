@@ -11,47 +11,51 @@ struct Problem: Content {
 }
 
 /// Turns every error into one answer: problem+json for the API, a page (or a redirect to sign in) for people.
-struct CaseworkErrorMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            var (status, detail, fields, retryAfter) = Self.describe(error, on: request)
-            var allow: [HTTPMethod] = []
-            if request.isAPI && status == .unsupportedMediaType {
-                // API.md: a body we cannot read is a 400, whatever the reason.
-                status = .badRequest
-                detail = "Send a JSON body with Content-Type: application/json"
-            } else if status == .notFound, case .some(let abort as any AbortError) = Optional(error), abort.reason == "Not Found" {
-                allow = Self.methods(serving: request.url.path, in: request.application)
-                if !allow.isEmpty {
-                    status = .methodNotAllowed
-                    detail = "\(request.method.rawValue) is not allowed here: use \(allow.map(\.rawValue).joined(separator: ", "))"
-                }
-            }
-            if request.isSCIM {
-                return try SCIMErrors.answer(SCIMError(status: status, scimType: nil, detail: detail), allow: allow)
-            }
-            if !request.isAPI {
-                if status == .unauthorized {
-                    let target = request.url.path == "/" ? "" : "?next=\(request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")"
-                    return request.redirect(to: "/sign-in\(target)")
-                }
-                let page = try await Pages.errorPage(request, status: status, message: detail, fields: fields)
-                if !allow.isEmpty { page.headers.replaceOrAdd(name: .allow, value: allow.map(\.rawValue).joined(separator: ", ")) }
-                return page
-            }
-            let problem = Problem(
-                type: "https://casework.invalid/problems/\(status.code)", title: status.reasonPhrase, status: Int(status.code),
-                detail: detail, errors: fields.isEmpty ? nil : Dictionary(fields.map { ($0.name, $0.message) }, uniquingKeysWith: { a, _ in a }))
-            let response = Response(status: status)
-            try response.content.encode(problem, as: .json)
-            response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
-            if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
-            if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
-            if !allow.isEmpty { response.headers.replaceOrAdd(name: .allow, value: allow.map(\.rawValue).joined(separator: ", ")) }
-            return response
+struct CaseworkErrorMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).flatMapError { error in
+            // Only an error needs a task: its page may be rendered.
+            request.eventLoop.makeFutureWithTask { try await answer(error, to: request) }
         }
+    }
+
+    /// The answer an error gets.
+    private func answer(_ error: any Error, to request: Request) async throws -> Response {
+        var (status, detail, fields, retryAfter) = Self.describe(error, on: request)
+        var allow: [HTTPMethod] = []
+        if request.isAPI && status == .unsupportedMediaType {
+            // API.md: a body we cannot read is a 400, whatever the reason.
+            status = .badRequest
+            detail = "Send a JSON body with Content-Type: application/json"
+        } else if status == .notFound, case .some(let abort as any AbortError) = Optional(error), abort.reason == "Not Found" {
+            allow = Self.methods(serving: request.url.path, in: request.application)
+            if !allow.isEmpty {
+                status = .methodNotAllowed
+                detail = "\(request.method.rawValue) is not allowed here: use \(allow.map(\.rawValue).joined(separator: ", "))"
+            }
+        }
+        if request.isSCIM {
+            return try SCIMErrors.answer(SCIMError(status: status, scimType: nil, detail: detail), allow: allow)
+        }
+        if !request.isAPI {
+            if status == .unauthorized {
+                let target = request.url.path == "/" ? "" : "?next=\(request.url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "")"
+                return request.redirect(to: "/sign-in\(target)")
+            }
+            let page = try await Pages.errorPage(request, status: status, message: detail, fields: fields)
+            if !allow.isEmpty { page.headers.replaceOrAdd(name: .allow, value: allow.map(\.rawValue).joined(separator: ", ")) }
+            return page
+        }
+        let problem = Problem(
+            type: "https://casework.invalid/problems/\(status.code)", title: status.reasonPhrase, status: Int(status.code),
+            detail: detail, errors: fields.isEmpty ? nil : Dictionary(fields.map { ($0.name, $0.message) }, uniquingKeysWith: { a, _ in a }))
+        let response = Response(status: status)
+        try response.content.encode(problem, as: .json)
+        response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json")
+        if let retryAfter { response.headers.replaceOrAdd(name: .retryAfter, value: String(retryAfter)) }
+        if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+        if !allow.isEmpty { response.headers.replaceOrAdd(name: .allow, value: allow.map(\.rawValue).joined(separator: ", ")) }
+        return response
     }
 
     /// The methods registered for a path, so a wrong method gets 405 rather than 404.

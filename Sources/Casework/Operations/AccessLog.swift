@@ -6,19 +6,17 @@ import Vapor
 /// CASEWORK_SLOW_REQUEST_MS). Outermost, so it sees the status the error middleware answered with.
 /// The path is the route's pattern (`/api/v1/contacts/:id`), never the URL people typed: a query string can carry
 /// a NINO or a name, and those stay out of logs.
-struct AccessLogMiddleware: AsyncMiddleware {
+struct AccessLogMiddleware: Middleware {
     let settings: ObservabilitySettings
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard settings.accessLog != .off else { return try await next.respond(to: request) }
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        guard settings.accessLog != .off else { return next.respond(to: request) }
         let started = DispatchTime.now().uptimeNanoseconds
-        do {
-            let response = try await next.respond(to: request)
-            record(request, status: response.status, started: started)
-            return response
-        } catch {
-            record(request, status: (error as? any AbortError)?.status ?? .internalServerError, started: started)
-            throw error
+        return next.respond(to: request).always { result in
+            switch result {
+            case .success(let response): record(request, status: response.status, started: started)
+            case .failure(let error): record(request, status: (error as? any AbortError)?.status ?? .internalServerError, started: started)
+            }
         }
     }
 

@@ -20,13 +20,14 @@ enum GracefulShutdown {
     private struct StoppingKey: StorageKey { typealias Value = NIOLockedValueBox<Bool> }
 
     /// Answers `Connection: close` once a stop has begun (see `stopServing`).
-    struct ClosingConnectionsWhenStopping: AsyncMiddleware {
+    struct ClosingConnectionsWhenStopping: Middleware {
         let stopping: NIOLockedValueBox<Bool>
 
-        func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-            let response = try await next.respond(to: request)
-            if stopping.withLockedValue({ $0 }) { response.headers.replaceOrAdd(name: .connection, value: "close") }
-            return response
+        func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+            next.respond(to: request).map { response in
+                if stopping.withLockedValue({ $0 }) { response.headers.replaceOrAdd(name: .connection, value: "close") }
+                return response
+            }
         }
     }
 

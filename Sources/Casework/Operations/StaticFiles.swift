@@ -2,7 +2,7 @@ import Vapor
 
 /// Files from Public/, looked up only for paths under their own folders. Every other request (all of the API and
 /// every page) goes straight on, without the file-system lookup FileMiddleware makes for whatever path it is given.
-struct StaticFilesMiddleware: AsyncMiddleware {
+struct StaticFilesMiddleware: Middleware {
     /// The folders of Public/ as URL prefixes.
     static let prefixes = ["/styles/", "/scripts/", "/assets/"]
 
@@ -12,9 +12,9 @@ struct StaticFilesMiddleware: AsyncMiddleware {
         files = FileMiddleware(publicDirectory: publicDirectory)
     }
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let path = request.url.path
-        guard Self.prefixes.contains(where: { path.hasPrefix($0) }) else { return try await next.respond(to: request) }
-        return try await files.respond(to: request, chainingTo: next)
+        guard Self.prefixes.contains(where: { path.hasPrefix($0) }) else { return next.respond(to: request) }
+        return files.respond(to: request, chainingTo: next)
     }
 }

@@ -9,6 +9,8 @@ import SQLKit
 /// no instant is rounded on its way through text.
 struct RecordQueries {
     let db: any Database
+    /// Set for reads outside the write lane: reads by key are then point reads (see `SQLiteReaders`).
+    var readers: SQLiteReaders? = nil
 
     var sql: any SQLDatabase { db as! any SQLDatabase }
     var isSQLite: Bool { sql.dialect.name == "sqlite" }
@@ -34,7 +36,7 @@ struct RecordQueries {
     /// One contact by id: every contact view asks this, so plain SQL rather than Fluent's query builder, whose
     /// serialisation was a fifth of an audited read's time in the profile.
     func contact(_ id: UUID) async throws -> ContactModel? {
-        try await sql.raw("SELECT * FROM contacts WHERE id = \(bind: id)").first()?.decode(fluentModel: ContactModel.self)
+        try await PointReads(db: db, readers: readers).first("SELECT * FROM contacts WHERE id = \(bind: id)")?.decode(fluentModel: ContactModel.self)
     }
 
     private func contactsByName(_ part: String, limit: Int) async throws -> [ContactModel] {

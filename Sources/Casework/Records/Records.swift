@@ -105,7 +105,7 @@ struct Records {
     /// lane; the lane only records the event, so audited reads share one insert and one commit.
     func viewContact(_ id: UUID) async throws -> ContactModel {
         let user = try user()
-        guard let contact = try await RecordQueries(db: db).contact(id) else {
+        guard let contact = try await RecordQueries(db: db, readers: request.casework.readers).contact(id) else {
             throw DomainError.notFound("There is no contact with id \(id.uuidString)")
         }
         let grants = Visibility.dependsOnGrants(sensitive: contact.sensitive, role: user.role)

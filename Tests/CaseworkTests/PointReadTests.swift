@@ -1,0 +1,93 @@
+@testable import Casework
+import CaseworkCore
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import Vapor
+
+/// SQLite's point-read connections (`SQLiteReaders`): they answer as the database's own connections do, see every
+/// write the lane has acknowledged, and keep answering past their statement cache. On PostgreSQL there are none.
+@Suite("Point reads on SQLite's own connections")
+struct PointReadTests {
+    @Test func theReadersAreThereOnSQLiteOnly() async throws {
+        try await withCasework { app in
+            #expect((app.casework.readers != nil) == !usingPostgres)
+        }
+    }
+
+    @Test func aPointReadAnswersAsTheDatabaseDoes() async throws {
+        guard !usingPostgres else { return }
+        try await withCasework(records: true) { app in
+            let readers = try #require(app.casework.readers)
+            let sql = app.db as! any SQLDatabase
+            // Every kind of column: text, integers, booleans, instants, UUIDs and NULLs.
+            let query: SQLQueryString = "SELECT * FROM contacts ORDER BY id"
+            let direct = try await sql.raw(query).all()
+            let point = try readers.rows(query, dialect: sql)
+            #expect(direct.count > 3)
+            #expect(point.count == direct.count)
+            for (a, b) in zip(direct, point) {
+                let x = try a.decode(fluentModel: ContactModel.self), y = try b.decode(fluentModel: ContactModel.self)
+                #expect(x.id == y.id && x.name == y.name && x.sensitive == y.sensitive && x.nino == y.nino
+                        && x.createdAt == y.createdAt && x.dateOfBirth == y.dateOfBirth)
+            }
+        }
+    }
+
+    @Test func aWriteTheLaneAcknowledgedIsSeenByTheNextPointRead() async throws {
+        guard !usingPostgres else { return }
+        try await withCasework { app in
+            let directory = DirectoryQueries(db: app.db, readers: app.casework.readers)
+            let before = try #require(try await directory.profile("20010002"))
+            for round in 1...20 {
+                let name = "Renamed \(round)"
+                try await app.casework.lane.perform { ctx in
+                    try await (ctx.db as! any SQLDatabase).raw("UPDATE staff SET name = \(bind: name) WHERE staff_id = '20010002'").run()
+                }
+                #expect(try await directory.profile("20010002")?.name == name)
+            }
+            #expect(before.name != "Renamed 20")
+        }
+    }
+
+    @Test func readsOfManyShapesOutgrowTheStatementCacheAndStillAnswer() async throws {
+        guard !usingPostgres else { return }
+        try await withCasework { app in
+            let directory = DirectoryQueries(db: app.db, readers: app.casework.readers)
+            let everyone = try await StaffModel.query(on: app.db).all().compactMap(\.id)
+            #expect(everyone.count >= 10)
+            // A list of n IDs is a statement of its own: more shapes than the cache keeps.
+            for round in 0..<150 {
+                let ids = Array(everyone.prefix(round % everyone.count + 1))
+                let found = try await directory.profiles(ids)
+                #expect(Set(found.keys) == Set(ids))
+            }
+        }
+    }
+
+    @Test func aSignedInRequestIsRefusedTheMomentItsSessionEnds() async throws {
+        try await withCasework { app in
+            let token = try await app.token("20010002")
+            #expect(try await app.sendJSON(.GET, "/api/v1/staff/20010002", token: token).status == .ok)
+            #expect(try await app.sendJSON(.DELETE, "/api/v1/auth/tokens/current", token: token).status == .noContent)
+            #expect(try await app.sendJSON(.GET, "/api/v1/staff/20010002", token: token).status == .unauthorized)
+        }
+    }
+
+    @Test func aMissingOrClosedDatabaseFailsWithAReason() async throws {
+        guard !usingPostgres else { return }
+        let directory = NSTemporaryDirectory() + "casework-readers-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let readers = SQLiteReaders(path: directory + "/missing-dir/none.sqlite")
+        #expect(throws: PointReadError.self) { try readers.rows("SELECT 1", []) }
+        // Readers never create a database; an empty file is an empty one.
+        #expect(FileManager.default.createFile(atPath: directory + "/db.sqlite", contents: Data()))
+        let working = SQLiteReaders(path: directory + "/db.sqlite")
+        #expect(try working.rows("SELECT 1 AS one", []).first?.decode(column: "one", as: Int.self) == 1)
+        working.close()
+        let error = #expect(throws: PointReadError.self) { try working.rows("SELECT 1", []) }
+        #expect(error?.description.contains("stopping") == true)
+    }
+}
