@@ -14,8 +14,6 @@ and a token from `casework scim-token create`.
 Casework's employeeNumber is the staff ID (1-9 digits), which a SCIM schema cannot express: the driver has
 scim2-tester write fresh 9-digit numbers (and keep a User's own on PUT, as the attribute is immutable), and gives
 scim-sanity's one User an employeeNumber through its --extra-user-fields mechanism (see the driver's docstring).
-CHECKER_QUIRKS lists the few checker results that contradict RFC 7643/7644 rather than Casework; each is accepted
-only when Casework's answer is exactly the one the RFC calls for.
 
 Output: test-output/e2e/scim-conformance.txt (every check; for each one not passed, the requests it sent and what
 Casework answered), scim-conformance-tester.json and scim-conformance-sanity.json (the drivers' whole output) and
@@ -33,7 +31,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -61,39 +59,6 @@ SANITY_ALLOWED_SKIPS = {
     "Agent CRUD Lifecycle": "Agent not supported by server",
     "AgenticApplication CRUD Lifecycle": "AgenticApplication not supported by server",
     "Agent Rapid Lifecycle": "Agent not supported or not in scope",
-}
-
-
-# ---------------------------------------------------------------------- checker quirks
-
-
-def _fake_member_refused(result: dict, run: dict) -> bool:
-    """scim-sanity PATCHes `{"op": "add", "path": "members", "value": [{"value": "fake-member-id"}]}` and wants 200.
-    A member's value is the id of a resource (RFC 7643 §4.2) and Casework gives roles by group, so a member that is
-    no one is refused: 400 with scimType invalidValue (RFC 7644 §3.12). Accepted only if that is the answer."""
-    for exchange in run["exchanges"]:
-        body = exchange.get("request") or {}
-        operations = body.get("Operations") if isinstance(body, dict) else None
-        if exchange["method"] != "PATCH" or not exchange["path"].startswith("/Groups/") or not operations:
-            continue
-        if operations[0].get("op") != "add" or operations[0].get("value") != [{"value": "fake-member-id"}]:
-            continue
-        answer = exchange.get("response") or {}
-        return (exchange["status"] == 400 and isinstance(answer, dict) and answer.get("scimType") == "invalidValue"
-                and "urn:ietf:params:scim:api:messages:2.0:Error" in (answer.get("schemas") or []))
-    return False
-
-
-@dataclass(frozen=True)
-class Quirk:
-    why: str
-    applies: Callable[[dict, dict], bool]
-
-
-# (tool, check name, resource type or phase) -> the quirk; each is accepted only when `applies` says so.
-CHECKER_QUIRKS: dict[tuple[str, str, str | None], Quirk] = {
-    ("sanity", "PATCH /Groups/{id} add member", None): Quirk(
-        "scim-sanity wants a dangling member id (fake-member-id) accepted; 400 invalidValue is right", _fake_member_refused),
 }
 
 
@@ -130,37 +95,30 @@ def _run_driver(tool: str, url: str, token: str, *options: str) -> ToolRun:
 class Verdict:
     passed: list[dict]
     allowed_skips: list[tuple[dict, str]]
-    quirks: list[tuple[dict, str]]
     failures: list[dict]
     counts: Counter
 
 
 def _judge_tester(run: dict) -> Verdict:
-    verdict = Verdict([], [], [], [], Counter(c["status"] for c in run["checks"]))
+    verdict = Verdict([], [], [], Counter(c["status"] for c in run["checks"]))
     for check in run["checks"]:
         key = (check["name"], check.get("resource_type"))
-        quirk = CHECKER_QUIRKS.get(("tester", *key))
         if check["status"] == "SUCCESS":
             verdict.passed.append(check)
         elif check["status"] == "SKIPPED" and key in ALLOWED_SKIPS and ALLOWED_SKIPS[key][0] in (check.get("reason") or ""):
             verdict.allowed_skips.append((check, ALLOWED_SKIPS[key][1]))
-        elif quirk is not None and check["status"] == "ERROR" and quirk.applies(check, run):
-            verdict.quirks.append((check, quirk.why))
         else:
             verdict.failures.append(check)
     return verdict
 
 
 def _judge_sanity(run: dict) -> Verdict:
-    verdict = Verdict([], [], [], [], Counter(c["status"] for c in run["checks"]))
+    verdict = Verdict([], [], [], Counter(c["status"] for c in run["checks"]))
     for result in run["checks"]:
-        quirk = CHECKER_QUIRKS.get(("sanity", result["name"], None))
         if result["status"] == "PASS":
             verdict.passed.append(result)
         elif result["status"] == "SKIP" and SANITY_ALLOWED_SKIPS.get(result["name"]) == result.get("reason"):
             verdict.allowed_skips.append((result, "a draft resource type Casework does not serve"))
-        elif quirk is not None and result["status"] == "FAIL" and quirk.applies(result, run):
-            verdict.quirks.append((result, quirk.why))
         else:
             verdict.failures.append(result)
     return verdict
@@ -229,13 +187,10 @@ def _section(tool: str, title: str, tool_run: ToolRun, verdict: Verdict | None) 
     lines.append(f"{document['tool']} {document['version']}, options {document.get('options')}")
     lines.append("counts: " + ", ".join(f"{k} {v}" for k, v in sorted(verdict.counts.items()))
                  + f"; {len(verdict.passed)} passed, {len(verdict.allowed_skips)} allowed skips, "
-                 f"{len(verdict.quirks)} checker quirks, {len(verdict.failures)} failed")
+                 f"{len(verdict.failures)} failed")
     lines += ["", "every check:"] + [_line(c) for c in document["checks"]]
     if verdict.allowed_skips:
         lines += ["", "allowed skips:"] + [f"{_line(c)}\n      why allowed: {why}" for c, why in verdict.allowed_skips]
-    if verdict.quirks:
-        lines += ["", "checker quirks (accepted: Casework answered as the RFC says):"]
-        lines += [f"{_line(c)}\n      why accepted: {why}" for c, why in verdict.quirks]
     if verdict.failures:
         lines += ["", f"FAILED ({len(verdict.failures)}), with the requests sent and Casework's answers:"]
         for check in verdict.failures:
@@ -295,7 +250,7 @@ def conformance() -> Conformance:
         if verdict is not None:
             print(f"\n{name}: " + ", ".join(f"{k} {v}" for k, v in sorted(verdict.counts.items()))
                   + f" -> {len(verdict.passed)} passed, {len(verdict.allowed_skips)} allowed skips, "
-                  f"{len(verdict.quirks)} checker quirks, {len(verdict.failures)} failed (details in {REPORT})")
+                  f"{len(verdict.failures)} failed (details in {REPORT})")
     return Conformance(base, tester, sanity, tester_verdict, sanity_verdict)
 
 

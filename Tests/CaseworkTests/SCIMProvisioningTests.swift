@@ -125,6 +125,28 @@ struct SCIMProvisioningTests {
         }
     }
 
+    @Test func aMemberReferenceToNoUserIsLeftOutAndSaidSoWhileTheRestOfTheChangeApplies() async throws {
+        try await withCasework(settings: try freshSettings()) { app in
+            let token = try await app.scimToken()
+            _ = try await app.scim(.POST, "/Users", entraUser("70000002", userName: "owen@cm.example.gov.uk", name: ("Owen", "Price")), token: token)
+            let created = try await app.scim(.POST, "/Groups", #"{"displayName":"caseworker","members":[{"value":"no-such-user"}]}"#, token: token)
+            #expect(created.status == .created)
+            #expect(created.json["members"]?.array?.isEmpty ?? true)
+            let groupId = try #require(created.json["id"]?.string)
+            // What scim-sanity's probe sends: an id that names no one, with a real member beside it.
+            let patched = try await app.scim(.PATCH, "/Groups/\(groupId)", #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"fake-member-id"},{"value":"70000002"}]}]}"#, token: token)
+            #expect(patched.status == .ok)
+            #expect(patched.json["members"]?.array?.compactMap { $0["value"]?.string } == ["70000002"])
+            #expect(try await app.scim(.GET, "/Groups/\(groupId)", token: token).json["members"]?.array?.count == 1)
+            let roles = try #require(try await StaffModel.query(on: app.db).filter(\.$id == "70000002").with(\.$roleRows).first()).loadedRoles
+            #expect(roles == [.caseworker])
+            let events = try await AuditEventModel.query(on: app.db).filter(\.$subjectId == groupId).sort(\.$seq).all()
+            #expect(events.map(\.detail).contains { $0.contains("left out 1 member reference(s) to no user here: no-such-user") })
+            #expect(events.map(\.detail).contains { $0.contains("1 member(s) added") && $0.contains("left out 1 member reference(s) to no user here: fake-member-id") })
+            #expect(try await StaffModel.find("fake-member-id", on: app.db) == nil)
+        }
+    }
+
     @Test func deactivationByPatchEndsEverythingAndADeletedUserIsKeptButGone() async throws {
         try await withCasework(records: true) { app in
             let token = try await app.scimToken()

@@ -222,20 +222,20 @@ struct SCIMProvisioning {
     }
 
     func createGroup(_ document: JSONValue) async throws -> JSONValue {
-        let (name, externalId, members) = try readGroup(document)
+        let (name, externalId, listed) = try readGroup(document)
         let actor = actor, roles = request.casework.settings.scimGroupRoles
         let id = UUID()
         try await request.write { ctx in
             let sql = ctx.db as! any SQLDatabase
             if try await Self.groupNamed(name, on: ctx.db) != nil { throw SCIMError.uniqueness("a group named \(name) already exists") }
-            try await Self.checkMembers(members, on: ctx.db)
+            let (members, unknown) = try await Self.knownMembers(listed, on: ctx.db)
             try await sql.raw("""
                 INSERT INTO scim_groups (id, display_name, external_id, created_at, updated_at)
                 VALUES (\(bind: id), \(bind: name), \(bind: externalId), \(bind: ctx.now), \(bind: ctx.now))
                 """).run()
             for member in members { try await sql.raw("INSERT INTO scim_group_members (group_id, staff_id) VALUES (\(bind: id), \(bind: member))").run() }
             try await ctx.audit(AuditEntry(actor, "group.create", subjectType: "group", subjectId: id.uuidString,
-                                           detail: "group \(name) with \(members.count) member(s)\(Self.role(of: name, roles).map { ", giving the role \($0.rawValue)" } ?? "")"))
+                                           detail: "group \(name) with \(members.count) member(s)\(Self.role(of: name, roles).map { ", giving the role \($0.rawValue)" } ?? "")\(Self.leftOut(unknown))"))
             try await Self.syncRole(of: name, for: members, roles: roles, actor: actor, on: ctx)
         }
         return try await group(id.uuidString)
@@ -243,13 +243,13 @@ struct SCIMProvisioning {
 
     func replaceGroup(_ id: String, with document: JSONValue) async throws -> JSONValue {
         guard let uuid = UUID(uuidString: id) else { throw SCIMError.notFound("Group \(id)") }
-        let (name, externalId, members) = try readGroup(document)
+        let (name, externalId, listed) = try readGroup(document)
         let actor = actor, roles = request.casework.settings.scimGroupRoles
         try await request.write { ctx in
             let sql = ctx.db as! any SQLDatabase
             guard let row = try await Self.groupRow(uuid, on: ctx.db) else { throw SCIMError.notFound("Group \(id)") }
             if let other = try await Self.groupNamed(name, on: ctx.db), other.id != uuid { throw SCIMError.uniqueness("a group named \(name) already exists") }
-            try await Self.checkMembers(members, on: ctx.db)
+            let (members, unknown) = try await Self.knownMembers(listed, on: ctx.db)
             let before = try await Self.members(of: uuid, on: ctx.db).map(\.id)
             try await sql.raw("""
                 UPDATE scim_groups SET display_name = \(bind: name), external_id = \(bind: externalId), updated_at = \(bind: ctx.now) WHERE id = \(bind: uuid)
@@ -258,7 +258,7 @@ struct SCIMProvisioning {
             for member in members { try await sql.raw("INSERT INTO scim_group_members (group_id, staff_id) VALUES (\(bind: uuid), \(bind: member))").run() }
             let added = Set(members).subtracting(before), removed = Set(before).subtracting(members)
             try await ctx.audit(AuditEntry(actor, "group.update", subjectType: "group", subjectId: id,
-                                           detail: "group \(name): \(added.count) member(s) added, \(removed.count) removed\(row.name == name ? "" : "; renamed from \(row.name)")"))
+                                           detail: "group \(name): \(added.count) member(s) added, \(removed.count) removed\(row.name == name ? "" : "; renamed from \(row.name)")\(Self.leftOut(unknown))"))
             let everyone = Array(Set(before).union(members))
             try await Self.syncRole(of: row.name, for: everyone, roles: roles, actor: actor, on: ctx)
             if row.name != name { try await Self.syncRole(of: name, for: everyone, roles: roles, actor: actor, on: ctx) }
@@ -330,12 +330,21 @@ struct SCIMProvisioning {
             """).all(decoding: GroupRow.self)
     }
 
-    static func checkMembers(_ members: [String], on db: any Database) async throws {
+    /// The members that are users here, and the references that are not. A reference to no user is left out rather
+    /// than refused: a user's id is given by Casework, so it can never come to name someone later; leaving it out
+    /// gives no one a role (it fails closed); the group the answer shows is the group as kept, so the client sees
+    /// it; and Entra ID and Okta carry on with the rest of a change instead of retrying one that cannot succeed.
+    static func knownMembers(_ members: [String], on db: any Database) async throws -> (known: [String], unknown: [String]) {
+        var known: [String] = [], unknown: [String] = []
         for member in members {
-            guard let staff = try await StaffModel.find(member, on: db), staff.deletedAt == nil else {
-                throw SCIMError.invalidValue("member \(member) is not a user here")
-            }
+            if let staff = try await StaffModel.find(member, on: db), staff.deletedAt == nil { known.append(member) } else { unknown.append(member) }
         }
+        return (known, unknown)
+    }
+
+    /// What the audit event says of member references left out (see `knownMembers`).
+    static func leftOut(_ unknown: [String]) -> String {
+        unknown.isEmpty ? "" : "; left out \(unknown.count) member reference(s) to no user here: \(unknown.map { String($0.prefix(64)) }.joined(separator: ", "))"
     }
 
     /// The role a group gives: its name is a role's API name, or CASEWORK_SCIM_GROUP_ROLES maps it.
