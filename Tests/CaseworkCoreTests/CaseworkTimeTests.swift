@@ -11,6 +11,27 @@ struct CaseworkTimeTests {
         #expect(CaseworkTime.iso8601Millis(utcInstant(2026, 12, 31, 23, 59, 59, millis: 999)) == "2026-12-31T23:59:59.999Z")
     }
 
+    @Test func isoTextAgreesWithTheCalendarOverCenturiesLeapDaysAndNegativeInstants() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        // Every 1,000,003 seconds from 1901 to 2100 (leap days, century years, before 1970), plus edges.
+        var instants = stride(from: -2_177_452_800.0, to: 4_102_444_800.0, by: 1_000_003.0).map { Date(timeIntervalSince1970: $0 + 0.25) }
+        instants += [-1, -0.0005, 0, 951_782_400, 951_868_799.9996, 4_107_542_400].map(Date.init(timeIntervalSince1970:))
+        for instant in instants {
+            let millis = (instant.timeIntervalSince1970 * 1000).rounded()
+            let whole = Date(timeIntervalSince1970: (millis / 1000).rounded(.down))
+            let p = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: whole)
+            let fraction = Int(millis - (millis / 1000).rounded(.down) * 1000)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", p.year!, p.month!, p.day!, p.hour!, p.minute!, p.second!, fraction)
+            #expect(CaseworkTime.iso8601Millis(instant) == expected, "at \(instant.timeIntervalSince1970)")
+            let q = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: instant.timeIntervalSince1970.rounded(.down)))
+            #expect(CaseworkTime.iso8601(instant) == String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", q.year!, q.month!, q.day!, q.hour!, q.minute!, q.second!))
+        }
+        #expect(CaseworkTime.iso8601Millis(Date(timeIntervalSince1970: 951_868_799.9996)) == "2000-03-01T00:00:00.000Z")
+        #expect(CaseworkTime.iso8601(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
+        #expect(CaseworkTime.iso8601(Date(timeIntervalSince1970: -1)) == "1969-12-31T23:59:59Z")
+    }
+
     @Test func iso8601MillisIsFixedWidthAndSortsInTimeOrder() {
         var generator = SeededGenerator(seed: 8_601)
         let from = utcInstant(2000, 1, 1).timeIntervalSince1970

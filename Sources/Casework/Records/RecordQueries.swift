@@ -36,7 +36,7 @@ struct RecordQueries {
     /// One contact by id: every contact view asks this, so plain SQL rather than Fluent's query builder, whose
     /// serialisation was a fifth of an audited read's time in the profile.
     func contact(_ id: UUID) async throws -> ContactModel? {
-        try await PointReads(db: db, readers: readers).first("SELECT * FROM contacts WHERE id = \(bind: id)")?.decode(fluentModel: ContactModel.self)
+        try await PointReads(db: db, readers: readers).first("SELECT * FROM contacts WHERE id = \(bind: id)").map(ContactModel.init(row:))
     }
 
     private func contactsByName(_ part: String, limit: Int) async throws -> [ContactModel] {

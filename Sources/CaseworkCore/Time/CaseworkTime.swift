@@ -92,19 +92,13 @@ public enum CaseworkTime {
     public static func iso8601Millis(_ date: Date) -> String {
         // Nearest, not down: a Date read back from "...44.753Z" may sit a hair below .753 in binary.
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let seconds = TimeInterval(millis / 1000)
-        let parts = calendar(utc).dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.year!, parts.month!, parts.day!, parts.hour!,
-            parts.minute!, parts.second!, Int(millis % 1000))
+        let (seconds, fraction) = millis.quotientAndRemainder(dividingBy: 1000)
+        return UTCText(seconds: fraction < 0 ? seconds - 1 : seconds, millis: fraction < 0 ? fraction + 1000 : fraction).text
     }
 
     /// `2026-11-22T09:30:00Z`, as the API answers instants.
     public static func iso8601(_ date: Date) -> String {
-        let parts = calendar(utc).dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.year!, parts.month!, parts.day!, parts.hour!,
-            parts.minute!, parts.second!)
+        UTCText(seconds: Int64(date.timeIntervalSince1970.rounded(.down)), millis: nil).text
     }
 
     /// Reads `2026-11-22T09:30:00Z` (fractional seconds allowed) or a plain date `2026-11-22` (midnight UTC).
@@ -124,5 +118,62 @@ public enum CaseworkTime {
         dateOnly.formatOptions = [.withFullDate]
         guard let date = dateOnly.date(from: trimmed), dateOnly.string(from: date) == trimmed else { return nil }
         return date
+    }
+}
+
+/// An instant as ISO 8601 text in UTC, by integer arithmetic on the proleptic Gregorian calendar. Every audit event
+/// and every instant the API answers is written this way, so it avoids Calendar (locks, a components dictionary)
+/// and String(format:) (vfprintf), which were a visible share of an audited read.
+private struct UTCText {
+    let seconds: Int64
+    let millis: Int64?
+
+    var text: String {
+        let (days, secondOfDay) = Self.floorDivide(seconds, 86_400)
+        let (year, month, day) = Self.civil(fromDays: days)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        Self.digits(year, width: 4, into: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.digits(month, width: 2, into: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        Self.digits(day, width: 2, into: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        Self.digits(secondOfDay / 3600, width: 2, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.digits(secondOfDay / 60 % 60, width: 2, into: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        Self.digits(secondOfDay % 60, width: 2, into: &bytes)
+        if let millis {
+            bytes.append(UInt8(ascii: "."))
+            Self.digits(millis, width: 3, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "Z"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+
+    /// Year, month and day of the day `days` after 1970-01-01 (Howard Hinnant's civil_from_days).
+    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// A non-negative number in at least `width` digits, zero-padded.
+    private static func digits(_ value: Int64, width: Int, into bytes: inout [UInt8]) {
+        var text = Array(String(value).utf8)
+        while text.count < width { text.insert(UInt8(ascii: "0"), at: 0) }
+        bytes.append(contentsOf: text)
     }
 }

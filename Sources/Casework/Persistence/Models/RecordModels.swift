@@ -1,6 +1,7 @@
 import CaseworkCore
 import Fluent
 import Foundation
+import SQLKit
 
 /// A client.
 final class ContactModel: Model, @unchecked Sendable {
@@ -32,6 +33,23 @@ final class ContactModel: Model, @unchecked Sendable {
         self.sensitive = sensitive
         createdAt = now
         updatedAt = now
+    }
+
+    /// A stored contact from a row of `SELECT * FROM contacts`, read column by column: every contact view reads one,
+    /// and Fluent's own decoding finds the fields by reflection, a sixth of an audited read's time.
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: UUID.self)
+        $id.exists = true
+        name = try row.decode(column: "name", as: String.self)
+        searchName = try row.decode(column: "search_name", as: String.self)
+        nino = try row.decode(column: "nino", as: String?.self)
+        scin = try row.decode(column: "scin", as: String?.self)
+        crn = try row.decode(column: "crn", as: String?.self)
+        dateOfBirth = try row.decode(column: "date_of_birth", as: String?.self)
+        address = try row.decode(column: "address", as: String.self)
+        sensitive = try row.decode(column: "sensitive", as: Bool.self)
+        createdAt = try row.decode(column: "created_at", as: Date.self)
+        updatedAt = try row.decode(column: "updated_at", as: Date.self)
     }
 }
 
