@@ -57,6 +57,8 @@ let package = Package(
             name: "casework",
             dependencies: [
                 "Casework",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -37,8 +37,12 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let clock: any CaseworkClock = testClock ?? SystemClock()
     let databases = app.databases
     let logger = app.logger
+    var writer: SQLiteLaneWriter?
+    if case .sqlite(let path) = settings.storage {
+        writer = SQLiteLaneWriter(path: path, logger: logger, eventLoop: LaneThread.shared.loop)
+    }
     let lane = WriteLane(
-        database: { databases.database(logger: logger, on: databases.eventLoopGroup.any())! },
+        database: { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }, writer: writer,
         clock: clock, maxBatch: settings.maxWriteBatch, mail: settings.mail)
     let decoyHash = try await app.password.async.hash(SessionStore.newToken()).get()
     app.casework = CaseworkServices(settings: settings, clock: clock, testClock: testClock, lane: lane, throttle: SignInThrottle(), decoyHash: decoyHash,
@@ -47,7 +51,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     if case .sqlite(let path) = settings.storage {
         let readers = SQLiteReaders(path: path)
         app.casework.readers = readers
-        app.lifecycle.use(ClosingReaders(readers: readers))
+        app.lifecycle.use(ClosingSQLiteConnections(readers: readers, writer: writer))
     }
 
     // Clients (and our own tests) read error answers as JSON too.
@@ -83,10 +87,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     }
 }
 
-/// Closes SQLite's point-read connections when the application shuts down.
-private struct ClosingReaders: LifecycleHandler {
+/// Closes SQLite's point-read connections and the lane's writer when the application shuts down.
+private struct ClosingSQLiteConnections: LifecycleHandler {
     let readers: SQLiteReaders
-    func shutdown(_ application: Application) { readers.close() }
+    let writer: SQLiteLaneWriter?
+    func shutdown(_ application: Application) {
+        readers.close()
+        writer?.close()
+    }
 }
 
 /// WAL (set in the file, so it lasts), synchronous=FULL and foreign keys on every connection.

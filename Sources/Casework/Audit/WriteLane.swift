@@ -1,6 +1,7 @@
 import CaseworkCore
 import Fluent
 import Foundation
+import NIOPosix
 import SQLKit
 
 /// What a unit of work sees inside the write lane: the transaction, the instant, and the audit trail.
@@ -49,6 +50,8 @@ actor WriteLane {
     }
 
     private let database: @Sendable () -> any Database
+    /// SQLite's own connection for batches of audited reads alone (see `SQLiteLaneWriter`); nil on PostgreSQL.
+    private let writer: SQLiteLaneWriter?
     private let clock: any CaseworkClock
     private let maxBatch: Int
     private let mail: MailSettings
@@ -59,8 +62,10 @@ actor WriteLane {
     private(set) var commits = 0
     private(set) var jobs = 0
 
-    init(database: @escaping @Sendable () -> any Database, clock: any CaseworkClock, maxBatch: Int, mail: MailSettings = MailSettings()) {
+    init(database: @escaping @Sendable () -> any Database, writer: SQLiteLaneWriter? = nil, clock: any CaseworkClock, maxBatch: Int,
+         mail: MailSettings = MailSettings()) {
         self.database = database
+        self.writer = writer
         self.mail = mail
         self.clock = clock
         self.maxBatch = max(1, maxBatch)
@@ -93,7 +98,7 @@ actor WriteLane {
             metrics.queueDepth.record(queue.count)
             if !draining {
                 draining = true
-                Task { await self.drain() }
+                Task(executorPreference: LaneThread.shared) { await self.drain() }
             }
         }
         return result as! T
@@ -116,12 +121,11 @@ actor WriteLane {
         let now = clock.now()
         let outcomes = OutcomeBox(count: batch.count)
         do {
-            try await database().transaction { tx in
+            try await transaction(for: batch) { tx, sql in
                 let appender = AuditAppender()
                 // Lock the chain head before any job reads: batches on every server then run one after
                 // another, so a job's read-check-write (is this SR still waiting?) cannot race another's.
-                try await appender.lockHead(on: tx)
-                let sql = tx as! any SQLDatabase
+                try await appender.lockHead(on: sql)
                 for (index, job) in batch.enumerated() {
                     let context = WriteContext(db: tx, now: now, mail: self.mail, appender: appender)
                     if batch.count == 1 || !job.writes {
@@ -143,7 +147,7 @@ actor WriteLane {
                         outcomes.set(index, .failure(error))
                     }
                 }
-                try await appender.finish(on: tx)
+                try await appender.finish(rowsOn: tx, eventsOn: sql)
             }
             commits += 1
             jobs += batch.count
@@ -162,7 +166,42 @@ actor WriteLane {
         }
     }
 
+    /// Runs a batch's transaction: on the lane's own SQLite connection when every job only records audit events,
+    /// else on Fluent's (whose transaction the jobs' own writes join). `body` gets the database jobs see and the one
+    /// the batch's statements run on.
+    private func transaction(for batch: [Job], _ body: @escaping @Sendable (any Database, any SQLDatabase) async throws -> Void) async throws {
+        let database = database()
+        guard let writer, !batch.contains(where: \.writes) else {
+            try await database.transaction { tx in try await body(tx, tx as! any SQLDatabase) }
+            return
+        }
+        try await writer.raw("BEGIN IMMEDIATE").run()
+        do {
+            try await body(database, writer)
+            try await writer.raw("COMMIT").run()
+        } catch {
+            try? await writer.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+
     enum LaneError: Error { case lost }
+}
+
+/// The write lane's own thread. Its batches, and every step of them (the jobs, the audit chain, each statement's
+/// answer), run here rather than on the event loops (which also run Swift's tasks: see main.swift), so a batch never
+/// waits behind the connections' work for each of its steps; the lane is what every audited request waits for.
+/// One for the process, for as long as it runs, as NIO's own singletons are.
+final class LaneThread: TaskExecutor, @unchecked Sendable {
+    static let shared = LaneThread()
+
+    let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        loop.execute { job.runSynchronously(on: executor) }
+    }
 }
 
 /// Results of one batch's jobs, filled in as they run.
@@ -236,8 +275,7 @@ private actor AuditAppender {
 
     /// Writing to the head row takes the write lock (SQLite) or the row lock (PostgreSQL),
     /// so concurrent servers extend the chain, and run their batches, one after another.
-    func lockHead(on db: any Database) async throws {
-        let sql = db as! any SQLDatabase
+    func lockHead(on sql: any SQLDatabase) async throws {
         guard let row = try await sql.raw("UPDATE audit_chain_head SET id = 1 WHERE id = 1 RETURNING last_seq, last_hash").first() else {
             throw AuditTrailMissing()
         }
@@ -268,9 +306,8 @@ private actor AuditAppender {
     }
 
     /// Writes the batch's queued rows and events, then moves the head on to the last event.
-    func finish(on db: any Database) async throws {
+    func finish(rowsOn db: any Database, eventsOn sql: any SQLDatabase) async throws {
         try await insertRows(on: db)
-        let sql = db as! any SQLDatabase
         // 500 rows of 12 binds stay far below either database's limit on binds in one statement.
         try await AuditEventRows.insert(pending, perStatement: 500, on: sql)
         pending.removeAll()

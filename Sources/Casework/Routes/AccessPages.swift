@@ -80,13 +80,13 @@ struct AccessPages: RouteCollection {
         var values = FormValues()
         values.serviceRequestId = try? req.query.get(String.self, at: "serviceRequestId")
         // From a contact search that found a restricted record: what was searched for names the contact.
-        if let term = (try? req.query.get(String.self, at: "q"))?.trimmingCharacters(in: .whitespaces), !term.isEmpty {
-            if NINO(term) != nil {
-                values.nino = term
-            } else if term.range(of: #"^[A-Za-z]{0,4}[0-9]{3,}$"#, options: .regularExpression) != nil {
-                values.scin = term
-            } else {
-                values.clientName = term
+        if let text = try? req.query.get(String.self, at: "q"), let term = ContactSearchTerm(text) {
+            // As typed: the team leader checks what the requester searched for.
+            let typed = text.trimmingCharacters(in: .whitespaces)
+            switch term {
+            case .nino: values.nino = typed
+            case .scin: values.scin = typed
+            case .name: values.clientName = typed
             }
         }
         values.requestedDurationMinutes = "480"

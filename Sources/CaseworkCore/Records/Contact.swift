@@ -38,12 +38,12 @@ public struct ContactInput: Sendable, Equatable {
         let ninoText = nino.trimmingCharacters(in: .whitespaces)
         let parsedNINO = ninoText.isEmpty ? nil : collect(&failure) { () throws(ValidationFailure) in try NINO.parse(ninoText) }
         let scinText = scin.trimmingCharacters(in: .whitespaces).uppercased()
-        if !scinText.isEmpty && !(scinText.count >= 6 && scinText.count <= 12 && scinText.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-            failure.add("scin", "SCIN must be 6 to 12 letters or digits")
+        if !scinText.isEmpty && ClientReference.normalised(scinText) == nil {
+            failure.add("scin", "SCIN must be \(ClientReference.shape)")
         }
         let crnText = crn.trimmingCharacters(in: .whitespaces).uppercased()
-        if !crnText.isEmpty && !(crnText.count >= 6 && crnText.count <= 12 && crnText.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }) {
-            failure.add("crn", "Child reference number must be 6 to 12 letters or digits")
+        if !crnText.isEmpty && ClientReference.normalised(crnText) == nil {
+            failure.add("crn", "Child reference number must be \(ClientReference.shape)")
         }
         let dobText = dateOfBirth.trimmingCharacters(in: .whitespaces)
         if !dobText.isEmpty {

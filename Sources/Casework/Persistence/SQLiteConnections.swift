@@ -1,0 +1,333 @@
+import CaseworkSQLiteTuning
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import SQLiteKit
+import SQLKit
+import Logging
+import VaporCSQLite
+
+/// Reads of a few rows by key that nearly every request makes (the session behind a token, a person, a record by
+/// id), on SQLite without a hop to SQLiteNIO's thread pool. SQLiteNIO runs every statement on a pool thread,
+/// prepares it afresh and hands each row back to an event loop as its own future: for a read that takes SQLite
+/// microseconds, those hops were most of a signed-in request's time (bench/request-cost.sh). These connections
+/// run the statement in place, from a cache of prepared statements.
+///
+/// Only point reads by an index belong here: the statement runs on the caller's thread and holds it until it is
+/// done, so a read that walks many rows would hold up every request sharing that thread. Never inside the write
+/// lane either: a read there must see its own transaction, and these connections see only what is committed
+/// (WAL: each statement reads the latest commit, so a request sees every write acknowledged before it began).
+///
+/// They are connections of the same SQLite library SQLiteNIO links (`VaporCSQLite`), not a second copy: two
+/// copies of SQLite in one process would release each other's POSIX file locks.
+final class SQLiteReaders: @unchecked Sendable {
+    private let path: String
+    private let lock = NIOLock()
+    private var idle: [SQLiteHandle] = []
+    private var closed = false
+
+    init(path: String) { self.path = path }
+
+    /// The rows of one query, read on a connection of the pool (opened when none is free).
+    func rows(_ sql: String, _ binds: [SQLiteData]) throws -> [any SQLRow] {
+        let reader = try take()
+        defer { give(reader) }
+        return try reader.rows(sql, binds)
+    }
+
+    /// Closes every connection; a read after this fails.
+    func close() {
+        let readers = lock.withLock { () -> [SQLiteHandle] in
+            closed = true
+            defer { idle = [] }
+            return idle
+        }
+        for reader in readers { reader.close() }
+    }
+
+    private func take() throws -> SQLiteHandle {
+        if let reader = try lock.withLock({ () throws -> SQLiteHandle? in
+            if closed { throw PointReadError(message: "the database is closed: the server is stopping") }
+            return idle.popLast()
+        }) { return reader }
+        return try SQLiteHandle(path: path, for: .reading)
+    }
+
+    private func give(_ reader: SQLiteHandle) {
+        let keep = lock.withLock { () -> Bool in
+            guard !closed, idle.count < 16 else { return false }
+            idle.append(reader)
+            return true
+        }
+        if !keep { reader.close() }
+    }
+}
+
+/// One connection of SQLiteNIO's SQLite and its prepared statements, used by one thread at a time: a point reader
+/// (the pool hands it out) or the write lane's writer (the lane runs one batch at a time).
+final class SQLiteHandle {
+    enum Use { case reading, writing }
+    private var handle: OpaquePointer?
+    private var statements: [String: Prepared] = [:]
+
+    struct Prepared {
+        let statement: OpaquePointer
+        let columns: PointRow.Columns
+    }
+
+    init(path: String, for use: Use) throws {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX
+        guard sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, handle != nil else {
+            let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
+            if let handle { sqlite_nio_sqlite3_close(handle) }
+            throw PointReadError(message: "cannot open \(path) for reading: \(message)")
+        }
+        // One plan a statement, whatever is bound, so a cached statement is never prepared again (see
+        // casework_sqlite_stable_plans). Wait out a checkpoint or another server's batch rather than fail.
+        let stable = casework_sqlite_stable_plans(UnsafeMutableRawPointer(handle))
+        guard stable == SQLITE_OK else { throw failure(stable) }
+        sqlite_nio_sqlite3_busy_timeout(handle, 5_000)
+        switch use {
+        case .reading:
+            // Reads only, whatever a bug asks. Every commit elsewhere empties a connection's page cache (WAL cannot
+            // say which pages changed); mapped, the pages read again come from the kernel's cache without a read call.
+            try execute("PRAGMA query_only = 1")
+            try execute("PRAGMA mmap_size = 268435456")
+        case .writing:
+            // As every Fluent connection is set up (configure.swift's tuneSQLite): what is acknowledged is on disk.
+            try execute("PRAGMA synchronous = FULL")
+            try execute("PRAGMA foreign_keys = ON")
+        }
+    }
+
+    func close() {
+        for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
+        statements = [:]
+        if let handle { sqlite_nio_sqlite3_close(handle) }
+        handle = nil
+    }
+
+    deinit { close() }
+
+    func rows(_ sql: String, _ binds: [SQLiteData]) throws -> [any SQLRow] {
+        let prepared = try prepare(sql)
+        let statement = prepared.statement
+        // Reset whatever happens, so the statement ends its read and the WAL can be checkpointed past it.
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        for (index, value) in binds.enumerated() { try bind(value, at: Int32(index + 1), in: statement) }
+        var rows: [any SQLRow] = []
+        while true {
+            let step = sqlite_nio_sqlite3_step(statement)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else { throw failure(step) }
+            var values: [SQLiteData] = []
+            values.reserveCapacity(prepared.columns.names.count)
+            for column in 0..<Int32(prepared.columns.names.count) { values.append(value(at: column, in: statement)) }
+            rows.append(PointRow(columns: prepared.columns, values: values))
+        }
+        return rows
+    }
+
+    private func prepare(_ sql: String) throws -> Prepared {
+        if let prepared = statements[sql] { return prepared }
+        if statements.count >= 64 {
+            // Reads with a list of binds make a statement per length; keep the cache small all the same.
+            for prepared in statements.values { sqlite_nio_sqlite3_finalize(prepared.statement) }
+            statements = [:]
+        }
+        var statement: OpaquePointer?
+        let code = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard code == SQLITE_OK, let statement else { throw failure(code) }
+        let count = sqlite_nio_sqlite3_column_count(statement)
+        let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
+        let prepared = Prepared(statement: statement, columns: PointRow.Columns(names: names))
+        statements[sql] = prepared
+        return prepared
+    }
+
+    private func execute(_ sql: String) throws {
+        let code = sqlite_nio_sqlite3_exec(handle, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw failure(code) }
+    }
+
+    private func bind(_ value: SQLiteData, at index: Int32, in statement: OpaquePointer) throws {
+        let code: Int32
+        switch value {
+        case .integer(let integer): code = sqlite_nio_sqlite3_bind_int64(statement, index, Int64(integer))
+        case .float(let double): code = sqlite_nio_sqlite3_bind_double(statement, index, double)
+        case .text(let text):
+            code = sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), transient, UInt8(SQLITE_UTF8))
+        case .blob(let buffer):
+            code = buffer.withUnsafeReadableBytes {
+                sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transient)
+            }
+        case .null: code = sqlite_nio_sqlite3_bind_null(statement, index)
+        }
+        guard code == SQLITE_OK else { throw failure(code) }
+    }
+
+    private func value(at column: Int32, in statement: OpaquePointer) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(statement, column) {
+        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(statement, column)))
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(statement, column))
+        case SQLITE_TEXT:
+            guard let text = sqlite_nio_sqlite3_column_text(statement, column) else { return .null }
+            return .text(String(cString: text))
+        case SQLITE_BLOB:
+            let count = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+            var buffer = ByteBufferAllocator().buffer(capacity: count)
+            if let bytes = sqlite_nio_sqlite3_column_blob(statement, column) {
+                buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: count))
+            }
+            return .blob(buffer)
+        default: return .null
+        }
+    }
+
+    private func failure(_ code: Int32) -> PointReadError {
+        PointReadError(message: "SQLite error \(code): " + (handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "closed"))
+    }
+
+    /// SQLite copies what is bound before the call returns.
+    private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
+
+/// A statement SQLite refused on one of these connections; a 500 that says why.
+struct PointReadError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// A row a point read returned, read through SQLKit's `SQLRow` as SQLiteKit's rows are (the same decoder), so the
+/// code that reads it does not care which path it came by.
+struct PointRow: SQLRow {
+    final class Columns: @unchecked Sendable {
+        let names: [String]
+        let index: [String: Int]
+        init(names: [String]) {
+            self.names = names
+            index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    let columns: Columns
+    let values: [SQLiteData]
+
+    var allColumns: [String] { columns.names }
+    func contains(column: String) -> Bool { columns.index[column] != nil }
+    func decodeNil(column: String) throws -> Bool { columns.index[column].map { values[$0] == .null } ?? true }
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard let at = columns.index[column] else {
+            throw DecodingError.keyNotFound(PointRow.Key(column), .init(codingPath: [], debugDescription: "no column \(column)"))
+        }
+        return try PointRow.decoder.decode(D.self, from: values[at])
+    }
+
+    private static let decoder = SQLiteDataDecoder()
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+}
+
+/// Runs a point read (see `SQLiteReaders`): on SQLite's own readers when the server has them, else through the
+/// database as any query runs (PostgreSQL, or SQLite in memory). The query is written once, as SQLKit's
+/// `SQLQueryString`, and serialised by the database's own dialect either way.
+struct PointReads: Sendable {
+    let db: any Database
+    let readers: SQLiteReaders?
+
+    func all(_ query: SQLQueryString) async throws -> [any SQLRow] {
+        let sql = db as! any SQLDatabase
+        guard let readers else { return try await sql.raw(query).all() }
+        return try readers.rows(query, dialect: sql)
+    }
+
+    /// The rows at once, without waiting, when the point-read connections are there (SQLite); nil when the read can
+    /// only be waited for (PostgreSQL), and the caller must ask `all`.
+    func now(_ query: SQLQueryString) throws -> [any SQLRow]? {
+        guard let readers else { return nil }
+        return try readers.rows(query, dialect: db as! any SQLDatabase)
+    }
+
+    func first(_ query: SQLQueryString) async throws -> (any SQLRow)? {
+        try await all(query).first
+    }
+}
+
+extension SQLiteReaders {
+    /// The rows of a query written for SQLKit, serialised by the database's dialect as Fluent would.
+    func rows(_ query: SQLQueryString, dialect database: any SQLDatabase) throws -> [any SQLRow] {
+        var serializer = SQLSerializer(database: database)
+        query.serialize(to: &serializer)
+        return try rows(serializer.sql, try SQLiteHandle.encode(serializer.binds))
+    }
+}
+
+extension SQLiteHandle {
+    /// SQLKit's binds as SQLite values, encoded as SQLiteKit encodes them for Fluent.
+    static func encode(_ binds: [any Encodable & Sendable]) throws -> [SQLiteData] {
+        try binds.map { try encoder.encode($0) }
+    }
+
+    private static let encoder = SQLiteDataEncoder()
+}
+
+/// The write lane's own connection to the SQLite file, an `SQLDatabase` whose statements run in place on the lane's
+/// thread. A batch of audited reads alone (no job writes anything but audit events) runs on it: lock the chain head,
+/// insert the events, move the head, commit, with no hop to SQLiteNIO's pool and back for each step. On a loaded
+/// server every hop waited for a turn on a busy core, and the lane, which every audited request waits for, spent
+/// most of each batch waiting (bench/request-cost.sh). Batches with other writes run on Fluent's connections as
+/// before: their jobs are written against Fluent.
+final class SQLiteLaneWriter: SQLDatabase, @unchecked Sendable {
+    let logger: Logger
+    let eventLoop: any EventLoop
+    let dialect: any SQLDialect = SQLiteDialect()
+    private let path: String
+    private let lock = NIOLock()
+    private var handle: SQLiteHandle?
+    private var closed = false
+
+    init(path: String, logger: Logger, eventLoop: any EventLoop) {
+        self.path = path
+        self.logger = logger
+        self.eventLoop = eventLoop
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        eventLoop.makeCompletedFuture { try run(query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try run(query, onRow)
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
+        var serializer = SQLSerializer(database: self)
+        query.serialize(to: &serializer)
+        let binds = try SQLiteHandle.encode(serializer.binds)
+        let rows = try lock.withLock { () throws -> [any SQLRow] in
+            if closed { throw PointReadError(message: "the database is closed: the server is stopping") }
+            if handle == nil { handle = try SQLiteHandle(path: path, for: .writing) }
+            return try handle!.rows(serializer.sql, binds)
+        }
+        for row in rows { onRow(row) }
+    }
+
+    /// Closes the connection (waiting for a statement running on it); a statement after this fails.
+    func close() {
+        lock.withLock {
+            closed = true
+            handle?.close()
+            handle = nil
+        }
+    }
+}
