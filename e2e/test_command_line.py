@@ -127,6 +127,16 @@ def test_an_unknown_command_is_refused_with_the_list_and_touches_nothing() -> No
         assert os.listdir(folder) == [], os.listdir(folder)
 
 
+def test_where_tasks_run_is_one_of_two_choices_and_anything_else_is_refused() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for value, code in (("0", 0), ("1", 0), ("yes", 2)):
+            env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+            env.update(CASEWORK_DATA_DIR=folder, CASEWORK_TASKS_ON_EVENT_LOOPS=value)
+            result = subprocess.run([str(_binary()), "migrate"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+            assert result.returncode == code, (value, result.returncode, result.stderr)
+        assert 'CASEWORK_TASKS_ON_EVENT_LOOPS must be 1 (the default) or 0, not "yes"' in result.stderr
+
+
 def test_casework_started_from_another_folder_serves_its_pages() -> None:
     """As a service manager starts it: the working directory is anywhere, and pages still render."""
     with tempfile.TemporaryDirectory() as folder:
