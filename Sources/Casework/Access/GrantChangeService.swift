@@ -36,7 +36,7 @@ extension TemporaryAccess {
     static func grantFacts(_ id: UUID, on db: any Database, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {
         guard let grant = try await GrantModel.find(id, on: db) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
         let leader = try await AccessRequestModel.find(grant.requestId, on: db)?.teamLeaderStaffId
-        return (grant, GrantChanges.Facts(holder: StaffID(grant.staffId)!, holderTeamLeader: leader.flatMap(StaffID.init), state: grant.state(at: now)))
+        return (grant, GrantChanges.Facts(holder: try StaffID.stored(grant.staffId), holderTeamLeader: leader.flatMap(StaffID.init), state: grant.state(at: now)))
     }
 
     func openChange(_ kind: GrantChangeKind, grant id: UUID, additionalMinutes: Int?, reason: String) async throws -> GrantChangeDTO {
@@ -73,7 +73,7 @@ extension TemporaryAccess {
             }
             let (grant, facts) = try await Self.grantFacts(change.grantId, on: ctx.db, at: ctx.now)
             let (status, granted) = try GrantChanges.decide(
-                status: GrantChangeStatus(rawValue: change.status) ?? .refused, facts: facts, requestedBy: StaffID(change.requestedBy)!,
+                status: try GrantChangeStatus.stored(change.status), facts: facts, requestedBy: try StaffID.stored(change.requestedBy),
                 endorsedBy: change.endorsedBy.flatMap(StaffID.init), decision: decision, by: user.profile.staffId, actingAs: role,
                 reason: reason, minutes: minutes, asked: change.additionalMinutes ?? 0).get()
             if change.status == GrantChangeStatus.awaitingTeamLeader.rawValue { change.endorsedBy = user.staffId } else { change.decidedBy = user.staffId }

@@ -140,7 +140,7 @@ struct GrantExpiry {
         let candidates = assigned.filter { sr in (involved[sr.id!] ?? []).contains { sensitive[$0] != nil } }
         guard !candidates.isEmpty else { return [:] }
         let people = Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: ctx.db).filter(\.$id ~~ Array(Set(candidates.compactMap(\.assigneeStaffId))))
-            .with(\.$roleRows).all().map { ($0.id!, $0.profile(roles: $0.loadedRoles)) })
+            .with(\.$roleRows).all().map { ($0.id!, try $0.profile(roles: $0.loadedRoles)) })
         var coverage: [String: [GrantCoverage]] = [:]
         var returned: [String: [String]] = [:]
         for sr in candidates {

@@ -99,7 +99,7 @@ struct Monitoring {
         let queued = await ctx.queued(AccessRequestHistoryModel.self).filter { $0.requestId == record.id! }
         let steps = (stored + queued).map { AccessMonitoring.Step(at: $0.at, action: $0.action, reason: $0.reason) }
         let decisions = AccessMonitoring.decisions(AccessMonitoring.RequestRecord(reference: record.reference, team: record.requesterTeam,
-                                                                                  status: record.statusValue, steps: steps))
+                                                                                  status: try record.storedStatus, steps: steps))
         guard let made = decisions.last else { return }
         await ctx.insertAtCommit(AccessDecisionModel(made, requestId: record.id!, requestCreatedAt: record.createdAt))
     }

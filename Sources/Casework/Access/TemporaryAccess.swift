@@ -206,7 +206,7 @@ struct TemporaryAccess {
         guard let record = try await AccessRequestModel.find(id, on: db) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
-        return record.facts
+        return try record.facts
     }
 
     func dto(_ record: AccessRequestModel) async throws -> AccessRequestDTO {
@@ -222,7 +222,7 @@ struct TemporaryAccess {
             }
             let leader = record.teamLeaderStaffId.flatMap { details.staff[$0] }
             return AccessRequestDTO(
-                id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.statusValue.displayName,
+                id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: try record.storedStatus.displayName,
                 purpose: record.purpose, purposeName: GrantPurpose(rawValue: record.purpose)?.displayName ?? record.purpose,
                 requester: StaffDTO(requester),
                 requesterPhone: record.requesterPhone ?? requester.phone, requesterTeam: record.requesterTeam, requesterGrade: record.requesterGrade,
@@ -340,7 +340,7 @@ struct TemporaryAccess {
             guard let record = try await AccessRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no access request with id \(id.uuidString)")
             }
-            if let refusal = AccessRequestChain.withdrawal(record.facts, by: user.profile.staffId) { throw refusal }
+            if let refusal = AccessRequestChain.withdrawal(try record.facts, by: user.profile.staffId) { throw refusal }
             record.status = AccessRequestStatus.withdrawn.rawValue
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)

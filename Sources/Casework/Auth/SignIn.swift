@@ -108,7 +108,7 @@ struct SignIn {
                                            detail: "\(kind.rawValue) session\(chosen.map { " as \($0.rawValue)" } ?? ", role to choose")\(method == "password" ? "" : " (\(method))")"))
             return created
         }
-        return Result(token: token, session: session, profile: staff.profile(roles: roles))
+        return Result(token: token, session: session, profile: try staff.profile(roles: roles))
     }
 
     /// Switches the session's role to another the person holds. A browser session gets a new token as well (returned,

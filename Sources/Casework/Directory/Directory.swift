@@ -93,7 +93,7 @@ struct Directory {
         let profile = try input.validated { known.contains($0) }
         return try await lane.perform { ctx in
             let staff = try await Self.require(staffId, on: ctx.db)
-            let before = staff.profile(roles: staff.loadedRoles)
+            let before = try staff.profile(roles: staff.loadedRoles)
             if try await Self.wouldCreateLeaderCycle(staffId: staffId, leader: profile.teamLeaderStaffId?.value, on: ctx.db) {
                 throw ValidationFailure(["teamLeaderStaffId": "\(profile.teamLeaderStaffId!.value) reports to \(staff.name): a team leader cannot report to their own team member"])
             }
@@ -138,7 +138,7 @@ struct Directory {
             } else {
                 try await Self.deactivate(staff, by: actor, on: ctx)
             }
-            return staff.profile(roles: staff.loadedRoles)
+            return try staff.profile(roles: staff.loadedRoles)
         }
     }
 
@@ -200,7 +200,7 @@ struct Directory {
             try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).delete()
             try await ctx.audit(AuditEntry(actor, "staff.resetPassword", subjectType: "staff", subjectId: staffId,
                                            detail: "temporary password set; sessions ended; sign-in lock cleared"))
-            return staff.profile(roles: staff.loadedRoles)
+            return try staff.profile(roles: staff.loadedRoles)
         }
         return (profile, temporary)
     }

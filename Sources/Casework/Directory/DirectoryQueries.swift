@@ -93,7 +93,7 @@ struct DirectoryQueries {
     static func profile(from rows: [any SQLRow]) throws -> StaffProfile? {
         guard let first = rows.first else { return nil }
         let id = try first.decode(column: "staff_id", as: String.self)
-        guard let staffId = StaffID(id) else { throw StoredValueInvalid(what: "staff ID", value: id) }
+        let staffId = try StaffID.stored(id)
         let roles = try rows.compactMap { try $0.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)) }.sorted()
         return StaffProfile(
             staffId: staffId, name: try first.decode(column: "name", as: String.self),
@@ -103,11 +103,4 @@ struct DirectoryQueries {
             teamLeaderStaffId: try first.decode(column: "team_leader_staff_id", as: String?.self).flatMap(StaffID.init),
             roles: roles, active: try first.decode(column: "active", as: Bool.self))
     }
-}
-
-/// A stored value the domain cannot read: the database was edited by hand. Reads as a 500 that names it.
-struct StoredValueInvalid: Error, CustomStringConvertible {
-    let what: String
-    let value: String
-    var description: String { "The database holds a \(what) the domain cannot read: \(value)" }
 }

@@ -32,8 +32,8 @@ struct SCIMProvisioning {
 
     // MARK: Users
 
-    func userDocument(_ staff: StaffModel) -> JSONValue {
-        SCIMUser.document(staff.profile(roles: []), userName: staff.userName ?? staff.id!, externalId: staff.externalId,
+    func userDocument(_ staff: StaffModel) throws -> JSONValue {
+        SCIMUser.document(try staff.profile(roles: []), userName: staff.userName ?? staff.id!, externalId: staff.externalId,
                           created: CaseworkTime.iso8601(staff.createdAt), lastModified: CaseworkTime.iso8601(staff.updatedAt),
                           location: "\(base)/Users/\(staff.id!)", provisioned: staff.userName != nil,
                           nameAttribute: staff.scimName.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) },
@@ -91,7 +91,7 @@ struct SCIMProvisioning {
                                            detail: "provisioned \(user.name) (\(user.userName)) by SCIM client \(client)\(user.active ? "" : ", inactive")"))
             return user.staffId.value
         }
-        return userDocument(try await self.user(id))
+        return try userDocument(try await self.user(id))
     }
 
     /// PUT: the whole person as the document says. A patched document is replaced the same way.
@@ -108,7 +108,7 @@ struct SCIMProvisioning {
             if try await Directory.wouldCreateLeaderCycle(staffId: id, leader: wanted.teamLeaderStaffId?.value, on: ctx.db) {
                 throw SCIMError.invalidValue("manager \(wanted.teamLeaderStaffId!.value) reports to \(id): a team leader cannot report to their own team member")
             }
-            let before = staff.profile(roles: [])
+            let before = try staff.profile(roles: [])
             let profile = StaffProfile(staffId: wanted.staffId, name: wanted.name, email: wanted.email, phone: wanted.phone, team: wanted.team,
                                        grade: staff.grade, area: staff.area, teamLeaderStaffId: wanted.teamLeaderStaffId, roles: [])
             staff.apply(profile, now: ctx.now)
@@ -129,7 +129,7 @@ struct SCIMProvisioning {
                 try await ctx.audit(AuditEntry(actor, "staff.reactivate", subjectType: "staff", subjectId: id, detail: "reactivated"))
             }
         }
-        return userDocument(try await user(id))
+        return try userDocument(try await user(id))
     }
 
     func patchUser(_ id: String, _ body: JSONValue) async throws -> JSONValue {

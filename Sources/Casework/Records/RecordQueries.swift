@@ -140,6 +140,6 @@ struct RecordQueries {
             query = query.filter(\.$team == teamName)
         }
         return try await query.with(\.$roleRows).sort(\.$id).all()
-            .map { $0.profile(roles: $0.loadedRoles) }.filter { segment.hasMember($0) }
+            .map { try $0.profile(roles: $0.loadedRoles) }.filter { segment.hasMember($0) }
     }
 }

@@ -223,7 +223,7 @@ struct Records {
                 let contact = participant.contact
                 let decision = Self.decide(contact, .view, user: user, grants: grants, at: ctx.now)
                 try await Self.auditAccess(ctx, user: user, contact: contact, action: "case.view", decision: decision, context: "participant of case \(record.caseNumber)")
-                let role = ParticipantRole(rawValue: participant.role) ?? .child
+                let role = try ParticipantRole.stored(participant.role)
                 participants.append(ParticipantDTO(role: role.rawValue, roleName: role.displayName, contact: ContactListingDTO(contact, visible: decision.isAllowed)))
             }
             return CaseDTO(id: record.id!.uuidString, caseNumber: record.caseNumber, participants: participants)

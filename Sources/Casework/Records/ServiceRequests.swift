@@ -137,8 +137,8 @@ extension Records {
                 listings.append(ContactListingDTO(link.contact, visible: decision.isAllowed))
             }
             answers.append(ServiceRequestDTO(
-                id: id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.typeValue.displayName, description: sr.description,
-                status: sr.status, statusName: sr.statusValue.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.$case.id.flatMap { cases[$0]?.caseNumber },
+                id: id.uuidString, reference: sr.reference, type: sr.type, typeName: try sr.typeValue.displayName, description: sr.description,
+                status: sr.status, statusName: try sr.statusValue.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.$case.id.flatMap { cases[$0]?.caseNumber },
                 contactId: listings.first(where: { !$0.restricted })?.id, contacts: listings, segment: sr.segment,
                 segmentName: sr.segment.map { Segment(id: $0).displayName(teamName: sr.owningTeam) }, routingRule: sr.routingRule,
                 needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.uuidString, owningTeam: sr.owningTeam,
@@ -199,8 +199,8 @@ extension Records {
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
-            guard sr.statusValue == .open else {
-                throw DomainError.conflict("Links can be changed only while the service request is Open; it is \(sr.statusValue.displayName)")
+            guard try sr.statusValue == .open else {
+                throw DomainError.conflict("Links can be changed only while the service request is Open; it is \(try sr.statusValue.displayName)")
             }
             if let caseId, let current = sr.$case.id, current != caseId {
                 throw DomainError.conflict("This service request is already linked to another case")
@@ -242,8 +242,8 @@ extension Records {
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
-            if let refusal = ServiceRequestTransitions.refusal(sr.facts, to: target, by: user.profile.staffId) { throw refusal }
-            let from = sr.statusValue
+            if let refusal = ServiceRequestTransitions.refusal(try sr.facts, to: target, by: user.profile.staffId) { throw refusal }
+            let from = try sr.statusValue
             if target == .pendingAssignment {
                 let contacts = try await Self.involvedContacts(sr, on: ctx.db)
                 // Routing work about a sensitive contact needs the right to link it (SCR role, or a routing grant).
@@ -255,7 +255,7 @@ extension Records {
                     }
                 }
                 let route = WorkAllocation.route(RoutingFacts(
-                    type: sr.typeValue, hasSensitiveContact: contacts.contains(where: \.sensitive), isFinanceSupportRequest: sr.parentId != nil,
+                    type: try sr.typeValue, hasSensitiveContact: contacts.contains(where: \.sensitive), isFinanceSupportRequest: sr.parentId != nil,
                     needsFinanceSupport: sr.needsFinanceSupport, owningTeam: sr.owningTeam))
                 sr.segment = route.segment.id
                 sr.routingRule = route.rule
@@ -326,11 +326,11 @@ extension Records {
         try Self.checkHopperAccess(segment, user: user)
         let rows = try await RecordQueries(db: db).hopperPage(segment: segment.id, limit: limit + 1, after: try Self.cursorId(cursor))
         let page = Array(rows.prefix(limit))
-        let items = page.map { sr -> HopperItemDTO in
+        let items = try page.map { sr -> HopperItemDTO in
             let routed = sr.routedAt ?? sr.createdAt
             // Whole seconds first: a stored instant may differ from the clock's by microseconds.
             let minutes = max(0, Int(now.timeIntervalSince(routed).rounded()) / 60)
-            return HopperItemDTO(id: sr.id!.uuidString, reference: sr.reference, type: sr.type, typeName: sr.typeValue.displayName,
+            return HopperItemDTO(id: sr.id!.uuidString, reference: sr.reference, type: sr.type, typeName: try sr.typeValue.displayName,
                                  routedAt: CaseworkTime.iso8601(routed), ageMinutes: minutes, age: Self.describeAge(minutes: minutes),
                                  owningTeam: sr.owningTeam, routingRule: sr.routingRule)
         }
@@ -360,7 +360,7 @@ extension Records {
         guard let assigneeRow = try await request.directory.find(assigneeId.value) else {
             throw ValidationFailure(["staffId": "No one in the directory has staff ID \(assigneeId)"])
         }
-        let assignee = assigneeRow.profile(roles: assigneeRow.loadedRoles)
+        let assignee = try assigneeRow.profile(roles: assigneeRow.loadedRoles)
         let assigneeGrants = try await Self.grants(for: assigneeId, at: now, on: db)
         let assigned: UUID = try await request.write { ctx in
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
@@ -369,7 +369,7 @@ extension Records {
             let contacts = try await Self.involvedContacts(sr, on: ctx.db)
             let maySee = contacts.filter(\.sensitive).allSatisfy { Self.maySee($0, person: assignee, grants: assigneeGrants, at: ctx.now) }
             if let refusal = WorkAllocation.checkAssignment(
-                status: sr.statusValue, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
+                status: try sr.statusValue, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
                 assignee: assignee, assigneeMaySeeSensitiveContacts: maySee) {
                 throw refusal
             }
@@ -404,7 +404,7 @@ extension Records {
             guard let parent = try await ServiceRequestModel.find(parentId, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(parentId.uuidString)")
             }
-            if let refusal = FinanceSupport.refusal(role: user.role, reference: parent.reference, status: parent.statusValue,
+            if let refusal = FinanceSupport.refusal(role: user.role, reference: parent.reference, status: try parent.statusValue,
                                                     isSupportRequest: parent.parentId != nil) {
                 throw DomainError.conflict(refusal.message)
             }

@@ -63,7 +63,7 @@ struct AccessPages: RouteCollection {
         var shown = searched ?? user.profile
         if searched == nil, let number = given.staffId?.trimmingCharacters(in: .whitespaces), !number.isEmpty, number != user.staffId,
            let other = try await req.directory.find(number) {
-            shown = other.profile(roles: other.loadedRoles)
+            shown = try other.profile(roles: other.loadedRoles)
         }
         var values = given
         values.staffId = values.staffId?.nilIfEmpty ?? shown.staffId.value
@@ -72,7 +72,7 @@ struct AccessPages: RouteCollection {
         values.grade = values.grade?.nilIfEmpty ?? shown.grade
         values.area = values.area?.nilIfEmpty ?? shown.area
         let leader = try await shown.teamLeaderStaffId.asyncMap { try await req.directory.find($0.value) } ?? nil
-        return FormContent(requester: StaffDTO(shown), teamLeader: leader.map { StaffDTO($0.profile(roles: $0.loadedRoles)) }, values: values,
+        return FormContent(requester: StaffDTO(shown), teamLeader: try leader.map { StaffDTO(try $0.profile(roles: $0.loadedRoles)) }, values: values,
                            purposes: Self.purposes.map { Choice(id: $0.0.rawValue, name: $0.1, selected: values.purpose == $0.0.rawValue) })
     }
 
@@ -125,8 +125,9 @@ struct AccessPages: RouteCollection {
             throw DomainError.notFound("There is no access request with id \(text) to copy")
         }
         guard old.requesterStaffId == user.staffId else { throw DomainError.forbidden("You can start a new form only from your own request") }
-        guard [.rejected, .returned, .withdrawn].contains(old.statusValue) else {
-            throw DomainError.conflict("\(old.reference) is \(old.statusValue.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
+        let oldStatus = try old.storedStatus
+        guard [.rejected, .returned, .withdrawn].contains(oldStatus) else {
+            throw DomainError.conflict("\(old.reference) is \(oldStatus.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
         }
         let sr = try await old.serviceRequestId.asyncMap { try await ServiceRequestModel.find($0, on: req.db) } ?? nil
         return FormValues(staffId: old.requesterStaffId, phone: old.requesterPhone, team: old.requesterTeam, grade: old.requesterGrade, area: old.requesterArea,
@@ -168,7 +169,7 @@ struct AccessPages: RouteCollection {
         let user = try req.requireUser()
         let access = TemporaryAccess(request: req)
         let dto = try await access.view(id)
-        let current = AccessRequestStatus(rawValue: dto.status) ?? .withdrawn
+        let current = try AccessRequestStatus.stored(dto.status)
         let stage = current.stage
         // The rule the decision itself is held to, so the form never shows where submitting it would be refused.
         let mayDecide = AccessRequestChain.mayDecide(try await access.facts(id), by: user.profile.staffId, actingAs: user.role)
@@ -219,7 +220,7 @@ struct AccessPages: RouteCollection {
     func renderGrant(_ req: Request, _ id: UUID, errors: ValidationFailure? = nil) async throws -> Response {
         let user = try req.requireUser()
         let grant = try await TemporaryAccess(request: req).grant(id)
-        let leader = try await AccessRequestModel.find(UUID(uuidString: grant.requestId)!, on: req.db)?.teamLeaderStaffId
+        let leader = try await AccessRequestModel.find(try UUID.stored(grant.requestId, what: "access request id"), on: req.db)?.teamLeaderStaffId
         let changes = try await GrantChangeRequestModel.query(on: req.db).filter(\.$grantId == id).sort(\.$createdAt).all().map(GrantChangeDTO.init)
         return try await Pages.render(req, "grant", title: "Temporary access grant", GrantContent(
             grant: grant, isHolderOrLeader: grant.staffId == user.staffId || (leader == user.staffId && user.role == .teamLeader),

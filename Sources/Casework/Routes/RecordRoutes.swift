@@ -261,8 +261,8 @@ struct RecordRoutes: RouteCollection {
         let createdAt: String
     }
 
-    static func row(_ sr: ServiceRequestModel) -> SRRow {
-        SRRow(id: sr.id!.uuidString, reference: sr.reference, typeName: sr.typeValue.displayName, statusName: sr.statusValue.displayName,
+    static func row(_ sr: ServiceRequestModel) throws -> SRRow {
+        SRRow(id: sr.id!.uuidString, reference: sr.reference, typeName: try sr.typeValue.displayName, statusName: try sr.statusValue.displayName,
               segment: sr.segment, createdAt: CaseworkTime.iso8601(sr.createdAt))
     }
 
@@ -334,8 +334,8 @@ struct RecordRoutes: RouteCollection {
 
     func renderServiceRequest(_ req: Request, _ sr: ServiceRequestDTO, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil, linkValue: String = "") async throws -> Response {
         let user = try req.requireUser()
-        let current = ServiceRequestStatus(rawValue: sr.status) ?? .open
-        let facts = ServiceRequestFacts(status: current, creatorStaffId: StaffID(sr.creatorStaffId)!, assigneeStaffId: sr.assigneeStaffId.flatMap(StaffID.init))
+        let current = try ServiceRequestStatus.stored(sr.status)
+        let facts = ServiceRequestFacts(status: current, creatorStaffId: try StaffID.stored(sr.creatorStaffId), assigneeStaffId: sr.assigneeStaffId.flatMap(StaffID.init))
         let next = ServiceRequestStatus.allCases.filter { ServiceRequestTransitions.refusal(facts, to: $0, by: user.profile.staffId) == nil }
         return try await Pages.render(req, "service-request", title: "\(sr.reference)", SRContent(
             sr: sr, statuses: next.map { Choice(id: $0.rawValue, name: $0.displayName, selected: false) },

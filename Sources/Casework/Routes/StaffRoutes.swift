@@ -207,7 +207,7 @@ struct StaffRoutes: RouteCollection {
         let q = (try? req.query.get(String.self, at: "q")) ?? ""
         let paging = try Paging(req)
         let found = try await req.directory.search(q, limit: paging.limit, after: paging.cursor)
-        return ListDTO(items: found.staff.map { StaffDTO($0.profile(roles: $0.loadedRoles)) }, nextCursor: found.next)
+        return ListDTO(items: try found.staff.map { StaffDTO(try $0.profile(roles: $0.loadedRoles)) }, nextCursor: found.next)
     }
 
     @Sendable func viewAPI(req: Request) async throws -> StaffDTO {

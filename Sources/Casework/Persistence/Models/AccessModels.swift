@@ -32,15 +32,20 @@ final class AccessRequestModel: Model, @unchecked Sendable {
 
     init() {}
 
+    var storedStatus: AccessRequestStatus { get throws { try .stored(status) } }
+    /// Read by migration 012 (landed; never edited), with the fallback it was written with. New code reads
+    /// `storedStatus`, which refuses a value the domain cannot read.
     var statusValue: AccessRequestStatus { AccessRequestStatus(rawValue: status) ?? .withdrawn }
 
     var facts: AccessRequestFacts {
+        get throws {
         var deciders: [AccessStage: StaffID] = [:]
         if let id = teamLeaderDecidedBy.flatMap(StaffID.init) { deciders[.teamLeader] = id }
         if let id = scrManagerDecidedBy.flatMap(StaffID.init) { deciders[.scrManager] = id }
         if let id = provisioningDecidedBy.flatMap(StaffID.init) { deciders[.provisioning] = id }
-        return AccessRequestFacts(status: statusValue, requester: StaffID(requesterStaffId)!, teamLeader: teamLeaderStaffId.flatMap(StaffID.init),
+        return AccessRequestFacts(status: try storedStatus, requester: try .stored(requesterStaffId), teamLeader: teamLeaderStaffId.flatMap(StaffID.init),
                                   requestedMinutes: requestedMinutes, deciders: deciders)
+        }
     }
 
     func recordDecider(_ stage: AccessStage, _ staffId: String) {

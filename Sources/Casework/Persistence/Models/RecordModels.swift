@@ -127,11 +127,13 @@ final class ServiceRequestModel: Model, @unchecked Sendable {
         updatedAt = now
     }
 
-    var statusValue: ServiceRequestStatus { ServiceRequestStatus(rawValue: status) ?? .open }
-    var typeValue: ServiceRequestType { ServiceRequestType(rawValue: type) ?? .generalEnquiry }
+    var statusValue: ServiceRequestStatus { get throws { try .stored(status) } }
+    var typeValue: ServiceRequestType { get throws { try .stored(type) } }
 
     var facts: ServiceRequestFacts {
-        ServiceRequestFacts(status: statusValue, creatorStaffId: StaffID(creatorStaffId)!, assigneeStaffId: assigneeStaffId.flatMap(StaffID.init))
+        get throws {
+            ServiceRequestFacts(status: try statusValue, creatorStaffId: try .stored(creatorStaffId), assigneeStaffId: assigneeStaffId.flatMap(StaffID.init))
+        }
     }
 }
 

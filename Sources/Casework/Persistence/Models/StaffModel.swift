@@ -58,9 +58,9 @@ final class StaffModel: Model, @unchecked Sendable {
     }
 
     /// The domain view; `roles` must be loaded or passed.
-    func profile(roles: [Role]) -> StaffProfile {
+    func profile(roles: [Role]) throws -> StaffProfile {
         StaffProfile(
-            staffId: StaffID(id!)!, name: name, email: email, phone: phone, team: team, grade: grade, area: area,
+            staffId: try .stored(id ?? ""), name: name, email: email, phone: phone, team: team, grade: grade, area: area,
             teamLeaderStaffId: teamLeaderStaffId.flatMap(StaffID.init), roles: roles, active: active)
     }
 
