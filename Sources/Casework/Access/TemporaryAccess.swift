@@ -20,6 +20,13 @@ struct NewAccessRequest: Content {
     var scin: String?
     var nino: String?
     var furtherDetails: String?
+
+    /// The fields the form itself checks (see `AccessRequestInput`).
+    var input: AccessRequestInput {
+        AccessRequestInput(staffId: staffId, phone: phone, team: team, grade: grade, area: area, purpose: purpose,
+                           requestedDurationMinutes: requestedDurationMinutes, justification: justification, furtherDetails: furtherDetails,
+                           clientName: clientName, scin: scin, nino: nino)
+    }
 }
 
 struct AccessHistoryDTO: Content {
@@ -100,19 +107,7 @@ struct TemporaryAccess {
     func create(_ form: NewAccessRequest) async throws -> AccessRequestDTO {
         let user = try request.requireRole(.caseworker)
         var failure = ValidationFailure()
-        let purpose = GrantPurpose(rawValue: form.purpose ?? "")
-        if purpose == nil {
-            failure.add("purpose", "Choose why you need access: " + GrantPurpose.allCases.map { "\($0.displayName) (\($0.rawValue))" }.joined(separator: "; "))
-        }
-        let minutes = form.requestedDurationMinutes ?? 0
-        if !(1...AccessRequestChain.maximumMinutes).contains(minutes) {
-            failure.add("requestedDurationMinutes", "Ask for between 1 and \(AccessRequestChain.maximumMinutes) minutes (seven days)")
-        }
-        let justification = (form.justification ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if justification.isEmpty { failure.add("justification", "Give the justification: why you need access") }
-        if justification.count > 2000 { failure.add("justification", "Justification must be 2,000 characters or fewer") }
-        let details = (form.furtherDetails ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if details.count > 2000 { failure.add("furtherDetails", "Further details must be 2,000 characters or fewer") }
+        let valid = form.input.validated(for: user.profile, into: &failure)
         var serviceRequest: ServiceRequestModel?
         let srText = (form.serviceRequestId ?? "").trimmingCharacters(in: .whitespaces)
         if srText.isEmpty {
@@ -131,50 +126,32 @@ struct TemporaryAccess {
         let named = [form.contactId, form.nino, form.scin].contains { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
         if named && contact == nil { failure.add("contactId", "No contact matches the contact id, NINO or SCIN given") }
         if let contact, !contact.sensitive { failure.add("contactId", "That contact is not sensitive: no temporary access is needed to see it") }
-        if purpose == .viewContact && contact == nil && failure["contactId"] == nil {
+        if form.purpose == GrantPurpose.viewContact.rawValue && contact == nil && failure["contactId"] == nil {
             failure.add("contactId", "Name the sensitive contact to view: its NINO, SCIN or contact id")
         }
-        let staffNumber = (form.staffId ?? "").trimmingCharacters(in: .whitespaces)
-        if !staffNumber.isEmpty && staffNumber != user.staffId {
-            failure.add("staffId", "The staff number must be your own, \(user.staffId): temporary access is granted to the person who asks. Ask \(staffNumber) to send their own form")
-        }
-        /// A corrected detail, or the directory's when left blank.
-        func detail(_ field: String, _ given: String?, _ directory: String, limit: Int = 100) -> String {
-            let text = (given ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-            if text.count > limit { failure.add(field, "\(field.prefix(1).uppercased() + field.dropFirst()) must be \(limit) characters or fewer") }
-            return text.isEmpty ? directory : text
-        }
-        let phone = detail("phone", form.phone, user.profile.phone, limit: 30)
-        let team = detail("team", form.team, user.profile.team)
-        let grade = detail("grade", form.grade, user.profile.grade)
-        let area = detail("area", form.area, user.profile.area)
-        if user.profile.teamLeaderStaffId == nil { failure.add("teamLeader", "You have no team leader in the staff directory to countersign: ask an administrator") }
         try failure.throwIfAny()
-        let sr = serviceRequest!
+        guard let valid, let sr = serviceRequest else { throw failure }
         let contactId = contact?.id
-        let clientName = form.clientName?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-        let scin = form.scin?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-        let nino = form.nino?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         let id: UUID = try await request.write { ctx in
             let record = AccessRequestModel()
             record.id = UUID()
             record.reference = "CSUA-" + String(record.id!.uuidString.prefix(8))
             record.status = AccessRequestStatus.awaitingTeamLeader.rawValue
-            record.purpose = purpose!.rawValue
+            record.purpose = valid.purpose.rawValue
             record.requesterStaffId = user.staffId
             record.teamLeaderStaffId = user.profile.teamLeaderStaffId?.value
-            record.requesterTeam = team
-            record.requesterGrade = grade
-            record.requesterArea = area
-            record.requesterPhone = phone
-            record.requestedMinutes = minutes
+            record.requesterTeam = valid.team
+            record.requesterGrade = valid.grade
+            record.requesterArea = valid.area
+            record.requesterPhone = valid.phone
+            record.requestedMinutes = valid.minutes
             record.serviceRequestId = sr.id
             record.contactId = contactId
-            record.clientName = clientName
-            record.scin = scin
-            record.nino = nino
-            record.furtherDetails = details
-            record.justification = justification
+            record.clientName = valid.clientName
+            record.scin = valid.scin
+            record.nino = valid.nino
+            record.furtherDetails = valid.furtherDetails
+            record.justification = valid.justification
             record.createdAt = ctx.now
             record.updatedAt = ctx.now
             try await record.create(on: ctx.db)
@@ -183,7 +160,7 @@ struct TemporaryAccess {
                                    text: "Temporary access request \(record.reference) from \(user.staffId) awaits your countersignature",
                                    link: "/access-requests/\(record.id!.uuidString)", request: record.id)
             try await ctx.audit(AuditEntry(user.actor, "access.request", subjectType: "accessRequest", subjectId: record.id!.uuidString,
-                                           detail: "\(record.reference) \(purpose!.rawValue) for \(minutes) minutes on \(sr.reference); awaiting team leader \(record.teamLeaderStaffId ?? "")"))
+                                           detail: "\(record.reference) \(valid.purpose.rawValue) for \(valid.minutes) minutes on \(sr.reference); awaiting team leader \(record.teamLeaderStaffId ?? "")"))
             return record.id!
         }
         return try await view(id)
