@@ -341,6 +341,18 @@ struct RequesterDetailsTests {
             let dto = try created.content.decode(AccessRequestDTO.self)
             #expect(dto.requesterTeam == "Leeds Complex Cases" && dto.requesterPhone == "0113 496 0999")
             #expect(dto.requesterGrade == dto.requester.grade, "a detail left blank is the directory's")
+            // The request page and the evidence show the form from one template, so they say the same.
+            let manager = Browser(app)
+            try await manager.signIn("30000002")
+            try await manager.post("/choose-role", form: ["role": "scrManager"])
+            func summary(_ html: String) -> [String] {
+                html.components(separatedBy: "<div class=\"summary-row\">").dropFirst().map { $0.components(separatedBy: "</div>")[0] }
+            }
+            let asked = summary(try await browser.get("/access-requests/\(dto.id)").body.string)
+            let evidence = summary(try await manager.get("/access-requests/\(dto.id)/evidence").body.string)
+            #expect(asked.count == 10 && asked.contains { $0.contains("Leeds Complex Cases") && $0.contains("0113 496 0999") })
+            #expect(Array(evidence.prefix(asked.count)) == asked)
+            #expect(evidence.contains { $0.contains("<dt>Further identifiable details</dt>") })
             body.area = String(repeating: "x", count: 101)
             #expect(try await app.sendJSON(.POST, "/api/v1/access-requests", body: body, token: tom).status == .unprocessableEntity)
         }
