@@ -223,6 +223,24 @@ struct GrantChangeTests {
         }
     }
 
+    @Test func aRemovalReasonLeftOutIsShownBesideTheRemovalFormNotTheExtensionForm() async throws {
+        try await withCasework(records: true) { app in
+            let (grantId, _, _, _) = try await app.grantAccess()
+            let tom = Browser(app)
+            try await tom.signIn("20010002")
+            let page = try await tom.post("/grants/\(grantId)/removal-requests", form: ["reason": " "])
+            #expect(page.status == .unprocessableEntity)
+            let html = page.body.string
+            #expect(html.contains("href=\"#removalReason\""))
+            let removal = try #require(html.range(of: "id=\"removalReason\""))
+            let extensionReason = try #require(html.range(of: "id=\"reason\""))
+            // The message sits in the removal form's group, and the extension form's reason has none.
+            let message = try #require(html.range(of: "<p class=\"error-message\">", options: .backwards, range: html.startIndex..<removal.lowerBound))
+            #expect(message.lowerBound > extensionReason.upperBound)
+            #expect(!html[html.startIndex..<extensionReason.lowerBound].contains("error-message"))
+        }
+    }
+
     @Test func provisioningRemovesAtOnceAndTheLeaderConfirmsTheLogOff() async throws {
         try await withCasework(records: true) { app in
             let (grantId, tom, sarah, marcus) = try await app.grantAccess()

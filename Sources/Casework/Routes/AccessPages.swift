@@ -236,14 +236,17 @@ struct AccessPages: RouteCollection {
         var reason: String?
     }
 
-    func changeSubmit(_ req: Request, _ action: (UUID, ChangeForm) async throws -> String) async throws -> Response {
+    /// Submits one of the grant page's forms. The forms share field names (`reason`), so `fieldIds` names the field
+    /// on this form that an error is shown beside (`reason` -> `removalReason`), not the same field on another form.
+    func changeSubmit(_ req: Request, fieldIds: [String: String] = [:], _ action: (UUID, ChangeForm) async throws -> String) async throws -> Response {
         let id = try AccessRoutes.id(req, what: "grant")
         let form = try req.content.decode(ChangeForm.self)
         do {
             let message = try await action(id, form)
             return Pages.redirect(req, to: "/grants/\(id.uuidString)", flash: message)
         } catch let failure as ValidationFailure {
-            return try await renderGrant(req, id, errors: failure)
+            let shown = ValidationFailure(orderedFields: failure.fields.map { (fieldIds[$0.name] ?? $0.name, $0.message) })
+            return try await renderGrant(req, id, errors: shown)
         }
     }
 
@@ -256,14 +259,14 @@ struct AccessPages: RouteCollection {
     }
 
     @Sendable func removalRequestSubmit(req: Request) async throws -> Response {
-        try await changeSubmit(req) { id, form in
+        try await changeSubmit(req, fieldIds: ["reason": "removalReason"]) { id, form in
             _ = try await TemporaryAccess(request: req).openChange(.removal, grant: id, additionalMinutes: nil, reason: form.reason ?? "")
             return "Provisioning has been asked to remove the access"
         }
     }
 
     @Sendable func removeSubmit(req: Request) async throws -> Response {
-        try await changeSubmit(req) { id, form in
+        try await changeSubmit(req, fieldIds: ["reason": "removeReason"]) { id, form in
             _ = try await TemporaryAccess(request: req).remove(id, reason: form.reason ?? "")
             return "The access was removed"
         }
