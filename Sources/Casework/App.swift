@@ -48,8 +48,5 @@ extension Request {
         try await application.casework.lane.record(entries)
     }
 
-    /// The hot reads by key, on SQLite's point-read connections when there are some (see `SQLiteReaders`).
-    var pointReads: PointReads { PointReads(db: db, readers: casework.readers) }
-
     var directory: Directory { Directory(db: db, lane: casework.lane, passwords: password.async, clock: casework.clock, readers: casework.readers) }
 }

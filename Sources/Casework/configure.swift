@@ -37,9 +37,12 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let clock: any CaseworkClock = testClock ?? SystemClock()
     let databases = app.databases
     let logger = app.logger
-    var writer: SQLiteLaneWriter?
+    // SQLite's own connections: point reads, and the lane's writer for batches of audited reads alone.
+    var readers: SQLiteReaders?, writer: SQLiteLaneWriter?
     if case .sqlite(let path) = settings.storage {
+        readers = SQLiteReaders(path: path)
         writer = SQLiteLaneWriter(path: path, logger: logger, eventLoop: LaneThread.shared.loop)
+        app.lifecycle.use(ClosingSQLiteConnections(readers: readers!, writer: writer!))
     }
     let lane = WriteLane(
         database: { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }, writer: writer,
@@ -47,12 +50,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let decoyHash = try await app.password.async.hash(SessionStore.newToken()).get()
     app.casework = CaseworkServices(settings: settings, clock: clock, testClock: testClock, lane: lane, throttle: SignInThrottle(), decoyHash: decoyHash,
                                      mailTransport: settings.mail.smtp.map { SMTPTransport(server: $0, group: app.eventLoopGroup) },
-                                     oidc: settings.oidc.map { OIDCProvider(settings: $0, client: app.client) })
-    if case .sqlite(let path) = settings.storage {
-        let readers = SQLiteReaders(path: path)
-        app.casework.readers = readers
-        app.lifecycle.use(ClosingSQLiteConnections(readers: readers, writer: writer))
-    }
+                                     oidc: settings.oidc.map { OIDCProvider(settings: $0, client: app.client) }, readers: readers)
 
     // Clients (and our own tests) read error answers as JSON too.
     ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
@@ -90,10 +88,10 @@ public func configure(_ app: Application, settings: Settings) async throws {
 /// Closes SQLite's point-read connections and the lane's writer when the application shuts down.
 private struct ClosingSQLiteConnections: LifecycleHandler {
     let readers: SQLiteReaders
-    let writer: SQLiteLaneWriter?
+    let writer: SQLiteLaneWriter
     func shutdown(_ application: Application) {
         readers.close()
-        writer?.close()
+        writer.close()
     }
 }
 

@@ -83,13 +83,13 @@ struct PointReadTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let readers = SQLiteReaders(path: directory + "/missing-dir/none.sqlite")
-        #expect(throws: PointReadError.self) { try readers.rows("SELECT 1", []) }
+        #expect(throws: SQLiteConnectionError.self) { try readers.rows("SELECT 1", []) }
         // Readers never create a database; an empty file is an empty one.
         #expect(FileManager.default.createFile(atPath: directory + "/db.sqlite", contents: Data()))
         let working = SQLiteReaders(path: directory + "/db.sqlite")
         #expect(try working.rows("SELECT 1 AS one", []).first?.decode(column: "one", as: Int.self) == 1)
         working.close()
-        let error = #expect(throws: PointReadError.self) { try working.rows("SELECT 1", []) }
+        let error = #expect(throws: SQLiteConnectionError.self) { try working.rows("SELECT 1", []) }
         #expect(error?.description.contains("stopping") == true)
     }
 }

@@ -39,9 +39,8 @@ enum SessionStore {
     /// deactivated or role-less-for-API all read as signed out. One indexed query, every request, with no cache: a
     /// sign-out, a role change or a deactivation on any server counts from the next request
     /// (see `SessionAcrossServersTests`).
-    static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval, on db: any Database,
-                        readers: SQLiteReaders? = nil) async throws -> CurrentUser? {
-        user(from: try await DirectoryQueries(db: db, readers: readers).session(tokenHash: hash(token), kind: kind), kind: kind, now: now, idle: idle)
+    static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval, on db: any Database) async throws -> CurrentUser? {
+        user(from: try await DirectoryQueries(db: db).session(tokenHash: hash(token), kind: kind), kind: kind, now: now, idle: idle)
     }
 
     /// The same, at once, on SQLite's point-read connections; nil when there are none (PostgreSQL: ask `resolve`).
@@ -99,21 +98,23 @@ struct SessionAuthenticator: Middleware {
         guard let (token, kind) = Self.credential(of: request) else { return next.respond(to: request) }
         let now = request.now
         let idle = request.casework.settings.sessionIdle
-        let readers = request.casework.readers
+        let loop = request.eventLoop
+        let resolved: EventLoopFuture<CurrentUser?>
         do {
-            if let user = try SessionStore.resolveNow(token: token, kind: kind, now: now, idle: idle, on: request.db, readers: readers) {
-                request.currentUser = user
-                guard let user, SessionStore.useIsStale(user, now: now) else { return next.respond(to: request) }
-                return request.eventLoop.makeFutureWithTask { try await SessionStore.recordUse(of: user, now: now, on: request) }
-                    .flatMap { next.respond(to: request) }
+            if let user = try SessionStore.resolveNow(token: token, kind: kind, now: now, idle: idle, on: request.db, readers: request.casework.readers) {
+                resolved = loop.makeSucceededFuture(user)
+            } else {
+                resolved = loop.makeFutureWithTask { try await SessionStore.resolve(token: token, kind: kind, now: now, idle: idle, on: request.db) }
             }
         } catch {
-            return request.eventLoop.makeFailedFuture(error)
+            return loop.makeFailedFuture(error)
         }
-        return request.eventLoop.makeFutureWithTask {
-            request.currentUser = try await SessionStore.resolve(token: token, kind: kind, now: now, idle: idle, on: request.db)
-            if let user = request.currentUser { try await SessionStore.recordUse(of: user, now: now, on: request) }
-        }.flatMap { next.respond(to: request) }
+        return resolved.flatMap { user in
+            request.currentUser = user
+            // Recording the use is a write, so it waits in a task; most requests have none to make.
+            guard let user, SessionStore.useIsStale(user, now: now) else { return next.respond(to: request) }
+            return loop.makeFutureWithTask { try await SessionStore.recordUse(of: user, now: now, on: request) }.flatMap { next.respond(to: request) }
+        }
     }
 
     /// The token a request carries and what kind it is: a bearer token on the API, the session cookie on pages.

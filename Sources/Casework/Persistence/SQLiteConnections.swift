@@ -48,7 +48,7 @@ final class SQLiteReaders: @unchecked Sendable {
 
     private func take() throws -> SQLiteHandle {
         if let reader = try lock.withLock({ () throws -> SQLiteHandle? in
-            if closed { throw PointReadError(message: "the database is closed: the server is stopping") }
+            if closed { throw SQLiteConnectionError(message: "the database is closed: the server is stopping") }
             return idle.popLast()
         }) { return reader }
         return try SQLiteHandle(path: path, for: .reading)
@@ -81,7 +81,7 @@ final class SQLiteHandle {
         guard sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, handle != nil else {
             let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "out of memory"
             if let handle { sqlite_nio_sqlite3_close(handle) }
-            throw PointReadError(message: "cannot open \(path) for reading: \(message)")
+            throw SQLiteConnectionError(message: "cannot open \(path) for reading: \(message)")
         }
         // One plan a statement, whatever is bound, so a cached statement is never prepared again (see
         // casework_sqlite_stable_plans). Wait out a checkpoint or another server's batch rather than fail.
@@ -188,8 +188,8 @@ final class SQLiteHandle {
         }
     }
 
-    private func failure(_ code: Int32) -> PointReadError {
-        PointReadError(message: "SQLite error \(code): " + (handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "closed"))
+    private func failure(_ code: Int32) -> SQLiteConnectionError {
+        SQLiteConnectionError(message: "SQLite error \(code): " + (handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "closed"))
     }
 
     /// SQLite copies what is bound before the call returns.
@@ -197,7 +197,7 @@ final class SQLiteHandle {
 }
 
 /// A statement SQLite refused on one of these connections; a 500 that says why.
-struct PointReadError: Error, CustomStringConvertible {
+struct SQLiteConnectionError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
 }
@@ -246,9 +246,8 @@ struct PointReads: Sendable {
     let readers: SQLiteReaders?
 
     func all(_ query: SQLQueryString) async throws -> [any SQLRow] {
-        let sql = db as! any SQLDatabase
-        guard let readers else { return try await sql.raw(query).all() }
-        return try readers.rows(query, dialect: sql)
+        if let rows = try now(query) { return rows }
+        return try await (db as! any SQLDatabase).raw(query).all()
     }
 
     /// The rows at once, without waiting, when the point-read connections are there (SQLite); nil when the read can
@@ -266,16 +265,18 @@ struct PointReads: Sendable {
 extension SQLiteReaders {
     /// The rows of a query written for SQLKit, serialised by the database's dialect as Fluent would.
     func rows(_ query: SQLQueryString, dialect database: any SQLDatabase) throws -> [any SQLRow] {
-        var serializer = SQLSerializer(database: database)
-        query.serialize(to: &serializer)
-        return try rows(serializer.sql, try SQLiteHandle.encode(serializer.binds))
+        let (sql, binds) = try SQLiteHandle.statement(query, dialect: database)
+        return try rows(sql, binds)
     }
 }
 
 extension SQLiteHandle {
-    /// SQLKit's binds as SQLite values, encoded as SQLiteKit encodes them for Fluent.
-    static func encode(_ binds: [any Encodable & Sendable]) throws -> [SQLiteData] {
-        try binds.map { try encoder.encode($0) }
+    /// An SQLKit expression as SQLite text and values: serialised by the database's dialect, the binds encoded as
+    /// SQLiteKit encodes them for Fluent.
+    static func statement(_ query: any SQLExpression, dialect database: any SQLDatabase) throws -> (sql: String, binds: [SQLiteData]) {
+        var serializer = SQLSerializer(database: database)
+        query.serialize(to: &serializer)
+        return (serializer.sql, try serializer.binds.map { try encoder.encode($0) })
     }
 
     private static let encoder = SQLiteDataEncoder()
@@ -311,13 +312,11 @@ final class SQLiteLaneWriter: SQLDatabase, @unchecked Sendable {
     }
 
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
-        var serializer = SQLSerializer(database: self)
-        query.serialize(to: &serializer)
-        let binds = try SQLiteHandle.encode(serializer.binds)
+        let (sql, binds) = try SQLiteHandle.statement(query, dialect: self)
         let rows = try lock.withLock { () throws -> [any SQLRow] in
-            if closed { throw PointReadError(message: "the database is closed: the server is stopping") }
+            if closed { throw SQLiteConnectionError(message: "the database is closed: the server is stopping") }
             if handle == nil { handle = try SQLiteHandle(path: path, for: .writing) }
-            return try handle!.rows(serializer.sql, binds)
+            return try handle!.rows(sql, binds)
         }
         for row in rows { onRow(row) }
     }

@@ -276,6 +276,3 @@ struct ReceiptsTool {
     }
 }
 
-extension String {
-    var nilIfEmpty: String? { isEmpty ? nil : self }
-}

@@ -137,8 +137,8 @@ extension Records {
                 listings.append(ContactListingDTO(link.contact, visible: decision.isAllowed))
             }
             answers.append(ServiceRequestDTO(
-                id: id.uuidString, reference: sr.reference, type: sr.type, typeName: try sr.typeValue.displayName, description: sr.description,
-                status: sr.status, statusName: try sr.statusValue.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.$case.id.flatMap { cases[$0]?.caseNumber },
+                id: id.uuidString, reference: sr.reference, type: sr.type, typeName: try sr.storedType.displayName, description: sr.description,
+                status: sr.status, statusName: try sr.storedStatus.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.$case.id.flatMap { cases[$0]?.caseNumber },
                 contactId: listings.first(where: { !$0.restricted })?.id, contacts: listings, segment: sr.segment,
                 segmentName: sr.segment.map { Segment(id: $0).displayName(teamName: sr.owningTeam) }, routingRule: sr.routingRule,
                 needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.uuidString, owningTeam: sr.owningTeam,
@@ -199,8 +199,8 @@ extension Records {
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
-            guard try sr.statusValue == .open else {
-                throw DomainError.conflict("Links can be changed only while the service request is Open; it is \(try sr.statusValue.displayName)")
+            guard try sr.storedStatus == .open else {
+                throw DomainError.conflict("Links can be changed only while the service request is Open; it is \(try sr.storedStatus.displayName)")
             }
             if let caseId, let current = sr.$case.id, current != caseId {
                 throw DomainError.conflict("This service request is already linked to another case")
@@ -243,7 +243,7 @@ extension Records {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
             if let refusal = ServiceRequestTransitions.refusal(try sr.facts, to: target, by: user.profile.staffId) { throw refusal }
-            let from = try sr.statusValue
+            let from = try sr.storedStatus
             if target == .pendingAssignment {
                 let contacts = try await Self.involvedContacts(sr, on: ctx.db)
                 // Routing work about a sensitive contact needs the right to link it (SCR role, or a routing grant).
@@ -255,7 +255,7 @@ extension Records {
                     }
                 }
                 let route = WorkAllocation.route(RoutingFacts(
-                    type: try sr.typeValue, hasSensitiveContact: contacts.contains(where: \.sensitive), isFinanceSupportRequest: sr.parentId != nil,
+                    type: try sr.storedType, hasSensitiveContact: contacts.contains(where: \.sensitive), isFinanceSupportRequest: sr.parentId != nil,
                     needsFinanceSupport: sr.needsFinanceSupport, owningTeam: sr.owningTeam))
                 sr.segment = route.segment.id
                 sr.routingRule = route.rule
@@ -330,7 +330,7 @@ extension Records {
             let routed = sr.routedAt ?? sr.createdAt
             // Whole seconds first: a stored instant may differ from the clock's by microseconds.
             let minutes = max(0, Int(now.timeIntervalSince(routed).rounded()) / 60)
-            return HopperItemDTO(id: sr.id!.uuidString, reference: sr.reference, type: sr.type, typeName: try sr.typeValue.displayName,
+            return HopperItemDTO(id: sr.id!.uuidString, reference: sr.reference, type: sr.type, typeName: try sr.storedType.displayName,
                                  routedAt: CaseworkTime.iso8601(routed), ageMinutes: minutes, age: Self.describeAge(minutes: minutes),
                                  owningTeam: sr.owningTeam, routingRule: sr.routingRule)
         }
@@ -369,7 +369,7 @@ extension Records {
             let contacts = try await Self.involvedContacts(sr, on: ctx.db)
             let maySee = contacts.filter(\.sensitive).allSatisfy { Self.maySee($0, person: assignee, grants: assigneeGrants, at: ctx.now) }
             if let refusal = WorkAllocation.checkAssignment(
-                status: try sr.statusValue, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
+                status: try sr.storedStatus, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
                 assignee: assignee, assigneeMaySeeSensitiveContacts: maySee) {
                 throw refusal
             }
@@ -404,7 +404,7 @@ extension Records {
             guard let parent = try await ServiceRequestModel.find(parentId, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(parentId.uuidString)")
             }
-            if let refusal = FinanceSupport.refusal(role: user.role, reference: parent.reference, status: try parent.statusValue,
+            if let refusal = FinanceSupport.refusal(role: user.role, reference: parent.reference, status: try parent.storedStatus,
                                                     isSupportRequest: parent.parentId != nil) {
                 throw DomainError.conflict(refusal.message)
             }

@@ -94,7 +94,7 @@ struct HomeRoutes: RouteCollection {
     static func assignedToMe(_ req: Request, user: CurrentUser) async throws -> HomeSection {
         let rows = try await Records(request: req).serviceRequests(assignedTo: user.staffId)
         return HomeSection(id: "assigned-to-you", title: "Service requests assigned to you", emptyText: "Nothing is assigned to you.",
-                           items: try rows.map { HomeItem(text: "\($0.reference) \(try $0.typeValue.displayName): \(try $0.statusValue.displayName)", href: "/service-requests/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
+                           items: try rows.map { HomeItem(text: "\($0.reference) \(try $0.storedType.displayName): \(try $0.storedStatus.displayName)", href: "/service-requests/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
     }
 
     /// Unread notifications, newest first.

@@ -262,7 +262,7 @@ struct RecordRoutes: RouteCollection {
     }
 
     static func row(_ sr: ServiceRequestModel) throws -> SRRow {
-        SRRow(id: sr.id!.uuidString, reference: sr.reference, typeName: try sr.typeValue.displayName, statusName: try sr.statusValue.displayName,
+        SRRow(id: sr.id!.uuidString, reference: sr.reference, typeName: try sr.storedType.displayName, statusName: try sr.storedStatus.displayName,
               segment: sr.segment, createdAt: CaseworkTime.iso8601(sr.createdAt))
     }
 

@@ -95,7 +95,6 @@ public struct AccessRequestInput: Sendable, Equatable {
 
     /// As typed, spaces around it dropped; nil when blank.
     private static func typed(_ given: String?) -> String? {
-        let text = (given ?? "").trimmingCharacters(in: .whitespaces)
-        return text.isEmpty ? nil : text
+        given?.trimmingCharacters(in: .whitespaces).nilIfEmpty
     }
 }

@@ -46,3 +46,8 @@ public func collect<T>(_ failure: inout ValidationFailure, _ parse: () throws(Va
         return nil
     }
 }
+
+extension String {
+    /// The text, or nil when it is empty: an optional field left blank.
+    public var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -80,9 +80,8 @@ enum AuditEventRows {
             var insert = sql.insert(into: AuditEventModel.schema).columns(columns)
             for event in chunk {
                 let r = event.record
-                guard let id = UUID(uuidString: r.id) else { throw StoredValueInvalid(what: "audit event id", value: r.id) }
                 insert = insert.values([
-                    SQLBind(id), SQLBind(r.seq), SQLBind(r.at), SQLBind(r.actorStaffId), SQLBind(r.actorRole), SQLBind(r.action),
+                    SQLBind(try UUID.stored(r.id, what: "audit event id")), SQLBind(r.seq), SQLBind(r.at), SQLBind(r.actorStaffId), SQLBind(r.actorRole), SQLBind(r.action),
                     SQLBind(r.subjectType), SQLBind(r.subjectId), SQLBind(r.outcome.rawValue), SQLBind(r.detail),
                     SQLBind(event.previousHash), SQLBind(event.hash),
                 ] as [any SQLExpression])

@@ -127,12 +127,12 @@ final class ServiceRequestModel: Model, @unchecked Sendable {
         updatedAt = now
     }
 
-    var statusValue: ServiceRequestStatus { get throws { try .stored(status) } }
-    var typeValue: ServiceRequestType { get throws { try .stored(type) } }
+    var storedStatus: ServiceRequestStatus { get throws { try .stored(status) } }
+    var storedType: ServiceRequestType { get throws { try .stored(type) } }
 
     var facts: ServiceRequestFacts {
         get throws {
-            ServiceRequestFacts(status: try statusValue, creatorStaffId: try .stored(creatorStaffId), assigneeStaffId: assigneeStaffId.flatMap(StaffID.init))
+            ServiceRequestFacts(status: try storedStatus, creatorStaffId: try .stored(creatorStaffId), assigneeStaffId: assigneeStaffId.flatMap(StaffID.init))
         }
     }
 }
