@@ -3,8 +3,11 @@
 Run by e2e/test_scim_conformance.py with the interpreter of e2e/.venv-scim (requirements-scim.txt), never with
 e2e/.venv: scim2-tester and scim-sanity bring pydantic and httpx2, which e2e/.venv does not pin.
 
-    python scim_conformance_driver.py tester URL TOKEN [--staff-id-employee-numbers]
-    python scim_conformance_driver.py sanity URL TOKEN [--employee-number DIGITS]
+    SCIM_TOKEN=T python scim_conformance_driver.py tester URL [--staff-id-employee-numbers]
+    SCIM_TOKEN=T python scim_conformance_driver.py sanity URL [--employee-number DIGITS]
+
+The bearer token comes from the environment, not the command line: a secret does not belong in argv (every
+process can read it), and a token that happens to begin with "-" would be taken for an option.
 
 `tester`: scim2-tester's check_server (every check, all tags) through scim2-client's httpx2 engine.
 `sanity`: scim-sanity's probe (strict mode), as `scim-sanity probe URL --token T --i-accept-side-effects` runs it.
@@ -24,6 +27,7 @@ import argparse
 import inspect
 import itertools
 import json
+import os
 import random
 import sys
 from typing import Any
@@ -246,16 +250,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tool", choices=["tester", "sanity"])
     parser.add_argument("url", help="the SCIM base URL, like http://127.0.0.1:8080/scim/v2")
-    parser.add_argument("token", help="the bearer token")
     parser.add_argument("--staff-id-employee-numbers", action="store_true",
                         help="tester: fill employeeNumber with fresh 9-digit staff IDs instead of random strings")
     parser.add_argument("--employee-number", default=None,
                         help="sanity: the employeeNumber (enterprise extension) of the one User it creates")
     args = parser.parse_args()
+    token = os.environ.get("SCIM_TOKEN", "")
+    if not token:
+        parser.error("set SCIM_TOKEN to the bearer token")
     if args.tool == "tester":
-        document = run_tester(args.url, args.token, args.staff_id_employee_numbers)
+        document = run_tester(args.url, token, args.staff_id_employee_numbers)
     else:
-        document = run_sanity(args.url, args.token, args.employee_number)
+        document = run_sanity(args.url, token, args.employee_number)
     json.dump(document, sys.stdout, indent=1, sort_keys=False, default=repr)
     sys.stdout.write("\n")
     return 0

@@ -75,10 +75,12 @@ class ToolRun:
 
 
 def _run_driver(tool: str, url: str, token: str, *options: str) -> ToolRun:
-    command = [str(SCIM_PYTHON), str(DRIVER), tool, url, token, *options]
+    command = [str(SCIM_PYTHON), str(DRIVER), tool, url, *options]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["SCIM_TOKEN"] = token
     started = time.monotonic()
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=TOOL_TIMEOUT_S,
-                          stdin=subprocess.DEVNULL, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+                          stdin=subprocess.DEVNULL, env=env)
     seconds = time.monotonic() - started
     try:
         document = json.loads(done.stdout)
@@ -87,8 +89,7 @@ def _run_driver(tool: str, url: str, token: str, *options: str) -> ToolRun:
     (OUTPUT_DIR / f"scim-conformance-{tool}.json").write_text(done.stdout or "")
     if done.stderr:
         (OUTPUT_DIR / f"scim-conformance-{tool}.stderr.txt").write_text(done.stderr)
-    shown = [c if c != token else "<token>" for c in command]
-    return ToolRun(shown, done.returncode, done.stderr, document, seconds)
+    return ToolRun(command, done.returncode, done.stderr, document, seconds)
 
 
 @dataclass
