@@ -8,7 +8,7 @@ struct AccessMonitoringTests {
 
     static func record(_ reference: String, team: String, _ status: AccessRequestStatus, _ steps: [(Double, String, String?)]) -> AccessMonitoring.RequestRecord {
         AccessMonitoring.RequestRecord(reference: reference, team: team, status: status,
-                                       steps: steps.map { AccessMonitoring.Step(at: at($0.0), action: $0.1, reason: $0.2) })
+                                       steps: steps.map { AccessMonitoring.Step(at: at($0.0), action: AccessHistoryAction(rawValue: $0.1)!, reason: $0.2) })
     }
 
     static let granted = record("CSUA-1", team: "Leeds", .granted,

@@ -28,7 +28,7 @@ struct AccessTests {
     @Test func theWholeChainGrantsAccessThatEndsToTheSecond() async throws {
         try await withCasework(records: true) { app in
             let (request, tom) = try await app.submitAccessRequest(minutes: 60)
-            #expect(request.status == "awaitingTeamLeader" && request.teamLeader?.staffId == "20010001")
+            #expect(request.status == .awaitingTeamLeader && request.teamLeader?.staffId == "20010001")
             let contact = try await app.contactId(nino: hollowayNINO)
             #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .forbidden)
             let sarah = try await app.token("20010001", role: .teamLeader)
@@ -39,7 +39,7 @@ struct AccessTests {
             let granted = try await app.decide(request.id, "approve", minutes: 30, token: marcus)
             #expect(granted.status == .ok)
             let dto = try granted.content.decode(AccessRequestDTO.self)
-            #expect(dto.status == "granted")
+            #expect(dto.status == .granted)
             let grantId = try #require(dto.grantId)
             let grant = try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: tom).content.decode(GrantDTO.self)
             #expect(grant.status == "active" && grant.staffId == "20010002")
@@ -71,7 +71,7 @@ struct AccessTests {
             #expect(noReason.status == .unprocessableEntity)
             #expect(try noReason.content.decode(Problem.self).errors?["reason"] != nil)
             let returned = try await app.decide(request.id, "return", reason: "SR number is wrong", token: sarah)
-            #expect(try returned.content.decode(AccessRequestDTO.self).status == "returned")
+            #expect(try returned.content.decode(AccessRequestDTO.self).status == .returned)
             #expect(try await app.decide(request.id, "approve", token: sarah).status == .conflict)
             #expect(try await app.sendJSON(.POST, "/api/v1/access-requests/\(request.id)/withdraw", token: tom).status == .conflict)
         }
@@ -131,7 +131,7 @@ struct AccessTests {
             }
             // A role that never has a say is still refused as such.
             #expect(try await app.decide(request.id, "approve", token: try await app.token("20010003")).status == .forbidden)
-            #expect(try await AccessRequestModel.find(UUID(uuidString: request.id)!, on: app.db)?.status == "awaitingProvisioning")
+            #expect(try await AccessRequestModel.find(UUID(uuidString: request.id)!, on: app.db)?.status == .awaitingProvisioning)
         }
     }
 
@@ -211,12 +211,12 @@ struct GrantChangeTests {
             let asked = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/extension-requests", body: Ask(additionalMinutes: 30, reason: "Payment trace not back yet"), token: tom)
             #expect(asked.status == .created)
             let change = try asked.content.decode(GrantChangeDTO.self)
-            #expect(change.status == "awaitingTeamLeader")
+            #expect(change.status == .awaitingTeamLeader)
             #expect(try await app.decide2(change.id, "approve", token: marcus).status == .forbidden)
             #expect(try await app.decide2(change.id, "approve", token: sarah).status == .ok)
             #expect(try await app.decide2(change.id, "approve", minutes: 31, token: marcus).status == .unprocessableEntity)
             let approved = try await app.decide2(change.id, "approve", minutes: 20, token: marcus)
-            #expect(try approved.content.decode(GrantChangeDTO.self).status == "approved")
+            #expect(try approved.content.decode(GrantChangeDTO.self).status == .approved)
             let after = try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: tom).content.decode(GrantDTO.self)
             #expect(CaseworkTime.parse(after.expiresAt)!.timeIntervalSince(CaseworkTime.parse(before.expiresAt)!) == 20 * 60)
             #expect(try await app.decide2(change.id, "approve", token: marcus).status == .conflict)
@@ -248,7 +248,7 @@ struct GrantChangeTests {
             #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .ok)
             #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/log-off-confirmation", token: sarah).status == .conflict)
             let asked = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/removal-requests", ["reason": "Work finished early"], token: tom)
-            #expect(try asked.content.decode(GrantChangeDTO.self).status == "awaitingProvisioning")
+            #expect(try asked.content.decode(GrantChangeDTO.self).status == .awaitingProvisioning)
             #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/remove", ["reason": "done"], token: sarah).status == .forbidden)
             #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/remove", ["reason": " "], token: marcus).status == .unprocessableEntity)
             let removed = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/remove", ["reason": "Holder says the work is done"], token: marcus)
@@ -260,7 +260,7 @@ struct GrantChangeTests {
             let confirmed = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/log-off-confirmation", token: sarah).content.decode(GrantDTO.self)
             #expect(confirmed.logOffConfirmedBy == "20010001")
             #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/log-off-confirmation", token: sarah).status == .conflict)
-            #expect(try await GrantChangeRequestModel.query(on: app.db).filter(\.$status == "approved").count() == 1)
+            #expect(try await GrantChangeRequestModel.query(on: app.db).filter(\.$status == .approved).count() == 1)
         }
     }
 
@@ -308,9 +308,9 @@ struct ExpiryTests {
             #expect(grant.endProcessedAt != nil)
             let sarah = try await app.token("20010001", role: .teamLeader)
             let inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self)
-            #expect(inbox.items.contains { $0.kind == "logOffTask" && $0.text.contains(request.reference) })
-            #expect(inbox.items.contains { $0.kind == "granted" && $0.text.contains("30 minutes") })
-            #expect(inbox.items.contains { $0.kind == "awaitingYou" })
+            #expect(inbox.items.contains { $0.kind == .logOffTask && $0.text.contains(request.reference) })
+            #expect(inbox.items.contains { $0.kind == .granted && $0.text.contains("30 minutes") })
+            #expect(inbox.items.contains { $0.kind == .awaitingYou })
             let home = try await app.sendJSON(.GET, "/api/v1/home", token: sarah).content.decode(HomeRoutes.HomeDTO.self)
             #expect(home.sections.first?.id == "notifications" && !home.sections[0].items.isEmpty)
             #expect(try await app.auditEvents().contains { $0.action == "grant.ended" && $0.detail.contains("expired") })
@@ -328,14 +328,14 @@ struct ExpiryTests {
             _ = try await app.sendJSON(.POST, "/api/v1/service-requests/\(srId)/status", ["status": "pendingAssignment"], token: tom)
             // Hand-assign to Tom as if a team leader had (the SCR hopper would refuse him once the grant ends).
             try await ServiceRequestModel.query(on: app.db).filter(\.$id == UUID(uuidString: srId)!)
-                .set(\.$status, to: "assigned").set(\.$assigneeStaffId, to: "20010002").update()
+                .set(\.$status, to: .assigned).set(\.$assigneeStaffId, to: "20010002").update()
             app.clockForTests.advance(by: 30 * 60)
             try await GrantExpiry(app: app).runOnce()
             let sr = try #require(try await ServiceRequestModel.find(UUID(uuidString: srId)!, on: app.db))
-            #expect(sr.status == "pendingAssignment" && sr.assigneeStaffId == nil && sr.segment == "scr")
+            #expect(sr.status == .pendingAssignment && sr.assigneeStaffId == nil && sr.segment == "scr")
             let sarah = try await app.token("20010001", role: .teamLeader)
             let inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self)
-            #expect(inbox.items.contains { $0.kind == "workReturned" && $0.text.contains(sr.reference) })
+            #expect(inbox.items.contains { $0.kind == .workReturned && $0.text.contains(sr.reference) })
         }
     }
 
@@ -349,7 +349,7 @@ struct ExpiryTests {
             }
             let tom = try await app.token("20010002")
             let inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: tom).content.decode(ListDTO<Note>.self)
-            let rejected = try #require(inbox.items.first { $0.kind == "rejected" })
+            let rejected = try #require(inbox.items.first { $0.kind == .rejected })
             #expect(rejected.text.contains("Not enough justification"))
             #expect(try await app.sendJSON(.POST, "/api/v1/notifications/\(rejected.id)/read", token: tom).status == .noContent)
             let someoneElse = try await app.token("20020002")
@@ -460,12 +460,12 @@ struct DeactivationTests {
             let stored = try #require(try await GrantModel.find(UUID(uuidString: grantId)!, on: app.db))
             #expect(stored.removalReason == "account deactivated" && stored.removedBy == "90000001" && stored.endProcessedAt != nil)
             let request = try await app.sendJSON(.GET, "/api/v1/access-requests/\(pending.id)", token: sarah).content.decode(AccessRequestDTO.self)
-            #expect(request.status == "withdrawn")
+            #expect(request.status == .withdrawn)
 
             // The team leader has the log-off task, as for any ended grant, and hears of the withdrawal.
             let inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self)
-            #expect(inbox.items.contains { $0.kind == "logOffTask" })
-            #expect(inbox.items.contains { $0.kind == "withdrawn" && $0.text.contains("deactivated") })
+            #expect(inbox.items.contains { $0.kind == .logOffTask })
+            #expect(inbox.items.contains { $0.kind == .withdrawn && $0.text.contains("deactivated") })
             let actions = try await app.auditEvents().filter { $0.actorStaffId == "90000001" }.map(\.action)
             #expect(actions.contains("grant.remove") && actions.contains("access.withdraw") && actions.contains("staff.deactivate"))
             #expect(try await app.auditEvents().contains { $0.action == "grant.ended" && $0.subjectId == grantId })

@@ -80,7 +80,7 @@ struct HotQueryPlanTests {
                 .sort(\.$seq, .descending).limit(20).all()
             _ = try await StaffModel.query(on: db).filter(\.$passwordHash == nil).filter(\.$active == true).sort(\.$id).limit(50).all()
             _ = try await StaffModel.query(on: db).filter(\.$failedSignIns >= 6).all()
-            _ = try await OutboxMessageModel.query(on: db).filter(\.$status == Outbox.pending).sort(\.$createdAt).all()
+            _ = try await OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending).sort(\.$createdAt).all()
 
             // The expiry job's reads.
             _ = try await GrantModel.query(on: db).filter(\.$endProcessedAt == nil).filter(\.$expiresAt <= now).sort(\.$expiresAt).limit(500).all()

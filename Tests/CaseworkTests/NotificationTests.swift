@@ -56,7 +56,7 @@ struct NotificationTests {
             let granted = mail.suffix(2)
             #expect(Set(granted.map(\.toAddress)) == ["sarah.whitfield@childmaintenance.gov.uk", "tom.baxter@childmaintenance.gov.uk"])
             #expect(granted.allSatisfy { $0.subject.contains("was granted for 45 minutes") })
-            #expect(mail.allSatisfy { $0.accessRequestId?.uuidString == request.id && $0.status == "pending" && $0.attempts == 0 })
+            #expect(mail.allSatisfy { $0.accessRequestId?.uuidString == request.id && $0.status == .pending && $0.attempts == 0 })
             for message in mail {
                 for secret in ["Holloway", hollowayNINO, "SCIN4471", "Karen"] {
                     #expect(!message.subject.contains(secret) && !message.body.contains(secret), "\(message.subject) leaked \(secret)")
@@ -70,17 +70,17 @@ struct NotificationTests {
             let (request, _) = try await app.submitAccessRequest()
             let sarah = try await app.token("20010001", role: .teamLeader)
             var inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self).items
-            #expect(inbox.filter { $0.kind == "awaitingYou" && !$0.read }.count == 1)
+            #expect(inbox.filter { $0.kind == .awaitingYou && !$0.read }.count == 1)
             _ = try await app.decide(request.id, "approve", token: sarah)
             inbox = try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<Note>.self).items
-            #expect(inbox.filter { $0.kind == "awaitingYou" }.allSatisfy { $0.read })
+            #expect(inbox.filter { $0.kind == .awaitingYou }.allSatisfy { $0.read })
             _ = try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager))
             // Every provisioning officer was told; once one decides, it is settled for all of them.
             let yusuf = try await app.token("40000003")
             let yusufInbox = { try await app.sendJSON(.GET, "/api/v1/notifications", token: yusuf).content.decode(ListDTO<Note>.self).items }
-            #expect(try await yusufInbox().contains { $0.kind == "awaitingYou" && !$0.read })
+            #expect(try await yusufInbox().contains { $0.kind == .awaitingYou && !$0.read })
             _ = try await app.decide(request.id, "approve", token: try await app.token("40000002"))
-            #expect(try await yusufInbox().filter { $0.kind == "awaitingYou" }.allSatisfy { $0.read })
+            #expect(try await yusufInbox().filter { $0.kind == .awaitingYou }.allSatisfy { $0.read })
         }
     }
 
@@ -93,7 +93,7 @@ struct NotificationTests {
             // First attempt fails: counted, the error kept, tried again in 30 seconds.
             #expect(try await OutboxDelivery(app: app).runOnce() == 0)
             var message = try #require(try await app.outbox().first)
-            #expect(message.status == "pending" && message.attempts == 1 && message.lastError == "connection refused (127.0.0.1:2525)")
+            #expect(message.status == .pending && message.attempts == 1 && message.lastError == "connection refused (127.0.0.1:2525)")
             #expect(abs(message.nextAttemptAt.timeIntervalSince(start) - 30) < 1)
             // Not before its time.
             app.clockForTests.advance(by: 29)
@@ -107,7 +107,7 @@ struct NotificationTests {
             app.clockForTests.advance(by: 60)
             #expect(try await OutboxDelivery(app: app).runOnce() == 1)
             message = try #require(try await app.outbox().first)
-            #expect(message.status == "sent" && message.attempts == 3 && message.lastError == nil && message.sentAt != nil)
+            #expect(message.status == .sent && message.attempts == 3 && message.lastError == nil && message.sentAt != nil)
             #expect(transport.sent.map(\.to) == ["sarah.whitfield@childmaintenance.gov.uk"])
             #expect(try await OutboxDelivery(app: app).runOnce() == 0, "a sent message is never sent again")
         }
@@ -158,11 +158,11 @@ struct NotificationTests {
             let (grantId, tom, sarah, marcus) = try await app.grantAccess(minutes: 60)
             app.clockForTests.advance(by: 44 * 60)
             try await GrantExpiry(app: app).runOnce()
-            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").count() == 0)
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.endingSoon).count() == 0)
             app.clockForTests.advance(by: 60)
             try await GrantExpiry(app: app).runOnce()
             try await GrantExpiry(app: app).runOnce()
-            let reminders = try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").all()
+            let reminders = try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.endingSoon).all()
             #expect(Set(reminders.map(\.staffId)) == ["20010002", "20010001"] && reminders.count == 2)
             #expect(reminders[0].text.contains("ends in 15 minutes"))
             #expect(try await app.outbox().filter { $0.subject.contains("ends in 15 minutes") }.count == 2)
@@ -175,10 +175,10 @@ struct NotificationTests {
             // The new expiry is two hours after the grant: 16 minutes before it, no reminder yet; 15 minutes before, one.
             app.clockForTests.advance(by: 59 * 60)
             try await GrantExpiry(app: app).runOnce()
-            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").count() == 2)
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.endingSoon).count() == 2)
             app.clockForTests.advance(by: 60)
             try await GrantExpiry(app: app).runOnce()
-            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").count() == 4)
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.endingSoon).count() == 4)
         }
     }
 
@@ -202,7 +202,7 @@ struct NotificationTests {
             #expect(try await waiting(sarah).isEmpty)
             #expect(try await waiting(marcus).map(\.id) == [change.id])
             _ = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/removal-requests", ["reason": "Done now"], token: tom)
-            #expect(try await waiting(marcus).map(\.kind) == ["extension", "removal"])
+            #expect(try await waiting(marcus).map(\.kind) == [.extension, .removal])
             #expect(try await app.sendJSON(.GET, "/api/v1/grant-change-requests", token: marcus).status == .unprocessableEntity)
             let browser = Browser(app)
             try await browser.signIn("40000002")
@@ -228,7 +228,7 @@ struct MonitoringTests {
             #expect(summary.activeGrants.map(\.grantId) == [grantId])
             #expect(summary.activeGrants[0].name == "Tom Baxter")
             #expect(summary.overdueLogOffs.isEmpty)
-            let manager = try #require(summary.stages.first { $0.stage == "scrManager" })
+            let manager = try #require(summary.stages.first { $0.stage == .scrManager })
             #expect(manager.approved == 1 && manager.rejected == 1 && manager.longestMinutesToDecide == 5)
             #expect(summary.refusals.map(\.reason) == ["The SR does not need the client's record"])
             let team = try #require(summary.teams.first)
@@ -273,12 +273,12 @@ struct MonitoringTests {
             let grant = try #require(try await GrantModel.find(UUID(uuidString: grantId)!, on: app.db))
             let robert = try await app.token("30000002", role: .scrManager)
             let evidence = try await app.sendJSON(.GET, "/api/v1/access-requests/\(grant.requestId.uuidString)/evidence", token: robert).content.decode(EvidenceDTO.self)
-            #expect(evidence.request.history.map(\.action) == ["submitted", "teamLeader.approve", "scrManager.approve", "provisioning.approve"])
+            #expect(evidence.request.history.map(\.action.rawValue) == ["submitted", "teamLeader.approve", "scrManager.approve", "provisioning.approve"])
             #expect(evidence.request.nino == hollowayNINO)
             #expect(evidence.grant?.grant.status == "expired" && evidence.grant?.endRecordedAt != nil && evidence.grant?.grant.logOffConfirmedBy == "20010001")
             #expect(evidence.grant?.reminderSentAt != nil)
             #expect(evidence.recordAccess.map(\.outcome) == ["success", "denied"])
-            #expect(evidence.notifications.contains { $0.kind == "logOffTask" && $0.to == "20010001" })
+            #expect(evidence.notifications.contains { $0.kind == .logOffTask && $0.to == "20010001" })
             #expect(evidence.emails.contains { $0.to == "cmg.userprovisioning@childmaintenance.gov.uk" })
             let actions = evidence.auditEvents.map(\.action)
             for expected in ["access.request", "access.decide", "grant.reminder", "grant.ended", "grant.logOffConfirmed"] {

@@ -96,7 +96,7 @@ struct MaintainUsersTests {
             let last = try await app.sendJSON(.DELETE, "/api/v1/tool/users/76834403/profiles/toolSystemAdministrator", token: admin)
             #expect(last.status == .conflict)
             #expect(try last.content.decode(Problem.self).detail.contains("last System Administrator"))
-            #expect(try await StaffRoleModel.query(on: app.db).filter(\.$role == "toolSystemAdministrator").count() == 1)
+            #expect(try await StaffRoleModel.query(on: app.db).filter(\.$role == Role.toolSystemAdministrator).count() == 1)
         }
     }
 
@@ -211,8 +211,8 @@ struct LedgerHTTPTests {
             let paid = try await app.entry("payments", caseId: id, pence: 10_000, on: "2026-11-03", method: "bankTransfer", token: token).content.decode(LedgerEntryDTO.self)
             _ = try await app.sendJSON(.POST, "/api/v1/exceptional-cases/\(id)/entries/\(paid.id)/reversal", ["reason": "bounced"], token: token)
             let period = try await app.sendJSON(.GET, "/api/v1/reports/receipts-payments?from=2026-10-01&to=2026-11-30", token: token).content.decode(PeriodReportDTO.self)
-            #expect(period.receiptsPence == period.items.filter { $0.kind == "receipt" }.reduce(0) { $0 + $1.amountPence })
-            #expect(period.paymentsPence == period.items.filter { $0.kind == "payment" }.reduce(0) { $0 + $1.amountPence })
+            #expect(period.receiptsPence == period.items.filter { $0.kind == .receipt }.reduce(0) { $0 + $1.amountPence })
+            #expect(period.paymentsPence == period.items.filter { $0.kind == .payment }.reduce(0) { $0 + $1.amountPence })
             let balances = try await app.sendJSON(.GET, "/api/v1/reports/balances", token: token).content.decode(BalanceReportDTO.self)
             let mine = try #require(balances.items.first { $0.caseId == id })
             #expect(mine.balancePence == 12_346 && mine.receiptsPence == 12_346 && mine.paymentsPence == 0)

@@ -21,7 +21,7 @@ struct ScaleSeedTests {
             #expect(live.filter { $0.expiresAt == plan.endingTogetherAt }.count == plan.grantsEndingTogether)
             #expect(Dictionary(grouping: live, by: \.staffId).values.allSatisfy { (1...3).contains($0.count) })
             // Every waiting SR is in a segment; the SCR hopper holds those about a sensitive case.
-            let waiting = try await ServiceRequestModel.query(on: app.db).filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue)
+            let waiting = try await ServiceRequestModel.query(on: app.db).filter(\.$status == ServiceRequestStatus.pendingAssignment)
                 .filter(\.$reference >= "SR-Z").all()
             #expect(!waiting.isEmpty && waiting.allSatisfy { $0.segment != nil })
             #expect(waiting.contains { $0.segment == "scr" })
@@ -59,15 +59,15 @@ struct GrantsEndingTogetherTests {
             try await job.remindEndingSoon()
             let reminded = try await GrantModel.query(on: app.db).filter(\.$expiresAt == plan.endingTogetherAt).filter(\.$reminderSentAt != nil).count()
             #expect(reminded == due.count)
-            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "endingSoon").count() == 2 * due.count)
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.endingSoon).count() == 2 * due.count)
 
             // At the instant they end: every one processed, its holder and team leader told, its end audited, once.
             app.clockForTests.set(plan.endingTogetherAt)
             #expect(try await job.runOnce() == together.count)
             #expect(try await job.runOnce() == 0)
             #expect(try await GrantModel.query(on: app.db).filter(\.$expiresAt == plan.endingTogetherAt).filter(\.$endProcessedAt == nil).count() == 0)
-            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "logOffTask").count() == together.count)
-            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == "accessEnded").count() == together.count)
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.logOffTask).count() == together.count)
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.accessEnded).count() == together.count)
             #expect(try await AuditEventModel.query(on: app.db).filter(\.$action == "grant.ended").count() == together.count)
             // The other live grants are untouched, and the chain still verifies.
             #expect(try await GrantModel.query(on: app.db).filter(\.$expiresAt > plan.endingTogetherAt).filter(\.$endProcessedAt != nil).count() == 0)

@@ -71,7 +71,7 @@ struct WriteLaneTests {
             let request = UUID()
             let link = "/access-requests/\(request.uuidString)"
             try await lane.perform { ctx in
-                try await Inbox.notify(ctx, to: "20010001", kind: "awaitingYou", text: "CSUA-TEST awaits you", link: link, request: request)
+                try await Inbox.notify(ctx, to: "20010001", kind: .awaitingYou, text: "CSUA-TEST awaits you", link: link, request: request)
                 try await Inbox.settle(ctx, request: request, link: link)
             }
             let settled = try await NotificationModel.query(on: app.db).filter(\.$accessRequestId == request).all()
@@ -84,7 +84,7 @@ struct WriteLaneTests {
                     group.addTask {
                         do {
                             try await lane.perform { ctx in
-                                try await Inbox.notify(ctx, to: "20010002", kind: "test", text: "note \(index)", link: nil, request: tagged)
+                                try await Inbox.notify(ctx, to: "20010002", kind: .awaitingYou, text: "note \(index)", link: nil, request: tagged)
                                 if index % 3 == 0 { throw Refused() }
                             }
                         } catch is Refused {}
@@ -229,6 +229,31 @@ struct OperationsTests {
                 if path.hasPrefix("/api/v1") { served.insert("\(route.method.rawValue) \(path)") }
             }
             #expect(documented == served)
+        }
+    }
+
+    /// The document's enums are the code's own cases: a status, kind or stage added to the code appears in the
+    /// contract without anyone typing it twice.
+    @Test func openAPIEnumsAreTheCodesOwnCases() async throws {
+        try await withCasework(seed: false) { app in
+            let response = try await app.sendJSON(.GET, "/openapi.json")
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+            func values(_ schema: String, _ property: String) -> [String]? {
+                let properties = schemas[schema]?["properties"] as? [String: [String: Any]]
+                return (properties?[property]?["enum"] as? [Any])?.compactMap { $0 as? String }
+            }
+            #expect(values("AccessRequest", "status") == AccessRequestStatus.allCases.map(\.rawValue))
+            #expect(values("Grant", "status") == GrantState.allCases.map(\.rawValue))
+            #expect(values("GrantChange", "kind") == GrantChangeKind.allCases.map(\.rawValue))
+            #expect(values("GrantChange", "status") == GrantChangeStatus.allCases.map(\.rawValue))
+            #expect(values("Decision", "stage") == AccessStage.allCases.map(\.rawValue))
+            #expect(values("ServiceRequest", "status") == ServiceRequestStatus.allCases.map(\.rawValue))
+            #expect(values("NewServiceRequest", "type") == ServiceRequestType.allCases.map(\.rawValue))
+            #expect(values("LedgerEntry", "method") == PaymentMethod.allCases.map(\.rawValue))
+            let history = (schemas["AccessRequest"]?["properties"] as? [String: [String: Any]])?["history"]?["items"] as? [String: Any]
+            let actions = ((history?["properties"] as? [String: [String: Any]])?["action"]?["enum"] as? [Any])?.compactMap { $0 as? String }
+            #expect(actions?.contains("scrManager.reject") == true && actions?.count == AccessHistoryAction.allCases.count)
         }
     }
 

@@ -85,7 +85,7 @@ struct AccessQueries {
     /// soonest ending first, with each request's reference: through the leader's own granted requests.
     func unconfirmedGrants(countersignedBy leader: String) async throws -> [(grant: GrantModel, reference: String)] {
         let requests = try await AccessRequestModel.query(on: db).filter(\.$teamLeaderStaffId == leader)
-            .filter(\.$status == AccessRequestStatus.granted.rawValue).all()
+            .filter(\.$status == AccessRequestStatus.granted).all()
         guard !requests.isEmpty else { return [] }
         let references = Dictionary(uniqueKeysWithValues: requests.map { ($0.id!, $0.reference) })
         let grants = try await GrantModel.query(on: db).filter(\.$requestId ~~ requests.map { $0.id! }).filter(\.$logOffConfirmedAt == nil)

@@ -6,8 +6,8 @@ import Vapor
 struct GrantChangeDTO: Content {
     let id: String
     let grantId: String
-    let kind: String
-    let status: String
+    let kind: GrantChangeKind
+    let status: GrantChangeStatus
     let additionalMinutes: Int?
     let reason: String
     let requestedBy: String
@@ -48,8 +48,8 @@ extension TemporaryAccess {
             let change = GrantChangeRequestModel()
             change.id = UUID()
             change.grantId = id
-            change.kind = kind.rawValue
-            change.status = status.rawValue
+            change.kind = kind
+            change.status = status
             change.additionalMinutes = kind == .extension ? additionalMinutes : nil
             change.reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             change.requestedBy = user.staffId
@@ -68,16 +68,16 @@ extension TemporaryAccess {
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         guard let decision = AccessDecision(rawValue: text) else { throw ValidationFailure(["decision": "decision must be approve or reject"]) }
         return try await request.write { ctx in
-            guard let change = try await GrantChangeRequestModel.find(id, on: ctx.db), change.kind == GrantChangeKind.extension.rawValue else {
+            guard let change = try await GrantChangeRequestModel.find(id, on: ctx.db), change.kind == GrantChangeKind.extension else {
                 throw DomainError.notFound("There is no extension request with id \(id.uuidString)")
             }
             let (grant, facts) = try await Self.grantFacts(change.grantId, on: ctx.db, at: ctx.now)
             let (status, granted) = try GrantChanges.decide(
-                status: try GrantChangeStatus.stored(change.status), facts: facts, requestedBy: try StaffID.stored(change.requestedBy),
+                status: change.status, facts: facts, requestedBy: try StaffID.stored(change.requestedBy),
                 endorsedBy: change.endorsedBy.flatMap(StaffID.init), decision: decision, by: user.profile.staffId, actingAs: role,
                 reason: reason, minutes: minutes, asked: change.additionalMinutes ?? 0).get()
-            if change.status == GrantChangeStatus.awaitingTeamLeader.rawValue { change.endorsedBy = user.staffId } else { change.decidedBy = user.staffId }
-            change.status = status.rawValue
+            if change.status == .awaitingTeamLeader { change.endorsedBy = user.staffId } else { change.decidedBy = user.staffId }
+            change.status = status
             change.decisionReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             change.updatedAt = ctx.now
             try await change.save(on: ctx.db)
@@ -108,9 +108,9 @@ extension TemporaryAccess {
             grant.removedBy = user.staffId
             grant.removalReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             try await grant.save(on: ctx.db)
-            try await GrantChangeRequestModel.query(on: ctx.db).filter(\.$grantId == id).filter(\.$kind == GrantChangeKind.removal.rawValue)
-                .filter(\.$status == GrantChangeStatus.awaitingProvisioning.rawValue)
-                .set(\.$status, to: GrantChangeStatus.approved.rawValue).set(\.$decidedBy, to: user.staffId).update()
+            try await GrantChangeRequestModel.query(on: ctx.db).filter(\.$grantId == id).filter(\.$kind == GrantChangeKind.removal)
+                .filter(\.$status == GrantChangeStatus.awaitingProvisioning)
+                .set(\.$status, to: GrantChangeStatus.approved).set(\.$decidedBy, to: user.staffId).update()
             try await Inbox.settle(ctx, request: grant.requestId, link: "/grants/\(id.uuidString)")
             try await ctx.audit(AuditEntry(user.actor, "grant.remove", subjectType: "grant", subjectId: id.uuidString, detail: "removed: \(grant.removalReason ?? "")"))
             return GrantDTO(grant, now: ctx.now)
@@ -125,7 +125,7 @@ extension TemporaryAccess {
         switch user.role {
         case .teamLeader:
             // Each waiting change's grant and request are read once for all of them, not one change at a time.
-            let waiting = try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingTeamLeader.rawValue).sort(\.$createdAt).all()
+            let waiting = try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingTeamLeader).sort(\.$createdAt).all()
             guard !waiting.isEmpty else { return [] }
             let grants = try await GrantModel.query(on: db).filter(\.$id ~~ Array(Set(waiting.map(\.grantId)))).all()
             let leaders = Dictionary(uniqueKeysWithValues: try await AccessRequestModel.query(on: db).filter(\.$id ~~ Array(Set(grants.map(\.requestId)))).all()
@@ -133,7 +133,7 @@ extension TemporaryAccess {
             let leaderOfGrant = Dictionary(uniqueKeysWithValues: grants.map { ($0.id!, leaders[$0.requestId] ?? nil) })
             return waiting.filter { (leaderOfGrant[$0.grantId] ?? nil) == user.staffId }.map(GrantChangeDTO.init)
         case .provisioning:
-            return try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingProvisioning.rawValue)
+            return try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingProvisioning)
                 .sort(\.$createdAt).all().map(GrantChangeDTO.init)
         default:
             return []
@@ -144,20 +144,18 @@ extension TemporaryAccess {
     static func notifyChange(_ ctx: WriteContext, _ change: GrantChangeRequestModel, grantId: UUID) async throws {
         guard let grant = try await GrantModel.find(grantId, on: ctx.db), let record = try await AccessRequestModel.find(grant.requestId, on: ctx.db) else { return }
         let link = "/grants/\(grantId.uuidString)"
-        let what = change.kind == GrantChangeKind.extension.rawValue
+        let what = change.kind == GrantChangeKind.extension
             ? "An extension of \(change.additionalMinutes ?? 0) minutes to temporary access \(record.reference) for \(grant.staffId)"
             : "Removal of temporary access \(record.reference) for \(grant.staffId)"
-        switch GrantChangeStatus(rawValue: change.status) {
+        switch change.status {
         case .awaitingTeamLeader:
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "awaitingYou", text: "\(what) awaits your endorsement", link: link, request: record.id)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .awaitingYou, text: "\(what) awaits your endorsement", link: link, request: record.id)
         case .awaitingProvisioning:
             try await Inbox.notifyStage(ctx, .provisioning, text: "\(what) awaits provisioning", link: link, request: record.id)
         case .approved, .refused:
             let text = "\(what) was \(change.status)\(change.decisionReason.map { ": \($0)" } ?? "")"
-            try await Inbox.notify(ctx, to: grant.staffId, kind: "extension", text: text, link: link, request: record.id)
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "extension", text: text, link: link, request: record.id)
-        case nil:
-            break
+            try await Inbox.notify(ctx, to: grant.staffId, kind: .extension, text: text, link: link, request: record.id)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .extension, text: text, link: link, request: record.id)
         }
     }
 

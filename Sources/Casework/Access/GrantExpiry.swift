@@ -62,13 +62,13 @@ struct GrantExpiry {
             let reference = request?.reference ?? id.uuidString
             let how = grant.state(at: ctx.now) == .removed ? "was removed" : "expired"
             let link = "/grants/\(id.uuidString)"
-            notes.append(Inbox.Note(to: leader, kind: "logOffTask", text: "Temporary access \(reference) for \(grant.staffId) \(how): witness their log-off and confirm it",
+            notes.append(Inbox.Note(to: leader, kind: .logOffTask, text: "Temporary access \(reference) for \(grant.staffId) \(how): witness their log-off and confirm it",
                                     link: link, request: grant.requestId))
-            notes.append(Inbox.Note(to: grant.staffId, kind: "accessEnded", text: "Your temporary access \(reference) \(how)", link: link, request: grant.requestId))
+            notes.append(Inbox.Note(to: grant.staffId, kind: .accessEnded, text: "Your temporary access \(reference) \(how)", link: link, request: grant.requestId))
             // Work goes back once per holder, so it is told of on the holder's first grant in the batch.
             let theirs = returned.removeValue(forKey: grant.staffId) ?? []
             for sr in theirs {
-                notes.append(Inbox.Note(to: leader, kind: "workReturned", text: "\(sr) went back to its hopper: \(grant.staffId) may no longer see its contacts",
+                notes.append(Inbox.Note(to: leader, kind: .workReturned, text: "\(sr) went back to its hopper: \(grant.staffId) may no longer see its contacts",
                                         link: nil, request: grant.requestId))
             }
             // A holder's sessions are counted against their first ended grant in the batch; later ones ended none.
@@ -115,8 +115,8 @@ struct GrantExpiry {
             let reference = request?.reference ?? id.uuidString
             let minutes = Int((grant.expiresAt.timeIntervalSince(ctx.now) / 60).rounded(.up))
             let text = "Temporary access \(reference) for \(grant.staffId) ends in \(minutes) minute\(minutes == 1 ? "" : "s"), at \(CaseworkTime.ukClockTime(grant.expiresAt)): ask for an extension now if the work is not done"
-            notes.append(Inbox.Note(to: request?.teamLeaderStaffId, kind: "endingSoon", text: text, link: "/grants/\(id.uuidString)", request: grant.requestId))
-            notes.append(Inbox.Note(to: grant.staffId, kind: "endingSoon", text: text, link: "/grants/\(id.uuidString)", request: grant.requestId))
+            notes.append(Inbox.Note(to: request?.teamLeaderStaffId, kind: .endingSoon, text: text, link: "/grants/\(id.uuidString)", request: grant.requestId))
+            notes.append(Inbox.Note(to: grant.staffId, kind: .endingSoon, text: text, link: "/grants/\(id.uuidString)", request: grant.requestId))
             events.append(AuditEntry(.system, "grant.reminder", subjectType: "grant", subjectId: id.uuidString,
                                      detail: "\(reference) ends at \(CaseworkTime.iso8601(grant.expiresAt)); holder and team leader reminded"))
         }
@@ -130,7 +130,7 @@ struct GrantExpiry {
     /// remaining grants read. Returns the references returned, by holder.
     static func returnWorkNoLongerVisible(holders: [String], ctx: WriteContext) async throws -> [String: [String]] {
         guard !holders.isEmpty else { return [:] }
-        let open = [ServiceRequestStatus.assigned.rawValue, ServiceRequestStatus.inProgress.rawValue]
+        let open = [ServiceRequestStatus.assigned, ServiceRequestStatus.inProgress]
         let assigned = try await ServiceRequestModel.query(on: ctx.db).filter(\.$assigneeStaffId ~~ holders).filter(\.$status ~~ open).all()
         guard !assigned.isEmpty else { return [:] }
         let involved = try await Records.involvedContactIds(assigned, on: ctx.db)
@@ -149,12 +149,12 @@ struct GrantExpiry {
             let grants = coverage[holder] ?? []
             let hidden = (involved[sr.id!] ?? []).compactMap { sensitive[$0] }.contains { !Records.maySee($0, person: person, grants: grants, at: ctx.now) }
             guard hidden else { continue }
-            sr.status = ServiceRequestStatus.pendingAssignment.rawValue
+            sr.status = ServiceRequestStatus.pendingAssignment
             sr.assigneeStaffId = nil
             sr.routedAt = ctx.now
             sr.updatedAt = ctx.now
             try await sr.save(on: ctx.db)
-            try await Records.history(sr.id!, ctx: ctx, by: nil, "returned", "back to the \(sr.segment ?? "") hopper: the assignee's temporary access ended")
+            try await Records.history(sr.id!, ctx: ctx, by: nil, .returned, "back to the \(sr.segment ?? "") hopper: the assignee's temporary access ended")
             returned[holder, default: []].append(sr.reference)
         }
         return returned

@@ -18,7 +18,7 @@ struct MonitoredGrantDTO: Content {
 }
 
 struct StageFiguresDTO: Content {
-    let stage: String
+    let stage: AccessStage
     let decisions: Int
     let approved: Int
     let rejected: Int
@@ -30,8 +30,8 @@ struct StageFiguresDTO: Content {
 struct DecisionDTO: Content {
     let reference: String
     let team: String
-    let stage: String
-    let decision: String
+    let stage: AccessStage
+    let decision: AccessDecision
     let at: String
     let minutesToDecide: Int
     let reason: String?
@@ -99,7 +99,7 @@ struct Monitoring {
         let queued = await ctx.queued(AccessRequestHistoryModel.self).filter { $0.requestId == record.id! }
         let steps = (stored + queued).map { AccessMonitoring.Step(at: $0.at, action: $0.action, reason: $0.reason) }
         let decisions = AccessMonitoring.decisions(AccessMonitoring.RequestRecord(reference: record.reference, team: record.requesterTeam,
-                                                                                  status: try record.storedStatus, steps: steps))
+                                                                                  status: record.status, steps: steps))
         guard let made = decisions.last else { return }
         await ctx.insertAtCommit(AccessDecisionModel(made, requestId: record.id!, requestCreatedAt: record.createdAt))
     }
@@ -178,7 +178,7 @@ struct Monitoring {
                     let rows = try await queries.decisions(refusalsOnly: false, limit: page, after: after)
                     var buffer = ByteBuffer()
                     for d in rows.map(Self.decisionDTO) {
-                        buffer.writeImmutableBuffer(line([d.reference, d.team, d.stage, d.decision, d.at, String(d.minutesToDecide), d.reason ?? ""]))
+                        buffer.writeImmutableBuffer(line([d.reference, d.team, d.stage.rawValue, d.decision.rawValue, d.at, String(d.minutesToDecide), d.reason ?? ""]))
                     }
                     try await writer.write(.buffer(buffer))
                     guard rows.count == page, let last = rows.last else { break }
@@ -218,7 +218,7 @@ struct EvidenceEventDTO: Content {
 struct EvidenceNotificationDTO: Content {
     let at: String
     let to: String
-    let kind: String
+    let kind: NotificationKind
     let text: String
     let readAt: String?
 }
@@ -227,7 +227,7 @@ struct EvidenceEmailDTO: Content {
     let queuedAt: String
     let to: String
     let subject: String
-    let status: String
+    let status: OutboxStatus
     let attempts: Int
     let sentAt: String?
 }

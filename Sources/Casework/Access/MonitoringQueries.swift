@@ -82,7 +82,7 @@ struct MonitoringQueries {
             monitored[grant.id!] = MonitoredGrantDTO(
                 grantId: grant.id!.uuidString, requestId: grant.requestId.uuidString, reference: record?.reference ?? "", staffId: grant.staffId,
                 name: staff[grant.staffId]?.name ?? "", team: record?.requesterTeam ?? staff[grant.staffId]?.team ?? "",
-                purpose: GrantPurpose(rawValue: grant.purpose)?.displayName ?? grant.purpose,
+                purpose: grant.purpose.displayName,
                 grantedAt: CaseworkTime.iso8601(grant.grantedAt), expiresAt: CaseworkTime.iso8601(grant.expiresAt),
                 endedAt: AccessMonitoring.endedAt(expiresAt: grant.expiresAt, removedAt: grant.removedAt, now: now).map(CaseworkTime.iso8601),
                 teamLeaderStaffId: record?.teamLeaderStaffId)
@@ -138,8 +138,8 @@ struct MonitoringQueries {
     /// Each stage's decisions by kind, its longest wait and its median, counted by the database.
     func stageFigures() async throws -> [StageFiguresDTO] {
         struct Row: Decodable {
-            let stage: String
-            let decision: String
+            let stage: AccessStage
+            let decision: AccessDecision
             let n: Int
             let longest: Double?
         }
@@ -147,8 +147,8 @@ struct MonitoringQueries {
                                      + inPeriod + " GROUP BY d.stage, d.decision").all(decoding: Row.self)
         var figures: [StageFiguresDTO] = []
         for stage in AccessStage.allCases {
-            let here = rows.filter { $0.stage == stage.rawValue }
-            let counts = Dictionary(here.compactMap { row in AccessDecision(rawValue: row.decision).map { ($0, row.n) } }, uniquingKeysWith: +)
+            let here = rows.filter { $0.stage == stage }
+            let counts = Dictionary(here.map { ($0.decision, $0.n) }, uniquingKeysWith: +)
             let total = here.reduce(0) { $0 + $1.n }
             let middle = AccessMonitoring.middle(of: total)
             var middleWaits: [Double] = []
@@ -159,7 +159,7 @@ struct MonitoringQueries {
                     .all(decoding: Wait.self).map(\.waited)
             }
             let f = AccessMonitoring.stageFigures(stage, counts: counts, longest: here.compactMap(\.longest).max(), middleWaits: middleWaits)
-            figures.append(StageFiguresDTO(stage: stage.rawValue, decisions: f.decisions, approved: f.approved, rejected: f.rejected, returned: f.returned,
+            figures.append(StageFiguresDTO(stage: stage, decisions: f.decisions, approved: f.approved, rejected: f.rejected, returned: f.returned,
                                            medianMinutesToDecide: f.medianMinutesToDecide, longestMinutesToDecide: f.longestMinutesToDecide))
         }
         return figures
@@ -179,7 +179,7 @@ struct MonitoringQueries {
     func teamFigures(limit: Int, after: String?) async throws -> [TeamFiguresDTO] {
         struct Row: Decodable {
             let team: String
-            let status: String
+            let status: AccessRequestStatus
             let n: Int
         }
         var teams: SQLQueryString = "SELECT DISTINCT r.requester_team FROM access_requests r WHERE " + requestsInPeriod
@@ -189,7 +189,7 @@ struct MonitoringQueries {
                                      + requestsInPeriod + " AND r.requester_team IN (" + teams + ") GROUP BY r.requester_team, r.status")
             .all(decoding: Row.self)
         return Dictionary(grouping: rows, by: \.team).map { team, statuses in
-            let counts = Dictionary(statuses.compactMap { row in AccessRequestStatus(rawValue: row.status).map { ($0, row.n) } }, uniquingKeysWith: +)
+            let counts = Dictionary(statuses.map { ($0.status, $0.n) }, uniquingKeysWith: +)
             let f = AccessMonitoring.teamFigures(team, counts: counts)
             return TeamFiguresDTO(team: f.team, requests: f.requests, inProgress: f.inProgress, granted: f.granted, rejected: f.rejected,
                                   returned: f.returned, withdrawn: f.withdrawn)

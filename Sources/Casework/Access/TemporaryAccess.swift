@@ -32,7 +32,7 @@ struct NewAccessRequest: Content {
 struct AccessHistoryDTO: Content {
     let at: String
     let by: String?
-    let action: String
+    let action: AccessHistoryAction
     let reason: String?
 }
 
@@ -42,9 +42,9 @@ struct AccessHistoryDTO: Content {
 struct AccessRequestDTO: Content {
     let id: String
     let reference: String
-    let status: String
+    let status: AccessRequestStatus
     let statusName: String
-    let purpose: String
+    let purpose: GrantPurpose
     let purposeName: String
     let requester: StaffDTO
     /// The requester's details as given on this form (the directory's, or corrected).
@@ -69,7 +69,7 @@ struct GrantDTO: Content {
     let id: String
     let requestId: String
     let staffId: String
-    let purpose: String
+    let purpose: GrantPurpose
     let serviceRequestId: String?
     let contactId: String?
     let grantedAt: String
@@ -136,8 +136,8 @@ struct TemporaryAccess {
             let record = AccessRequestModel()
             record.id = UUID()
             record.reference = "CSUA-" + String(record.id!.uuidString.prefix(8))
-            record.status = AccessRequestStatus.awaitingTeamLeader.rawValue
-            record.purpose = valid.purpose.rawValue
+            record.status = AccessRequestStatus.awaitingTeamLeader
+            record.purpose = valid.purpose
             record.requesterStaffId = user.staffId
             record.teamLeaderStaffId = user.profile.teamLeaderStaffId?.value
             record.requesterTeam = valid.team
@@ -155,8 +155,8 @@ struct TemporaryAccess {
             record.createdAt = ctx.now
             record.updatedAt = ctx.now
             try await record.create(on: ctx.db)
-            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: "submitted", reason: nil))
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "awaitingYou",
+            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: .submitted, reason: nil))
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .awaitingYou,
                                    text: "Temporary access request \(record.reference) from \(user.staffId) awaits your countersignature",
                                    link: "/access-requests/\(record.id!.uuidString)", request: record.id)
             try await ctx.audit(AuditEntry(user.actor, "access.request", subjectType: "accessRequest", subjectId: record.id!.uuidString,
@@ -199,8 +199,8 @@ struct TemporaryAccess {
             }
             let leader = record.teamLeaderStaffId.flatMap { details.staff[$0] }
             return AccessRequestDTO(
-                id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: try record.storedStatus.displayName,
-                purpose: record.purpose, purposeName: GrantPurpose(rawValue: record.purpose)?.displayName ?? record.purpose,
+                id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.status.displayName,
+                purpose: record.purpose, purposeName: record.purpose.displayName,
                 requester: StaffDTO(requester),
                 requesterPhone: record.requesterPhone ?? requester.phone, requesterTeam: record.requesterTeam, requesterGrade: record.requesterGrade,
                 requesterArea: record.requesterArea, teamLeader: leader.map(StaffDTO.init),
@@ -259,12 +259,12 @@ struct TemporaryAccess {
             }
             let outcome = try AccessRequestChain.decide(record.facts, decision, by: user.profile.staffId, actingAs: role,
                                                         reason: reason, durationMinutes: durationMinutes).get()
-            record.status = outcome.newStatus.rawValue
+            record.status = outcome.newStatus
             record.recordDecider(outcome.stage, user.staffId)
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)
             let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
-            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "\(outcome.stage.rawValue).\(decision.rawValue)", reason: why))
+            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: .decided(outcome.stage, decision), reason: why))
             try await Monitoring.recordDecision(record, ctx: ctx)
             var detail = "\(record.reference) \(outcome.stage.rawValue) \(decision.rawValue) -> \(outcome.newStatus.rawValue)\(why.map { ": \($0)" } ?? "")"
             if let minutes = outcome.grantMinutes {
@@ -300,12 +300,12 @@ struct TemporaryAccess {
             try await Inbox.notifyStage(ctx, .provisioning, text: "Temporary access request \(record.reference) awaits provisioning", link: link, request: request)
         case .granted:
             let text = "Temporary access \(record.reference) was granted for \(grantMinutes ?? record.requestedMinutes) minutes"
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "granted", text: text + ": tell \(record.requesterStaffId), and witness their log-off when it ends", link: link, request: request)
-            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: "granted", text: text, link: link, request: request)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .granted, text: text + ": tell \(record.requesterStaffId), and witness their log-off when it ends", link: link, request: request)
+            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: .granted, text: text, link: link, request: request)
         case .rejected, .returned:
             let text = "Temporary access request \(record.reference) was \(newStatus.rawValue): \(reason ?? "")"
-            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: newStatus.rawValue, text: text, link: link, request: request)
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: newStatus.rawValue, text: text, link: link, request: request)
+            try await Inbox.notify(ctx, to: record.requesterStaffId, kind: newStatus == .rejected ? .rejected : .returned, text: text, link: link, request: request)
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: newStatus == .rejected ? .rejected : .returned, text: text, link: link, request: request)
         case .awaitingTeamLeader, .withdrawn:
             break
         }
@@ -318,12 +318,12 @@ struct TemporaryAccess {
                 throw DomainError.notFound("There is no access request with id \(id.uuidString)")
             }
             if let refusal = AccessRequestChain.withdrawal(try record.facts, by: user.profile.staffId) { throw refusal }
-            record.status = AccessRequestStatus.withdrawn.rawValue
+            record.status = AccessRequestStatus.withdrawn
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)
-            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: "withdrawn", reason: nil))
+            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: .withdrawn, reason: nil))
             try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "withdrawn", text: "Temporary access request \(record.reference) was withdrawn by \(user.staffId)",
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .withdrawn, text: "Temporary access request \(record.reference) was withdrawn by \(user.staffId)",
                                    link: "/access-requests/\(id.uuidString)", request: id)
             try await ctx.audit(AuditEntry(user.actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString, detail: "\(record.reference) withdrawn"))
         }
@@ -361,7 +361,7 @@ struct TemporaryAccess {
         let srs = srIds.isEmpty ? [] : try await ServiceRequestModel.query(on: db).filter(\.$id ~~ srIds).all()
         let involved = try await Records.involvedContactIds(srs, on: db)
         return live.compactMap { grant in
-            guard let purpose = GrantPurpose(rawValue: grant.purpose) else { return nil }
+            let purpose = grant.purpose
             var contacts = Set<String>()
             if let contact = grant.contactId { contacts.insert(contact.uuidString) }
             if let srId = grant.serviceRequestId { contacts.formUnion((involved[srId] ?? []).map(\.uuidString)) }

@@ -98,7 +98,7 @@ struct DemoRecordSeeder {
                 if demo.route {
                     let route = WorkAllocation.route(RoutingFacts(type: demo.type, hasSensitiveContact: hasSensitive, isFinanceSupportRequest: false,
                                                                   needsFinanceSupport: false, owningTeam: sr.owningTeam))
-                    sr.status = ServiceRequestStatus.pendingAssignment.rawValue
+                    sr.status = ServiceRequestStatus.pendingAssignment
                     sr.segment = route.segment.id
                     sr.routingRule = route.rule
                     sr.routedAt = sr.createdAt.addingTimeInterval(600)
@@ -107,9 +107,9 @@ struct DemoRecordSeeder {
                 if let key = demo.clientKey {
                     try await ServiceRequestContactModel(serviceRequestId: sr.id!, contactId: ids[key]!).create(on: ctx.db)
                 }
-                try await Records.history(sr.id!, ctx: ctx, by: demo.creator, "created", "demo service request")
+                try await Records.history(sr.id!, ctx: ctx, by: demo.creator, .created, "demo service request")
                 if let segment = sr.segment {
-                    try await Records.history(sr.id!, ctx: ctx, by: demo.creator, "routed", "Pending Assignment: routed to the \(segment) hopper (\(sr.routingRule ?? ""))")
+                    try await Records.history(sr.id!, ctx: ctx, by: demo.creator, .routed, "Pending Assignment: routed to the \(segment) hopper (\(sr.routingRule ?? ""))")
                 }
                 try await ctx.audit(AuditEntry(Actor(staffId: demo.creator, role: nil), "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
                                                detail: "demo \(sr.reference)\(sr.segment.map { "; routed to \($0)" } ?? "")"))
@@ -126,7 +126,7 @@ struct DemoToolSeeder {
     /// Returns how many tool users were added.
     func seed() async throws -> Int {
         if try await ToolUserModel.query(on: app.db).count() > 0 { return 0 }
-        let toolRoles = [Role.toolCaseWorker.rawValue, Role.toolSystemAdministrator.rawValue]
+        let toolRoles = [Role.toolCaseWorker, Role.toolSystemAdministrator]
         let holders = try await StaffRoleModel.query(on: app.db).filter(\.$role ~~ toolRoles).all().map { $0.$staff.id }
         let people = try await StaffModel.query(on: app.db).filter(\.$id ~~ Array(Set(holders))).all()
         let caseworker = DemoOrganisation.staff.first { $0.roles.contains(.toolCaseWorker) }!.staffId.value

@@ -407,17 +407,17 @@ struct ScaleSeeder {
         }
         try await insert("access_request_history", Self.historyColumns, count: grants.count * 4) { n in
             let g = n / 4, grant = grants[g]
-            let steps: [(TimeInterval, String, String)] = [
-                (-7_200, grant.holder, "submitted"), (-5_400, ScalePlan.teamStaffId(team: grant.team, member: 0), "teamLeader.approve"),
-                (-3_600, plan.scrManager(g), "scrManager.approve"), (0, plan.provisioningOfficer(g), "provisioning.approve"),
+            let steps: [(TimeInterval, String, AccessHistoryAction)] = [
+                (-7_200, grant.holder, .submitted), (-5_400, ScalePlan.teamStaffId(team: grant.team, member: 0), .decided(.teamLeader, .approve)),
+                (-3_600, plan.scrManager(g), .decided(.scrManager, .approve)), (0, plan.provisioningOfficer(g), .decided(.provisioning, .approve)),
             ]
             let step = steps[n % 4]
-            return [ScalePlan.id(.history, n), ScalePlan.id(.liveRequest, g), grant.grantedAt.addingTimeInterval(step.0), step.1, step.2, String?.none]
+            return [ScalePlan.id(.history, n), ScalePlan.id(.liveRequest, g), grant.grantedAt.addingTimeInterval(step.0), step.1, step.2.rawValue, String?.none]
         }
         try await insertDecisions(count: grants.count, idOffset: 0) { g in
             let grant = grants[g]
-            let steps: [(TimeInterval, String, String?)] = [(-7_200, "submitted", nil), (-5_400, "teamLeader.approve", nil),
-                                                             (-3_600, "scrManager.approve", nil), (0, "provisioning.approve", nil)]
+            let steps: [(TimeInterval, AccessHistoryAction, String?)] = [(-7_200, .submitted, nil), (-5_400, .decided(.teamLeader, .approve), nil),
+                                                                          (-3_600, .decided(.scrManager, .approve), nil), (0, .decided(.provisioning, .approve), nil)]
             return (ScalePlan.id(.liveRequest, g), "CSUA-L\(g)", ScalePlan.teamName(grant.team), grant.grantedAt.addingTimeInterval(-7_200),
                     steps.map { AccessMonitoring.Step(at: grant.grantedAt.addingTimeInterval($0.0), action: $0.1, reason: $0.2) })
         }
@@ -431,7 +431,7 @@ struct ScaleSeeder {
         try await insert("notifications", ["id", "staff_id", "at", "kind", "text", "link", "read_at", "access_request_id"], count: grants.count * 2) { n in
             let g = n / 2, grant = grants[g]
             let to = n % 2 == 0 ? grant.holder : ScalePlan.teamStaffId(team: grant.team, member: 0)
-            return [ScalePlan.id(.notification, n), to, grant.grantedAt, "granted",
+            return [ScalePlan.id(.notification, n), to, grant.grantedAt, NotificationKind.granted.rawValue,
                     "Temporary access CSUA-L\(g) was granted for \(minutes(grant)) minutes", "/access-requests/\(ScalePlan.id(.liveRequest, g).uuidString)",
                     g % 5 == 0 ? nil : grant.grantedAt.addingTimeInterval(300), ScalePlan.id(.liveRequest, g)]
         }
@@ -460,33 +460,33 @@ struct ScaleSeeder {
         }
         @Sendable func requester(_ p: Int) -> (team: Int, staffId: String) { plan.holder(p * 7) }
         /// The steps each outcome took, as (seconds after submission, by, action, reason).
-        @Sendable func steps(_ p: Int) -> [(TimeInterval, String, String, String?)] {
+        @Sendable func steps(_ p: Int) -> [(TimeInterval, String, AccessHistoryAction, String?)] {
             let (team, staffId) = requester(p)
             let leader = ScalePlan.teamStaffId(team: team, member: 0)
-            let submitted: (TimeInterval, String, String, String?) = (0, staffId, "submitted", nil)
-            let countersigned: (TimeInterval, String, String, String?) = (Double(1_800 + p % 7_200), leader, "teamLeader.approve", nil)
-            let approved: (TimeInterval, String, String, String?) = (Double(9_000 + p % 14_400), plan.scrManager(p), "scrManager.approve", nil)
+            let submitted: (TimeInterval, String, AccessHistoryAction, String?) = (0, staffId, .submitted, nil)
+            let countersigned: (TimeInterval, String, AccessHistoryAction, String?) = (Double(1_800 + p % 7_200), leader, .decided(.teamLeader, .approve), nil)
+            let approved: (TimeInterval, String, AccessHistoryAction, String?) = (Double(9_000 + p % 14_400), plan.scrManager(p), .decided(.scrManager, .approve), nil)
             switch Self.pastOutcome(p) {
             case .granted:
-                return [submitted, countersigned, approved, (Double(24_000 + p % 3_600), plan.provisioningOfficer(p), "provisioning.approve", nil)]
+                return [submitted, countersigned, approved, (Double(24_000 + p % 3_600), plan.provisioningOfficer(p), .decided(.provisioning, .approve), nil)]
             case .rejected:
                 return p % 2 == 0
-                    ? [submitted, countersigned, (Double(9_000 + p % 14_400), plan.scrManager(p), "scrManager.reject", "Not enough justification for SCR access")]
-                    : [submitted, countersigned, approved, (Double(24_000 + p % 3_600), plan.provisioningOfficer(p), "provisioning.reject", "The SR does not need the contact's details")]
+                    ? [submitted, countersigned, (Double(9_000 + p % 14_400), plan.scrManager(p), .decided(.scrManager, .reject), "Not enough justification for SCR access")]
+                    : [submitted, countersigned, approved, (Double(24_000 + p % 3_600), plan.provisioningOfficer(p), .decided(.provisioning, .reject), "The SR does not need the contact's details")]
             case .returned:
-                return [submitted, (Double(1_800 + p % 7_200), leader, "teamLeader.return", "The SCIN does not match the case")]
+                return [submitted, (Double(1_800 + p % 7_200), leader, .decided(.teamLeader, .return), "The SCIN does not match the case")]
             case .withdrawn:
-                return [submitted, (Double(600 + p % 3_600), staffId, "withdrawn", nil)]
+                return [submitted, (Double(600 + p % 3_600), staffId, .withdrawn, nil)]
             case .awaitingTeamLeader:
                 return [submitted]
             case .awaitingScrManager:
-                return [submitted, (Double(300), leader, "teamLeader.approve", nil)]
+                return [submitted, (Double(300), leader, .decided(.teamLeader, .approve), nil)]
             case .awaitingProvisioning:
-                return [submitted, (Double(300), leader, "teamLeader.approve", nil), (Double(400), plan.scrManager(p), "scrManager.approve", nil)]
+                return [submitted, (Double(300), leader, .decided(.teamLeader, .approve), nil), (Double(400), plan.scrManager(p), .decided(.scrManager, .approve), nil)]
             }
         }
-        @Sendable func decider(_ p: Int, _ stage: String) -> String? {
-            steps(p).first { $0.2.hasPrefix(stage + ".") }?.1
+        @Sendable func decider(_ p: Int, _ stage: AccessStage) -> String? {
+            steps(p).first { if case .decided(stage, _) = $0.2 { true } else { false } }?.1
         }
         try await insert("access_requests", Self.requestColumns, count: plan.pastRequests) { p in
             let (team, staffId) = requester(p)
@@ -496,7 +496,7 @@ struct ScaleSeeder {
                     ScalePlan.teamStaffId(team: team, member: 0), ScalePlan.teamName(team), "EO", "National", "0300 123 0000", 120,
                     ScalePlan.id(.serviceRequest, j), ScalePlan.id(.contact, 2 * j), String?.none, String?.none, String?.none, "",
                     "Scale data: past request \(p) on \(ScalePlan.caseNumber(j))",
-                    decider(p, "teamLeader"), decider(p, "scrManager"), decider(p, "provisioning"), created(p), created(p).addingTimeInterval(last.0)]
+                    decider(p, .teamLeader), decider(p, .scrManager), decider(p, .provisioning), created(p), created(p).addingTimeInterval(last.0)]
         }
         // A fixed four slots a request, so history ids are stable; requests with fewer steps leave slots unused.
         let flat: [(Int, Int)] = (0..<plan.pastRequests).flatMap { p in (0..<steps(p).count).map { (p, $0) } }
@@ -504,7 +504,7 @@ struct ScaleSeeder {
             let (p, i) = flat[n]
             let step = steps(p)[i]
             return [ScalePlan.id(.history, plan.liveGrants * 4 + p * 4 + i), ScalePlan.id(.pastRequest, p), created(p).addingTimeInterval(step.0),
-                    step.1, step.2, step.3]
+                    step.1, step.2.rawValue, step.3]
         }
         try await insertDecisions(count: plan.pastRequests, idOffset: plan.liveGrants * 3) { p in
             (ScalePlan.id(.pastRequest, p), "CSUA-P\(p)", ScalePlan.teamName(requester(p).team), created(p),

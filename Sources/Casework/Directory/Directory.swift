@@ -166,15 +166,15 @@ struct Directory {
         if !live.isEmpty { _ = try await GrantExpiry.process(live.map { $0.id! }, ctx: ctx) }
 
         let open = try await AccessRequestModel.query(on: ctx.db).filter(\.$requesterStaffId == staffId)
-            .filter(\.$status ~~ AccessRequestStatus.allCases.filter { !$0.isFinal }.map(\.rawValue)).all()
+            .filter(\.$status ~~ AccessRequestStatus.allCases.filter { !$0.isFinal }).all()
         for record in open {
             let id = record.id!
-            record.status = AccessRequestStatus.withdrawn.rawValue
+            record.status = AccessRequestStatus.withdrawn
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)
-            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: actor.staffId ?? "system", action: "withdrawn", reason: "account deactivated"))
+            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: actor.staffId ?? "system", action: .withdrawn, reason: "account deactivated"))
             try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: "withdrawn",
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .withdrawn,
                                    text: "Temporary access request \(record.reference) was withdrawn: \(staffId)'s account was deactivated",
                                    link: "/access-requests/\(id.uuidString)", request: id)
             try await ctx.audit(AuditEntry(actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString,

@@ -80,7 +80,7 @@ struct DirectoryQueries {
         guard let first = rows.first, let profile = try Self.profile(from: rows) else { return nil }
         return SessionRow(
             sessionId: try first.decode(column: "session_id", as: UUID.self),
-            role: try first.decode(column: "session_role", as: String?.self).flatMap(Role.init(rawValue:)),
+            role: try first.decode(column: "session_role", as: String?.self).map(Role.stored),
             csrfToken: try first.decode(column: "csrf_token", as: String.self),
             expiresAt: try first.decode(column: "expires_at", as: Date.self),
             lastUsedAt: try first.decode(column: "last_used_at", as: Date?.self) ?? first.decode(column: "session_created_at", as: Date.self),
@@ -88,13 +88,13 @@ struct DirectoryQueries {
             mustChangePassword: try first.decode(column: "must_change_password", as: Bool.self))
     }
 
-    /// One profile from the rows of one person (one a role). Roles the domain does not know are left out, as
-    /// `StaffModel.loadedRoles` leaves them out.
+    /// One profile from the rows of one person (one a role). A role the domain does not know is refused by name
+    /// (`StoredValueInvalid`), as Fluent refuses it when it reads `StaffRoleModel.role`.
     static func profile(from rows: [any SQLRow]) throws -> StaffProfile? {
         guard let first = rows.first else { return nil }
         let id = try first.decode(column: "staff_id", as: String.self)
         let staffId = try StaffID.stored(id)
-        let roles = try rows.compactMap { try $0.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)) }.sorted()
+        let roles = try rows.compactMap { try $0.decode(column: "role", as: String?.self).map(Role.stored) }.sorted()
         return StaffProfile(
             staffId: staffId, name: try first.decode(column: "name", as: String.self),
             email: try first.decode(column: "email", as: String.self), phone: try first.decode(column: "phone", as: String.self),

@@ -7,7 +7,7 @@ import Vapor
 /// email commit together or not at all.
 /// Notifications carry references and links only, never a client's name, NINO or SCIN.
 enum Inbox {
-    static func notify(_ ctx: WriteContext, to staffId: String?, kind: String, text: String, link: String?,
+    static func notify(_ ctx: WriteContext, to staffId: String?, kind: NotificationKind, text: String, link: String?,
                        request: UUID? = nil, email: Bool = true) async throws {
         guard let staffId else { return }
         await ctx.insertAtCommit(NotificationModel(to: staffId, at: ctx.now, kind: kind, text: text, link: link, accessRequestId: request))
@@ -18,7 +18,7 @@ enum Inbox {
     /// One notification to send, for `notifyAll`.
     struct Note: Sendable {
         let to: String?
-        let kind: String
+        let kind: NotificationKind
         let text: String
         let link: String?
         let request: UUID?
@@ -47,8 +47,8 @@ enum Inbox {
     /// role sees the news in their inbox.
     static func notifyStage(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String, request: UUID?) async throws {
         await Outbox.toMailbox(ctx, mailbox, text: text, link: link, request: request)
-        for member in try await StaffRoleModel.query(on: ctx.db).filter(\.$role == mailbox.role.rawValue).all() {
-            try await notify(ctx, to: member.$staff.id, kind: "awaitingYou", text: text, link: link, request: request, email: false)
+        for member in try await StaffRoleModel.query(on: ctx.db).filter(\.$role == mailbox.role).all() {
+            try await notify(ctx, to: member.$staff.id, kind: .awaitingYou, text: text, link: link, request: request, email: false)
         }
     }
 
@@ -58,10 +58,10 @@ enum Inbox {
     static func settle(_ ctx: WriteContext, request: UUID, link: String) async throws {
         // Those queued earlier in this batch, not yet inserted, are settled too.
         for note in await ctx.queued(NotificationModel.self)
-        where note.accessRequestId == request && note.kind == "awaitingYou" && note.link == link && note.readAt == nil {
+        where note.accessRequestId == request && note.kind == .awaitingYou && note.link == link && note.readAt == nil {
             note.readAt = ctx.now
         }
-        try await NotificationModel.query(on: ctx.db).filter(\.$accessRequestId == request).filter(\.$kind == "awaitingYou")
+        try await NotificationModel.query(on: ctx.db).filter(\.$accessRequestId == request).filter(\.$kind == NotificationKind.awaitingYou)
             .filter(\.$link == link).filter(\.$readAt == nil).set(\.$readAt, to: ctx.now).update()
     }
 }
@@ -89,9 +89,6 @@ enum Mailbox: String {
 
 /// Email waiting to go. Queued inside a write job; `OutboxDelivery` sends it.
 enum Outbox {
-    static let pending = "pending"
-    static let sent = "sent"
-
     /// Queues the message with the batch's other inserts.
     static func queue(_ ctx: WriteContext, to address: String, staffId: String?, text: String, link: String?, request: UUID?) async {
         await ctx.insertAtCommit(message(ctx, to: address, staffId: staffId, text: text, link: link, request: request))
@@ -107,7 +104,7 @@ enum Outbox {
         message.subject = subject(for: text)
         message.body = body(text: text, link: link, mail: ctx.mail)
         message.accessRequestId = request
-        message.status = pending
+        message.status = .pending
         message.attempts = 0
         // Whole seconds: a stored instant reads back exactly, so the message is due the moment it is queued.
         message.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now)
@@ -151,13 +148,13 @@ struct OutboxDelivery {
         guard let transport = app.casework.mailTransport else { return 0 }
         let mail = app.casework.settings.mail
         let now = app.casework.clock.now()
-        let due = try await OutboxMessageModel.query(on: app.db).filter(\.$status == Outbox.pending).filter(\.$nextAttemptAt <= now)
+        let due = try await OutboxMessageModel.query(on: app.db).filter(\.$status == OutboxStatus.pending).filter(\.$nextAttemptAt <= now)
             .sort(\.$createdAt).limit(50).all()
         var delivered = 0
         for candidate in due {
             let id = candidate.id!
             let claimed: EmailMessage? = try await app.casework.lane.perform { ctx in
-                guard let message = try await OutboxMessageModel.find(id, on: ctx.db), message.status == Outbox.pending,
+                guard let message = try await OutboxMessageModel.find(id, on: ctx.db), message.status == OutboxStatus.pending,
                       message.nextAttemptAt <= ctx.now else { return nil }
                 message.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now.addingTimeInterval(Self.claim))
                 try await message.save(on: ctx.db)
@@ -178,7 +175,7 @@ struct OutboxDelivery {
                     stored.lastError = String(failure.prefix(500))
                     stored.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now.addingTimeInterval(OutboxRetry.delay(afterFailedAttempts: stored.attempts)))
                 } else {
-                    stored.status = Outbox.sent
+                    stored.status = OutboxStatus.sent
                     stored.sentAt = ctx.now
                     stored.lastError = nil
                 }

@@ -121,7 +121,7 @@ struct OperationsQueries {
     func figures() async throws -> Figures {
         var figures = Figures()
         figures.liveGrants = try await count("SELECT COUNT(*) AS n FROM grants g WHERE " + MonitoringQueries.live(at: now))
-        figures.outboxBacklog = try await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE status = \(bind: Outbox.pending)")
+        figures.outboxBacklog = try await count("SELECT COUNT(*) AS n FROM outbox_messages WHERE status = \(bind: OutboxStatus.pending)")
         // Ended (by expiry or removal) and not yet processed: waiting since it ended.
         let expired = try await oldest("""
             SELECT expires_at AS at FROM grants WHERE end_processed_at IS NULL AND expires_at <= \(bind: now) ORDER BY expires_at LIMIT 1
@@ -140,7 +140,7 @@ struct OperationsQueries {
         }.filter { $0 <= now }.min()
         figures.reminderLag = lag(since: reminderDue)
         figures.outboxLag = lag(since: try await oldest("""
-            SELECT next_attempt_at AS at FROM outbox_messages WHERE status = \(bind: Outbox.pending) AND next_attempt_at <= \(bind: now)
+            SELECT next_attempt_at AS at FROM outbox_messages WHERE status = \(bind: OutboxStatus.pending) AND next_attempt_at <= \(bind: now)
             ORDER BY next_attempt_at LIMIT 1
             """))
         return figures

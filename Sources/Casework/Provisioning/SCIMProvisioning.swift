@@ -363,13 +363,13 @@ struct SCIMProvisioning {
             """).all(decoding: Row.self)
         let holders = Set(memberships.filter { Self.role(of: $0.display_name, mapped) == role }.map(\.staff_id))
         for staffId in staffIds {
-            let has = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role.rawValue).count() > 0
+            let has = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role).count() > 0
             let wanted = holders.contains(staffId)
             if wanted && !has {
                 try await StaffRoleModel(staffId: staffId, role: role).create(on: ctx.db)
                 try await ctx.audit(AuditEntry(actor, "staff.update", subjectType: "staff", subjectId: staffId, detail: "roles: given \(role.rawValue) (group \(groupName))"))
             } else if !wanted && has {
-                try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role.rawValue).delete()
+                try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role).delete()
                 // A role taken away stops working now, as when an administrator takes it.
                 try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role.rawValue).delete()
                 try await ctx.audit(AuditEntry(actor, "staff.update", subjectType: "staff", subjectId: staffId, detail: "roles: taken \(role.rawValue) (group \(groupName))"))

@@ -14,11 +14,11 @@ struct ToolUserRowDTO: Content {
 struct ExceptionalCaseDTO: Content {
     let id: String
     let reference: String
-    let type: String
+    let type: ExceptionalCaseType
     let incidentReference: String?
     let receivingParent: String
     let payingParent: String
-    let status: String
+    let status: ExceptionalCaseStatus
     let notes: String
     let balancePence: Int
     let createdAt: String
@@ -39,11 +39,11 @@ struct ExceptionalCaseDTO: Content {
 
 struct LedgerEntryDTO: Content {
     let id: String
-    let kind: String
+    let kind: EntryKind
     let amountPence: Int
     let amount: String
     let on: String
-    let method: String
+    let method: PaymentMethod
     let methodName: String
     let payer: String?
     let reference: String
@@ -55,11 +55,11 @@ struct LedgerEntryDTO: Content {
 
     init(_ entry: LedgerEntry, reversed: Bool, balance: Pence?) {
         id = entry.id
-        kind = entry.kind.rawValue
+        kind = entry.kind
         amountPence = entry.amount.value
         amount = entry.amount.description
         on = entry.on
-        method = entry.method.rawValue
+        method = entry.method
         methodName = entry.method.displayName
         payer = entry.payer
         reference = entry.reference
@@ -88,9 +88,9 @@ struct PeriodReportDTO: Content {
     struct Line: Content {
         let caseReference: String
         let entryId: String
-        let kind: String
+        let kind: EntryKind
         let on: String
-        let method: String
+        let method: PaymentMethod
         let reference: String
         let amountPence: Int
         let reversesEntryId: String?

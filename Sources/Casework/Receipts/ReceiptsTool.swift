@@ -96,7 +96,7 @@ struct ReceiptsTool {
             guard try await ToolUserModel.find(staffId, on: ctx.db) != nil else {
                 throw DomainError.notFound("\(staffId) is not a user of the tool: create the user first")
             }
-            let held = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role.rawValue).first()
+            let held = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role).first()
             if held != nil { throw DomainError.conflict("\(staffId) already has the \(profile.displayName) profile") }
             try await StaffRoleModel(staffId: staffId, role: profile.role).create(on: ctx.db)
             try await ctx.audit(AuditEntry(admin.actor, "tool.profile.grant", subjectType: "staff", subjectId: staffId, detail: "granted \(profile.rawValue)"))
@@ -109,11 +109,11 @@ struct ReceiptsTool {
         let admin = try request.requireRole(.toolSystemAdministrator)
         let profile = try Self.profile(text)
         try await request.write { ctx in
-            guard let held = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role.rawValue).first(),
+            guard let held = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role).first(),
                   try await ToolUserModel.find(staffId, on: ctx.db) != nil else {
                 throw DomainError.notFound("\(staffId) has no \(profile.displayName) profile")
             }
-            let administrators = try await StaffRoleModel.query(on: ctx.db).filter(\.$role == Role.toolSystemAdministrator.rawValue).count()
+            let administrators = try await StaffRoleModel.query(on: ctx.db).filter(\.$role == Role.toolSystemAdministrator).count()
             if let refusal = ToolProfile.checkRevoke(profile, systemAdministrators: administrators) { throw refusal }
             try await held.delete(on: ctx.db)
             try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role.rawValue).delete()
@@ -184,12 +184,12 @@ struct ReceiptsTool {
         let result: (LedgerEntry, Bool) = try await request.write { ctx in
             let record = try await findCase(caseId, on: ctx.db)
             if let key, let earlier = try await LedgerEntryModel.query(on: ctx.db).filter(\.$idempotencyKey == key).first() {
-                let same = earlier.$exceptionalCase.id == caseId && earlier.kind == kind.rawValue && earlier.amountPence == entry.amount.value
-                    && earlier.onDate == entry.on && earlier.reference == entry.reference && earlier.method == entry.method.rawValue
+                let same = earlier.$exceptionalCase.id == caseId && earlier.kind == kind && earlier.amountPence == entry.amount.value
+                    && earlier.onDate == entry.on && earlier.reference == entry.reference && earlier.method == entry.method
                 guard same else { throw DomainError.conflict("This idempotency key was already used for a different entry") }
                 return (earlier.entry, false)
             }
-            guard record.status == ExceptionalCaseStatus.open.rawValue else { throw DomainError.conflict("\(record.reference) is closed") }
+            guard record.status == .open else { throw DomainError.conflict("\(record.reference) is closed") }
             let (ledger, rows) = try await Self.ledger(caseId, on: ctx.db)
             if let refusal = ledger.check(entry) { throw refusal }
             try await LedgerEntryModel(entry, caseId: caseId, seq: (rows.last?.seq ?? 0) + 1, idempotencyKey: key, by: user.staffId, now: ctx.now).create(on: ctx.db)
@@ -228,7 +228,7 @@ struct ReceiptsTool {
         let reversed = Set(ledger.entries.compactMap(\.reversesId))
         let lines = ledger.statement.map { LedgerEntryDTO($0.entry, reversed: reversed.contains($0.entry.id), balance: $0.balance) }
         return StatementDTO(caseId: caseId.uuidString, reference: record.reference, entries: lines,
-                            receipts: lines.filter { $0.kind == EntryKind.receipt.rawValue }, payments: lines.filter { $0.kind == EntryKind.payment.rawValue },
+                            receipts: lines.filter { $0.kind == .receipt }, payments: lines.filter { $0.kind == .payment },
                             receiptsPence: ledger.receipts.value, paymentsPence: ledger.payments.value, balancePence: ledger.balance.value)
     }
 

@@ -61,7 +61,7 @@ struct ContactListingDTO: Content {
 
 /// A case participant: the role always, the person only when the caller may see them.
 struct ParticipantDTO: Content {
-    let role: String
+    let role: ParticipantRole
     let roleName: String
     let contact: ContactListingDTO
     var contactId: String? { contact.id }
@@ -76,7 +76,7 @@ struct CaseDTO: Content {
 struct HistoryDTO: Content {
     let at: String
     let by: String?
-    let action: String
+    let action: ServiceRequestHistoryAction
     let detail: String
 }
 
@@ -84,10 +84,10 @@ struct HistoryDTO: Content {
 struct ServiceRequestDTO: Content {
     let id: String
     let reference: String
-    let type: String
+    let type: ServiceRequestType
     let typeName: String
     let description: String
-    let status: String
+    let status: ServiceRequestStatus
     let statusName: String
     let caseId: String?
     let caseNumber: String?
@@ -111,7 +111,7 @@ struct ServiceRequestDTO: Content {
 struct HopperItemDTO: Content {
     let id: String
     let reference: String
-    let type: String
+    let type: ServiceRequestType
     let typeName: String
     let routedAt: String
     let ageMinutes: Int

@@ -85,11 +85,11 @@ struct RecordQueries {
     /// How many SRs wait in a hopper and when the oldest was routed, without reading them.
     func hopperSummary(segment: String) async throws -> (waiting: Int, oldest: Date?) {
         let waiting = ServiceRequestModel.query(on: db).filter(\.$segment == segment)
-            .filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue)
+            .filter(\.$status == ServiceRequestStatus.pendingAssignment)
         let count = try await waiting.count()
         guard count > 0 else { return (0, nil) }
         let oldest = try await ServiceRequestModel.query(on: db).filter(\.$segment == segment)
-            .filter(\.$status == ServiceRequestStatus.pendingAssignment.rawValue).sort(\.$routedAt).sort(\.$id).first()
+            .filter(\.$status == ServiceRequestStatus.pendingAssignment).sort(\.$routedAt).sort(\.$id).first()
         return (count, oldest?.routedAt)
     }
 
@@ -132,7 +132,7 @@ struct RecordQueries {
         switch segment {
         case .scr, .cfat:
             let role: Role = segment == .scr ? .scrCaseworker : .cfat
-            let ids = try await StaffRoleModel.query(on: db).filter(\.$role == role.rawValue).all().map { $0.$staff.id }
+            let ids = try await StaffRoleModel.query(on: db).filter(\.$role == role).all().map { $0.$staff.id }
             guard !ids.isEmpty else { return [] }
             query = query.filter(\.$id ~~ ids)
         case .team:

@@ -219,12 +219,12 @@ struct Records {
                 throw DomainError.notFound("There is no case with id \(id.uuidString)")
             }
             var participants: [ParticipantDTO] = []
-            for participant in record.participants.sorted(by: { $0.role < $1.role }) {
+            for participant in record.participants.sorted(by: { $0.role.rawValue < $1.role.rawValue }) {
                 let contact = participant.contact
                 let decision = Self.decide(contact, .view, user: user, grants: grants, at: ctx.now)
                 try await Self.auditAccess(ctx, user: user, contact: contact, action: "case.view", decision: decision, context: "participant of case \(record.caseNumber)")
-                let role = try ParticipantRole.stored(participant.role)
-                participants.append(ParticipantDTO(role: role.rawValue, roleName: role.displayName, contact: ContactListingDTO(contact, visible: decision.isAllowed)))
+                let role = participant.role
+                participants.append(ParticipantDTO(role: role, roleName: role.displayName, contact: ContactListingDTO(contact, visible: decision.isAllowed)))
             }
             return CaseDTO(id: record.id!.uuidString, caseNumber: record.caseNumber, participants: participants)
         }

@@ -43,7 +43,7 @@ extension Records {
             if let contactId {
                 try await ServiceRequestContactModel(serviceRequestId: sr.id!, contactId: contactId).create(on: ctx.db)
             }
-            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, "created", "\(type!.displayName) raised by \(user.profile.label)")
+            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, .created, "\(type!.displayName) raised by \(user.profile.label)")
             try await ctx.audit(AuditEntry(user.actor, "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
                                            detail: "\(sr.reference) \(type!.rawValue)\(caseId == nil ? "" : "; case linked")\(contactId == nil ? "" : "; contact linked")"))
             return .allowed(sr.id!)
@@ -93,7 +93,7 @@ extension Records {
         return nil
     }
 
-    static func history(_ id: UUID, ctx: WriteContext, by: String?, _ action: String, _ detail: String) async throws {
+    static func history(_ id: UUID, ctx: WriteContext, by: String?, _ action: ServiceRequestHistoryAction, _ detail: String) async throws {
         try await ServiceRequestHistoryModel(serviceRequestId: id, at: ctx.now, by: by, action: action, detail: detail).create(on: ctx.db)
     }
 
@@ -137,8 +137,8 @@ extension Records {
                 listings.append(ContactListingDTO(link.contact, visible: decision.isAllowed))
             }
             answers.append(ServiceRequestDTO(
-                id: id.uuidString, reference: sr.reference, type: sr.type, typeName: try sr.storedType.displayName, description: sr.description,
-                status: sr.status, statusName: try sr.storedStatus.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.$case.id.flatMap { cases[$0]?.caseNumber },
+                id: id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.type.displayName, description: sr.description,
+                status: sr.status, statusName: sr.status.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.$case.id.flatMap { cases[$0]?.caseNumber },
                 contactId: listings.first(where: { !$0.restricted })?.id, contacts: listings, segment: sr.segment,
                 segmentName: sr.segment.map { Segment(id: $0).displayName(teamName: sr.owningTeam) }, routingRule: sr.routingRule,
                 needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.uuidString, owningTeam: sr.owningTeam,
@@ -157,7 +157,7 @@ extension Records {
         var query = ServiceRequestModel.query(on: db)
         if let staffId { query = query.filter(\.$assigneeStaffId == staffId) }
         if let creator { query = query.filter(\.$creatorStaffId == creator) }
-        if openOnly { query = query.filter(\.$status != ServiceRequestStatus.closed.rawValue) }
+        if openOnly { query = query.filter(\.$status != ServiceRequestStatus.closed) }
         return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit).all()
     }
 
@@ -199,8 +199,8 @@ extension Records {
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
-            guard try sr.storedStatus == .open else {
-                throw DomainError.conflict("Links can be changed only while the service request is Open; it is \(try sr.storedStatus.displayName)")
+            guard sr.status == .open else {
+                throw DomainError.conflict("Links can be changed only while the service request is Open; it is \(sr.status.displayName)")
             }
             if let caseId, let current = sr.$case.id, current != caseId {
                 throw DomainError.conflict("This service request is already linked to another case")
@@ -223,7 +223,7 @@ extension Records {
             guard !notes.isEmpty else { throw DomainError.conflict("That is already linked") }
             sr.updatedAt = ctx.now
             try await sr.save(on: ctx.db)
-            try await Self.history(id, ctx: ctx, by: user.staffId, "linked", notes.joined(separator: "; "))
+            try await Self.history(id, ctx: ctx, by: user.staffId, .linked, notes.joined(separator: "; "))
             try await ctx.audit(AuditEntry(user.actor, "sr.link", subjectType: "serviceRequest", subjectId: id.uuidString,
                                            detail: "\(sr.reference): \(notes.joined(separator: "; "))\(contactId.map { "; contact \($0.uuidString)" } ?? "")"))
             return .allowed(id)
@@ -243,7 +243,7 @@ extension Records {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
             if let refusal = ServiceRequestTransitions.refusal(try sr.facts, to: target, by: user.profile.staffId) { throw refusal }
-            let from = try sr.storedStatus
+            let from = sr.status
             if target == .pendingAssignment {
                 let contacts = try await Self.involvedContacts(sr, on: ctx.db)
                 // Routing work about a sensitive contact needs the right to link it (SCR role, or a routing grant).
@@ -255,24 +255,24 @@ extension Records {
                     }
                 }
                 let route = WorkAllocation.route(RoutingFacts(
-                    type: try sr.storedType, hasSensitiveContact: contacts.contains(where: \.sensitive), isFinanceSupportRequest: sr.parentId != nil,
+                    type: sr.type, hasSensitiveContact: contacts.contains(where: \.sensitive), isFinanceSupportRequest: sr.parentId != nil,
                     needsFinanceSupport: sr.needsFinanceSupport, owningTeam: sr.owningTeam))
                 sr.segment = route.segment.id
                 sr.routingRule = route.rule
                 sr.routedAt = ctx.now
                 sr.assigneeStaffId = nil
-                sr.status = target.rawValue
+                sr.status = target
                 sr.updatedAt = ctx.now
                 try await sr.save(on: ctx.db)
-                try await Self.history(id, ctx: ctx, by: user.staffId, "routed", "Pending Assignment: routed to the \(route.segment.displayName(teamName: sr.owningTeam)) hopper (\(route.rule))")
+                try await Self.history(id, ctx: ctx, by: user.staffId, .routed, "Pending Assignment: routed to the \(route.segment.displayName(teamName: sr.owningTeam)) hopper (\(route.rule))")
                 try await ctx.audit(AuditEntry(user.actor, "sr.route", subjectType: "serviceRequest", subjectId: id.uuidString,
                                                detail: "\(sr.reference) \(from.rawValue) -> pendingAssignment; segment \(route.segment.id); rule \(route.rule)"))
                 return .allowed(id)
             }
-            sr.status = target.rawValue
+            sr.status = target
             sr.updatedAt = ctx.now
             try await sr.save(on: ctx.db)
-            try await Self.history(id, ctx: ctx, by: user.staffId, "status", "\(from.displayName) -> \(target.displayName)")
+            try await Self.history(id, ctx: ctx, by: user.staffId, .status, "\(from.displayName) -> \(target.displayName)")
             try await ctx.audit(AuditEntry(user.actor, "sr.status", subjectType: "serviceRequest", subjectId: id.uuidString,
                                            detail: "\(sr.reference) \(from.rawValue) -> \(target.rawValue)"))
             return .allowed(id)
@@ -326,11 +326,11 @@ extension Records {
         try Self.checkHopperAccess(segment, user: user)
         let rows = try await RecordQueries(db: db).hopperPage(segment: segment.id, limit: limit + 1, after: try Self.cursorId(cursor))
         let page = Array(rows.prefix(limit))
-        let items = try page.map { sr -> HopperItemDTO in
+        let items = page.map { sr -> HopperItemDTO in
             let routed = sr.routedAt ?? sr.createdAt
             // Whole seconds first: a stored instant may differ from the clock's by microseconds.
             let minutes = max(0, Int(now.timeIntervalSince(routed).rounded()) / 60)
-            return HopperItemDTO(id: sr.id!.uuidString, reference: sr.reference, type: sr.type, typeName: try sr.storedType.displayName,
+            return HopperItemDTO(id: sr.id!.uuidString, reference: sr.reference, type: sr.type, typeName: sr.type.displayName,
                                  routedAt: CaseworkTime.iso8601(routed), ageMinutes: minutes, age: Self.describeAge(minutes: minutes),
                                  owningTeam: sr.owningTeam, routingRule: sr.routingRule)
         }
@@ -369,15 +369,15 @@ extension Records {
             let contacts = try await Self.involvedContacts(sr, on: ctx.db)
             let maySee = contacts.filter(\.sensitive).allSatisfy { Self.maySee($0, person: assignee, grants: assigneeGrants, at: ctx.now) }
             if let refusal = WorkAllocation.checkAssignment(
-                status: try sr.storedStatus, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
+                status: sr.status, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
                 assignee: assignee, assigneeMaySeeSensitiveContacts: maySee) {
                 throw refusal
             }
             sr.assigneeStaffId = assignee.staffId.value
-            sr.status = ServiceRequestStatus.assigned.rawValue
+            sr.status = ServiceRequestStatus.assigned
             sr.updatedAt = ctx.now
             try await sr.save(on: ctx.db)
-            try await Self.history(id, ctx: ctx, by: user.staffId, "assigned", "assigned to \(assignee.label) from the \(sr.segment ?? "") hopper")
+            try await Self.history(id, ctx: ctx, by: user.staffId, .assigned, "assigned to \(assignee.label) from the \(sr.segment ?? "") hopper")
             try await ctx.audit(AuditEntry(user.actor, "sr.assign", subjectType: "serviceRequest", subjectId: id.uuidString,
                                            detail: "\(sr.reference) assigned to \(assignee.staffId) from hopper \(sr.segment ?? "")"))
             return id
@@ -404,7 +404,7 @@ extension Records {
             guard let parent = try await ServiceRequestModel.find(parentId, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(parentId.uuidString)")
             }
-            if let refusal = FinanceSupport.refusal(role: user.role, reference: parent.reference, status: try parent.storedStatus,
+            if let refusal = FinanceSupport.refusal(role: user.role, reference: parent.reference, status: parent.status,
                                                     isSupportRequest: parent.parentId != nil) {
                 throw DomainError.conflict(refusal.message)
             }
@@ -414,14 +414,14 @@ extension Records {
             sr.parentId = parentId
             let route = WorkAllocation.route(RoutingFacts(type: type!, hasSensitiveContact: false, isFinanceSupportRequest: true,
                                                           needsFinanceSupport: true, owningTeam: user.profile.team))
-            sr.status = ServiceRequestStatus.pendingAssignment.rawValue
+            sr.status = ServiceRequestStatus.pendingAssignment
             sr.segment = route.segment.id
             sr.routingRule = route.rule
             sr.routedAt = ctx.now
             try await sr.create(on: ctx.db)
-            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, "created", "finance support requested for \(parent.reference)")
-            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, "routed", "Pending Assignment: routed to the \(route.segment.id) hopper (\(route.rule))")
-            try await Self.history(parentId, ctx: ctx, by: user.staffId, "financeSupport", "asked CFAT for \(type!.displayName): \(sr.reference)")
+            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, .created, "finance support requested for \(parent.reference)")
+            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, .routed, "Pending Assignment: routed to the \(route.segment.id) hopper (\(route.rule))")
+            try await Self.history(parentId, ctx: ctx, by: user.staffId, .financeSupport, "asked CFAT for \(type!.displayName): \(sr.reference)")
             try await ctx.audit(AuditEntry(user.actor, "sr.financeSupport", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
                                            detail: "\(sr.reference) \(type!.rawValue) for \(parent.reference); segment \(route.segment.id); rule \(route.rule)"))
             return sr.id!

@@ -125,13 +125,13 @@ struct AccessPages: RouteCollection {
             throw DomainError.notFound("There is no access request with id \(text) to copy")
         }
         guard old.requesterStaffId == user.staffId else { throw DomainError.forbidden("You can start a new form only from your own request") }
-        let oldStatus = try old.storedStatus
+        let oldStatus = old.status
         guard [.rejected, .returned, .withdrawn].contains(oldStatus) else {
             throw DomainError.conflict("\(old.reference) is \(oldStatus.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
         }
         let sr = try await old.serviceRequestId.asyncMap { try await ServiceRequestModel.find($0, on: req.db) } ?? nil
         return FormValues(staffId: old.requesterStaffId, phone: old.requesterPhone, team: old.requesterTeam, grade: old.requesterGrade, area: old.requesterArea,
-                          purpose: old.purpose, serviceRequestId: sr?.reference ?? old.serviceRequestId?.uuidString,
+                          purpose: old.purpose.rawValue, serviceRequestId: sr?.reference ?? old.serviceRequestId?.uuidString,
                           requestedDurationMinutes: String(old.requestedMinutes), justification: old.justification, clientName: old.clientName,
                           scin: old.scin, nino: old.nino, furtherDetails: old.furtherDetails)
     }
@@ -169,7 +169,7 @@ struct AccessPages: RouteCollection {
         let user = try req.requireUser()
         let access = TemporaryAccess(request: req)
         let dto = try await access.view(id)
-        let current = try AccessRequestStatus.stored(dto.status)
+        let current = dto.status
         let stage = current.stage
         // The rule the decision itself is held to, so the form never shows where submitting it would be refused.
         let mayDecide = AccessRequestChain.mayDecide(try await access.facts(id), by: user.profile.staffId, actingAs: user.role)
@@ -254,7 +254,7 @@ struct AccessPages: RouteCollection {
         try await changeSubmit(req) { id, form in
             let minutes = Int((form.additionalMinutes ?? "").trimmingCharacters(in: .whitespaces))
             let change = try await TemporaryAccess(request: req).openChange(.extension, grant: id, additionalMinutes: minutes, reason: form.reason ?? "")
-            return "Extension requested: \(change.status == "awaitingTeamLeader" ? "your team leader endorses it next" : "provisioning decides next")"
+            return "Extension requested: \(change.status == .awaitingTeamLeader ? "your team leader endorses it next" : "provisioning decides next")"
         }
     }
 

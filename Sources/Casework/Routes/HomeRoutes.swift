@@ -54,7 +54,7 @@ struct HomeRoutes: RouteCollection {
                 HomeItem(text: "Reports", href: "/tool/reports", at: nil),
             ]))
         case .toolCaseWorker:
-            let open = try await ExceptionalCaseModel.query(on: req.db).filter(\.$status == ExceptionalCaseStatus.open.rawValue).count()
+            let open = try await ExceptionalCaseModel.query(on: req.db).filter(\.$status == ExceptionalCaseStatus.open).count()
             sections.append(HomeSection(id: "exceptional-cases", title: "Exceptional cases", emptyText: "", items: [
                 HomeItem(text: "\(open) open exceptional case\(open == 1 ? "" : "s"): record receipts and payments", href: "/tool/cases", at: nil),
                 HomeItem(text: "New exceptional case", href: "/tool/cases/new", at: nil),
@@ -94,7 +94,7 @@ struct HomeRoutes: RouteCollection {
     static func assignedToMe(_ req: Request, user: CurrentUser) async throws -> HomeSection {
         let rows = try await Records(request: req).serviceRequests(assignedTo: user.staffId)
         return HomeSection(id: "assigned-to-you", title: "Service requests assigned to you", emptyText: "Nothing is assigned to you.",
-                           items: try rows.map { HomeItem(text: "\($0.reference) \(try $0.storedType.displayName): \(try $0.storedStatus.displayName)", href: "/service-requests/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
+                           items: rows.map { HomeItem(text: "\($0.reference) \($0.type.displayName): \($0.status.displayName)", href: "/service-requests/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
     }
 
     /// Unread notifications, newest first.
@@ -111,7 +111,7 @@ struct HomeRoutes: RouteCollection {
         let live = try await GrantModel.query(on: req.db).filter(\.$staffId == user.staffId).filter(\.$expiresAt > now).filter(\.$removedAt == nil)
             .sort(\.$expiresAt).all().filter { $0.state(at: now) == .active }
         return HomeSection(id: "your-access", title: "Your temporary SCR access", emptyText: "You have no temporary SCR access.", items: live.map {
-            HomeItem(text: "\(GrantPurpose(rawValue: $0.purpose)?.displayName ?? $0.purpose) until \(CaseworkTime.ukClockTime($0.expiresAt)) on \(CaseworkTime.longDate($0.expiresAt))",
+            HomeItem(text: "\($0.purpose.displayName) until \(CaseworkTime.ukClockTime($0.expiresAt)) on \(CaseworkTime.longDate($0.expiresAt))",
                      href: "/grants/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.expiresAt))
         })
     }
@@ -151,15 +151,15 @@ struct HomeRoutes: RouteCollection {
     /// Email not yet delivered: a growing count or a repeated error means the SMTP relay needs attention.
     static func undeliveredEmail(_ req: Request) async throws -> HomeSection {
         // Counted and picked by index: with no SMTP server set, every email ever queued is still waiting.
-        let pending = OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending)
+        let pending = OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending)
         let waiting = try await pending.count()
         var items: [HomeItem] = []
-        if waiting > 0, let oldest = try await OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending).sort(\.$createdAt).first() {
-            let failing = OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending).filter(\.$attempts > 0)
+        if waiting > 0, let oldest = try await OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending).sort(\.$createdAt).first() {
+            let failing = OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
             let failed = try await failing.count()
             var text = "\(waiting) email\(waiting == 1 ? "" : "s") waiting, the oldest queued \(CaseworkTime.iso8601(oldest.createdAt))"
             if req.casework.settings.mail.smtp == nil { text += ": no SMTP server is set, so none will be sent" }
-            if failed > 0, let last = try await OutboxMessageModel.query(on: req.db).filter(\.$status == Outbox.pending).filter(\.$attempts > 0)
+            if failed > 0, let last = try await OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
                 .sort(\.$createdAt, .descending).first()?.lastError {
                 text += "; \(failed) failed at least once, most recently: \(last)"
             }

@@ -21,7 +21,7 @@ struct NotificationRoutes: RouteCollection {
     struct NotificationDTO: Content {
         let id: String
         let at: String
-        let kind: String
+        let kind: NotificationKind
         let text: String
         let link: String?
         let read: Bool
@@ -99,7 +99,7 @@ struct NotificationRoutes: RouteCollection {
         let subject: String
         let body: String
         let accessRequestId: String?
-        let status: String
+        let status: OutboxStatus
         let attempts: Int
         let nextAttemptAt: String?
         let lastError: String?
@@ -115,7 +115,7 @@ struct NotificationRoutes: RouteCollection {
             accessRequestId = message.accessRequestId?.uuidString
             status = message.status
             attempts = message.attempts
-            nextAttemptAt = message.status == Outbox.pending ? CaseworkTime.iso8601(message.nextAttemptAt) : nil
+            nextAttemptAt = message.status == .pending ? CaseworkTime.iso8601(message.nextAttemptAt) : nil
             lastError = message.lastError
             sentAt = message.sentAt.map(CaseworkTime.iso8601)
         }
@@ -124,10 +124,10 @@ struct NotificationRoutes: RouteCollection {
     /// Newest first; `status` narrows to pending or sent.
     static func outboxMessages(_ req: Request) async throws -> [OutboxMessageDTO] {
         try req.requireRole(.administrator)
-        let status = (try? req.query.get(String.self, at: "status")) ?? ""
+        let text = (try? req.query.get(String.self, at: "status")) ?? ""
         var query = OutboxMessageModel.query(on: req.db)
-        if !status.isEmpty {
-            guard [Outbox.pending, Outbox.sent].contains(status) else { throw ValidationFailure(["status": "status must be pending or sent"]) }
+        if !text.isEmpty {
+            guard let status = OutboxStatus(rawValue: text) else { throw ValidationFailure(["status": "status must be pending or sent"]) }
             query = query.filter(\.$status == status)
         }
         return try await query.sort(\.$createdAt, .descending).limit(500).all().map(OutboxMessageDTO.init)
@@ -144,7 +144,7 @@ struct NotificationRoutes: RouteCollection {
             guard let message = try await OutboxMessageModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no outbox message with id \(id.uuidString)")
             }
-            guard message.status == Outbox.pending else { throw DomainError.conflict("That message was already sent at \(message.sentAt.map(CaseworkTime.iso8601) ?? "")") }
+            guard message.status == OutboxStatus.pending else { throw DomainError.conflict("That message was already sent at \(message.sentAt.map(CaseworkTime.iso8601) ?? "")") }
             message.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now)
             try await message.save(on: ctx.db)
             try await ctx.audit(AuditEntry(user.actor, "outbox.retry", subjectType: "outboxMessage", subjectId: id.uuidString, detail: "to \(message.toAddress) after \(message.attempts) attempt(s)"))
@@ -166,7 +166,7 @@ struct NotificationRoutes: RouteCollection {
         let all = try await Self.outboxMessages(req)
         let server = req.casework.settings.mail.smtp.map { "\($0.host):\($0.port)" }
         return try await Pages.render(req, "outbox", title: "Email outbox",
-                                      OutboxContent(smtpServer: server, pending: all.filter { $0.status == Outbox.pending }, sent: all.filter { $0.status == Outbox.sent }))
+                                      OutboxContent(smtpServer: server, pending: all.filter { $0.status == .pending }, sent: all.filter { $0.status == .sent }))
     }
 
     @Sendable func retrySubmit(req: Request) async throws -> Response {

@@ -1,3 +1,4 @@
+import CaseworkCore
 import Foundation
 
 /// The OpenAPI 3.1 description of every /api/v1 operation, built in code beside the routes it describes.
@@ -27,10 +28,14 @@ enum OpenAPIDocument {
         }
         return ["type": "object", "properties": described, "required": required]
     }
-    static var roleEnum: JSON { ["type": "string", "enum": [
-        "caseworker", "teamLeader", "scrManager", "scrCaseworker", "provisioning", "cfat", "toolCaseWorker",
-        "toolSystemAdministrator", "administrator",
-    ]] }
+    /// A string schema whose values are the enum's own cases, so the document cannot drift from the code.
+    static func enumOf<Value: RawRepresentable>(_ values: some Sequence<Value>) -> JSON where Value.RawValue == String {
+        ["type": "string", "enum": values.map(\.rawValue)]
+    }
+    static func enumOf<Value: RawRepresentable & CaseIterable>(_ type: Value.Type) -> JSON where Value.RawValue == String {
+        enumOf(type.allCases)
+    }
+    static var roleEnum: JSON { enumOf(Role.self) }
 
     static func body(_ schema: JSON) -> JSON {
         ["required": true, "content": ["application/json": ["schema": schema]]]
@@ -70,11 +75,11 @@ enum OpenAPIDocument {
     static var staffIdParam: JSON { ["name": "staffId", "in": "path", "required": true, "schema": ["type": "string", "pattern": "^[0-9]{1,9}$"]] }
     static var idParam: JSON { ["name": "id", "in": "path", "required": true, "schema": ["type": "string", "format": "uuid"]] }
     static var segmentParam: JSON { ["name": "segment", "in": "path", "required": true, "description": "scr, cfat, or a team's segment", "schema": string] }
-    static var toolRoleEnum: JSON { ["type": "string", "enum": ["toolCaseWorker", "toolSystemAdministrator"]] }
-    static var methodEnum: JSON { ["type": "string", "enum": ["cheque", "bankTransfer", "card", "cash", "postalOrder"]] }
+    static var toolRoleEnum: JSON { enumOf(ToolProfile.self) }
+    static var methodEnum: JSON { enumOf(PaymentMethod.self) }
     static var idempotencyParam: JSON { ["name": "Idempotency-Key", "in": "header", "required": false, "schema": ["type": "string", "maxLength": 100]] }
     static var periodParams: [JSON] { [query("from", "First day, YYYY-MM-DD (default 30 days ago)"), query("to", "Last day, inclusive (default today)")] }
-    static var purposeEnum: JSON { ["type": "string", "enum": ["viewContact", "routeServiceRequest", "financeActions"]] }
+    static var purposeEnum: JSON { enumOf(GrantPurpose.self) }
     static var paging: [JSON] { [
         query("limit", "Page size, 1 to 500 (default 50)", schema: ["type": "integer", "minimum": 1, "maximum": 500]),
         query("cursor", "nextCursor from the previous page"),
@@ -145,7 +150,7 @@ enum OpenAPIDocument {
                 responses: ["200": ok(ref("Contact")), "404": problem("No such contact"), "409": problem("Already so")])],
             "/api/v1/cases": ["post": op(
                 "Create a case with its participants", id: "createCase",
-                body: body(object(["participants": ["type": "array", "minItems": 1, "items": object(["contactId": ["type": "string", "format": "uuid"], "role": ["type": "string", "enum": ["receivingParent", "payingParent", "child"]]],
+                body: body(object(["participants": ["type": "array", "minItems": 1, "items": object(["contactId": ["type": "string", "format": "uuid"], "role": enumOf(ParticipantRole.self)],
                                                                  required: ["contactId", "role"])]], required: ["participants"])),
                 responses: ["201": ok(ref("Case"), "Created")])],
             "/api/v1/cases/{id}": ["get": op(
@@ -166,7 +171,7 @@ enum OpenAPIDocument {
                 responses: ["200": ok(ref("ServiceRequest")), "404": problem("No such service request"), "409": problem("Not open, or already linked")])],
             "/api/v1/service-requests/{id}/status": ["post": op(
                 "Change status; pendingAssignment routes it to a segment hopper", id: "setServiceRequestStatus", params: [idParam],
-                body: body(object(["status": ["type": "string", "enum": ["open", "pendingAssignment", "assigned", "inProgress", "closed"]]], required: ["status"])),
+                body: body(object(["status": enumOf(ServiceRequestStatus.self)], required: ["status"])),
                 responses: ["200": ok(ref("ServiceRequest")), "404": problem("No such service request"), "409": problem("Not allowed from its current status")])],
             "/api/v1/service-requests/{id}/assignment": ["post": op(
                 "Assign from its hopper (the segment's team leader; for scr, an SCR manager)", id: "assignServiceRequest", params: [idParam],
@@ -174,7 +179,7 @@ enum OpenAPIDocument {
                 responses: ["200": ok(ref("ServiceRequest")), "404": problem("No such service request"), "409": problem("No longer waiting, or the person does not work that segment")])],
             "/api/v1/service-requests/{id}/finance-support-requests": ["post": op(
                 "Ask CFAT for a finance action on a service request (SCR caseworker)", id: "raiseFinanceSupport", params: [idParam],
-                body: body(object(["type": ["type": "string", "enum": ["paymentReassign", "suspenseAccountClearOnline"]], "details": text], required: ["type", "details"])),
+                body: body(object(["type": enumOf(ServiceRequestType.financeSupportTypes), "details": text], required: ["type", "details"])),
                 responses: ["201": ok(ref("ServiceRequest"), "Sent to the CFAT hopper"), "404": problem("No such service request"), "409": problem("Closed")])],
             "/api/v1/hoppers/{segment}/items": ["get": op(
                 "Service requests waiting in a segment's hopper, oldest first", id: "hopperItems", params: [segmentParam] + paging,
@@ -202,7 +207,7 @@ enum OpenAPIDocument {
             "/api/v1/exceptional-cases": [
                 "get": op("Exceptional cases with their balances", id: "exceptionalCases", responses: ["200": ok(list(ref("ExceptionalCase")))]),
                 "post": op("Open an exceptional case (tool Case Worker)", id: "createExceptionalCase",
-                           body: body(object(["type": ["type": "string", "enum": ["one", "two"]], "incidentReference": optionalString,
+                           body: body(object(["type": enumOf(ExceptionalCaseType.self), "incidentReference": optionalString,
                                               "receivingParent": optionalString, "payingParent": optionalString, "notes": optionalString], required: ["type"])),
                            responses: ["201": ok(ref("ExceptionalCase"), "Opened")]),
             ],
@@ -254,7 +259,7 @@ enum OpenAPIDocument {
                 responses: ["200": ok(ref("AccessRequest")), "404": problem("No such request")])],
             "/api/v1/access-requests/{id}/decisions": ["post": op(
                 "Decide the stage the request waits at: team leader, SCR manager, provisioning (whose approve creates the grant)", id: "decideAccessRequest",
-                params: [idParam], body: body(object(["decision": ["type": "string", "enum": ["approve", "reject", "return"]], "reason": string,
+                params: [idParam], body: body(object(["decision": enumOf(AccessDecision.self), "reason": string,
                                                       "durationMinutes": ["type": "integer", "minimum": 1]], required: ["decision"])),
                 responses: ["200": ok(ref("AccessRequest")), "404": problem("No such request"), "409": problem("Already decided or finished")])],
             "/api/v1/access-requests/{id}/withdraw": ["post": op(
@@ -283,7 +288,7 @@ enum OpenAPIDocument {
                 responses: ["200": ok(ref("Grant")), "404": problem("No such grant"), "409": problem("Still live, or already confirmed")])],
             "/api/v1/extension-requests/{id}/decisions": ["post": op(
                 "Endorse (team leader) or decide (provisioning) an extension", id: "decideExtension", params: [idParam],
-                body: body(object(["decision": ["type": "string", "enum": ["approve", "reject"]], "reason": string, "durationMinutes": ["type": "integer", "minimum": 1]], required: ["decision"])),
+                body: body(object(["decision": enumOf(GrantChanges.decisions), "reason": string, "durationMinutes": ["type": "integer", "minimum": 1]], required: ["decision"])),
                 responses: ["200": ok(ref("GrantChange")), "404": problem("No such extension request"), "409": problem("Already decided, or the grant has ended")])],
             "/api/v1/grant-change-requests": ["get": op(
                 "Extension and removal requests waiting for your decision (team leader: your team's extensions to endorse; provisioning: all)",
@@ -298,14 +303,14 @@ enum OpenAPIDocument {
                 responses: ["200": ok(ref("Monitoring")), "422": problem("A date is not YYYY-MM-DD, or To is before From")])],
             "/api/v1/outbox": ["get": op(
                 "Email waiting to be sent and already sent, newest first (administrators)", id: "outbox",
-                params: [query("status", "pending or sent", schema: ["type": "string", "enum": ["pending", "sent"]])],
+                params: [query("status", "pending or sent", schema: enumOf(OutboxStatus.self))],
                 responses: ["200": ok(list(ref("OutboxMessage"))), "422": problem("Unknown status")])],
             "/api/v1/outbox/{id}/retry": ["post": op(
                 "Try a pending message at the next delivery run instead of after its backoff (administrators)", id: "retryOutboxMessage", params: [idParam],
                 responses: ["200": ok(ref("OutboxMessage")), "404": problem("No such message"), "409": problem("Already sent")])],
             "/api/v1/notifications": ["get": op(
                 "Your in-app inbox, newest first (references and links only, never client details)", id: "notifications",
-                responses: ["200": ok(list(object(["id": string, "at": string, "kind": string, "text": string, "link": string, "read": boolean],
+                responses: ["200": ok(list(object(["id": string, "at": string, "kind": enumOf(NotificationKind.self), "text": string, "link": string, "read": boolean],
                                                   required: ["id", "at", "kind", "text", "read"])))])],
             "/api/v1/notifications/{id}/read": ["post": op(
                 "Mark a notification read", id: "markNotificationRead", params: [idParam],
@@ -343,7 +348,7 @@ enum OpenAPIDocument {
             "StaffInput": object(staffInput, required: ["staffId", "name", "email", "team", "roles"]),
             "StaffPatch": object(staffFields.filter { $0.key != "staffId" }, required: []),
             "AuditEvent": object(["id": string, "seq": integer, "at": string, "actorStaffId": string, "actorRole": string, "action": string,
-                                  "subjectType": string, "subjectId": string, "outcome": ["type": "string", "enum": ["success", "denied", "failure"]],
+                                  "subjectType": string, "subjectId": string, "outcome": enumOf(AuditOutcome.self),
                                   "detail": string],
                                  required: ["id", "seq", "at", "action", "subjectType", "subjectId", "outcome", "detail"]),
             "Contact": object(["id": string, "name": string, "nino": string, "scin": string, "crn": string, "dateOfBirth": string, "address": string, "sensitive": boolean],
@@ -351,27 +356,27 @@ enum OpenAPIDocument {
             "ContactInput": object(["name": text, "nino": string, "scin": string, "crn": string, "dateOfBirth": ["type": "string", "format": "date"], "address": string], required: ["name"]),
             "ContactListing": object(["restricted": boolean, "label": string, "id": string, "name": string, "nino": string, "scin": string, "crn": string, "sensitive": boolean],
                                      required: ["restricted", "label"]),
-            "Case": object(["id": string, "caseNumber": string, "participants": array(object(["role": string, "roleName": string, "contact": ref("ContactListing")],
+            "Case": object(["id": string, "caseNumber": string, "participants": array(object(["role": enumOf(ParticipantRole.self), "roleName": string, "contact": ref("ContactListing")],
                                                                                               required: ["role", "roleName", "contact"]))],
                            required: ["id", "caseNumber", "participants"]),
-            "NewServiceRequest": object(["type": ["type": "string", "enum": ["changeOfCircumstances", "paymentReassign", "suspenseAccountClearOnline", "chargeback", "manualReceipting", "generalEnquiry"]],
+            "NewServiceRequest": object(["type": enumOf(ServiceRequestType.self),
                                          "description": text, "caseId": ["type": ["string", "null"]], "contactId": ["type": ["string", "null"]],
                                          "needsFinanceSupport": ["type": ["boolean", "null"]]], required: ["type", "description"]),
             "ServiceRequest": object([
-                "id": string, "reference": string, "type": string, "typeName": string, "description": string, "status": string, "statusName": string,
+                "id": string, "reference": string, "type": enumOf(ServiceRequestType.self), "typeName": string, "description": string, "status": enumOf(ServiceRequestStatus.self), "statusName": string,
                 "caseId": string, "caseNumber": string, "contactId": string, "contacts": array(ref("ContactListing")), "segment": string, "segmentName": string, "routingRule": string,
                 "needsFinanceSupport": boolean, "parentId": string, "owningTeam": string, "creatorStaffId": string, "assigneeStaffId": string, "assigneeName": string,
                 "createdAt": string, "routedAt": string,
-                "history": array(object(["at": string, "by": string, "action": string, "detail": string], required: ["at", "action", "detail"])),
+                "history": array(object(["at": string, "by": string, "action": enumOf(ServiceRequestHistoryAction.self), "detail": string], required: ["at", "action", "detail"])),
             ], required: ["id", "reference", "type", "description", "status", "contacts", "needsFinanceSupport", "owningTeam", "creatorStaffId", "createdAt", "history"]),
-            "HopperItem": object(["id": string, "reference": string, "type": string, "typeName": string, "routedAt": string, "ageMinutes": integer, "age": string,
+            "HopperItem": object(["id": string, "reference": string, "type": enumOf(ServiceRequestType.self), "typeName": string, "routedAt": string, "ageMinutes": integer, "age": string,
                                   "owningTeam": string, "routingRule": string], required: ["id", "reference", "type", "typeName", "routedAt", "ageMinutes", "age", "owningTeam"]),
             "ToolUserRow": object(["staffId": string, "name": string, "phone": string, "email": string, "role": toolRoleEnum, "roleName": string],
                                   required: ["staffId", "name", "phone", "email"]),
-            "ExceptionalCase": object(["id": string, "reference": string, "type": string, "incidentReference": string, "receivingParent": string,
-                                       "payingParent": string, "status": string, "notes": string, "balancePence": integer, "createdAt": string],
+            "ExceptionalCase": object(["id": string, "reference": string, "type": enumOf(ExceptionalCaseType.self), "incidentReference": string, "receivingParent": string,
+                                       "payingParent": string, "status": enumOf(ExceptionalCaseStatus.self), "notes": string, "balancePence": integer, "createdAt": string],
                                       required: ["id", "reference", "type", "receivingParent", "payingParent", "status", "notes", "balancePence", "createdAt"]),
-            "LedgerEntry": object(["id": string, "kind": string, "amountPence": integer, "amount": string, "on": string, "method": string, "methodName": string,
+            "LedgerEntry": object(["id": string, "kind": enumOf(EntryKind.self), "amountPence": integer, "amount": string, "on": string, "method": methodEnum, "methodName": string,
                                    "payer": string, "reference": string, "reversesEntryId": string, "reason": string, "reversed": boolean,
                                    "balancePence": integer, "balance": string],
                                   required: ["id", "kind", "amountPence", "amount", "on", "method", "methodName", "reference", "reversed"]),
@@ -379,7 +384,7 @@ enum OpenAPIDocument {
                                  "payments": array(ref("LedgerEntry")), "receiptsPence": integer, "paymentsPence": integer, "balancePence": integer],
                                 required: ["caseId", "reference", "entries", "receipts", "payments", "receiptsPence", "paymentsPence", "balancePence"]),
             "PeriodReport": object(["from": string, "to": string, "receiptsPence": integer, "paymentsPence": integer,
-                                    "items": array(object(["caseReference": string, "entryId": string, "kind": string, "on": string, "method": string,
+                                    "items": array(object(["caseReference": string, "entryId": string, "kind": enumOf(EntryKind.self), "on": string, "method": methodEnum,
                                                            "reference": string, "amountPence": integer, "reversesEntryId": string],
                                                           required: ["caseReference", "entryId", "kind", "on", "method", "reference", "amountPence"]))],
                                    required: ["from", "to", "items", "receiptsPence", "paymentsPence"]),
@@ -392,37 +397,37 @@ enum OpenAPIDocument {
                                                           required: ["method", "methodName", "receiptsPence", "paymentsPence"]))],
                                    required: ["from", "to", "items", "receiptsPence", "paymentsPence"]),
             "AccessRequest": object([
-                "id": string, "reference": string, "status": ["type": "string", "enum": ["awaitingTeamLeader", "awaitingScrManager", "awaitingProvisioning", "granted", "rejected", "returned", "withdrawn"]],
+                "id": string, "reference": string, "status": enumOf(AccessRequestStatus.self),
                 "purpose": purposeEnum, "statusName": string, "purposeName": string, "requester": ref("Staff"), "teamLeader": ref("Staff"),
                 "requesterPhone": string, "requesterTeam": string, "requesterGrade": string, "requesterArea": string, "serviceRequestId": string, "requestedDurationMinutes": integer,
                 "justification": string, "contactId": string, "clientName": string, "scin": string, "nino": string, "furtherDetails": string, "grantId": string,
-                "history": array(object(["at": string, "by": string, "action": string, "reason": string], required: ["at", "action"])),
+                "history": array(object(["at": string, "by": string, "action": enumOf(AccessHistoryAction.allCases), "reason": string], required: ["at", "action"])),
             ], required: ["id", "reference", "status", "purpose", "requester", "requesterPhone", "requesterTeam", "requesterGrade", "requesterArea",
                           "requestedDurationMinutes", "justification", "furtherDetails", "history"]),
             "Grant": object(["id": string, "requestId": string, "staffId": string, "purpose": purposeEnum, "serviceRequestId": string, "contactId": string,
-                             "grantedAt": string, "expiresAt": string, "status": ["type": "string", "enum": ["active", "expired", "removed"]],
+                             "grantedAt": string, "expiresAt": string, "status": enumOf(GrantState.self),
                              "logOffConfirmedAt": string, "logOffConfirmedBy": string, "removedBy": string, "removalReason": string],
                             required: ["id", "requestId", "staffId", "purpose", "grantedAt", "expiresAt", "status"]),
-            "GrantChange": object(["id": string, "grantId": string, "kind": ["type": "string", "enum": ["extension", "removal"]],
-                                   "status": ["type": "string", "enum": ["awaitingTeamLeader", "awaitingProvisioning", "approved", "refused"]],
+            "GrantChange": object(["id": string, "grantId": string, "kind": enumOf(GrantChangeKind.self),
+                                   "status": enumOf(GrantChangeStatus.self),
                                    "additionalMinutes": integer, "reason": string, "requestedBy": string, "endorsedBy": string, "decidedBy": string, "decisionReason": string,
                                    "createdAt": string],
                                   required: ["id", "grantId", "kind", "status", "reason", "requestedBy", "createdAt"]),
             "OutboxMessage": object(["id": string, "createdAt": string, "to": string, "toStaffId": string, "subject": string, "body": string,
-                                     "accessRequestId": string, "status": ["type": "string", "enum": ["pending", "sent"]], "attempts": integer,
+                                     "accessRequestId": string, "status": enumOf(OutboxStatus.self), "attempts": integer,
                                      "nextAttemptAt": string, "lastError": string, "sentAt": string],
                                     required: ["id", "createdAt", "to", "subject", "body", "status", "attempts"]),
             "MonitoredGrant": object(["grantId": string, "requestId": string, "reference": string, "staffId": string, "name": string, "team": string,
                                       "purpose": string, "grantedAt": string, "expiresAt": string, "endedAt": string, "teamLeaderStaffId": string],
                                      required: ["grantId", "requestId", "reference", "staffId", "name", "team", "purpose", "grantedAt", "expiresAt"]),
-            "Decision": object(["reference": string, "team": string, "stage": string, "decision": string, "at": string, "minutesToDecide": integer, "reason": string],
+            "Decision": object(["reference": string, "team": string, "stage": enumOf(AccessStage.self), "decision": enumOf(AccessDecision.self), "at": string, "minutesToDecide": integer, "reason": string],
                                required: ["reference", "team", "stage", "decision", "at", "minutesToDecide"]),
             "Monitoring": object([
                 "at": string, "from": string, "to": string,
                 "counts": object(["activeGrants": integer, "endingToday": integer, "overdueLogOffs": integer, "refusals": integer, "decisions": integer,
                                   "teams": integer], required: ["activeGrants", "endingToday", "overdueLogOffs", "refusals", "decisions", "teams"]),
                 "activeGrants": array(ref("MonitoredGrant")), "endingToday": array(ref("MonitoredGrant")), "overdueLogOffs": array(ref("MonitoredGrant")),
-                "stages": array(object(["stage": string, "decisions": integer, "approved": integer, "rejected": integer, "returned": integer,
+                "stages": array(object(["stage": enumOf(AccessStage.self), "decisions": integer, "approved": integer, "rejected": integer, "returned": integer,
                                         "medianMinutesToDecide": integer, "longestMinutesToDecide": integer],
                                        required: ["stage", "decisions", "approved", "rejected", "returned"])),
                 "refusals": array(ref("Decision")), "decisions": array(ref("Decision")),
@@ -434,8 +439,8 @@ enum OpenAPIDocument {
                 "grant": object(["grant": ref("Grant"), "removedAt": string, "removedBy": string, "removalReason": string, "reminderSentAt": string,
                                  "endRecordedAt": string], required: ["grant"]),
                 "changes": array(ref("GrantChange")),
-                "notifications": array(object(["at": string, "to": string, "kind": string, "text": string, "readAt": string], required: ["at", "to", "kind", "text"])),
-                "emails": array(object(["queuedAt": string, "to": string, "subject": string, "status": string, "attempts": integer, "sentAt": string],
+                "notifications": array(object(["at": string, "to": string, "kind": enumOf(NotificationKind.self), "text": string, "readAt": string], required: ["at", "to", "kind", "text"])),
+                "emails": array(object(["queuedAt": string, "to": string, "subject": string, "status": enumOf(OutboxStatus.self), "attempts": integer, "sentAt": string],
                                        required: ["queuedAt", "to", "subject", "status", "attempts"])),
                 "recordAccess": array(ref("EvidenceEvent")), "auditEvents": array(ref("EvidenceEvent")),
             ], required: ["request", "changes", "notifications", "emails", "recordAccess", "auditEvents"]),

@@ -262,7 +262,7 @@ struct RecordRoutes: RouteCollection {
     }
 
     static func row(_ sr: ServiceRequestModel) throws -> SRRow {
-        SRRow(id: sr.id!.uuidString, reference: sr.reference, typeName: try sr.storedType.displayName, statusName: try sr.storedStatus.displayName,
+        SRRow(id: sr.id!.uuidString, reference: sr.reference, typeName: sr.type.displayName, statusName: sr.status.displayName,
               segment: sr.segment, createdAt: CaseworkTime.iso8601(sr.createdAt))
     }
 
@@ -334,7 +334,7 @@ struct RecordRoutes: RouteCollection {
 
     func renderServiceRequest(_ req: Request, _ sr: ServiceRequestDTO, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil, linkValue: String = "") async throws -> Response {
         let user = try req.requireUser()
-        let current = try ServiceRequestStatus.stored(sr.status)
+        let current = sr.status
         let facts = ServiceRequestFacts(status: current, creatorStaffId: try StaffID.stored(sr.creatorStaffId), assigneeStaffId: sr.assigneeStaffId.flatMap(StaffID.init))
         let next = ServiceRequestStatus.allCases.filter { ServiceRequestTransitions.refusal(facts, to: $0, by: user.profile.staffId) == nil }
         return try await Pages.render(req, "service-request", title: "\(sr.reference)", SRContent(
@@ -374,7 +374,7 @@ struct RecordRoutes: RouteCollection {
         let form = try req.content.decode(StatusForm.self)
         do {
             let sr = try await Records(request: req).setStatus(id, to: form.status ?? "")
-            let message = sr.status == ServiceRequestStatus.pendingAssignment.rawValue
+            let message = sr.status == .pendingAssignment
                 ? "\(sr.reference) is Pending Assignment and was routed to the \(sr.segmentName ?? "") hopper"
                 : "\(sr.reference) is now \(sr.statusName)"
             return Pages.redirect(req, to: "/service-requests/\(id.uuidString)", flash: message)

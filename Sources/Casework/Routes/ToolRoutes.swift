@@ -258,10 +258,10 @@ struct ToolRoutes: RouteCollection {
     struct CaseRow: Encodable {
         let id: String
         let reference: String
-        let type: String
+        let type: ExceptionalCaseType
         let receivingParent: String
         let payingParent: String
-        let status: String
+        let status: ExceptionalCaseStatus
         let balance: String
     }
 
@@ -340,7 +340,7 @@ struct ToolRoutes: RouteCollection {
         let record = try await tool.findCase(id, on: req.db)
         return try await Pages.render(req, "tool-case", title: "Exceptional case \(record.reference)", CasePageContent(
             record: ExceptionalCaseDTO(record, balance: Pence(statement.balancePence)),
-            typeName: ExceptionalCaseType(rawValue: record.type)?.displayName ?? record.type, statement: statement,
+            typeName: record.type.displayName, statement: statement,
             balance: Pence(statement.balancePence).description, receipts: Pence(statement.receiptsPence).description,
             payments: Pence(statement.paymentsPence).description,
             methods: PaymentMethod.allCases.map { Option(id: $0.rawValue, name: $0.displayName) },
@@ -396,7 +396,7 @@ struct ToolRoutes: RouteCollection {
         CSVWriter.write(
             header: ["case", "entry", "kind", "date", "method", "payer", "reference", "amount", "balance", "reverses", "reason"],
             rows: statement.entries.map {
-                [statement.reference, $0.id, $0.kind, $0.on, $0.method, $0.payer ?? "", $0.reference, Pence($0.amountPence).plain,
+                [statement.reference, $0.id, $0.kind.rawValue, $0.on, $0.method.rawValue, $0.payer ?? "", $0.reference, Pence($0.amountPence).plain,
                  Pence($0.balancePence ?? 0).plain, $0.reversesEntryId ?? "", $0.reason ?? ""]
             })
     }
@@ -444,7 +444,7 @@ struct ToolRoutes: RouteCollection {
 
     static func periodCSVText(_ report: PeriodReportDTO) -> String {
         CSVWriter.write(header: ["case", "entry", "kind", "date", "method", "reference", "amount", "reverses"],
-                        rows: report.items.map { [$0.caseReference, $0.entryId, $0.kind, $0.on, $0.method, $0.reference, Pence($0.amountPence).plain, $0.reversesEntryId ?? ""] }
+                        rows: report.items.map { [$0.caseReference, $0.entryId, $0.kind.rawValue, $0.on, $0.method.rawValue, $0.reference, Pence($0.amountPence).plain, $0.reversesEntryId ?? ""] }
                             + [["TOTAL", "", "receipts", report.from, report.to, "", Pence(report.receiptsPence).plain, ""],
                                ["TOTAL", "", "payments", report.from, report.to, "", Pence(report.paymentsPence).plain, ""]])
     }

@@ -19,13 +19,13 @@ public enum AccessMonitoring {
         return now.timeIntervalSince(ended) > logOffGrace
     }
 
-    /// One step of a request's history, as recorded: "submitted", "teamLeader.approve", "scrManager.reject", "withdrawn".
+    /// One step of a request's history, as recorded.
     public struct Step: Sendable, Equatable {
         public let at: Date
-        public let action: String
+        public let action: AccessHistoryAction
         public let reason: String?
 
-        public init(at: Date, action: String, reason: String?) {
+        public init(at: Date, action: AccessHistoryAction, reason: String?) {
             self.at = at
             self.action = action
             self.reason = reason
@@ -62,9 +62,12 @@ public enum AccessMonitoring {
         var stageReachedAt: Date?
         var found: [Decision] = []
         for step in request.steps {
-            if step.action == "submitted" { stageReachedAt = step.at; continue }
-            let parts = step.action.split(separator: ".")
-            guard parts.count == 2, let stage = AccessStage(rawValue: String(parts[0])), let decision = AccessDecision(rawValue: String(parts[1])) else { continue }
+            let stage: AccessStage, decision: AccessDecision
+            switch step.action {
+            case .submitted: stageReachedAt = step.at; continue
+            case .withdrawn: continue
+            case let .decided(decidedStage, made): (stage, decision) = (decidedStage, made)
+            }
             let reached = stageReachedAt ?? step.at
             found.append(Decision(reference: request.reference, team: request.team, stage: stage, decision: decision, at: step.at,
                                   waitedSeconds: max(0, step.at.timeIntervalSince(reached)), reason: step.reason))

@@ -179,7 +179,7 @@ public enum AccessRequestChain {
 }
 
 /// A grant's state at an instant: it reads as expired the moment its time is up, without waiting for any job.
-public enum GrantState: String, Sendable, Codable {
+public enum GrantState: String, Sendable, Codable, CaseIterable {
     case active
     case expired
     case removed

@@ -56,6 +56,9 @@ public enum GrantChanges {
         return .success(isLeader ? .awaitingProvisioning : .awaitingTeamLeader)
     }
 
+    /// The decisions an extension takes: it is approved or refused, never returned for correction.
+    public static let decisions: [AccessDecision] = [.approve, .reject]
+
     /// A decision on an extension: the holder's team leader endorses (or refuses), then provisioning approves
     /// (for the minutes asked or fewer) or refuses. Nobody decides their own request, nor both stages.
     public static func decide(
@@ -79,7 +82,7 @@ public enum GrantChanges {
         }
         guard facts.state == .active else { return .failure(DomainError.conflict("The grant is \(facts.state.rawValue): it can no longer be extended")) }
         var failure = ValidationFailure()
-        if decision == .return { failure.add("decision", "Approve or reject an extension request") }
+        if !decisions.contains(decision) { failure.add("decision", "Approve or reject an extension request") }
         if decision == .reject && (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { failure.add("reason", "Give the reason for refusing") }
         if let minutes, status != .awaitingProvisioning || decision != .approve || !(1...asked).contains(minutes) {
             failure.add("durationMinutes", "Provisioning may extend by 1 to \(asked) minutes, when approving")

@@ -51,6 +51,20 @@ public enum ServiceRequestStatus: String, Sendable, Codable, CaseIterable {
     }
 }
 
+/// One step in a service request's history. The raw values are stored and appear in the JSON as `action`.
+public enum ServiceRequestHistoryAction: String, Sendable, Codable, CaseIterable {
+    case created
+    case linked
+    case routed
+    /// A status change; the detail says from what to what.
+    case status
+    case assigned
+    /// CFAT was asked for finance support (on the parent SR).
+    case financeSupport
+    /// The SR went back to its hopper when its assignee's temporary access ended.
+    case returned
+}
+
 /// The facts about a service request that its rules look at.
 public struct ServiceRequestFacts: Sendable, Equatable {
     public var status: ServiceRequestStatus

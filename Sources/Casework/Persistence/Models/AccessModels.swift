@@ -8,8 +8,8 @@ final class AccessRequestModel: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Field(key: "reference") var reference: String
-    @Field(key: "status") var status: String
-    @Field(key: "purpose") var purpose: String
+    @Field(key: "status") var status: AccessRequestStatus
+    @Field(key: "purpose") var purpose: GrantPurpose
     @Field(key: "requester_staff_id") var requesterStaffId: String
     @OptionalField(key: "team_leader_staff_id") var teamLeaderStaffId: String?
     @Field(key: "requester_team") var requesterTeam: String
@@ -32,10 +32,9 @@ final class AccessRequestModel: Model, @unchecked Sendable {
 
     init() {}
 
-    var storedStatus: AccessRequestStatus { get throws { try .stored(status) } }
-    /// Read by migration 012 (landed; never edited), with the fallback it was written with. New code reads
-    /// `storedStatus`, which refuses a value the domain cannot read.
-    var statusValue: AccessRequestStatus { AccessRequestStatus(rawValue: status) ?? .withdrawn }
+    /// Read by migration 012 (landed; never edited). The field is typed now, so a value the domain cannot read
+    /// fails the read itself; this stays only so that the migration still compiles as it landed.
+    var statusValue: AccessRequestStatus { status }
 
     var facts: AccessRequestFacts {
         get throws {
@@ -43,7 +42,7 @@ final class AccessRequestModel: Model, @unchecked Sendable {
         if let id = teamLeaderDecidedBy.flatMap(StaffID.init) { deciders[.teamLeader] = id }
         if let id = scrManagerDecidedBy.flatMap(StaffID.init) { deciders[.scrManager] = id }
         if let id = provisioningDecidedBy.flatMap(StaffID.init) { deciders[.provisioning] = id }
-        return AccessRequestFacts(status: try storedStatus, requester: try .stored(requesterStaffId), teamLeader: teamLeaderStaffId.flatMap(StaffID.init),
+        return AccessRequestFacts(status: status, requester: try .stored(requesterStaffId), teamLeader: teamLeaderStaffId.flatMap(StaffID.init),
                                   requestedMinutes: requestedMinutes, deciders: deciders)
         }
     }
@@ -65,12 +64,12 @@ final class AccessRequestHistoryModel: Model, @unchecked Sendable {
     @Field(key: "request_id") var requestId: UUID
     @Field(key: "at") var at: Date
     @OptionalField(key: "by_staff_id") var byStaffId: String?
-    @Field(key: "action") var action: String
+    @Field(key: "action") var action: AccessHistoryAction
     @OptionalField(key: "reason") var reason: String?
 
     init() {}
 
-    init(requestId: UUID, at: Date, by: String?, action: String, reason: String?) {
+    init(requestId: UUID, at: Date, by: String?, action: AccessHistoryAction, reason: String?) {
         id = UUID()
         self.requestId = requestId
         self.at = at
@@ -87,7 +86,7 @@ final class GrantModel: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Field(key: "request_id") var requestId: UUID
     @Field(key: "staff_id") var staffId: String
-    @Field(key: "purpose") var purpose: String
+    @Field(key: "purpose") var purpose: GrantPurpose
     @OptionalField(key: "service_request_id") var serviceRequestId: UUID?
     @OptionalField(key: "contact_id") var contactId: UUID?
     @Field(key: "granted_at") var grantedAt: Date
@@ -115,8 +114,8 @@ final class GrantChangeRequestModel: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Field(key: "grant_id") var grantId: UUID
-    @Field(key: "kind") var kind: String
-    @Field(key: "status") var status: String
+    @Field(key: "kind") var kind: GrantChangeKind
+    @Field(key: "status") var status: GrantChangeStatus
     @OptionalField(key: "additional_minutes") var additionalMinutes: Int?
     @Field(key: "reason") var reason: String
     @Field(key: "requested_by") var requestedBy: String
@@ -136,7 +135,7 @@ final class NotificationModel: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Field(key: "staff_id") var staffId: String
     @Field(key: "at") var at: Date
-    @Field(key: "kind") var kind: String
+    @Field(key: "kind") var kind: NotificationKind
     @Field(key: "text") var text: String
     @OptionalField(key: "link") var link: String?
     @OptionalField(key: "read_at") var readAt: Date?
@@ -144,7 +143,7 @@ final class NotificationModel: Model, @unchecked Sendable {
 
     init() {}
 
-    init(to staffId: String, at: Date, kind: String, text: String, link: String?, accessRequestId: UUID? = nil) {
+    init(to staffId: String, at: Date, kind: NotificationKind, text: String, link: String?, accessRequestId: UUID? = nil) {
         id = UUID()
         self.accessRequestId = accessRequestId
         self.staffId = staffId
@@ -167,8 +166,7 @@ final class OutboxMessageModel: Model, @unchecked Sendable {
     @Field(key: "subject") var subject: String
     @Field(key: "body") var body: String
     @OptionalField(key: "access_request_id") var accessRequestId: UUID?
-    /// "pending" or "sent".
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: OutboxStatus
     @Field(key: "attempts") var attempts: Int
     @Field(key: "next_attempt_at") var nextAttemptAt: Date
     @OptionalField(key: "last_error") var lastError: String?
@@ -187,8 +185,8 @@ final class AccessDecisionModel: Model, @unchecked Sendable {
     @Field(key: "request_created_at") var requestCreatedAt: Date
     @Field(key: "reference") var reference: String
     @Field(key: "team") var team: String
-    @Field(key: "stage") var stage: String
-    @Field(key: "decision") var decision: String
+    @Field(key: "stage") var stage: AccessStage
+    @Field(key: "decision") var decision: AccessDecision
     @Field(key: "at") var at: Date
     @Field(key: "waited_seconds") var waitedSeconds: Double
     @OptionalField(key: "reason") var reason: String?
@@ -201,13 +199,10 @@ final class AccessDecisionModel: Model, @unchecked Sendable {
         self.requestCreatedAt = requestCreatedAt
         reference = decision.reference
         team = decision.team
-        stage = decision.stage.rawValue
-        self.decision = decision.decision.rawValue
+        stage = decision.stage
+        self.decision = decision.decision
         at = decision.at
         waitedSeconds = decision.waitedSeconds
         reason = decision.reason
     }
-
-    var stageValue: AccessStage? { AccessStage(rawValue: stage) }
-    var decisionValue: AccessDecision? { AccessDecision(rawValue: decision) }
 }

@@ -26,11 +26,11 @@ final class ExceptionalCaseModel: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Field(key: "reference") var reference: String
-    @Field(key: "type") var type: String
+    @Field(key: "type") var type: ExceptionalCaseType
     @OptionalField(key: "incident_reference") var incidentReference: String?
     @Field(key: "receiving_parent") var receivingParent: String
     @Field(key: "paying_parent") var payingParent: String
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: ExceptionalCaseStatus
     @Field(key: "notes") var notes: String
     @Field(key: "created_by") var createdBy: String
     @Field(key: "created_at") var createdAt: Date
@@ -40,11 +40,11 @@ final class ExceptionalCaseModel: Model, @unchecked Sendable {
     init(_ valid: ExceptionalCaseInput.Valid, reference: String, by staffId: String, now: Date) {
         id = UUID()
         self.reference = reference
-        type = valid.type.rawValue
+        type = valid.type
         incidentReference = valid.incidentReference
         receivingParent = valid.receivingParent
         payingParent = valid.payingParent
-        status = ExceptionalCaseStatus.open.rawValue
+        status = .open
         notes = valid.notes
         createdBy = staffId
         createdAt = now
@@ -58,10 +58,10 @@ final class LedgerEntryModel: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Parent(key: "case_id") var exceptionalCase: ExceptionalCaseModel
     @Field(key: "seq") var seq: Int
-    @Field(key: "kind") var kind: String
+    @Field(key: "kind") var kind: EntryKind
     @Field(key: "amount_pence") var amountPence: Int
     @Field(key: "on_date") var onDate: String
-    @Field(key: "method") var method: String
+    @Field(key: "method") var method: PaymentMethod
     @OptionalField(key: "payer") var payer: String?
     @Field(key: "reference") var reference: String
     @OptionalField(key: "reverses_entry_id") var reversesEntryId: UUID?
@@ -76,10 +76,10 @@ final class LedgerEntryModel: Model, @unchecked Sendable {
         id = UUID(uuidString: entry.id)
         $exceptionalCase.id = caseId
         self.seq = seq
-        kind = entry.kind.rawValue
+        kind = entry.kind
         amountPence = entry.amount.value
         onDate = entry.on
-        method = entry.method.rawValue
+        method = entry.method
         payer = entry.payer
         reference = entry.reference
         reversesEntryId = entry.reversesId.flatMap(UUID.init(uuidString:))
@@ -91,8 +91,8 @@ final class LedgerEntryModel: Model, @unchecked Sendable {
 
     /// The domain view.
     var entry: LedgerEntry {
-        LedgerEntry(id: id!.uuidString, kind: EntryKind(rawValue: kind) ?? .receipt, amount: Pence(amountPence), on: onDate,
-                    method: PaymentMethod(rawValue: method) ?? .cash, payer: payer, reference: reference,
+        LedgerEntry(id: id!.uuidString, kind: kind, amount: Pence(amountPence), on: onDate,
+                    method: method, payer: payer, reference: reference,
                     reversesId: reversesEntryId?.uuidString, reason: reason)
     }
 }

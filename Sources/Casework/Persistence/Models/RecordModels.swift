@@ -78,7 +78,7 @@ final class CaseParticipantModel: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Parent(key: "case_id") var `case`: CaseModel
     @Parent(key: "contact_id") var contact: ContactModel
-    @Field(key: "role") var role: String
+    @Field(key: "role") var role: ParticipantRole
 
     init() {}
 
@@ -86,7 +86,7 @@ final class CaseParticipantModel: Model, @unchecked Sendable {
         id = UUID()
         $case.id = caseId
         $contact.id = contactId
-        self.role = role.rawValue
+        self.role = role
     }
 }
 
@@ -96,9 +96,9 @@ final class ServiceRequestModel: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Field(key: "reference") var reference: String
-    @Field(key: "type") var type: String
+    @Field(key: "type") var type: ServiceRequestType
     @Field(key: "description") var description: String
-    @Field(key: "status") var status: String
+    @Field(key: "status") var status: ServiceRequestStatus
     @OptionalParent(key: "case_id") var `case`: CaseModel?
     @Field(key: "owning_team") var owningTeam: String
     @OptionalField(key: "segment") var segment: String?
@@ -117,9 +117,9 @@ final class ServiceRequestModel: Model, @unchecked Sendable {
     init(type: ServiceRequestType, description: String, owningTeam: String, creator: String, at now: Date) {
         id = UUID()
         reference = "SR-" + String(id!.uuidString.prefix(8))
-        self.type = type.rawValue
+        self.type = type
         self.description = description
-        status = ServiceRequestStatus.open.rawValue
+        status = .open
         self.owningTeam = owningTeam
         needsFinanceSupport = false
         creatorStaffId = creator
@@ -127,12 +127,10 @@ final class ServiceRequestModel: Model, @unchecked Sendable {
         updatedAt = now
     }
 
-    var storedStatus: ServiceRequestStatus { get throws { try .stored(status) } }
-    var storedType: ServiceRequestType { get throws { try .stored(type) } }
 
     var facts: ServiceRequestFacts {
         get throws {
-            ServiceRequestFacts(status: try storedStatus, creatorStaffId: try .stored(creatorStaffId), assigneeStaffId: assigneeStaffId.flatMap(StaffID.init))
+            ServiceRequestFacts(status: status, creatorStaffId: try .stored(creatorStaffId), assigneeStaffId: assigneeStaffId.flatMap(StaffID.init))
         }
     }
 }
@@ -162,12 +160,12 @@ final class ServiceRequestHistoryModel: Model, @unchecked Sendable {
     @Parent(key: "service_request_id") var serviceRequest: ServiceRequestModel
     @Field(key: "at") var at: Date
     @OptionalField(key: "by_staff_id") var byStaffId: String?
-    @Field(key: "action") var action: String
+    @Field(key: "action") var action: ServiceRequestHistoryAction
     @Field(key: "detail") var detail: String
 
     init() {}
 
-    init(serviceRequestId: UUID, at: Date, by: String?, action: String, detail: String) {
+    init(serviceRequestId: UUID, at: Date, by: String?, action: ServiceRequestHistoryAction, detail: String) {
         id = UUID()
         $serviceRequest.id = serviceRequestId
         self.at = at

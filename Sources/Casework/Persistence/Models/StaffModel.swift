@@ -65,7 +65,7 @@ final class StaffModel: Model, @unchecked Sendable {
     }
 
     var loadedRoles: [Role] {
-        (($roleRows.value) ?? []).compactMap { Role(rawValue: $0.role) }.sorted()
+        (($roleRows.value) ?? []).map(\.role).sorted()
     }
 }
 
@@ -75,13 +75,13 @@ final class StaffRoleModel: Model, @unchecked Sendable {
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "staff_id") var staff: StaffModel
-    @Field(key: "role") var role: String
+    @Field(key: "role") var role: Role
 
     init() {}
 
     init(staffId: String, role: Role) {
         id = UUID()
         $staff.id = staffId
-        self.role = role.rawValue
+        self.role = role
     }
 }
