@@ -23,6 +23,19 @@ struct AccessQueries {
         case involving(String, AccessRequestStatus?)
     }
 
+    /// Who has decided each stage of a request so far, from its decision rows (one a stage decided).
+    func deciders(of requestId: UUID) async throws -> [AccessStage: StaffID] {
+        try Self.deciders(try await AccessDecisionModel.query(on: db).filter(\.$requestId == requestId).all())
+    }
+
+    static func deciders(_ rows: [AccessDecisionModel]) throws -> [AccessStage: StaffID] {
+        var found: [AccessStage: StaffID] = [:]
+        for row in rows {
+            if let by = row.byStaffId { found[row.stage] = try .stored(by) }
+        }
+        return found
+    }
+
     /// One page of requests: waiting ones oldest first (a queue), the rest newest first.
     func requests(_ filter: RequestFilter, limit: Int, after: UUID?) async throws -> [AccessRequestModel] {
         var conditions: [SQLQueryString] = []

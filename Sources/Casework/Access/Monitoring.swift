@@ -92,15 +92,16 @@ struct Monitoring {
         try DayPeriod.parse(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"), now: req.now, defaultDaysBack: 29)
     }
 
-    /// Records a decision just made, with how long its stage waited (`AccessMonitoring.decisions`), in the same job.
-    static func recordDecision(_ record: AccessRequestModel, ctx: WriteContext) async throws {
+    /// Records the decision just made at `stage`, with how long the stage waited (`AccessMonitoring.decisions`), in
+    /// the same job. It is found by its stage, not as the last step: two decisions in the same second sort either way.
+    static func recordDecision(_ record: AccessRequestModel, at stage: AccessStage, ctx: WriteContext) async throws {
         // The request's history so far: what is stored, and what this batch has queued and not yet inserted.
         let stored = try await AccessRequestHistoryModel.query(on: ctx.db).filter(\.$requestId == record.id!).all()
         let queued = await ctx.queued(AccessRequestHistoryModel.self).filter { $0.requestId == record.id! }
-        let steps = (stored + queued).map { AccessMonitoring.Step(at: $0.at, action: $0.action, reason: $0.reason) }
+        let steps = (stored + queued).map { AccessMonitoring.Step(at: $0.at, action: $0.action, reason: $0.reason, by: $0.byStaffId) }
         let decisions = AccessMonitoring.decisions(AccessMonitoring.RequestRecord(reference: record.reference, team: record.requesterTeam,
                                                                                   status: record.status, steps: steps))
-        guard let made = decisions.last else { return }
+        guard let made = decisions.last(where: { $0.stage == stage }) else { return }
         await ctx.insertAtCommit(AccessDecisionModel(made, requestId: record.id!, requestCreatedAt: record.createdAt))
     }
 

@@ -183,7 +183,15 @@ struct TemporaryAccess {
         guard let record = try await AccessRequestModel.find(id, on: db) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
-        return try record.facts
+        return try record.facts(deciders: try await AccessQueries(db: db).deciders(of: id))
+    }
+
+    /// Inside a write job: who has decided each stage, from the stored decision rows and those this batch has queued
+    /// and not yet inserted.
+    static func deciders(_ id: UUID, ctx: WriteContext) async throws -> [AccessStage: StaffID] {
+        let stored = try await AccessDecisionModel.query(on: ctx.db).filter(\.$requestId == id).all()
+        let queued = await ctx.queued(AccessDecisionModel.self).filter { $0.requestId == id }
+        return try AccessQueries.deciders(stored + queued)
     }
 
     func dto(_ record: AccessRequestModel) async throws -> AccessRequestDTO {
@@ -257,15 +265,15 @@ struct TemporaryAccess {
             guard let record = try await AccessRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no access request with id \(id.uuidString)")
             }
-            let outcome = try AccessRequestChain.decide(record.facts, decision, by: user.profile.staffId, actingAs: role,
+            let facts = try record.facts(deciders: try await Self.deciders(id, ctx: ctx))
+            let outcome = try AccessRequestChain.decide(facts, decision, by: user.profile.staffId, actingAs: role,
                                                         reason: reason, durationMinutes: durationMinutes).get()
             record.status = outcome.newStatus
-            record.recordDecider(outcome.stage, user.staffId)
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)
             let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: .decided(outcome.stage, decision), reason: why))
-            try await Monitoring.recordDecision(record, ctx: ctx)
+            try await Monitoring.recordDecision(record, at: outcome.stage, ctx: ctx)
             var detail = "\(record.reference) \(outcome.stage.rawValue) \(decision.rawValue) -> \(outcome.newStatus.rawValue)\(why.map { ": \($0)" } ?? "")"
             if let minutes = outcome.grantMinutes {
                 let grant = GrantModel()
@@ -317,7 +325,7 @@ struct TemporaryAccess {
             guard let record = try await AccessRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no access request with id \(id.uuidString)")
             }
-            if let refusal = AccessRequestChain.withdrawal(try record.facts, by: user.profile.staffId) { throw refusal }
+            if let refusal = AccessRequestChain.withdrawal(try record.facts(deciders: try await Self.deciders(id, ctx: ctx)), by: user.profile.staffId) { throw refusal }
             record.status = AccessRequestStatus.withdrawn
             record.updatedAt = ctx.now
             try await record.save(on: ctx.db)

@@ -356,7 +356,7 @@ struct ScaleSeeder {
     private static let requestColumns = ["id", "reference", "status", "purpose", "requester_staff_id", "team_leader_staff_id", "requester_team",
                                          "requester_grade", "requester_area", "requester_phone", "requested_minutes", "service_request_id",
                                          "contact_id", "client_name", "scin", "nino", "further_details", "justification",
-                                         "team_leader_decided_by", "scr_manager_decided_by", "provisioning_decided_by", "created_at", "updated_at"]
+                                         "created_at", "updated_at"]
     private static let grantColumns = ["id", "request_id", "staff_id", "purpose", "service_request_id", "contact_id", "granted_at", "expires_at",
                                        "removed_at", "removed_by", "removal_reason", "log_off_confirmed_at", "log_off_confirmed_by",
                                        "end_processed_at", "reminder_sent_at"]
@@ -403,7 +403,7 @@ struct ScaleSeeder {
                     grant.holder, ScalePlan.teamStaffId(team: grant.team, member: 0), ScalePlan.teamName(grant.team), "EO", "National",
                     "0300 123 0000", minutes(grant), ScalePlan.id(.serviceRequest, grant.caseIndex), ScalePlan.id(.contact, 2 * grant.caseIndex),
                     String?.none, String?.none, String?.none, "", "Scale data: a change of circumstances on \(ScalePlan.caseNumber(grant.caseIndex))",
-                    ScalePlan.teamStaffId(team: grant.team, member: 0), plan.scrManager(g), plan.provisioningOfficer(g), created, grant.grantedAt]
+                    created, grant.grantedAt]
         }
         try await insert("access_request_history", Self.historyColumns, count: grants.count * 4) { n in
             let g = n / 4, grant = grants[g]
@@ -416,10 +416,12 @@ struct ScaleSeeder {
         }
         try await insertDecisions(count: grants.count, idOffset: 0) { g in
             let grant = grants[g]
-            let steps: [(TimeInterval, AccessHistoryAction, String?)] = [(-7_200, .submitted, nil), (-5_400, .decided(.teamLeader, .approve), nil),
-                                                                          (-3_600, .decided(.scrManager, .approve), nil), (0, .decided(.provisioning, .approve), nil)]
+            let steps: [(TimeInterval, AccessHistoryAction, String)] = [
+                (-7_200, .submitted, grant.holder), (-5_400, .decided(.teamLeader, .approve), ScalePlan.teamStaffId(team: grant.team, member: 0)),
+                (-3_600, .decided(.scrManager, .approve), plan.scrManager(g)), (0, .decided(.provisioning, .approve), plan.provisioningOfficer(g)),
+            ]
             return (ScalePlan.id(.liveRequest, g), "CSUA-L\(g)", ScalePlan.teamName(grant.team), grant.grantedAt.addingTimeInterval(-7_200),
-                    steps.map { AccessMonitoring.Step(at: grant.grantedAt.addingTimeInterval($0.0), action: $0.1, reason: $0.2) })
+                    steps.map { AccessMonitoring.Step(at: grant.grantedAt.addingTimeInterval($0.0), action: $0.1, reason: nil, by: $0.2) })
         }
         try await insert("grants", Self.grantColumns, count: grants.count) { g in
             let grant = grants[g]
@@ -485,9 +487,6 @@ struct ScaleSeeder {
                 return [submitted, (Double(300), leader, .decided(.teamLeader, .approve), nil), (Double(400), plan.scrManager(p), .decided(.scrManager, .approve), nil)]
             }
         }
-        @Sendable func decider(_ p: Int, _ stage: AccessStage) -> String? {
-            steps(p).first { if case .decided(stage, _) = $0.2 { true } else { false } }?.1
-        }
         try await insert("access_requests", Self.requestColumns, count: plan.pastRequests) { p in
             let (team, staffId) = requester(p)
             let j = plan.sensitiveCase(p * 3 + 1)
@@ -495,8 +494,7 @@ struct ScaleSeeder {
             return [ScalePlan.id(.pastRequest, p), "CSUA-P\(p)", Self.pastOutcome(p).rawValue, GrantPurpose.viewContact.rawValue, staffId,
                     ScalePlan.teamStaffId(team: team, member: 0), ScalePlan.teamName(team), "EO", "National", "0300 123 0000", 120,
                     ScalePlan.id(.serviceRequest, j), ScalePlan.id(.contact, 2 * j), String?.none, String?.none, String?.none, "",
-                    "Scale data: past request \(p) on \(ScalePlan.caseNumber(j))",
-                    decider(p, .teamLeader), decider(p, .scrManager), decider(p, .provisioning), created(p), created(p).addingTimeInterval(last.0)]
+                    "Scale data: past request \(p) on \(ScalePlan.caseNumber(j))", created(p), created(p).addingTimeInterval(last.0)]
         }
         // A fixed four slots a request, so history ids are stable; requests with fewer steps leave slots unused.
         let flat: [(Int, Int)] = (0..<plan.pastRequests).flatMap { p in (0..<steps(p).count).map { (p, $0) } }
@@ -508,7 +506,7 @@ struct ScaleSeeder {
         }
         try await insertDecisions(count: plan.pastRequests, idOffset: plan.liveGrants * 3) { p in
             (ScalePlan.id(.pastRequest, p), "CSUA-P\(p)", ScalePlan.teamName(requester(p).team), created(p),
-             steps(p).map { AccessMonitoring.Step(at: created(p).addingTimeInterval($0.0), action: $0.2, reason: $0.3) })
+             steps(p).map { AccessMonitoring.Step(at: created(p).addingTimeInterval($0.0), action: $0.2, reason: $0.3, by: $0.1) })
         }
         // Granted requests' grants have expired and been processed; one in two hundred still awaits its log-off confirmation.
         let granted = (0..<plan.pastRequests).filter { Self.pastOutcome($0) == .granted }
@@ -530,7 +528,7 @@ struct ScaleSeeder {
     /// server uses (`AccessMonitoring.decisions`); at most three a request, so ids take three slots each.
     private func insertDecisions(count: Int, idOffset: Int,
                                  request: @escaping @Sendable (Int) -> (id: UUID, reference: String, team: String, createdAt: Date, steps: [AccessMonitoring.Step])) async throws {
-        let columns = ["id", "request_id", "request_created_at", "reference", "team", "stage", "decision", "at", "waited_seconds", "reason"]
+        let columns = ["id", "request_id", "request_created_at", "reference", "team", "stage", "decision", "at", "waited_seconds", "reason", "by_staff_id"]
         var start = 0
         while start < count {
             let end = min(count, start + 20_000)
@@ -540,7 +538,7 @@ struct ScaleSeeder {
                 let made = AccessMonitoring.decisions(AccessMonitoring.RequestRecord(reference: r.reference, team: r.team, status: .granted, steps: r.steps))
                 for (slot, d) in made.prefix(3).enumerated() {
                     rows.append([ScalePlan.id(.decision, idOffset + n * 3 + slot), r.id, r.createdAt, d.reference, d.team, d.stage.rawValue,
-                                 d.decision.rawValue, d.at, d.waitedSeconds, d.reason])
+                                 d.decision.rawValue, d.at, d.waitedSeconds, d.reason, d.by])
                 }
             }
             let batch = rows

@@ -24,11 +24,14 @@ public enum AccessMonitoring {
         public let at: Date
         public let action: AccessHistoryAction
         public let reason: String?
+        /// Who took the step (nil where a caller does not need it).
+        public let by: String?
 
-        public init(at: Date, action: AccessHistoryAction, reason: String?) {
+        public init(at: Date, action: AccessHistoryAction, reason: String?, by: String? = nil) {
             self.at = at
             self.action = action
             self.reason = reason
+            self.by = by
         }
     }
 
@@ -56,6 +59,8 @@ public enum AccessMonitoring {
         public let at: Date
         public let waitedSeconds: TimeInterval
         public let reason: String?
+        /// The staff ID of who decided.
+        public let by: String?
     }
 
     public static func decisions(_ request: RequestRecord) -> [Decision] {
@@ -70,7 +75,7 @@ public enum AccessMonitoring {
             }
             let reached = stageReachedAt ?? step.at
             found.append(Decision(reference: request.reference, team: request.team, stage: stage, decision: decision, at: step.at,
-                                  waitedSeconds: max(0, step.at.timeIntervalSince(reached)), reason: step.reason))
+                                  waitedSeconds: max(0, step.at.timeIntervalSince(reached)), reason: step.reason, by: step.by))
             stageReachedAt = step.at
         }
         return found

@@ -24,9 +24,6 @@ final class AccessRequestModel: Model, @unchecked Sendable {
     @OptionalField(key: "nino") var nino: String?
     @Field(key: "further_details") var furtherDetails: String
     @Field(key: "justification") var justification: String
-    @OptionalField(key: "team_leader_decided_by") var teamLeaderDecidedBy: String?
-    @OptionalField(key: "scr_manager_decided_by") var scrManagerDecidedBy: String?
-    @OptionalField(key: "provisioning_decided_by") var provisioningDecidedBy: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
@@ -36,23 +33,10 @@ final class AccessRequestModel: Model, @unchecked Sendable {
     /// fails the read itself; this stays only so that the migration still compiles as it landed.
     var statusValue: AccessRequestStatus { status }
 
-    var facts: AccessRequestFacts {
-        get throws {
-        var deciders: [AccessStage: StaffID] = [:]
-        if let id = teamLeaderDecidedBy.flatMap(StaffID.init) { deciders[.teamLeader] = id }
-        if let id = scrManagerDecidedBy.flatMap(StaffID.init) { deciders[.scrManager] = id }
-        if let id = provisioningDecidedBy.flatMap(StaffID.init) { deciders[.provisioning] = id }
-        return AccessRequestFacts(status: status, requester: try .stored(requesterStaffId), teamLeader: teamLeaderStaffId.flatMap(StaffID.init),
-                                  requestedMinutes: requestedMinutes, deciders: deciders)
-        }
-    }
-
-    func recordDecider(_ stage: AccessStage, _ staffId: String) {
-        switch stage {
-        case .teamLeader: teamLeaderDecidedBy = staffId
-        case .scrManager: scrManagerDecidedBy = staffId
-        case .provisioning: provisioningDecidedBy = staffId
-        }
+    /// The request as the chain's rules see it; `deciders` come from its decision rows (`AccessQueries.deciders`).
+    func facts(deciders: [AccessStage: StaffID]) throws -> AccessRequestFacts {
+        AccessRequestFacts(status: status, requester: try .stored(requesterStaffId), teamLeader: teamLeaderStaffId.flatMap(StaffID.init),
+                           requestedMinutes: requestedMinutes, deciders: deciders)
     }
 }
 
@@ -175,7 +159,9 @@ final class OutboxMessageModel: Model, @unchecked Sendable {
     init() {}
 }
 
-/// One decision on an access request as monitoring counts it (see `CreateAccessDecisions`).
+/// One decision on an access request: its stage, the decision, who made it, when, and why. One row a stage decided,
+/// read by the chain's rules ("nobody decides two stages") and counted by monitoring (see `CreateAccessDecisions`
+/// and `RecordWhoDecidedEachStage`).
 final class AccessDecisionModel: Model, @unchecked Sendable {
     static let schema = "access_decisions"
 
@@ -190,6 +176,8 @@ final class AccessDecisionModel: Model, @unchecked Sendable {
     @Field(key: "at") var at: Date
     @Field(key: "waited_seconds") var waitedSeconds: Double
     @OptionalField(key: "reason") var reason: String?
+    /// Who decided; nil only on a row that migration 018 found no decider for.
+    @OptionalField(key: "by_staff_id") var byStaffId: String?
 
     init() {}
 
@@ -204,5 +192,8 @@ final class AccessDecisionModel: Model, @unchecked Sendable {
         at = decision.at
         waitedSeconds = decision.waitedSeconds
         reason = decision.reason
+        // Set only when known: migration 012 (landed) builds rows through this initializer before migration 018
+        // has added the column, and a field never set is left out of the insert.
+        if let by = decision.by { byStaffId = by }
     }
 }
