@@ -257,7 +257,7 @@ struct EvidenceDTO: Content {
 
 extension Monitoring {
     func evidence(_ id: UUID) async throws -> EvidenceDTO {
-        try request.requireRole(.scrManager, .administrator)
+        try request.requireRole(AccessPolicy.evidenceRoles)
         guard let record = try await AccessRequestModel.find(id, on: db) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }

@@ -172,9 +172,7 @@ struct TemporaryAccess {
         guard let record = try await AccessRequestModel.find(id, on: db) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
-        let involved = [record.requesterStaffId, record.teamLeaderStaffId].contains(user.staffId)
-            || [Role.scrManager, .provisioning].contains(user.role)
-        guard involved else { throw DomainError.forbidden("Only the requester, their team leader, SCR managers and provisioning may see this request") }
+        guard AccessPolicy.mayView(requester: record.requesterStaffId, teamLeader: record.teamLeaderStaffId, viewer: user.staffId, role: user.role) else { throw DomainError.forbidden("Only the requester, their team leader, SCR managers and provisioning may see this request") }
         return try await dto(record)
     }
 
@@ -233,17 +231,11 @@ struct TemporaryAccess {
         }
         let filter: AccessQueries.RequestFilter
         if awaitingMe {
-            let stage: AccessRequestStatus
-            switch user.role {
-            case .teamLeader: stage = .awaitingTeamLeader
-            case .scrManager: stage = .awaitingScrManager
-            case .provisioning: stage = .awaitingProvisioning
-            default: return ([], nil)
-            }
+            guard let stage = AccessPolicy.statusAwaiting(user.role) else { return ([], nil) }
             // A status that is not the caller's stage leaves nothing awaiting them.
             if let wanted, wanted != stage { return ([], nil) }
             filter = stage == .awaitingTeamLeader ? .awaitingTeamLeader(user.staffId) : .atStage(stage)
-        } else if [Role.scrManager, .provisioning].contains(user.role) {
+        } else if AccessPolicy.overseesAll(user.role) {
             filter = .all(wanted)
         } else {
             filter = .involving(user.staffId, wanted)
@@ -342,7 +334,7 @@ struct TemporaryAccess {
         let user = try request.requireUser()
         guard let grant = try await GrantModel.find(id, on: db) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
         let leader = try await AccessRequestModel.find(grant.requestId, on: db)?.teamLeaderStaffId
-        guard grant.staffId == user.staffId || leader == user.staffId || [Role.scrManager, .provisioning].contains(user.role) else {
+        guard AccessPolicy.mayViewGrant(holder: grant.staffId, teamLeader: leader, viewer: user.staffId, role: user.role) else {
             throw DomainError.forbidden("Only the holder, their team leader, SCR managers and provisioning may see this grant")
         }
         return GrantDTO(grant, now: request.now)
@@ -351,7 +343,7 @@ struct TemporaryAccess {
     func grants(staffId: String?, status: String?) async throws -> [GrantDTO] {
         let user = try request.requireUser()
         let who = staffId ?? user.staffId
-        guard who == user.staffId || [Role.scrManager, .provisioning, .teamLeader].contains(user.role) else {
+        guard AccessPolicy.mayListGrants(of: who, viewer: user.staffId, role: user.role) else {
             throw DomainError.forbidden("You may list only your own grants")
         }
         if let status, GrantState(rawValue: status) == nil { throw ValidationFailure(["status": "status must be active, expired or removed"]) }

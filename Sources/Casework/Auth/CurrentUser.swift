@@ -34,6 +34,16 @@ extension Request {
     /// The signed-in person acting in one of `roles`, or 403 naming the roles that may.
     @discardableResult
     func requireRole(_ roles: Role...) throws -> CurrentUser {
+        try requireRole(inOrder: roles)
+    }
+
+    /// The signed-in person acting in one of `roles` (a rule's set from the core, such as `AccessPolicy.evidenceRoles`).
+    @discardableResult
+    func requireRole(_ roles: Set<Role>) throws -> CurrentUser {
+        try requireRole(inOrder: roles.sorted())
+    }
+
+    private func requireRole(inOrder roles: [Role]) throws -> CurrentUser {
         let user = try requireUser()
         guard let role = user.role, roles.contains(role) else {
             let names = roles.map(\.displayName).joined(separator: " or ")

@@ -126,7 +126,7 @@ struct AccessPages: RouteCollection {
         }
         guard old.requesterStaffId == user.staffId else { throw DomainError.forbidden("You can start a new form only from your own request") }
         let oldStatus = old.status
-        guard [.rejected, .returned, .withdrawn].contains(oldStatus) else {
+        guard AccessPolicy.copyableStatuses.contains(oldStatus) else {
             throw DomainError.conflict("\(old.reference) is \(oldStatus.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
         }
         let sr = try await old.serviceRequestId.asyncMap { try await ServiceRequestModel.find($0, on: req.db) } ?? nil
@@ -149,7 +149,7 @@ struct AccessPages: RouteCollection {
         let awaiting = try await access.list(status: nil, awaitingMe: true).items
         let all = try await access.list(status: nil, awaitingMe: false).items
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
-            awaitingMe: awaiting, mine: all.filter { $0.requester.staffId == user.staffId || [Role.scrManager, .provisioning].contains(user.role) },
+            awaitingMe: awaiting, mine: all.filter { $0.requester.staffId == user.staffId || AccessPolicy.overseesAll(user.role) },
             changesAwaitingMe: try await access.changesAwaitingMe(),
             canRequest: user.role == .caseworker))
     }
@@ -176,8 +176,8 @@ struct AccessPages: RouteCollection {
         return try await Pages.render(req, "access-request", title: "Temporary access \(dto.reference)", RequestContent(
             request: dto, stageName: stage.map { $0.role.displayName }, canDecide: mayDecide, canReturn: stage == .teamLeader,
             canSetDuration: stage == .provisioning, canWithdraw: dto.requester.staffId == user.staffId && !current.isFinal,
-            canStartNew: dto.requester.staffId == user.staffId && user.role == .caseworker && [.rejected, .returned, .withdrawn].contains(current),
-            canSeeEvidence: [Role.scrManager, .administrator].contains(user.role)), errors: errors, status: status)
+            canStartNew: AccessPolicy.mayCopy(status: current, requester: dto.requester.staffId, viewer: user.staffId, role: user.role),
+            canSeeEvidence: AccessPolicy.mayReadEvidence(user.role)), errors: errors, status: status)
     }
 
     @Sendable func requestPage(req: Request) async throws -> Response {

@@ -53,6 +53,15 @@ public enum AccessStage: String, Sendable, Codable, CaseIterable {
         Self.allCases.firstIndex(of: self)! < Self.allCases.firstIndex(of: other)!
     }
 
+    /// The status of a request waiting at this stage (the inverse of `AccessRequestStatus.stage`).
+    public var awaiting: AccessRequestStatus {
+        switch self {
+        case .teamLeader: .awaitingTeamLeader
+        case .scrManager: .awaitingScrManager
+        case .provisioning: .awaitingProvisioning
+        }
+    }
+
     /// The role a person must act in to decide this stage.
     public var role: Role {
         switch self {
