@@ -145,7 +145,8 @@ public enum AccessMonitoring {
     /// One team's figures from how many of its requests stand at each status.
     public static func teamFigures(_ team: String, counts: [AccessRequestStatus: Int]) -> TeamFigures {
         func count(_ statuses: AccessRequestStatus...) -> Int { statuses.reduce(0) { $0 + (counts[$1] ?? 0) } }
-        return TeamFigures(team: team, requests: counts.values.reduce(0, +), inProgress: count(.awaitingTeamLeader, .awaitingScrManager, .awaitingProvisioning),
+        let waiting = counts.filter { !$0.key.isFinal }.values.reduce(0, +)
+        return TeamFigures(team: team, requests: counts.values.reduce(0, +), inProgress: waiting,
                            granted: count(.granted), rejected: count(.rejected), returned: count(.returned), withdrawn: count(.withdrawn))
     }
 
