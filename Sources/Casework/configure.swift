@@ -72,9 +72,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: SCIMRoutes())
     try app.register(collection: HomeRoutes())
     try app.register(collection: StaffRoutes())
+    try app.register(collection: StaffPages())
     try app.register(collection: AuditRoutes())
-    try app.register(collection: RecordRoutes())
-    try app.register(collection: ToolRoutes())
+    for records in [ContactRoutes(), ContactPages(), CaseRoutes(), CasePages(), ServiceRequestRoutes(), ServiceRequestPages(),
+                    HopperRoutes(), HopperPages()] as [any RouteCollection] {
+        try app.register(collection: records)
+    }
+    try app.register(collection: ReceiptsRoutes())
+    try app.register(collection: ReceiptsPages())
     try app.register(collection: AccessRoutes())
     try app.register(collection: AccessPages())
     try app.register(collection: NotificationRoutes())

@@ -2,35 +2,8 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// An extension or removal request as the API answers it.
-struct GrantChangeDTO: Content {
-    let id: String
-    let grantId: String
-    let kind: GrantChangeKind
-    let status: GrantChangeStatus
-    let additionalMinutes: Int?
-    let reason: String
-    let requestedBy: String
-    let endorsedBy: String?
-    let decidedBy: String?
-    let decisionReason: String?
-    let createdAt: String
-
-    init(_ change: GrantChangeRequestModel) {
-        createdAt = CaseworkTime.iso8601(change.createdAt)
-        id = change.id!.uuidString
-        grantId = change.grantId.uuidString
-        kind = change.kind
-        status = change.status
-        additionalMinutes = change.additionalMinutes
-        reason = change.reason
-        requestedBy = change.requestedBy
-        endorsedBy = change.endorsedBy
-        decidedBy = change.decidedBy
-        decisionReason = change.decisionReason
-    }
-}
-
+/// Extension and removal requests on a grant: opened by its holder, endorsed by their team leader, decided by
+/// provisioning; and provisioning's early removal.
 extension TemporaryAccess {
     /// The grant and the facts its change rules need, read on the given database.
     static func grantFacts(_ id: UUID, on db: any Database, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {

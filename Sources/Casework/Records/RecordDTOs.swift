@@ -130,3 +130,12 @@ struct HopperView: Encodable {
     let members: [StaffDTO]
     let mayAssign: Bool
 }
+
+/// What a new service request is made from, as typed (the API's body and the page's form).
+struct NewServiceRequest: Content {
+    var type: String?
+    var description: String?
+    var caseId: String?
+    var contactId: String?
+    var needsFinanceSupport: Bool?
+}

@@ -2,15 +2,7 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// What a new service request is made from, as typed.
-struct NewServiceRequest: Content {
-    var type: String?
-    var description: String?
-    var caseId: String?
-    var contactId: String?
-    var needsFinanceSupport: Bool?
-}
-
+/// Service requests and hoppers: raising, linking, status, routing, assignment and CFAT support.
 extension Records {
     /// Roles that work service requests in Casework (the receipts and payments tool's roles do not).
     static let serviceRequestRoles: [Role] = [.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat]

@@ -26,12 +26,6 @@ struct AccessPages: RouteCollection {
         (.financeActions, "To route an SR to the SCR team for finance actions against a sensitive contact"),
     ]
 
-    struct Choice: Encodable {
-        let id: String
-        let name: String
-        let selected: Bool
-    }
-
     /// The CSUA150 form as typed.
     struct FormValues: Content {
         var staffId: String?
@@ -181,7 +175,7 @@ struct AccessPages: RouteCollection {
     }
 
     @Sendable func requestPage(req: Request) async throws -> Response {
-        try await renderRequest(req, try AccessRoutes.id(req, what: "access request"))
+        try await renderRequest(req, try PathParameters.uuid(req, what: "access request"))
     }
 
     struct DecisionForm: Content {
@@ -191,7 +185,7 @@ struct AccessPages: RouteCollection {
     }
 
     @Sendable func decisionSubmit(req: Request) async throws -> Response {
-        let id = try AccessRoutes.id(req, what: "access request")
+        let id = try PathParameters.uuid(req, what: "access request")
         let form = try req.content.decode(DecisionForm.self)
         let minutes = (form.durationMinutes ?? "").trimmingCharacters(in: .whitespaces)
         do {
@@ -204,7 +198,7 @@ struct AccessPages: RouteCollection {
     }
 
     @Sendable func withdrawSubmit(req: Request) async throws -> Response {
-        let id = try AccessRoutes.id(req, what: "access request")
+        let id = try PathParameters.uuid(req, what: "access request")
         let dto = try await TemporaryAccess(request: req).withdraw(id)
         return Pages.redirect(req, to: "/access-requests/\(id.uuidString)", flash: "\(dto.reference) was withdrawn")
     }
@@ -228,7 +222,7 @@ struct AccessPages: RouteCollection {
     }
 
     @Sendable func grantPage(req: Request) async throws -> Response {
-        try await renderGrant(req, try AccessRoutes.id(req, what: "grant"))
+        try await renderGrant(req, try PathParameters.uuid(req, what: "grant"))
     }
 
     struct ChangeForm: Content {
@@ -239,7 +233,7 @@ struct AccessPages: RouteCollection {
     /// Submits one of the grant page's forms. The forms share field names (`reason`), so `fieldIds` names the field
     /// on this form that an error is shown beside (`reason` -> `removalReason`), not the same field on another form.
     func changeSubmit(_ req: Request, fieldIds: [String: String] = [:], _ action: (UUID, ChangeForm) async throws -> String) async throws -> Response {
-        let id = try AccessRoutes.id(req, what: "grant")
+        let id = try PathParameters.uuid(req, what: "grant")
         let form = try req.content.decode(ChangeForm.self)
         do {
             let message = try await action(id, form)
@@ -280,7 +274,7 @@ struct AccessPages: RouteCollection {
     }
 
     @Sendable func extensionDecisionSubmit(req: Request) async throws -> Response {
-        let id = try AccessRoutes.id(req, what: "extension request")
+        let id = try PathParameters.uuid(req, what: "extension request")
         let form = try req.content.decode(DecisionForm.self)
         let change = try await TemporaryAccess(request: req).decideExtension(id, decision: form.decision ?? "", reason: form.reason,
                                                                              minutes: Int((form.durationMinutes ?? "").trimmingCharacters(in: .whitespaces)))

@@ -61,7 +61,7 @@ struct NotificationRoutes: RouteCollection {
     }
 
     @Sendable func markRead(req: Request) async throws -> Response {
-        try await Self.markRead(req, id: try AccessRoutes.id(req, what: "notification"))
+        try await Self.markRead(req, id: try PathParameters.uuid(req, what: "notification"))
         return Response(status: .noContent)
     }
 
@@ -77,7 +77,7 @@ struct NotificationRoutes: RouteCollection {
     }
 
     @Sendable func markReadSubmit(req: Request) async throws -> Response {
-        try await Self.markRead(req, id: try AccessRoutes.id(req, what: "notification"))
+        try await Self.markRead(req, id: try PathParameters.uuid(req, what: "notification"))
         return Pages.redirect(req, to: "/notifications", flash: "Marked as read")
     }
 
@@ -153,7 +153,7 @@ struct NotificationRoutes: RouteCollection {
     }
 
     @Sendable func retry(req: Request) async throws -> OutboxMessageDTO {
-        try await Self.retry(req, id: try AccessRoutes.id(req, what: "outbox message"))
+        try await Self.retry(req, id: try PathParameters.uuid(req, what: "outbox message"))
     }
 
     struct OutboxContent: Encodable {
@@ -170,7 +170,7 @@ struct NotificationRoutes: RouteCollection {
     }
 
     @Sendable func retrySubmit(req: Request) async throws -> Response {
-        _ = try await Self.retry(req, id: try AccessRoutes.id(req, what: "outbox message"))
+        _ = try await Self.retry(req, id: try PathParameters.uuid(req, what: "outbox message"))
         return Pages.redirect(req, to: "/outbox", flash: "The message will be tried again within a few seconds")
     }
 }

@@ -46,18 +46,15 @@ struct MonitoringRoutes: RouteCollection {
         guard let body = try Monitoring(request: req).csv(table, period: period) else {
             throw DomainError.notFound("There is no monitoring table \(file)")
         }
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
-        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(table)-\(period.from)-to-\(period.to).csv\"")
-        return Response(status: .ok, headers: headers, body: body)
+        return CSVAnswer.response(body, filename: "\(table)-\(period.from)-to-\(period.to).csv")
     }
 
     @Sendable func evidence(req: Request) async throws -> EvidenceDTO {
-        try await Monitoring(request: req).evidence(try AccessRoutes.id(req, what: "access request"))
+        try await Monitoring(request: req).evidence(try PathParameters.uuid(req, what: "access request"))
     }
 
     @Sendable func evidencePage(req: Request) async throws -> Response {
-        let evidence = try await Monitoring(request: req).evidence(try AccessRoutes.id(req, what: "access request"))
+        let evidence = try await Monitoring(request: req).evidence(try PathParameters.uuid(req, what: "access request"))
         return try await Pages.render(req, "evidence", title: "Evidence for \(evidence.request.reference)", evidence)
     }
 }

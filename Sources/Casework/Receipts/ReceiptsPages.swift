@@ -2,8 +2,9 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// The receipts and payments tool: Maintain Users, exceptional cases, receipts, payments, statements and reports.
-struct ToolRoutes: RouteCollection {
+/// The receipts and payments tool's pages: Maintain Users, exceptional cases with their receipts, payments and
+/// statements, and reports (each also as a CSV download). Their JSON twins are `ReceiptsRoutes`.
+struct ReceiptsPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let pages = routes.grouped(PageGate()).grouped("tool")
         pages.get("users", use: usersPage)
@@ -24,52 +25,8 @@ struct ToolRoutes: RouteCollection {
         pages.post("cases", ":id", "payments", use: paymentSubmit)
         pages.post("cases", ":id", "entries", ":entryId", "reversal", use: reversalSubmit)
         pages.get("reports", use: reportsPage)
-        pages.get("reports", "receipts-payments.csv", use: periodCSV)
-        pages.get("reports", "balances.csv", use: balancesCSV)
-        pages.get("reports", "totals-by-method.csv", use: methodsCSV)
-
-        let api = routes.grouped("api", "v1").grouped(APIGate())
-        api.get("tool", "users", use: usersAPI)
-        api.post("tool", "users", use: createUserAPI)
-        api.patch("tool", "users", ":staffId", use: saveUserAPI)
-        api.post("tool", "users", ":staffId", "profiles", use: grantAPI)
-        api.delete("tool", "users", ":staffId", "profiles", ":role", use: revokeAPI)
-        api.get("exceptional-cases", use: casesAPI)
-        api.post("exceptional-cases", use: createCaseAPI)
-        api.get("exceptional-cases", ":id", use: caseAPI)
-        api.post("exceptional-cases", ":id", "receipts", use: receiptAPI)
-        api.post("exceptional-cases", ":id", "payments", use: paymentAPI)
-        api.post("exceptional-cases", ":id", "entries", ":entryId", "reversal", use: reversalAPI)
-        api.get("exceptional-cases", ":id", "statement", use: statementAPI)
-        api.get("reports", "receipts-payments", use: periodAPI)
-        api.get("reports", "balances", use: balancesAPI)
-        api.get("reports", "totals-by-method", use: methodsAPI)
-    }
-
-    static func staffId(_ req: Request) throws -> String {
-        let id = req.parameters.get("staffId") ?? ""
-        guard StaffID(id) != nil else { throw DomainError.notFound("\(id) is not a staff ID: staff IDs are 1 to 9 digits") }
-        return id
-    }
-
-    static func caseId(_ req: Request) throws -> UUID {
-        let text = req.parameters.get("id") ?? ""
-        guard let id = UUID(uuidString: text) else { throw DomainError.notFound("There is no exceptional case with id \(text)") }
-        return id
-    }
-
-    /// CSV only when asked for by name: browsers send `*/*`, which must still get the page (or JSON).
-    static func wantsCSV(_ req: Request) -> Bool {
-        req.headers[.accept].flatMap { $0.split(separator: ",") }.contains { part in
-            part.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "text/csv"
-        }
-    }
-
-    static func csv(_ text: String, filename: String) -> Response {
-        var headers = HTTPHeaders()
-        headers.replaceOrAdd(name: .contentType, value: "text/csv; charset=utf-8")
-        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(filename)\"")
-        return Response(status: .ok, headers: headers, body: .init(string: text))
+        pages.get("reports", "receipts-payments.csv", use: ReceiptsCSV.periodDownload)
+        pages.get("reports", "balances.csv", use: ReceiptsCSV.balancesDownload)
     }
 
     // MARK: Maintain Users
@@ -150,14 +107,12 @@ struct ToolRoutes: RouteCollection {
     }
 
     @Sendable func grantPage(req: Request) async throws -> Response {
-        try await renderGrant(req, staffId: try Self.staffId(req))
+        try await renderGrant(req, staffId: try PathParameters.staffId(req))
     }
 
-    struct ProfileForm: Content { var role: String? }
-
     @Sendable func grantSubmit(req: Request) async throws -> Response {
-        let staffId = try Self.staffId(req)
-        let form = try req.content.decode(ProfileForm.self)
+        let staffId = try PathParameters.staffId(req)
+        let form = try req.content.decode(ReceiptsRoutes.ProfileForm.self)
         do {
             let profile = try await ReceiptsTool(request: req).grant(staffId: staffId, profile: form.role ?? "")
             return Pages.redirect(req, to: "/tool/users/\(staffId)/grant", flash: "The \(profile.displayName) profile was granted")
@@ -184,11 +139,11 @@ struct ToolRoutes: RouteCollection {
     }
 
     @Sendable func editUserPage(req: Request) async throws -> Response {
-        try await renderEdit(req, staffId: try Self.staffId(req), role: req.parameters.get("role") ?? "")
+        try await renderEdit(req, staffId: try PathParameters.staffId(req), role: req.parameters.get("role") ?? "")
     }
 
     @Sendable func revokeSubmit(req: Request) async throws -> Response {
-        let staffId = try Self.staffId(req)
+        let staffId = try PathParameters.staffId(req)
         let role = req.parameters.get("role") ?? ""
         do {
             let profile = try await ReceiptsTool(request: req).revoke(staffId: staffId, profile: role)
@@ -201,56 +156,16 @@ struct ToolRoutes: RouteCollection {
         }
     }
 
-    struct PhoneForm: Content { var phone: String? }
-
     @Sendable func saveUserSubmit(req: Request) async throws -> Response {
-        let staffId = try Self.staffId(req)
+        let staffId = try PathParameters.staffId(req)
         let role = req.parameters.get("role") ?? ""
-        let form = try req.content.decode(PhoneForm.self)
+        let form = try req.content.decode(ReceiptsRoutes.PhoneForm.self)
         do {
             try await ReceiptsTool(request: req).updatePhone(staffId: staffId, phone: form.phone ?? "")
             return Pages.redirect(req, to: "/tool/users/\(staffId)/profiles/\(role)", flash: "The user's details were saved")
         } catch let failure as ValidationFailure {
             return try await renderEdit(req, staffId: staffId, role: role, errors: failure)
         }
-    }
-
-    // MARK: Users (API)
-
-    @Sendable func usersAPI(req: Request) async throws -> ListDTO<ToolUserRowDTO> {
-        ListDTO(items: try await ReceiptsTool(request: req).userRows(), nextCursor: nil)
-    }
-
-    struct CreateUserBody: Content {
-        var staffId: String
-        var phone: String
-    }
-
-    @Sendable func createUserAPI(req: Request) async throws -> Response {
-        let body = try req.content.decode(CreateUserBody.self)
-        let person = try await ReceiptsTool(request: req).createUser(staffId: body.staffId, phone: body.phone)
-        let row = ToolUserRowDTO(staffId: person.id!, name: person.name, phone: body.phone.trimmingCharacters(in: .whitespaces), email: person.email.uppercased(), role: nil, roleName: nil)
-        return try await row.encodeResponse(status: .created, for: req)
-    }
-
-    @Sendable func saveUserAPI(req: Request) async throws -> ListDTO<ToolUserRowDTO> {
-        let staffId = try Self.staffId(req)
-        let body = try req.content.decode(PhoneForm.self)
-        try await ReceiptsTool(request: req).updatePhone(staffId: staffId, phone: body.phone ?? "")
-        return ListDTO(items: try await ReceiptsTool(request: req).userRows().filter { $0.staffId == staffId }, nextCursor: nil)
-    }
-
-    @Sendable func grantAPI(req: Request) async throws -> Response {
-        let staffId = try Self.staffId(req)
-        let body = try req.content.decode(ProfileForm.self)
-        _ = try await ReceiptsTool(request: req).grant(staffId: staffId, profile: body.role ?? "")
-        return try await ListDTO(items: try await ReceiptsTool(request: req).userRows().filter { $0.staffId == staffId }, nextCursor: nil).encodeResponse(status: .created, for: req)
-    }
-
-    @Sendable func revokeAPI(req: Request) async throws -> ListDTO<ToolUserRowDTO> {
-        let staffId = try Self.staffId(req)
-        _ = try await ReceiptsTool(request: req).revoke(staffId: staffId, profile: req.parameters.get("role") ?? "")
-        return ListDTO(items: try await ReceiptsTool(request: req).userRows().filter { $0.staffId == staffId }, nextCursor: nil)
     }
 
     // MARK: Cases (pages)
@@ -278,34 +193,16 @@ struct ToolRoutes: RouteCollection {
         return try await Pages.render(req, "tool-cases", title: "Exceptional cases", CasesContent(cases: rows, canCreate: req.currentUser?.role == .toolCaseWorker))
     }
 
-    struct CaseForm: Content {
-        var type: String?
-        var incidentReference: String?
-        var receivingParent: String?
-        var payingParent: String?
-        var notes: String?
-
-        var input: ExceptionalCaseInput {
-            ExceptionalCaseInput(type: type ?? "", incidentReference: incidentReference ?? "", receivingParent: receivingParent ?? "",
-                                 payingParent: payingParent ?? "", notes: notes ?? "")
-        }
-    }
-
     @Sendable func newCasePage(req: Request) async throws -> Response {
         try req.requireRole(.toolCaseWorker)
-        return try await Pages.render(req, "tool-case-new", title: "New exceptional case", CaseForm())
+        return try await Pages.render(req, "tool-case-new", title: "New exceptional case", ReceiptsRoutes.CaseForm())
     }
 
     @Sendable func newCaseSubmit(req: Request) async throws -> Response {
-        let form = try req.content.decode(CaseForm.self)
+        let form = try req.content.decode(ReceiptsRoutes.CaseForm.self)
         return try await Pages.submit(req, template: "tool-case-new", title: "New exceptional case", redisplay: form) {
             try await ReceiptsTool(request: req).createCase(form.input)
         } then: { record in ("/tool/cases/\(record.id!.uuidString)", "Exceptional case \(record.reference) was created") }
-    }
-
-    struct Option: Encodable {
-        let id: String
-        let name: String
     }
 
     /// What was typed into the receipt or payment form, kept when it has errors.
@@ -325,7 +222,7 @@ struct ToolRoutes: RouteCollection {
         let balance: String
         let receipts: String
         let payments: String
-        let methods: [Option]
+        let methods: [Choice]
         let canRecord: Bool
         let receiptKey: String
         let paymentKey: String
@@ -343,7 +240,7 @@ struct ToolRoutes: RouteCollection {
             typeName: record.type.displayName, statement: statement,
             balance: Pence(statement.balancePence).description, receipts: Pence(statement.receiptsPence).description,
             payments: Pence(statement.paymentsPence).description,
-            methods: PaymentMethod.allCases.map { Option(id: $0.rawValue, name: $0.displayName) },
+            methods: Choice.of(PaymentMethod.allCases, name: \.displayName),
             canRecord: req.currentUser?.role == .toolCaseWorker,
             // Each form carries its own key, so a double-clicked Save records one entry.
             receiptKey: receipt.idempotencyKey ?? UUID().uuidString, paymentKey: payment.idempotencyKey ?? UUID().uuidString,
@@ -351,11 +248,11 @@ struct ToolRoutes: RouteCollection {
     }
 
     @Sendable func casePage(req: Request) async throws -> Response {
-        try await renderCase(req, try Self.caseId(req))
+        try await renderCase(req, try PathParameters.uuid(req, what: "exceptional case"))
     }
 
     func entrySubmit(_ req: Request, kind: EntryKind) async throws -> Response {
-        let id = try Self.caseId(req)
+        let id = try PathParameters.uuid(req, what: "exceptional case")
         let form = try req.content.decode(EntryForm.self)
         let input = EntryInput(amountPounds: form.amount ?? "", on: form.on ?? "", method: form.method ?? "", payer: form.payer ?? "", reference: form.reference ?? "")
         do {
@@ -375,12 +272,10 @@ struct ToolRoutes: RouteCollection {
     @Sendable func receiptSubmit(req: Request) async throws -> Response { try await entrySubmit(req, kind: .receipt) }
     @Sendable func paymentSubmit(req: Request) async throws -> Response { try await entrySubmit(req, kind: .payment) }
 
-    struct ReversalForm: Content { var reason: String? }
-
     @Sendable func reversalSubmit(req: Request) async throws -> Response {
-        let id = try Self.caseId(req)
+        let id = try PathParameters.uuid(req, what: "exceptional case")
         let entryId = req.parameters.get("entryId") ?? ""
-        let form = try req.content.decode(ReversalForm.self)
+        let form = try req.content.decode(ReceiptsRoutes.ReversalForm.self)
         do {
             _ = try await ReceiptsTool(request: req).reverse(caseId: id, entryId: entryId, reason: form.reason ?? "")
             return Pages.redirect(req, to: "/tool/cases/\(id.uuidString)", flash: "The entry was reversed; both stay on the statement")
@@ -392,18 +287,9 @@ struct ToolRoutes: RouteCollection {
         }
     }
 
-    static func statementCSVText(_ statement: StatementDTO) -> String {
-        CSVWriter.write(
-            header: ["case", "entry", "kind", "date", "method", "payer", "reference", "amount", "balance", "reverses", "reason"],
-            rows: statement.entries.map {
-                [statement.reference, $0.id, $0.kind.rawValue, $0.on, $0.method.rawValue, $0.payer ?? "", $0.reference, Pence($0.amountPence).plain,
-                 Pence($0.balancePence ?? 0).plain, $0.reversesEntryId ?? "", $0.reason ?? ""]
-            })
-    }
-
     @Sendable func statementCSV(req: Request) async throws -> Response {
-        let statement = try await ReceiptsTool(request: req).statement(try Self.caseId(req))
-        return Self.csv(Self.statementCSVText(statement), filename: "statement-\(statement.reference).csv")
+        let statement = try await ReceiptsTool(request: req).statement(try PathParameters.uuid(req, what: "exceptional case"))
+        return CSVAnswer.response(ReceiptsCSV.statement(statement), filename: "statement-\(statement.reference).csv")
     }
 
     // MARK: Reports (pages and CSV)
@@ -424,7 +310,7 @@ struct ToolRoutes: RouteCollection {
         let tool = ReceiptsTool(request: req)
         let from = try? req.query.get(String.self, at: "from")
         let to = try? req.query.get(String.self, at: "to")
-        if Self.wantsCSV(req) { return try await periodCSV(req: req) }
+        if CSVAnswer.wanted(by: req) { return try await ReceiptsCSV.periodDownload(req) }
         do {
             let period = try await tool.periodReport(from: from, to: to)
             let balances = try await tool.balanceReport()
@@ -440,105 +326,5 @@ struct ToolRoutes: RouteCollection {
                 balances: BalanceReportDTO(items: [], totalPence: 0), balancesTotal: "£0.00",
                 methods: MethodReportDTO(from: "", to: "", items: [], receiptsPence: 0, paymentsPence: 0), query: ""), errors: failure)
         }
-    }
-
-    static func periodCSVText(_ report: PeriodReportDTO) -> String {
-        CSVWriter.write(header: ["case", "entry", "kind", "date", "method", "reference", "amount", "reverses"],
-                        rows: report.items.map { [$0.caseReference, $0.entryId, $0.kind.rawValue, $0.on, $0.method.rawValue, $0.reference, Pence($0.amountPence).plain, $0.reversesEntryId ?? ""] }
-                            + [["TOTAL", "", "receipts", report.from, report.to, "", Pence(report.receiptsPence).plain, ""],
-                               ["TOTAL", "", "payments", report.from, report.to, "", Pence(report.paymentsPence).plain, ""]])
-    }
-
-    static func balancesCSVText(_ report: BalanceReportDTO) -> String {
-        CSVWriter.write(header: ["case", "receipts", "payments", "balance"],
-                        rows: report.items.map { [$0.caseReference, Pence($0.receiptsPence).plain, Pence($0.paymentsPence).plain, Pence($0.balancePence).plain] }
-                            + [["TOTAL", "", "", Pence(report.totalPence).plain]])
-    }
-
-    static func methodsCSVText(_ report: MethodReportDTO) -> String {
-        CSVWriter.write(header: ["method", "receipts", "payments"],
-                        rows: report.items.map { [$0.method, Pence($0.receiptsPence).plain, Pence($0.paymentsPence).plain] }
-                            + [["TOTAL", Pence(report.receiptsPence).plain, Pence(report.paymentsPence).plain]])
-    }
-
-    @Sendable func periodCSV(req: Request) async throws -> Response {
-        let report = try await ReceiptsTool(request: req).periodReport(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"))
-        return Self.csv(Self.periodCSVText(report), filename: "receipts-payments-\(report.from)-to-\(report.to).csv")
-    }
-
-    @Sendable func balancesCSV(req: Request) async throws -> Response {
-        Self.csv(Self.balancesCSVText(try await ReceiptsTool(request: req).balanceReport()), filename: "unallocated-balances.csv")
-    }
-
-    @Sendable func methodsCSV(req: Request) async throws -> Response {
-        let report = try await ReceiptsTool(request: req).methodReport(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"))
-        return Self.csv(Self.methodsCSVText(report), filename: "totals-by-method-\(report.from)-to-\(report.to).csv")
-    }
-
-    // MARK: Cases and reports (API)
-
-    @Sendable func casesAPI(req: Request) async throws -> ListDTO<ExceptionalCaseDTO> {
-        ListDTO(items: try await ReceiptsTool(request: req).cases().map { ExceptionalCaseDTO($0.0, balance: $0.1) }, nextCursor: nil)
-    }
-
-    @Sendable func createCaseAPI(req: Request) async throws -> Response {
-        let form = try req.content.decode(CaseForm.self)
-        let record = try await ReceiptsTool(request: req).createCase(form.input)
-        return try await ExceptionalCaseDTO(record, balance: .zero).encodeResponse(status: .created, for: req)
-    }
-
-    @Sendable func caseAPI(req: Request) async throws -> ExceptionalCaseDTO {
-        let tool = ReceiptsTool(request: req)
-        let id = try Self.caseId(req)
-        let statement = try await tool.statement(id)
-        return ExceptionalCaseDTO(try await tool.findCase(id, on: req.db), balance: Pence(statement.balancePence))
-    }
-
-    struct EntryBody: Content {
-        var amountPence: Int?
-        var receivedOn: String?
-        var paidOn: String?
-        var method: String?
-        var payer: String?
-        var reference: String?
-    }
-
-    func entryAPI(_ req: Request, kind: EntryKind) async throws -> Response {
-        let body = try req.content.decode(EntryBody.self)
-        let input = EntryInput(amountPence: body.amountPence, on: (kind == .receipt ? body.receivedOn : body.paidOn) ?? "", method: body.method ?? "",
-                               payer: body.payer ?? "", reference: body.reference ?? "")
-        let (_, entry, created) = try await ReceiptsTool(request: req).record(kind, caseId: try Self.caseId(req), input: input,
-                                                                               idempotencyKey: req.headers.first(name: "Idempotency-Key"))
-        return try await entry.encodeResponse(status: created ? .created : .ok, for: req)
-    }
-
-    @Sendable func receiptAPI(req: Request) async throws -> Response { try await entryAPI(req, kind: .receipt) }
-    @Sendable func paymentAPI(req: Request) async throws -> Response { try await entryAPI(req, kind: .payment) }
-
-    @Sendable func reversalAPI(req: Request) async throws -> Response {
-        let body = try req.content.decode(ReversalForm.self)
-        let statement = try await ReceiptsTool(request: req).reverse(caseId: try Self.caseId(req), entryId: req.parameters.get("entryId") ?? "", reason: body.reason ?? "")
-        return try await statement.encodeResponse(status: .created, for: req)
-    }
-
-    @Sendable func statementAPI(req: Request) async throws -> Response {
-        let statement = try await ReceiptsTool(request: req).statement(try Self.caseId(req))
-        if Self.wantsCSV(req) { return Self.csv(Self.statementCSVText(statement), filename: "statement-\(statement.reference).csv") }
-        return try await statement.encodeResponse(for: req)
-    }
-
-    @Sendable func periodAPI(req: Request) async throws -> Response {
-        if Self.wantsCSV(req) { return try await periodCSV(req: req) }
-        return try await ReceiptsTool(request: req).periodReport(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to")).encodeResponse(for: req)
-    }
-
-    @Sendable func balancesAPI(req: Request) async throws -> Response {
-        if Self.wantsCSV(req) { return try await balancesCSV(req: req) }
-        return try await ReceiptsTool(request: req).balanceReport().encodeResponse(for: req)
-    }
-
-    @Sendable func methodsAPI(req: Request) async throws -> Response {
-        if Self.wantsCSV(req) { return try await methodsCSV(req: req) }
-        return try await ReceiptsTool(request: req).methodReport(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to")).encodeResponse(for: req)
     }
 }

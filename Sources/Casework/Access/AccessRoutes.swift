@@ -35,34 +35,28 @@ struct AccessRoutes: RouteCollection {
 
     @Sendable func extensionRequest(req: Request) async throws -> Response {
         let body = try req.content.decode(ChangeBody.self)
-        return try await TemporaryAccess(request: req).openChange(.extension, grant: try Self.id(req, what: "grant"), additionalMinutes: body.additionalMinutes, reason: body.reason ?? "")
+        return try await TemporaryAccess(request: req).openChange(.extension, grant: try PathParameters.uuid(req, what: "grant"), additionalMinutes: body.additionalMinutes, reason: body.reason ?? "")
             .encodeResponse(status: .created, for: req)
     }
 
     @Sendable func removalRequest(req: Request) async throws -> Response {
         let body = try req.content.decode(ChangeBody.self)
-        return try await TemporaryAccess(request: req).openChange(.removal, grant: try Self.id(req, what: "grant"), additionalMinutes: nil, reason: body.reason ?? "")
+        return try await TemporaryAccess(request: req).openChange(.removal, grant: try PathParameters.uuid(req, what: "grant"), additionalMinutes: nil, reason: body.reason ?? "")
             .encodeResponse(status: .created, for: req)
     }
 
     @Sendable func remove(req: Request) async throws -> GrantDTO {
         let body = try req.content.decode(ChangeBody.self)
-        return try await TemporaryAccess(request: req).remove(try Self.id(req, what: "grant"), reason: body.reason ?? "")
+        return try await TemporaryAccess(request: req).remove(try PathParameters.uuid(req, what: "grant"), reason: body.reason ?? "")
     }
 
     @Sendable func confirmLogOff(req: Request) async throws -> GrantDTO {
-        try await TemporaryAccess(request: req).confirmLogOff(try Self.id(req, what: "grant"))
+        try await TemporaryAccess(request: req).confirmLogOff(try PathParameters.uuid(req, what: "grant"))
     }
 
     @Sendable func decideExtension(req: Request) async throws -> GrantChangeDTO {
         let body = try req.content.decode(DecisionBody.self)
-        return try await TemporaryAccess(request: req).decideExtension(try Self.id(req, what: "extension request"), decision: body.decision, reason: body.reason, minutes: body.durationMinutes)
-    }
-
-    static func id(_ req: Request, what: String) throws -> UUID {
-        let text = req.parameters.get("id") ?? ""
-        guard let id = UUID(uuidString: text) else { throw DomainError.notFound("There is no \(what) with id \(text)") }
-        return id
+        return try await TemporaryAccess(request: req).decideExtension(try PathParameters.uuid(req, what: "extension request"), decision: body.decision, reason: body.reason, minutes: body.durationMinutes)
     }
 
     @Sendable func create(req: Request) async throws -> Response {
@@ -79,7 +73,7 @@ struct AccessRoutes: RouteCollection {
     }
 
     @Sendable func view(req: Request) async throws -> AccessRequestDTO {
-        try await TemporaryAccess(request: req).view(try Self.id(req, what: "access request"))
+        try await TemporaryAccess(request: req).view(try PathParameters.uuid(req, what: "access request"))
     }
 
     struct DecisionBody: Content {
@@ -90,11 +84,11 @@ struct AccessRoutes: RouteCollection {
 
     @Sendable func decide(req: Request) async throws -> AccessRequestDTO {
         let body = try req.content.decode(DecisionBody.self)
-        return try await TemporaryAccess(request: req).decide(try Self.id(req, what: "access request"), decision: body.decision, reason: body.reason, durationMinutes: body.durationMinutes)
+        return try await TemporaryAccess(request: req).decide(try PathParameters.uuid(req, what: "access request"), decision: body.decision, reason: body.reason, durationMinutes: body.durationMinutes)
     }
 
     @Sendable func withdraw(req: Request) async throws -> AccessRequestDTO {
-        try await TemporaryAccess(request: req).withdraw(try Self.id(req, what: "access request"))
+        try await TemporaryAccess(request: req).withdraw(try PathParameters.uuid(req, what: "access request"))
     }
 
     @Sendable func grants(req: Request) async throws -> ListDTO<GrantDTO> {
@@ -103,6 +97,6 @@ struct AccessRoutes: RouteCollection {
     }
 
     @Sendable func grant(req: Request) async throws -> GrantDTO {
-        try await TemporaryAccess(request: req).grant(try Self.id(req, what: "grant"))
+        try await TemporaryAccess(request: req).grant(try PathParameters.uuid(req, what: "grant"))
     }
 }
