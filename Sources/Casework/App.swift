@@ -43,10 +43,5 @@ extension Request {
         try await application.casework.lane.perform(work)
     }
 
-    /// Records audit events of a read, committed before the answer goes out (see `WriteLane.record`).
-    func audit(_ entries: [AuditEntry]) async throws {
-        try await application.casework.lane.record(entries)
-    }
-
-    var directory: Directory { Directory(db: db, lane: casework.lane, passwords: password.async, clock: casework.clock, readers: casework.readers) }
+    var directory: Directory { service.directory }
 }

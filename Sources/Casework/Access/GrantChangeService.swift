@@ -13,9 +13,9 @@ extension TemporaryAccess {
     }
 
     func openChange(_ kind: GrantChangeKind, grant id: UUID, additionalMinutes: Int?, reason: String) async throws -> GrantChangeDTO {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
-        return try await request.write { ctx in
+        return try await context.write { ctx in
             let (_, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
             let status = try GrantChanges.open(kind, facts, by: user.profile.staffId, actingAs: role, additionalMinutes: additionalMinutes, reason: reason).get()
             let change = GrantChangeRequestModel()
@@ -37,10 +37,10 @@ extension TemporaryAccess {
     }
 
     func decideExtension(_ id: UUID, decision text: String, reason: String?, minutes: Int?) async throws -> GrantChangeDTO {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         guard let decision = AccessDecision(rawValue: text) else { throw ValidationFailure(["decision": "decision must be approve or reject"]) }
-        return try await request.write { ctx in
+        return try await context.write { ctx in
             guard let change = try await GrantChangeRequestModel.find(id, on: ctx.db), change.kind == GrantChangeKind.extension else {
                 throw DomainError.notFound("There is no extension request with id \(id.uuidString)")
             }
@@ -71,9 +71,9 @@ extension TemporaryAccess {
 
     /// Provisioning ends a grant at once; open removal requests on it are marked approved.
     func remove(_ id: UUID, reason: String) async throws -> GrantDTO {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
-        let dto: GrantDTO = try await request.write { ctx in
+        let dto: GrantDTO = try await context.write { ctx in
             let (grant, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
             if let refusal = GrantChanges.removal(facts, actingAs: role, reason: reason) { throw refusal }
             // Whole seconds, rounded down: the removal is in force from this request on, on every database.
@@ -94,7 +94,7 @@ extension TemporaryAccess {
     /// Extension and removal requests waiting for the signed-in person: a team leader's endorsement of their team's
     /// extensions, or provisioning's decision on any.
     func changesAwaitingMe() async throws -> [GrantChangeDTO] {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         switch user.role {
         case .teamLeader:
             // Each waiting change's grant and request are read once for all of them, not one change at a time.
@@ -133,9 +133,9 @@ extension TemporaryAccess {
     }
 
     func confirmLogOff(_ id: UUID) async throws -> GrantDTO {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
-        return try await request.write { ctx in
+        return try await context.write { ctx in
             let (grant, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
             if let refusal = GrantChanges.logOffConfirmation(facts, alreadyConfirmed: grant.logOffConfirmedAt != nil, by: user.profile.staffId, actingAs: role) {
                 throw refusal

@@ -75,9 +75,17 @@ struct MonitoringDTO: Content {
 
 /// SCR managers' monitoring of temporary access, and the evidence for one request.
 struct Monitoring {
-    let request: Request
+    let context: ServiceContext
 
-    var db: any Database { request.db }
+    init(_ context: ServiceContext) {
+        self.context = context
+    }
+
+    init(request: Request) {
+        self.init(request.service)
+    }
+
+    var db: any Database { context.db }
 
     /// Rows of each table on the page and in the JSON; the CSVs have them all.
     static let shown = 50
@@ -106,10 +114,9 @@ struct Monitoring {
     }
 
     /// Counted and measured in the database, each table read only as far as the page shows it.
-    func summary(_ chosen: DayPeriod? = nil) async throws -> MonitoringDTO {
-        try request.requireRole(.scrManager)
-        let now = request.now
-        let period = try chosen ?? Self.period(request)
+    func summary(_ period: DayPeriod) async throws -> MonitoringDTO {
+        try context.requireRole(.scrManager)
+        let now = context.now
         let queries = MonitoringQueries(db: db, now: now, period: period)
         let endOfToday = CaseworkTime.endOfUKDay(now)
         let active = try await queries.liveGrants(endingBefore: nil, limit: Self.shown, after: nil)
@@ -141,9 +148,9 @@ struct Monitoring {
 
     /// A whole table as CSV, written a page at a time as it is read, so its size never sits in memory.
     func csv(_ table: String, period: DayPeriod) throws -> Response.Body? {
-        try request.requireRole(.scrManager)
-        let queries = MonitoringQueries(db: db, now: request.now, period: period)
-        let endOfToday = CaseworkTime.endOfUKDay(request.now)
+        try context.requireRole(.scrManager)
+        let queries = MonitoringQueries(db: db, now: context.now, period: period)
+        let endOfToday = CaseworkTime.endOfUKDay(context.now)
         let page = 1_000
         @Sendable func line(_ fields: [String]) -> ByteBuffer {
             ByteBuffer(string: CSVWriter.write(header: fields, rows: []))
@@ -257,11 +264,11 @@ struct EvidenceDTO: Content {
 
 extension Monitoring {
     func evidence(_ id: UUID) async throws -> EvidenceDTO {
-        try request.requireRole(AccessPolicy.evidenceRoles)
+        try context.requireRole(AccessPolicy.evidenceRoles)
         guard let record = try await AccessRequestModel.find(id, on: db) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
-        let requestDTO = try await TemporaryAccess(request: request).dto(record)
+        let requestDTO = try await TemporaryAccess(context).dto(record)
         let grant = try await GrantModel.query(on: db).filter(\.$requestId == id).first()
         let changes = try await grant.asyncMap {
             try await GrantChangeRequestModel.query(on: db).filter(\.$grantId == $0.id!).sort(\.$createdAt).all().map(GrantChangeDTO.init)
@@ -279,7 +286,7 @@ extension Monitoring {
         // The holder's reads of sensitive contacts from submission until an hour after the grant ended (or the request
         // closed): the views the grant allowed, and the refusals either side of it.
         let since = CaseworkTime.iso8601Millis(record.createdAt)
-        let closedAt = grant.map { AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: request.now) ?? request.now } ?? record.updatedAt
+        let closedAt = grant.map { AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: context.now) ?? context.now } ?? record.updatedAt
         let until = CaseworkTime.iso8601Millis(closedAt.addingTimeInterval(3600))
         let access = try await AuditEventModel.query(on: db).filter(\.$actorStaffId == record.requesterStaffId).filter(\.$subjectType == "contact")
             .filter(\.$at >= since).filter(\.$at <= until).sort(\.$seq).limit(500).all().map(event)
@@ -289,7 +296,7 @@ extension Monitoring {
         return EvidenceDTO(
             request: requestDTO,
             grant: grant.map {
-                EvidenceGrantDTO(grant: GrantDTO($0, now: request.now), removedAt: $0.removedAt.map(CaseworkTime.iso8601), removedBy: $0.removedBy,
+                EvidenceGrantDTO(grant: GrantDTO($0, now: context.now), removedAt: $0.removedAt.map(CaseworkTime.iso8601), removedBy: $0.removedBy,
                                  removalReason: $0.removalReason, reminderSentAt: $0.reminderSentAt.map(CaseworkTime.iso8601),
                                  endRecordedAt: $0.endProcessedAt.map(CaseworkTime.iso8601))
             },

@@ -15,7 +15,7 @@ struct MonitoringRoutes: RouteCollection {
     }
 
     @Sendable func monitoring(req: Request) async throws -> MonitoringDTO {
-        try await Monitoring(request: req).summary()
+        try await Monitoring(request: req).summary(try Monitoring.period(req))
     }
 
     struct PageContent: Encodable {
@@ -25,7 +25,7 @@ struct MonitoringRoutes: RouteCollection {
 
     @Sendable func monitoringPage(req: Request) async throws -> Response {
         do {
-            let summary = try await Monitoring(request: req).summary()
+            let summary = try await Monitoring(request: req).summary(try Monitoring.period(req))
             return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
                                           PageContent(summary: summary, query: "from=\(summary.from)&to=\(summary.to)"))
         } catch let failure as ValidationFailure {

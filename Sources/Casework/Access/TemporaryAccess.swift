@@ -4,12 +4,20 @@ import Vapor
 
 /// Temporary SCR access: the CSUA150 request, its three-stage decision chain, and the grant.
 struct TemporaryAccess {
-    let request: Request
+    let context: ServiceContext
 
-    var db: any Database { request.db }
+    init(_ context: ServiceContext) {
+        self.context = context
+    }
+
+    init(request: Request) {
+        self.init(request.service)
+    }
+
+    var db: any Database { context.db }
 
     func create(_ form: NewAccessRequest) async throws -> AccessRequestDTO {
-        let user = try request.requireRole(.caseworker)
+        let user = try context.requireRole(.caseworker)
         var failure = ValidationFailure()
         let valid = form.input.validated(for: user.profile, into: &failure)
         var serviceRequest: ServiceRequestModel?
@@ -36,7 +44,7 @@ struct TemporaryAccess {
         try failure.throwIfAny()
         guard let valid, let sr = serviceRequest else { throw failure }
         let contactId = contact?.id
-        let id: UUID = try await request.write { ctx in
+        let id: UUID = try await context.write { ctx in
             let record = AccessRequestModel()
             record.id = UUID()
             record.reference = "CSUA-" + String(record.id!.uuidString.prefix(8))
@@ -72,7 +80,7 @@ struct TemporaryAccess {
 
     /// The requester, their team leader, the deciders, SCR managers and provisioning may read a request.
     func view(_ id: UUID) async throws -> AccessRequestDTO {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         guard let record = try await AccessRequestModel.find(id, on: db) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
@@ -125,7 +133,7 @@ struct TemporaryAccess {
     /// Requests by status, or those waiting for the caller's decision: one page, waiting ones oldest first, others
     /// newest first. SCR managers and provisioning see every request; anyone else those they asked for or countersign.
     func list(status: String?, awaitingMe: Bool, limit: Int = 50, cursor: String? = nil) async throws -> (items: [AccessRequestDTO], next: String?) {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         var wanted: AccessRequestStatus?
         if let status, !status.isEmpty {
             guard let value = AccessRequestStatus(rawValue: status) else {
@@ -152,12 +160,12 @@ struct TemporaryAccess {
     /// One decision. The state is re-read inside the write lane, so a stale or repeated decision is a 409,
     /// and the grants table's unique request id means two racing approvals can never make two grants.
     func decide(_ id: UUID, decision text: String, reason: String?, durationMinutes: Int?) async throws -> AccessRequestDTO {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         guard let decision = AccessDecision(rawValue: text) else {
             throw ValidationFailure(["decision": "decision must be approve, reject or return"])
         }
-        try await request.write { ctx in
+        try await context.write { ctx in
             guard let record = try await AccessRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no access request with id \(id.uuidString)")
             }
@@ -216,8 +224,8 @@ struct TemporaryAccess {
     }
 
     func withdraw(_ id: UUID) async throws -> AccessRequestDTO {
-        let user = try request.requireUser()
-        try await request.write { ctx in
+        let user = try context.requireUser()
+        try await context.write { ctx in
             guard let record = try await AccessRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no access request with id \(id.uuidString)")
             }
@@ -235,23 +243,23 @@ struct TemporaryAccess {
     }
 
     func grant(_ id: UUID) async throws -> GrantDTO {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         guard let grant = try await GrantModel.find(id, on: db) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
         let leader = try await AccessRequestModel.find(grant.requestId, on: db)?.teamLeaderStaffId
         guard AccessPolicy.mayViewGrant(holder: grant.staffId, teamLeader: leader, viewer: user.staffId, role: user.role) else {
             throw DomainError.forbidden("Only the holder, their team leader, SCR managers and provisioning may see this grant")
         }
-        return GrantDTO(grant, now: request.now)
+        return GrantDTO(grant, now: context.now)
     }
 
     func grants(staffId: String?, status: String?) async throws -> [GrantDTO] {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         let who = staffId ?? user.staffId
         guard AccessPolicy.mayListGrants(of: who, viewer: user.staffId, role: user.role) else {
             throw DomainError.forbidden("You may list only your own grants")
         }
         if let status, GrantState(rawValue: status) == nil { throw ValidationFailure(["status": "status must be active, expired or removed"]) }
-        let now = request.now
+        let now = context.now
         return try await GrantModel.query(on: db).filter(\.$staffId == who).sort(\.$grantedAt).all()
             .map { GrantDTO($0, now: now) }.filter { status == nil || $0.status == status }
     }

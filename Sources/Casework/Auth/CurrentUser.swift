@@ -15,6 +15,22 @@ struct CurrentUser: Sendable {
 
     var staffId: String { profile.staffId.value }
     var actor: Actor { Actor(staffId: staffId, role: role) }
+
+    /// The signed-in person, or 401: for a route (`Request.requireUser`) and a service (`ServiceContext.requireUser`).
+    static func require(_ user: CurrentUser?) throws -> CurrentUser {
+        guard let user else { throw DomainError.unauthenticated("Sign in to continue") }
+        return user
+    }
+
+    /// The signed-in person acting in one of `roles`, or 403 naming the roles that may.
+    static func require(_ user: CurrentUser?, actingAs roles: [Role]) throws -> CurrentUser {
+        let user = try require(user)
+        guard let role = user.role, roles.contains(role) else {
+            let names = roles.map(\.displayName).joined(separator: " or ")
+            throw DomainError.forbidden("Only \(names) may do this\(user.role.map { ", and you are signed in as \($0.displayName)" } ?? "")")
+        }
+        return user
+    }
 }
 
 extension Request {
@@ -27,29 +43,19 @@ extension Request {
 
     /// The signed-in person, or 401.
     func requireUser() throws -> CurrentUser {
-        guard let user = currentUser else { throw DomainError.unauthenticated("Sign in to continue") }
-        return user
+        try CurrentUser.require(currentUser)
     }
 
     /// The signed-in person acting in one of `roles`, or 403 naming the roles that may.
     @discardableResult
     func requireRole(_ roles: Role...) throws -> CurrentUser {
-        try requireRole(inOrder: roles)
+        try CurrentUser.require(currentUser, actingAs: roles)
     }
 
     /// The signed-in person acting in one of `roles` (a rule's set from the core, such as `AccessPolicy.evidenceRoles`).
     @discardableResult
     func requireRole(_ roles: Set<Role>) throws -> CurrentUser {
-        try requireRole(inOrder: roles.sorted())
-    }
-
-    private func requireRole(inOrder roles: [Role]) throws -> CurrentUser {
-        let user = try requireUser()
-        guard let role = user.role, roles.contains(role) else {
-            let names = roles.map(\.displayName).joined(separator: " or ")
-            throw DomainError.forbidden("Only \(names) may do this\(user.role.map { ", and you are signed in as \($0.displayName)" } ?? "")")
-        }
-        return user
+        try CurrentUser.require(currentUser, actingAs: roles.sorted())
     }
 
     /// Whether the request is for the JSON API (problem+json errors, bearer tokens).

@@ -343,7 +343,7 @@ struct OIDCSignIn {
     /// Audits the refusal, then answers 401 with its reason.
     private func refuse(_ refusal: OpenIDConnect.Refusal, staffId: String?) async throws -> Never {
         CaseworkMetrics.signInFailed(.identityProvider)
-        try await request.audit([AuditEntry(Actor(staffId: staffId, role: nil), "signIn", subjectType: "staff", subjectId: staffId ?? "unknown",
+        try await request.service.audit([AuditEntry(Actor(staffId: staffId, role: nil), "signIn", subjectType: "staff", subjectId: staffId ?? "unknown",
                                             outcome: .denied, detail: "organisation account refused: \(refusal.description)")])
         throw DomainError.unauthenticated("Sign-in refused: \(refusal.description)")
     }

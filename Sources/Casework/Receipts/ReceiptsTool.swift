@@ -4,15 +4,23 @@ import Vapor
 
 /// The exceptional case receipts and payments tool: its users and profiles, cases, ledger and reports.
 struct ReceiptsTool {
-    let request: Request
+    let context: ServiceContext
 
-    var db: any Database { request.db }
+    init(_ context: ServiceContext) {
+        self.context = context
+    }
+
+    init(request: Request) {
+        self.init(request.service)
+    }
+
+    var db: any Database { context.db }
 
     // MARK: Users and profiles
 
     /// One row per profile, in staff ID order; a user whose profiles were all revoked still shows, without a role.
     func userRows() async throws -> [ToolUserRowDTO] {
-        try request.requireRole(.toolSystemAdministrator)
+        try context.requireRole(.toolSystemAdministrator)
         let users = try await ToolUserModel.query(on: db).sort(\.$id).all()
         let staff = try await StaffModel.query(on: db).filter(\.$id ~~ users.compactMap(\.id)).with(\.$roleRows).all()
         let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id!, $0) })
@@ -34,7 +42,7 @@ struct ReceiptsTool {
     /// The directory entry behind a staff ID typed on Create user, or a message saying what is wrong.
     func lookup(_ text: String) async throws -> StaffModel {
         let id = try StaffID.parse(text)
-        guard let person = try await request.directory.find(id.value), person.active else {
+        guard let person = try await context.directory.find(id.value), person.active else {
             throw ValidationFailure(["staffId": "No one in the staff directory has staff ID \(id): check the number"])
         }
         return person
@@ -50,7 +58,7 @@ struct ReceiptsTool {
     }
 
     func createUser(staffId text: String, phone: String) async throws -> StaffModel {
-        let admin = try request.requireRole(.toolSystemAdministrator)
+        let admin = try context.requireRole(.toolSystemAdministrator)
         var failure = ValidationFailure()
         let person = try await { () async throws -> StaffModel? in
             do { return try await lookup(text) } catch let error as ValidationFailure { failure.merge(error); return nil }
@@ -58,7 +66,7 @@ struct ReceiptsTool {
         let cleanPhone = collect(&failure) { () throws(ValidationFailure) in try Self.checkPhone(phone) }
         try failure.throwIfAny()
         let staffId = person!.id!
-        try await request.write { ctx in
+        try await context.write { ctx in
             if try await ToolUserModel.find(staffId, on: ctx.db) != nil {
                 throw DomainError.conflict("\(staffId) is already a user of the tool: use Edit to add a profile")
             }
@@ -69,9 +77,9 @@ struct ReceiptsTool {
     }
 
     func updatePhone(staffId: String, phone: String) async throws {
-        let admin = try request.requireRole(.toolSystemAdministrator)
+        let admin = try context.requireRole(.toolSystemAdministrator)
         let clean = try Self.checkPhone(phone)
-        try await request.write { ctx in
+        try await context.write { ctx in
             guard let user = try await ToolUserModel.find(staffId, on: ctx.db) else { throw DomainError.notFound("\(staffId) is not a user of the tool") }
             guard user.phone != clean else { return }
             let before = user.phone
@@ -90,9 +98,9 @@ struct ReceiptsTool {
 
     /// Grants a profile: the person gains that tool role.
     func grant(staffId: String, profile text: String) async throws -> ToolProfile {
-        let admin = try request.requireRole(.toolSystemAdministrator)
+        let admin = try context.requireRole(.toolSystemAdministrator)
         let profile = try Self.profile(text)
-        try await request.write { ctx in
+        try await context.write { ctx in
             guard try await ToolUserModel.find(staffId, on: ctx.db) != nil else {
                 throw DomainError.notFound("\(staffId) is not a user of the tool: create the user first")
             }
@@ -106,9 +114,9 @@ struct ReceiptsTool {
 
     /// Revokes a profile; never the last System Administrator. Sessions acting in it end at once.
     func revoke(staffId: String, profile text: String) async throws -> ToolProfile {
-        let admin = try request.requireRole(.toolSystemAdministrator)
+        let admin = try context.requireRole(.toolSystemAdministrator)
         let profile = try Self.profile(text)
-        try await request.write { ctx in
+        try await context.write { ctx in
             guard let held = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role).first(),
                   try await ToolUserModel.find(staffId, on: ctx.db) != nil else {
                 throw DomainError.notFound("\(staffId) has no \(profile.displayName) profile")
@@ -126,13 +134,13 @@ struct ReceiptsTool {
 
     @discardableResult
     func requireToolRole() throws -> CurrentUser {
-        try request.requireRole(.toolCaseWorker, .toolSystemAdministrator)
+        try context.requireRole(.toolCaseWorker, .toolSystemAdministrator)
     }
 
     func createCase(_ input: ExceptionalCaseInput) async throws -> ExceptionalCaseModel {
-        let user = try request.requireRole(.toolCaseWorker)
+        let user = try context.requireRole(.toolCaseWorker)
         let valid = try input.validated()
-        return try await request.write { ctx in
+        return try await context.write { ctx in
             let last = try await ExceptionalCaseModel.query(on: ctx.db).sort(\.$reference, .descending).first()?.reference
             let next = (last.flatMap { Int($0.dropFirst(3)) } ?? 0) + 1
             let record = ExceptionalCaseModel(valid, reference: String(format: "EC-%06d", next), by: user.staffId, now: ctx.now)
@@ -177,11 +185,11 @@ struct ReceiptsTool {
 
     /// Records a receipt or payment. A repeated idempotency key returns the entry it first recorded (created: false).
     func record(_ kind: EntryKind, caseId: UUID, input: EntryInput, idempotencyKey: String?) async throws -> (StatementDTO, LedgerEntryDTO, created: Bool) {
-        let user = try request.requireRole(.toolCaseWorker)
+        let user = try context.requireRole(.toolCaseWorker)
         let key = idempotencyKey?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         if let key, key.count > 100 { throw ValidationFailure(["idempotencyKey": "Idempotency-Key must be 100 characters or fewer"]) }
-        let entry = try input.validated(kind: kind, today: request.now, id: UUID().uuidString)
-        let result: (LedgerEntry, Bool) = try await request.write { ctx in
+        let entry = try input.validated(kind: kind, today: context.now, id: UUID().uuidString)
+        let result: (LedgerEntry, Bool) = try await context.write { ctx in
             let record = try await findCase(caseId, on: ctx.db)
             if let key, let earlier = try await LedgerEntryModel.query(on: ctx.db).filter(\.$idempotencyKey == key).first() {
                 let same = earlier.$exceptionalCase.id == caseId && earlier.kind == kind && earlier.amountPence == entry.amount.value
@@ -203,11 +211,11 @@ struct ReceiptsTool {
 
     /// Corrects an entry by recording its reversal with a reason; both stay on the statement.
     func reverse(caseId: UUID, entryId: String, reason: String) async throws -> StatementDTO {
-        let user = try request.requireRole(.toolCaseWorker)
+        let user = try context.requireRole(.toolCaseWorker)
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationFailure(["reason": "Give the reason for the reversal"]) }
         if reason.count > 500 { throw ValidationFailure(["reason": "Reason must be 500 characters or fewer"]) }
-        let today = CaseworkTime.ukDay(request.now)
-        try await request.write { ctx in
+        let today = CaseworkTime.ukDay(context.now)
+        try await context.write { ctx in
             let record = try await findCase(caseId, on: ctx.db)
             let (ledger, rows) = try await Self.ledger(caseId, on: ctx.db)
             switch ledger.reversal(of: entryId, newId: UUID().uuidString, on: String(today), reason: reason) {
@@ -236,7 +244,7 @@ struct ReceiptsTool {
 
     /// The period a report covers: both dates inclusive, `to` defaulting to today and `from` to thirty days before it.
     func period(from: String?, to: String?) throws -> (String, String) {
-        let period = try DayPeriod.parse(from: from, to: to, now: request.now, defaultDaysBack: 30)
+        let period = try DayPeriod.parse(from: from, to: to, now: context.now, defaultDaysBack: 30)
         return (period.from, period.to)
     }
 

@@ -5,10 +5,18 @@ import Vapor
 /// Contacts, cases, service requests and hoppers: every rule the pages and the API share, applied in one place.
 /// Reads of sensitive contacts run in the write lane, so the audit event commits with the answer, or neither does.
 struct Records {
-    let request: Request
+    let context: ServiceContext
 
-    var db: any Database { request.db }
-    var now: Date { request.now }
+    init(_ context: ServiceContext) {
+        self.context = context
+    }
+
+    init(request: Request) {
+        self.init(request.service)
+    }
+
+    var db: any Database { context.db }
+    var now: Date { context.now }
 
     // MARK: Visibility
 
@@ -35,7 +43,7 @@ struct Records {
 
     /// Records are for the roles that work cases; the tool's and the administrator's roles have no need of clients.
     private func user() throws -> CurrentUser {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         guard let role = user.role, Records.serviceRequestRoles.contains(role) else {
             throw DomainError.forbidden("Contacts, cases and service requests are for caseworkers, team leaders, the SCR team and CFAT")
         }
@@ -74,9 +82,9 @@ struct Records {
     }
 
     func createContact(_ input: ContactInput) async throws -> ContactModel {
-        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager)
+        let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager)
         let valid = try input.validated(today: now)
-        return try await request.write { ctx in
+        return try await context.write { ctx in
             try await Self.checkIdentifiersFree(valid, except: nil, on: ctx.db)
             let contact = ContactModel(valid, sensitive: false, now: ctx.now)
             try await contact.create(on: ctx.db)
@@ -105,13 +113,13 @@ struct Records {
     /// lane; the lane only records the event, so audited reads share one insert and one commit.
     func viewContact(_ id: UUID) async throws -> ContactModel {
         let user = try user()
-        guard let contact = try await RecordQueries(db: db, readers: request.casework.readers).contact(id) else {
+        guard let contact = try await RecordQueries(db: db, readers: context.readers).contact(id) else {
             throw DomainError.notFound("There is no contact with id \(id.uuidString)")
         }
         let grants = Visibility.dependsOnGrants(sensitive: contact.sensitive, role: user.role)
             ? try await Self.grants(for: user.profile.staffId, at: now, on: db) : []
         let decision = Self.decide(contact, .view, user: user, grants: grants, at: now)
-        try await request.audit(Self.accessEntries(user: user, contact: contact, action: "contact.view", decision: decision, context: "viewed the contact"))
+        try await context.audit(Self.accessEntries(user: user, contact: contact, action: "contact.view", decision: decision, context: "viewed the contact"))
         if case .denied(let why) = decision { throw DomainError.forbidden("You may not see this contact: \(why)") }
         return contact
     }
@@ -137,17 +145,17 @@ struct Records {
             listings.append(ContactListingDTO(contact, visible: decision.isAllowed))
         }
         // Committed before the results go out: no one sees a listing the trail does not record.
-        try await request.audit(events)
+        try await context.audit(events)
         return listings
     }
 
     /// Marks a contact sensitive or clears the flag (SCR manager), with a reason.
     func setSensitivity(_ id: UUID, sensitive: Bool, reason: String) async throws -> ContactModel {
-        let user = try request.requireRole(.scrManager)
+        let user = try context.requireRole(.scrManager)
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         if why.isEmpty { throw ValidationFailure(["reason": "Give the reason for \(sensitive ? "marking the contact sensitive" : "clearing the sensitive flag")"]) }
         if why.count > 500 { throw ValidationFailure(["reason": "Reason must be 500 characters or fewer"]) }
-        return try await request.write { ctx in
+        return try await context.write { ctx in
             guard let contact = try await ContactModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no contact with id \(id.uuidString)")
             }
@@ -166,7 +174,7 @@ struct Records {
     // MARK: Cases
 
     func createCase(_ participants: [(contactId: String, role: String)]) async throws -> CaseDTO {
-        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager)
+        let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager)
         let checked = try CaseRules.check(participants: participants)
         var ids: [UUID] = []
         var failure = ValidationFailure()
@@ -176,7 +184,7 @@ struct Records {
         try failure.throwIfAny()
         let contactIds = ids
         let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
-        let outcome: Audited<UUID> = try await request.write { ctx in
+        let outcome: Audited<UUID> = try await context.write { ctx in
             var contacts: [ContactModel] = []
             for id in contactIds {
                 guard let contact = try await ContactModel.find(id, on: ctx.db) else {
@@ -214,7 +222,7 @@ struct Records {
     func viewCase(_ id: UUID) async throws -> CaseDTO {
         let user = try user()
         let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
-        return try await request.write { ctx in
+        return try await context.write { ctx in
             guard let record = try await CaseModel.query(on: ctx.db).filter(\.$id == id).with(\.$participants) { $0.with(\.$contact) }.first() else {
                 throw DomainError.notFound("There is no case with id \(id.uuidString)")
             }

@@ -10,7 +10,7 @@ extension Records {
     // MARK: Creating and reading
 
     func createServiceRequest(_ form: NewServiceRequest) async throws -> ServiceRequestDTO {
-        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
         var failure = ValidationFailure()
         let type = ServiceRequestType(rawValue: form.type ?? "")
         if type == nil {
@@ -24,7 +24,7 @@ extension Records {
         let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         let caseId = caseRecord?.id
         let contactId = contact?.id
-        let outcome: Audited<UUID> = try await request.write { ctx in
+        let outcome: Audited<UUID> = try await context.write { ctx in
             if let denial = try await Self.checkLinkRights(caseId: caseId, contactId: contactId, user: user, grants: grants, ctx: ctx, context: "tried to link to a new service request") {
                 return .denied(denial)
             }
@@ -91,9 +91,9 @@ extension Records {
 
     /// A service request with its links; linked sensitive contacts the caller may not see show as "restricted record" (audited).
     func viewServiceRequest(_ id: UUID) async throws -> ServiceRequestDTO {
-        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
         let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
-        return try await request.write { ctx in
+        return try await context.write { ctx in
             try await Self.serviceRequestDTO(id, user: user, grants: grants, ctx: ctx)
         }
     }
@@ -156,12 +156,12 @@ extension Records {
     /// One page of the SRs assigned to the caller, newest first, each as its page shows it. The visibility of every
     /// linked contact is decided and audited in one write job for the whole page.
     func assignedServiceRequests(limit: Int, cursor: String?) async throws -> (items: [ServiceRequestDTO], next: String?) {
-        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
         let after = try Self.cursorId(cursor)
         let rows = try await RecordQueries(db: db).assignedTo(user.staffId, openOnly: true, limit: limit + 1, after: after)
         let page = Array(rows.prefix(limit))
         let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
-        let items = try await request.write { ctx in
+        let items = try await context.write { ctx in
             try await Self.serviceRequestDTOs(page, user: user, grants: grants, ctx: ctx)
         }
         return (items, rows.count > limit ? page.last?.id?.uuidString : nil)
@@ -177,7 +177,7 @@ extension Records {
     // MARK: Links and status
 
     func link(_ id: UUID, caseText: String?, contactText: String?) async throws -> ServiceRequestDTO {
-        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
         var failure = ValidationFailure()
         if (caseText ?? "").trimmingCharacters(in: .whitespaces).isEmpty && (contactText ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             failure.add("contactId", "Give a contact (NINO, SCIN, CRN or id) or a case number to link")
@@ -187,7 +187,7 @@ extension Records {
         let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         let caseId = caseRecord?.id
         let contactId = contact?.id
-        let outcome: Audited<UUID> = try await request.write { ctx in
+        let outcome: Audited<UUID> = try await context.write { ctx in
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
@@ -225,12 +225,12 @@ extension Records {
 
     /// Moves a service request on; Pending Assignment routes it by the work allocation rules (audited with the rule).
     func setStatus(_ id: UUID, to text: String) async throws -> ServiceRequestDTO {
-        let user = try request.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
+        let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
         guard let target = ServiceRequestStatus(rawValue: text) else {
             throw ValidationFailure(["status": "Status must be one of \(ServiceRequestStatus.allCases.map(\.rawValue).joined(separator: ", "))"])
         }
         let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
-        let outcome: Audited<UUID> = try await request.write { ctx in
+        let outcome: Audited<UUID> = try await context.write { ctx in
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
@@ -314,7 +314,7 @@ extension Records {
     /// The SRs waiting in a segment's hopper, oldest first. The cursor is the last SR of the page before, so a deep
     /// page costs what the first does, and an SR assigned meanwhile moves nothing else.
     func hopper(_ segment: Segment, limit: Int, after cursor: String?) async throws -> (items: [HopperItemDTO], next: String?) {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         try Self.checkHopperAccess(segment, user: user)
         let rows = try await RecordQueries(db: db).hopperPage(segment: segment.id, limit: limit + 1, after: try Self.cursorId(cursor))
         let page = Array(rows.prefix(limit))
@@ -343,18 +343,18 @@ extension Records {
 
     /// Assigns an SR from its hopper. Two people assigning at once: the second finds it no longer pending (409).
     func assign(_ id: UUID, to staffIdText: String) async throws -> ServiceRequestDTO {
-        let user = try request.requireUser()
+        let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         if staffIdText.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationFailure(["staffId": "Choose who to assign it to"])
         }
         let assigneeId = try StaffID.parse(staffIdText)
-        guard let assigneeRow = try await request.directory.find(assigneeId.value) else {
+        guard let assigneeRow = try await context.directory.find(assigneeId.value) else {
             throw ValidationFailure(["staffId": "No one in the directory has staff ID \(assigneeId)"])
         }
         let assignee = try assigneeRow.profile(roles: assigneeRow.loadedRoles)
         let assigneeGrants = try await Self.grants(for: assigneeId, at: now, on: db)
-        let assigned: UUID = try await request.write { ctx in
+        let assigned: UUID = try await context.write { ctx in
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
@@ -382,7 +382,7 @@ extension Records {
     /// An SCR caseworker asks CFAT for a finance action on an SR. The support request carries the parent's reference and
     /// what CFAT must do, but no contact: CFAT sees no sensitive contact's details.
     func raiseFinanceSupport(_ parentId: UUID, type text: String, details: String) async throws -> ServiceRequestDTO {
-        let user = try request.requireRole(.scrCaseworker)
+        let user = try context.requireRole(.scrCaseworker)
         var failure = ValidationFailure()
         let type = ServiceRequestType(rawValue: text)
         if type == nil || !ServiceRequestType.financeSupportTypes.contains(type!) {
@@ -392,7 +392,7 @@ extension Records {
         if what.isEmpty { failure.add("details", "Say what CFAT should do: amounts, payment references, the account to clear") }
         if what.count > 2000 { failure.add("details", "Details must be 2,000 characters or fewer") }
         try failure.throwIfAny()
-        let created: UUID = try await request.write { ctx in
+        let created: UUID = try await context.write { ctx in
             guard let parent = try await ServiceRequestModel.find(parentId, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(parentId.uuidString)")
             }

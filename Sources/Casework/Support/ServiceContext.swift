@@ -1,0 +1,53 @@
+import CaseworkCore
+import Fluent
+import Vapor
+
+/// What a service works with: who is asking, the database, the write lane and the clock. Services hold this, not a
+/// `Request`, so a command or a test drives them as a route does; `Request.service` builds one for a route.
+struct ServiceContext: Sendable {
+    /// The signed-in person the service acts for; nil for a caller nobody signed in as.
+    let caller: CurrentUser?
+    let db: any Database
+    let lane: WriteLane
+    let clock: any CaseworkClock
+    let passwords: AsyncPasswordHasher
+    /// SQLite's point-read connections (see `SQLiteReaders`); nil on PostgreSQL.
+    let readers: SQLiteReaders?
+
+    var now: Date { clock.now() }
+
+    /// The caller, or 401.
+    func requireUser() throws -> CurrentUser {
+        try CurrentUser.require(caller)
+    }
+
+    /// The caller acting in one of `roles`, or 403 naming the roles that may.
+    @discardableResult
+    func requireRole(_ roles: Role...) throws -> CurrentUser {
+        try CurrentUser.require(caller, actingAs: roles)
+    }
+
+    @discardableResult
+    func requireRole(_ roles: Set<Role>) throws -> CurrentUser {
+        try CurrentUser.require(caller, actingAs: roles.sorted())
+    }
+
+    /// Runs an audited change in the write lane (see `WriteLane`).
+    func write<T: Sendable>(_ work: @escaping @Sendable (WriteContext) async throws -> T) async throws -> T {
+        try await lane.perform(work)
+    }
+
+    /// Records audit events of a read, committed before the answer goes out (see `WriteLane.record`).
+    func audit(_ entries: [AuditEntry]) async throws {
+        try await lane.record(entries)
+    }
+
+    var directory: Directory { Directory(db: db, lane: lane, passwords: passwords, clock: clock, readers: readers) }
+}
+
+extension Request {
+    /// The context a service runs in for this request: its signed-in person, database and the app's lane and clock.
+    var service: ServiceContext {
+        ServiceContext(caller: currentUser, db: db, lane: casework.lane, clock: casework.clock, passwords: password.async, readers: casework.readers)
+    }
+}

@@ -1,0 +1,37 @@
+import CaseworkCore
+import Fluent
+import Foundation
+import Testing
+import Vapor
+@testable import Casework
+
+/// Services hold a `ServiceContext` (who is asking, the database, the lane and the clock), not a `Request`: the same
+/// rules run for a command or a test as for a route.
+@Suite("Services without a request")
+struct ServiceContextTests {
+    static func context(_ app: Application, as staffId: String?, role: Role?) async throws -> ServiceContext {
+        let nobody = ServiceContext(caller: nil, db: app.db, lane: app.casework.lane, clock: app.casework.clock, passwords: app.password.async,
+                                    readers: app.casework.readers)
+        let caller = try await staffId.asyncMap { id in
+            CurrentUser(profile: try await nobody.directory.requireProfile(id), role: role, sessionId: UUID(), csrfToken: "", kind: .api, mustChangePassword: false)
+        }
+        return ServiceContext(caller: caller, db: nobody.db, lane: nobody.lane, clock: nobody.clock, passwords: nobody.passwords, readers: nobody.readers)
+    }
+
+    @Test func theRecordsRulesRunForACallerWithoutARequest() async throws {
+        try await withCasework(records: true) { app in
+            // An SCR caseworker sees the sensitive contact, and the read is audited, as through the API.
+            let scr = Records(try await Self.context(app, as: "30000002", role: .scrCaseworker))
+            let found = try await scr.searchContacts(hollowayNINO, limit: 5)
+            let listed = try #require(found.first?.id)
+            let contactId = try #require(UUID(uuidString: listed))
+            let before = try await AuditEventModel.query(on: app.db).filter(\.$action == "contact.view").count()
+            #expect(try await scr.viewContact(contactId).nino == hollowayNINO)
+            #expect(try await AuditEventModel.query(on: app.db).filter(\.$action == "contact.view").count() == before + 1)
+            // A caseworker without a grant is refused; nobody signed in is asked to sign in.
+            await #expect(throws: DomainError.self) { try await Records(try await Self.context(app, as: "20010002", role: .caseworker)).viewContact(contactId) }
+            let nobody = try await Self.context(app, as: nil, role: nil)
+            #expect(throws: DomainError.self) { try nobody.requireUser() }
+        }
+    }
+}
