@@ -40,7 +40,7 @@ struct HotQueryPlanTests {
             _ = try await records.assignedTo("20010002", openOnly: true, limit: 51, after: someone)
             _ = try await records.members(of: .scr, teamName: nil)
             _ = try await records.members(of: .team("newcastle-casework-1"), teamName: "Newcastle Casework 1")
-            _ = try await TemporaryAccess.coverage(for: StaffID("20010002")!, at: now, on: db)
+            _ = try await AccessQueries(db: db).coverage(for: StaffID("20010002")!, at: now)
 
             // Temporary access: every list a role opens, with and without a cursor, and what a page of them shows.
             let access = AccessQueries(db: db)

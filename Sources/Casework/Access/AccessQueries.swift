@@ -116,4 +116,21 @@ struct AccessQueries {
         var seen = Set<UUID>()
         return (expired + removed).filter { seen.insert($0.id!).inserted }
     }
+
+    /// What live grants let a person see: the named contact and every contact linked to the SR (directly or through its case).
+    func coverage(for staffId: StaffID, at now: Date) async throws -> [GrantCoverage] {
+        let live = try await GrantModel.query(on: db).filter(\.$staffId == staffId.value).filter(\.$expiresAt > now).filter(\.$removedAt == nil).all()
+            .filter { $0.state(at: now) == .active }
+        // Every read of a sensitive contact asks this, so the SRs and their contacts are read in one go, not per grant.
+        let srIds = Array(Set(live.compactMap(\.serviceRequestId)))
+        let srs = srIds.isEmpty ? [] : try await ServiceRequestModel.query(on: db).filter(\.$id ~~ srIds).all()
+        let involved = try await RecordQueries(db: db).involvedContactIds(srs)
+        return live.compactMap { grant in
+            let purpose = grant.purpose
+            var contacts = Set<String>()
+            if let contact = grant.contactId { contacts.insert(contact.uuidString) }
+            if let srId = grant.serviceRequestId { contacts.formUnion((involved[srId] ?? []).map(\.uuidString)) }
+            return GrantCoverage(holder: staffId, purpose: purpose, contactIds: contacts, from: grant.grantedAt, until: grant.expiresAt)
+        }
+    }
 }

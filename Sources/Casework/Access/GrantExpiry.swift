@@ -133,7 +133,7 @@ struct GrantExpiry {
         let open = [ServiceRequestStatus.assigned, ServiceRequestStatus.inProgress]
         let assigned = try await ServiceRequestModel.query(on: ctx.db).filter(\.$assigneeStaffId ~~ holders).filter(\.$status ~~ open).all()
         guard !assigned.isEmpty else { return [:] }
-        let involved = try await Records.involvedContactIds(assigned, on: ctx.db)
+        let involved = try await RecordQueries(db: ctx.db).involvedContactIds(assigned)
         let contactIds = Array(Set(involved.values.flatMap { $0 }))
         let sensitive = contactIds.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await ContactModel.query(on: ctx.db)
             .filter(\.$id ~~ contactIds).filter(\.$sensitive == true).all().map { ($0.id!, $0) })
@@ -145,7 +145,7 @@ struct GrantExpiry {
         var returned: [String: [String]] = [:]
         for sr in candidates {
             guard let holder = sr.assigneeStaffId, let person = people[holder] else { continue }
-            if coverage[holder] == nil { coverage[holder] = try await TemporaryAccess.coverage(for: person.staffId, at: ctx.now, on: ctx.db) }
+            if coverage[holder] == nil { coverage[holder] = try await AccessQueries(db: ctx.db).coverage(for: person.staffId, at: ctx.now) }
             let grants = coverage[holder] ?? []
             let hidden = (involved[sr.id!] ?? []).compactMap { sensitive[$0] }.contains { !Records.maySee($0, person: person, grants: grants, at: ctx.now) }
             guard hidden else { continue }

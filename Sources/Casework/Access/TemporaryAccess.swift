@@ -33,7 +33,7 @@ struct TemporaryAccess {
         // The sensitive contact: chosen by id, or named by NINO or SCIN and resolved.
         var contact: ContactModel?
         for text in [form.contactId, form.nino, form.scin].compactMap({ $0?.trimmingCharacters(in: .whitespaces) }) where !text.isEmpty && contact == nil {
-            contact = try await Records.findContact(text, on: db)
+            contact = try await RecordQueries(db: db).findContact(text)
         }
         let named = [form.contactId, form.nino, form.scin].contains { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
         if named && contact == nil { failure.add("contactId", "No contact matches the contact id, NINO or SCIN given") }
@@ -152,7 +152,7 @@ struct TemporaryAccess {
         } else {
             filter = .involving(user.staffId, wanted)
         }
-        let rows = try await AccessQueries(db: db).requests(filter, limit: limit + 1, after: try Records.cursorId(cursor))
+        let rows = try await AccessQueries(db: db).requests(filter, limit: limit + 1, after: try Paging.cursorId(cursor))
         let page = Array(rows.prefix(limit))
         return (try await dtos(page), rows.count > limit ? page.last?.id?.uuidString : nil)
     }
@@ -264,20 +264,4 @@ struct TemporaryAccess {
             .map { GrantDTO($0, now: now) }.filter { status == nil || $0.status == status }
     }
 
-    /// What live grants let a person see: the named contact and every contact linked to the SR (directly or through its case).
-    static func coverage(for staffId: StaffID, at now: Date, on db: any Database) async throws -> [GrantCoverage] {
-        let live = try await GrantModel.query(on: db).filter(\.$staffId == staffId.value).filter(\.$expiresAt > now).filter(\.$removedAt == nil).all()
-            .filter { $0.state(at: now) == .active }
-        // Every read of a sensitive contact asks this, so the SRs and their contacts are read in one go, not per grant.
-        let srIds = Array(Set(live.compactMap(\.serviceRequestId)))
-        let srs = srIds.isEmpty ? [] : try await ServiceRequestModel.query(on: db).filter(\.$id ~~ srIds).all()
-        let involved = try await Records.involvedContactIds(srs, on: db)
-        return live.compactMap { grant in
-            let purpose = grant.purpose
-            var contacts = Set<String>()
-            if let contact = grant.contactId { contacts.insert(contact.uuidString) }
-            if let srId = grant.serviceRequestId { contacts.formUnion((involved[srId] ?? []).map(\.uuidString)) }
-            return GrantCoverage(holder: staffId, purpose: purpose, contactIds: contacts, from: grant.grantedAt, until: grant.expiresAt)
-        }
-    }
 }

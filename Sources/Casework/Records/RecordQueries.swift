@@ -23,7 +23,7 @@ struct RecordQueries {
     func searchContacts(identifier: String, namePart: String, limit: Int) async throws -> [ContactModel] {
         var found: [ContactModel] = []
         if !identifier.isEmpty {
-            found = try await Records.withIdentifier(identifier, on: db).limit(limit).all()
+            found = try await withIdentifier(identifier).limit(limit).all()
         }
         if !namePart.isEmpty {
             found += try await contactsByName(namePart, limit: limit)
@@ -141,5 +141,54 @@ struct RecordQueries {
         }
         return try await query.with(\.$roleRows).sort(\.$id).all()
             .map { try $0.profile(roles: $0.loadedRoles) }.filter { segment.hasMember($0) }
+    }
+
+    // MARK: Finding records by what people type, and what an SR involves
+
+    /// Finds a case by its id or case number.
+    func findCase(_ text: String) async throws -> CaseModel? {
+        if let id = UUID(uuidString: text) { return try await CaseModel.find(id, on: db) }
+        return try await CaseModel.query(on: db).filter(\.$caseNumber == text.uppercased().trimmingCharacters(in: .whitespaces)).first()
+    }
+
+    /// Finds a contact by its id, NINO, SCIN or CRN.
+    func findContact(_ text: String) async throws -> ContactModel? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let id = UUID(uuidString: trimmed) { return try await ContactModel.find(id, on: db) }
+        let compact = trimmed.uppercased().filter { !$0.isWhitespace }
+        guard !compact.isEmpty else { return nil }
+        return try await withIdentifier(compact).first()
+    }
+
+    /// Contacts whose NINO, SCIN or CRN is exactly `compact` (upper case, no spaces): each by its unique index.
+    func withIdentifier(_ compact: String) -> QueryBuilder<ContactModel> {
+        ContactModel.query(on: db).group(.or) { $0.filter(\.$nino == compact).filter(\.$scin == compact).filter(\.$crn == compact) }
+    }
+
+    /// The contacts an SR touches: linked directly, or through its case.
+    func involvedContacts(_ sr: ServiceRequestModel) async throws -> [ContactModel] {
+        var contacts = try await ServiceRequestContactModel.query(on: db).filter(\.$serviceRequest.$id == sr.id!).with(\.$contact).all().map(\.contact)
+        if let caseId = sr.$case.id {
+            contacts += try await CaseParticipantModel.query(on: db).filter(\.$case.$id == caseId).with(\.$contact).all().map(\.contact)
+        }
+        return contacts
+    }
+
+    /// The ids of the contacts each SR involves (linked directly or through its case), for many SRs in two queries.
+    func involvedContactIds(_ srs: [ServiceRequestModel]) async throws -> [UUID: Set<UUID>] {
+        var involved: [UUID: Set<UUID>] = [:]
+        guard !srs.isEmpty else { return involved }
+        for link in try await ServiceRequestContactModel.query(on: db).filter(\.$serviceRequest.$id ~~ srs.map { $0.id! }).all() {
+            involved[link.$serviceRequest.id, default: []].insert(link.$contact.id)
+        }
+        let caseIds = Array(Set(srs.compactMap { $0.$case.id }))
+        if !caseIds.isEmpty {
+            let participants = Dictionary(grouping: try await CaseParticipantModel.query(on: db).filter(\.$case.$id ~~ caseIds).all(), by: { $0.$case.id })
+            for sr in srs {
+                guard let caseId = sr.$case.id else { continue }
+                for participant in participants[caseId] ?? [] { involved[sr.id!, default: []].insert(participant.$contact.id) }
+            }
+        }
+        return involved
     }
 }

@@ -23,7 +23,7 @@ struct Records {
     /// Live temporary grants held by a person. The policy still compares each grant's window with the clock
     /// on every decision, so access ends at the expiry instant even inside a long request.
     static func grants(for staffId: StaffID, at now: Date, on db: any Database) async throws -> [GrantCoverage] {
-        try await TemporaryAccess.coverage(for: staffId, at: now, on: db)
+        try await AccessQueries(db: db).coverage(for: staffId, at: now)
     }
 
     /// Whether the signed-in person may do `action` with this contact now.
@@ -238,23 +238,4 @@ struct Records {
         }
     }
 
-    /// Finds a case by its id or case number.
-    static func findCase(_ text: String, on db: any Database) async throws -> CaseModel? {
-        if let id = UUID(uuidString: text) { return try await CaseModel.find(id, on: db) }
-        return try await CaseModel.query(on: db).filter(\.$caseNumber == text.uppercased().trimmingCharacters(in: .whitespaces)).first()
-    }
-
-    /// Finds a contact by its id, NINO, SCIN or CRN.
-    static func findContact(_ text: String, on db: any Database) async throws -> ContactModel? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let id = UUID(uuidString: trimmed) { return try await ContactModel.find(id, on: db) }
-        let compact = trimmed.uppercased().filter { !$0.isWhitespace }
-        guard !compact.isEmpty else { return nil }
-        return try await withIdentifier(compact, on: db).first()
-    }
-
-    /// Contacts whose NINO, SCIN or CRN is exactly `compact` (upper case, no spaces): each by its unique index.
-    static func withIdentifier(_ compact: String, on db: any Database) -> QueryBuilder<ContactModel> {
-        ContactModel.query(on: db).group(.or) { $0.filter(\.$nino == compact).filter(\.$scin == compact).filter(\.$crn == compact) }
-    }
 }

@@ -49,12 +49,12 @@ extension Records {
         let contactText = (contactText ?? "").trimmingCharacters(in: .whitespaces)
         var caseRecord: CaseModel?
         if !caseText.isEmpty {
-            caseRecord = try await Self.findCase(caseText, on: db)
+            caseRecord = try await RecordQueries(db: db).findCase(caseText)
             if caseRecord == nil { failure.add("caseId", "There is no case \(caseText): give a case number like CM-1000001") }
         }
         var contact: ContactModel?
         if !contactText.isEmpty {
-            contact = try await Self.findContact(contactText, on: db)
+            contact = try await RecordQueries(db: db).findContact(contactText)
             if contact == nil { failure.add("contactId", "There is no contact \(contactText): give a NINO, SCIN, CRN or contact id") }
         }
         return (caseRecord, contact)
@@ -157,7 +157,7 @@ extension Records {
     /// linked contact is decided and audited in one write job for the whole page.
     func assignedServiceRequests(limit: Int, cursor: String?) async throws -> (items: [ServiceRequestDTO], next: String?) {
         let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
-        let after = try Self.cursorId(cursor)
+        let after = try Paging.cursorId(cursor)
         let rows = try await RecordQueries(db: db).assignedTo(user.staffId, openOnly: true, limit: limit + 1, after: after)
         let page = Array(rows.prefix(limit))
         let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
@@ -165,13 +165,6 @@ extension Records {
             try await Self.serviceRequestDTOs(page, user: user, grants: grants, ctx: ctx)
         }
         return (items, rows.count > limit ? page.last?.id?.uuidString : nil)
-    }
-
-    /// A keyset cursor: the id of the last row of the page before.
-    static func cursorId(_ cursor: String?) throws -> UUID? {
-        guard let cursor else { return nil }
-        guard let id = UUID(uuidString: cursor) else { throw ValidationFailure(["cursor": "cursor must come from a previous page's nextCursor"]) }
-        return id
     }
 
     // MARK: Links and status
@@ -237,7 +230,7 @@ extension Records {
             if let refusal = ServiceRequestTransitions.refusal(try sr.facts, to: target, by: user.profile.staffId) { throw refusal }
             let from = sr.status
             if target == .pendingAssignment {
-                let contacts = try await Self.involvedContacts(sr, on: ctx.db)
+                let contacts = try await RecordQueries(db: ctx.db).involvedContacts(sr)
                 // Routing work about a sensitive contact needs the right to link it (SCR role, or a routing grant).
                 for contact in contacts where contact.sensitive {
                     let decision = Self.decide(contact, .link, user: user, grants: grants, at: ctx.now)
@@ -275,33 +268,6 @@ extension Records {
         }
     }
 
-    /// The contacts an SR touches: linked directly, or through its case.
-    static func involvedContacts(_ sr: ServiceRequestModel, on db: any Database) async throws -> [ContactModel] {
-        var contacts = try await ServiceRequestContactModel.query(on: db).filter(\.$serviceRequest.$id == sr.id!).with(\.$contact).all().map(\.contact)
-        if let caseId = sr.$case.id {
-            contacts += try await CaseParticipantModel.query(on: db).filter(\.$case.$id == caseId).with(\.$contact).all().map(\.contact)
-        }
-        return contacts
-    }
-
-    /// The ids of the contacts each SR involves (linked directly or through its case), for many SRs in two queries.
-    static func involvedContactIds(_ srs: [ServiceRequestModel], on db: any Database) async throws -> [UUID: Set<UUID>] {
-        var involved: [UUID: Set<UUID>] = [:]
-        guard !srs.isEmpty else { return involved }
-        for link in try await ServiceRequestContactModel.query(on: db).filter(\.$serviceRequest.$id ~~ srs.map { $0.id! }).all() {
-            involved[link.$serviceRequest.id, default: []].insert(link.$contact.id)
-        }
-        let caseIds = Array(Set(srs.compactMap { $0.$case.id }))
-        if !caseIds.isEmpty {
-            let participants = Dictionary(grouping: try await CaseParticipantModel.query(on: db).filter(\.$case.$id ~~ caseIds).all(), by: { $0.$case.id })
-            for sr in srs {
-                guard let caseId = sr.$case.id else { continue }
-                for participant in participants[caseId] ?? [] { involved[sr.id!, default: []].insert(participant.$contact.id) }
-            }
-        }
-        return involved
-    }
-
     // MARK: Hoppers and assignment
 
     /// People who may see the hopper: its members and those who may assign from it.
@@ -316,7 +282,7 @@ extension Records {
     func hopper(_ segment: Segment, limit: Int, after cursor: String?) async throws -> (items: [HopperItemDTO], next: String?) {
         let user = try context.requireUser()
         try Self.checkHopperAccess(segment, user: user)
-        let rows = try await RecordQueries(db: db).hopperPage(segment: segment.id, limit: limit + 1, after: try Self.cursorId(cursor))
+        let rows = try await RecordQueries(db: db).hopperPage(segment: segment.id, limit: limit + 1, after: try Paging.cursorId(cursor))
         let page = Array(rows.prefix(limit))
         let items = page.map { sr -> HopperItemDTO in
             let routed = sr.routedAt ?? sr.createdAt
@@ -358,7 +324,7 @@ extension Records {
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
-            let contacts = try await Self.involvedContacts(sr, on: ctx.db)
+            let contacts = try await RecordQueries(db: ctx.db).involvedContacts(sr)
             let maySee = contacts.filter(\.sensitive).allSatisfy { Self.maySee($0, person: assignee, grants: assigneeGrants, at: ctx.now) }
             if let refusal = WorkAllocation.checkAssignment(
                 status: sr.status, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,

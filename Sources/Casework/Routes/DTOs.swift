@@ -63,4 +63,11 @@ struct Paging {
         }
         cursor = (try? request.query.get(String.self, at: "cursor")).flatMap { $0.isEmpty ? nil : $0 }
     }
+
+    /// A keyset cursor: the id of the last row of the page before.
+    static func cursorId(_ cursor: String?) throws -> UUID? {
+        guard let cursor else { return nil }
+        guard let id = UUID(uuidString: cursor) else { throw ValidationFailure(["cursor": "cursor must come from a previous page's nextCursor"]) }
+        return id
+    }
 }

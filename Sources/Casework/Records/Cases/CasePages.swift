@@ -37,7 +37,7 @@ struct CasePages: RouteCollection {
             var participants: [(contactId: String, role: String)] = []
             var failure = ValidationFailure()
             for entry in form.entries {
-                if let contact = try await Records.findContact(entry.text, on: req.db) {
+                if let contact = try await RecordQueries(db: req.db).findContact(entry.text) {
                     participants.append((contact.id!.uuidString, entry.role.rawValue))
                 } else {
                     failure.add(entry.role.rawValue, "No contact has the NINO, SCIN or CRN \(entry.text)")
