@@ -144,7 +144,7 @@ struct AccessPages: RouteCollection {
         let all = try await access.list(status: nil, awaitingMe: false).items
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
             awaitingMe: awaiting, mine: all.filter { $0.requester.staffId == user.staffId || AccessPolicy.overseesAll(user.role) },
-            changesAwaitingMe: try await access.changesAwaitingMe(),
+            changesAwaitingMe: try await GrantChangeService(request: req).changesAwaitingMe(),
             canRequest: user.role == .caseworker))
     }
 
@@ -247,28 +247,28 @@ struct AccessPages: RouteCollection {
     @Sendable func extensionSubmit(req: Request) async throws -> Response {
         try await changeSubmit(req) { id, form in
             let minutes = Int((form.additionalMinutes ?? "").trimmingCharacters(in: .whitespaces))
-            let change = try await TemporaryAccess(request: req).openChange(.extension, grant: id, additionalMinutes: minutes, reason: form.reason ?? "")
+            let change = try await GrantChangeService(request: req).openChange(.extension, grant: id, additionalMinutes: minutes, reason: form.reason ?? "")
             return "Extension requested: \(change.status == .awaitingTeamLeader ? "your team leader endorses it next" : "provisioning decides next")"
         }
     }
 
     @Sendable func removalRequestSubmit(req: Request) async throws -> Response {
         try await changeSubmit(req, fieldIds: ["reason": "removalReason"]) { id, form in
-            _ = try await TemporaryAccess(request: req).openChange(.removal, grant: id, additionalMinutes: nil, reason: form.reason ?? "")
+            _ = try await GrantChangeService(request: req).openChange(.removal, grant: id, additionalMinutes: nil, reason: form.reason ?? "")
             return "Provisioning has been asked to remove the access"
         }
     }
 
     @Sendable func removeSubmit(req: Request) async throws -> Response {
         try await changeSubmit(req, fieldIds: ["reason": "removeReason"]) { id, form in
-            _ = try await TemporaryAccess(request: req).remove(id, reason: form.reason ?? "")
+            _ = try await GrantChangeService(request: req).remove(id, reason: form.reason ?? "")
             return "The access was removed"
         }
     }
 
     @Sendable func logOffSubmit(req: Request) async throws -> Response {
         try await changeSubmit(req) { id, _ in
-            _ = try await TemporaryAccess(request: req).confirmLogOff(id)
+            _ = try await GrantChangeService(request: req).confirmLogOff(id)
             return "Log-off confirmed"
         }
     }
@@ -276,7 +276,7 @@ struct AccessPages: RouteCollection {
     @Sendable func extensionDecisionSubmit(req: Request) async throws -> Response {
         let id = try PathParameters.uuid(req, what: "extension request")
         let form = try req.content.decode(DecisionForm.self)
-        let change = try await TemporaryAccess(request: req).decideExtension(id, decision: form.decision ?? "", reason: form.reason,
+        let change = try await GrantChangeService(request: req).decideExtension(id, decision: form.decision ?? "", reason: form.reason,
                                                                              minutes: Int((form.durationMinutes ?? "").trimmingCharacters(in: .whitespaces)))
         return Pages.redirect(req, to: "/grants/\(change.grantId)", flash: "Extension \(change.status)")
     }

@@ -25,7 +25,7 @@ struct AccessRoutes: RouteCollection {
     @Sendable func changesAwaitingMe(req: Request) async throws -> ListDTO<GrantChangeDTO> {
         let flag = (try? req.query.get(String.self, at: "awaitingMe")) ?? ""
         guard flag == "true" else { throw ValidationFailure(["awaitingMe": "Ask for awaitingMe=true: the extension and removal requests waiting for your decision"]) }
-        return ListDTO(items: try await TemporaryAccess(request: req).changesAwaitingMe(), nextCursor: nil)
+        return ListDTO(items: try await GrantChangeService(request: req).changesAwaitingMe(), nextCursor: nil)
     }
 
     struct ChangeBody: Content {
@@ -35,28 +35,28 @@ struct AccessRoutes: RouteCollection {
 
     @Sendable func extensionRequest(req: Request) async throws -> Response {
         let body = try req.content.decode(ChangeBody.self)
-        return try await TemporaryAccess(request: req).openChange(.extension, grant: try PathParameters.uuid(req, what: "grant"), additionalMinutes: body.additionalMinutes, reason: body.reason ?? "")
+        return try await GrantChangeService(request: req).openChange(.extension, grant: try PathParameters.uuid(req, what: "grant"), additionalMinutes: body.additionalMinutes, reason: body.reason ?? "")
             .encodeResponse(status: .created, for: req)
     }
 
     @Sendable func removalRequest(req: Request) async throws -> Response {
         let body = try req.content.decode(ChangeBody.self)
-        return try await TemporaryAccess(request: req).openChange(.removal, grant: try PathParameters.uuid(req, what: "grant"), additionalMinutes: nil, reason: body.reason ?? "")
+        return try await GrantChangeService(request: req).openChange(.removal, grant: try PathParameters.uuid(req, what: "grant"), additionalMinutes: nil, reason: body.reason ?? "")
             .encodeResponse(status: .created, for: req)
     }
 
     @Sendable func remove(req: Request) async throws -> GrantDTO {
         let body = try req.content.decode(ChangeBody.self)
-        return try await TemporaryAccess(request: req).remove(try PathParameters.uuid(req, what: "grant"), reason: body.reason ?? "")
+        return try await GrantChangeService(request: req).remove(try PathParameters.uuid(req, what: "grant"), reason: body.reason ?? "")
     }
 
     @Sendable func confirmLogOff(req: Request) async throws -> GrantDTO {
-        try await TemporaryAccess(request: req).confirmLogOff(try PathParameters.uuid(req, what: "grant"))
+        try await GrantChangeService(request: req).confirmLogOff(try PathParameters.uuid(req, what: "grant"))
     }
 
     @Sendable func decideExtension(req: Request) async throws -> GrantChangeDTO {
         let body = try req.content.decode(DecisionBody.self)
-        return try await TemporaryAccess(request: req).decideExtension(try PathParameters.uuid(req, what: "extension request"), decision: body.decision, reason: body.reason, minutes: body.durationMinutes)
+        return try await GrantChangeService(request: req).decideExtension(try PathParameters.uuid(req, what: "extension request"), decision: body.decision, reason: body.reason, minutes: body.durationMinutes)
     }
 
     @Sendable func create(req: Request) async throws -> Response {

@@ -2,9 +2,22 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// Extension and removal requests on a grant: opened by its holder, endorsed by their team leader, decided by
-/// provisioning; and provisioning's early removal.
-extension TemporaryAccess {
+/// A grant once made: extension and removal requests (opened by its holder, endorsed by their team leader, decided
+/// by provisioning), provisioning's early removal, and the team leader's log-off confirmation. The rules are
+/// `GrantChanges` in the core.
+struct GrantChangeService {
+    let context: ServiceContext
+
+    init(_ context: ServiceContext) {
+        self.context = context
+    }
+
+    init(request: Request) {
+        self.init(request.service)
+    }
+
+    var db: any Database { context.db }
+
     /// The grant and the facts its change rules need, read on the given database.
     static func grantFacts(_ id: UUID, on db: any Database, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {
         guard let grant = try await GrantModel.find(id, on: db) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }

@@ -154,7 +154,7 @@ struct GrantExpiry {
             sr.routedAt = ctx.now
             sr.updatedAt = ctx.now
             try await sr.save(on: ctx.db)
-            try await Records.history(sr.id!, ctx: ctx, by: nil, .returned, "back to the \(sr.segment ?? "") hopper: the assignee's temporary access ended")
+            try await ServiceRequests.history(sr.id!, ctx: ctx, by: nil, .returned, "back to the \(sr.segment ?? "") hopper: the assignee's temporary access ended")
             returned[holder, default: []].append(sr.reference)
         }
         return returned

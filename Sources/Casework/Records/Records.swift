@@ -41,8 +41,11 @@ struct Records {
         }
     }
 
+    /// Roles that work contacts, cases and service requests (the receipts and payments tool's roles do not).
+    static let serviceRequestRoles: [Role] = [.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat]
+
     /// Records are for the roles that work cases; the tool's and the administrator's roles have no need of clients.
-    private func user() throws -> CurrentUser {
+    static func worker(_ context: ServiceContext) throws -> CurrentUser {
         let user = try context.requireUser()
         guard let role = user.role, Records.serviceRequestRoles.contains(role) else {
             throw DomainError.forbidden("Contacts, cases and service requests are for caseworkers, team leaders, the SCR team and CFAT")
@@ -112,7 +115,7 @@ struct Records {
     /// committed before the answer goes out. The contact and the caller's grants are read first, outside the write
     /// lane; the lane only records the event, so audited reads share one insert and one commit.
     func viewContact(_ id: UUID) async throws -> ContactModel {
-        let user = try user()
+        let user = try Self.worker(context)
         guard let contact = try await RecordQueries(db: db, readers: context.readers).contact(id) else {
             throw DomainError.notFound("There is no contact with id \(id.uuidString)")
         }
@@ -128,7 +131,7 @@ struct Records {
     /// the start of the name for one or two). Sensitive matches the caller may not see come back as "restricted
     /// record"; every such match is audited.
     func searchContacts(_ text: String, limit: Int) async throws -> [ContactListingDTO] {
-        let user = try user()
+        let user = try Self.worker(context)
         let q = text.trimmingCharacters(in: .whitespaces)
         guard !q.isEmpty else { return [] }
         let compact = q.uppercased().filter { !$0.isWhitespace }
@@ -220,7 +223,7 @@ struct Records {
 
     /// A case with its participants; sensitive ones the caller may not see show as "restricted record" (audited).
     func viewCase(_ id: UUID) async throws -> CaseDTO {
-        let user = try user()
+        let user = try Self.worker(context)
         let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
         return try await context.write { ctx in
             guard let record = try await CaseModel.query(on: ctx.db).filter(\.$id == id).with(\.$participants) { $0.with(\.$contact) }.first() else {

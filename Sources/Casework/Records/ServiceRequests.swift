@@ -2,10 +2,21 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// Service requests and hoppers: raising, linking, status, routing, assignment and CFAT support.
-extension Records {
-    /// Roles that work service requests in Casework (the receipts and payments tool's roles do not).
-    static let serviceRequestRoles: [Role] = [.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat]
+/// Service requests and hoppers: raising, linking, status, routing, assignment and CFAT support. Which contacts
+/// a person may see is `Records`' rule (`Records.decide`), asked here for every contact an SR involves.
+struct ServiceRequests {
+    let context: ServiceContext
+
+    init(_ context: ServiceContext) {
+        self.context = context
+    }
+
+    init(request: Request) {
+        self.init(request.service)
+    }
+
+    var db: any Database { context.db }
+    var now: Date { context.now }
 
     // MARK: Creating and reading
 
@@ -21,10 +32,10 @@ extension Records {
         if description.count > 2000 { failure.add("description", "Description must be 2,000 characters or fewer") }
         let (caseRecord, contact) = try await resolveLinkTargets(caseText: form.caseId, contactText: form.contactId, failure: &failure)
         try failure.throwIfAny()
-        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
+        let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
         let caseId = caseRecord?.id
         let contactId = contact?.id
-        let outcome: Audited<UUID> = try await context.write { ctx in
+        let outcome: Records.Audited<UUID> = try await context.write { ctx in
             if let denial = try await Self.checkLinkRights(caseId: caseId, contactId: contactId, user: user, grants: grants, ctx: ctx, context: "tried to link to a new service request") {
                 return .denied(denial)
             }
@@ -61,7 +72,7 @@ extension Records {
     }
 
     /// A link refused by the visibility policy is a 403, named for what was refused.
-    private func linkOutcome(_ outcome: Audited<UUID>) throws -> UUID {
+    private func linkOutcome(_ outcome: Records.Audited<UUID>) throws -> UUID {
         switch outcome {
         case .allowed(let id): return id
         case .denied(let why): throw DomainError.forbidden("You may not link this sensitive contact: \(why)")
@@ -78,8 +89,8 @@ extension Records {
             contacts += participants.map(\.contact)
         }
         for contact in contacts where contact.sensitive {
-            let decision = decide(contact, .link, user: user, grants: grants, at: ctx.now)
-            try await auditAccess(ctx, user: user, contact: contact, action: "sr.link", decision: decision, context: context)
+            let decision = Records.decide(contact, .link, user: user, grants: grants, at: ctx.now)
+            try await Records.auditAccess(ctx, user: user, contact: contact, action: "sr.link", decision: decision, context: context)
             if case .denied(let why) = decision { return why }
         }
         return nil
@@ -92,7 +103,7 @@ extension Records {
     /// A service request with its links; linked sensitive contacts the caller may not see show as "restricted record" (audited).
     func viewServiceRequest(_ id: UUID) async throws -> ServiceRequestDTO {
         let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
-        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
+        let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
         return try await context.write { ctx in
             try await Self.serviceRequestDTO(id, user: user, grants: grants, ctx: ctx)
         }
@@ -124,8 +135,8 @@ extension Records {
             let id = sr.id!
             var listings: [ContactListingDTO] = []
             for link in links[id] ?? [] {
-                let decision = decide(link.contact, .view, user: user, grants: grants, at: ctx.now)
-                try await auditAccess(ctx, user: user, contact: link.contact, action: "sr.view", decision: decision, context: "linked to \(sr.reference)")
+                let decision = Records.decide(link.contact, .view, user: user, grants: grants, at: ctx.now)
+                try await Records.auditAccess(ctx, user: user, contact: link.contact, action: "sr.view", decision: decision, context: "linked to \(sr.reference)")
                 listings.append(ContactListingDTO(link.contact, visible: decision.isAllowed))
             }
             answers.append(ServiceRequestDTO(
@@ -160,7 +171,7 @@ extension Records {
         let after = try Paging.cursorId(cursor)
         let rows = try await RecordQueries(db: db).assignedTo(user.staffId, openOnly: true, limit: limit + 1, after: after)
         let page = Array(rows.prefix(limit))
-        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
+        let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
         let items = try await context.write { ctx in
             try await Self.serviceRequestDTOs(page, user: user, grants: grants, ctx: ctx)
         }
@@ -177,10 +188,10 @@ extension Records {
         }
         let (caseRecord, contact) = try await resolveLinkTargets(caseText: caseText, contactText: contactText, failure: &failure)
         try failure.throwIfAny()
-        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
+        let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
         let caseId = caseRecord?.id
         let contactId = contact?.id
-        let outcome: Audited<UUID> = try await context.write { ctx in
+        let outcome: Records.Audited<UUID> = try await context.write { ctx in
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
@@ -222,8 +233,8 @@ extension Records {
         guard let target = ServiceRequestStatus(rawValue: text) else {
             throw ValidationFailure(["status": "Status must be one of \(ServiceRequestStatus.allCases.map(\.rawValue).joined(separator: ", "))"])
         }
-        let grants = try await Self.grants(for: user.profile.staffId, at: now, on: db)
-        let outcome: Audited<UUID> = try await context.write { ctx in
+        let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
+        let outcome: Records.Audited<UUID> = try await context.write { ctx in
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
@@ -233,9 +244,9 @@ extension Records {
                 let contacts = try await RecordQueries(db: ctx.db).involvedContacts(sr)
                 // Routing work about a sensitive contact needs the right to link it (SCR role, or a routing grant).
                 for contact in contacts where contact.sensitive {
-                    let decision = Self.decide(contact, .link, user: user, grants: grants, at: ctx.now)
+                    let decision = Records.decide(contact, .link, user: user, grants: grants, at: ctx.now)
                     if case .denied(let why) = decision {
-                        try await Self.auditAccess(ctx, user: user, contact: contact, action: "sr.route", decision: decision, context: "tried to set \(sr.reference) to Pending Assignment")
+                        try await Records.auditAccess(ctx, user: user, contact: contact, action: "sr.route", decision: decision, context: "tried to set \(sr.reference) to Pending Assignment")
                         return .denied(why)
                     }
                 }
@@ -319,13 +330,13 @@ extension Records {
             throw ValidationFailure(["staffId": "No one in the directory has staff ID \(assigneeId)"])
         }
         let assignee = try assigneeRow.profile(roles: assigneeRow.loadedRoles)
-        let assigneeGrants = try await Self.grants(for: assigneeId, at: now, on: db)
+        let assigneeGrants = try await Records.grants(for: assigneeId, at: now, on: db)
         let assigned: UUID = try await context.write { ctx in
             guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
             let contacts = try await RecordQueries(db: ctx.db).involvedContacts(sr)
-            let maySee = contacts.filter(\.sensitive).allSatisfy { Self.maySee($0, person: assignee, grants: assigneeGrants, at: ctx.now) }
+            let maySee = contacts.filter(\.sensitive).allSatisfy { Records.maySee($0, person: assignee, grants: assigneeGrants, at: ctx.now) }
             if let refusal = WorkAllocation.checkAssignment(
                 status: sr.status, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
                 assignee: assignee, assigneeMaySeeSensitiveContacts: maySee) {

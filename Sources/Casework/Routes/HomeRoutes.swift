@@ -84,7 +84,7 @@ struct HomeRoutes: RouteCollection {
         for segment in [Segment.scr, .cfat, Segment.forTeam(user.profile.team)] where segment.hasMember(user.profile) || segment.mayAssign(user.profile, actingAs: role) {
             let waiting = try await RecordQueries(db: req.db).hopperSummary(segment: segment.id)
             let name = segment.displayName(teamName: user.profile.team)
-            let oldest = waiting.oldest.map { " (oldest waiting \(Records.describeAge(minutes: max(0, Int(req.now.timeIntervalSince($0) / 60)))))" } ?? ""
+            let oldest = waiting.oldest.map { " (oldest waiting \(ServiceRequests.describeAge(minutes: max(0, Int(req.now.timeIntervalSince($0) / 60)))))" } ?? ""
             let verb = segment.mayAssign(user.profile, actingAs: role) ? "to assign" : "waiting"
             items.append(HomeItem(text: "\(name) hopper: \(waiting.waiting) \(verb)\(oldest)", href: "/hoppers/\(segment.id)", at: nil))
         }
@@ -92,7 +92,7 @@ struct HomeRoutes: RouteCollection {
     }
 
     static func assignedToMe(_ req: Request, user: CurrentUser) async throws -> HomeSection {
-        let rows = try await Records(request: req).serviceRequests(assignedTo: user.staffId)
+        let rows = try await ServiceRequests(request: req).serviceRequests(assignedTo: user.staffId)
         return HomeSection(id: "assigned-to-you", title: "Service requests assigned to you", emptyText: "Nothing is assigned to you.",
                            items: rows.map { HomeItem(text: "\($0.reference) \($0.type.displayName): \($0.status.displayName)", href: "/service-requests/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
     }

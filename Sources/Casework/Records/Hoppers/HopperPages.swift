@@ -33,7 +33,7 @@ struct HopperPages: RouteCollection {
         guard let id = UUID(uuidString: form.serviceRequestId ?? "") else {
             throw ValidationFailure(["serviceRequestId": "Press Assign on the service request to assign"])
         }
-        let sr = try await Records(request: req).assign(id, to: form.staffId ?? "")
+        let sr = try await ServiceRequests(request: req).assign(id, to: form.staffId ?? "")
         return Pages.redirect(req, to: "/hoppers/\(sr.segment ?? "")", flash: "\(sr.reference) was assigned to \(sr.assigneeStaffId ?? "") - \(sr.assigneeName ?? "")")
     }
 
@@ -41,7 +41,7 @@ struct HopperPages: RouteCollection {
         let (segment, name) = try await HopperRoutes.segment(req)
         let user = try req.requireUser()
         let paging = try Paging(req)
-        let records = Records(request: req)
+        let records = ServiceRequests(request: req)
         let page = try await records.hopper(segment, limit: paging.limit, after: paging.cursor)
         let mayAssign = user.role.map { segment.mayAssign(user.profile, actingAs: $0) } ?? false
         let members = mayAssign ? try await records.members(of: segment, teamName: name).map(StaffDTO.init) : []

@@ -26,13 +26,13 @@ struct HopperRoutes: RouteCollection {
     @Sendable func hopperAPI(req: Request) async throws -> ListDTO<HopperItemDTO> {
         let (segment, _) = try await Self.segment(req)
         let paging = try Paging(req)
-        let page = try await Records(request: req).hopper(segment, limit: paging.limit, after: paging.cursor)
+        let page = try await ServiceRequests(request: req).hopper(segment, limit: paging.limit, after: paging.cursor)
         return ListDTO(items: page.items, nextCursor: page.next)
     }
 
     @Sendable func hopperMembersAPI(req: Request) async throws -> ListDTO<StaffDTO> {
         let (segment, name) = try await Self.segment(req)
-        try Records.checkHopperAccess(segment, user: try req.requireUser())
-        return ListDTO(items: try await Records(request: req).members(of: segment, teamName: name).map(StaffDTO.init), nextCursor: nil)
+        try ServiceRequests.checkHopperAccess(segment, user: try req.requireUser())
+        return ListDTO(items: try await ServiceRequests(request: req).members(of: segment, teamName: name).map(StaffDTO.init), nextCursor: nil)
     }
 }

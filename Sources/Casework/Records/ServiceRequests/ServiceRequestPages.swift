@@ -38,7 +38,7 @@ struct ServiceRequestPages: RouteCollection {
 
     @Sendable func serviceRequestListPage(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let records = Records(request: req)
+        let records = ServiceRequests(request: req)
         let assigned = try await records.serviceRequests(assignedTo: user.staffId)
         let raised = try await records.serviceRequests(raisedBy: user.staffId)
         return try await Pages.render(req, "service-requests", title: "Service requests", SRListContent(
@@ -77,7 +77,7 @@ struct ServiceRequestPages: RouteCollection {
     @Sendable func serviceRequestCreateSubmit(req: Request) async throws -> Response {
         let form = try req.content.decode(SRPageForm.self)
         return try await Pages.submit(req, template: "service-request-form", title: "Raise a service request", redisplay: Self.srForm(form.request)) {
-            try await Records(request: req).createServiceRequest(form.request)
+            try await ServiceRequests(request: req).createServiceRequest(form.request)
         } then: { sr in ("/service-requests/\(sr.id)", "\(sr.reference) was raised") }
     }
 
@@ -104,7 +104,7 @@ struct ServiceRequestPages: RouteCollection {
     }
 
     @Sendable func serviceRequestPage(req: Request) async throws -> Response {
-        let sr = try await Records(request: req).viewServiceRequest(try PathParameters.uuid(req, what: "service request"))
+        let sr = try await ServiceRequests(request: req).viewServiceRequest(try PathParameters.uuid(req, what: "service request"))
         return try await renderServiceRequest(req, sr)
     }
 
@@ -112,10 +112,10 @@ struct ServiceRequestPages: RouteCollection {
         let id = try PathParameters.uuid(req, what: "service request")
         let form = try req.content.decode(ServiceRequestRoutes.LinkForm.self)
         do {
-            _ = try await Records(request: req).link(id, caseText: form.caseId, contactText: form.contactId)
+            _ = try await ServiceRequests(request: req).link(id, caseText: form.caseId, contactText: form.contactId)
             return Pages.redirect(req, to: "/service-requests/\(id.uuidString)", flash: "Linked")
         } catch let failure as ValidationFailure {
-            let sr = try await Records(request: req).viewServiceRequest(id)
+            let sr = try await ServiceRequests(request: req).viewServiceRequest(id)
             return try await renderServiceRequest(req, sr, errors: failure, linkValue: form.contactId ?? "")
         }
     }
@@ -124,13 +124,13 @@ struct ServiceRequestPages: RouteCollection {
         let id = try PathParameters.uuid(req, what: "service request")
         let form = try req.content.decode(ServiceRequestRoutes.StatusForm.self)
         do {
-            let sr = try await Records(request: req).setStatus(id, to: form.status ?? "")
+            let sr = try await ServiceRequests(request: req).setStatus(id, to: form.status ?? "")
             let message = sr.status == .pendingAssignment
                 ? "\(sr.reference) is Pending Assignment and was routed to the \(sr.segmentName ?? "") hopper"
                 : "\(sr.reference) is now \(sr.statusName)"
             return Pages.redirect(req, to: "/service-requests/\(id.uuidString)", flash: message)
         } catch let failure as ValidationFailure {
-            let sr = try await Records(request: req).viewServiceRequest(id)
+            let sr = try await ServiceRequests(request: req).viewServiceRequest(id)
             return try await renderServiceRequest(req, sr, errors: failure)
         }
     }
@@ -138,7 +138,7 @@ struct ServiceRequestPages: RouteCollection {
     @Sendable func assignSubmit(req: Request) async throws -> Response {
         let id = try PathParameters.uuid(req, what: "service request")
         let form = try req.content.decode(ServiceRequestRoutes.AssignForm.self)
-        let sr = try await Records(request: req).assign(id, to: form.staffId ?? "")
+        let sr = try await ServiceRequests(request: req).assign(id, to: form.staffId ?? "")
         return Pages.redirect(req, to: "/hoppers/\(sr.segment ?? "")", flash: "\(sr.reference) was assigned to \(sr.assigneeStaffId ?? "") - \(sr.assigneeName ?? "")")
     }
 
@@ -146,10 +146,10 @@ struct ServiceRequestPages: RouteCollection {
         let id = try PathParameters.uuid(req, what: "service request")
         let form = try req.content.decode(ServiceRequestRoutes.FinanceSupportForm.self)
         do {
-            let created = try await Records(request: req).raiseFinanceSupport(id, type: form.type ?? "", details: form.details ?? "")
+            let created = try await ServiceRequests(request: req).raiseFinanceSupport(id, type: form.type ?? "", details: form.details ?? "")
             return Pages.redirect(req, to: "/service-requests/\(id.uuidString)", flash: "\(created.reference) was sent to the CFAT hopper")
         } catch let failure as ValidationFailure {
-            let sr = try await Records(request: req).viewServiceRequest(id)
+            let sr = try await ServiceRequests(request: req).viewServiceRequest(id)
             return try await renderServiceRequest(req, sr, errors: failure)
         }
     }
