@@ -5,6 +5,7 @@
 #   - GET /health                                   one SELECT 1, no session
 #   - GET /api/v1/staff/{id}, signed in             a plain read: the session, then one row
 #   - GET /api/v1/contacts/{sensitive}              the audited read, as an SCR caseworker: one audit event each
+#   - the same read by a caseworker under a grant   the audited read plus the grant coverage it must read
 # It prints req/s, p50 and p99 for each, the audited read as a share of the plain read, and checks the audit
 # chain afterwards. With PROFILE=1 it also records the server with perf during the audited read and writes the
 # hottest symbols to test-output/bench/request-cost-<db>-profile.txt.
@@ -47,7 +48,7 @@ PY
 }
 
 run() {
-  local db="$1" token staff contact health plain audited
+  local db="$1" token staff contact health plain audited granted tom
   if [ "$db" = postgres ]; then
     . scripts/lib/postgres.sh
     CASEWORK_PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on" pg_start >/dev/null
@@ -68,6 +69,17 @@ run() {
     PERF_PID=$!
   fi
   audited=$(measure "$token" "$BASE/api/v1/contacts/$contact")
+  # Tom (a caseworker) is granted the same contact through the whole CSUA150 chain, then reads it under the grant.
+  tom=$(BASE="$BASE" python3 - <<'PY'
+import sys
+sys.path.insert(0, "bench/lib")
+from casework_api import sign_in, grant_access
+tom = sign_in("20010002")
+grant_access(tom, sign_in("20010001", "teamLeader"), sign_in("30000002", "scrManager"), sign_in("40000002", "provisioning"), 480, "bench: read under a grant")
+print(tom)
+PY
+)
+  granted=$(measure "$tom" "$BASE/api/v1/contacts/$contact")
   if [ "${PROFILE:-0}" = 1 ]; then
     wait "$PERF_PID" || true
     perf report -i "$OUT/request-cost-$db.perf" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-220 | head -120 \
@@ -82,11 +94,12 @@ run() {
   fi
   stop_server
   [ "$db" = postgres ] && pg_stop >/dev/null 2>&1
-  python3 - "$db" "$health" "$plain" "$audited" "$CONNECTIONS" "$DURATION" "$verify" <<'PY' | tee -a "$OUT/request-cost.md"
+  python3 - "$db" "$health" "$plain" "$audited" "$granted" "$CONNECTIONS" "$DURATION" "$verify" <<'PY' | tee -a "$OUT/request-cost.md"
 import sys
-db, health, plain, audited, connections, duration, verify = sys.argv[1:]
+db, health, plain, audited, granted, connections, duration, verify = sys.argv[1:]
 rows = [("`GET /health` (one `SELECT 1`)", health), ("`GET /api/v1/staff/{id}`, signed in (plain read)", plain),
-        ("`GET /api/v1/contacts/{sensitive}`, SCR caseworker (audited read)", audited)]
+        ("`GET /api/v1/contacts/{sensitive}`, SCR caseworker (audited read)", audited),
+        ("the same, a caseworker under a grant (audited read + grant coverage)", granted)]
 print(f"\n### {db}: wrk {connections} connections, {duration} each\n")
 print("| endpoint | req/s | p50 ms | p99 ms | non-2xx | socket errors |")
 print("|---|---:|---:|---:|---:|---:|")

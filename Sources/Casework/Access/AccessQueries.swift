@@ -8,6 +8,8 @@ import SQLKit
 /// costs the same handful of queries whatever its length. Keyset cursors name the last request of the page before.
 struct AccessQueries {
     let db: any Database
+    /// Set for reads outside the write lane: reads by key are then point reads (see `SQLiteReaders`).
+    var readers: SQLiteReaders? = nil
 
     var sql: any SQLDatabase { db as! any SQLDatabase }
 
@@ -117,20 +119,37 @@ struct AccessQueries {
         return (expired + removed).filter { seen.insert($0.id!).inserted }
     }
 
-    /// What live grants let a person see: the named contact and every contact linked to the SR (directly or through its case).
+    /// The live grants a person holds and the contacts each covers: the contact it names, and those its SR involves
+    /// (linked to the SR, or parties to its case). Every view of a sensitive contact by someone without SCR rights
+    /// asks this, so it is one statement on the indexes (grants by holder, links by SR, participants by case), read
+    /// as a point read outside the write lane.
     func coverage(for staffId: StaffID, at now: Date) async throws -> [GrantCoverage] {
-        let live = try await GrantModel.query(on: db).filter(\.$staffId == staffId.value).filter(\.$expiresAt > now).filter(\.$removedAt == nil).all()
-            .filter { $0.state(at: now) == .active }
-        // Every read of a sensitive contact asks this, so the SRs and their contacts are read in one go, not per grant.
-        let srIds = Array(Set(live.compactMap(\.serviceRequestId)))
-        let srs = srIds.isEmpty ? [] : try await ServiceRequestModel.query(on: db).filter(\.$id ~~ srIds).all()
-        let involved = try await RecordQueries(db: db).involvedContactIds(srs)
-        return live.compactMap { grant in
-            let purpose = grant.purpose
-            var contacts = Set<String>()
-            if let contact = grant.contactId { contacts.insert(contact.uuidString) }
-            if let srId = grant.serviceRequestId { contacts.formUnion((involved[srId] ?? []).map(\.uuidString)) }
-            return GrantCoverage(holder: staffId, purpose: purpose, contactIds: contacts, from: grant.grantedAt, until: grant.expiresAt)
+        let live: SQLQueryString = "g.staff_id = \(bind: staffId.value) AND g.expires_at > \(bind: now) AND g.removed_at IS NULL"
+        let grant: SQLQueryString = "g.id, g.purpose, g.granted_at, g.expires_at, g.removed_at"
+        let rows = try await PointReads(db: db, readers: readers).all("""
+            SELECT \(grant), g.contact_id AS covered FROM grants g WHERE \(live)
+            UNION ALL
+            SELECT \(grant), l.contact_id AS covered FROM grants g
+                JOIN service_request_contacts l ON l.service_request_id = g.service_request_id WHERE \(live)
+            UNION ALL
+            SELECT \(grant), p.contact_id AS covered FROM grants g
+                JOIN service_requests s ON s.id = g.service_request_id
+                JOIN case_participants p ON p.case_id = s.case_id WHERE \(live)
+            """)
+        var order: [UUID] = []
+        var found: [UUID: GrantCoverage] = [:]
+        for row in rows {
+            let id = try row.decode(column: "id", as: UUID.self)
+            if found[id] == nil {
+                let grantedAt = try row.decode(column: "granted_at", as: Date.self), expiresAt = try row.decode(column: "expires_at", as: Date.self)
+                let state = GrantState.at(now, grantedAt: grantedAt, expiresAt: expiresAt, removedAt: try row.decode(column: "removed_at", as: Date?.self))
+                guard state == .active else { continue }
+                order.append(id)
+                found[id] = GrantCoverage(holder: staffId, purpose: try .stored(try row.decode(column: "purpose", as: String.self)), contactIds: [],
+                                          from: grantedAt, until: expiresAt)
+            }
+            if let covered = try row.decode(column: "covered", as: UUID?.self) { found[id]?.contactIds.insert(covered.uuidString) }
         }
+        return order.compactMap { found[$0] }
     }
 }

@@ -22,8 +22,8 @@ struct Records {
 
     /// Live temporary grants held by a person. The policy still compares each grant's window with the clock
     /// on every decision, so access ends at the expiry instant even inside a long request.
-    static func grants(for staffId: StaffID, at now: Date, on db: any Database) async throws -> [GrantCoverage] {
-        try await AccessQueries(db: db).coverage(for: staffId, at: now)
+    static func grants(for staffId: StaffID, at now: Date, on db: any Database, readers: SQLiteReaders? = nil) async throws -> [GrantCoverage] {
+        try await AccessQueries(db: db, readers: readers).coverage(for: staffId, at: now)
     }
 
     /// Whether the signed-in person may do `action` with this contact now.
@@ -120,7 +120,7 @@ struct Records {
             throw DomainError.notFound("There is no contact with id \(id.uuidString)")
         }
         let grants = Visibility.dependsOnGrants(sensitive: contact.sensitive, role: user.role)
-            ? try await Self.grants(for: user.profile.staffId, at: now, on: db) : []
+            ? try await Self.grants(for: user.profile.staffId, at: now, on: db, readers: context.readers) : []
         let decision = Self.decide(contact, .view, user: user, grants: grants, at: now)
         try await context.audit(Self.accessEntries(user: user, contact: contact, action: "contact.view", decision: decision, context: "viewed the contact"))
         if case .denied(let why) = decision { throw DomainError.forbidden("You may not see this contact: \(why)") }
@@ -138,7 +138,7 @@ struct Records {
         let namePart = q.lowercased().filter { $0 != "%" && $0 != "_" }
         let rows = try await RecordQueries(db: db).searchContacts(identifier: compact, namePart: namePart, limit: limit)
         let grants = rows.contains { Visibility.dependsOnGrants(sensitive: $0.sensitive, role: user.role) }
-            ? try await Self.grants(for: user.profile.staffId, at: now, on: db) : []
+            ? try await Self.grants(for: user.profile.staffId, at: now, on: db, readers: context.readers) : []
         var listings: [ContactListingDTO] = []
         var events: [AuditEntry] = []
         for contact in rows {
