@@ -114,18 +114,9 @@ struct AccessPages: RouteCollection {
 
     /// "Start a new form": a rejected, returned or withdrawn request's answers, ready to correct and send again.
     static func copied(_ req: Request, from text: String) async throws -> FormValues {
-        let user = try req.requireRole(.caseworker)
-        guard let id = UUID(uuidString: text), let old = try await AccessRequestModel.find(id, on: req.db) else {
-            throw DomainError.notFound("There is no access request with id \(text) to copy")
-        }
-        guard old.requesterStaffId == user.staffId else { throw DomainError.forbidden("You can start a new form only from your own request") }
-        let oldStatus = old.status
-        guard AccessPolicy.copyableStatuses.contains(oldStatus) else {
-            throw DomainError.conflict("\(old.reference) is \(oldStatus.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
-        }
-        let sr = try await old.serviceRequestId.asyncMap { try await ServiceRequestModel.find($0, on: req.db) } ?? nil
+        let (old, srReference) = try await TemporaryAccess(request: req).copyable(text)
         return FormValues(staffId: old.requesterStaffId, phone: old.requesterPhone, team: old.requesterTeam, grade: old.requesterGrade, area: old.requesterArea,
-                          purpose: old.purpose.rawValue, serviceRequestId: sr?.reference ?? old.serviceRequestId?.uuidString,
+                          purpose: old.purpose.rawValue, serviceRequestId: srReference ?? old.serviceRequestId?.uuidString,
                           requestedDurationMinutes: String(old.requestedMinutes), justification: old.justification, clientName: old.clientName,
                           scin: old.scin, nino: old.nino, furtherDetails: old.furtherDetails)
     }

@@ -78,6 +78,21 @@ struct TemporaryAccess {
         return try await view(id)
     }
 
+    /// "Start a new form": the caller's own rejected, returned or withdrawn request, with its SR's reference, to copy
+    /// into a new CSUA150 (`AccessPolicy.copyableStatuses`).
+    func copyable(_ text: String) async throws -> (record: AccessRequestModel, serviceRequestReference: String?) {
+        let user = try context.requireRole(.caseworker)
+        guard let id = UUID(uuidString: text), let old = try await AccessRequestModel.find(id, on: db) else {
+            throw DomainError.notFound("There is no access request with id \(text) to copy")
+        }
+        guard old.requesterStaffId == user.staffId else { throw DomainError.forbidden("You can start a new form only from your own request") }
+        guard AccessPolicy.copyableStatuses.contains(old.status) else {
+            throw DomainError.conflict("\(old.reference) is \(old.status.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
+        }
+        let sr = try await old.serviceRequestId.asyncMap { try await ServiceRequestModel.find($0, on: db) } ?? nil
+        return (old, sr?.reference)
+    }
+
     /// The requester, their team leader, the deciders, SCR managers and provisioning may read a request.
     func view(_ id: UUID) async throws -> AccessRequestDTO {
         let user = try context.requireUser()
