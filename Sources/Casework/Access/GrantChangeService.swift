@@ -5,18 +5,8 @@ import Vapor
 /// A grant once made: extension and removal requests (opened by its holder, endorsed by their team leader, decided
 /// by provisioning), provisioning's early removal, and the team leader's log-off confirmation. The rules are
 /// `GrantChanges` in the core.
-struct GrantChangeService {
+struct GrantChangeService: ContextService {
     let context: ServiceContext
-
-    init(_ context: ServiceContext) {
-        self.context = context
-    }
-
-    init(request: Request) {
-        self.init(request.service)
-    }
-
-    var db: any Database { context.db }
 
     /// The grant and the facts its change rules need, read on the given database.
     static func grantFacts(_ id: UUID, on db: any Database, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {

@@ -74,18 +74,8 @@ struct MonitoringDTO: Content {
 }
 
 /// SCR managers' monitoring of temporary access, and the evidence for one request.
-struct Monitoring {
+struct Monitoring: ContextService {
     let context: ServiceContext
-
-    init(_ context: ServiceContext) {
-        self.context = context
-    }
-
-    init(request: Request) {
-        self.init(request.service)
-    }
-
-    var db: any Database { context.db }
 
     /// Rows of each table on the page and in the JSON; the CSVs have them all.
     static let shown = 50
@@ -268,7 +258,7 @@ extension Monitoring {
         guard let record = try await AccessRequestModel.find(id, on: db) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
-        let requestDTO = try await TemporaryAccess(context).dto(record)
+        let requestDTO = try await TemporaryAccess(context: context).dto(record)
         let grant = try await GrantModel.query(on: db).filter(\.$requestId == id).first()
         let changes = try await grant.asyncMap {
             try await GrantChangeRequestModel.query(on: db).filter(\.$grantId == $0.id!).sort(\.$createdAt).all().map(GrantChangeDTO.init)

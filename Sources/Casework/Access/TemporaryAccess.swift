@@ -3,18 +3,8 @@ import Fluent
 import Vapor
 
 /// Temporary SCR access: the CSUA150 request, its three-stage decision chain, and the grant.
-struct TemporaryAccess {
+struct TemporaryAccess: ContextService {
     let context: ServiceContext
-
-    init(_ context: ServiceContext) {
-        self.context = context
-    }
-
-    init(request: Request) {
-        self.init(request.service)
-    }
-
-    var db: any Database { context.db }
 
     func create(_ form: NewAccessRequest) async throws -> AccessRequestDTO {
         let user = try context.requireRole(.caseworker)

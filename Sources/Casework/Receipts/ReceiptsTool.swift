@@ -3,18 +3,8 @@ import Fluent
 import Vapor
 
 /// The exceptional case receipts and payments tool: its users and profiles, cases, ledger and reports.
-struct ReceiptsTool {
+struct ReceiptsTool: ContextService {
     let context: ServiceContext
-
-    init(_ context: ServiceContext) {
-        self.context = context
-    }
-
-    init(request: Request) {
-        self.init(request.service)
-    }
-
-    var db: any Database { context.db }
 
     // MARK: Users and profiles
 

@@ -4,19 +4,8 @@ import Vapor
 
 /// Contacts, cases, service requests and hoppers: every rule the pages and the API share, applied in one place.
 /// Reads of sensitive contacts run in the write lane, so the audit event commits with the answer, or neither does.
-struct Records {
+struct Records: ContextService {
     let context: ServiceContext
-
-    init(_ context: ServiceContext) {
-        self.context = context
-    }
-
-    init(request: Request) {
-        self.init(request.service)
-    }
-
-    var db: any Database { context.db }
-    var now: Date { context.now }
 
     // MARK: Visibility
 

@@ -4,19 +4,8 @@ import Vapor
 
 /// Service requests and hoppers: raising, linking, status, routing, assignment and CFAT support. Which contacts
 /// a person may see is `Records`' rule (`Records.decide`), asked here for every contact an SR involves.
-struct ServiceRequests {
+struct ServiceRequests: ContextService {
     let context: ServiceContext
-
-    init(_ context: ServiceContext) {
-        self.context = context
-    }
-
-    init(request: Request) {
-        self.init(request.service)
-    }
-
-    var db: any Database { context.db }
-    var now: Date { context.now }
 
     // MARK: Creating and reading
 

@@ -51,3 +51,18 @@ extension Request {
         ServiceContext(caller: currentUser, db: db, lane: casework.lane, clock: casework.clock, passwords: password.async, readers: casework.readers)
     }
 }
+
+/// A service: what it needs is its `ServiceContext`, and a route makes one from its request.
+protocol ContextService {
+    var context: ServiceContext { get }
+    init(context: ServiceContext)
+}
+
+extension ContextService {
+    init(request: Request) {
+        self.init(context: request.service)
+    }
+
+    var db: any Database { context.db }
+    var now: Date { context.now }
+}
