@@ -52,12 +52,6 @@ extension Request {
         try CurrentUser.require(currentUser, actingAs: roles)
     }
 
-    /// The signed-in person acting in one of `roles` (a rule's set from the core, such as `AccessPolicy.evidenceRoles`).
-    @discardableResult
-    func requireRole(_ roles: Set<Role>) throws -> CurrentUser {
-        try CurrentUser.require(currentUser, actingAs: roles.sorted())
-    }
-
     /// Whether the request is for the JSON API (problem+json errors, bearer tokens).
     /// The JSON API and SCIM: called by programs with bearer tokens, never by a browser with a cookie.
     var isAPI: Bool { url.path.hasPrefix("/api/") || isSCIM }
