@@ -104,8 +104,11 @@ struct Monitoring: ContextService {
     }
 
     /// Counted and measured in the database, each table read only as far as the page shows it.
-    func summary(_ period: DayPeriod) async throws -> MonitoringDTO {
+    /// `period` is read after the role check, so someone who may not see monitoring is told that (403), whatever
+    /// period they typed.
+    func summary(_ chosen: () throws -> DayPeriod) async throws -> MonitoringDTO {
         try context.requireRole(.scrManager)
+        let period = try chosen()
         let now = context.now
         let queries = MonitoringQueries(db: db, now: now, period: period)
         let endOfToday = CaseworkTime.endOfUKDay(now)

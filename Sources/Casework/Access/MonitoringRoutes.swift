@@ -15,7 +15,7 @@ struct MonitoringRoutes: RouteCollection {
     }
 
     @Sendable func monitoring(req: Request) async throws -> MonitoringDTO {
-        try await Monitoring(request: req).summary(try Monitoring.period(req))
+        try await Monitoring(request: req).summary { try Monitoring.period(req) }
     }
 
     struct PageContent: Encodable {
@@ -25,12 +25,12 @@ struct MonitoringRoutes: RouteCollection {
 
     @Sendable func monitoringPage(req: Request) async throws -> Response {
         do {
-            let summary = try await Monitoring(request: req).summary(try Monitoring.period(req))
+            let summary = try await Monitoring(request: req).summary { try Monitoring.period(req) }
             return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
                                           PageContent(summary: summary, query: "from=\(summary.from)&to=\(summary.to)"))
         } catch let failure as ValidationFailure {
             // Show the page for the default period, with what was wrong in the typed one.
-            let summary = try await Monitoring(request: req).summary(Monitoring.defaultPeriod(req.now))
+            let summary = try await Monitoring(request: req).summary { Monitoring.defaultPeriod(req.now) }
             return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
                                           PageContent(summary: summary, query: ""), errors: failure)
         }
