@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service as ChromeService
@@ -46,6 +47,9 @@ DEFAULT_DEMO_PASSWORD = "Casework-Demo-2026"
 HEALTH_TIMEOUT_S = 60
 SEED_TIMEOUT_S = 300
 WAIT_S = 20
+# WCAG 2.2 AA, as the public sector accessibility regulations require: every page a journey reaches is checked.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = json.dumps({"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
 
 
 # ---------------------------------------------------------------------- the server
@@ -273,15 +277,38 @@ class Journey:
         self.name = _safe(test_name)
         self.step = 0
         self.screenshots: list[Path] = []
+        self.pages_checked = 0
+        self.accessibility_problems: list[str] = []
 
     # -- output
     def shot(self, label: str) -> Path:
+        """Screenshot the page reached, and check it with axe-core."""
         self.step += 1
         path = OUTPUT_DIR / f"{self.name}-{self.step:02d}-{_safe(label)}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         self.driver.save_screenshot(str(path))
         self.screenshots.append(path)
+        self.check_accessibility(label)
         return path
+
+    def check_accessibility(self, label: str) -> None:
+        """Runs axe-core (WCAG 2.2 AA tags) on the page as it is now and keeps what it finds; the journey fails at its
+        end when anything was found (see the `journey` fixture), with every page's violations listed."""
+        if not self.driver.current_url.startswith(self.server.base_url):
+            return  # another site (the identity provider's pages) is not ours to check
+        content_type = self.driver.execute_script("return document.contentType")
+        if content_type != "text/html":
+            return  # a JSON or CSV answer opened in the browser
+        axe = Axe(self.driver)
+        axe.inject()
+        # A JSON string, not a dict: axe-selenium-python pastes it into the script as it is.
+        results = axe.run(options=AXE_OPTIONS)
+        self.pages_checked += 1
+        for violation in results.get("violations", []):
+            targets = [" ".join(node["target"]) for node in violation["nodes"]][:5]
+            self.accessibility_problems.append(
+                f"{label} ({self.path}): {violation['id']} [{violation['impact']}] {violation['help']}: {targets}"
+            )
 
     def save_failure(self) -> None:
         try:
@@ -369,6 +396,13 @@ def journey(request: pytest.FixtureRequest, casework_server: CaseworkServer) -> 
         report = getattr(request.node, "rep_call", None)
         if report is None or report.failed:
             j.save_failure()
+        elif j.accessibility_problems:
+            (OUTPUT_DIR / f"{j.name}-ACCESSIBILITY.txt").write_text("\n".join(j.accessibility_problems) + "\n")
+            pytest.fail(
+                f"axe-core found {len(j.accessibility_problems)} WCAG 2.2 AA violation(s) on the pages of this journey:\n  "
+                + "\n  ".join(j.accessibility_problems),
+                pytrace=False,
+            )
     finally:
         driver.quit()
 

@@ -208,7 +208,7 @@ def test_leaver_loses_access_the_moment_the_provider_deactivates_them(
     request_id = request_path.rsplit("/", 1)[1]
     reference = cw.text("request-reference")
     assert cw.by_id("request-status").get_attribute("data-status") == "awaitingTeamLeader"
-    banner = " ".join(cw.driver.find_element(By.CSS_SELECTOR, ".notification-banner .banner-text").text.split())
+    banner = " ".join(cw.driver.find_element(By.CSS_SELECTOR, ".govuk-notification-banner__heading").text.split())
     assert banner == f"{reference} was sent to your team leader, {LEADER_NAME}", f"the banner says: {banner!r}"
     assert f"Team leader {LEADER} - {LEADER_NAME}" in page_text(cw), \
         f"the request should show it waits for {LEADER} - {LEADER_NAME}: {page_text(cw)[:1500]!r}"

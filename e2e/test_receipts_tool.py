@@ -33,7 +33,7 @@ def value(j: Journey, element_id: str) -> str:
 
 
 def banner(j: Journey) -> str:
-    found = j.driver.find_elements(By.CSS_SELECTOR, ".notification-banner")
+    found = j.driver.find_elements(By.CSS_SELECTOR, ".govuk-notification-banner")
     assert found, f"no success banner on {j.driver.current_url}"
     return " ".join(found[0].text.split())
 

@@ -214,10 +214,17 @@ def test_temporary_access_requested_approved_granted_and_expires(
     sign_in_as(j, server, robert, "scrManager")
     j.visit("/monitoring", "monitoring")
     stages = j.by_id("stages").text
-    assert "provisioning" in stages and "teamLeader" in stages, f"the stages table should list each stage: {stages!r}"
+    assert "Provisioning" in stages and "Team leader" in stages, f"the stages table should list each stage by name: {stages!r}"
+    # The charts draw the same figures, each with a text alternative and its data table.
+    for chart in ("chart-requests-per-day", "chart-time-to-decide", "chart-live-grants-by-team", "chart-overdue-log-offs"):
+        assert j.by_id(chart).find_elements(By.TAG_NAME, "h3"), f"the monitoring page should have the chart {chart}"
+    per_day = j.text("chart-requests-per-day-summary")
+    assert "granted" in per_day and "in all" in per_day, f"the chart of requests per day should say what it shows: {per_day!r}"
     j.visit(request_path, "request-as-scr-manager-after")
     j.click_and_wait(j.by_id("evidence-link"), "evidence")
-    assert j.text("evidence-logoff").startswith("20") and TEAM_LEADER in j.text("evidence-logoff")
+    # When, as people read it ("3 December 2026 at 11:13pm"), and who.
+    logoff = j.text("evidence-logoff")
+    assert re.match(r"\d{1,2} [A-Z][a-z]+ 20\d\d at \d{1,2}(:\d\d)?(am|pm)|.* at (midday|midnight)", logoff) and TEAM_LEADER in logoff, logoff
     history = j.by_id("evidence-history").text
     for step in ("submitted", "teamLeader.approve", "scrManager.approve", "provisioning.approve"):
         assert step in history, f"the evidence should show {step}: {history!r}"

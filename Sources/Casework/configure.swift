@@ -57,6 +57,9 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     app.views.use(.leaf)
     app.leaf.cache.isEnabled = app.environment.isRelease
+    app.leaf.tags["ukTime"] = UKTimeTag()
+    app.leaf.tags["statusTag"] = StatusTagTag()
+    app.leaf.tags["named"] = DisplayNameTag()
 
     app.middleware = Middlewares()
     app.middleware.use(GracefulShutdown.middleware(for: app))
@@ -84,6 +87,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: AccessPages())
     try app.register(collection: NotificationRoutes())
     try app.register(collection: MonitoringRoutes())
+    try app.register(collection: MonitoringPages())
     try app.register(collection: OperationsRoutes(testClock: testClock, metricsToken: settings.observability.metricsToken))
     if testClock != nil {
         app.logger.warning("CASEWORK_TEST_CLOCK=1: the test clock replaces the system clock; never run like this in service")

@@ -52,6 +52,21 @@ struct AccessMonitoringTests {
         #expect(teams[1] == AccessMonitoring.TeamFigures(team: "Leeds", requests: 2, inProgress: 0, granted: 1, rejected: 1, returned: 0, withdrawn: 0))
     }
 
+    @Test func requestsPerDayFoldsHoursIntoUkDaysAndListsEveryDayOfThePeriod() throws {
+        // 23:00 UTC on 21 June is midnight BST on the 22nd: that hour's request is the 22nd's.
+        let hours = [
+            AccessMonitoring.HourCount(hourStart: utcInstant(2026, 6, 21, 9), status: .granted, n: 2),
+            AccessMonitoring.HourCount(hourStart: utcInstant(2026, 6, 21, 9), status: .rejected, n: 1),
+            AccessMonitoring.HourCount(hourStart: utcInstant(2026, 6, 21, 23), status: .awaitingTeamLeader, n: 1),
+            AccessMonitoring.HourCount(hourStart: utcInstant(2026, 6, 23, 10), status: .withdrawn, n: 3),
+        ]
+        let period = try DayPeriod.parse(from: "2026-06-20", to: "2026-06-23", now: utcInstant(2026, 6, 23, 12), defaultDaysBack: 30)
+        let days = AccessMonitoring.requestsPerDay(hours, period: period)
+        #expect(days.map(\.team) == ["2026-06-20", "2026-06-21", "2026-06-22", "2026-06-23"])
+        #expect(days.map(\.requests) == [0, 3, 1, 3])
+        #expect(days[1].granted == 2 && days[1].rejected == 1 && days[2].inProgress == 1 && days[3].withdrawn == 3)
+    }
+
     @Test func aLogOffIsOverdueADayAfterTheGrantEndedByExpiryOrRemoval() {
         let expires = Self.at(240)
         #expect(!AccessMonitoring.logOffOverdue(expiresAt: expires, removedAt: nil, confirmedAt: nil, now: Self.at(100)))

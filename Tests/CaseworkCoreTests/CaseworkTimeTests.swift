@@ -72,6 +72,22 @@ struct CaseworkTimeTests {
         #expect(CaseworkTime.longDate(utcInstant(2026, 3, 1, 12)) == "1 March 2026")
     }
 
+    @Test(arguments: [
+        // In December the UK is on GMT: 13:52 UTC is 1:52pm.
+        ((2026, 12, 2, 13, 52), "2 December 2026 at 1:52pm"),
+        ((2026, 12, 2, 9, 5), "2 December 2026 at 9:05am"),
+        ((2026, 12, 2, 9, 0), "2 December 2026 at 9am"),
+        ((2026, 12, 2, 12, 0), "2 December 2026 at midday"),
+        ((2026, 12, 2, 0, 0), "2 December 2026 at midnight"),
+        ((2026, 12, 2, 0, 30), "2 December 2026 at 12:30am"),
+        // In June it is on BST: 23:30 UTC is already 12:30am the next day.
+        ((2026, 6, 21, 23, 30), "22 June 2026 at 12:30am"),
+        ((2026, 6, 21, 16, 15), "21 June 2026 at 5:15pm"),
+    ])
+    func instantsForPeopleReadInUkTimeOnATwelveHourClock(utc: (Int, Int, Int, Int, Int), expected: String) {
+        #expect(CaseworkTime.forPeople(utcInstant(utc.0, utc.1, utc.2, utc.3, utc.4)) == expected)
+    }
+
     @Test func longDateUsesLondonTime() {
         // 23:30 UTC in June is already the next day in London (BST); in December it is not (GMT).
         #expect(CaseworkTime.longDate(utcInstant(2026, 6, 21, 23, 30)) == "22 June 2026")

@@ -31,6 +31,16 @@ struct LedgerTests {
 
     // MARK: Balance
 
+    @Test func totalsByDayCoverEveryDayAndAddUpToThePeriod() {
+        let entries = [Self.receipt("r1", 5_000), Self.receipt("r2", 250), Self.payment("p1", 1_200)]
+        let days = LedgerReports.totalsByDay(entries, from: "2026-11-01", to: "2026-11-05")
+        #expect(days.map(\.day) == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"])
+        #expect(days[1].receipts == Pence(5_250) && days[1].payments == .zero)
+        #expect(days[4].payments == Pence(1_200))
+        #expect(days.reduce(Pence.zero) { $0 + $1.receipts } == Ledger(entries).receipts)
+        #expect(LedgerReports.totalsByDay(entries, from: "2026-11-05", to: "2026-11-01").isEmpty)
+    }
+
     @Test func anEmptyLedgerHoldsNothing() {
         let ledger = Ledger()
         #expect(ledger.entries.isEmpty)

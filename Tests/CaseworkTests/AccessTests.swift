@@ -235,7 +235,7 @@ struct GrantChangeTests {
             let removal = try #require(html.range(of: "id=\"removalReason\""))
             let extensionReason = try #require(html.range(of: "id=\"reason\""))
             // The message sits in the removal form's group, and the extension form's reason has none.
-            let message = try #require(html.range(of: "<p class=\"error-message\">", options: .backwards, range: html.startIndex..<removal.lowerBound))
+            let message = try #require(html.range(of: "<p class=\"govuk-error-message\"", options: .backwards, range: html.startIndex..<removal.lowerBound))
             #expect(message.lowerBound > extensionReason.upperBound)
             #expect(!html[html.startIndex..<extensionReason.lowerBound].contains("error-message"))
         }

@@ -232,6 +232,10 @@ struct MonitoringTests {
             #expect(manager.approved == 1 && manager.rejected == 1 && manager.longestMinutesToDecide == 5)
             #expect(summary.refusals.map(\.reason) == ["The SR does not need the client's record"])
             let team = try #require(summary.teams.first)
+            // The chart data: every day of the period, today's two requests on the last; live grants by team.
+            #expect(summary.requestsPerDay.first?.day == summary.from && summary.requestsPerDay.last?.day == summary.to)
+            #expect(summary.requestsPerDay.reduce(0) { $0 + $1.requests } == 2 && summary.requestsPerDay.last?.requests == 2)
+            #expect(summary.liveGrantsByTeam.map(\.team) == ["Newcastle Casework 1"] && summary.liveGrantsByTeam.map(\.n) == [1])
             #expect(summary.teams.count == 1 && team.requests == 2 && team.granted == 1 && team.rejected == 1)
             // Another period counts no requests, but live grants are live whatever the period.
             let old = try await app.sendJSON(.GET, "/api/v1/monitoring?from=2020-01-01&to=2020-01-31", token: robert).content.decode(MonitoringDTO.self)
@@ -248,6 +252,15 @@ struct MonitoringTests {
             try await browser.signIn("30000002")
             try await browser.post("/choose-role", form: ["role": "scrManager"])
             let page = try await browser.get("/monitoring").body.string
+            // The charts: each an SVG image named by its heading and described by its summary, with its figures.
+            for chart in ["chart-requests-per-day", "chart-time-to-decide", "chart-live-grants-by-team", "chart-overdue-log-offs"] {
+                #expect(page.contains("id=\"\(chart)\""), "the monitoring page has the chart \(chart)")
+            }
+            #expect(page.contains("role=\"img\" aria-labelledby=\"chart-requests-per-day-title\" aria-describedby=\"chart-requests-per-day-summary\""))
+            #expect(page.contains("2 in all; 1 granted, 0 in progress, 1 rejected"), "the requests chart's text alternative gives its figures")
+            // By now the grant has ended unconfirmed: no live grants, one overdue log-off.
+            #expect(page.contains("There are no live grants."))
+            #expect(page.contains("Overdue log-off confirmations: 1. By team: Newcastle Casework 1, 1."))
             #expect(page.contains("id=\"overdue-log-offs\"") && page.contains("The SR does not need the client&#39;s record") || page.contains("The SR does not need the client's record"))
             let csv = try await browser.get("/monitoring/decisions.csv")
             #expect(csv.headers.contentType?.subType == "csv")
@@ -346,13 +359,13 @@ struct RequesterDetailsTests {
             try await manager.signIn("30000002")
             try await manager.post("/choose-role", form: ["role": "scrManager"])
             func summary(_ html: String) -> [String] {
-                html.components(separatedBy: "<div class=\"summary-row\">").dropFirst().map { $0.components(separatedBy: "</div>")[0] }
+                html.components(separatedBy: "<div class=\"govuk-summary-list__row\">").dropFirst().map { $0.components(separatedBy: "</div>")[0] }
             }
             let asked = summary(try await browser.get("/access-requests/\(dto.id)").body.string)
             let evidence = summary(try await manager.get("/access-requests/\(dto.id)/evidence").body.string)
             #expect(asked.count == 10 && asked.contains { $0.contains("Leeds Complex Cases") && $0.contains("0113 496 0999") })
             #expect(Array(evidence.prefix(asked.count)) == asked)
-            #expect(evidence.contains { $0.contains("<dt>Further identifiable details</dt>") })
+            #expect(evidence.contains { $0.contains(">Further identifiable details</dt>") })
             body.area = String(repeating: "x", count: 101)
             #expect(try await app.sendJSON(.POST, "/api/v1/access-requests", body: body, token: tom).status == .unprocessableEntity)
         }

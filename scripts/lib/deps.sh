@@ -93,6 +93,31 @@ ensure_e2e_venv() {
         fi
     fi
     _install_pinned "$venv" "$req"
+    _install_axe "$venv"
+}
+
+# axe-core for the accessibility checks, from the PyPI wheel axe-selenium-python 3.0.0 (it carries axe-core 4.10.2).
+# The wheel declares Python >= 3.12 but is plain Python that runs on 3.11 too, so it is installed on its own, without
+# the interpreter check and without dependencies (selenium is pinned above).
+CASEWORK_AXE_REQUIREMENT="axe-selenium-python==3.0.0"
+_install_axe() {
+    local venv="$1" stamp="$1/.casework-axe"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$CASEWORK_AXE_REQUIREMENT" ] \
+            && "$venv/bin/python" -c 'import axe_selenium_python' >/dev/null 2>&1; then
+        return 0
+    fi
+    _deps_log "installing $CASEWORK_AXE_REQUIREMENT into e2e/${venv##*/}"
+    local attempt
+    for attempt in 1 2 3; do
+        if "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q --no-deps \
+                --ignore-requires-python "$CASEWORK_AXE_REQUIREMENT" </dev/null; then
+            printf '%s\n' "$CASEWORK_AXE_REQUIREMENT" >"$stamp"
+            return 0
+        fi
+        _deps_log "pip install $CASEWORK_AXE_REQUIREMENT failed (attempt $attempt)"
+        [ "$attempt" -eq 3 ] || sleep 10
+    done
+    return 1
 }
 
 # Installs the pinned requirements file "$2" into the venv "$1", unless the same file was already installed there

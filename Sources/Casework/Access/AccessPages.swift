@@ -48,6 +48,8 @@ struct AccessPages: RouteCollection {
         let teamLeader: StaffDTO?
         let values: FormValues
         let purposes: [Choice]
+        /// The justification's and further details' limit, for the character count.
+        let textLimit = AccessRequestInput.textLimit
     }
 
     /// The form with the requester's details filled from the directory: the signed-in person's, or those of the staff
@@ -126,17 +128,21 @@ struct AccessPages: RouteCollection {
         let mine: [AccessRequestDTO]
         let changesAwaitingMe: [GrantChangeDTO]
         let canRequest: Bool
+        /// Through the requests list, a page at a time (the list waiting for a decision is short by nature).
+        let pagination: Pagination?
     }
 
     @Sendable func listPage(req: Request) async throws -> Response {
         let user = try req.requireRole(.caseworker, .teamLeader, .scrManager, .provisioning)
         let access = TemporaryAccess(request: req)
+        let paging = try Paging(req)
         let awaiting = try await access.list(status: nil, awaitingMe: true).items
-        let all = try await access.list(status: nil, awaitingMe: false).items
+        let all = try await access.list(status: nil, awaitingMe: false, limit: paging.limit, cursor: paging.cursor)
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
-            awaitingMe: awaiting, mine: all.filter { $0.requester.staffId == user.staffId || AccessPolicy.overseesAll(user.role) },
+            awaitingMe: awaiting, mine: all.items.filter { $0.requester.staffId == user.staffId || AccessPolicy.overseesAll(user.role) },
             changesAwaitingMe: try await GrantChangeService(request: req).changesAwaitingMe(),
-            canRequest: user.role == .caseworker))
+            canRequest: user.role == .caseworker,
+            pagination: .keyset(path: "/access-requests", next: all.next, isFirstPage: paging.cursor == nil)))
     }
 
     struct RequestContent: Encodable {

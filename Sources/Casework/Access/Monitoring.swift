@@ -47,6 +47,12 @@ struct TeamFiguresDTO: Content {
     let withdrawn: Int
 }
 
+/// A number of grants in one team (the charts of live grants and overdue log-offs by team).
+struct TeamCountDTO: Content {
+    let team: String
+    let n: Int
+}
+
 /// How many rows each of the monitoring page's tables has in all; the page and the JSON show the first
 /// `Monitoring.shown` of each, and each CSV has every row.
 struct MonitoringCountsDTO: Content {
@@ -71,6 +77,22 @@ struct MonitoringDTO: Content {
     let refusals: [DecisionDTO]
     let decisions: [DecisionDTO]
     let teams: [TeamFiguresDTO]
+    /// Every day of the period: requests made that day, by where they stand now (`team` is absent; `day` names it).
+    let requestsPerDay: [DayFiguresDTO]
+    /// Live grants by team, most first: the `Monitoring.chartedTeams` largest.
+    let liveGrantsByTeam: [TeamCountDTO]
+    /// Overdue log-off confirmations by team, most first: the `Monitoring.chartedTeams` largest.
+    let overdueLogOffsByTeam: [TeamCountDTO]
+}
+
+struct DayFiguresDTO: Content {
+    let day: String
+    let requests: Int
+    let inProgress: Int
+    let granted: Int
+    let rejected: Int
+    let returned: Int
+    let withdrawn: Int
 }
 
 /// SCR managers' monitoring of temporary access, and the evidence for one request.
@@ -79,6 +101,8 @@ struct Monitoring: ContextService {
 
     /// Rows of each table on the page and in the JSON; the CSVs have them all.
     static let shown = 50
+    /// Teams a chart shows by name; a national organisation has thousands, and a chart of them all reads as none.
+    static let chartedTeams = 15
 
     /// The last 30 days, today included.
     static func defaultPeriod(_ now: Date) -> DayPeriod {
@@ -128,7 +152,13 @@ struct Monitoring: ContextService {
             stages: try await queries.stageFigures(),
             refusals: try await queries.decisions(refusalsOnly: true, limit: Self.shown, after: nil).map(Self.decisionDTO),
             decisions: try await queries.decisions(refusalsOnly: false, limit: Self.shown, after: nil).map(Self.decisionDTO),
-            teams: try await queries.teamFigures(limit: Self.shown, after: nil))
+            teams: try await queries.teamFigures(limit: Self.shown, after: nil),
+            requestsPerDay: AccessMonitoring.requestsPerDay(try await queries.requestsByHour(), period: period).map {
+                DayFiguresDTO(day: $0.team, requests: $0.requests, inProgress: $0.inProgress, granted: $0.granted, rejected: $0.rejected,
+                              returned: $0.returned, withdrawn: $0.withdrawn)
+            },
+            liveGrantsByTeam: try await queries.liveGrantsByTeam(limit: Self.chartedTeams),
+            overdueLogOffsByTeam: try await queries.overdueLogOffsByTeam(limit: Self.chartedTeams))
     }
 
     static func decisionDTO(_ d: AccessDecisionModel) -> DecisionDTO {

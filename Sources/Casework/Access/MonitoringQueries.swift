@@ -196,6 +196,41 @@ struct MonitoringQueries {
         }.sorted { $0.team < $1.team }
     }
 
+    // MARK: Charts
+
+    /// Requests made in the period, counted by the hour they were made and where they stand now, on the
+    /// `access_requests_created` index; `AccessMonitoring.requestsPerDay` folds the hours into UK days.
+    func requestsByHour() async throws -> [AccessMonitoring.HourCount] {
+        struct Row: Decodable {
+            let hour: Int
+            let status: AccessRequestStatus
+            let n: Int
+        }
+        // SQLite keeps instants as seconds since 1970; PostgreSQL as timestamps.
+        let hour: SQLQueryString = isSQLite ? "CAST(r.created_at / 3600 AS INTEGER)" : "CAST(FLOOR(EXTRACT(EPOCH FROM r.created_at) / 3600) AS BIGINT)"
+        let rows = try await sql.raw("SELECT " + hour + " AS hour, r.status AS status, COUNT(*) AS n FROM access_requests r WHERE "
+                                     + requestsInPeriod + " GROUP BY 1, r.status").all(decoding: Row.self)
+        return rows.map { AccessMonitoring.HourCount(hourStart: Date(timeIntervalSince1970: Double($0.hour) * 3600), status: $0.status, n: $0.n) }
+    }
+
+    /// Live grants counted by the requester's team, most first (the `teams` most; the rest are summed by the caller).
+    func liveGrantsByTeam(limit: Int) async throws -> [TeamCountDTO] {
+        try await grantsByTeam(live, limit: limit)
+    }
+
+    /// Overdue log-off confirmations counted by the requester's team, most first.
+    func overdueLogOffsByTeam(limit: Int) async throws -> [TeamCountDTO] {
+        try await grantsByTeam(overdue, limit: limit)
+    }
+
+    private func grantsByTeam(_ condition: SQLQueryString, limit: Int) async throws -> [TeamCountDTO] {
+        try await sql.raw("SELECT r.requester_team AS team, COUNT(*) AS n FROM grants g JOIN access_requests r ON r.id = g.request_id WHERE "
+                          + condition + " GROUP BY r.requester_team ORDER BY n DESC, r.requester_team LIMIT \(bind: limit)")
+            .all(decoding: TeamCountDTO.self)
+    }
+
+    private var isSQLite: Bool { sql.dialect.name == "sqlite" }
+
     private func count(_ query: SQLQueryString) async throws -> Int {
         struct Count: Decodable { let n: Int }
         return try await sql.raw(query).first(decoding: Count.self)?.n ?? 0

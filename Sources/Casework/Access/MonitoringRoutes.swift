@@ -2,13 +2,11 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// SCR managers' monitoring page with its CSV tables, and the evidence page for each request.
+/// SCR managers' monitoring in JSON, its CSV tables, and the evidence for each request (the pages are
+/// `MonitoringPages`).
 struct MonitoringRoutes: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let pages = routes.grouped(PageGate())
-        pages.get("monitoring", use: monitoringPage)
-        pages.get("monitoring", ":file", use: monitoringCSV)
-        pages.get("access-requests", ":id", "evidence", use: evidencePage)
+        routes.grouped(PageGate()).get("monitoring", ":file", use: monitoringCSV)
         let api = routes.grouped("api", "v1").grouped(APIGate())
         api.get("monitoring", use: monitoring)
         api.get("access-requests", ":id", "evidence", use: evidence)
@@ -16,24 +14,6 @@ struct MonitoringRoutes: RouteCollection {
 
     @Sendable func monitoring(req: Request) async throws -> MonitoringDTO {
         try await Monitoring(request: req).summary { try Monitoring.period(req) }
-    }
-
-    struct PageContent: Encodable {
-        let summary: MonitoringDTO
-        let query: String
-    }
-
-    @Sendable func monitoringPage(req: Request) async throws -> Response {
-        do {
-            let summary = try await Monitoring(request: req).summary { try Monitoring.period(req) }
-            return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
-                                          PageContent(summary: summary, query: "from=\(summary.from)&to=\(summary.to)"))
-        } catch let failure as ValidationFailure {
-            // Show the page for the default period, with what was wrong in the typed one.
-            let summary = try await Monitoring(request: req).summary { Monitoring.defaultPeriod(req.now) }
-            return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
-                                          PageContent(summary: summary, query: ""), errors: failure)
-        }
     }
 
     @Sendable func monitoringCSV(req: Request) async throws -> Response {
@@ -51,10 +31,5 @@ struct MonitoringRoutes: RouteCollection {
 
     @Sendable func evidence(req: Request) async throws -> EvidenceDTO {
         try await Monitoring(request: req).evidence(try PathParameters.uuid(req, what: "access request"))
-    }
-
-    @Sendable func evidencePage(req: Request) async throws -> Response {
-        let evidence = try await Monitoring(request: req).evidence(try PathParameters.uuid(req, what: "access request"))
-        return try await Pages.render(req, "evidence", title: "Evidence for \(evidence.request.reference)", evidence)
     }
 }

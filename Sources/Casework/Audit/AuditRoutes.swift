@@ -76,8 +76,7 @@ struct AuditRoutes: RouteCollection {
     struct SearchContent: Encodable {
         let filters: Filters
         let events: [EventDTO]
-        let nextCursor: String?
-        let nextQuery: String?
+        let pagination: Pagination?
     }
 
     @Sendable func searchPage(req: Request) async throws -> Response {
@@ -86,20 +85,18 @@ struct AuditRoutes: RouteCollection {
             let (query, filters) = try Self.query(req)
             let result = try await AuditTrail(db: req.db).search(query)
             let events = result.events.map(EventDTO.init)
-            let nextQuery = result.nextBeforeSeq.map { seq -> String in
-                var parts = URLComponents()
-                parts.queryItems = [("actor", filters.actor), ("subject", filters.subject), ("from", filters.from), ("to", filters.to)]
-                    .filter { !$0.1.isEmpty }.map { URLQueryItem(name: $0.0, value: $0.1) } + [URLQueryItem(name: "cursor", value: String(seq))]
-                return parts.percentEncodedQuery ?? ""
-            }
-            return try await Pages.render(req, "audit", title: "Audit trail", SearchContent(filters: filters, events: events, nextCursor: result.nextBeforeSeq.map(String.init), nextQuery: nextQuery))
+            let pagination = Pagination.keyset(
+                path: "/audit", query: [("actor", filters.actor), ("subject", filters.subject), ("from", filters.from), ("to", filters.to)],
+                next: result.nextBeforeSeq.map(String.init), isFirstPage: (try? req.query.get(String.self, at: "cursor")) == nil,
+                nextTitle: "Older events", nextId: "older-events")
+            return try await Pages.render(req, "audit", title: "Audit trail", SearchContent(filters: filters, events: events, pagination: pagination))
         } catch let failure as ValidationFailure {
             var filters = Filters()
             filters.actor = (try? req.query.get(String.self, at: "actor")) ?? ""
             filters.subject = (try? req.query.get(String.self, at: "subject")) ?? ""
             filters.from = (try? req.query.get(String.self, at: "from")) ?? ""
             filters.to = (try? req.query.get(String.self, at: "to")) ?? ""
-            return try await Pages.render(req, "audit", title: "Audit trail", SearchContent(filters: filters, events: [], nextCursor: nil, nextQuery: nil), errors: failure)
+            return try await Pages.render(req, "audit", title: "Audit trail", SearchContent(filters: filters, events: [], pagination: nil), errors: failure)
         }
     }
 

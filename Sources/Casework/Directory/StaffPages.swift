@@ -43,6 +43,7 @@ struct StaffPages: RouteCollection {
         let results: [StaffRow]
         let nextCursor: String?
         let canAdd: Bool
+        let pagination: Pagination?
     }
 
     @Sendable func searchPage(req: Request) async throws -> Response {
@@ -51,7 +52,8 @@ struct StaffPages: RouteCollection {
         let found = try await req.directory.search(q, limit: paging.limit, after: paging.cursor)
         return try await Pages.render(req, "staff-search", title: "Staff directory", SearchContent(
             q: q, searched: !q.isEmpty, results: found.staff.map(Self.row), nextCursor: found.next,
-            canAdd: req.currentUser?.role == .administrator))
+            canAdd: req.currentUser?.role == .administrator,
+            pagination: .keyset(path: "/staff", query: [("q", q)], next: found.next, isFirstPage: paging.cursor == nil)))
     }
 
     struct ViewContent: Encodable {

@@ -4,7 +4,7 @@ import Vapor
 /// every page) goes straight on, without the file-system lookup FileMiddleware makes for whatever path it is given.
 struct StaticFilesMiddleware: Middleware {
     /// The folders of Public/ as URL prefixes.
-    static let prefixes = ["/styles/", "/scripts/", "/assets/"]
+    static let prefixes = ["/styles/", "/scripts/", "/assets/", "/govuk-frontend/"]
 
     let files: FileMiddleware
 

@@ -95,11 +95,19 @@ struct PeriodReportDTO: Content {
         let amountPence: Int
         let reversesEntryId: String?
     }
+    /// One day of the period: what was received and paid that day.
+    struct Day: Content {
+        let day: String
+        let receiptsPence: Int
+        let paymentsPence: Int
+    }
     let from: String
     let to: String
     let items: [Line]
     let receiptsPence: Int
     let paymentsPence: Int
+    /// Every day of the period, oldest first (the reports page draws them).
+    var days: [Day] = []
 }
 
 struct BalanceReportDTO: Content {

@@ -304,6 +304,8 @@ struct ReceiptsPages: RouteCollection {
         let balancesTotal: String
         let methods: MethodReportDTO
         let query: String
+        /// Receipts and payments per day, drawn from `period`.
+        let chart: Chart
     }
 
     @Sendable func reportsPage(req: Request) async throws -> Response {
@@ -318,13 +320,14 @@ struct ReceiptsPages: RouteCollection {
             return try await Pages.render(req, "tool-reports", title: "Reports", ReportsContent(
                 from: period.from, to: period.to, period: period, periodReceipts: Pence(period.receiptsPence).description,
                 periodPayments: Pence(period.paymentsPence).description, balances: balances, balancesTotal: Pence(balances.totalPence).description,
-                methods: methods, query: "from=\(period.from)&to=\(period.to)"))
+                methods: methods, query: "from=\(period.from)&to=\(period.to)", chart: ReceiptsCharts.receiptsAndPayments(period)))
         } catch let failure as ValidationFailure {
             let empty = PeriodReportDTO(from: from ?? "", to: to ?? "", items: [], receiptsPence: 0, paymentsPence: 0)
             return try await Pages.render(req, "tool-reports", title: "Reports", ReportsContent(
                 from: from ?? "", to: to ?? "", period: empty, periodReceipts: "£0.00", periodPayments: "£0.00",
                 balances: BalanceReportDTO(items: [], totalPence: 0), balancesTotal: "£0.00",
-                methods: MethodReportDTO(from: "", to: "", items: [], receiptsPence: 0, paymentsPence: 0), query: ""), errors: failure)
+                methods: MethodReportDTO(from: "", to: "", items: [], receiptsPence: 0, paymentsPence: 0), query: "",
+                chart: ReceiptsCharts.receiptsAndPayments(empty)), errors: failure)
         }
     }
 }

@@ -247,7 +247,11 @@ struct ReceiptsTool: ContextService {
                                  reference: $0.reference, amountPence: $0.amountPence, reversesEntryId: $0.reversesEntryId?.uuidString)
         }
         let entries = rows.map(\.entry)
-        return PeriodReportDTO(from: start, to: end, items: lines, receiptsPence: Ledger(entries).receipts.value, paymentsPence: Ledger(entries).payments.value)
+        let days = LedgerReports.totalsByDay(entries, from: start, to: end).map {
+            PeriodReportDTO.Day(day: $0.day, receiptsPence: $0.receipts.value, paymentsPence: $0.payments.value)
+        }
+        return PeriodReportDTO(from: start, to: end, items: lines, receiptsPence: Ledger(entries).receipts.value, paymentsPence: Ledger(entries).payments.value,
+                               days: days)
     }
 
     func balanceReport() async throws -> BalanceReportDTO {

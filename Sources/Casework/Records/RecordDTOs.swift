@@ -129,6 +129,7 @@ struct HopperView: Encodable {
     /// Who may be assigned its work (listed only for someone who may assign).
     let members: [StaffDTO]
     let mayAssign: Bool
+    let pagination: Pagination?
 }
 
 /// What a new service request is made from, as typed (the API's body and the page's form).

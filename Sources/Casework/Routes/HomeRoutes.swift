@@ -143,7 +143,7 @@ struct HomeRoutes: RouteCollection {
         return HomeSection(id: "overdue-log-offs", title: "Log-off confirmations overdue", emptyText: "No log-off confirmation is overdue.",
                            items: rows.prefix(50).map {
                                let ended = AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: now) ?? $0.expiresAt
-                               return HomeItem(text: "Grant for \($0.staffId) ended \(CaseworkTime.iso8601(ended)) and its log-off is not confirmed",
+                               return HomeItem(text: "Grant for \($0.staffId) ended \(CaseworkTime.forPeople(ended)) and its log-off is not confirmed",
                                                href: "/grants/\($0.id!.uuidString)", at: CaseworkTime.iso8601(ended))
                            })
     }
@@ -157,7 +157,7 @@ struct HomeRoutes: RouteCollection {
         if waiting > 0, let oldest = try await OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending).sort(\.$createdAt).first() {
             let failing = OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
             let failed = try await failing.count()
-            var text = "\(waiting) email\(waiting == 1 ? "" : "s") waiting, the oldest queued \(CaseworkTime.iso8601(oldest.createdAt))"
+            var text = "\(waiting) email\(waiting == 1 ? "" : "s") waiting, the oldest queued \(CaseworkTime.forPeople(oldest.createdAt))"
             if req.casework.settings.mail.smtp == nil { text += ": no SMTP server is set, so none will be sent" }
             if failed > 0, let last = try await OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
                 .sort(\.$createdAt, .descending).first()?.lastError {
@@ -175,7 +175,7 @@ struct HomeRoutes: RouteCollection {
         let rows = try await StaffModel.query(on: req.db).filter(\.$failedSignIns >= throttle.lockAfter).all().sorted { $0.id! < $1.id! }
         let items = rows.compactMap { staff -> HomeItem? in
             guard case .locked(let until) = throttle.decide(failures: staff.failedSignIns, lastFailureAt: staff.lastFailedSignInAt, now: now) else { return nil }
-            return HomeItem(text: "\(staff.id!) - \(staff.name): locked until \(CaseworkTime.clockTime(until)) UTC after \(staff.failedSignIns) wrong passwords",
+            return HomeItem(text: "\(staff.id!) - \(staff.name): locked until \(CaseworkTime.ukTwelveHourTime(until)) after \(staff.failedSignIns) wrong passwords",
                             href: "/staff/\(staff.id!)", at: CaseworkTime.iso8601(until))
         }
         return HomeSection(id: "locked-accounts", title: "Locked accounts", emptyText: "No account is locked.", items: items)

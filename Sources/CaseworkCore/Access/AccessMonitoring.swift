@@ -150,6 +150,29 @@ public enum AccessMonitoring {
                            granted: count(.granted), rejected: count(.rejected), returned: count(.returned), withdrawn: count(.withdrawn))
     }
 
+    /// How many requests made in each hour stand at each status: the database counts by hour, as hours are the same
+    /// everywhere, and the hours are folded into UK days here (a UK day starts at midnight GMT or BST, always on an hour).
+    public struct HourCount: Sendable, Equatable {
+        public let hourStart: Date
+        public let status: AccessRequestStatus
+        public let n: Int
+        public init(hourStart: Date, status: AccessRequestStatus, n: Int) {
+            self.hourStart = hourStart
+            self.status = status
+            self.n = n
+        }
+    }
+
+    /// Requests made on each UK day of the period, by where they stand now; every day of the period appears, days
+    /// without requests as zeros, oldest first. `team` in each figure holds the day, `YYYY-MM-DD`.
+    public static func requestsPerDay(_ hours: [HourCount], period: DayPeriod) -> [TeamFigures] {
+        var counts: [String: [AccessRequestStatus: Int]] = [:]
+        for hour in hours {
+            counts[CaseworkTime.ukDay(hour.hourStart), default: [:]][hour.status, default: 0] += hour.n
+        }
+        return period.ukDays.map { teamFigures($0, counts: counts[$0] ?? [:]) }
+    }
+
     /// Every rejection and return, newest first, with its reason.
     public static func refusals(_ requests: [RequestRecord]) -> [Decision] {
         requests.flatMap(decisions).filter { $0.decision != .approve }.sorted { $0.at > $1.at }

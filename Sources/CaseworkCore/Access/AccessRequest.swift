@@ -70,6 +70,9 @@ public enum AccessStage: String, Sendable, Codable, CaseIterable {
         case .provisioning: .provisioning
         }
     }
+
+    /// The stage as people read it: the deciding role's name.
+    public var displayName: String { role.displayName }
 }
 
 /// What a decider can say.
@@ -77,6 +80,15 @@ public enum AccessDecision: String, Sendable, Codable, CaseIterable {
     case approve
     case reject
     case `return`
+
+    /// The decision as people read it in a list of decisions.
+    public var displayName: String {
+        switch self {
+        case .approve: "Approved"
+        case .reject: "Rejected"
+        case .return: "Returned"
+        }
+    }
 }
 
 /// The facts the chain's rules look at.

@@ -4,6 +4,9 @@ import Foundation
 /// and the sensitive contact it names are looked up by the service, which adds what it finds wrong to the same
 /// failure, so the person sees every problem at once.
 public struct AccessRequestInput: Sendable, Equatable {
+    /// The most characters the justification and the further details may hold (the form counts down to it).
+    public static let textLimit = 2000
+
     /// The requester's staff number; when given it must be the requester's own (the grant goes to whoever asks).
     public var staffId: String?
     /// The requester's details as the form shows them: the directory's unless corrected here.
@@ -66,9 +69,9 @@ public struct AccessRequestInput: Sendable, Equatable {
         }
         let justification = Self.text(self.justification)
         if justification.isEmpty { failure.add("justification", "Give the justification: why you need access") }
-        if justification.count > 2000 { failure.add("justification", "Justification must be 2,000 characters or fewer") }
+        if justification.count > Self.textLimit { failure.add("justification", "Justification must be 2,000 characters or fewer") }
         let details = Self.text(furtherDetails)
-        if details.count > 2000 { failure.add("furtherDetails", "Further details must be 2,000 characters or fewer") }
+        if details.count > Self.textLimit { failure.add("furtherDetails", "Further details must be 2,000 characters or fewer") }
         let staffNumber = (staffId ?? "").trimmingCharacters(in: .whitespaces)
         if !staffNumber.isEmpty && staffNumber != requester.staffId.value {
             failure.add("staffId", "The staff number must be your own, \(requester.staffId.value): temporary access is granted to the person who asks. Ask \(staffNumber) to send their own form")

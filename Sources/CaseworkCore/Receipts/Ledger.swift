@@ -23,6 +23,13 @@ public enum PaymentMethod: String, Sendable, Codable, CaseIterable {
 public enum EntryKind: String, Sendable, Codable, CaseIterable {
     case receipt
     case payment
+
+    public var displayName: String {
+        switch self {
+        case .receipt: "Receipt"
+        case .payment: "Payment"
+        }
+    }
 }
 
 /// One line of a case's ledger. Entries are never edited or deleted: a mistake is corrected by a reversal,
@@ -119,6 +126,19 @@ public enum LedgerReports {
             return (method,
                     mine.filter { $0.kind == .receipt }.reduce(.zero) { $0 + $1.amount },
                     mine.filter { $0.kind == .payment }.reduce(.zero) { $0 + $1.amount })
+        }
+    }
+
+    /// Receipts and payments on each day from `from` to `to` (`YYYY-MM-DD`, both included), days without entries as
+    /// zeros: each day's figures are the ledger's own, so they add up to the period's totals.
+    public static func totalsByDay(_ entries: [LedgerEntry], from: String, to: String) -> [(day: String, receipts: Pence, payments: Pence)] {
+        guard let first = CaseworkTime.parse(from), let last = CaseworkTime.parse(to), first <= last else { return [] }
+        let byDay = Dictionary(grouping: entries, by: \.on)
+        // Plain days parse to midnight UTC; stepping a whole day at a time from there never crosses a day twice.
+        return stride(from: first.timeIntervalSince1970, through: last.timeIntervalSince1970, by: 86400).map { instant in
+            let day = String(CaseworkTime.iso8601(Date(timeIntervalSince1970: instant)).prefix(10))
+            let ledger = Ledger(byDay[day] ?? [])
+            return (day, ledger.receipts, ledger.payments)
         }
     }
 }

@@ -53,6 +53,23 @@ public enum CaseworkTime {
         return "\(parts.day!) \(monthNames[parts.month! - 1]) \(parts.year!)"
     }
 
+    /// `2 December 2026 at 1:52pm`: an instant as people in the UK read it (GMT or BST), in the GOV.UK style: a
+    /// 12-hour clock, no leading zero, "am"/"pm", and "midday" and "midnight" for the two ambiguous hours.
+    public static func forPeople(_ date: Date) -> String {
+        "\(longDate(date)) at \(ukTwelveHourTime(date))"
+    }
+
+    /// `1:52pm`, `9am`, `midday`, `midnight` (UK time), in the GOV.UK style.
+    public static func ukTwelveHourTime(_ date: Date) -> String {
+        let parts = calendar(london).dateComponents([.hour, .minute], from: date)
+        let hour = parts.hour!, minute = parts.minute!
+        if minute == 0 && hour == 0 { return "midnight" }
+        if minute == 0 && hour == 12 { return "midday" }
+        let twelve = hour % 12 == 0 ? 12 : hour % 12
+        let suffix = hour < 12 ? "am" : "pm"
+        return minute == 0 ? "\(twelve)\(suffix)" : String(format: "%d:%02d%@", twelve, minute, suffix)
+    }
+
     /// The instant rounded down to a whole second. Every database stores whole seconds exactly, so an instant
     /// saved this way reads back equal to itself: an expiry or a removal takes effect at exactly the second reported.
     public static func wholeSecond(_ date: Date) -> Date {

@@ -12,6 +12,17 @@ public struct DayPeriod: Sendable, Equatable {
     /// The first instant after `to`.
     public var end: Date { CaseworkTime.endOfUKDay(CaseworkTime.parse(to)!) }
 
+    /// Every UK day of the period, `YYYY-MM-DD`, first to last.
+    public var ukDays: [String] {
+        var days: [String] = []
+        var day = start
+        while day < end {
+            days.append(CaseworkTime.ukDay(day))
+            day = CaseworkTime.endOfUKDay(day)
+        }
+        return days
+    }
+
     /// The `days` UK days ending today: what a page shows before anyone chooses (always a valid period).
     public static func lastDays(_ days: Int, now: Date) -> DayPeriod {
         DayPeriod(from: CaseworkTime.ukDay(now.addingTimeInterval(-Double(max(1, days) - 1) * 86400)), to: CaseworkTime.ukDay(now))

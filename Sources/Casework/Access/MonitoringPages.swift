@@ -1,0 +1,50 @@
+import CaseworkCore
+import Vapor
+
+/// The monitoring page, with its charts, and the evidence page for each request: the pages of `Monitoring`,
+/// whose JSON twins are in `MonitoringRoutes`.
+struct MonitoringPages: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let pages = routes.grouped(PageGate())
+        pages.get("monitoring", use: monitoringPage)
+        pages.get("access-requests", ":id", "evidence", use: evidencePage)
+    }
+
+    struct PageContent: Encodable {
+        let summary: MonitoringDTO
+        let query: String
+        let charts: [Chart]
+        /// The stages' figures under the names people know them by.
+        let stages: [StageRow]
+
+        struct StageRow: Encodable {
+            let name: String
+            let figures: StageFiguresDTO
+        }
+
+        init(summary: MonitoringDTO, query: String) {
+            self.summary = summary
+            self.query = query
+            charts = MonitoringCharts.all(summary)
+            stages = summary.stages.map { StageRow(name: $0.stage.displayName, figures: $0) }
+        }
+    }
+
+    @Sendable func monitoringPage(req: Request) async throws -> Response {
+        do {
+            let summary = try await Monitoring(request: req).summary { try Monitoring.period(req) }
+            return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
+                                          PageContent(summary: summary, query: "from=\(summary.from)&to=\(summary.to)"))
+        } catch let failure as ValidationFailure {
+            // Show the page for the default period, with what was wrong in the typed one.
+            let summary = try await Monitoring(request: req).summary { Monitoring.defaultPeriod(req.now) }
+            return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
+                                          PageContent(summary: summary, query: ""), errors: failure)
+        }
+    }
+
+    @Sendable func evidencePage(req: Request) async throws -> Response {
+        let evidence = try await Monitoring(request: req).evidence(try PathParameters.uuid(req, what: "access request"))
+        return try await Pages.render(req, "evidence", title: "Evidence for \(evidence.request.reference)", evidence)
+    }
+}

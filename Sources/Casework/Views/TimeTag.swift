@@ -1,0 +1,21 @@
+import CaseworkCore
+import Leaf
+
+/// `#ukTime(grant.expiresAt)`: an instant the JSON answers as `2026-12-02T13:52:00Z`, shown to people as
+/// "2 December 2026 at 1:52pm" (UK time); a plain day `2026-12-02` as "2 December 2026". The API keeps ISO instants;
+/// only the pages read this way. An absent value shows nothing; text that is not a time is shown as it is.
+struct UKTimeTag: LeafTag {
+    struct Misuse: Error, CustomStringConvertible {
+        var description: String { "#ukTime takes one value: an ISO 8601 instant or day" }
+    }
+
+    func render(_ ctx: LeafContext) throws -> LeafData {
+        guard ctx.parameters.count == 1 else {
+            throw Misuse()
+        }
+        guard let text = ctx.parameters[0].string, !text.isEmpty else { return .string("") }
+        guard let date = CaseworkTime.parse(text) else { return .string(text) }
+        let isPlainDay = text.count == 10
+        return .string(isPlainDay ? Chart.dayName(text) : CaseworkTime.forPeople(date))
+    }
+}
