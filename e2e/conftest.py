@@ -50,6 +50,11 @@ WAIT_S = 20
 # WCAG 2.2 AA, as the public sector accessibility regulations require: every page a journey reaches is checked.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_OPTIONS = json.dumps({"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+# The page templates axe has checked in this run (each page names its template on <body data-template>). With
+# CASEWORK_AXE_EVERY_TEMPLATE=1 (scripts/test sets it for the whole suite) the run fails unless every template in
+# Resources/Views was checked at least once.
+TEMPLATES_CHECKED: set[str] = set()
+VIEWS_DIR = REPO_ROOT / "Resources" / "Views"
 
 
 # ---------------------------------------------------------------------- the server
@@ -299,6 +304,9 @@ class Journey:
         content_type = self.driver.execute_script("return document.contentType")
         if content_type != "text/html":
             return  # a JSON or CSV answer opened in the browser
+        template = self.driver.execute_script("return document.body ? document.body.getAttribute('data-template') : null")
+        if template:
+            TEMPLATES_CHECKED.add(template)
         axe = Axe(self.driver)
         axe.inject()
         # A JSON string, not a dict: axe-selenium-python pastes it into the script as it is.
@@ -440,3 +448,22 @@ def acceptable_dates(server: CaseworkServer) -> set[str]:
             out.add(f"{d.day} {d:%B} {d.year}")
             out.add(f"{d:%d} {d:%B} {d.year}")
     return out
+
+
+def page_templates() -> set[str]:
+    """Every page template (the layout and partials are parts of pages, not pages)."""
+    return {p.stem for p in VIEWS_DIR.glob("*.leaf") if p.stem != "layout"}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CASEWORK_AXE_EVERY_TEMPLATE") != "1" or not TEMPLATES_CHECKED:
+        return
+    missing = sorted(page_templates() - TEMPLATES_CHECKED)
+    report = OUTPUT_DIR / "axe-templates.txt"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text("checked: " + ", ".join(sorted(TEMPLATES_CHECKED)) + "\nnot reached: " + ", ".join(missing) + "\n")
+    if missing:
+        print(f"\naxe-core never checked these page templates: {', '.join(missing)}")
+        session.exitstatus = 1
+    else:
+        print(f"\naxe-core checked all {len(TEMPLATES_CHECKED)} page templates")

@@ -17,6 +17,8 @@ struct FieldError: Encodable {
 /// What every page's layout shows: the status bar, navigation, messages, and the CSRF token for forms.
 struct Layout: Encodable {
     let title: String
+    /// The page's template, named on its `<body>` (so the accessibility checks can tell every template was reached).
+    var template = ""
     let signedIn: Bool
     let userLabel: String
     let roleName: String
@@ -89,7 +91,8 @@ enum Pages {
         _ request: Request, _ template: String, title: String, _ content: Content,
         errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil
     ) async throws -> Response {
-        let layout = layout(request, title: title, errors: errors)
+        var layout = layout(request, title: title, errors: errors)
+        layout.template = template
         let view = try await request.view.render(template, PageView(layout: layout, page: content))
         let response = try await view.encodeResponse(status: status ?? ((errors?.isEmpty ?? true) ? .ok : .unprocessableEntity), for: request)
         if layout.flash != nil {
