@@ -72,11 +72,14 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.middleware.use(CSRF())
 
     try app.register(collection: AuthRoutes())
+    try app.register(collection: AuthPages())
     try app.register(collection: SCIMRoutes())
     try app.register(collection: HomeRoutes())
+    try app.register(collection: HomePages())
     try app.register(collection: StaffRoutes())
     try app.register(collection: StaffPages())
     try app.register(collection: AuditRoutes())
+    try app.register(collection: AuditPages())
     for records in [ContactRoutes(), ContactPages(), CaseRoutes(), CasePages(), ServiceRequestRoutes(), ServiceRequestPages(),
                     HopperRoutes(), HopperPages()] as [any RouteCollection] {
         try app.register(collection: records)
@@ -86,6 +89,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: AccessRoutes())
     try app.register(collection: AccessPages())
     try app.register(collection: NotificationRoutes())
+    try app.register(collection: NotificationPages())
     try app.register(collection: MonitoringRoutes())
     try app.register(collection: MonitoringPages())
     try app.register(collection: OperationsRoutes(testClock: testClock, metricsToken: settings.observability.metricsToken))

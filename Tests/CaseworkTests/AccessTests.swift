@@ -285,7 +285,7 @@ extension Application {
 
 @Suite("Expiry and notifications")
 struct ExpiryTests {
-    typealias Note = NotificationRoutes.NotificationDTO
+    typealias Note = NotificationDTO
 
     @Test func atExpiryTheJobEndsSessionsReturnsWorkAndTasksTheLeader() async throws {
         try await withCasework(records: true) { app in
@@ -311,7 +311,7 @@ struct ExpiryTests {
             #expect(inbox.items.contains { $0.kind == .logOffTask && $0.text.contains(request.reference) })
             #expect(inbox.items.contains { $0.kind == .granted && $0.text.contains("30 minutes") })
             #expect(inbox.items.contains { $0.kind == .awaitingYou })
-            let home = try await app.sendJSON(.GET, "/api/v1/home", token: sarah).content.decode(HomeRoutes.HomeDTO.self)
+            let home = try await app.sendJSON(.GET, "/api/v1/home", token: sarah).content.decode(HomeDTO.self)
             #expect(home.sections.first?.id == "notifications" && !home.sections[0].items.isEmpty)
             #expect(try await app.auditEvents().contains { $0.action == "grant.ended" && $0.detail.contains("expired") })
         }
@@ -440,7 +440,7 @@ struct GrantCoverageTests {
 
 @Suite("A leaver's deactivation")
 struct DeactivationTests {
-    typealias Note = NotificationRoutes.NotificationDTO
+    typealias Note = NotificationDTO
 
     @Test func aDeactivatedPersonKeepsNoGrantNoSessionAndNoOpenRequest() async throws {
         try await withCasework(records: true) { app in

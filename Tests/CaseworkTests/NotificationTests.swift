@@ -35,7 +35,7 @@ extension Application {
 
 @Suite("Email and the inbox")
 struct NotificationTests {
-    typealias Note = NotificationRoutes.NotificationDTO
+    typealias Note = NotificationDTO
 
     @Test func eachStepEmailsTheRightPersonOrMailboxAndNamesNoClient() async throws {
         try await withCasework(records: true) { app in
@@ -121,11 +121,11 @@ struct NotificationTests {
             let alex = try await app.token("90000001")
             let listed = try await app.sendJSON(.GET, "/api/v1/outbox?status=pending", token: alex)
             #expect(listed.status == .ok)
-            let items = try listed.content.decode(ListDTO<NotificationRoutes.OutboxMessageDTO>.self).items
+            let items = try listed.content.decode(ListDTO<OutboxMessageDTO>.self).items
             #expect(items.count == 1 && items[0].to == "sarah.whitfield@childmaintenance.gov.uk" && items[0].attempts == 0)
             #expect(try await app.sendJSON(.GET, "/api/v1/outbox?status=lost", token: alex).status == .unprocessableEntity)
             #expect(try await app.sendJSON(.GET, "/api/v1/outbox", token: try await app.token("20010002")).status == .forbidden)
-            let home = try await app.sendJSON(.GET, "/api/v1/home", token: alex).content.decode(HomeRoutes.HomeDTO.self)
+            let home = try await app.sendJSON(.GET, "/api/v1/home", token: alex).content.decode(HomeDTO.self)
             let waiting = try #require(home.sections.first { $0.id == "undelivered-email" })
             #expect(waiting.items.first?.text.contains("1 email waiting") == true && waiting.items.first?.text.contains("no SMTP server is set") == true)
             let browser = Browser(app)
@@ -194,7 +194,7 @@ struct NotificationTests {
             #expect(try await waiting(sarah).map(\.id) == [change.id])
             #expect(try await waiting(marcus).isEmpty)
             #expect(try await waiting(try await app.token("20020001")).isEmpty, "another team's leader")
-            let sarahsNotice = { try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<NotificationRoutes.NotificationDTO>.self).items
+            let sarahsNotice = { try await app.sendJSON(.GET, "/api/v1/notifications", token: sarah).content.decode(ListDTO<NotificationDTO>.self).items
                 .first { $0.text.contains("awaits your endorsement") } }
             #expect(try await sarahsNotice()?.read == false)
             _ = try await app.decide2(change.id, "approve", token: sarah)
@@ -419,8 +419,8 @@ struct HomeAccessTests {
     @Test func theHolderSeesTheirAccessAndTheLeaderTheLogOffToConfirm() async throws {
         try await withCasework(records: true) { app in
             let (grantId, tom, sarah, _) = try await app.grantAccess(minutes: 30)
-            func section(_ id: String, _ token: String) async throws -> HomeRoutes.HomeSection? {
-                try await app.sendJSON(.GET, "/api/v1/home", token: token).content.decode(HomeRoutes.HomeDTO.self).sections.first { $0.id == id }
+            func section(_ id: String, _ token: String) async throws -> HomeSection? {
+                try await app.sendJSON(.GET, "/api/v1/home", token: token).content.decode(HomeDTO.self).sections.first { $0.id == id }
             }
             #expect(try await section("your-access", tom)?.items.map(\.href) == ["/grants/\(grantId)"])
             #expect(try await section("team-access", sarah)?.items.first?.text.contains("has access until") == true)

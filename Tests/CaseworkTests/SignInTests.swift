@@ -174,7 +174,7 @@ struct SignInTests {
             let switched = try await app.sendJSON(.POST, "/api/v1/auth/tokens/current/role", ["role": "scrCaseworker"], token: token)
             #expect(switched.status == .ok)
             let home = try await app.sendJSON(.GET, "/api/v1/home", token: token)
-            #expect(try home.content.decode(HomeRoutes.HomeDTO.self).role == "scrCaseworker")
+            #expect(try home.content.decode(HomeDTO.self).role == "scrCaseworker")
         }
     }
 

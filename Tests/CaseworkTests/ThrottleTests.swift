@@ -54,7 +54,7 @@ struct ThrottleTests {
                 app.clockForTests.advance(by: 60)
             }
             let admin = try await app.token("90000001")
-            let home = try await app.sendJSON(.GET, "/api/v1/home", token: admin).content.decode(HomeRoutes.HomeDTO.self)
+            let home = try await app.sendJSON(.GET, "/api/v1/home", token: admin).content.decode(HomeDTO.self)
             let locked = try #require(home.sections.first { $0.id == "locked-accounts" })
             #expect(locked.items.contains { $0.text.contains("20010002") })
             struct Reset: Decodable { let temporaryPassword: String }

@@ -43,13 +43,14 @@ struct AccessPages: RouteCollection {
         var furtherDetails: String?
     }
 
-    struct FormContent: Encodable {
+    struct FormContent: Encodable, FormPage {
         let requester: StaffDTO
         let teamLeader: StaffDTO?
         let values: FormValues
         let purposes: [Choice]
         /// The justification's and further details' limit, for the character count.
         let textLimit = AccessRequestInput.textLimit
+        var formValues: Any { values }
     }
 
     /// The form with the requester's details filled from the directory: the signed-in person's, or those of the staff

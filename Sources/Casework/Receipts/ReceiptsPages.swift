@@ -91,7 +91,7 @@ struct ReceiptsPages: RouteCollection {
     struct GrantContent: Encodable {
         let staffId: String
         let name: String
-        let profiles: [AuthRoutes.RoleOption]
+        let profiles: [AuthPages.RoleOption]
     }
 
     func renderGrant(_ req: Request, staffId: String, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
@@ -101,7 +101,7 @@ struct ReceiptsPages: RouteCollection {
         }
         let held = Set(person.loadedRoles)
         let options = ToolProfile.allCases.filter { !held.contains($0.role) }.map {
-            AuthRoutes.RoleOption(id: $0.rawValue, name: $0.displayName, summary: $0.role.summary, current: false)
+            AuthPages.RoleOption(id: $0.rawValue, name: $0.displayName, summary: $0.role.summary, current: false)
         }
         return try await Pages.render(req, "tool-grant", title: "Grant user profile", GrantContent(staffId: staffId, name: person.name, profiles: options), errors: errors, status: status)
     }

@@ -33,10 +33,11 @@ struct Layout: Encodable {
     let fieldErrors: [String: String]
 }
 
-/// A page: the layout and the page's own content.
+/// A page: the layout, the page's own content, and its form's fields (for a `FormPage`).
 struct PageView<Content: Encodable>: Encodable {
     let layout: Layout
     let page: Content
+    var fields: [String: FieldState] = [:]
 }
 
 /// Renders pages through Leaf with the shared layout.
@@ -93,7 +94,11 @@ enum Pages {
     ) async throws -> Response {
         var layout = layout(request, title: title, errors: errors)
         layout.template = template
-        let view = try await request.view.render(template, PageView(layout: layout, page: content))
+        var page = PageView(layout: layout, page: content)
+        if let form = content as? any FormPage {
+            page.fields = FieldState.all(from: form.formValues, errors: layout.fieldErrors)
+        }
+        let view = try await request.view.render(template, page)
         let response = try await view.encodeResponse(status: status ?? ((errors?.isEmpty ?? true) ? .ok : .unprocessableEntity), for: request)
         if layout.flash != nil {
             response.cookies[flashCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", isHTTPOnly: true, sameSite: .lax)

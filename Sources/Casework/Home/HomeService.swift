@@ -2,51 +2,35 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// Each role's home page: what that person has to do, and what they did recently.
-struct HomeRoutes: RouteCollection {
-    func boot(routes: any RoutesBuilder) throws {
-        routes.grouped(PageGate()).get(use: homePage)
-        routes.grouped("api", "v1").grouped(APIGate()).get("home", use: homeAPI)
+/// Each role's home page: what that person has to do, and what they did recently. Its routes are `HomeRoutes`
+/// (JSON) and `HomePages`.
+struct HomeService: ContextService {
+    let context: ServiceContext
+    /// Whether an SMTP server is set (the administrator is told when none is, as no email will leave).
+    var smtpConfigured = false
+    /// The sign-in throttle, whose rule says which accounts are locked and until when.
+    var throttle = SignInThrottle()
+
+    init(context: ServiceContext) {
+        self.context = context
     }
 
-    struct HomeItem: Content {
-        let text: String
-        let href: String?
-        let at: String?
+    init(request: Request) {
+        context = request.service
+        smtpConfigured = request.casework.settings.mail.smtp != nil
+        throttle = request.casework.throttle
     }
 
-    struct HomeSection: Content {
-        let id: String
-        let title: String
-        let emptyText: String
-        let items: [HomeItem]
-    }
-
-    struct HomeDTO: Content {
-        let role: String
-        let roleName: String
-        let sections: [HomeSection]
-    }
-
-    @Sendable func homePage(req: Request) async throws -> Response {
-        let home = try await Self.home(for: req)
-        return try await Pages.render(req, "home", title: "\(home.roleName) home", home)
-    }
-
-    @Sendable func homeAPI(req: Request) async throws -> HomeDTO {
-        try await Self.home(for: req)
-    }
-
-    static func home(for req: Request) async throws -> HomeDTO {
-        let user = try req.requireUser()
+    func home() async throws -> HomeDTO {
+        let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         var sections: [HomeSection] = []
         switch role {
         case .administrator:
-            sections.append(try await lockedAccounts(req))
-            sections.append(try await accountsWithoutPassword(req))
-            sections.append(try await undeliveredEmail(req))
-            sections.append(try await auditSection(req, id: "failed-sign-ins", title: "Failed sign-ins in the last 24 hours",
+            sections.append(try await lockedAccounts())
+            sections.append(try await accountsWithoutPassword())
+            sections.append(try await undeliveredEmail())
+            sections.append(try await auditSection(id: "failed-sign-ins", title: "Failed sign-ins in the last 24 hours",
                                                     empty: "No failed sign-ins in the last 24 hours.", action: "signIn", outcomes: [.failure, .denied]))
         case .toolSystemAdministrator:
             sections.append(HomeSection(id: "administrator-menu", title: "Administrator menu", emptyText: "", items: [
@@ -54,61 +38,60 @@ struct HomeRoutes: RouteCollection {
                 HomeItem(text: "Reports", href: "/tool/reports", at: nil),
             ]))
         case .toolCaseWorker:
-            let open = try await ExceptionalCaseModel.query(on: req.db).filter(\.$status == ExceptionalCaseStatus.open).count()
+            let open = try await ExceptionalCaseModel.query(on: db).filter(\.$status == ExceptionalCaseStatus.open).count()
             sections.append(HomeSection(id: "exceptional-cases", title: "Exceptional cases", emptyText: "", items: [
                 HomeItem(text: "\(open) open exceptional case\(open == 1 ? "" : "s"): record receipts and payments", href: "/tool/cases", at: nil),
                 HomeItem(text: "New exceptional case", href: "/tool/cases/new", at: nil),
                 HomeItem(text: "Reports", href: "/tool/reports", at: nil),
             ]))
         case .scrManager:
-            sections.append(try await auditSection(req, id: "denials", title: "Refusals and failures in the last 24 hours",
+            sections.append(try await auditSection(id: "denials", title: "Refusals and failures in the last 24 hours",
                                                     empty: "Nothing was refused in the last 24 hours.", action: nil, outcomes: [.denied, .failure]))
         default:
             break
         }
         if Records.serviceRequestRoles.contains(role) {
-            sections.append(try await hoppers(req, user: user, role: role))
-            sections.append(try await assignedToMe(req, user: user))
+            sections.append(try await hoppers(user: user, role: role))
+            sections.append(try await assignedToMe(user: user))
         }
-        if role == .caseworker { sections.append(try await yourAccess(req, user: user)) }
-        if role == .teamLeader { sections.append(try await teamAccess(req, user: user)) }
-        if role == .scrManager { sections.append(try await overdueLogOffs(req)) }
-        sections.insert(try await inbox(req, user: user), at: 0)
-        sections.append(try await ownActivity(req, user: user))
+        if role == .caseworker { sections.append(try await yourAccess(user: user)) }
+        if role == .teamLeader { sections.append(try await teamAccess(user: user)) }
+        if role == .scrManager { sections.append(try await overdueLogOffs()) }
+        sections.insert(try await inbox(user: user), at: 0)
+        sections.append(try await ownActivity(user: user))
         return HomeDTO(role: role.rawValue, roleName: role.displayName, sections: sections)
     }
 
     /// The hoppers this person works or assigns from, with how many requests wait in each and for how long.
-    static func hoppers(_ req: Request, user: CurrentUser, role: Role) async throws -> HomeSection {
+    func hoppers(user: CurrentUser, role: Role) async throws -> HomeSection {
         var items: [HomeItem] = []
         for segment in [Segment.scr, .cfat, Segment.forTeam(user.profile.team)] where segment.hasMember(user.profile) || segment.mayAssign(user.profile, actingAs: role) {
-            let waiting = try await RecordQueries(db: req.db).hopperSummary(segment: segment.id)
+            let waiting = try await RecordQueries(db: db).hopperSummary(segment: segment.id)
             let name = segment.displayName(teamName: user.profile.team)
-            let oldest = waiting.oldest.map { " (oldest waiting \(ServiceRequests.describeAge(minutes: max(0, Int(req.now.timeIntervalSince($0) / 60)))))" } ?? ""
+            let oldest = waiting.oldest.map { " (oldest waiting \(ServiceRequests.describeAge(minutes: max(0, Int(now.timeIntervalSince($0) / 60)))))" } ?? ""
             let verb = segment.mayAssign(user.profile, actingAs: role) ? "to assign" : "waiting"
             items.append(HomeItem(text: "\(name) hopper: \(waiting.waiting) \(verb)\(oldest)", href: "/hoppers/\(segment.id)", at: nil))
         }
         return HomeSection(id: "hoppers", title: "Hoppers", emptyText: "You do not work or assign from any hopper.", items: items)
     }
 
-    static func assignedToMe(_ req: Request, user: CurrentUser) async throws -> HomeSection {
-        let rows = try await ServiceRequests(request: req).serviceRequests(assignedTo: user.staffId)
+    func assignedToMe(user: CurrentUser) async throws -> HomeSection {
+        let rows = try await ServiceRequests(context: context).serviceRequests(assignedTo: user.staffId)
         return HomeSection(id: "assigned-to-you", title: "Service requests assigned to you", emptyText: "Nothing is assigned to you.",
                            items: rows.map { HomeItem(text: "\($0.reference) \($0.type.displayName): \($0.status.displayName)", href: "/service-requests/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
     }
 
     /// Unread notifications, newest first.
-    static func inbox(_ req: Request, user: CurrentUser) async throws -> HomeSection {
-        let rows = try await NotificationModel.query(on: req.db).filter(\.$staffId == user.staffId).filter(\.$readAt == nil)
+    func inbox(user: CurrentUser) async throws -> HomeSection {
+        let rows = try await NotificationModel.query(on: db).filter(\.$staffId == user.staffId).filter(\.$readAt == nil)
             .sort(\.$at, .descending).limit(20).all()
         return HomeSection(id: "notifications", title: "Your notifications", emptyText: "You have no unread notifications.",
                            items: rows.map { HomeItem(text: $0.text, href: $0.link, at: CaseworkTime.iso8601($0.at)) })
     }
 
     /// The caseworker's live temporary access, with when it ends.
-    static func yourAccess(_ req: Request, user: CurrentUser) async throws -> HomeSection {
-        let now = req.now
-        let live = try await GrantModel.query(on: req.db).filter(\.$staffId == user.staffId).filter(\.$expiresAt > now).filter(\.$removedAt == nil)
+    func yourAccess(user: CurrentUser) async throws -> HomeSection {
+        let live = try await GrantModel.query(on: db).filter(\.$staffId == user.staffId).filter(\.$expiresAt > now).filter(\.$removedAt == nil)
             .sort(\.$expiresAt).all().filter { $0.state(at: now) == .active }
         return HomeSection(id: "your-access", title: "Your temporary SCR access", emptyText: "You have no temporary SCR access.", items: live.map {
             HomeItem(text: "\($0.purpose.displayName) until \(CaseworkTime.ukClockTime($0.expiresAt)) on \(CaseworkTime.longDate($0.expiresAt))",
@@ -117,9 +100,8 @@ struct HomeRoutes: RouteCollection {
     }
 
     /// A team leader's team members with live access, and ended grants whose log-off they have still to confirm.
-    static func teamAccess(_ req: Request, user: CurrentUser) async throws -> HomeSection {
-        let now = req.now
-        let grants = try await AccessQueries(db: req.db).unconfirmedGrants(countersignedBy: user.staffId)
+    func teamAccess(user: CurrentUser) async throws -> HomeSection {
+        let grants = try await AccessQueries(db: db).unconfirmedGrants(countersignedBy: user.staffId)
         let references = Dictionary(grants.map { ($0.grant.requestId, $0.reference) }, uniquingKeysWith: { first, _ in first })
         let items = grants.map(\.grant).map { grant -> HomeItem in
             let reference = references[grant.requestId] ?? ""
@@ -135,9 +117,8 @@ struct HomeRoutes: RouteCollection {
     }
 
     /// Grants that ended more than a day ago whose log-off nobody has confirmed ("closely monitored").
-    static func overdueLogOffs(_ req: Request) async throws -> HomeSection {
-        let now = req.now
-        let rows = try await AccessQueries(db: req.db).unconfirmedGrants(endedBefore: now.addingTimeInterval(-AccessMonitoring.logOffGrace), limit: 50)
+    func overdueLogOffs() async throws -> HomeSection {
+        let rows = try await AccessQueries(db: db).unconfirmedGrants(endedBefore: now.addingTimeInterval(-AccessMonitoring.logOffGrace), limit: 50)
             .filter { AccessMonitoring.logOffOverdue(expiresAt: $0.expiresAt, removedAt: $0.removedAt, confirmedAt: $0.logOffConfirmedAt, now: now) }
             .sorted { ($0.removedAt ?? $0.expiresAt) < ($1.removedAt ?? $1.expiresAt) }
         return HomeSection(id: "overdue-log-offs", title: "Log-off confirmations overdue", emptyText: "No log-off confirmation is overdue.",
@@ -149,17 +130,17 @@ struct HomeRoutes: RouteCollection {
     }
 
     /// Email not yet delivered: a growing count or a repeated error means the SMTP relay needs attention.
-    static func undeliveredEmail(_ req: Request) async throws -> HomeSection {
+    func undeliveredEmail() async throws -> HomeSection {
         // Counted and picked by index: with no SMTP server set, every email ever queued is still waiting.
-        let pending = OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending)
+        let pending = OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending)
         let waiting = try await pending.count()
         var items: [HomeItem] = []
-        if waiting > 0, let oldest = try await OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending).sort(\.$createdAt).first() {
-            let failing = OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
+        if waiting > 0, let oldest = try await OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending).sort(\.$createdAt).first() {
+            let failing = OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
             let failed = try await failing.count()
             var text = "\(waiting) email\(waiting == 1 ? "" : "s") waiting, the oldest queued \(CaseworkTime.forPeople(oldest.createdAt))"
-            if req.casework.settings.mail.smtp == nil { text += ": no SMTP server is set, so none will be sent" }
-            if failed > 0, let last = try await OutboxMessageModel.query(on: req.db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
+            if !smtpConfigured { text += ": no SMTP server is set, so none will be sent" }
+            if failed > 0, let last = try await OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
                 .sort(\.$createdAt, .descending).first()?.lastError {
                 text += "; \(failed) failed at least once, most recently: \(last)"
             }
@@ -168,11 +149,9 @@ struct HomeRoutes: RouteCollection {
         return HomeSection(id: "undelivered-email", title: "Email waiting to be sent", emptyText: "Every email has been delivered.", items: items)
     }
 
-    static func lockedAccounts(_ req: Request) async throws -> HomeSection {
-        let throttle = req.casework.throttle
-        let now = req.now
-        // Few are ever locked: sorted here, so the database reads them by the failed sign-ins index and not the whole directory in ID order.
-        let rows = try await StaffModel.query(on: req.db).filter(\.$failedSignIns >= throttle.lockAfter).all().sorted { $0.id! < $1.id! }
+    func lockedAccounts() async throws -> HomeSection {
+                // Few are ever locked: sorted here, so the database reads them by the failed sign-ins index and not the whole directory in ID order.
+        let rows = try await StaffModel.query(on: db).filter(\.$failedSignIns >= throttle.lockAfter).all().sorted { $0.id! < $1.id! }
         let items = rows.compactMap { staff -> HomeItem? in
             guard case .locked(let until) = throttle.decide(failures: staff.failedSignIns, lastFailureAt: staff.lastFailedSignInAt, now: now) else { return nil }
             return HomeItem(text: "\(staff.id!) - \(staff.name): locked until \(CaseworkTime.ukTwelveHourTime(until)) after \(staff.failedSignIns) wrong passwords",
@@ -181,25 +160,25 @@ struct HomeRoutes: RouteCollection {
         return HomeSection(id: "locked-accounts", title: "Locked accounts", emptyText: "No account is locked.", items: items)
     }
 
-    static func accountsWithoutPassword(_ req: Request) async throws -> HomeSection {
-        let rows = try await StaffModel.query(on: req.db).filter(\.$passwordHash == nil).filter(\.$active == true).sort(\.$id).limit(50).all()
+    func accountsWithoutPassword() async throws -> HomeSection {
+        let rows = try await StaffModel.query(on: db).filter(\.$passwordHash == nil).filter(\.$active == true).sort(\.$id).limit(50).all()
         return HomeSection(
             id: "no-password", title: "People who cannot sign in yet", emptyText: "Everyone active has a password.",
             items: rows.map { HomeItem(text: "\($0.id!) - \($0.name): no password yet; reset it to give them a temporary one", href: "/staff/\($0.id!)", at: nil) })
     }
 
-    static func auditSection(_ req: Request, id: String, title: String, empty: String, action: String?, outcomes: [AuditOutcome]) async throws -> HomeSection {
-        let since = CaseworkTime.iso8601Millis(req.now.addingTimeInterval(-24 * 3600))
-        var query = AuditEventModel.query(on: req.db).filter(\.$at >= since).filter(\.$outcome ~~ outcomes.map(\.rawValue))
+    func auditSection(id: String, title: String, empty: String, action: String?, outcomes: [AuditOutcome]) async throws -> HomeSection {
+        let since = CaseworkTime.iso8601Millis(now.addingTimeInterval(-24 * 3600))
+        var query = AuditEventModel.query(on: db).filter(\.$at >= since).filter(\.$outcome ~~ outcomes.map(\.rawValue))
         if let action { query = query.filter(\.$action == action) }
         let rows = try await query.sort(\.$seq, .descending).limit(20).all()
-        return HomeSection(id: id, title: title, emptyText: empty, items: rows.map { auditItem($0, linkable: true) })
+        return HomeSection(id: id, title: title, emptyText: empty, items: rows.map { Self.auditItem($0, linkable: true) })
     }
 
-    static func ownActivity(_ req: Request, user: CurrentUser) async throws -> HomeSection {
-        let rows = try await AuditEventModel.query(on: req.db).filter(\.$actorStaffId == user.staffId).sort(\.$seq, .descending).limit(10).all()
+    func ownActivity(user: CurrentUser) async throws -> HomeSection {
+        let rows = try await AuditEventModel.query(on: db).filter(\.$actorStaffId == user.staffId).sort(\.$seq, .descending).limit(10).all()
         let linkable = user.role == .administrator || user.role == .scrManager
-        return HomeSection(id: "your-activity", title: "Your recent activity", emptyText: "You have no recorded activity yet.", items: rows.map { auditItem($0, linkable: linkable) })
+        return HomeSection(id: "your-activity", title: "Your recent activity", emptyText: "You have no recorded activity yet.", items: rows.map { Self.auditItem($0, linkable: linkable) })
     }
 
     static func auditItem(_ event: AuditEventModel, linkable: Bool) -> HomeItem {

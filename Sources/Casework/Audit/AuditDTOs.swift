@@ -1,0 +1,36 @@
+import CaseworkCore
+import Vapor
+
+/// An audit event as the JSON and the audit trail page show it.
+struct AuditEventDTO: Content {
+    let id: String
+    let seq: Int
+    let at: String
+    let actorStaffId: String?
+    let actorRole: String?
+    let action: String
+    let subjectType: String
+    let subjectId: String
+    let outcome: String
+    let detail: String
+
+    init(_ event: AuditEventModel) {
+        id = event.id!.uuidString
+        seq = event.seq
+        at = event.at
+        actorStaffId = event.actorStaffId
+        actorRole = event.actorRole
+        action = event.action
+        subjectType = event.subjectType
+        subjectId = event.subjectId
+        outcome = event.outcome
+        detail = event.detail
+    }
+}
+
+/// The chain check's answer.
+struct VerificationDTO: Content {
+    let intact: Bool
+    let eventsChecked: Int
+    let problem: String?
+}

@@ -1,0 +1,40 @@
+/// What a form-field partial (`partials/text-input.leaf`) draws one field from: its name (also its id), what was
+/// typed, and its error if any. The label, hint and widths stay in the page's template, as `#export`s to the partial:
+///
+///     #extend("partials/text-input", fields.phone):
+///       #export("label"):Phone#endexport
+///       #export("inputClasses"):govuk-input--width-20#endexport
+///     #endextend
+///
+/// Leaf gives a partial one value as its context, so `Pages.render` gathers these for a page whose content is a
+/// `FormPage`: one for every property of its `formValues`, each with the error the page is shown with.
+struct FieldState: Encodable {
+    let name: String
+    let value: String
+    let error: String?
+
+    /// A field for every stored property of `values` (a form's typed values), blank when nothing was typed.
+    static func all(from values: Any, errors: [String: String]) -> [String: FieldState] {
+        var fields: [String: FieldState] = [:]
+        for child in Mirror(reflecting: values).children {
+            guard let name = child.label else { continue }
+            fields[name] = FieldState(name: name, value: text(child.value), error: errors[name])
+        }
+        return fields
+    }
+
+    /// A typed value as the form shows it again: optionals unwrapped, absent as blank.
+    private static func text(_ value: Any) -> String {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return "" }
+            return text(wrapped)
+        }
+        return "\(value)"
+    }
+}
+
+/// A page with a form: its `formValues` (a struct of what was typed) give the page's `fields`.
+protocol FormPage {
+    var formValues: Any { get }
+}
