@@ -8,11 +8,12 @@ struct AuditPages: RouteCollection {
         routes.grouped(PageGate()).get("audit", use: searchPage)
     }
 
-    struct SearchContent: Encodable {
+    struct SearchContent: Encodable, FormPage {
         /// The filters as typed, shown back in the form.
         let filters: AuditSearchInput
         let events: [AuditEventDTO]
         let pagination: Pagination?
+        var formValues: Any { filters }
     }
 
     @Sendable func searchPage(req: Request) async throws -> Response {

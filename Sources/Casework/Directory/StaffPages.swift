@@ -76,11 +76,12 @@ struct StaffPages: RouteCollection {
             isSelf: req.currentUser?.staffId == staffId, temporaryPassword: temporaryPassword))
     }
 
-    struct FormContent: Encodable {
+    struct FormContent: Encodable, FormPage {
         let isNew: Bool
         let action: String
         let values: StaffRoutes.StaffForm
         let roles: [Choice]
+        var formValues: Any { values }
     }
 
     static func formContent(isNew: Bool, action: String, values: StaffRoutes.StaffForm) -> FormContent {

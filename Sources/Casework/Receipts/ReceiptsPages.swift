@@ -294,7 +294,7 @@ struct ReceiptsPages: RouteCollection {
 
     // MARK: Reports (pages and CSV)
 
-    struct ReportsContent: Encodable {
+    struct ReportsContent: Encodable, FormPage {
         let from: String
         let to: String
         let period: PeriodReportDTO
@@ -306,6 +306,9 @@ struct ReceiptsPages: RouteCollection {
         let query: String
         /// Receipts and payments per day, drawn from `period`.
         let chart: Chart
+        /// The period as typed (not the whole report, which the fields would otherwise turn into text on every load).
+        var formValues: Any { PeriodFields(from: from, to: to) }
+        struct PeriodFields { let from: String; let to: String }
     }
 
     @Sendable func reportsPage(req: Request) async throws -> Response {

@@ -24,12 +24,13 @@ struct ReceiptsRoutes: RouteCollection {
         api.get("reports", "totals-by-method", use: methodsAPI)
     }
 
-    struct CaseForm: Content {
+    struct CaseForm: Content, FormPage {
         var type: String?
         var incidentReference: String?
         var receivingParent: String?
         var payingParent: String?
         var notes: String?
+        var formValues: Any { self }
 
         var input: ExceptionalCaseInput {
             ExceptionalCaseInput(type: type ?? "", incidentReference: incidentReference ?? "", receivingParent: receivingParent ?? "",

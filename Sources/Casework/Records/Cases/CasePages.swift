@@ -11,10 +11,11 @@ struct CasePages: RouteCollection {
         pages.get("cases", ":id", use: casePage)
     }
 
-    struct CaseForm: Content {
+    struct CaseForm: Content, FormPage {
         var receivingParent: String?
         var payingParent: String?
         var child: String?
+        var formValues: Any { self }
 
         /// Each box takes a NINO, SCIN, CRN or contact id.
         var entries: [(text: String, role: ParticipantRole)] {

@@ -12,13 +12,14 @@ struct ContactRoutes: RouteCollection {
         api.post("contacts", ":id", "sensitivity", use: sensitivityAPI)
     }
 
-    struct ContactForm: Content {
+    struct ContactForm: Content, FormPage {
         var name: String?
         var nino: String?
         var scin: String?
         var crn: String?
         var dateOfBirth: String?
         var address: String?
+        var formValues: Any { self }
 
         var input: ContactInput {
             ContactInput(name: name ?? "", nino: nino ?? "", scin: scin ?? "", crn: crn ?? "", dateOfBirth: dateOfBirth ?? "", address: address ?? "")
