@@ -88,6 +88,16 @@ struct CaseworkTimeTests {
         #expect(CaseworkTime.forPeople(utcInstant(utc.0, utc.1, utc.2, utc.3, utc.4)) == expected)
     }
 
+    @Test func aDayTypedInThreeBoxesReadsAsTheDayAndBack() {
+        #expect(CaseworkTime.dayText(day: "27", month: "3", year: "1984") == "1984-03-27")
+        #expect(CaseworkTime.dayText(day: " 5 ", month: "11", year: "2001") == "2001-11-05")
+        #expect(CaseworkTime.dayText(day: "", month: "", year: " ") == "")
+        #expect(CaseworkTime.parse(CaseworkTime.dayText(day: "31", month: "2", year: "1990")) == nil, "31 February is not a day")
+        #expect(CaseworkTime.dayText(day: "x", month: "3", year: "1984") == "1984-03-x")
+        #expect(CaseworkTime.dayParts("1984-03-27") == ("27", "3", "1984"))
+        #expect(CaseworkTime.dayParts("") == ("", "", ""))
+    }
+
     @Test func longDateUsesLondonTime() {
         // 23:30 UTC in June is already the next day in London (BST); in December it is not (GMT).
         #expect(CaseworkTime.longDate(utcInstant(2026, 6, 21, 23, 30)) == "22 June 2026")

@@ -8,7 +8,7 @@ struct ContactInputTests {
     static let identifierMessage = "Enter at least one identifier: a National Insurance number, SCIN or child reference number"
     static let scinMessage = "SCIN must be 6 to 12 letters or digits"
     static let crnMessage = "Child reference number must be 6 to 12 letters or digits"
-    static let realDateMessage = "Date of birth must be a real date like 1984-03-27"
+    static let realDateMessage = "Date of birth must be a real date, like 27 March 1984"
 
     static func failure(_ input: ContactInput, sourceLocation: SourceLocation = #_sourceLocation) -> ValidationFailure? {
         validationFailure(sourceLocation: sourceLocation) { _ = try input.validated(today: Self.today) }

@@ -116,6 +116,18 @@ struct ContactTests {
             #expect(form.status == .unprocessableEntity)
             #expect(form.body.string.contains(#"value="Kept Name""#))
             #expect(form.body.string.contains("govuk-error-summary"))
+            // The page asks for the date of birth in three boxes: a day that does not exist is refused and shown
+            // again as typed; a real one is saved as the day.
+            let notADay = try await browser.post("/contacts/new", form: ["name": "Dora Date", "nino": "JT445566B",
+                                                                          "dateOfBirth-day": "31", "dateOfBirth-month": "2", "dateOfBirth-year": "1990"])
+            #expect(notADay.status == .unprocessableEntity)
+            #expect(notADay.body.string.contains("Date of birth must be a real date"))
+            #expect(notADay.body.string.contains(#"id="dateOfBirth-day" name="dateOfBirth-day" type="text" inputmode="numeric" value="31""#))
+            let saved = try await browser.post("/contacts/new", form: ["name": "Dora Date", "nino": "JT445566B",
+                                                                        "dateOfBirth-day": "28", "dateOfBirth-month": "2", "dateOfBirth-year": "1990"])
+            #expect(saved.status == .seeOther)
+            let dora = try await app.sendJSON(.GET, "/api/v1/contacts/\(try await app.contactId(nino: "JT445566B"))", token: token).content.decode(ContactDTO.self)
+            #expect(dora.dateOfBirth == "1990-02-28")
         }
     }
 

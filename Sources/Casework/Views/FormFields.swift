@@ -1,3 +1,5 @@
+import CaseworkCore
+
 /// What a form-field partial (`partials/text-input.leaf`) draws one field from: its name (also its id), what was
 /// typed, and its error if any. The label, hint and widths stay in the page's template, as `#export`s to the partial:
 ///
@@ -12,6 +14,17 @@ struct FieldState: Encodable {
     let name: String
     let value: String
     let error: String?
+    /// A `YYYY-MM-DD` value in GOV.UK's three date boxes (`partials/date-input.leaf`); blank for other values.
+    let day: String
+    let month: String
+    let year: String
+
+    init(name: String, value: String, error: String?) {
+        self.name = name
+        self.value = value
+        self.error = error
+        (day, month, year) = CaseworkTime.dayParts(value)
+    }
 
     /// A field for every stored property of `values` (a form's typed values), blank when nothing was typed.
     static func all(from values: Any, errors: [String: String]) -> [String: FieldState] {

@@ -51,7 +51,7 @@ public struct ContactInput: Sendable, Equatable {
                 if date > today { failure.add("dateOfBirth", "Date of birth must be in the past") }
                 if date < today.addingTimeInterval(-130 * 365.25 * 86400) { failure.add("dateOfBirth", "Date of birth must be within the last 130 years") }
             } else {
-                failure.add("dateOfBirth", "Date of birth must be a real date like 1984-03-27")
+                failure.add("dateOfBirth", "Date of birth must be a real date, like 27 March 1984")
             }
         }
         let cleanAddress = address.trimmingCharacters(in: .whitespacesAndNewlines)

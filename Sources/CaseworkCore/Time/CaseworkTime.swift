@@ -70,6 +70,24 @@ public enum CaseworkTime {
         return minute == 0 ? "\(twelve)\(suffix)" : String(format: "%d:%02d%@", twelve, minute, suffix)
     }
 
+    /// A day typed as three boxes (GOV.UK's date input: day, month, year) as the `YYYY-MM-DD` text the rules read:
+    /// one-digit days and months get their zero; what is not digits is kept, so the rule says it is not a date. All
+    /// three blank is blank.
+    public static func dayText(day: String?, month: String?, year: String?) -> String {
+        let parts = [year, month, day].map { ($0 ?? "").trimmingCharacters(in: .whitespaces) }
+        guard parts.contains(where: { !$0.isEmpty }) else { return "" }
+        func padded(_ part: String) -> String { part.count == 1 && part.allSatisfy(\.isNumber) ? "0" + part : part }
+        return "\(parts[0])-\(padded(parts[1]))-\(padded(parts[2]))"
+    }
+
+    /// `YYYY-MM-DD` back into its three boxes, as people type them (no leading zero); blank boxes for anything else.
+    public static func dayParts(_ text: String) -> (day: String, month: String, year: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3 else { return ("", "", "") }
+        func unpadded(_ part: String) -> String { part.count == 2 && part.hasPrefix("0") ? String(part.dropFirst()) : part }
+        return (unpadded(parts[2]), unpadded(parts[1]), parts[0])
+    }
+
     /// The instant rounded down to a whole second. Every database stores whole seconds exactly, so an instant
     /// saved this way reads back equal to itself: an expiry or a removal takes effect at exactly the second reported.
     public static func wholeSecond(_ date: Date) -> Date {
