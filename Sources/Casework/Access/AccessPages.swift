@@ -51,6 +51,7 @@ struct AccessPages: RouteCollection {
         /// The justification's and further details' limit, for the character count.
         let textLimit = AccessRequestInput.textLimit
         var formValues: Any { values }
+        var formChoices: [String: [Choice]] { ["purpose": purposes] }
     }
 
     /// The form with the requester's details filled from the directory: the signed-in person's, or those of the staff

@@ -19,19 +19,23 @@ struct FieldState: Encodable {
     let month: String
     let year: String
 
-    init(name: String, value: String, error: String?) {
+    /// The options of a radios field (`partials/radios.leaf`), the one typed selected; empty for other fields.
+    let choices: [Choice]
+
+    init(name: String, value: String, error: String?, choices: [Choice] = []) {
         self.name = name
         self.value = value
         self.error = error
         (day, month, year) = CaseworkTime.dayParts(value)
+        self.choices = choices.map { Choice(id: $0.id, name: $0.name, selected: $0.id == value) }
     }
 
     /// A field for every stored property of `values` (a form's typed values), blank when nothing was typed.
-    static func all(from values: Any, errors: [String: String]) -> [String: FieldState] {
+    static func all(from values: Any, errors: [String: String], choices: [String: [Choice]] = [:]) -> [String: FieldState] {
         var fields: [String: FieldState] = [:]
         for child in Mirror(reflecting: values).children {
             guard let name = child.label else { continue }
-            fields[name] = FieldState(name: name, value: text(child.value), error: errors[name])
+            fields[name] = FieldState(name: name, value: text(child.value), error: errors[name], choices: choices[name] ?? [])
         }
         return fields
     }
@@ -47,7 +51,13 @@ struct FieldState: Encodable {
     }
 }
 
-/// A page with a form: its `formValues` (a struct of what was typed) give the page's `fields`.
+/// A page with a form: its `formValues` (a struct of what was typed) give the page's `fields`, and `formChoices` the
+/// options of its radios, by field name.
 protocol FormPage {
     var formValues: Any { get }
+    var formChoices: [String: [Choice]] { get }
+}
+
+extension FormPage {
+    var formChoices: [String: [Choice]] { [:] }
 }
