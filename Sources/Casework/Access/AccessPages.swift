@@ -47,6 +47,7 @@ struct AccessPages: RouteCollection {
         let requester: StaffDTO
         let teamLeader: StaffDTO?
         let values: FormValues
+        /// The purposes on offer; the radios mark the one typed (`formChoices`).
         let purposes: [Choice]
         /// The justification's and further details' limit, for the character count.
         let textLimit = AccessRequestInput.textLimit
@@ -71,7 +72,7 @@ struct AccessPages: RouteCollection {
         values.area = values.area?.nilIfEmpty ?? shown.area
         let leader = try await shown.teamLeaderStaffId.asyncMap { try await req.directory.find($0.value) } ?? nil
         return FormContent(requester: StaffDTO(shown), teamLeader: try leader.map { StaffDTO(try $0.profile(roles: $0.loadedRoles)) }, values: values,
-                           purposes: Self.purposes.map { Choice(id: $0.0.rawValue, name: $0.1, selected: values.purpose == $0.0.rawValue) })
+                           purposes: Self.purposes.map { Choice(id: $0.0.rawValue, name: $0.1) })
     }
 
     @Sendable func newPage(req: Request) async throws -> Response {

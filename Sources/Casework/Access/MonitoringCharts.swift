@@ -22,8 +22,7 @@ enum MonitoringCharts {
         return Chart.columns(
             id: "chart-requests-per-day", title: "Requests per day by outcome", description: description,
             categories: days.map { Chart.shortDayName($0.day) }, categoryNames: days.map { Chart.dayName($0.day) },
-            series: outcomes.map { name, path in Chart.Series(name: name, values: days.map { Double($0[keyPath: path]) }) },
-            unit: "requests")
+            series: outcomes.map { name, path in Chart.Series(name: name, values: days.map { Double($0[keyPath: path]) }) })
     }
 
     static func timeToDecide(_ summary: MonitoringDTO) -> Chart {
@@ -43,15 +42,15 @@ enum MonitoringCharts {
 
     static func liveGrantsByTeam(_ summary: MonitoringDTO) -> Chart {
         teams(summary.liveGrantsByTeam, id: "chart-live-grants-by-team", title: "Live grants by team", what: "live grants",
-              total: summary.counts.activeGrants, teamCount: summary.liveGrantsByTeam.count)
+              total: summary.counts.activeGrants)
     }
 
     static func overdueLogOffsByTeam(_ summary: MonitoringDTO) -> Chart {
         teams(summary.overdueLogOffsByTeam, id: "chart-overdue-log-offs", title: "Log-off confirmations overdue, by team",
-              what: "overdue log-off confirmations", total: summary.counts.overdueLogOffs, teamCount: summary.overdueLogOffsByTeam.count)
+              what: "overdue log-off confirmations", total: summary.counts.overdueLogOffs)
     }
 
-    private static func teams(_ rows: [TeamCountDTO], id: String, title: String, what: String, total: Int, teamCount: Int) -> Chart {
+    private static func teams(_ rows: [TeamCountDTO], id: String, title: String, what: String, total: Int) -> Chart {
         let shown = rows.reduce(0) { $0 + $1.n }
         let name = what.prefix(1).uppercased() + what.dropFirst()
         var description = rows.isEmpty ? "There are no \(what)." : "\(name): \(total). By team: " + rows.map { "\($0.team), \($0.n)" }.joined(separator: "; ") + "."

@@ -18,6 +18,6 @@ enum ReceiptsCharts {
             categories: days.map { Chart.shortDayName($0.day) }, categoryNames: days.map { Chart.dayName($0.day) },
             series: [Chart.Series(name: "Receipts", values: days.map { Double($0.receiptsPence) / 100 }),
                      Chart.Series(name: "Payments", values: days.map { Double($0.paymentsPence) / 100 })],
-            unit: "pounds", stacked: false, valueText: money)
+            stacked: false, valueText: money)
     }
 }

@@ -55,7 +55,7 @@ struct Chart: Encodable {
     /// Vertical columns, one per category (a day), with the series stacked (requests per day by outcome) or, when
     /// they are not parts of one whole, side by side (receipts and payments each day).
     static func columns(id: String, title: String, description: String, categories: [String], categoryNames: [String],
-                        series: [Series], unit: String, stacked: Bool = true, valueText: (Double) -> String = Chart.number) -> Chart {
+                        series: [Series], stacked: Bool = true, valueText: (Double) -> String = Chart.number) -> Chart {
         let width = 680.0, plotTop = legendHeight + 12, plotHeight = 220.0, right = 10.0
         let totals = categories.indices.map { i in series.reduce(0) { $0 + $1.values[i] } }
         let tallest = stacked ? totals.max() : series.flatMap(\.values).max()
@@ -89,7 +89,7 @@ struct Chart: Encodable {
             if i == categories.count - 1 && i % every != 0 && i % every < every / 2 { continue }
             labels.append(Label(x: left + Double(i) * slot + slot / 2, y: baseline + 18, text: categories[i], anchor: "middle"))
         }
-        let (legendRects, legendLabels) = legend(series.map(\.name), width: width)
+        let (legendRects, legendLabels) = legend(series.map(\.name))
         let table = Table(headers: ["Day"] + series.map(\.name) + (stacked ? ["Total"] : []),
                           rows: categories.indices.map { i in
                               [categoryNames[i]] + series.map { valueText($0.values[i]) } + (stacked ? [valueText(totals[i])] : [])
@@ -122,7 +122,7 @@ struct Chart: Encodable {
         }
         let bottom = plotTop + Double(categories.count) * rowHeight
         let lines = [Line(x1: labelWidth, y1: plotTop - 4, x2: labelWidth, y2: bottom - gap + 4, kind: "axis")]
-        let (legendRects, legendLabels) = series.count > 1 ? legend(series.map(\.name), width: width) : ([], [])
+        let (legendRects, legendLabels) = series.count > 1 ? legend(series.map(\.name)) : ([], [])
         let table = Table(headers: headers ?? ([""] + series.map(\.name)),
                           rows: categories.indices.map { i in [categories[i]] + series.map { Self.number($0.values[i]) } })
         return Chart(id: id, title: title, description: description, width: width, height: bottom,
@@ -131,7 +131,7 @@ struct Chart: Encodable {
     }
 
     /// A key above the plot: a swatch and a name for each series.
-    private static func legend(_ names: [String], width: Double) -> ([Rect], [Label]) {
+    private static func legend(_ names: [String]) -> ([Rect], [Label]) {
         var rects: [Rect] = [], labels: [Label] = [], x = 0.0
         for (s, name) in names.enumerated() {
             rects.append(Rect(x: x, y: 6, width: 14, height: 14, series: s, tooltip: name))

@@ -134,9 +134,7 @@ public enum LedgerReports {
     public static func totalsByDay(_ entries: [LedgerEntry], from: String, to: String) -> [(day: String, receipts: Pence, payments: Pence)] {
         guard let first = CaseworkTime.parse(from), let last = CaseworkTime.parse(to), first <= last else { return [] }
         let byDay = Dictionary(grouping: entries, by: \.on)
-        // Plain days parse to midnight UTC; stepping a whole day at a time from there never crosses a day twice.
-        return stride(from: first.timeIntervalSince1970, through: last.timeIntervalSince1970, by: 86400).map { instant in
-            let day = String(CaseworkTime.iso8601(Date(timeIntervalSince1970: instant)).prefix(10))
+        return DayPeriod(from: from, to: to).ukDays.map { day in
             let ledger = Ledger(byDay[day] ?? [])
             return (day, ledger.receipts, ledger.payments)
         }
