@@ -36,7 +36,8 @@
 # Settings: FACTOR (1), DURATION (10s), CONNECTIONS (16), THREADS (2), PEOPLE (100: people of each kind signed
 # in), HOPPER_DEPTH (10 pages), PREFETCH_PEOPLE (10: a target whose people share a few URLs is also fetched as up
 # to that many people), EXPIRY_TIMEOUT (300 s), P99_TARGET_MS (20), WRK_TIMEOUT (30s), SETTLE_TIMEOUT (600 s),
-# SCALE_DATA (bench/.data), SCALE_SCRATCH (the temporary folder), KEEP_RUN=1 keeps the scratch copy, SCALE_PG_OPTS
+# ONLY (an extended regex: measure only the targets whose names match, e.g. ONLY='Monitoring|hopper'), SKIP_EXPIRY=1
+# (do not time the grants ending together), SCALE_DATA (bench/.data), SCALE_SCRATCH (the temporary folder), KEEP_RUN=1 keeps the scratch copy, SCALE_PG_OPTS
 # adds PostgreSQL server options, LOG_LEVEL (notice). The binary is CASEWORK_BIN, else .build/release/casework
 # (swift build -c release), else the debug build; this script never builds.
 set -euo pipefail
@@ -231,6 +232,7 @@ echo "== wrk: $THREADS threads, $CONNECTIONS connections, $DURATION a target"
 printf '%-62s %9s %9s %9s %8s  %s\n' target req/s "p50 ms" "p99 ms" errors "server busy after"
 while IFS=$'\t' read -r id file name; do
   if [ "$file" = "-" ]; then printf '%-62s skipped\n' "$name"; continue; fi
+  if [ -n "${ONLY:-}" ] && ! grep -qE -- "$ONLY" <<<"$name"; then continue; fi
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" -s bench/lib/rotate.lua "$BASE" -- "$file" \
     >"$RUN/out/$id.wrk" 2>&1 </dev/null || true
   settle >"$RUN/out/$id.settle"
@@ -246,7 +248,9 @@ done <"$RUN/out/targets.tsv"
 
 # MARK: grants ending together
 
-if kill -0 "$PID" 2>/dev/null; then
+if [ "${SKIP_EXPIRY:-0}" = 1 ]; then
+  echo "== grants ending together: not timed (SKIP_EXPIRY=1)"
+elif kill -0 "$PID" 2>/dev/null; then
   echo "== settled after the reads in $(settle) s; moving the test clock to $ENDING_AT + 1 s: $ENDING_COUNT grants end together"
   python3 bench/lib/scale_db.py expire "$ENDING_AT" "$ENDING_COUNT" "$EXPIRY_TIMEOUT" >"$RUN/out/expiry.json" || true
   cat "$RUN/out/expiry.json"

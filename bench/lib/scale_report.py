@@ -89,7 +89,10 @@ def main():
         if not t["requestCount"]:
             lines.append(f"| {t['group']} | {t['name']} | 0 | – | – | – | – | – | skipped: {t['note']} |")
             continue
-        r = wrk_result(os.path.join(run, f"{t['id']}.wrk"))
+        wrk_path = os.path.join(run, f"{t['id']}.wrk")
+        if os.environ.get("ONLY") and not os.path.exists(wrk_path):
+            continue  # not asked for in this run (ONLY)
+        r = wrk_result(wrk_path)
         pre = ""
         if t["non2xxUrls"]:
             seen = ", ".join(f"{s}×{c}" for s, c in sorted(t["statuses"].items()) if not (s.isdigit() and 200 <= int(s) < 300))
