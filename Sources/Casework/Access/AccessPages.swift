@@ -49,10 +49,10 @@ struct AccessPages: RouteCollection {
         let values: FormValues
         /// The purposes on offer; the radios mark the one typed (`formChoices`).
         let purposes: [Choice]
-        /// The justification's and further details' limit, for the character count.
-        let textLimit = AccessRequestInput.textLimit
         var formValues: Any { values }
         var formChoices: [String: [Choice]] { ["purpose": purposes] }
+        /// The justification's and further details' limit, for their character counts.
+        var formLimits: [String: Int] { ["justification": AccessRequestInput.textLimit, "furtherDetails": AccessRequestInput.textLimit] }
     }
 
     /// The form with the requester's details filled from the directory: the signed-in person's, or those of the staff
@@ -148,18 +148,36 @@ struct AccessPages: RouteCollection {
             pagination: .keyset(path: "/access-requests", next: all.next, isFirstPage: paging.cursor == nil)))
     }
 
-    struct RequestContent: Encodable {
+    /// The request, and the decision form for the person who may decide it now.
+    struct RequestContent: Encodable, FormPage {
         let request: AccessRequestDTO
         let stageName: String?
         let canDecide: Bool
-        let canReturn: Bool
+        /// What was typed on the decision form (the request's asked-for minutes to start with).
+        let decision: DecisionForm
+        /// What the stage waiting may say (`AccessStage.decisions`), in the words of that stage.
+        let decisions: [Choice]
         let canSetDuration: Bool
         let canWithdraw: Bool
         let canStartNew: Bool
         let canSeeEvidence: Bool
+        var formValues: Any { decision }
+        var formChoices: [String: [Choice]] { ["decision": decisions] }
+        var formLimits: [String: Int] { ["reason": AccessRequestChain.reasonLimit] }
     }
 
-    func renderRequest(_ req: Request, _ id: UUID, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
+    /// A decision as the stage's decider reads it on the form.
+    static func decisionLabel(_ decision: AccessDecision, at stage: AccessStage) -> String {
+        switch (decision, stage) {
+        case (.approve, .teamLeader): "Countersign and send to the SCR manager"
+        case (.approve, _): "Approve"
+        case (.reject, _): "Reject"
+        case (.return, _): "Return to the caseworker: the form is not accurate"
+        }
+    }
+
+    func renderRequest(_ req: Request, _ id: UUID, typed: DecisionForm? = nil, errors: ValidationFailure? = nil,
+                       status: HTTPResponseStatus? = nil) async throws -> Response {
         let user = try req.requireUser()
         let access = TemporaryAccess(request: req)
         let dto = try await access.view(id)
@@ -168,7 +186,9 @@ struct AccessPages: RouteCollection {
         // The rule the decision itself is held to, so the form never shows where submitting it would be refused.
         let mayDecide = AccessRequestChain.mayDecide(try await access.facts(id), by: user.profile.staffId, actingAs: user.role)
         return try await Pages.render(req, "access-request", title: "Temporary access \(dto.reference)", RequestContent(
-            request: dto, stageName: stage.map { $0.role.displayName }, canDecide: mayDecide, canReturn: stage == .teamLeader,
+            request: dto, stageName: stage.map { $0.role.displayName }, canDecide: mayDecide,
+            decision: typed ?? DecisionForm(durationMinutes: String(dto.requestedDurationMinutes)),
+            decisions: stage.map { waiting in waiting.decisions.map { Choice(id: $0.rawValue, name: Self.decisionLabel($0, at: waiting)) } } ?? [],
             canSetDuration: stage == .provisioning, canWithdraw: dto.requester.staffId == user.staffId && !current.isFinal,
             canStartNew: AccessPolicy.mayCopy(status: current, requester: dto.requester.staffId, viewer: user.staffId, role: user.role),
             canSeeEvidence: AccessPolicy.mayReadEvidence(user.role)), errors: errors, status: status)
@@ -193,7 +213,7 @@ struct AccessPages: RouteCollection {
             let dto = try await TemporaryAccess(request: req).decide(id, decision: form.decision ?? "", reason: form.reason, durationMinutes: Int(minutes))
             return Pages.redirect(req, to: "/access-requests/\(id.uuidString)", flash: "\(dto.reference) is now: \(dto.statusName)")
         } catch let failure as ValidationFailure {
-            return try await renderRequest(req, id, errors: failure)
+            return try await renderRequest(req, id, typed: form, errors: failure)
         }
     }
 

@@ -10,21 +10,30 @@ struct MonitoringPages: RouteCollection {
         pages.get("access-requests", ":id", "evidence", use: evidencePage)
     }
 
-    struct PageContent: Encodable {
+    struct PageContent: Encodable, FormPage {
         let summary: MonitoringDTO
         let query: String
         let charts: [Chart]
         /// The stages' figures under the names people know them by.
         let stages: [StageRow]
+        /// The period as typed: the one shown, or the one refused with what was wrong in it.
+        let typed: PeriodFields
+        var formValues: Any { typed }
 
         struct StageRow: Encodable {
             let name: String
             let figures: StageFiguresDTO
         }
 
-        init(summary: MonitoringDTO, query: String) {
+        struct PeriodFields: Encodable {
+            let from: String
+            let to: String
+        }
+
+        init(summary: MonitoringDTO, query: String, typed: PeriodFields? = nil) {
             self.summary = summary
             self.query = query
+            self.typed = typed ?? PeriodFields(from: summary.from, to: summary.to)
             charts = MonitoringCharts.all(summary)
             stages = summary.stages.map { StageRow(name: $0.stage.displayName, figures: $0) }
         }
@@ -39,7 +48,9 @@ struct MonitoringPages: RouteCollection {
             // Show the page for the default period, with what was wrong in the typed one.
             let summary = try await Monitoring(request: req).summary { Monitoring.defaultPeriod(req.now) }
             return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
-                                          PageContent(summary: summary, query: ""), errors: failure)
+                                          PageContent(summary: summary, query: "", typed: PageContent.PeriodFields(
+                                              from: (try? req.query.get(String.self, at: "from")) ?? "", to: (try? req.query.get(String.self, at: "to")) ?? "")),
+                                          errors: failure)
         }
     }
 

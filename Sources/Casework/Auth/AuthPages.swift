@@ -109,15 +109,12 @@ struct AuthPages: RouteCollection {
         next.hasPrefix("/") && !next.hasPrefix("//") && !next.contains("\\") ? next : ""
     }
 
-    struct RoleOption: Encodable {
-        let id: String
-        let name: String
-        let summary: String
-        let current: Bool
-    }
-
-    struct ChooseRoleContent: Encodable {
-        let roles: [RoleOption]
+    /// The roles the person holds, each with what it is for; the one they work in now is chosen.
+    struct ChooseRoleContent: Encodable, FormPage {
+        let current: RoleForm
+        let roles: [Choice]
+        var formValues: Any { current }
+        var formChoices: [String: [Choice]] { ["role": roles] }
     }
 
     @Sendable func chooseRolePage(req: Request) async throws -> Response {
@@ -126,7 +123,8 @@ struct AuthPages: RouteCollection {
     }
 
     static func roleChoices(_ user: CurrentUser) -> ChooseRoleContent {
-        ChooseRoleContent(roles: user.profile.roles.map { RoleOption(id: $0.rawValue, name: $0.displayName, summary: $0.summary, current: $0 == user.role) })
+        ChooseRoleContent(current: RoleForm(role: user.role?.rawValue),
+                          roles: user.profile.roles.map { Choice(id: $0.rawValue, name: $0.displayName, hint: $0.summary) })
     }
 
     struct RoleForm: Content { var role: String? }

@@ -82,6 +82,7 @@ struct StaffPages: RouteCollection {
         let values: StaffRoutes.StaffForm
         let roles: [Choice]
         var formValues: Any { values }
+        var formChoices: [String: [Choice]] { ["roles": roles] }
     }
 
     static func formContent(isNew: Bool, action: String, values: StaffRoutes.StaffForm) -> FormContent {

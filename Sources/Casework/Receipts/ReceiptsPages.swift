@@ -91,7 +91,7 @@ struct ReceiptsPages: RouteCollection {
     struct GrantContent: Encodable {
         let staffId: String
         let name: String
-        let profiles: [AuthPages.RoleOption]
+        let profiles: [Choice]
     }
 
     func renderGrant(_ req: Request, staffId: String, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
@@ -101,7 +101,7 @@ struct ReceiptsPages: RouteCollection {
         }
         let held = Set(person.loadedRoles)
         let options = ToolProfile.allCases.filter { !held.contains($0.role) }.map {
-            AuthPages.RoleOption(id: $0.rawValue, name: $0.displayName, summary: $0.role.summary, current: false)
+            Choice(id: $0.rawValue, name: $0.displayName, hint: $0.role.summary)
         }
         return try await Pages.render(req, "tool-grant", title: "Grant user profile", GrantContent(staffId: staffId, name: person.name, profiles: options), errors: errors, status: status)
     }

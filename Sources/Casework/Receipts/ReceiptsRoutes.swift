@@ -31,6 +31,7 @@ struct ReceiptsRoutes: RouteCollection {
         var payingParent: String?
         var notes: String?
         var formValues: Any { self }
+        var formChoices: [String: [Choice]] { ["type": Choice.of(ExceptionalCaseType.allCases, name: \.displayName)] }
 
         var input: ExceptionalCaseInput {
             ExceptionalCaseInput(type: type ?? "", incidentReference: incidentReference ?? "", receivingParent: receivingParent ?? "",

@@ -23,11 +23,14 @@ struct Choice: Encodable {
     let id: String
     let name: String
     let selected: Bool
+    /// A line under the option's label (GOV.UK's radio and checkbox item hint); none when nil.
+    let hint: String?
 
-    init(id: String, name: String, selected: Bool = false) {
+    init(id: String, name: String, selected: Bool = false, hint: String? = nil) {
         self.id = id
         self.name = name
         self.selected = selected
+        self.hint = hint
     }
 
     /// Each of `values`, shown by `name`, with those whose raw value is in `chosen` selected.

@@ -19,45 +19,59 @@ struct FieldState: Encodable {
     let month: String
     let year: String
 
-    /// The options of a radios field (`partials/radios.leaf`), the one typed selected; empty for other fields.
+    /// The options of a radios or checkboxes field (`partials/radios.leaf`, `partials/checkboxes.leaf`), those typed
+    /// selected; empty for other fields.
     let choices: [Choice]
+    /// The most characters the field takes (`partials/character-count.leaf`); nil for fields without a count.
+    let maxLength: Int?
 
-    init(name: String, value: String, error: String?, choices: [Choice] = []) {
+    /// `values` are what was typed: one for most fields, any number for checkboxes; `value` shows them joined.
+    init(name: String, values: [String], error: String?, choices: [Choice] = [], maxLength: Int? = nil) {
         self.name = name
-        self.value = value
+        self.value = values.joined(separator: ", ")
         self.error = error
         (day, month, year) = CaseworkTime.dayParts(value)
-        self.choices = choices.map { Choice(id: $0.id, name: $0.name, selected: $0.id == value) }
+        let typed = Set(values)
+        self.choices = choices.map { Choice(id: $0.id, name: $0.name, selected: typed.contains($0.id), hint: $0.hint) }
+        self.maxLength = maxLength
     }
 
     /// A field for every stored property of `values` (a form's typed values), blank when nothing was typed.
-    static func all(from values: Any, errors: [String: String], choices: [String: [Choice]] = [:]) -> [String: FieldState] {
+    static func all(from values: Any, errors: [String: String], choices: [String: [Choice]] = [:], limits: [String: Int] = [:])
+        -> [String: FieldState] {
         var fields: [String: FieldState] = [:]
         for child in Mirror(reflecting: values).children {
             guard let name = child.label else { continue }
-            fields[name] = FieldState(name: name, value: text(child.value), error: errors[name], choices: choices[name] ?? [])
+            fields[name] = FieldState(name: name, values: texts(child.value), error: errors[name], choices: choices[name] ?? [], maxLength: limits[name])
         }
         return fields
     }
 
-    /// A typed value as the form shows it again: optionals unwrapped, absent as blank.
-    private static func text(_ value: Any) -> String {
+    /// A typed value as the form shows it again: optionals unwrapped and absent as none, a list (checkboxes) as
+    /// each of its items.
+    private static func texts(_ value: Any) -> [String] {
         let mirror = Mirror(reflecting: value)
-        if mirror.displayStyle == .optional {
-            guard let wrapped = mirror.children.first?.value else { return "" }
-            return text(wrapped)
+        switch mirror.displayStyle {
+        case .optional:
+            guard let wrapped = mirror.children.first?.value else { return [] }
+            return texts(wrapped)
+        case .collection, .set:
+            return mirror.children.flatMap { texts($0.value) }
+        default:
+            return ["\(value)"]
         }
-        return "\(value)"
     }
 }
 
-/// A page with a form: its `formValues` (a struct of what was typed) give the page's `fields`, and `formChoices` the
-/// options of its radios, by field name.
+/// A page with a form: its `formValues` (a struct of what was typed) give the page's `fields`, `formChoices` the
+/// options of its radios and checkboxes, and `formLimits` the length of those with a character count, by field name.
 protocol FormPage {
     var formValues: Any { get }
     var formChoices: [String: [Choice]] { get }
+    var formLimits: [String: Int] { get }
 }
 
 extension FormPage {
     var formChoices: [String: [Choice]] { [:] }
+    var formLimits: [String: Int] { [:] }
 }

@@ -96,7 +96,7 @@ enum Pages {
         layout.template = template
         var page = PageView(layout: layout, page: content)
         if let form = content as? any FormPage {
-            page.fields = FieldState.all(from: form.formValues, errors: layout.fieldErrors, choices: form.formChoices)
+            page.fields = FieldState.all(from: form.formValues, errors: layout.fieldErrors, choices: form.formChoices, limits: form.formLimits)
         }
         let view = try await request.view.render(template, page)
         let response = try await view.encodeResponse(status: status ?? ((errors?.isEmpty ?? true) ? .ok : .unprocessableEntity), for: request)

@@ -73,6 +73,11 @@ public enum AccessStage: String, Sendable, Codable, CaseIterable {
 
     /// The stage as people read it: the deciding role's name.
     public var displayName: String { role.displayName }
+
+    /// What a decider at this stage may say: only the team leader returns a request, for the requester to put right.
+    public var decisions: [AccessDecision] {
+        self == .teamLeader ? [.approve, .reject, .return] : [.approve, .reject]
+    }
 }
 
 /// What a decider can say.
@@ -114,6 +119,8 @@ public struct AccessRequestFacts: Sendable, Equatable {
 public enum AccessRequestChain {
     /// The longest temporary access anyone may ask for: seven days.
     public static let maximumMinutes = 7 * 24 * 60
+    /// The most characters a decision's reason may have.
+    public static let reasonLimit = 1000
 
     /// What a decision does.
     public struct Outcome: Sendable, Equatable {
@@ -155,13 +162,13 @@ public enum AccessRequestChain {
         }
         let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         var failure = ValidationFailure()
-        if decision == .return && stage != .teamLeader {
+        if !stage.decisions.contains(decision) {
             failure.add("decision", "Only the team leader returns a request; at this stage approve or reject it")
         }
         if decision != .approve && why.isEmpty {
             failure.add("reason", "Give the reason for \(decision == .reject ? "rejecting" : "returning") the request")
         }
-        if why.count > 1000 { failure.add("reason", "Reason must be 1,000 characters or fewer") }
+        if why.count > reasonLimit { failure.add("reason", "Reason must be 1,000 characters or fewer") }
         if let minutes = durationMinutes {
             if stage != .provisioning || decision != .approve {
                 failure.add("durationMinutes", "Only provisioning sets the duration, when approving")
