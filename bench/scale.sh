@@ -36,7 +36,7 @@
 # Settings: FACTOR (1), DURATION (10s), CONNECTIONS (16), THREADS (2), PEOPLE (100: people of each kind signed
 # in), HOPPER_DEPTH (10 pages), PREFETCH_PEOPLE (10: a target whose people share a few URLs is also fetched as up
 # to that many people), EXPIRY_TIMEOUT (300 s), P99_TARGET_MS (20), WRK_TIMEOUT (30s), SETTLE_TIMEOUT (600 s),
-# ONLY (an extended regex: measure only the targets whose names match, e.g. ONLY='Monitoring|hopper'), SKIP_EXPIRY=1
+# PROFILE=1 (a perf profile of the server during each target: <id>.profile.txt beside the raw output), ONLY (an extended regex: measure only the targets whose names match, e.g. ONLY='Monitoring|hopper'), SKIP_EXPIRY=1
 # (do not time the grants ending together), SCALE_DATA (bench/.data), SCALE_SCRATCH (the temporary folder), KEEP_RUN=1 keeps the scratch copy, SCALE_PG_OPTS
 # adds PostgreSQL server options, LOG_LEVEL (notice). The binary is CASEWORK_BIN, else .build/release/casework
 # (swift build -c release), else the debug build; this script never builds.
@@ -80,6 +80,7 @@ need_apt() {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 command -v wrk >/dev/null || need_apt wrk
+if [ "${PROFILE:-0}" = 1 ]; then command -v perf >/dev/null || need_apt linux-perf; fi
 if [ "$DB" = postgres ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt postgresql-15
   . bench/lib/scale_pg.sh
@@ -233,8 +234,17 @@ printf '%-62s %9s %9s %9s %8s  %s\n' target req/s "p50 ms" "p99 ms" errors "serv
 while IFS=$'\t' read -r id file name; do
   if [ "$file" = "-" ]; then printf '%-62s skipped\n' "$name"; continue; fi
   if [ -n "${ONLY:-}" ] && ! grep -qE -- "$ONLY" <<<"$name"; then continue; fi
+  if [ "${PROFILE:-0}" = 1 ]; then
+    perf record -F 499 -g -p "$PID" -o "$RUN/out/$id.perf" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" -s bench/lib/rotate.lua "$BASE" -- "$file" \
     >"$RUN/out/$id.wrk" 2>&1 </dev/null || true
+  if [ "${PROFILE:-0}" = 1 ]; then
+    wait "$PERF_PID" || true
+    perf report -i "$RUN/out/$id.perf" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-220 | head -150 \
+      >"$RUN/out/$id.profile.txt" || true
+  fi
   settle >"$RUN/out/$id.settle"
   awk -v name="$name" -v busy="$(cat "$RUN/out/$id.settle")" '/^SCALE_RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
       s = v["duration_us"] / 1e6; if (s == 0) s = 1
@@ -252,7 +262,16 @@ if [ "${SKIP_EXPIRY:-0}" = 1 ]; then
   echo "== grants ending together: not timed (SKIP_EXPIRY=1)"
 elif kill -0 "$PID" 2>/dev/null; then
   echo "== settled after the reads in $(settle) s; moving the test clock to $ENDING_AT + 1 s: $ENDING_COUNT grants end together"
+  if [ "${PROFILE:-0}" = 1 ]; then
+    perf record -F 499 -g -p "$PID" -o "$RUN/out/expiry.perf" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
   python3 bench/lib/scale_db.py expire "$ENDING_AT" "$ENDING_COUNT" "$EXPIRY_TIMEOUT" >"$RUN/out/expiry.json" || true
+  if [ "${PROFILE:-0}" = 1 ]; then
+    kill -INT "$PERF_PID" 2>/dev/null || true; wait "$PERF_PID" || true
+    perf report -i "$RUN/out/expiry.perf" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-220 | head -150 \
+      >"$RUN/out/expiry.profile.txt" || true
+  fi
   cat "$RUN/out/expiry.json"
 fi
 RSS_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$PID/status" 2>/dev/null || true)"
@@ -268,7 +287,7 @@ PY
 REPORT="test-output/bench/scale-$DB-$FACTOR.md"
 mkdir -p "test-output/bench/scale-$DB-$FACTOR"
 rm -f "test-output/bench/scale-$DB-$FACTOR"/*
-cp "$RUN"/out/*.wrk "$RUN"/out/*.settle "$RUN"/out/*.json "$RUN"/out/server*.log "test-output/bench/scale-$DB-$FACTOR/" 2>/dev/null || true
+cp "$RUN"/out/*.wrk "$RUN"/out/*.profile.txt "$RUN"/out/*.settle "$RUN"/out/*.json "$RUN"/out/server*.log "test-output/bench/scale-$DB-$FACTOR/" 2>/dev/null || true
 [ -f "$RUN/out/crashes" ] && cp "$RUN/out/crashes" "test-output/bench/scale-$DB-$FACTOR/"
 echo
 python3 bench/lib/scale_report.py "$RUN/out" "$MANIFEST" "$REPORT"

@@ -18,6 +18,8 @@ struct CaseworkServices: Sendable {
     var oidc: OIDCProvider? = nil
     /// SQLite's point-read connections (see `SQLiteReaders`); nil on PostgreSQL.
     var readers: SQLiteReaders? = nil
+    /// Monitoring's figures as last counted (see `MonitoringSnapshots`).
+    let monitoringSnapshots = MonitoringSnapshots()
 }
 
 extension Application {

@@ -39,6 +39,9 @@ public struct Settings: Sendable {
     /// Whether staff may sign in with a Casework password: always without a provider; with one, only when
     /// `CASEWORK_PASSWORD_SIGN_IN=1`.
     public var passwordSignIn = true
+    /// Whether page templates are read again on every render (`CASEWORK_TEMPLATE_RELOAD=1`), for someone editing
+    /// them; otherwise each is read and parsed once. Reading and lexing them every time was a third of a page's cost.
+    public var templateReload = false
 
     public init(
         storage: Storage, demoPassword: String = DemoOrganisation.defaultPassword, testClock: Bool = false,
@@ -128,6 +131,11 @@ public struct Settings: Sendable {
         case "1": settings.passwordSignIn = true
         case "0": settings.passwordSignIn = false
         case let other: throw Invalid(description: "CASEWORK_PASSWORD_SIGN_IN must be 1 or 0, not \(other)")
+        }
+        switch env["CASEWORK_TEMPLATE_RELOAD"] ?? "" {
+        case "", "0": settings.templateReload = false
+        case "1": settings.templateReload = true
+        case let other: throw Invalid(description: "CASEWORK_TEMPLATE_RELOAD must be 1 or 0, not \(other)")
         }
         if !settings.passwordSignIn && settings.oidc == nil {
             throw Invalid(description: "CASEWORK_PASSWORD_SIGN_IN=0 with no identity provider would let nobody sign in: set CASEWORK_OIDC_ISSUER, _CLIENT_ID and _CLIENT_SECRET")

@@ -3,6 +3,7 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Leaf
+import LeafKit
 import NIOSSL
 import SQLKit
 import Vapor
@@ -55,8 +56,16 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // Clients (and our own tests) read error answers as JSON too.
     ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
 
-    app.views.use(.leaf)
-    app.leaf.cache.isEnabled = app.environment.isRelease
+    // Leaf's own renderer turns its cache off whenever the environment is development, Vapor's default and the one
+    // `casework serve` runs in; so the renderer is made here without that rule. Templates are read and parsed once
+    // unless CASEWORK_TEMPLATE_RELOAD=1: reading and lexing them on every render was a third of a page's cost.
+    app.views.use { app in
+        var userInfo = app.leaf.userInfo
+        userInfo["application"] = app
+        return LeafRenderer(configuration: app.leaf.configuration, tags: app.leaf.tags, cache: app.leaf.cache, sources: app.leaf.sources,
+                            eventLoop: app.eventLoopGroup.next(), userInfo: userInfo)
+    }
+    app.leaf.cache.isEnabled = !settings.templateReload
     app.leaf.tags["ukTime"] = UKTimeTag()
     app.leaf.tags["statusTag"] = StatusTagTag()
     app.leaf.tags["named"] = DisplayNameTag()

@@ -186,6 +186,28 @@ struct AccessLogTests {
         }
     }
 
+    /// Pages are drawn from templates read and parsed once, even in Vapor's development environment (the one
+    /// `casework serve` runs in, where Leaf's own renderer reads them again for every page), unless asked otherwise.
+    @Test func templatesAreReadOnceUnlessReloadingIsAskedFor() async throws {
+        try await withCasework(environment: .development) { app in
+            let page = try await Browser(app).get("/sign-in")
+            #expect(page.status == .ok)
+            #expect(app.leaf.cache.isEnabled && app.leaf.cache.count > 0)
+        }
+        let directory = NSTemporaryDirectory() + "casework-test-" + UUID().uuidString
+        var reloading = testSettings(directory: directory)
+        reloading.templateReload = true
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try await withCasework(settings: reloading, environment: .development) { app in
+            let page = try await Browser(app).get("/sign-in")
+            #expect(page.status == .ok)
+            #expect(!app.leaf.cache.isEnabled && app.leaf.cache.count == 0)
+        }
+        #expect(throws: Settings.Invalid.self) {
+            try Settings.fromEnvironment(["CASEWORK_TEMPLATE_RELOAD": "yes"], environment: .testing)
+        }
+    }
+
     @Test func settingsSayWhatToFix() throws {
         #expect(throws: Settings.Invalid.self) { try ObservabilitySettings.fromEnvironment(["CASEWORK_ACCESS_LOG": "verbose"]) }
         #expect(throws: Settings.Invalid.self) { try ObservabilitySettings.fromEnvironment(["CASEWORK_METRICS_TOKEN": "short"]) }

@@ -71,7 +71,7 @@ struct AccessQueries {
             query = query + (index == 0 ? " WHERE " : " AND ") + condition
         }
         query = query + " ORDER BY r.created_at \(direction), r.id \(direction) LIMIT \(bind: limit)"
-        return try await sql.raw(query).all().map { try $0.decode(fluentModel: AccessRequestModel.self) }
+        return try await sql.raw(query).all().map(AccessRequestModel.init(row:))
     }
 
     /// What a page of requests shows besides the requests themselves, read in three queries (people with their
@@ -87,7 +87,8 @@ struct AccessQueries {
         let ids = records.map { $0.id! }
         let people = Array(Set(records.flatMap { [$0.requesterStaffId] + ($0.teamLeaderStaffId.map { [$0] } ?? []) }))
         let staff = try await DirectoryQueries(db: db).profiles(people)
-        let history = try await AccessRequestHistoryModel.query(on: db).filter(\.$requestId ~~ ids).sort(\.$at).all()
+        let history = try await sql.raw("SELECT * FROM access_request_history WHERE request_id IN (\(binds: ids)) ORDER BY at")
+            .all().map(AccessRequestHistoryModel.init(row:))
         let grants = try await GrantModel.query(on: db).filter(\.$requestId ~~ ids).all()
         return RequestDetails(staff: staff,
                               history: Dictionary(grouping: history, by: \.requestId),
@@ -103,8 +104,10 @@ struct AccessQueries {
             .filter(\.$status == AccessRequestStatus.granted).all()
         guard !requests.isEmpty else { return [] }
         let references = Dictionary(uniqueKeysWithValues: requests.map { ($0.id!, $0.reference) })
-        let grants = try await GrantModel.query(on: db).filter(\.$requestId ~~ requests.map { $0.id! }).filter(\.$logOffConfirmedAt == nil)
-            .sort(\.$expiresAt).all()
+        // By request id alone (its unique index), the confirmed ones left out here: asked for as well in SQL, the
+        // unconfirmed condition led SQLite to walk every unconfirmed grant in the country instead (44 ms at national scale).
+        let grants = try await GrantModel.query(on: db).filter(\.$requestId ~~ requests.map { $0.id! }).all()
+            .filter { $0.logOffConfirmedAt == nil }.sorted { $0.expiresAt < $1.expiresAt }
         return grants.map { ($0, references[$0.requestId] ?? "") }
     }
 

@@ -126,19 +126,17 @@ struct GrantExpiry {
     }
 
     /// SRs assigned to these holders that involve a sensitive contact they may no longer see go back to Pending
-    /// Assignment. Reads the candidates for all holders at once; only holders with sensitive work have their
-    /// remaining grants read. Returns the references returned, by holder.
+    /// Assignment. Reads the candidates for all holders at once, only those SRs with a sensitive contact in full;
+    /// only holders with sensitive work have their remaining grants read. Returns the references returned, by holder.
     static func returnWorkNoLongerVisible(holders: [String], ctx: WriteContext) async throws -> [String: [String]] {
         guard !holders.isEmpty else { return [:] }
         let open = [ServiceRequestStatus.assigned, ServiceRequestStatus.inProgress]
-        let assigned = try await ServiceRequestModel.query(on: ctx.db).filter(\.$assigneeStaffId ~~ holders).filter(\.$status ~~ open).all()
-        guard !assigned.isEmpty else { return [:] }
-        let involved = try await RecordQueries(db: ctx.db).involvedContactIds(assigned)
-        let contactIds = Array(Set(involved.values.flatMap { $0 }))
-        let sensitive = contactIds.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await ContactModel.query(on: ctx.db)
-            .filter(\.$id ~~ contactIds).filter(\.$sensitive == true).all().map { ($0.id!, $0) })
-        let candidates = assigned.filter { sr in (involved[sr.id!] ?? []).contains { sensitive[$0] != nil } }
-        guard !candidates.isEmpty else { return [:] }
+        let records = RecordQueries(db: ctx.db)
+        let involved = try await records.sensitiveContactsOfAssigned(holders, statuses: open)
+        guard !involved.isEmpty else { return [:] }
+        let candidates = try await records.serviceRequests(ids: Array(involved.keys))
+        let sensitive = Dictionary(uniqueKeysWithValues: try await ContactModel.query(on: ctx.db)
+            .filter(\.$id ~~ Array(Set(involved.values.flatMap { $0 }))).all().map { ($0.id!, $0) })
         let people = Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: ctx.db).filter(\.$id ~~ Array(Set(candidates.compactMap(\.assigneeStaffId))))
             .with(\.$roleRows).all().map { ($0.id!, try $0.profile(roles: $0.loadedRoles)) })
         var coverage: [String: [GrantCoverage]] = [:]

@@ -1,5 +1,6 @@
 import CaseworkCore
 import Fluent
+import SQLKit
 import Vapor
 
 /// A grant as monitoring lists it: who holds it, for which request, until when.
@@ -98,6 +99,17 @@ struct DayFiguresDTO: Content {
 /// SCR managers' monitoring of temporary access, and the evidence for one request.
 struct Monitoring: ContextService {
     let context: ServiceContext
+    /// This server's counted figures (see `MonitoringSnapshots`); nil counts every time.
+    var snapshots: MonitoringSnapshots?
+
+    init(context: ServiceContext) {
+        self.context = context
+    }
+
+    init(request: Request) {
+        context = request.service
+        snapshots = request.casework.monitoringSnapshots
+    }
 
     /// Rows of each table on the page and in the JSON; the CSVs have them all.
     static let shown = 50
@@ -133,22 +145,28 @@ struct Monitoring: ContextService {
     func summary(_ chosen: () throws -> DayPeriod) async throws -> MonitoringDTO {
         try context.requireRole(.scrManager)
         let period = try chosen()
+        guard let snapshots else { return try await count(period) }
+        let counting = self
+        return try await snapshots.summary(period: "\(period.from)/\(period.to)", now: context.now) { try await counting.count(period) }
+    }
+
+    /// Everything on the page, counted now.
+    func count(_ period: DayPeriod) async throws -> MonitoringDTO {
         let now = context.now
         let queries = MonitoringQueries(db: db, now: now, period: period)
         let endOfToday = CaseworkTime.endOfUKDay(now)
         let active = try await queries.liveGrants(endingBefore: nil, limit: Self.shown, after: nil)
         let endingToday = try await queries.liveGrants(endingBefore: endOfToday, limit: Self.shown, after: nil)
         let overdue = try await queries.overdueLogOffs(limit: Self.shown, after: nil)
-        let monitored = try await queries.monitored(active + endingToday + overdue)
         return MonitoringDTO(
             at: CaseworkTime.iso8601(now), from: period.from, to: period.to,
             counts: MonitoringCountsDTO(
                 activeGrants: try await queries.liveGrantCount(endingBefore: nil), endingToday: try await queries.liveGrantCount(endingBefore: endOfToday),
                 overdueLogOffs: try await queries.overdueLogOffCount(), refusals: try await queries.decisionCount(refusalsOnly: true),
                 decisions: try await queries.decisionCount(refusalsOnly: false), teams: try await queries.teamCount()),
-            activeGrants: active.compactMap { monitored[$0.id!] },
-            endingToday: endingToday.compactMap { monitored[$0.id!] },
-            overdueLogOffs: overdue.compactMap { monitored[$0.id!] },
+            activeGrants: active,
+            endingToday: endingToday,
+            overdueLogOffs: overdue,
             stages: try await queries.stageFigures(),
             refusals: try await queries.decisions(refusalsOnly: true, limit: Self.shown, after: nil).map(Self.decisionDTO),
             decisions: try await queries.decisions(refusalsOnly: false, limit: Self.shown, after: nil).map(Self.decisionDTO),
@@ -182,18 +200,17 @@ struct Monitoring: ContextService {
         @Sendable func grantLine(_ g: MonitoredGrantDTO) -> [String] {
             [g.reference, g.staffId, g.name, g.team, g.purpose, g.grantedAt, g.expiresAt, g.endedAt ?? "", g.teamLeaderStaffId ?? ""]
         }
-        func grants(_ read: @escaping @Sendable (UUID?) async throws -> [GrantModel]) -> Response.Body {
+        func grants(_ read: @escaping @Sendable (UUID?) async throws -> [MonitoredGrantDTO]) -> Response.Body {
             Response.Body(managedAsyncStream: { writer in
                 try await writer.write(.buffer(line(grantHeader)))
                 var after: UUID?
                 while true {
                     let rows = try await read(after)
-                    let monitored = try await queries.monitored(rows)
                     var buffer = ByteBuffer()
-                    for row in rows { if let g = monitored[row.id!] { buffer.writeImmutableBuffer(line(grantLine(g))) } }
+                    for row in rows { buffer.writeImmutableBuffer(line(grantLine(row))) }
                     try await writer.write(.buffer(buffer))
                     guard rows.count == page, let last = rows.last else { break }
-                    after = last.id
+                    after = UUID(uuidString: last.grantId)
                 }
             })
         }
@@ -311,11 +328,16 @@ extension Monitoring {
         let since = CaseworkTime.iso8601Millis(record.createdAt)
         let closedAt = grant.map { AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: context.now) ?? context.now } ?? record.updatedAt
         let until = CaseworkTime.iso8601Millis(closedAt.addingTimeInterval(3600))
-        let access = try await AuditEventModel.query(on: db).filter(\.$actorStaffId == record.requesterStaffId).filter(\.$subjectType == "contact")
-            .filter(\.$at >= since).filter(\.$at <= until).sort(\.$seq).limit(500).all().map(event)
+        // Both read without Fluent's model decoding (`AuditEventModel.init(row:)`): a holder's reads can be hundreds of events.
+        let sql = db as! any SQLDatabase
+        let access = try await sql.raw("""
+            SELECT * FROM audit_events WHERE actor_staff_id = \(bind: record.requesterStaffId) AND subject_type = 'contact'
+            AND at >= \(bind: since) AND at <= \(bind: until) ORDER BY seq LIMIT 500
+            """).all().map { event(try AuditEventModel(row: $0)) }
         var subjects = [id.uuidString]
         if let grant { subjects.append(grant.id!.uuidString) }
-        let trail = try await AuditEventModel.query(on: db).filter(\.$subjectId ~~ subjects).sort(\.$seq).all().map(event)
+        let trail = try await sql.raw("SELECT * FROM audit_events WHERE subject_id IN (\(binds: subjects)) ORDER BY seq").all()
+            .map { event(try AuditEventModel(row: $0)) }
         return EvidenceDTO(
             request: requestDTO,
             grant: grant.map {

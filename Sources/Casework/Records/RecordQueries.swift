@@ -57,7 +57,7 @@ struct RecordQueries {
                 SELECT * FROM contacts WHERE search_name LIKE \(bind: pattern) ORDER BY search_name LIMIT \(bind: limit)
                 """).all()
         }
-        return try rows.map { try $0.decode(fluentModel: ContactModel.self) }
+        return try rows.map(ContactModel.init(row:))
     }
 
     // MARK: Hoppers
@@ -79,7 +79,7 @@ struct RecordQueries {
                 ORDER BY routed_at, id LIMIT \(bind: limit)
                 """).all()
         }
-        return try rows.map { try $0.decode(fluentModel: ServiceRequestModel.self) }
+        return try rows.map(ServiceRequestModel.init(row:))
     }
 
     /// How many SRs wait in a hopper and when the oldest was routed, without reading them.
@@ -114,7 +114,7 @@ struct RecordQueries {
                 ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: limit)
                 """).all()
         }
-        return try rows.map { try $0.decode(fluentModel: ServiceRequestModel.self) }
+        return try rows.map(ServiceRequestModel.init(row:))
     }
 
     // MARK: Segments
@@ -126,21 +126,19 @@ struct RecordQueries {
         return teams.first { Segment.forTeam($0) == segment }
     }
 
-    /// Everyone who may be assigned a segment's work: a team's caseworkers, the SCR caseworkers, CFAT.
+    /// Everyone who may be assigned a segment's work: a team's caseworkers, the SCR caseworkers, CFAT. The query
+    /// reads the candidates (by role or team); `Segment.hasMember` decides.
     func members(of segment: Segment, teamName: String?) async throws -> [StaffProfile] {
-        var query = StaffModel.query(on: db).filter(\.$active == true)
+        let candidates: SQLQueryString
         switch segment {
         case .scr, .cfat:
             let role: Role = segment == .scr ? .scrCaseworker : .cfat
-            let ids = try await StaffRoleModel.query(on: db).filter(\.$role == role).all().map { $0.$staff.id }
-            guard !ids.isEmpty else { return [] }
-            query = query.filter(\.$id ~~ ids)
+            candidates = "st.staff_id IN (SELECT staff_id FROM staff_roles WHERE role = \(bind: role.rawValue))"
         case .team:
             guard let teamName else { return [] }
-            query = query.filter(\.$team == teamName)
+            candidates = "st.team = \(bind: teamName)"
         }
-        return try await query.with(\.$roleRows).sort(\.$id).all()
-            .map { try $0.profile(roles: $0.loadedRoles) }.filter { segment.hasMember($0) }
+        return try await DirectoryQueries(db: db, readers: readers).activeProfiles(where: candidates).filter { segment.hasMember($0) }
     }
 
     // MARK: Finding records by what people type, and what an SR involves
@@ -172,6 +170,35 @@ struct RecordQueries {
             contacts += try await CaseParticipantModel.query(on: db).filter(\.$case.$id == caseId).with(\.$contact).all().map(\.contact)
         }
         return contacts
+    }
+
+    /// The sensitive contacts each of these people's SRs in `statuses` involves (linked directly or through its case),
+    /// by SR; SRs that involve none are left out. One statement on the indexes (SRs by assignee, links by SR,
+    /// participants by case, contacts by id): a caseworker holds a hundred SRs or so, and only the few with a
+    /// sensitive contact are read in full by the caller, rather than every one decoded to be looked at.
+    func sensitiveContactsOfAssigned(_ staffIds: [String], statuses: [ServiceRequestStatus]) async throws -> [UUID: Set<UUID>] {
+        guard !staffIds.isEmpty, !statuses.isEmpty else { return [:] }
+        let theirs: SQLQueryString = " s.assignee_staff_id IN (\(binds: staffIds)) AND s.status IN (\(binds: statuses.map(\.rawValue)))"
+        let rows = try await sql.raw("""
+            SELECT s.id AS sr, c.id AS contact FROM service_requests s
+                JOIN service_request_contacts l ON l.service_request_id = s.id
+                JOIN contacts c ON c.id = l.contact_id AND c.sensitive = \(bind: true) WHERE
+            """ + theirs + """
+             UNION ALL SELECT s.id AS sr, c.id AS contact FROM service_requests s
+                JOIN case_participants p ON p.case_id = s.case_id
+                JOIN contacts c ON c.id = p.contact_id AND c.sensitive = \(bind: true) WHERE
+            """ + theirs).all()
+        var found: [UUID: Set<UUID>] = [:]
+        for row in rows {
+            found[try row.decode(column: "sr", as: UUID.self), default: []].insert(try row.decode(column: "contact", as: UUID.self))
+        }
+        return found
+    }
+
+    /// Service requests by id, in id order.
+    func serviceRequests(ids: [UUID]) async throws -> [ServiceRequestModel] {
+        guard !ids.isEmpty else { return [] }
+        return try await sql.raw("SELECT * FROM service_requests WHERE id IN (\(binds: ids)) ORDER BY id").all().map(ServiceRequestModel.init(row:))
     }
 
     /// The ids of the contacts each SR involves (linked directly or through its case), for many SRs in two queries.

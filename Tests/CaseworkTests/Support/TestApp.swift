@@ -26,12 +26,13 @@ func testSettings(directory: String) -> Settings {
 
 /// A migrated, empty Casework on a real database, shut down (and its data removed) afterwards.
 func withCasework(
-    settings given: Settings? = nil, seed: Bool = true, records: Bool = false, tool: Bool = false, _ test: (Application) async throws -> Void
+    settings given: Settings? = nil, environment: Environment = .testing, seed: Bool = true, records: Bool = false, tool: Bool = false,
+    _ test: (Application) async throws -> Void
 ) async throws {
     let directory = NSTemporaryDirectory() + "casework-test-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let settings = given ?? testSettings(directory: directory)
-    let app = try await Application.make(.testing)
+    let app = try await Application.make(environment)
     app.directory = DirectoryConfiguration(workingDirectory: packageRoot)
     do {
         try await configure(app, settings: settings)

@@ -1,6 +1,7 @@
 import CaseworkCore
 import Fluent
 import Foundation
+import SQLKit
 
 /// A CSUA150 temporary access request.
 final class AccessRequestModel: Model, @unchecked Sendable {
@@ -29,6 +30,32 @@ final class AccessRequestModel: Model, @unchecked Sendable {
 
     init() {}
 
+    /// A row of `access_requests` read without Fluent's model decoding, which reads every property by reflection
+    /// and was a third of a page of requests' time in the profile (bench/scale.sh PROFILE=1).
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: UUID.self)
+        $id.exists = true
+        reference = try row.decode(column: "reference", as: String.self)
+        status = try .stored(try row.decode(column: "status", as: String.self))
+        purpose = try .stored(try row.decode(column: "purpose", as: String.self))
+        requesterStaffId = try row.decode(column: "requester_staff_id", as: String.self)
+        teamLeaderStaffId = try row.decode(column: "team_leader_staff_id", as: String?.self)
+        requesterTeam = try row.decode(column: "requester_team", as: String.self)
+        requesterGrade = try row.decode(column: "requester_grade", as: String.self)
+        requesterArea = try row.decode(column: "requester_area", as: String.self)
+        requesterPhone = try row.decode(column: "requester_phone", as: String?.self)
+        requestedMinutes = try row.decode(column: "requested_minutes", as: Int.self)
+        serviceRequestId = try row.decode(column: "service_request_id", as: UUID?.self)
+        contactId = try row.decode(column: "contact_id", as: UUID?.self)
+        clientName = try row.decode(column: "client_name", as: String?.self)
+        scin = try row.decode(column: "scin", as: String?.self)
+        nino = try row.decode(column: "nino", as: String?.self)
+        furtherDetails = try row.decode(column: "further_details", as: String.self)
+        justification = try row.decode(column: "justification", as: String.self)
+        createdAt = try row.decode(column: "created_at", as: Date.self)
+        updatedAt = try row.decode(column: "updated_at", as: Date.self)
+    }
+
     /// Read by migration 012 (landed; never edited). The field is typed now, so a value the domain cannot read
     /// fails the read itself; this stays only so that the migration still compiles as it landed.
     var statusValue: AccessRequestStatus { status }
@@ -52,6 +79,17 @@ final class AccessRequestHistoryModel: Model, @unchecked Sendable {
     @OptionalField(key: "reason") var reason: String?
 
     init() {}
+
+    /// A row read without Fluent's model decoding (see `AccessRequestModel.init(row:)`).
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: UUID.self)
+        $id.exists = true
+        requestId = try row.decode(column: "request_id", as: UUID.self)
+        at = try row.decode(column: "at", as: Date.self)
+        byStaffId = try row.decode(column: "by_staff_id", as: String?.self)
+        action = try .stored(try row.decode(column: "action", as: String.self))
+        reason = try row.decode(column: "reason", as: String?.self)
+    }
 
     init(requestId: UUID, at: Date, by: String?, action: AccessHistoryAction, reason: String?) {
         id = UUID()
@@ -195,5 +233,21 @@ final class AccessDecisionModel: Model, @unchecked Sendable {
         // Set only when known: migration 012 (landed) builds rows through this initializer before migration 018
         // has added the column, and a field never set is left out of the insert.
         if let by = decision.by { byStaffId = by }
+    }
+
+    /// A row read without Fluent's model decoding: the decisions CSV reads a period's hundreds of thousands.
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: UUID.self)
+        $id.exists = true
+        requestId = try row.decode(column: "request_id", as: UUID.self)
+        requestCreatedAt = try row.decode(column: "request_created_at", as: Date.self)
+        reference = try row.decode(column: "reference", as: String.self)
+        team = try row.decode(column: "team", as: String.self)
+        stage = try .stored(try row.decode(column: "stage", as: String.self))
+        decision = try .stored(try row.decode(column: "decision", as: String.self))
+        at = try row.decode(column: "at", as: Date.self)
+        waitedSeconds = try row.decode(column: "waited_seconds", as: Double.self)
+        reason = try row.decode(column: "reason", as: String?.self)
+        byStaffId = try row.decode(column: "by_staff_id", as: String?.self)
     }
 }

@@ -38,6 +38,23 @@ final class AuditEventModel: Model, @unchecked Sendable {
         hash = chained.hash
     }
 
+    /// A row read without Fluent's model decoding (reflection over every property), for pages of the trail.
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: UUID.self)
+        $id.exists = true
+        seq = try row.decode(column: "seq", as: Int.self)
+        at = try row.decode(column: "at", as: String.self)
+        actorStaffId = try row.decode(column: "actor_staff_id", as: String?.self)
+        actorRole = try row.decode(column: "actor_role", as: String?.self)
+        action = try row.decode(column: "action", as: String.self)
+        subjectType = try row.decode(column: "subject_type", as: String.self)
+        subjectId = try row.decode(column: "subject_id", as: String.self)
+        outcome = try row.decode(column: "outcome", as: String.self)
+        detail = try row.decode(column: "detail", as: String.self)
+        previousHash = try row.decode(column: "prev_hash", as: String.self)
+        hash = try row.decode(column: "hash", as: String.self)
+    }
+
     /// The domain view, for verification. An outcome text the domain does not know reads as edited.
     var chained: ChainedAuditRecord {
         ChainedAuditRecord(

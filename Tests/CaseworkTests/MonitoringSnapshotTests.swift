@@ -1,0 +1,83 @@
+@testable import Casework
+import Foundation
+import Synchronization
+import Testing
+
+/// When monitoring's figures are counted afresh and when a snapshot is answered (`MonitoringSnapshots`).
+@Suite("Monitoring snapshots")
+struct MonitoringSnapshotTests {
+    /// A summary that names when it was counted, over `decisions` decisions, and a counter of how many times
+    /// counting ran.
+    final class Counter: Sendable {
+        let runs = Atomic<Int>(0)
+        let decisions: Int
+        let delay: Duration
+        init(decisions: Int, delay: Duration = .milliseconds(20)) {
+            self.decisions = decisions
+            self.delay = delay
+        }
+
+        func count(at now: Date) async throws -> MonitoringDTO {
+            runs.add(1, ordering: .relaxed)
+            try await Task.sleep(for: delay)
+            return MonitoringDTO(at: "\(now.timeIntervalSince1970)", from: "2026-11-01", to: "2026-11-30",
+                                 counts: MonitoringCountsDTO(activeGrants: 0, endingToday: 0, overdueLogOffs: 0, refusals: 0, decisions: decisions, teams: 0),
+                                 activeGrants: [], endingToday: [], overdueLogOffs: [], stages: [], refusals: [], decisions: [], teams: [],
+                                 requestsPerDay: [], liveGrantsByTeam: [], overdueLogOffsByTeam: [])
+        }
+    }
+
+    let start = Date(timeIntervalSince1970: 1_790_000_000)
+
+    @Test func figuresOverLittleAreCountedForEveryRequest() async throws {
+        let snapshots = MonitoringSnapshots()
+        let counter = Counter(decisions: MonitoringSnapshots.exactBelow - 1)
+        for second in 0..<3 {
+            let now = start.addingTimeInterval(Double(second))
+            let summary = try await snapshots.summary(period: "p", now: now) { try await counter.count(at: now) }
+            #expect(summary.at == "\(now.timeIntervalSince1970)")
+        }
+        #expect(counter.runs.load(ordering: .relaxed) == 3)
+    }
+
+    @Test func figuresOverAGreatDealAreAnsweredFromASnapshotThenCountedAgainInTheBackground() async throws {
+        let snapshots = MonitoringSnapshots()
+        let counter = Counter(decisions: MonitoringSnapshots.exactBelow)
+        let first = try await snapshots.summary(period: "p", now: start) { try await counter.count(at: self.start) }
+        // Within freshFor: the same figures, not counted again.
+        let soon = start.addingTimeInterval(MonitoringSnapshots.freshFor - 1)
+        #expect(try await snapshots.summary(period: "p", now: soon) { try await counter.count(at: soon) }.at == first.at)
+        #expect(counter.runs.load(ordering: .relaxed) == 1)
+        // A different period is its own snapshot.
+        _ = try await snapshots.summary(period: "q", now: soon) { try await counter.count(at: soon) }
+        #expect(counter.runs.load(ordering: .relaxed) == 2)
+        // Stale: the old figures at once, and a count in the background whose figures the next request gets.
+        let later = start.addingTimeInterval(MonitoringSnapshots.freshFor + 1)
+        #expect(try await snapshots.summary(period: "p", now: later) { try await counter.count(at: later) }.at == first.at)
+        var answered = first.at
+        for _ in 0..<200 where answered == first.at {
+            try await Task.sleep(for: .milliseconds(20))
+            answered = try await snapshots.summary(period: "p", now: later) { try await counter.count(at: later) }.at
+        }
+        #expect(answered == "\(later.timeIntervalSince1970)")
+        #expect(counter.runs.load(ordering: .relaxed) == 3)
+        // Older than staleFor: the request waits for figures counted now.
+        let muchLater = later.addingTimeInterval(MonitoringSnapshots.staleFor + 1)
+        #expect(try await snapshots.summary(period: "p", now: muchLater) { try await counter.count(at: muchLater) }.at == "\(muchLater.timeIntervalSince1970)")
+        // A clock moved back (the test clock) never gets figures from its future.
+        let earlier = start.addingTimeInterval(-5)
+        #expect(try await snapshots.summary(period: "p", now: earlier) { try await counter.count(at: earlier) }.at == "\(earlier.timeIntervalSince1970)")
+    }
+
+    @Test func requestsArrivingWhileFiguresAreCountedShareThatCount() async throws {
+        let snapshots = MonitoringSnapshots()
+        let counter = Counter(decisions: MonitoringSnapshots.exactBelow, delay: .milliseconds(200))
+        let now = start
+        let answers = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 { group.addTask { try await snapshots.summary(period: "p", now: now) { try await counter.count(at: now) }.at } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == 8 && Set(answers).count == 1)
+        #expect(counter.runs.load(ordering: .relaxed) == 1)
+    }
+}
