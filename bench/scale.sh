@@ -192,11 +192,17 @@ start_server
 # the server still answers every request it took), so one slow target does not slow the next. /health asks the
 # database, so it queues behind that backlog; the server is idle once it answers within SETTLE_MS twice running.
 # Prints the seconds it took.
+# The server must also be idle: a download wrk gave up on (a CSV) is still being written after /health answers
+# quickly, and would otherwise slow the targets after it. Idle is under IDLE_CPU % of a core over half a second.
+server_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat" 2>/dev/null || echo 0; }
 settle() {
-  local started=$SECONDS quick=0 answer
+  local started=$SECONDS quick=0 answer before after hz
+  hz=$(getconf CLK_TCK)
   while [ "$quick" -lt 2 ] && kill -0 "$PID" 2>/dev/null; do
     answer="$(curl -s -o /dev/null -m 30 -w '%{http_code} %{time_total}' "$BASE/health" || true)"
-    if awk -v a="$answer" -v limit="${SETTLE_MS:-100}" 'BEGIN { split(a, f, " "); exit !(f[1] == 200 && f[2] * 1000 < limit) }'; then
+    before=$(server_cpu_ticks); sleep 0.5; after=$(server_cpu_ticks)
+    if awk -v a="$answer" -v limit="${SETTLE_MS:-100}" -v used="$((after - before))" -v hz="$hz" -v idle="${IDLE_CPU:-10}" \
+        'BEGIN { split(a, f, " "); exit !(f[1] == 200 && f[2] * 1000 < limit && used * 100 / (hz * 0.5) < idle) }'; then
       quick=$((quick + 1))
     else
       quick=0; sleep 0.5

@@ -11,6 +11,37 @@ struct CaseworkTimeTests {
         #expect(CaseworkTime.iso8601Millis(utcInstant(2026, 12, 31, 23, 59, 59, millis: 999)) == "2026-12-31T23:59:59.999Z")
     }
 
+    /// `parse` reads what Casework writes by arithmetic; it must read exactly what the ISO 8601 formatters read.
+    @Test func parsingAgreesWithTheFormattersOverCenturiesLeapDaysAndFractions() {
+        func formatters(_ text: String) -> Date? {
+            let withFraction = ISO8601DateFormatter()
+            withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if let date = withFraction.date(from: text) { return date }
+            let plain = ISO8601DateFormatter()
+            plain.formatOptions = [.withInternetDateTime]
+            return plain.date(from: text)
+        }
+        let instants = stride(from: -2_177_452_800.0, to: 4_102_444_800.0, by: 1_000_003.0).map(Date.init(timeIntervalSince1970:))
+            + [0, 951_782_400, 951_868_799, 1_795_000_000].map(Date.init(timeIntervalSince1970:))
+        for instant in instants {
+            let whole = CaseworkTime.iso8601(instant), millis = CaseworkTime.iso8601Millis(instant.addingTimeInterval(0.753))
+            #expect(CaseworkTime.parse(whole) == instant, "\(whole)")
+            #expect(CaseworkTime.parse(whole) == formatters(whole), "\(whole)")
+            let read = CaseworkTime.parse(millis), theirs = formatters(millis)
+            #expect(read != nil && theirs != nil && abs(read!.timeIntervalSince(theirs!)) < 0.000_001, "\(millis)")
+            #expect(CaseworkTime.iso8601Millis(read!) == millis)
+        }
+        // Days: real ones at midnight UTC, unreal ones refused, as before.
+        #expect(CaseworkTime.parse("2024-02-29") == Date(timeIntervalSince1970: 1_709_164_800))
+        #expect(CaseworkTime.parse("2026-02-29") == nil && CaseworkTime.parse("2026-13-01") == nil && CaseworkTime.parse("2026-04-31") == nil)
+        #expect(CaseworkTime.parse("2100-02-29") == nil && CaseworkTime.parse("2000-02-29") != nil)
+        // Not Casework's shapes: refused, or left to the formatters (an offset).
+        for text in ["2026-11-22T24:00:00Z", "2026-11-22T09:60:00Z", "2026-11-22 09:30:00Z", "2026-11-22T09:30:00", "2026-11-2", "22/11/2026", ""] {
+            #expect(CaseworkTime.parse(text) == formatters(text), "\(text)")
+        }
+        #expect(CaseworkTime.parse("2026-11-22T10:30:00+01:00") == CaseworkTime.parse("2026-11-22T09:30:00Z"))
+    }
+
     @Test func isoTextAgreesWithTheCalendarOverCenturiesLeapDaysAndNegativeInstants() {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!

@@ -43,6 +43,8 @@ struct PointReadTests {
         try await withCasework(records: true) { app in
             let (request, _) = try await app.submitAccessRequest()
             try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            try await app.decide(request.id, "approve", token: try await app.token("30000002", role: .scrManager))
+            try await app.decide(request.id, "approve", token: try await app.token("40000002", role: .provisioning))
             let sql = app.db as! any SQLDatabase
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
@@ -61,6 +63,7 @@ struct PointReadTests {
             try await agree("access_request_history", AccessRequestHistoryModel.self, AccessRequestHistoryModel.init(row:))
             try await agree("audit_events", AuditEventModel.self, AuditEventModel.init(row:))
             try await agree("access_decisions", AccessDecisionModel.self, AccessDecisionModel.init(row:))
+            try await agree("grants", GrantModel.self, GrantModel.init(row:))
         }
     }
 

@@ -74,6 +74,12 @@ struct AccessQueries {
         return try await sql.raw(query).all().map(AccessRequestModel.init(row:))
     }
 
+    /// Requests by id, read by `AccessRequestModel.init(row:)`.
+    func requests(ids: [UUID]) async throws -> [AccessRequestModel] {
+        guard !ids.isEmpty else { return [] }
+        return try await sql.raw("SELECT * FROM access_requests WHERE id IN (\(binds: ids))").all().map(AccessRequestModel.init(row:))
+    }
+
     /// What a page of requests shows besides the requests themselves, read in three queries (people with their
     /// roles in one plain query).
     struct RequestDetails: Sendable {
@@ -114,10 +120,10 @@ struct AccessQueries {
     /// Candidates for "log-off overdue": unconfirmed grants that expired, or were removed, before `endedBefore`.
     /// `AccessMonitoring.logOffOverdue` still decides; this only keeps the read to those that might be.
     func unconfirmedGrants(endedBefore: Date, limit: Int) async throws -> [GrantModel] {
-        let expired = try await GrantModel.query(on: db).filter(\.$logOffConfirmedAt == nil).filter(\.$expiresAt < endedBefore)
-            .sort(\.$expiresAt).limit(limit).all()
-        let removed = try await GrantModel.query(on: db).filter(\.$logOffConfirmedAt == nil).filter(\.$removedAt < endedBefore)
-            .sort(\.$removedAt).limit(limit).all()
+        let expired = try await GrantModel.rows(on: db, where: "log_off_confirmed_at IS NULL AND expires_at < \(bind: endedBefore)",
+                                                orderBy: "expires_at", limit: limit)
+        let removed = try await GrantModel.rows(on: db, where: "log_off_confirmed_at IS NULL AND removed_at < \(bind: endedBefore)",
+                                                orderBy: "removed_at", limit: limit)
         var seen = Set<UUID>()
         return (expired + removed).filter { seen.insert($0.id!).inserted }
     }

@@ -1,5 +1,6 @@
 import CaseworkCore
 import Fluent
+import SQLKit
 import Vapor
 
 /// Records grants that have ended. The policy already refuses access the instant a grant expires; this job
@@ -21,10 +22,9 @@ struct GrantExpiry {
         while true {
             let now = app.casework.clock.now()
             // Expired and removed grants not yet processed, each through its own index.
-            let expired = try await GrantModel.query(on: app.db).filter(\.$endProcessedAt == nil).filter(\.$expiresAt <= now)
-                .sort(\.$expiresAt).limit(batchSize).all()
-            let removed = try await GrantModel.query(on: app.db).filter(\.$endProcessedAt == nil).filter(\.$removedAt != nil)
-                .limit(batchSize).all()
+            let expired = try await GrantModel.rows(on: app.db, where: "end_processed_at IS NULL AND expires_at <= \(bind: now)",
+                                                    orderBy: "expires_at", limit: batchSize)
+            let removed = try await GrantModel.rows(on: app.db, where: "end_processed_at IS NULL AND removed_at IS NOT NULL", limit: batchSize)
             let ids = Array(Set((expired + removed).map { $0.id! })).prefix(batchSize).map { $0 }
             guard !ids.isEmpty else { return processed }
             let done = try await app.casework.lane.perform { ctx in try await Self.process(ids, ctx: ctx) }
@@ -39,13 +39,13 @@ struct GrantExpiry {
     /// got there first): ends the holders' sessions, returns work they may no longer see, tells them and their team
     /// leaders, and audits `grant.ended`. Returns how many it processed.
     static func process(_ ids: [UUID], ctx: WriteContext) async throws -> Int {
-        let grants = try await GrantModel.query(on: ctx.db).filter(\.$id ~~ ids).filter(\.$endProcessedAt == nil).all()
+        let grants = try await GrantModel.rows(on: ctx.db, where: "id IN (\(binds: ids)) AND end_processed_at IS NULL")
             .filter { $0.state(at: ctx.now) != .active }
         guard !grants.isEmpty else { return 0 }
         try await GrantModel.query(on: ctx.db).filter(\.$id ~~ grants.map { $0.id! }).filter(\.$endProcessedAt == nil)
             .set(\.$endProcessedAt, to: ctx.now).update()
-        let requests = Dictionary(uniqueKeysWithValues: try await AccessRequestModel.query(on: ctx.db)
-            .filter(\.$id ~~ Array(Set(grants.map(\.requestId)))).all().map { ($0.id!, $0) })
+        let requests = Dictionary(uniqueKeysWithValues: try await AccessQueries(db: ctx.db).requests(ids: Array(Set(grants.map(\.requestId))))
+            .map { ($0.id!, $0) })
         let holders = Array(Set(grants.map(\.staffId)))
         var sessions = Dictionary(grouping: try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id ~~ holders).all(), by: { $0.$staff.id })
             .mapValues(\.count)
@@ -88,8 +88,9 @@ struct GrantExpiry {
         while true {
             let now = app.casework.clock.now()
             let soon = now.addingTimeInterval(GrantReminder.lead)
-            let candidates = try await GrantModel.query(on: app.db).filter(\.$reminderSentAt == nil).filter(\.$expiresAt > now)
-                .filter(\.$expiresAt <= soon).filter(\.$removedAt == nil).sort(\.$expiresAt).limit(batchSize).all()
+            let candidates = try await GrantModel.rows(on: app.db, where: """
+                reminder_sent_at IS NULL AND expires_at > \(bind: now) AND expires_at <= \(bind: soon) AND removed_at IS NULL
+                """, orderBy: "expires_at", limit: batchSize)
             let due = candidates.filter { GrantReminder.isDue(at: now, grantedAt: $0.grantedAt, expiresAt: $0.expiresAt) }.map { $0.id! }
             guard !due.isEmpty else { return }
             let reminded = try await app.casework.lane.perform { ctx in try await Self.remind(due, ctx: ctx) }
@@ -99,14 +100,14 @@ struct GrantExpiry {
 
     /// Reminds the holders and team leaders of the grants still due when re-read inside the lane; returns how many.
     static func remind(_ ids: [UUID], ctx: WriteContext) async throws -> Int {
-        let grants = try await GrantModel.query(on: ctx.db).filter(\.$id ~~ ids).filter(\.$reminderSentAt == nil).all().filter {
+        let grants = try await GrantModel.rows(on: ctx.db, where: "id IN (\(binds: ids)) AND reminder_sent_at IS NULL").filter {
             $0.state(at: ctx.now) == .active && GrantReminder.isDue(at: ctx.now, grantedAt: $0.grantedAt, expiresAt: $0.expiresAt)
         }
         guard !grants.isEmpty else { return 0 }
         try await GrantModel.query(on: ctx.db).filter(\.$id ~~ grants.map { $0.id! }).filter(\.$reminderSentAt == nil)
             .set(\.$reminderSentAt, to: ctx.now).update()
-        let requests = Dictionary(uniqueKeysWithValues: try await AccessRequestModel.query(on: ctx.db)
-            .filter(\.$id ~~ Array(Set(grants.map(\.requestId)))).all().map { ($0.id!, $0) })
+        let requests = Dictionary(uniqueKeysWithValues: try await AccessQueries(db: ctx.db).requests(ids: Array(Set(grants.map(\.requestId))))
+            .map { ($0.id!, $0) })
         var notes: [Inbox.Note] = []
         var events: [AuditEntry] = []
         for grant in grants {

@@ -57,6 +57,16 @@ struct DirectoryQueries {
         return try order.compactMap { try byPerson[$0].flatMap(Self.profile(from:)) }
     }
 
+    /// Several people's email addresses by staff ID, for the outbox (the expiry job emails a thousand team leaders).
+    func emails(_ staffIds: [String]) async throws -> [String: String] {
+        guard !staffIds.isEmpty else { return [:] }
+        var found: [String: String] = [:]
+        for row in try await sql.raw("SELECT staff_id, email FROM staff WHERE staff_id IN (\(binds: staffIds))").all() {
+            found[try row.decode(column: "staff_id", as: String.self)] = try row.decode(column: "email", as: String.self)
+        }
+        return found
+    }
+
     /// A person's email address, for the outbox.
     func email(_ staffId: String) async throws -> String? {
         try await sql.raw("SELECT email FROM staff WHERE staff_id = \(bind: staffId)").first()?.decode(column: "email", as: String.self)

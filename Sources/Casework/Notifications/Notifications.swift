@@ -35,8 +35,7 @@ enum Inbox {
         }
         let emailed = addressed.filter(\.email)
         guard !emailed.isEmpty else { return }
-        let addresses = Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: ctx.db).filter(\.$id ~~ Array(Set(emailed.compactMap(\.to)))).all()
-            .map { ($0.id!, $0.email) })
+        let addresses = try await DirectoryQueries(db: ctx.db).emails(Array(Set(emailed.compactMap(\.to))))
         let messages = emailed.compactMap { note in
             addresses[note.to!].map { Outbox.message(ctx, to: $0, staffId: note.to, text: note.text, link: note.link, request: note.request) }
         }

@@ -125,6 +125,34 @@ final class GrantModel: Model, @unchecked Sendable {
 
     init() {}
 
+    /// A row read without Fluent's model decoding: the expiry job reads its grants five hundred at a time.
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: UUID.self)
+        $id.exists = true
+        requestId = try row.decode(column: "request_id", as: UUID.self)
+        staffId = try row.decode(column: "staff_id", as: String.self)
+        purpose = try .stored(try row.decode(column: "purpose", as: String.self))
+        serviceRequestId = try row.decode(column: "service_request_id", as: UUID?.self)
+        contactId = try row.decode(column: "contact_id", as: UUID?.self)
+        grantedAt = try row.decode(column: "granted_at", as: Date.self)
+        expiresAt = try row.decode(column: "expires_at", as: Date.self)
+        removedAt = try row.decode(column: "removed_at", as: Date?.self)
+        removedBy = try row.decode(column: "removed_by", as: String?.self)
+        removalReason = try row.decode(column: "removal_reason", as: String?.self)
+        logOffConfirmedAt = try row.decode(column: "log_off_confirmed_at", as: Date?.self)
+        logOffConfirmedBy = try row.decode(column: "log_off_confirmed_by", as: String?.self)
+        endProcessedAt = try row.decode(column: "end_processed_at", as: Date?.self)
+        reminderSentAt = try row.decode(column: "reminder_sent_at", as: Date?.self)
+    }
+
+    /// Grants matching `condition` (on `grants`), read by `init(row:)`.
+    static func rows(on db: any Database, where condition: SQLQueryString, orderBy order: String? = nil, limit: Int? = nil) async throws -> [GrantModel] {
+        var query: SQLQueryString = "SELECT * FROM grants WHERE " + condition
+        if let order { query = query + " ORDER BY \(unsafeRaw: order)" }
+        if let limit { query = query + " LIMIT \(bind: limit)" }
+        return try await (db as! any SQLDatabase).raw(query).all().map(GrantModel.init(row:))
+    }
+
     func state(at instant: Date) -> GrantState {
         GrantState.at(instant, grantedAt: grantedAt, expiresAt: expiresAt, removedAt: removedAt)
     }
