@@ -69,7 +69,7 @@ struct DirectoryQueries {
 
     /// A person's email address, for the outbox.
     func email(_ staffId: String) async throws -> String? {
-        try await sql.raw("SELECT email FROM staff WHERE staff_id = \(bind: staffId)").first()?.decode(column: "email", as: String.self)
+        try await emails([staffId])[staffId]
     }
 
     /// What a session token resolves to: the session's own columns and its person with their roles.

@@ -200,22 +200,4 @@ struct RecordQueries {
         guard !ids.isEmpty else { return [] }
         return try await sql.raw("SELECT * FROM service_requests WHERE id IN (\(binds: ids)) ORDER BY id").all().map(ServiceRequestModel.init(row:))
     }
-
-    /// The ids of the contacts each SR involves (linked directly or through its case), for many SRs in two queries.
-    func involvedContactIds(_ srs: [ServiceRequestModel]) async throws -> [UUID: Set<UUID>] {
-        var involved: [UUID: Set<UUID>] = [:]
-        guard !srs.isEmpty else { return involved }
-        for link in try await ServiceRequestContactModel.query(on: db).filter(\.$serviceRequest.$id ~~ srs.map { $0.id! }).all() {
-            involved[link.$serviceRequest.id, default: []].insert(link.$contact.id)
-        }
-        let caseIds = Array(Set(srs.compactMap { $0.$case.id }))
-        if !caseIds.isEmpty {
-            let participants = Dictionary(grouping: try await CaseParticipantModel.query(on: db).filter(\.$case.$id ~~ caseIds).all(), by: { $0.$case.id })
-            for sr in srs {
-                guard let caseId = sr.$case.id else { continue }
-                for participant in participants[caseId] ?? [] { involved[sr.id!, default: []].insert(participant.$contact.id) }
-            }
-        }
-        return involved
-    }
 }
