@@ -240,7 +240,7 @@ def test_receipts_tool_users_then_case_money(journey: Journey, casework_server: 
 
     # A receipt by cheque.
     j.type_into("receiptAmountPence", "150.25")
-    assert value(j, "receiptReceivedOn"), "the date received should be filled in with today"
+    assert value(j, "receiptReceivedOn-day"), "the date received should be filled in with today"
     select_value(j, "receiptMethod", "cheque")
     j.type_into("receiptPayer", "Colin Adams")
     j.type_into("receiptReference", "CHQ 4411")

@@ -20,7 +20,8 @@ struct DayPeriodTests {
 
     @Test func eachBadEndIsNamedAndAnEndBeforeTheStartIsRefused() {
         let now = utcInstant(2026, 11, 22)
-        #expect(throws: ValidationFailure(["to": "Enter the date like 2026-11-22", "from": "Enter the date like 2026-11-01"])) {
+        #expect(throws: ValidationFailure(["to": "The end of the period must be a real date, like 22 November 2026",
+                                     "from": "The start of the period must be a real date, like 1 November 2026"])) {
             try DayPeriod.parse(from: "yesterday", to: "2026-02-30", now: now, defaultDaysBack: 29)
         }
         #expect(throws: ValidationFailure(["to": "The end of the period must not be before its start"])) {

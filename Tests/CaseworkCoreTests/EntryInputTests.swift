@@ -5,8 +5,10 @@ import Testing
 struct EntryInputTests {
     /// A fixed "today", so "not in the future" never drifts.
     static let today = utcInstant(2026, 11, 22, 12)
-    static let dateMessage = "Enter the date like 2026-11-22"
-    static let futureMessage = "The date cannot be in the future"
+    /// Each names its own field ("Date received", "Date paid"), as GOV.UK's date input asks.
+    static func dateMessage(_ kind: EntryKind) -> String { "\(dateName(kind)) must be a real date, like 22 November 2026" }
+    static func futureMessage(_ kind: EntryKind) -> String { "\(dateName(kind)) must be today or in the past" }
+    static func dateName(_ kind: EntryKind) -> String { kind == .receipt ? "Date received" : "Date paid" }
     static let methodMessage = "Choose the method: cheque, bankTransfer, card, cash, postalOrder"
 
     static func failure(_ input: EntryInput, kind: EntryKind = .receipt, sourceLocation: SourceLocation = #_sourceLocation) -> ValidationFailure? {
@@ -87,7 +89,7 @@ struct EntryInputTests {
         for day in ["2026-11-23", "2027-01-01"] {
             let failure = try #require(Self.failure(EntryInput(amountPence: 100, on: day, method: "card", reference: "R"), kind: kind))
             #expect(failure.fields.map(\.name) == [Self.dateField(kind)])
-            #expect(failure[Self.dateField(kind)] == Self.futureMessage)
+            #expect(failure[Self.dateField(kind)] == Self.futureMessage(kind))
         }
     }
 
@@ -105,7 +107,7 @@ struct EntryInputTests {
         for kind in EntryKind.allCases {
             let failure = try #require(Self.failure(EntryInput(amountPence: 100, on: day, method: "card", reference: "R"), kind: kind))
             #expect(failure.fields.map(\.name) == [Self.dateField(kind)])
-            #expect(failure[Self.dateField(kind)] == Self.dateMessage)
+            #expect(failure[Self.dateField(kind)] == Self.dateMessage(kind))
         }
     }
 
@@ -173,7 +175,7 @@ struct EntryInputTests {
         let failure = try #require(Self.failure(input, kind: kind))
         #expect(failure.fields.map(\.name) == ["amountPence", Self.dateField(kind), "method", "reference"] + (kind == .receipt ? ["payer"] : []))
         #expect(failure["amountPence"] == "Enter the amount in pounds and pence, like 125.50")
-        #expect(failure[Self.dateField(kind)] == Self.dateMessage)
+        #expect(failure[Self.dateField(kind)] == Self.dateMessage(kind))
         #expect(failure["method"] == Self.methodMessage)
         #expect(failure["reference"] == "Enter the reference")
         #expect(failure[kind == .receipt ? "paidOn" : "receivedOn"] == nil)
@@ -183,6 +185,6 @@ struct EntryInputTests {
         let failure = try #require(Self.failure(EntryInput(on: "2026-12-25", method: "card", reference: "R"), kind: .payment))
         #expect(failure.fields.map(\.name) == ["amountPence", "paidOn"])
         #expect(failure["amountPence"] == "Enter the amount")
-        #expect(failure["paidOn"] == Self.futureMessage)
+        #expect(failure["paidOn"] == Self.futureMessage(.payment))
     }
 }

@@ -84,10 +84,17 @@ struct FormFieldTests {
             let robert = Browser(app)
             try await robert.signIn("30000002")
             try await robert.post("/choose-role", form: ["role": "scrManager"])
-            let page = try await robert.get("/monitoring?from=last%20week&to=2026-11-30")
+            // The period is typed into GOV.UK's date boxes; 31 November does not exist.
+            let page = try await robert.get("/monitoring?from-day=31&from-month=11&from-year=2026&to-day=3&to-month=12&to-year=2026")
             let html = page.body.string
+            #expect(page.status == .unprocessableEntity)
             #expect(html.contains(#"id="from-error""#))
-            #expect(html.contains(#"value="last week""#) && html.contains(#"value="2026-11-30""#))
+            #expect(html.contains(##"href="#from-day">The start of the period must be a real date"##))
+            #expect(html.contains(#"id="from-day" name="from-day" type="text" inputmode="numeric" value="31""#))
+            #expect(html.contains(#"id="to-day" name="to-day" type="text" inputmode="numeric" value="3""#))
+            #expect(html.contains(#"id="to-month" name="to-month" type="text" inputmode="numeric" value="12""#))
+            // A period given as `from` and `to`, as links carry it, still works.
+            #expect(try await robert.get("/monitoring?from=2026-11-01&to=2026-11-30").status == .ok)
         }
     }
 }

@@ -269,4 +269,36 @@ struct LedgerHTTPTests {
             #expect(reports.contains("5025"))
         }
     }
+
+    @Test func theCaseAndReportPagesTakeEachDateInGOVUKsThreeBoxes() async throws {
+        try await withCasework(tool: true) { app in
+            let (id, _) = try await app.openToolCase()
+            let browser = Browser(app)
+            try await browser.signIn("60000004")
+            let receipt = ["amount": "80", "receiptReceivedOn-day": "20", "receiptReceivedOn-month": "11", "receiptReceivedOn-year": "2026",
+                           "method": "cash", "reference": "CASH 1", "idempotencyKey": UUID().uuidString]
+            #expect(try await browser.post("/tool/cases/\(id)/receipts", form: receipt).status == .seeOther)
+            let statement = try await browser.get("/tool/cases/\(id)").body.string
+            #expect(statement.contains(#"<time datetime="2026-11-20">"#), "the receipt is on the day typed into the boxes")
+
+            // A day that does not exist is refused beside the payment's date, with the boxes as typed.
+            let payment = ["amount": "10", "paymentPaidOn-day": "31", "paymentPaidOn-month": "11", "paymentPaidOn-year": "2026",
+                           "method": "cash", "reference": "CASH 2", "idempotencyKey": UUID().uuidString]
+            let refused = try await browser.post("/tool/cases/\(id)/payments", form: payment)
+            #expect(refused.status == .unprocessableEntity)
+            let html = refused.body.string
+            #expect(html.contains(##"href="#paymentPaidOn-day">Date paid must be a real date, like 22 November 2026"##))
+            #expect(html.contains(#"id="paymentPaidOn-error""#))
+            #expect(html.contains(#"id="paymentPaidOn-day" name="paymentPaidOn-day" type="text" inputmode="numeric" value="31""#))
+            #expect(html.contains(#"id="paymentPaidOn-month" name="paymentPaidOn-month" type="text" inputmode="numeric" value="11""#))
+            // The receipt form, untouched, still offers today.
+            #expect(!html.contains(#"id="receiptReceivedOn-error""#))
+
+            let reports = try await browser.get("/tool/reports?from-day=1&from-month=11&from-year=2026&to-day=30&to-month=11&to-year=2026",
+                                                headers: ["Accept": "text/html,*/*;q=0.8"]).body.string
+            #expect(reports.contains("CASH 1"))
+            #expect(reports.contains(#"href="/tool/reports/receipts-payments.csv?from=2026-11-01&amp;to=2026-11-30""#)
+                    || reports.contains(#"href="/tool/reports/receipts-payments.csv?from=2026-11-01&to=2026-11-30""#))
+        }
+    }
 }

@@ -123,7 +123,12 @@ struct Monitoring: ContextService {
 
     /// The period the query names with `from` and `to`, defaulting to the last 30 days.
     static func period(_ req: Request) throws -> DayPeriod {
-        try DayPeriod.parse(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"), now: req.now, defaultDaysBack: 29)
+        try period(from: try? req.query.get(String.self, at: "from"), to: try? req.query.get(String.self, at: "to"), now: req.now)
+    }
+
+    /// The period from `from` to `to` (`YYYY-MM-DD`, either blank), defaulting to the last 30 days.
+    static func period(from: String?, to: String?, now: Date) throws -> DayPeriod {
+        try DayPeriod.parse(from: from, to: to, now: now, defaultDaysBack: 29)
     }
 
     /// Records the decision just made at `stage`, with how long the stage waited (`AccessMonitoring.decisions`), in

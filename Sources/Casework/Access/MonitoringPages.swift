@@ -19,6 +19,7 @@ struct MonitoringPages: RouteCollection {
         /// The period as typed: the one shown, or the one refused with what was wrong in it.
         let typed: PeriodFields
         var formValues: Any { typed }
+        var formDates: Set<String> { ["from", "to"] }
 
         struct StageRow: Encodable {
             let name: String
@@ -40,16 +41,18 @@ struct MonitoringPages: RouteCollection {
     }
 
     @Sendable func monitoringPage(req: Request) async throws -> Response {
+        // The period form sends each end in GOV.UK's three date boxes.
+        let from = DateInput.query(req, "from")
+        let to = DateInput.query(req, "to")
         do {
-            let summary = try await Monitoring(request: req).summary { try Monitoring.period(req) }
+            let summary = try await Monitoring(request: req).summary { try Monitoring.period(from: from, to: to, now: req.now) }
             return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
                                           PageContent(summary: summary, query: "from=\(summary.from)&to=\(summary.to)"))
         } catch let failure as ValidationFailure {
             // Show the page for the default period, with what was wrong in the typed one.
             let summary = try await Monitoring(request: req).summary { Monitoring.defaultPeriod(req.now) }
             return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
-                                          PageContent(summary: summary, query: "", typed: PageContent.PeriodFields(
-                                              from: (try? req.query.get(String.self, at: "from")) ?? "", to: (try? req.query.get(String.self, at: "to")) ?? "")),
+                                          PageContent(summary: summary, query: "", typed: PageContent.PeriodFields(from: from ?? "", to: to ?? "")),
                                           errors: failure)
         }
     }

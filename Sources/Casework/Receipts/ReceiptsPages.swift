@@ -215,7 +215,7 @@ struct ReceiptsPages: RouteCollection {
         var idempotencyKey: String?
     }
 
-    struct CasePageContent: Encodable {
+    struct CasePageContent: Encodable, FormPage {
         let record: ExceptionalCaseDTO
         let typeName: String
         let statement: StatementDTO
@@ -229,7 +229,16 @@ struct ReceiptsPages: RouteCollection {
         let receipt: EntryForm
         let payment: EntryForm
         let today: String
+
+        /// The two forms' dates, in GOV.UK's three boxes: what was typed, or today. Every other field is drawn from
+        /// `receipt` and `payment`.
+        var formValues: Any { EntryDates(receiptReceivedOn: receipt.on ?? today, paymentPaidOn: payment.on ?? today) }
+        var formDates: Set<String> { ["receiptReceivedOn", "paymentPaidOn"] }
+        struct EntryDates { let receiptReceivedOn: String; let paymentPaidOn: String }
     }
+
+    /// The date field of each form: the page prefixes each form's fields with its kind, as the errors are.
+    static func dateField(_ kind: EntryKind) -> String { kind == .receipt ? "receiptReceivedOn" : "paymentPaidOn" }
 
     func renderCase(_ req: Request, _ id: UUID, receipt: EntryForm = EntryForm(), payment: EntryForm = EntryForm(), errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
         let tool = ReceiptsTool(request: req)
@@ -253,7 +262,8 @@ struct ReceiptsPages: RouteCollection {
 
     func entrySubmit(_ req: Request, kind: EntryKind) async throws -> Response {
         let id = try PathParameters.uuid(req, what: "exceptional case")
-        let form = try req.content.decode(EntryForm.self)
+        var form = try req.content.decode(EntryForm.self)
+        form.on = DateInput.typed(Self.dateField(kind)) { try? req.content.get(String.self, at: $0) } ?? form.on
         let input = EntryInput(amountPounds: form.amount ?? "", on: form.on ?? "", method: form.method ?? "", payer: form.payer ?? "", reference: form.reference ?? "")
         do {
             let (_, entry, _) = try await ReceiptsTool(request: req).record(kind, caseId: id, input: input, idempotencyKey: form.idempotencyKey)
@@ -308,13 +318,14 @@ struct ReceiptsPages: RouteCollection {
         let chart: Chart
         /// The period as typed (not the whole report, which the fields would otherwise turn into text on every load).
         var formValues: Any { PeriodFields(from: from, to: to) }
+        var formDates: Set<String> { ["from", "to"] }
         struct PeriodFields { let from: String; let to: String }
     }
 
     @Sendable func reportsPage(req: Request) async throws -> Response {
         let tool = ReceiptsTool(request: req)
-        let from = try? req.query.get(String.self, at: "from")
-        let to = try? req.query.get(String.self, at: "to")
+        let from = DateInput.query(req, "from")
+        let to = DateInput.query(req, "to")
         if CSVAnswer.wanted(by: req) { return try await ReceiptsCSV.periodDownload(req) }
         do {
             let period = try await tool.periodReport(from: from, to: to)

@@ -1,4 +1,5 @@
 import CaseworkCore
+import Vapor
 
 /// What a form-field partial (`partials/text-input.leaf`) draws one field from: its name (also its id), what was
 /// typed, and its error if any. The label, hint and widths stay in the page's template, as `#export`s to the partial:
@@ -64,14 +65,42 @@ struct FieldState: Encodable {
 }
 
 /// A page with a form: its `formValues` (a struct of what was typed) give the page's `fields`, `formChoices` the
-/// options of its radios and checkboxes, and `formLimits` the length of those with a character count, by field name.
+/// options of its radios and checkboxes, `formLimits` the length of those with a character count, and `formDates`
+/// those drawn as GOV.UK date inputs, by field name.
 protocol FormPage {
     var formValues: Any { get }
     var formChoices: [String: [Choice]] { get }
     var formLimits: [String: Int] { get }
+    var formDates: Set<String> { get }
 }
 
 extension FormPage {
     var formChoices: [String: [Choice]] { [:] }
     var formLimits: [String: Int] { [:] }
+    var formDates: Set<String> { [] }
+}
+
+/// GOV.UK's date input (`partials/date-input.leaf`) sends a date as three boxes, `<field>-day`, `-month` and `-year`;
+/// the rules and the API read one `YYYY-MM-DD`.
+enum DateInput {
+    /// The date typed into `field`'s three boxes, as `YYYY-MM-DD`; without any of the boxes, the field's own value
+    /// (links, such as a CSV's or a bookmarked period, carry `from=2026-11-01`). `read` gets one form or query value.
+    static func typed(_ field: String, _ read: (String) -> String?) -> String? {
+        let parts = ["day", "month", "year"].map { read("\(field)-\($0)") }
+        guard parts.contains(where: { $0 != nil }) else { return read(field) }
+        return CaseworkTime.dayText(day: parts[0], month: parts[1], year: parts[2])
+    }
+
+    /// A date field of a query (a filter form sent by GET).
+    static func query(_ req: Request, _ field: String) -> String? {
+        typed(field) { try? req.query.get(String.self, at: $0) }
+    }
+
+    /// A date field of a posted form.
+    static func content(_ req: Request, _ field: String) -> String? {
+        typed(field) { try? req.content.get(String.self, at: $0) }
+    }
+
+    /// The error summary links to the day box: GOV.UK's pattern, and the container is not focusable.
+    static func anchor(_ field: String) -> String { "\(field)-day" }
 }

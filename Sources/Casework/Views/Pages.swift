@@ -10,6 +10,7 @@ struct NavItem: Encodable {
 
 /// An error shown at the top of a form, linking to its field.
 struct FieldError: Encodable {
+    /// The id the summary links to: the field's own, or its first box for a date.
     let field: String
     let message: String
 }
@@ -28,7 +29,7 @@ struct Layout: Encodable {
     let canSwitchRole: Bool
     let nav: [NavItem]
     let flash: String?
-    let errors: [FieldError]
+    var errors: [FieldError]
     /// Field name to message, for the message beside each field.
     let fieldErrors: [String: String]
 }
@@ -94,8 +95,12 @@ enum Pages {
     ) async throws -> Response {
         var layout = layout(request, title: title, errors: errors)
         layout.template = template
+        let form = content as? any FormPage
+        if let dates = form?.formDates, !dates.isEmpty {
+            layout.errors = layout.errors.map { dates.contains($0.field) ? FieldError(field: DateInput.anchor($0.field), message: $0.message) : $0 }
+        }
         var page = PageView(layout: layout, page: content)
-        if let form = content as? any FormPage {
+        if let form {
             page.fields = FieldState.all(from: form.formValues, errors: layout.fieldErrors, choices: form.formChoices, limits: form.formLimits)
         }
         let view = try await request.view.render(template, page)

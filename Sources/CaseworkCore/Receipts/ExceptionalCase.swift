@@ -87,6 +87,7 @@ public struct EntryInput: Sendable, Equatable {
     public func validated(kind: EntryKind, today: Date, id: String) throws(ValidationFailure) -> LedgerEntry {
         var failure = ValidationFailure()
         let dateField = kind == .receipt ? "receivedOn" : "paidOn"
+        let dateName = kind == .receipt ? "Date received" : "Date paid"
         var amount: Pence?
         if let pence = amountPence {
             amount = collect(&failure) { () throws(ValidationFailure) in try Pence.checkEntry(Pence(pence), field: "amountPence") }
@@ -98,9 +99,9 @@ public struct EntryInput: Sendable, Equatable {
         let day = on.trimmingCharacters(in: .whitespaces)
         if CaseworkTime.parse(day) != nil, day.count == 10 {
             // Days compare as text; "today" is the UK's day, as the status bar shows it.
-            if day > CaseworkTime.ukDay(today) { failure.add(dateField, "The date cannot be in the future") }
+            if day > CaseworkTime.ukDay(today) { failure.add(dateField, "\(dateName) must be today or in the past") }
         } else {
-            failure.add(dateField, "Enter the date like 2026-11-22")
+            failure.add(dateField, "\(dateName) must be a real date, like 22 November 2026")
         }
         let method = PaymentMethod(rawValue: method.trimmingCharacters(in: .whitespaces))
         if method == nil { failure.add("method", "Choose the method: \(PaymentMethod.allCases.map(\.rawValue).joined(separator: ", "))") }

@@ -36,8 +36,8 @@ public struct DayPeriod: Sendable, Equatable {
         let fromText = (from ?? "").trimmingCharacters(in: .whitespaces)
         let last = toText.isEmpty ? CaseworkTime.ukDay(now) : toText
         let first = fromText.isEmpty ? CaseworkTime.ukDay(now.addingTimeInterval(-Double(defaultDaysBack) * 86400)) : fromText
-        if last.count != 10 || CaseworkTime.parse(last) == nil { failure.add("to", "Enter the date like 2026-11-22") }
-        if first.count != 10 || CaseworkTime.parse(first) == nil { failure.add("from", "Enter the date like 2026-11-01") }
+        if last.count != 10 || CaseworkTime.parse(last) == nil { failure.add("to", "The end of the period must be a real date, like 22 November 2026") }
+        if first.count != 10 || CaseworkTime.parse(first) == nil { failure.add("from", "The start of the period must be a real date, like 1 November 2026") }
         if failure.isEmpty && first > last { failure.add("to", "The end of the period must not be before its start") }
         try failure.throwIfAny()
         return DayPeriod(from: first, to: last)

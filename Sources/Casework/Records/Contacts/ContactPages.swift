@@ -42,10 +42,7 @@ struct ContactPages: RouteCollection {
     @Sendable func contactCreateSubmit(req: Request) async throws -> Response {
         var form = try req.content.decode(ContactRoutes.ContactForm.self)
         // The page asks for the date of birth in three boxes; the rules (and the API) read one YYYY-MM-DD.
-        let parts = ["day", "month", "year"].map { try? req.content.get(String.self, at: "dateOfBirth-\($0)") }
-        if parts.contains(where: { $0 != nil }) {
-            form.dateOfBirth = CaseworkTime.dayText(day: parts[0], month: parts[1], year: parts[2])
-        }
+        form.dateOfBirth = DateInput.content(req, "dateOfBirth")
         return try await Pages.submit(req, template: "contact-form", title: "Add a contact", redisplay: form) {
             try await Records(request: req).createContact(form.input)
         } then: { contact in ("/contacts/\(contact.id!.uuidString)", "\(contact.name) was added") }

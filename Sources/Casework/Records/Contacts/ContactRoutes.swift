@@ -20,6 +20,7 @@ struct ContactRoutes: RouteCollection {
         var dateOfBirth: String?
         var address: String?
         var formValues: Any { self }
+        var formDates: Set<String> { ["dateOfBirth"] }
 
         var input: ContactInput {
             ContactInput(name: name ?? "", nino: nino ?? "", scin: scin ?? "", crn: crn ?? "", dateOfBirth: dateOfBirth ?? "", address: address ?? "")
