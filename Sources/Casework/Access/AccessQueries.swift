@@ -161,4 +161,37 @@ struct AccessQueries {
         }
         return order.compactMap { found[$0] }
     }
+
+    /// `coverage(for:at:)` for many holders in one statement, by holder (those with no live grant are absent). The
+    /// expiry job asks this once for every holder in a batch whose sensitive work it must recheck.
+    func coverage(for staffIds: [StaffID], at now: Date) async throws -> [StaffID: [GrantCoverage]] {
+        guard !staffIds.isEmpty else { return [:] }
+        let live: SQLQueryString = "g.staff_id IN (\(binds: staffIds.map(\.value))) AND g.expires_at > \(bind: now) AND g.removed_at IS NULL"
+        let grant: SQLQueryString = "g.id, g.staff_id, g.purpose, g.granted_at, g.expires_at, g.removed_at"
+        let rows = try await sql.raw("""
+            SELECT \(grant), g.contact_id AS covered FROM grants g WHERE \(live)
+            UNION ALL
+            SELECT \(grant), l.contact_id AS covered FROM grants g
+                JOIN service_request_contacts l ON l.service_request_id = g.service_request_id WHERE \(live)
+            UNION ALL
+            SELECT \(grant), p.contact_id AS covered FROM grants g
+                JOIN service_requests s ON s.id = g.service_request_id
+                JOIN case_participants p ON p.case_id = s.case_id WHERE \(live)
+            """).all()
+        var order: [UUID] = []
+        var found: [UUID: GrantCoverage] = [:]
+        for row in rows {
+            let id = try row.decode(column: "id", as: UUID.self)
+            if found[id] == nil {
+                let grantedAt = try row.decode(column: "granted_at", as: Date.self), expiresAt = try row.decode(column: "expires_at", as: Date.self)
+                let state = GrantState.at(now, grantedAt: grantedAt, expiresAt: expiresAt, removedAt: try row.decode(column: "removed_at", as: Date?.self))
+                guard state == .active, let holder = StaffID(try row.decode(column: "staff_id", as: String.self)) else { continue }
+                order.append(id)
+                found[id] = GrantCoverage(holder: holder, purpose: try .stored(try row.decode(column: "purpose", as: String.self)), contactIds: [],
+                                          from: grantedAt, until: expiresAt)
+            }
+            if let covered = try row.decode(column: "covered", as: UUID?.self) { found[id]?.contactIds.insert(covered.uuidString) }
+        }
+        return Dictionary(grouping: order.compactMap { found[$0] }, by: \.holder)
+    }
 }

@@ -140,21 +140,28 @@ struct GrantExpiry {
             .filter(\.$id ~~ Array(Set(involved.values.flatMap { $0 }))).all().map { ($0.id!, $0) })
         let people = Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: ctx.db).filter(\.$id ~~ Array(Set(candidates.compactMap(\.assigneeStaffId))))
             .with(\.$roleRows).all().map { ($0.id!, try $0.profile(roles: $0.loadedRoles)) })
-        var coverage: [String: [GrantCoverage]] = [:]
+        // The holders' remaining live grants, for all of them in one statement.
+        let coverage = try await AccessQueries(db: ctx.db).coverage(for: people.values.map(\.staffId), at: ctx.now)
+        var returning: [ServiceRequestModel] = []
         var returned: [String: [String]] = [:]
         for sr in candidates {
             guard let holder = sr.assigneeStaffId, let person = people[holder] else { continue }
-            if coverage[holder] == nil { coverage[holder] = try await AccessQueries(db: ctx.db).coverage(for: person.staffId, at: ctx.now) }
-            let grants = coverage[holder] ?? []
+            let grants = coverage[person.staffId] ?? []
             let hidden = (involved[sr.id!] ?? []).compactMap { sensitive[$0] }.contains { !Records.maySee($0, person: person, grants: grants, at: ctx.now) }
             guard hidden else { continue }
-            sr.status = ServiceRequestStatus.pendingAssignment
-            sr.assigneeStaffId = nil
-            sr.routedAt = ctx.now
-            sr.updatedAt = ctx.now
-            try await sr.save(on: ctx.db)
-            try await ServiceRequests.history(sr.id!, ctx: ctx, by: nil, .returned, "back to the \(sr.segment ?? "") hopper: the assignee's temporary access ended")
+            returning.append(sr)
             returned[holder, default: []].append(sr.reference)
+        }
+        // Every SR returned changes the same way, so one update (a chunk at a time) returns them all, and their
+        // history rows join the batch's multi-row inserts.
+        for chunk in returning.chunked(into: 500) {
+            try await ServiceRequestModel.query(on: ctx.db).filter(\.$id ~~ chunk.map { $0.id! })
+                .set(\.$status, to: .pendingAssignment).set(\.$assigneeStaffId, to: nil)
+                .set(\.$routedAt, to: ctx.now).set(\.$updatedAt, to: ctx.now).update()
+        }
+        for sr in returning {
+            await ctx.insertAtCommit(ServiceRequestHistoryModel(serviceRequestId: sr.id!, at: ctx.now, by: nil, action: .returned,
+                                                                detail: "back to the \(sr.segment ?? "") hopper: the assignee's temporary access ended"))
         }
         return returned
     }
