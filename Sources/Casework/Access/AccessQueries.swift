@@ -133,42 +133,25 @@ struct AccessQueries {
     /// asks this, so it is one statement on the indexes (grants by holder, links by SR, participants by case), read
     /// as a point read outside the write lane.
     func coverage(for staffId: StaffID, at now: Date) async throws -> [GrantCoverage] {
-        let live: SQLQueryString = "g.staff_id = \(bind: staffId.value) AND g.expires_at > \(bind: now) AND g.removed_at IS NULL"
-        let grant: SQLQueryString = "g.id, g.purpose, g.granted_at, g.expires_at, g.removed_at"
-        let rows = try await PointReads(db: db, readers: readers).all("""
-            SELECT \(grant), g.contact_id AS covered FROM grants g WHERE \(live)
-            UNION ALL
-            SELECT \(grant), l.contact_id AS covered FROM grants g
-                JOIN service_request_contacts l ON l.service_request_id = g.service_request_id WHERE \(live)
-            UNION ALL
-            SELECT \(grant), p.contact_id AS covered FROM grants g
-                JOIN service_requests s ON s.id = g.service_request_id
-                JOIN case_participants p ON p.case_id = s.case_id WHERE \(live)
-            """)
-        var order: [UUID] = []
-        var found: [UUID: GrantCoverage] = [:]
-        for row in rows {
-            let id = try row.decode(column: "id", as: UUID.self)
-            if found[id] == nil {
-                let grantedAt = try row.decode(column: "granted_at", as: Date.self), expiresAt = try row.decode(column: "expires_at", as: Date.self)
-                let state = GrantState.at(now, grantedAt: grantedAt, expiresAt: expiresAt, removedAt: try row.decode(column: "removed_at", as: Date?.self))
-                guard state == .active else { continue }
-                order.append(id)
-                found[id] = GrantCoverage(holder: staffId, purpose: try .stored(try row.decode(column: "purpose", as: String.self)), contactIds: [],
-                                          from: grantedAt, until: expiresAt)
-            }
-            if let covered = try row.decode(column: "covered", as: UUID?.self) { found[id]?.contactIds.insert(covered.uuidString) }
-        }
-        return order.compactMap { found[$0] }
+        let rows = try await PointReads(db: db, readers: readers).all(Self.coverageStatement(
+            live: "g.staff_id = \(bind: staffId.value) AND g.expires_at > \(bind: now) AND g.removed_at IS NULL"))
+        return try Self.coverages(rows, at: now)
     }
 
     /// `coverage(for:at:)` for many holders in one statement, by holder (those with no live grant are absent). The
     /// expiry job asks this once for every holder in a batch whose sensitive work it must recheck.
     func coverage(for staffIds: [StaffID], at now: Date) async throws -> [StaffID: [GrantCoverage]] {
         guard !staffIds.isEmpty else { return [:] }
-        let live: SQLQueryString = "g.staff_id IN (\(binds: staffIds.map(\.value))) AND g.expires_at > \(bind: now) AND g.removed_at IS NULL"
+        let rows = try await sql.raw(Self.coverageStatement(
+            live: "g.staff_id IN (\(binds: staffIds.map(\.value))) AND g.expires_at > \(bind: now) AND g.removed_at IS NULL")).all()
+        return Dictionary(grouping: try Self.coverages(rows, at: now), by: \.holder)
+    }
+
+    /// The grants `live` selects, a row for each contact each covers (the one it names, those linked to its SR, and
+    /// the parties to its SR's case).
+    private static func coverageStatement(live: SQLQueryString) -> SQLQueryString {
         let grant: SQLQueryString = "g.id, g.staff_id, g.purpose, g.granted_at, g.expires_at, g.removed_at"
-        let rows = try await sql.raw("""
+        return """
             SELECT \(grant), g.contact_id AS covered FROM grants g WHERE \(live)
             UNION ALL
             SELECT \(grant), l.contact_id AS covered FROM grants g
@@ -177,7 +160,11 @@ struct AccessQueries {
             SELECT \(grant), p.contact_id AS covered FROM grants g
                 JOIN service_requests s ON s.id = g.service_request_id
                 JOIN case_participants p ON p.case_id = s.case_id WHERE \(live)
-            """).all()
+            """
+    }
+
+    /// The active grants among `coverageStatement`'s rows, in the order first read, each with every contact it covers.
+    private static func coverages(_ rows: [any SQLRow], at now: Date) throws -> [GrantCoverage] {
         var order: [UUID] = []
         var found: [UUID: GrantCoverage] = [:]
         for row in rows {
@@ -192,6 +179,6 @@ struct AccessQueries {
             }
             if let covered = try row.decode(column: "covered", as: UUID?.self) { found[id]?.contactIds.insert(covered.uuidString) }
         }
-        return Dictionary(grouping: order.compactMap { found[$0] }, by: \.holder)
+        return order.compactMap { found[$0] }
     }
 }
