@@ -267,10 +267,18 @@ private actor AuditAppender {
         rows.removeAll()
     }
 
-    /// Creates rows all of the first one's type (opened from the existential), 500 to an insert.
+    /// Creates rows all of the first one's type (opened from the existential), 500 to an insert: by hand-written SQL
+    /// for the kinds jobs queue by the thousand (`HandWrittenInsert`), else through Fluent.
     private static func create<M: Model & Sendable>(_ first: M, _ group: [any Model & Sendable], on db: any Database) async throws {
+        if let handWritten = first as? any HandWrittenInsert {
+            return try await insertByHand(handWritten, group, on: db)
+        }
         let typed = group.compactMap { $0 as? M }
         for chunk in typed.chunked(into: 500) { try await Array(chunk).create(on: db) }
+    }
+
+    private static func insertByHand<M: HandWrittenInsert>(_ first: M, _ group: [any Model & Sendable], on db: any Database) async throws {
+        try await M.insert(group.compactMap { $0 as? M }, on: db)
     }
 
     /// Writing to the head row takes the write lock (SQLite) or the row lock (PostgreSQL),
