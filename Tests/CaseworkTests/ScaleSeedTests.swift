@@ -50,6 +50,10 @@ struct GrantsEndingTogetherTests {
             let together = try await GrantModel.query(on: app.db).filter(\.$expiresAt == plan.endingTogetherAt).all()
             #expect(together.count == plan.grantsEndingTogether && together.count > 7)
             let job = GrantExpiry(app: app, batchSize: 7)
+            // Each was granted for an SR about a sensitive case, assigned to its holder.
+            let work = try await ServiceRequestModel.query(on: app.db).filter(\.$id ~~ together.compactMap(\.serviceRequestId)).all()
+            #expect(work.count == together.count)
+            #expect(work.allSatisfy { sr in together.contains { $0.serviceRequestId == sr.id && $0.staffId == sr.assigneeStaffId } && sr.status == .assigned })
 
             // Five minutes before: those whose reminder is due (GrantReminder's rule) are reminded, once, across batches.
             app.clockForTests.set(plan.endingTogetherAt.addingTimeInterval(-300))
@@ -69,6 +73,10 @@ struct GrantsEndingTogetherTests {
             #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.logOffTask).count() == together.count)
             #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.accessEnded).count() == together.count)
             #expect(try await AuditEventModel.query(on: app.db).filter(\.$action == "grant.ended").count() == together.count)
+            // The work they were for went back to the SCR hopper, and each team leader was told.
+            let returned = try await ServiceRequestModel.query(on: app.db).filter(\.$id ~~ work.map { $0.id! }).all()
+            #expect(returned.allSatisfy { $0.status == .pendingAssignment && $0.assigneeStaffId == nil && $0.segment == "scr" })
+            #expect(try await NotificationModel.query(on: app.db).filter(\.$kind == NotificationKind.workReturned).count() == together.count)
             // The other live grants are untouched, and the chain still verifies.
             #expect(try await GrantModel.query(on: app.db).filter(\.$expiresAt > plan.endingTogetherAt).filter(\.$endProcessedAt != nil).count() == 0)
             #expect(try await AuditTrail(db: app.db).verify().problem == nil)

@@ -323,6 +323,11 @@ struct ScaleSeeder {
         let now = plan.now
         let slugs = (0..<plan.teams).map { Segment.forTeam(ScalePlan.teamName($0)).id }
         let types = ServiceRequestType.allCases.filter { !ServiceRequestType.financeSupportTypes.contains($0) }
+        // The SR each grant ending together was granted for is assigned to its holder, as temporary access is asked
+        // for to work one: when those grants end, that work goes back to the SCR hopper, which the expiry job does.
+        var grantWork: [Int: String] = [:]
+        for grant in liveGrants().prefix(plan.grantsEndingTogether) { grantWork[grant.caseIndex] = grant.holder }
+        let holderOf = grantWork
         try await insert("service_requests", ["id", "reference", "type", "description", "status", "case_id", "owning_team", "segment",
                                               "routing_rule", "needs_finance_support", "parent_id", "creator_staff_id", "assignee_staff_id",
                                               "created_at", "routed_at", "updated_at"],
@@ -331,7 +336,7 @@ struct ScaleSeeder {
             // Twenty SRs in a row to one team, so each team has every status (srStatus cycles over twenty).
             let team = (s / 20) % plan.teams
             let creator = ScalePlan.teamStaffId(team: team, member: 1 + s % 9)
-            let status = ScalePlan.srStatus(s)
+            let status = holderOf[s] == nil ? ScalePlan.srStatus(s) : .assigned
             let sensitive = ScalePlan.caseIsSensitive(j)
             let created = now.addingTimeInterval(-Double(3_600 + (s * 7) % (730 * 86_400)))
             var segment: String?
@@ -343,7 +348,7 @@ struct ScaleSeeder {
                 rule = sensitive ? "sensitiveContact" : "owningTeam"
                 // Waiting work spread over the last 30 days, so hoppers have an oldest and a newest.
                 routed = status == .pendingAssignment ? now.addingTimeInterval(-Double(60 + (s * 13) % (30 * 86_400))) : created.addingTimeInterval(600)
-                if status != .pendingAssignment { assignee = sensitive ? plan.scrCaseworker(s) : creator }
+                if status != .pendingAssignment { assignee = holderOf[s] ?? (sensitive ? plan.scrCaseworker(s) : creator) }
             }
             return [ScalePlan.id(.serviceRequest, s), ScalePlan.srReference(s), types[s % types.count].rawValue,
                     "Scale data: work item \(s) on \(ScalePlan.caseNumber(j))", status.rawValue, ScalePlan.id(.caseRecord, j),
