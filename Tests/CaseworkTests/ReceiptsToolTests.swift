@@ -297,8 +297,8 @@ struct LedgerHTTPTests {
             let reports = try await browser.get("/tool/reports?from-day=1&from-month=11&from-year=2026&to-day=30&to-month=11&to-year=2026",
                                                 headers: ["Accept": "text/html,*/*;q=0.8"]).body.string
             #expect(reports.contains("CASH 1"))
-            #expect(reports.contains(#"href="/tool/reports/receipts-payments.csv?from=2026-11-01&amp;to=2026-11-30""#)
-                    || reports.contains(#"href="/tool/reports/receipts-payments.csv?from=2026-11-01&to=2026-11-30""#))
+            // The CSV link carries the period the boxes chose (Leaf escapes the ampersand).
+            #expect(reports.contains(#"href="/tool/reports/receipts-payments.csv?from=2026-11-01&amp;to=2026-11-30""#))
         }
     }
 }

@@ -325,9 +325,8 @@ struct ScaleSeeder {
         let types = ServiceRequestType.allCases.filter { !ServiceRequestType.financeSupportTypes.contains($0) }
         // The SR each grant ending together was granted for is assigned to its holder, as temporary access is asked
         // for to work one: when those grants end, that work goes back to the SCR hopper, which the expiry job does.
-        var grantWork: [Int: String] = [:]
-        for grant in liveGrants().prefix(plan.grantsEndingTogether) { grantWork[grant.caseIndex] = grant.holder }
-        let holderOf = grantWork
+        let holderOf = Dictionary(liveGrants().prefix(plan.grantsEndingTogether).map { ($0.caseIndex, $0.holder) },
+                                  uniquingKeysWith: { _, later in later })
         try await insert("service_requests", ["id", "reference", "type", "description", "status", "case_id", "owning_team", "segment",
                                               "routing_rule", "needs_finance_support", "parent_id", "creator_staff_id", "assignee_staff_id",
                                               "created_at", "routed_at", "updated_at"],

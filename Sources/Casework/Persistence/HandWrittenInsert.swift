@@ -30,9 +30,7 @@ extension HandWrittenInsert {
             try await insert.run()
         }
     }
-}
 
-extension HandWrittenInsert {
     /// A value as Fluent writes it: a bind, or a NULL literal for an absent one. PostgreSQL types a bound nil as
     /// text, which a uuid or timestamptz column of a multi-row insert refuses.
     private static func expression(_ value: any Encodable & Sendable) -> any SQLExpression {

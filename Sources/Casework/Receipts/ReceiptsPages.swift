@@ -263,7 +263,7 @@ struct ReceiptsPages: RouteCollection {
     func entrySubmit(_ req: Request, kind: EntryKind) async throws -> Response {
         let id = try PathParameters.uuid(req, what: "exceptional case")
         var form = try req.content.decode(EntryForm.self)
-        form.on = DateInput.typed(Self.dateField(kind)) { try? req.content.get(String.self, at: $0) } ?? form.on
+        form.on = DateInput.content(req, Self.dateField(kind)) ?? form.on
         let input = EntryInput(amountPounds: form.amount ?? "", on: form.on ?? "", method: form.method ?? "", payer: form.payer ?? "", reference: form.reference ?? "")
         do {
             let (_, entry, _) = try await ReceiptsTool(request: req).record(kind, caseId: id, input: input, idempotencyKey: form.idempotencyKey)
