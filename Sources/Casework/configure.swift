@@ -38,7 +38,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let clock: any CaseworkClock = testClock ?? SystemClock()
     let databases = app.databases
     let logger = app.logger
-    // SQLite's own connections: point reads, and the lane's writer for batches of audited reads alone.
+    // SQLite's own connections: point reads, and the lane's writer, on which every batch runs.
     var readers: SQLiteReaders?, writer: SQLiteLaneWriter?
     if case .sqlite(let path) = settings.storage {
         readers = SQLiteReaders(path: path)

@@ -122,4 +122,26 @@ struct PointReadTests {
         let error = #expect(throws: SQLiteConnectionError.self) { try working.rows("SELECT 1", []) }
         #expect(error?.description.contains("stopping") == true)
     }
+
+    /// A cached `SELECT *` names the columns the table has now, after a migration added one: the lane's reads of
+    /// its decision rows are such statements, and a column they missed would fail every decision.
+    @Test func aCachedStatementSeesAColumnAddedSinceItWasPrepared() async throws {
+        guard !usingPostgres else { return }
+        let directory = NSTemporaryDirectory() + "casework-readers-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/db.sqlite"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        let writer = SQLiteLaneWriter(path: path, logger: Logger(label: "test"), eventLoop: LaneThread.shared.loop)
+        defer { writer.close() }
+        try await writer.raw("CREATE TABLE t (a INTEGER)").run()
+        try await writer.raw("INSERT INTO t (a) VALUES (1)").run()
+        let readers = SQLiteReaders(path: path)
+        defer { readers.close() }
+        #expect(try readers.rows("SELECT * FROM t", []).first?.allColumns == ["a"])
+        try await writer.raw("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'added'").run()
+        let row = try #require(try readers.rows("SELECT * FROM t", []).first)
+        #expect(row.allColumns == ["a", "b"])
+        #expect(try row.decode(column: "b", as: String.self) == "added")
+    }
 }

@@ -6,6 +6,9 @@ import Vapor
 struct TemporaryAccess: ContextService {
     let context: ServiceContext
 
+    /// Reads outside the write lane: by key, point reads on SQLite.
+    private var queries: AccessQueries { AccessQueries(db: db, readers: context.readers) }
+
     func create(_ form: NewAccessRequest) async throws -> AccessRequestDTO {
         let user = try context.requireRole(.caseworker)
         var failure = ValidationFailure()
@@ -56,7 +59,7 @@ struct TemporaryAccess: ContextService {
             record.justification = valid.justification
             record.createdAt = ctx.now
             record.updatedAt = ctx.now
-            try await record.create(on: ctx.db)
+            try await AccessRequestModel.insert([record], on: ctx.db)
             await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: .submitted, reason: nil))
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .awaitingYou,
                                    text: "Temporary access request \(record.reference) from \(user.staffId) awaits your countersignature",
@@ -86,7 +89,7 @@ struct TemporaryAccess: ContextService {
     /// The requester, their team leader, the deciders, SCR managers and provisioning may read a request.
     func view(_ id: UUID) async throws -> AccessRequestDTO {
         let user = try context.requireUser()
-        guard let record = try await AccessRequestModel.find(id, on: db) else {
+        guard let record = try await queries.request(id) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
         guard AccessPolicy.mayView(requester: record.requesterStaffId, teamLeader: record.teamLeaderStaffId, viewer: user.staffId, role: user.role) else { throw DomainError.forbidden("Only the requester, their team leader, SCR managers and provisioning may see this request") }
@@ -95,16 +98,16 @@ struct TemporaryAccess: ContextService {
 
     /// A request as the chain's rules see it, for a page's "may I decide?" (`AccessRequestChain.mayDecide`).
     func facts(_ id: UUID) async throws -> AccessRequestFacts {
-        guard let record = try await AccessRequestModel.find(id, on: db) else {
+        guard let record = try await queries.request(id) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
-        return try record.facts(deciders: try await AccessQueries(db: db).deciders(of: id))
+        return try record.facts(deciders: try await queries.deciders(of: id))
     }
 
     /// Inside a write job: who has decided each stage, from the stored decision rows and those this batch has queued
     /// and not yet inserted.
     static func deciders(_ id: UUID, ctx: WriteContext) async throws -> [AccessStage: StaffID] {
-        let stored = try await AccessDecisionModel.query(on: ctx.db).filter(\.$requestId == id).all()
+        let stored = try await AccessQueries(db: ctx.db).decisionRows(of: id)
         let queued = await ctx.queued(AccessDecisionModel.self).filter { $0.requestId == id }
         return try AccessQueries.deciders(stored + queued)
     }
@@ -115,7 +118,7 @@ struct TemporaryAccess: ContextService {
 
     /// Requests as the API answers them, in four queries however many there are.
     func dtos(_ records: [AccessRequestModel]) async throws -> [AccessRequestDTO] {
-        let details = try await AccessQueries(db: db).details(of: records)
+        let details = try await queries.details(of: records)
         return try records.map { record in
             guard let requester = details.staff[record.requesterStaffId] else {
                 throw DomainError.notFound("No one in the directory has staff ID \(record.requesterStaffId)")
@@ -157,7 +160,7 @@ struct TemporaryAccess: ContextService {
         } else {
             filter = .involving(user.staffId, wanted)
         }
-        let rows = try await AccessQueries(db: db).requests(filter, limit: limit + 1, after: try Paging.cursorId(cursor))
+        let rows = try await queries.requests(filter, limit: limit + 1, after: try Paging.cursorId(cursor))
         let page = Array(rows.prefix(limit))
         return (try await dtos(page), rows.count > limit ? page.last?.id?.uuidString : nil)
     }
@@ -171,7 +174,8 @@ struct TemporaryAccess: ContextService {
             throw ValidationFailure(["decision": "decision must be approve, reject or return"])
         }
         try await context.write { ctx in
-            guard let record = try await AccessRequestModel.find(id, on: ctx.db) else {
+            let stored = AccessQueries(db: ctx.db)
+            guard let record = try await stored.request(id) else {
                 throw DomainError.notFound("There is no access request with id \(id.uuidString)")
             }
             let facts = try record.facts(deciders: try await Self.deciders(id, ctx: ctx))
@@ -179,7 +183,7 @@ struct TemporaryAccess: ContextService {
                                                         reason: reason, durationMinutes: durationMinutes).get()
             record.status = outcome.newStatus
             record.updatedAt = ctx.now
-            try await record.save(on: ctx.db)
+            try await stored.setStatus(of: id, to: outcome.newStatus, at: ctx.now)
             let why = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: .decided(outcome.stage, decision), reason: why))
             try await Monitoring.recordDecision(record, at: outcome.stage, ctx: ctx)
@@ -195,7 +199,8 @@ struct TemporaryAccess: ContextService {
                 // Whole seconds, so the expiry the API reports is exactly when access ends.
                 grant.grantedAt = CaseworkTime.wholeSecond(ctx.now)
                 grant.expiresAt = grant.grantedAt.addingTimeInterval(TimeInterval(minutes * 60))
-                try await grant.create(on: ctx.db)
+                // At once, not with the batch's inserts: the grants table's unique request id is checked here.
+                try await GrantModel.insert([grant], on: ctx.db)
                 detail += "; grant \(grant.id!.uuidString) for \(minutes) minutes until \(CaseworkTime.iso8601(grant.expiresAt))"
             }
             try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
@@ -231,13 +236,14 @@ struct TemporaryAccess: ContextService {
     func withdraw(_ id: UUID) async throws -> AccessRequestDTO {
         let user = try context.requireUser()
         try await context.write { ctx in
-            guard let record = try await AccessRequestModel.find(id, on: ctx.db) else {
+            let stored = AccessQueries(db: ctx.db)
+            guard let record = try await stored.request(id) else {
                 throw DomainError.notFound("There is no access request with id \(id.uuidString)")
             }
             if let refusal = AccessRequestChain.withdrawal(try record.facts(deciders: try await Self.deciders(id, ctx: ctx)), by: user.profile.staffId) { throw refusal }
             record.status = AccessRequestStatus.withdrawn
             record.updatedAt = ctx.now
-            try await record.save(on: ctx.db)
+            try await stored.setStatus(of: id, to: .withdrawn, at: ctx.now)
             await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: .withdrawn, reason: nil))
             try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .withdrawn, text: "Temporary access request \(record.reference) was withdrawn by \(user.staffId)",

@@ -50,7 +50,7 @@ actor WriteLane {
     }
 
     private let database: @Sendable () -> any Database
-    /// SQLite's own connection for batches of audited reads alone (see `SQLiteLaneWriter`); nil on PostgreSQL.
+    /// SQLite's own connection, on which every batch runs (see `SQLiteLaneWriter`); nil on PostgreSQL.
     private let writer: SQLiteLaneWriter?
     private let clock: any CaseworkClock
     private let maxBatch: Int
@@ -166,18 +166,18 @@ actor WriteLane {
         }
     }
 
-    /// Runs a batch's transaction: on the lane's own SQLite connection when every job only records audit events,
-    /// else on Fluent's (whose transaction the jobs' own writes join). `body` gets the database jobs see and the one
-    /// the batch's statements run on.
+    /// Runs a batch's transaction. On SQLite, on the lane's own connection, whose statements run in place on the
+    /// lane's thread: the jobs' Fluent queries too, through `SQLiteLaneDatabase`. On PostgreSQL, in a transaction of
+    /// Fluent's pool. `body` gets the database jobs see and the one the batch's statements run on.
     private func transaction(for batch: [Job], _ body: @escaping @Sendable (any Database, any SQLDatabase) async throws -> Void) async throws {
         let database = database()
-        guard let writer, !batch.contains(where: \.writes) else {
+        guard let writer else {
             try await database.transaction { tx in try await body(tx, tx as! any SQLDatabase) }
             return
         }
         try await writer.raw("BEGIN IMMEDIATE").run()
         do {
-            try await body(database, writer)
+            try await body(SQLiteLaneDatabase(writer: writer, like: database), writer)
             try await writer.raw("COMMIT").run()
         } catch {
             try? await writer.raw("ROLLBACK").run()

@@ -1,5 +1,6 @@
 import CaseworkCore
 import Fluent
+import SQLKit
 import Vapor
 
 /// In-app notifications, queued inside the write job that causes them and inserted with the batch's others when it
@@ -46,8 +47,10 @@ enum Inbox {
     /// role sees the news in their inbox.
     static func notifyStage(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String, request: UUID?) async throws {
         await Outbox.toMailbox(ctx, mailbox, text: text, link: link, request: request)
-        for member in try await StaffRoleModel.query(on: ctx.db).filter(\.$role == mailbox.role).all() {
-            try await notify(ctx, to: member.$staff.id, kind: .awaitingYou, text: text, link: link, request: request, email: false)
+        let sql = ctx.db as! any SQLDatabase
+        for row in try await sql.raw("SELECT staff_id FROM staff_roles WHERE role = \(bind: mailbox.role.rawValue) ORDER BY staff_id").all() {
+            try await notify(ctx, to: try row.decode(column: "staff_id", as: String.self), kind: .awaitingYou, text: text, link: link,
+                             request: request, email: false)
         }
     }
 
@@ -60,8 +63,10 @@ enum Inbox {
         where note.accessRequestId == request && note.kind == .awaitingYou && note.link == link && note.readAt == nil {
             note.readAt = ctx.now
         }
-        try await NotificationModel.query(on: ctx.db).filter(\.$accessRequestId == request).filter(\.$kind == NotificationKind.awaitingYou)
-            .filter(\.$link == link).filter(\.$readAt == nil).set(\.$readAt, to: ctx.now).update()
+        try await (ctx.db as! any SQLDatabase).raw("""
+            UPDATE notifications SET read_at = \(bind: ctx.now) WHERE access_request_id = \(bind: request)
+            AND kind = \(bind: NotificationKind.awaitingYou.rawValue) AND link = \(bind: link) AND read_at IS NULL
+            """).run()
     }
 }
 

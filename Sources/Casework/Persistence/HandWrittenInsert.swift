@@ -70,3 +70,31 @@ extension ServiceRequestHistoryModel: HandWrittenInsert {
     static let insertColumns = ["id", "service_request_id", "at", "by_staff_id", "action", "detail"]
     var insertValues: [any Encodable & Sendable] { [id, $serviceRequest.id, at, byStaffId, action, detail] }
 }
+
+extension AccessRequestModel: HandWrittenInsert {
+    static let insertColumns = ["id", "reference", "status", "purpose", "requester_staff_id", "team_leader_staff_id", "requester_team",
+                                "requester_grade", "requester_area", "requester_phone", "requested_minutes", "service_request_id",
+                                "contact_id", "client_name", "scin", "nino", "further_details", "justification", "created_at", "updated_at"]
+    var insertValues: [any Encodable & Sendable] {
+        [id, reference, status, purpose, requesterStaffId, teamLeaderStaffId, requesterTeam, requesterGrade, requesterArea, requesterPhone,
+         requestedMinutes, serviceRequestId, contactId, clientName, scin, nino, furtherDetails, justification, createdAt, updatedAt]
+    }
+}
+
+extension GrantModel: HandWrittenInsert {
+    static let insertColumns = ["id", "request_id", "staff_id", "purpose", "service_request_id", "contact_id", "granted_at", "expires_at",
+                                "removed_at", "removed_by", "removal_reason", "log_off_confirmed_at", "log_off_confirmed_by",
+                                "end_processed_at", "reminder_sent_at"]
+    var insertValues: [any Encodable & Sendable] {
+        [id, requestId, staffId, purpose, serviceRequestId, contactId, grantedAt, expiresAt, removedAt, removedBy, removalReason,
+         logOffConfirmedAt, logOffConfirmedBy, endProcessedAt, reminderSentAt]
+    }
+}
+
+extension AccessDecisionModel: HandWrittenInsert {
+    static let insertColumns = ["id", "request_id", "request_created_at", "reference", "team", "stage", "decision", "at", "waited_seconds",
+                                "reason", "by_staff_id"]
+    var insertValues: [any Encodable & Sendable] {
+        [id, requestId, requestCreatedAt, reference, team, stage, decision, at, waitedSeconds, reason, byStaffId]
+    }
+}

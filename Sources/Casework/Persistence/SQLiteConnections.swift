@@ -73,7 +73,10 @@ final class SQLiteHandle {
 
     struct Prepared {
         let statement: OpaquePointer
-        let columns: PointRow.Columns
+        var columns: PointRow.Columns
+        /// How often SQLite had re-prepared the statement when `columns` were read: a schema change re-prepares it,
+        /// and `SELECT *` may then name other columns.
+        var reprepares: Int32
     }
 
     init(path: String, for use: Use) throws {
@@ -111,7 +114,7 @@ final class SQLiteHandle {
     deinit { close() }
 
     func rows(_ sql: String, _ binds: [SQLiteData]) throws -> [any SQLRow] {
-        let prepared = try prepare(sql)
+        var prepared = try prepare(sql)
         let statement = prepared.statement
         // Reset whatever happens, so the statement ends its read and the WAL can be checkpointed past it.
         defer {
@@ -124,6 +127,10 @@ final class SQLiteHandle {
             let step = sqlite_nio_sqlite3_step(statement)
             if step == SQLITE_DONE { break }
             guard step == SQLITE_ROW else { throw failure(step) }
+            if rows.isEmpty, Self.reprepares(statement) != prepared.reprepares {
+                prepared = Self.described(statement)
+                statements[sql] = prepared
+            }
             var values: [SQLiteData] = []
             values.reserveCapacity(prepared.columns.names.count)
             for column in 0..<Int32(prepared.columns.names.count) { values.append(value(at: column, in: statement)) }
@@ -142,11 +149,20 @@ final class SQLiteHandle {
         var statement: OpaquePointer?
         let code = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else { throw failure(code) }
-        let count = sqlite_nio_sqlite3_column_count(statement)
-        let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
-        let prepared = Prepared(statement: statement, columns: PointRow.Columns(names: names))
+        let prepared = Self.described(statement)
         statements[sql] = prepared
         return prepared
+    }
+
+    /// The statement with the names of the columns it returns now.
+    private static func described(_ statement: OpaquePointer) -> Prepared {
+        let count = sqlite_nio_sqlite3_column_count(statement)
+        let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
+        return Prepared(statement: statement, columns: PointRow.Columns(names: names), reprepares: reprepares(statement))
+    }
+
+    private static func reprepares(_ statement: OpaquePointer) -> Int32 {
+        sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0)
     }
 
     private func execute(_ sql: String) throws {
@@ -283,11 +299,10 @@ extension SQLiteHandle {
 }
 
 /// The write lane's own connection to the SQLite file, an `SQLDatabase` whose statements run in place on the lane's
-/// thread. A batch of audited reads alone (no job writes anything but audit events) runs on it: lock the chain head,
-/// insert the events, move the head, commit, with no hop to SQLiteNIO's pool and back for each step. On a loaded
-/// server every hop waited for a turn on a busy core, and the lane, which every audited request waits for, spent
-/// most of each batch waiting (bench/request-cost.sh). Batches with other writes run on Fluent's connections as
-/// before: their jobs are written against Fluent.
+/// thread. Every batch runs on it: lock the chain head, run the jobs (their Fluent queries through
+/// `SQLiteLaneDatabase`), insert the events, move the head, commit, with no hop to SQLiteNIO's pool and back for each
+/// step. On a loaded server every hop waited for a turn on a busy core, and the lane, which every audited request
+/// waits for, spent most of each batch waiting (bench/request-cost.sh, bench/chain.sh).
 final class SQLiteLaneWriter: SQLDatabase, @unchecked Sendable {
     let logger: Logger
     let eventLoop: any EventLoop
