@@ -122,4 +122,24 @@ struct VisibilityTests {
             #expect(Self.decide(.link, sensitive: false, grants: [Self.grant(purpose, holder: Self.otherPerson)]).isAllowed)
         }
     }
+
+    /// An assignee may see a contact when any one of their roles may: a team leader who is also an SCR caseworker
+    /// keeps sensitive work with no grant; a caseworker keeps it only under a live grant naming the contact.
+    @Test func aPersonMaySeeAContactWhenAnyOfTheirRolesMay() {
+        func person(_ roles: [Role]) -> StaffProfile {
+            StaffProfile(staffId: Self.viewer, name: "Tom", email: "", phone: "", team: "A", grade: "EO", area: "N",
+                         teamLeaderStaffId: nil, roles: roles)
+        }
+        func maySee(_ roles: [Role], sensitive: Bool = true, grants: [GrantCoverage] = [], at instant: Date = Self.during) -> Bool {
+            Visibility.maySee(contactId: Self.contact, sensitive: sensitive, person: person(roles), grants: grants, at: instant)
+        }
+        #expect(maySee([.teamLeader, .scrCaseworker]))
+        #expect(!maySee([.teamLeader, .caseworker]))
+        #expect(maySee([.caseworker], sensitive: false))
+        #expect(!maySee([]), "no role, no record")
+        #expect(maySee([.caseworker], grants: [Self.grant(.viewContact)]))
+        #expect(!maySee([.caseworker], grants: [Self.grant(.viewContact)], at: Self.end), "the grant has expired")
+        #expect(!maySee([.caseworker], grants: [Self.grant(.viewContact, holder: Self.otherPerson)]), "someone else's grant")
+        #expect(!maySee([.caseworker], grants: [Self.grant(.viewContact, contacts: ["contact-2"])]), "a grant for another contact")
+    }
 }

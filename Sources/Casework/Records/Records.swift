@@ -22,14 +22,6 @@ struct Records: ContextService {
                                  viewer: user.profile.staffId, role: role, grants: grants, at: now)
     }
 
-    /// Whether a person (in any of their roles) may see a contact: used for assignees, who are not signed in here.
-    static func maySee(_ contact: ContactModel, person: StaffProfile, grants: [GrantCoverage], at now: Date) -> Bool {
-        person.roles.contains { role in
-            Visibility.decide(contactId: contact.id!.uuidString, sensitive: contact.sensitive, action: .view,
-                              viewer: person.staffId, role: role, grants: grants, at: now).isAllowed
-        }
-    }
-
     /// Roles that work contacts, cases and service requests (the receipts and payments tool's roles do not).
     static let serviceRequestRoles: [Role] = [.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat]
 

@@ -325,7 +325,7 @@ struct ServiceRequests: ContextService {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
             let contacts = try await RecordQueries(db: ctx.db).involvedContacts(sr)
-            let maySee = contacts.filter(\.sensitive).allSatisfy { Records.maySee($0, person: assignee, grants: assigneeGrants, at: ctx.now) }
+            let maySee = contacts.filter(\.sensitive).allSatisfy { Visibility.maySee(contactId: $0.id!.uuidString, sensitive: true, person: assignee, grants: assigneeGrants, at: ctx.now) }
             if let refusal = WorkAllocation.checkAssignment(
                 status: sr.status, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
                 assignee: assignee, assigneeMaySeeSensitiveContacts: maySee) {

@@ -85,6 +85,14 @@ public enum Visibility {
         return .denied("it is a Special Client Record: SCR rights or a live temporary grant are needed")
     }
 
+    /// Whether `person` may see the contact in any of their roles: the rule for an SR's assignee, who is not signed
+    /// in as one role when the expiry job or routing asks (work they may no longer see goes back to its hopper).
+    public static func maySee(contactId: String, sensitive: Bool, person: StaffProfile, grants: [GrantCoverage], at instant: Date) -> Bool {
+        person.roles.contains { role in
+            decide(contactId: contactId, sensitive: sensitive, action: .view, viewer: person.staffId, role: role, grants: grants, at: instant).isAllowed
+        }
+    }
+
     /// Which grant purposes allow which actions.
     static func covers(_ purpose: GrantPurpose, _ action: ContactAction) -> Bool {
         switch (purpose, action) {
