@@ -42,15 +42,22 @@ struct GrantExpiry {
         let grants = try await GrantModel.rows(on: ctx.db, where: "id IN (\(binds: ids)) AND end_processed_at IS NULL")
             .filter { $0.state(at: ctx.now) != .active }
         guard !grants.isEmpty else { return 0 }
-        try await GrantModel.query(on: ctx.db).filter(\.$id ~~ grants.map { $0.id! }).filter(\.$endProcessedAt == nil)
-            .set(\.$endProcessedAt, to: ctx.now).update()
+        let sql = ctx.db as! any SQLDatabase
+        try await sql.raw("""
+            UPDATE grants SET end_processed_at = \(bind: ctx.now) WHERE id IN (\(binds: grants.map { $0.id! })) AND end_processed_at IS NULL
+            """).run()
         let requests = Dictionary(uniqueKeysWithValues: try await AccessQueries(db: ctx.db).requests(ids: Array(Set(grants.map(\.requestId))))
             .map { ($0.id!, $0) })
         let holders = Array(Set(grants.map(\.staffId)))
-        var sessions = Dictionary(grouping: try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id ~~ holders).all(), by: { $0.$staff.id })
-            .mapValues(\.count)
+        // Each holder's sessions, counted for the audit and ended, by the sessions' staff index.
+        var sessions: [String: Int] = [:]
+        for row in try await sql.raw("""
+            SELECT staff_id, COUNT(*) AS n FROM auth_sessions WHERE staff_id IN (\(binds: holders)) GROUP BY staff_id
+            """).all() {
+            sessions[try row.decode(column: "staff_id", as: String.self)] = try row.decode(column: "n", as: Int.self)
+        }
         if !sessions.isEmpty {
-            try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id ~~ Array(sessions.keys)).delete()
+            try await sql.raw("DELETE FROM auth_sessions WHERE staff_id IN (\(binds: Array(sessions.keys)))").run()
         }
         var returned = try await returnWorkNoLongerVisible(holders: holders, ctx: ctx)
         var notes: [Inbox.Note] = []
