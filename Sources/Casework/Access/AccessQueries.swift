@@ -27,8 +27,8 @@ struct AccessQueries {
 
     private var point: PointReads { PointReads(db: db, readers: readers) }
 
-    /// One request by id, read without Fluent's model decoding (which reflects over its twenty fields, three times:
-    /// a third of the write lane's time in a CSUA150 chain; bench/chain.sh).
+    /// One request by id, read without Fluent's model decoding (which reads its twenty fields by reflection: with the
+    /// request's save, over a quarter of the write lane's time in a CSUA150 chain; bench/chain.sh).
     func request(_ id: UUID) async throws -> AccessRequestModel? {
         try await point.first("SELECT * FROM access_requests WHERE id = \(bind: id)").map(AccessRequestModel.init(row:))
     }
