@@ -30,7 +30,7 @@ struct AccessQueries {
     /// One request by id, read without Fluent's model decoding (which reads its twenty fields by reflection: with the
     /// request's save, over a quarter of the write lane's time in a CSUA150 chain; bench/chain.sh).
     func request(_ id: UUID) async throws -> AccessRequestModel? {
-        try await point.first("SELECT * FROM access_requests WHERE id = \(bind: id)").map(AccessRequestModel.init(row:))
+        try await requests(ids: [id]).first
     }
 
     /// A request's decision rows, one a stage decided. Its columns by name, not `*`: SQLiteNIO reads a statement's
@@ -42,9 +42,10 @@ struct AccessQueries {
             .map(AccessDecisionModel.init(row:))
     }
 
-    /// A request's history, oldest first.
-    func history(of requestId: UUID) async throws -> [AccessRequestHistoryModel] {
-        try await point.all("SELECT * FROM access_request_history WHERE request_id = \(bind: requestId) ORDER BY at")
+    /// The history of these requests, oldest step first.
+    func history(of requestIds: [UUID]) async throws -> [AccessRequestHistoryModel] {
+        guard !requestIds.isEmpty else { return [] }
+        return try await point.all("SELECT * FROM access_request_history WHERE request_id IN (\(binds: requestIds)) ORDER BY at")
             .map(AccessRequestHistoryModel.init(row:))
     }
 
@@ -105,7 +106,7 @@ struct AccessQueries {
     /// Requests by id, read by `AccessRequestModel.init(row:)`.
     func requests(ids: [UUID]) async throws -> [AccessRequestModel] {
         guard !ids.isEmpty else { return [] }
-        return try await sql.raw("SELECT * FROM access_requests WHERE id IN (\(binds: ids))").all().map(AccessRequestModel.init(row:))
+        return try await point.all("SELECT * FROM access_requests WHERE id IN (\(binds: ids))").map(AccessRequestModel.init(row:))
     }
 
     /// What a page of requests shows besides the requests themselves, read in three queries (people with their
@@ -121,8 +122,7 @@ struct AccessQueries {
         let ids = records.map { $0.id! }
         let people = Array(Set(records.flatMap { [$0.requesterStaffId] + ($0.teamLeaderStaffId.map { [$0] } ?? []) }))
         let staff = try await DirectoryQueries(db: db, readers: readers).profiles(people)
-        let history = try await point.all("SELECT * FROM access_request_history WHERE request_id IN (\(binds: ids)) ORDER BY at")
-            .map(AccessRequestHistoryModel.init(row:))
+        let history = try await history(of: ids)
         let grants = try await point.all("SELECT * FROM grants WHERE request_id IN (\(binds: ids))").map(GrantModel.init(row:))
         return RequestDetails(staff: staff,
                               history: Dictionary(grouping: history, by: \.requestId),
