@@ -20,6 +20,8 @@ struct CaseworkServices: Sendable {
     var readers: SQLiteReaders? = nil
     /// Monitoring's figures as last counted (see `MonitoringSnapshots`).
     let monitoringSnapshots = MonitoringSnapshots()
+    /// Wakes the expiry job at once: moving the test clock rings it, as the real clock reaching a grant's end would.
+    let expiryAlarm = JobAlarm()
 }
 
 extension Application {

@@ -180,9 +180,12 @@ public enum CaseworkMain {
     private static func startServing(_ app: Application, settings: Settings) async throws {
         GracefulShutdown.configure(app, grace: settings.shutdownGrace)
         // Grants read as expired at once; this records what follows (sessions ended, work returned, team
-        // leaders told) within a second or two. Two indexed reads when nothing has ended.
-        BackgroundJobs.schedule(.expiry, on: app, every: 1) {
-            try await GrantExpiry(app: app).runOnce()
+        // leaders told) from the instant the next grant ends, or within a second of a removal. Three indexed reads
+        // when nothing has ended. Moving the test clock wakes it as the real clock's passing would.
+        BackgroundJobs.schedule(.expiry, on: app, every: 1, alarm: app.casework.expiryAlarm) {
+            let expiry = GrantExpiry(app: app)
+            try await expiry.runOnce()
+            return try await expiry.secondsUntilNextEnd()
         }
         BackgroundJobs.schedule(.outbox, on: app, every: 5) {
             try await OutboxDelivery(app: app).runOnce()

@@ -82,7 +82,8 @@ struct HotQueryPlanTests {
             _ = try await StaffModel.query(on: db).filter(\.$failedSignIns >= 6).all()
             _ = try await OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending).sort(\.$createdAt).all()
 
-            // The expiry job's reads.
+            // The expiry job's reads, with the work of the holders whose grants ended.
+            _ = try await records.sensitiveContactsOfAssigned(["20010002", "20010003"], statuses: [.assigned, .inProgress])
             _ = try await GrantModel.query(on: db).filter(\.$endProcessedAt == nil).filter(\.$expiresAt <= now).sort(\.$expiresAt).limit(500).all()
             _ = try await GrantModel.query(on: db).filter(\.$endProcessedAt == nil).filter(\.$removedAt != nil).limit(500).all()
 

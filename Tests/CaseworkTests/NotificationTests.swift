@@ -153,6 +153,52 @@ struct NotificationTests {
         }
     }
 
+    @Test func theExpiryJobSleepsNoLaterThanTheNextGrantsEnd() async throws {
+        try await withCasework(records: true) { app in
+            #expect(try await GrantExpiry(app: app).secondsUntilNextEnd() == nil, "no grant, nothing to wake for")
+            let grantId = try await app.grantAccess(minutes: 60).grantId
+            let ends = try #require(try await GrantModel.find(UUID(uuidString: grantId), on: app.db)).expiresAt
+            // To the millisecond: stored instants keep a microsecond or better, not every binary fraction.
+            func untilNextEnd() async throws -> Double? { try await GrantExpiry(app: app).secondsUntilNextEnd().map { ($0 * 1000).rounded() / 1000 } }
+            #expect(try await untilNextEnd() == (ends.timeIntervalSince(app.clockForTests.now()) * 1000).rounded() / 1000)
+            #expect(try await untilNextEnd()! > 59 * 60, "an hour's grant, ending on a whole second")
+            app.clockForTests.set(ends.addingTimeInterval(-30))
+            #expect(try await untilNextEnd() == 30)
+            app.clockForTests.set(ends)
+            try await GrantExpiry(app: app).runOnce()
+            #expect(try await GrantExpiry(app: app).secondsUntilNextEnd() == nil, "the ended grant is processed: nothing is left to end")
+        }
+    }
+
+    /// Each sleep below is an hour long unless the alarm ends it: the test finishing within its limit is the proof.
+    /// (Upper bounds on the time taken failed under a loaded test run; the one lower bound does not.)
+    @Test(.timeLimit(.minutes(1))) func anAlarmEndsAJobsSleepEarlyAndNoRingIsLost() async throws {
+        let alarm = JobAlarm()
+        let anHour: TimeInterval = 3600
+        // Rung while asleep: the sleep ends at the ring.
+        async let slept: Void = alarm.sleep(seconds: anHour)
+        try await Task.sleep(for: .milliseconds(100))
+        alarm.ring()
+        await slept
+        // Rung while the job was running: its next sleep ends at once.
+        alarm.ring()
+        await alarm.sleep(seconds: anHour)
+        // A short sleep's timer does not end a later, longer one.
+        await alarm.sleep(seconds: 0.05)
+        let clock = ContinuousClock()
+        let started = clock.now
+        async let long: Void = alarm.sleep(seconds: anHour)
+        try await Task.sleep(for: .milliseconds(600))
+        alarm.ring()
+        await long
+        #expect(clock.now - started >= .milliseconds(500), "the 50 ms timer of the sleep before ended this one")
+        // A cancelled job stops sleeping.
+        let sleeper = Task { await alarm.sleep(seconds: anHour) }
+        try await Task.sleep(for: .milliseconds(100))
+        sleeper.cancel()
+        await sleeper.value
+    }
+
     @Test func theHolderAndLeaderAreRemindedOnceBeforeExpiry() async throws {
         try await withCasework(records: true) { app in
             let (grantId, tom, sarah, marcus) = try await app.grantAccess(minutes: 60)

@@ -199,16 +199,33 @@ struct OutboxDelivery {
 /// of expiries is processed whole or not at all, never cut off between its statements.
 enum BackgroundJobs {
     static func schedule(_ job: CaseworkMetrics.Job, on app: Application, every interval: TimeInterval, _ work: @escaping @Sendable () async throws -> Void) {
+        schedule(job, on: app, every: interval, alarm: nil) {
+            try await work()
+            return nil
+        }
+    }
+
+    /// Runs `work`, then sleeps for `interval`, or less: until the instant the run asks for (the next grant's end,
+    /// say), or until `alarm` rings.
+    static func schedule(_ job: CaseworkMetrics.Job, on app: Application, every interval: TimeInterval, alarm: JobAlarm?,
+                         _ work: @escaping @Sendable () async throws -> TimeInterval?) {
         let task = Task {
             while !Task.isCancelled {
                 let started = DispatchTime.now().uptimeNanoseconds
                 var failed = false
-                do { try await work() } catch {
+                var wait = interval
+                do {
+                    if let sooner = try await work() { wait = min(interval, max(0, sooner)) }
+                } catch {
                     failed = true
                     app.logger.report(error: error)
                 }
                 CaseworkMetrics.jobRan(job, nanoseconds: DispatchTime.now().uptimeNanoseconds - started, failed: failed)
-                try? await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+                if let alarm {
+                    await alarm.sleep(seconds: wait)
+                } else {
+                    try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+                }
             }
         }
         running(on: app).add(task)
@@ -253,5 +270,60 @@ extension Array {
     /// The array in consecutive pieces of at most `size` (for multi-row inserts within a statement's bind limit).
     func chunked(into size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+/// Wakes a background job before its interval is up. A ring while the job is running ends its next sleep at once,
+/// so no ring is lost; a cancelled job stops sleeping.
+final class JobAlarm: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sleeper: CheckedContinuation<Void, Never>?
+    /// Which sleep `sleeper` belongs to, so a timer left over from an earlier sleep does not end a later one.
+    private var sleepNumber: UInt64 = 0
+    private var rungWhileAwake = false
+
+    func ring() {
+        let woken: CheckedContinuation<Void, Never>? = lock.withLock {
+            guard let sleeper else {
+                rungWhileAwake = true
+                return nil
+            }
+            self.sleeper = nil
+            return sleeper
+        }
+        woken?.resume()
+    }
+
+    /// Returns after `seconds`, or sooner when rung or cancelled.
+    func sleep(seconds: TimeInterval) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let number: UInt64? = lock.withLock {
+                    if rungWhileAwake || Task.isCancelled {
+                        rungWhileAwake = false
+                        return nil
+                    }
+                    sleepNumber += 1
+                    sleeper = continuation
+                    return sleepNumber
+                }
+                guard let number else { return continuation.resume() }
+                Task {
+                    try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
+                    self.timeUp(number)
+                }
+            }
+        } onCancel: {
+            ring()
+        }
+    }
+
+    private func timeUp(_ number: UInt64) {
+        let woken: CheckedContinuation<Void, Never>? = lock.withLock {
+            guard sleepNumber == number, let sleeper else { return nil }
+            self.sleeper = nil
+            return sleeper
+        }
+        woken?.resume()
     }
 }

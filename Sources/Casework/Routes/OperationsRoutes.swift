@@ -38,7 +38,7 @@ struct OperationsRoutes: RouteCollection {
         // Compared as digests, so the time taken says nothing about how much of the token was right.
         guard let given = req.headers.bearerAuthorization?.token,
               SHA256.hash(data: Array(given.utf8)) == SHA256.hash(data: Array(expected.utf8)) else {
-            var response = Self.plain(.unauthorized, "Send the metrics token as a bearer token: Authorization: Bearer <CASEWORK_METRICS_TOKEN>\n")
+            let response = Self.plain(.unauthorized, "Send the metrics token as a bearer token: Authorization: Bearer <CASEWORK_METRICS_TOKEN>\n")
             response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer realm=\"casework-metrics\"")
             return response
         }
@@ -82,6 +82,7 @@ struct OperationsRoutes: RouteCollection {
         default:
             throw ValidationFailure(["advanceMinutes": "Send either advanceMinutes or now, not both or neither"])
         }
+        req.casework.expiryAlarm.ring()
         req.logger.notice("test clock moved to \(CaseworkTime.iso8601(clock.now()))")
         return ClockDTO(now: CaseworkTime.iso8601(clock.now()))
     }
