@@ -18,6 +18,8 @@ struct CaseworkServices: Sendable {
     var oidc: OIDCProvider? = nil
     /// SQLite's point-read connections (see `SQLiteReaders`); nil on PostgreSQL.
     var readers: SQLiteReaders? = nil
+    /// Checkpoints SQLite's WAL off the write lane once the server serves (see `WALCheckpointer`); nil on PostgreSQL.
+    var walCheckpointer: WALCheckpointer? = nil
     /// Monitoring's figures as last counted (see `MonitoringSnapshots`).
     let monitoringSnapshots = MonitoringSnapshots()
     /// Wakes the expiry job at once: moving the test clock rings it, as the real clock reaching a grant's end would.

@@ -187,6 +187,14 @@ public enum CaseworkMain {
             try await expiry.runOnce()
             return try await expiry.secondsUntilNextEnd()
         }
+        // The WAL is copied back into the database file here, five times a second, rather than in the commit of
+        // whichever lane batch takes it past 1,000 pages.
+        if let checkpointer = app.casework.walCheckpointer {
+            try checkpointer.takeOverFromTheLane()
+            BackgroundJobs.schedule(.walCheckpoint, on: app, every: 0.2) {
+                _ = try await app.threadPool.runIfActive { try checkpointer.checkpoint() }
+            }
+        }
         BackgroundJobs.schedule(.outbox, on: app, every: 5) {
             try await OutboxDelivery(app: app).runOnce()
         }

@@ -39,11 +39,12 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let databases = app.databases
     let logger = app.logger
     // SQLite's own connections: point reads, and the lane's writer, on which every batch runs.
-    var readers: SQLiteReaders?, writer: SQLiteLaneWriter?
+    var readers: SQLiteReaders?, writer: SQLiteLaneWriter?, checkpointer: WALCheckpointer?
     if case .sqlite(let path) = settings.storage {
         readers = SQLiteReaders(path: path)
         writer = SQLiteLaneWriter(path: path, logger: logger, eventLoop: LaneThread.shared.loop)
-        app.lifecycle.use(ClosingSQLiteConnections(readers: readers!, writer: writer!))
+        checkpointer = WALCheckpointer(path: path, writer: writer!)
+        app.lifecycle.use(ClosingSQLiteConnections(readers: readers!, writer: writer!, checkpointer: checkpointer!))
     }
     let lane = WriteLane(
         database: { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }, writer: writer,
@@ -51,7 +52,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     let decoyHash = try await app.password.async.hash(SessionStore.newToken()).get()
     app.casework = CaseworkServices(settings: settings, clock: clock, testClock: testClock, lane: lane, throttle: SignInThrottle(), decoyHash: decoyHash,
                                      mailTransport: settings.mail.smtp.map { SMTPTransport(server: $0, group: app.eventLoopGroup) },
-                                     oidc: settings.oidc.map { OIDCProvider(settings: $0, client: app.client) }, readers: readers)
+                                     oidc: settings.oidc.map { OIDCProvider(settings: $0, client: app.client) }, readers: readers,
+                                     walCheckpointer: checkpointer)
 
     // Clients (and our own tests) read error answers as JSON too.
     ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
@@ -111,8 +113,10 @@ public func configure(_ app: Application, settings: Settings) async throws {
 private struct ClosingSQLiteConnections: LifecycleHandler {
     let readers: SQLiteReaders
     let writer: SQLiteLaneWriter
+    let checkpointer: WALCheckpointer
     func shutdown(_ application: Application) {
         readers.close()
+        checkpointer.close()
         writer.close()
     }
 }

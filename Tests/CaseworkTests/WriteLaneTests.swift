@@ -167,6 +167,27 @@ struct OperationsTests {
         }
     }
 
+    @Test func onceTheCheckpointerRunsTheLanesCommitsLeaveTheWALToIt() async throws {
+        guard !usingPostgres else { return }
+        try await withCasework(seed: false) { app in
+            let checkpointer = try #require(app.casework.walCheckpointer)
+            try checkpointer.takeOverFromTheLane()
+            // Eight commits of about 400 pages each (a detail keeps 500 characters). Were the lane still
+            // checkpointing, its commit at 1,000 pages or more would copy the WAL, and the next would start it again:
+            // never past about 1,400 pages (it was 327 without the takeover).
+            let filler = String(repeating: "x", count: 500)
+            for batch in 0..<8 {
+                try await app.casework.lane.perform { ctx in
+                    try await ctx.audit((0..<1_000).map { AuditEntry(.system, "test.fill", subjectType: "test", subjectId: "\(batch)-\($0)", detail: filler) })
+                }
+            }
+            let checkpoint = try checkpointer.checkpoint()
+            #expect(checkpoint.walPages > 2_000, "the lane checkpointed the WAL itself: \(checkpoint)")
+            #expect(checkpoint.copied == checkpoint.walPages, "every page is copied, as no reader is in the WAL")
+            #expect(try await AuditTrail(db: app.db).verify().problem == nil)
+        }
+    }
+
     @Test func testClockMovesOnlyInTestMode() async throws {
         try await withCasework(seed: false) { app in
             let start = app.clockForTests.now()

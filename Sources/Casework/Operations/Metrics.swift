@@ -66,6 +66,7 @@ enum CaseworkMetrics {
         case reminders
         case outbox
         case auditCheckpoint
+        case walCheckpoint
     }
 
     static func jobRan(_ job: Job, nanoseconds: UInt64, failed: Bool) {
