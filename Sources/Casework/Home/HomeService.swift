@@ -38,7 +38,7 @@ struct HomeService: ContextService {
                 HomeItem(text: "Reports", href: "/tool/reports", at: nil),
             ]))
         case .toolCaseWorker:
-            let open = try await ExceptionalCaseModel.query(on: db).filter(\.$status == ExceptionalCaseStatus.open).count()
+            let open = try await ReceiptsTool(context: context).openCaseCount()
             sections.append(HomeSection(id: "exceptional-cases", title: "Exceptional cases", emptyText: "", items: [
                 HomeItem(text: "\(open) open exceptional case\(open == 1 ? "" : "s"): record receipts and payments", href: "/tool/cases", at: nil),
                 HomeItem(text: "New exceptional case", href: "/tool/cases/new", at: nil),

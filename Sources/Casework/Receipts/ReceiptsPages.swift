@@ -95,10 +95,7 @@ struct ReceiptsPages: RouteCollection {
     }
 
     func renderGrant(_ req: Request, staffId: String, errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
-        try req.requireRole(.toolSystemAdministrator)
-        guard try await ToolUserModel.find(staffId, on: req.db) != nil, let person = try await req.directory.find(staffId) else {
-            throw DomainError.notFound("\(staffId) is not a user of the tool: create the user first")
-        }
+        let person = try await ReceiptsTool(request: req).user(staffId)
         let held = Set(person.loadedRoles)
         let options = ToolProfile.allCases.filter { !held.contains($0.role) }.map {
             Choice(id: $0.rawValue, name: $0.displayName, hint: $0.role.summary)
@@ -243,7 +240,7 @@ struct ReceiptsPages: RouteCollection {
     func renderCase(_ req: Request, _ id: UUID, receipt: EntryForm = EntryForm(), payment: EntryForm = EntryForm(), errors: ValidationFailure? = nil, status: HTTPResponseStatus? = nil) async throws -> Response {
         let tool = ReceiptsTool(request: req)
         let statement = try await tool.statement(id)
-        let record = try await tool.findCase(id, on: req.db)
+        let record = try await tool.exceptionalCase(id)
         return try await Pages.render(req, "tool-case", title: "Exceptional case \(record.reference)", CasePageContent(
             record: ExceptionalCaseDTO(record, balance: Pence(statement.balancePence)),
             typeName: record.type.displayName, statement: statement,

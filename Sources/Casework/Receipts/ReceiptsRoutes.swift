@@ -99,7 +99,7 @@ struct ReceiptsRoutes: RouteCollection {
         let tool = ReceiptsTool(request: req)
         let id = try PathParameters.uuid(req, what: "exceptional case")
         let statement = try await tool.statement(id)
-        return ExceptionalCaseDTO(try await tool.findCase(id, on: req.db), balance: Pence(statement.balancePence))
+        return ExceptionalCaseDTO(try await tool.exceptionalCase(id), balance: Pence(statement.balancePence))
     }
 
     struct EntryBody: Content {

@@ -2,17 +2,32 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// The exceptional case receipts and payments tool: its users and profiles, cases, ledger and reports.
+/// The exceptional case receipts and payments tool: its users and profiles, cases, ledger and reports. The rules are
+/// here and in CaseworkCore (`Ledger`, `ToolProfile`, `ExceptionalCaseInput`); the rows come from a
+/// `ReceiptsRepository`, made for the database a step runs on: the request's for a read, the lane's for a change.
 struct ReceiptsTool: ContextService {
     let context: ServiceContext
+    let repository: @Sendable (any Database) -> any ReceiptsRepository
+
+    init(context: ServiceContext) {
+        self.init(context: context, repository: { FluentReceiptsRepository(db: $0) })
+    }
+
+    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any ReceiptsRepository) {
+        self.context = context
+        self.repository = repository
+    }
+
+    /// The rows as they are now, outside the write lane.
+    private var rows: any ReceiptsRepository { repository(db) }
 
     // MARK: Users and profiles
 
     /// One row per profile, in staff ID order; a user whose profiles were all revoked still shows, without a role.
     func userRows() async throws -> [ToolUserRowDTO] {
         try context.requireRole(.toolSystemAdministrator)
-        let users = try await ToolUserModel.query(on: db).sort(\.$id).all()
-        let staff = try await StaffModel.query(on: db).filter(\.$id ~~ users.compactMap(\.id)).with(\.$roleRows).all()
+        let users = try await rows.toolUsers()
+        let staff = try await rows.staffWithRoles(users.compactMap(\.id))
         let byId = Dictionary(uniqueKeysWithValues: staff.map { ($0.id!, $0) })
         var rows: [ToolUserRowDTO] = []
         for user in users {
@@ -27,6 +42,20 @@ struct ReceiptsTool: ContextService {
             }
         }
         return rows
+    }
+
+    /// A user of the tool, with their directory entry (roles loaded), or 404.
+    func user(_ staffId: String) async throws -> StaffModel {
+        try context.requireRole(.toolSystemAdministrator)
+        guard try await rows.toolUser(staffId) != nil, let person = try await context.directory.find(staffId) else {
+            throw DomainError.notFound("\(staffId) is not a user of the tool: create the user first")
+        }
+        return person
+    }
+
+    /// How many cases are open, for a caseworker's home page.
+    func openCaseCount() async throws -> Int {
+        try await rows.openCaseCount()
     }
 
     /// The directory entry behind a staff ID typed on Create user, or a message saying what is wrong.
@@ -56,11 +85,12 @@ struct ReceiptsTool: ContextService {
         let cleanPhone = collect(&failure) { () throws(ValidationFailure) in try Self.checkPhone(phone) }
         try failure.throwIfAny()
         let staffId = person!.id!
-        try await context.write { ctx in
-            if try await ToolUserModel.find(staffId, on: ctx.db) != nil {
+        try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            if try await rows.toolUser(staffId) != nil {
                 throw DomainError.conflict("\(staffId) is already a user of the tool: use Edit to add a profile")
             }
-            try await ToolUserModel(staffId: staffId, phone: cleanPhone!, now: ctx.now).create(on: ctx.db)
+            try await rows.add(ToolUserModel(staffId: staffId, phone: cleanPhone!, now: ctx.now))
             try await ctx.audit(AuditEntry(admin.actor, "tool.user.create", subjectType: "staff", subjectId: staffId, detail: "added to the receipts and payments tool"))
         }
         return person!
@@ -69,12 +99,13 @@ struct ReceiptsTool: ContextService {
     func updatePhone(staffId: String, phone: String) async throws {
         let admin = try context.requireRole(.toolSystemAdministrator)
         let clean = try Self.checkPhone(phone)
-        try await context.write { ctx in
-            guard let user = try await ToolUserModel.find(staffId, on: ctx.db) else { throw DomainError.notFound("\(staffId) is not a user of the tool") }
+        try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            guard let user = try await rows.toolUser(staffId) else { throw DomainError.notFound("\(staffId) is not a user of the tool") }
             guard user.phone != clean else { return }
             let before = user.phone
             user.phone = clean
-            try await user.save(on: ctx.db)
+            try await rows.save(user)
             try await ctx.audit(AuditEntry(admin.actor, "tool.user.update", subjectType: "staff", subjectId: staffId, detail: "phone \(before) -> \(clean)"))
         }
     }
@@ -90,13 +121,15 @@ struct ReceiptsTool: ContextService {
     func grant(staffId: String, profile text: String) async throws -> ToolProfile {
         let admin = try context.requireRole(.toolSystemAdministrator)
         let profile = try Self.profile(text)
-        try await context.write { ctx in
-            guard try await ToolUserModel.find(staffId, on: ctx.db) != nil else {
+        try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            guard try await rows.toolUser(staffId) != nil else {
                 throw DomainError.notFound("\(staffId) is not a user of the tool: create the user first")
             }
-            let held = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role).first()
-            if held != nil { throw DomainError.conflict("\(staffId) already has the \(profile.displayName) profile") }
-            try await StaffRoleModel(staffId: staffId, role: profile.role).create(on: ctx.db)
+            if try await rows.heldRole(profile.role, by: staffId) != nil {
+                throw DomainError.conflict("\(staffId) already has the \(profile.displayName) profile")
+            }
+            try await rows.give(profile.role, to: staffId)
             try await ctx.audit(AuditEntry(admin.actor, "tool.profile.grant", subjectType: "staff", subjectId: staffId, detail: "granted \(profile.rawValue)"))
         }
         return profile
@@ -106,15 +139,15 @@ struct ReceiptsTool: ContextService {
     func revoke(staffId: String, profile text: String) async throws -> ToolProfile {
         let admin = try context.requireRole(.toolSystemAdministrator)
         let profile = try Self.profile(text)
-        try await context.write { ctx in
-            guard let held = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role).first(),
-                  try await ToolUserModel.find(staffId, on: ctx.db) != nil else {
+        try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            guard let held = try await rows.heldRole(profile.role, by: staffId), try await rows.toolUser(staffId) != nil else {
                 throw DomainError.notFound("\(staffId) has no \(profile.displayName) profile")
             }
-            let administrators = try await StaffRoleModel.query(on: ctx.db).filter(\.$role == Role.toolSystemAdministrator).count()
+            let administrators = try await rows.holderCount(of: .toolSystemAdministrator)
             if let refusal = ToolProfile.checkRevoke(profile, systemAdministrators: administrators) { throw refusal }
-            try await held.delete(on: ctx.db)
-            try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == profile.role.rawValue).delete()
+            try await rows.remove(held)
+            try await rows.endSessions(of: staffId, actingAs: profile.role)
             try await ctx.audit(AuditEntry(admin.actor, "tool.profile.revoke", subjectType: "staff", subjectId: staffId, detail: "revoked \(profile.rawValue)"))
         }
         return profile
@@ -130,11 +163,12 @@ struct ReceiptsTool: ContextService {
     func createCase(_ input: ExceptionalCaseInput) async throws -> ExceptionalCaseModel {
         let user = try context.requireRole(.toolCaseWorker)
         let valid = try input.validated()
-        return try await context.write { ctx in
-            let last = try await ExceptionalCaseModel.query(on: ctx.db).sort(\.$reference, .descending).first()?.reference
+        return try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            let last = try await rows.lastCaseReference()
             let next = (last.flatMap { Int($0.dropFirst(3)) } ?? 0) + 1
             let record = ExceptionalCaseModel(valid, reference: String(format: "EC-%06d", next), by: user.staffId, now: ctx.now)
-            try await record.create(on: ctx.db)
+            try await rows.add(record)
             try await ctx.audit(AuditEntry(user.actor, "tool.case.create", subjectType: "exceptionalCase", subjectId: record.id!.uuidString,
                                            detail: "\(record.reference) type \(valid.type.rawValue)\(valid.incidentReference.map { ", incident \($0)" } ?? "")"))
             return record
@@ -143,7 +177,7 @@ struct ReceiptsTool: ContextService {
 
     func cases() async throws -> [(ExceptionalCaseModel, Pence)] {
         try requireToolRole()
-        let records = try await ExceptionalCaseModel.query(on: db).sort(\.$reference).all()
+        let records = try await rows.cases()
         let balances = try await balancesByCase()
         return records.map { ($0, balances[$0.id!] ?? .zero) }
     }
@@ -155,22 +189,28 @@ struct ReceiptsTool: ContextService {
     /// Every case's ledger, from one query of all entries in recorded order.
     func ledgersByCase() async throws -> [UUID: Ledger] {
         var ledgers: [UUID: Ledger] = [:]
-        for row in try await LedgerEntryModel.query(on: db).sort(\.$seq).all() {
+        for row in try await rows.allEntries() {
             ledgers[row.$exceptionalCase.id, default: Ledger()].append(row.entry)
         }
         return ledgers
     }
 
-    func findCase(_ id: UUID, on db: any Database) async throws -> ExceptionalCaseModel {
-        guard let record = try await ExceptionalCaseModel.find(id, on: db) else {
+    /// One case, or 404.
+    func exceptionalCase(_ id: UUID) async throws -> ExceptionalCaseModel {
+        try requireToolRole()
+        return try await Self.findCase(id, in: rows)
+    }
+
+    static func findCase(_ id: UUID, in rows: any ReceiptsRepository) async throws -> ExceptionalCaseModel {
+        guard let record = try await rows.exceptionalCase(id) else {
             throw DomainError.notFound("There is no exceptional case with id \(id.uuidString)")
         }
         return record
     }
 
-    static func ledger(_ caseId: UUID, on db: any Database) async throws -> (Ledger, [LedgerEntryModel]) {
-        let rows = try await LedgerEntryModel.query(on: db).filter(\.$exceptionalCase.$id == caseId).sort(\.$seq).all()
-        return (Ledger(rows.map(\.entry)), rows)
+    static func ledger(_ caseId: UUID, in rows: any ReceiptsRepository) async throws -> (Ledger, [LedgerEntryModel]) {
+        let entries = try await rows.entries(of: caseId)
+        return (Ledger(entries.map(\.entry)), entries)
     }
 
     /// Records a receipt or payment. A repeated idempotency key returns the entry it first recorded (created: false).
@@ -179,18 +219,19 @@ struct ReceiptsTool: ContextService {
         let key = idempotencyKey?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         if let key, key.count > 100 { throw ValidationFailure(["idempotencyKey": "Idempotency-Key must be 100 characters or fewer"]) }
         let entry = try input.validated(kind: kind, today: context.now, id: UUID().uuidString)
-        let result: (LedgerEntry, Bool) = try await context.write { ctx in
-            let record = try await findCase(caseId, on: ctx.db)
-            if let key, let earlier = try await LedgerEntryModel.query(on: ctx.db).filter(\.$idempotencyKey == key).first() {
+        let result: (LedgerEntry, Bool) = try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            let record = try await Self.findCase(caseId, in: rows)
+            if let key, let earlier = try await rows.entry(idempotencyKey: key) {
                 let same = earlier.$exceptionalCase.id == caseId && earlier.kind == kind && earlier.amountPence == entry.amount.value
                     && earlier.onDate == entry.on && earlier.reference == entry.reference && earlier.method == entry.method
                 guard same else { throw DomainError.conflict("This idempotency key was already used for a different entry") }
                 return (earlier.entry, false)
             }
             guard record.status == .open else { throw DomainError.conflict("\(record.reference) is closed") }
-            let (ledger, rows) = try await Self.ledger(caseId, on: ctx.db)
+            let (ledger, entries) = try await Self.ledger(caseId, in: rows)
             if let refusal = ledger.check(entry) { throw refusal }
-            try await LedgerEntryModel(entry, caseId: caseId, seq: (rows.last?.seq ?? 0) + 1, idempotencyKey: key, by: user.staffId, now: ctx.now).create(on: ctx.db)
+            try await rows.add(LedgerEntryModel(entry, caseId: caseId, seq: (entries.last?.seq ?? 0) + 1, idempotencyKey: key, by: user.staffId, now: ctx.now))
             try await ctx.audit(AuditEntry(user.actor, "tool.\(kind.rawValue)", subjectType: "exceptionalCase", subjectId: caseId.uuidString,
                                            detail: "\(record.reference) \(kind.rawValue) \(entry.amount) \(entry.method.rawValue) ref \(entry.reference); balance now \(ledger.balance + entry.effect)"))
             return (entry, true)
@@ -205,13 +246,14 @@ struct ReceiptsTool: ContextService {
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationFailure(["reason": "Give the reason for the reversal"]) }
         if reason.count > 500 { throw ValidationFailure(["reason": "Reason must be 500 characters or fewer"]) }
         let today = CaseworkTime.ukDay(context.now)
-        try await context.write { ctx in
-            let record = try await findCase(caseId, on: ctx.db)
-            let (ledger, rows) = try await Self.ledger(caseId, on: ctx.db)
+        try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            let record = try await Self.findCase(caseId, in: rows)
+            let (ledger, entries) = try await Self.ledger(caseId, in: rows)
             switch ledger.reversal(of: entryId, newId: UUID().uuidString, on: String(today), reason: reason) {
             case .failure(let refusal): throw refusal
             case .success(let reversal):
-                try await LedgerEntryModel(reversal, caseId: caseId, seq: (rows.last?.seq ?? 0) + 1, idempotencyKey: nil, by: user.staffId, now: ctx.now).create(on: ctx.db)
+                try await rows.add(LedgerEntryModel(reversal, caseId: caseId, seq: (entries.last?.seq ?? 0) + 1, idempotencyKey: nil, by: user.staffId, now: ctx.now))
                 try await ctx.audit(AuditEntry(user.actor, "tool.reversal", subjectType: "exceptionalCase", subjectId: caseId.uuidString,
                                                detail: "\(record.reference) reversed \(entryId) (\(reversal.kind.rawValue) \(-reversal.amount)): \(reversal.reason ?? "")"))
             }
@@ -221,8 +263,8 @@ struct ReceiptsTool: ContextService {
 
     func statement(_ caseId: UUID) async throws -> StatementDTO {
         try requireToolRole()
-        let record = try await findCase(caseId, on: db)
-        let (ledger, _) = try await Self.ledger(caseId, on: db)
+        let record = try await Self.findCase(caseId, in: rows)
+        let (ledger, _) = try await Self.ledger(caseId, in: rows)
         let reversed = Set(ledger.entries.compactMap(\.reversesId))
         let lines = ledger.statement.map { LedgerEntryDTO($0.entry, reversed: reversed.contains($0.entry.id), balance: $0.balance) }
         return StatementDTO(caseId: caseId.uuidString, reference: record.reference, entries: lines,
@@ -241,12 +283,12 @@ struct ReceiptsTool: ContextService {
     func periodReport(from: String?, to: String?) async throws -> PeriodReportDTO {
         try requireToolRole()
         let (start, end) = try period(from: from, to: to)
-        let rows = try await LedgerEntryModel.query(on: db).filter(\.$onDate >= start).filter(\.$onDate <= end).with(\.$exceptionalCase).sort(\.$onDate).sort(\.$createdAt).all()
-        let lines = rows.map {
+        let dated = try await rows.entries(datedFrom: start, to: end, withCases: true)
+        let lines = dated.map {
             PeriodReportDTO.Line(caseReference: $0.exceptionalCase.reference, entryId: $0.id!.uuidString, kind: $0.kind, on: $0.onDate, method: $0.method,
                                  reference: $0.reference, amountPence: $0.amountPence, reversesEntryId: $0.reversesEntryId?.uuidString)
         }
-        let entries = rows.map(\.entry)
+        let entries = dated.map(\.entry)
         let days = LedgerReports.totalsByDay(entries, from: start, to: end).map {
             PeriodReportDTO.Day(day: $0.day, receiptsPence: $0.receipts.value, paymentsPence: $0.payments.value)
         }
@@ -256,7 +298,7 @@ struct ReceiptsTool: ContextService {
 
     func balanceReport() async throws -> BalanceReportDTO {
         try requireToolRole()
-        let records = try await ExceptionalCaseModel.query(on: db).sort(\.$reference).all()
+        let records = try await rows.cases()
         let ledgers = try await ledgersByCase()
         var lines: [BalanceReportDTO.Line] = []
         for record in records {
@@ -270,7 +312,7 @@ struct ReceiptsTool: ContextService {
     func methodReport(from: String?, to: String?) async throws -> MethodReportDTO {
         try requireToolRole()
         let (start, end) = try period(from: from, to: to)
-        let entries = try await LedgerEntryModel.query(on: db).filter(\.$onDate >= start).filter(\.$onDate <= end).all().map(\.entry)
+        let entries = try await rows.entries(datedFrom: start, to: end, withCases: false).map(\.entry)
         let totals = LedgerReports.totalsByMethod(entries)
         return MethodReportDTO(from: start, to: end,
                                items: totals.map { .init(method: $0.method.rawValue, methodName: $0.method.displayName, receiptsPence: $0.receipts.value, paymentsPence: $0.payments.value) },
