@@ -201,3 +201,36 @@ struct DirectoryTests {
         }
     }
 }
+
+/// The directory's rules run on any `DirectoryRepository`: here one held in memory, with no database.
+@Suite("The directory's rules on a repository in memory")
+struct DirectoryRepositoryTests {
+    /// Who reports to whom, and nothing else a test here needs.
+    final class InMemoryDirectory: DirectoryRepository, @unchecked Sendable {
+        private let lock = NSLock()
+        private var leaders: [String: String?]
+
+        init(leaders: [String: String?]) { self.leaders = leaders }
+
+        func person(_ staffId: String) async throws -> StaffModel? { nil }
+        func exists(_ staffId: String) async throws -> Bool { lock.withLock { leaders[staffId] != nil } }
+        func people(idPrefix: String?, namePart: String?, after: String?, limit: Int) async throws -> [StaffModel] { [] }
+        func teamLeader(of staffId: String) async throws -> String? { lock.withLock { leaders[staffId] ?? nil } }
+        func add(_ staff: StaffModel, roles: [Role]) async throws { lock.withLock { leaders[staff.id!] = .some(staff.teamLeaderStaffId) } }
+        func save(_ staff: StaffModel) async throws { lock.withLock { leaders[staff.id!] = .some(staff.teamLeaderStaffId) } }
+        func replaceRoles(of staffId: String, with roles: [Role]) async throws {}
+        func setTeamLeader(of staffId: String, to leader: String) async throws { lock.withLock { leaders[staffId] = .some(leader) } }
+        func sessionCount(of staffId: String) async throws -> Int { 0 }
+        func endSessions(of staffId: String, actingAs roles: [Role]?) async throws {}
+    }
+
+    @Test func aTeamLeaderCannotReportToSomeoneWhoReportsToThem() async throws {
+        // 10 leads 20, 20 leads 30; 40 leads no one and reports to no one.
+        let rows = InMemoryDirectory(leaders: ["10": String?.none, "20": "10", "30": "20", "40": String?.none])
+        #expect(try await Directory.wouldCreateLeaderCycle(staffId: "10", leader: "30", in: rows), "10 would report to their own team's member")
+        #expect(try await Directory.wouldCreateLeaderCycle(staffId: "10", leader: "10", in: rows), "no one leads themselves")
+        #expect(try await Directory.wouldCreateLeaderCycle(staffId: "10", leader: "40", in: rows) == false)
+        #expect(try await Directory.wouldCreateLeaderCycle(staffId: "30", leader: "40", in: rows) == false)
+        #expect(try await Directory.wouldCreateLeaderCycle(staffId: "30", leader: nil, in: rows) == false)
+    }
+}

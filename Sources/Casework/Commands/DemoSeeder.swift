@@ -22,7 +22,7 @@ struct DemoSeeder {
             for profile in toAdd {
                 var unlinked = profile
                 unlinked.teamLeaderStaffId = nil
-                try await Directory.insert(unlinked, passwordHash: readyHashes[profile.staffId.value], on: ctx)
+                try await Directory.insert(unlinked, passwordHash: readyHashes[profile.staffId.value], into: FluentDirectoryRepository(db: ctx.db), at: ctx.now)
             }
             for profile in toAdd {
                 if let leader = profile.teamLeaderStaffId {

@@ -2,7 +2,9 @@ import CaseworkCore
 import Fluent
 import Vapor
 
-/// The staff directory: reading it, and every audited change an administrator (or an import) makes.
+/// The staff directory: reading it, and every audited change an administrator (or an import) makes. The rules are
+/// here and in CaseworkCore (`StaffInput`, `PasswordPolicy`); the rows come from a `DirectoryRepository`, made for
+/// the database a step runs on: the request's for a read, the write lane's for a change.
 struct Directory {
     let db: any Database
     let lane: WriteLane
@@ -10,16 +12,20 @@ struct Directory {
     let clock: any CaseworkClock
     /// SQLite's point-read connections, for a request's own reads (see `SQLiteReaders`).
     var readers: SQLiteReaders? = nil
+    var repository: @Sendable (any Database) -> any DirectoryRepository = { FluentDirectoryRepository(db: $0) }
+
+    /// The rows as they are now, outside the write lane.
+    private var rows: any DirectoryRepository { repository(db) }
 
     /// A person with their roles loaded.
     func find(_ staffId: String) async throws -> StaffModel? {
         guard StaffID(staffId) != nil else { return nil }
-        return try await StaffModel.query(on: db).filter(\.$id == staffId).with(\.$roleRows).first()
+        return try await rows.person(staffId)
     }
 
     /// Like `find`, but a missing person is a 404 that names the ID.
     func require(_ staffId: String) async throws -> StaffModel {
-        try await Self.require(staffId, on: db)
+        try await Self.require(staffId, in: rows)
     }
 
     /// A person's profile with their roles, in one query, or a 404 that names the ID.
@@ -30,10 +36,9 @@ struct Directory {
         return profile
     }
 
-    /// A person with roles loaded, read on the given database (inside a write job, its transaction).
-    static func require(_ staffId: String, on db: any Database) async throws -> StaffModel {
-        guard StaffID(staffId) != nil,
-              let staff = try await StaffModel.query(on: db).filter(\.$id == staffId).with(\.$roleRows).first() else {
+    /// A person with roles loaded, from the given rows (inside a write job, the lane's).
+    static func require(_ staffId: String, in rows: any DirectoryRepository) async throws -> StaffModel {
+        guard StaffID(staffId) != nil, let staff = try await rows.person(staffId) else {
             throw DomainError.notFound("No one in the directory has staff ID \(staffId)")
         }
         return staff
@@ -42,24 +47,16 @@ struct Directory {
     /// Searches by staff ID (prefix) or name (any part, any case), in staff ID order after `after`.
     func search(_ text: String, limit: Int, after: String?) async throws -> (staff: [StaffModel], next: String?) {
         let q = text.trimmingCharacters(in: .whitespaces)
-        var query = StaffModel.query(on: db).with(\.$roleRows)
-        if !q.isEmpty {
-            let cleaned = q.lowercased().filter { $0 != "%" && $0 != "_" }
-            if q.allSatisfy(\.isNumber) {
-                query = query.filter(\.$id, .custom("LIKE"), cleaned + "%")
-            } else {
-                query = query.filter(\.$searchName ~~ cleaned)
-            }
-        }
-        if let after { query = query.filter(\.$id > after) }
-        let rows = try await query.sort(\.$id).limit(limit + 1).all()
-        let page = Array(rows.prefix(limit))
-        return (page, rows.count > limit ? page.last?.id : nil)
+        let cleaned = q.lowercased().filter { $0 != "%" && $0 != "_" }
+        let byId = !q.isEmpty && q.allSatisfy(\.isNumber)
+        let found = try await rows.people(idPrefix: byId ? cleaned : nil, namePart: q.isEmpty || byId ? nil : cleaned, after: after, limit: limit + 1)
+        let page = Array(found.prefix(limit))
+        return (page, found.count > limit ? page.last?.id : nil)
     }
 
     /// Whether a staff ID is in the directory.
     func exists(_ id: StaffID) async throws -> Bool {
-        try await StaffModel.find(id.value, on: db) != nil
+        try await rows.exists(id.value)
     }
 
     /// Adds a person; with a password they can sign in at once, without one an administrator resets it later.
@@ -72,12 +69,13 @@ struct Directory {
         }
         try failure.throwIfAny()
         let hash: String? = if let password { try await passwords.hash(password).get() } else { nil }
-        return try await lane.perform { ctx in
+        return try await lane.perform { [repository] ctx in
             let profile = profile!
-            if try await StaffModel.find(profile.staffId.value, on: ctx.db) != nil {
+            let rows = repository(ctx.db)
+            if try await rows.exists(profile.staffId.value) {
                 throw DomainError.conflict("Staff ID \(profile.staffId) is already in the directory")
             }
-            try await Self.insert(profile, passwordHash: hash, on: ctx)
+            try await Self.insert(profile, passwordHash: hash, into: rows, at: ctx.now)
             try await ctx.audit(AuditEntry(actor, "staff.create", subjectType: "staff", subjectId: profile.staffId.value,
                                            detail: "added \(profile.name), roles \(profile.roles.map(\.rawValue).joined(separator: ","))"))
             return profile
@@ -91,26 +89,24 @@ struct Directory {
         input.staffId = staffId
         let known = try await knownIDs(mentionedBy: input)
         let profile = try input.validated { known.contains($0) }
-        return try await lane.perform { ctx in
-            let staff = try await Self.require(staffId, on: ctx.db)
+        return try await lane.perform { [repository] ctx in
+            let rows = repository(ctx.db)
+            let staff = try await Self.require(staffId, in: rows)
             let before = try staff.profile(roles: staff.loadedRoles)
-            if try await Self.wouldCreateLeaderCycle(staffId: staffId, leader: profile.teamLeaderStaffId?.value, on: ctx.db) {
+            if try await Self.wouldCreateLeaderCycle(staffId: staffId, leader: profile.teamLeaderStaffId?.value, in: rows) {
                 throw ValidationFailure(["teamLeaderStaffId": "\(profile.teamLeaderStaffId!.value) reports to \(staff.name): a team leader cannot report to their own team member"])
             }
             staff.apply(profile, now: ctx.now)
-            try await staff.save(on: ctx.db)
-            try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).delete()
-            for role in profile.roles {
-                try await StaffRoleModel(staffId: staffId, role: role).create(on: ctx.db)
-            }
+            try await rows.save(staff)
+            try await rows.replaceRoles(of: staffId, with: profile.roles)
             let after = profile
             var changes = Self.describeChanges(before: before, after: after)
             if changes.isEmpty { changes = "no change" }
             if before.roles != after.roles {
                 // A role taken away must stop working now: end sessions acting in a role the person no longer has.
-                let removed = Set(before.roles).subtracting(after.roles).map(\.rawValue)
+                let removed = Set(before.roles).subtracting(after.roles).sorted()
                 if !removed.isEmpty {
-                    try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role ~~ removed).delete()
+                    try await rows.endSessions(of: staffId, actingAs: removed)
                 }
             }
             try await ctx.audit(AuditEntry(actor, "staff.update", subjectType: "staff", subjectId: staffId, detail: changes))
@@ -125,18 +121,19 @@ struct Directory {
         if active == false, staffId == actor.staffId {
             throw DomainError.conflict("You cannot deactivate your own account: ask another administrator")
         }
-        return try await lane.perform { ctx in
-            let staff = try await Self.require(staffId, on: ctx.db)
+        return try await lane.perform { [repository] ctx in
+            let rows = repository(ctx.db)
+            let staff = try await Self.require(staffId, in: rows)
             guard staff.active != active else {
                 throw DomainError.conflict("\(staff.name) is already \(active ? "active" : "deactivated")")
             }
             if active {
                 staff.active = true
                 staff.updatedAt = ctx.now
-                try await staff.save(on: ctx.db)
+                try await rows.save(staff)
                 try await ctx.audit(AuditEntry(actor, "staff.reactivate", subjectType: "staff", subjectId: staffId, detail: "reactivated"))
             } else {
-                try await Self.deactivate(staff, by: actor, on: ctx)
+                try await Self.deactivate(staff, by: actor, in: rows, on: ctx)
             }
             return try staff.profile(roles: staff.loadedRoles)
         }
@@ -146,42 +143,16 @@ struct Directory {
     /// their sessions and API tokens end; their live grants are removed ("account deactivated") and each end is
     /// recorded as any ended grant's is (the team leader's log-off task, work they may no longer see back to its
     /// hopper); their open access requests are withdrawn. All of it audited, with `actor` as the one who asked.
-    static func deactivate(_ staff: StaffModel, by actor: Actor, on ctx: WriteContext) async throws {
+    static func deactivate(_ staff: StaffModel, by actor: Actor, in rows: any DirectoryRepository, on ctx: WriteContext) async throws {
         let staffId = staff.id!
         staff.active = false
         staff.updatedAt = ctx.now
-        try await staff.save(on: ctx.db)
-        let sessions = try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).count()
-        try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).delete()
-
-        let live = try await GrantModel.query(on: ctx.db).filter(\.$staffId == staffId).filter(\.$removedAt == nil)
-            .filter(\.$expiresAt > ctx.now).all()
-        for grant in live {
-            grant.removedAt = CaseworkTime.wholeSecond(ctx.now)
-            grant.removedBy = actor.staffId ?? "system"
-            grant.removalReason = "account deactivated"
-            try await grant.save(on: ctx.db)
-            try await ctx.audit(AuditEntry(actor, "grant.remove", subjectType: "grant", subjectId: grant.id!.uuidString, detail: "removed: account deactivated"))
-        }
-        if !live.isEmpty { _ = try await GrantExpiry.process(live.map { $0.id! }, ctx: ctx) }
-
-        let open = try await AccessRequestModel.query(on: ctx.db).filter(\.$requesterStaffId == staffId)
-            .filter(\.$status ~~ AccessRequestStatus.allCases.filter { !$0.isFinal }).all()
-        for record in open {
-            let id = record.id!
-            record.status = AccessRequestStatus.withdrawn
-            record.updatedAt = ctx.now
-            try await record.save(on: ctx.db)
-            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: actor.staffId ?? "system", action: .withdrawn, reason: "account deactivated"))
-            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
-            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .withdrawn,
-                                   text: "Temporary access request \(record.reference) was withdrawn: \(staffId)'s account was deactivated",
-                                   link: "/access-requests/\(id.uuidString)", request: id)
-            try await ctx.audit(AuditEntry(actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString,
-                                           detail: "\(record.reference) withdrawn: account deactivated"))
-        }
+        try await rows.save(staff)
+        let sessions = try await rows.sessionCount(of: staffId)
+        try await rows.endSessions(of: staffId, actingAs: nil)
+        let ended = try await LeaverAccess.end(for: staffId, by: actor, ctx: ctx)
         try await ctx.audit(AuditEntry(actor, "staff.deactivate", subjectType: "staff", subjectId: staffId,
-                                       detail: "deactivated; \(sessions) session(s) ended; \(live.count) live grant(s) removed; \(open.count) open request(s) withdrawn"))
+                                       detail: "deactivated; \(sessions) session(s) ended; \(ended.grants) live grant(s) removed; \(ended.requests) open request(s) withdrawn"))
     }
 
     /// Sets a new temporary password the person must change at their next sign-in; ends their sessions and unlocks them.
@@ -189,15 +160,16 @@ struct Directory {
         _ = try await require(staffId)
         let temporary = TemporaryPassword.make()
         let hash = try await passwords.hash(temporary).get()
-        let profile = try await lane.perform { ctx in
-            let staff = try await Self.require(staffId, on: ctx.db)
+        let profile = try await lane.perform { [repository] ctx in
+            let rows = repository(ctx.db)
+            let staff = try await Self.require(staffId, in: rows)
             staff.passwordHash = hash
             staff.mustChangePassword = true
             staff.failedSignIns = 0
             staff.lastFailedSignInAt = nil
             staff.updatedAt = ctx.now
-            try await staff.save(on: ctx.db)
-            try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).delete()
+            try await rows.save(staff)
+            try await rows.endSessions(of: staffId, actingAs: nil)
             try await ctx.audit(AuditEntry(actor, "staff.resetPassword", subjectType: "staff", subjectId: staffId,
                                            detail: "temporary password set; sessions ended; sign-in lock cleared"))
             return try staff.profile(roles: staff.loadedRoles)
@@ -207,20 +179,20 @@ struct Directory {
 
     /// Imports checked profiles all together: every row or none.
     func importProfiles(_ profiles: [StaffProfile], passwordHash: String?, by actor: Actor, source: String) async throws {
-        try await lane.perform { ctx in
-            for profile in profiles where try await StaffModel.find(profile.staffId.value, on: ctx.db) != nil {
+        try await lane.perform { [repository] ctx in
+            let rows = repository(ctx.db)
+            for profile in profiles where try await rows.exists(profile.staffId.value) {
                 throw DomainError.conflict("Staff ID \(profile.staffId) was added to the directory while importing: nothing imported")
             }
             // Leaders may come after their team in the file: insert everyone, then link leaders.
             for profile in profiles {
                 var unlinked = profile
                 unlinked.teamLeaderStaffId = nil
-                try await Self.insert(unlinked, passwordHash: passwordHash, on: ctx)
+                try await Self.insert(unlinked, passwordHash: passwordHash, into: rows, at: ctx.now)
             }
             for profile in profiles {
                 if let leader = profile.teamLeaderStaffId {
-                    try await StaffModel.query(on: ctx.db).filter(\.$id == profile.staffId.value)
-                        .set(\.$teamLeaderStaffId, to: leader.value).update()
+                    try await rows.setTeamLeader(of: profile.staffId.value, to: leader.value)
                 }
                 try await ctx.audit(AuditEntry(actor, "staff.import", subjectType: "staff", subjectId: profile.staffId.value,
                                                detail: "imported \(profile.name) from \(source)"))
@@ -228,13 +200,10 @@ struct Directory {
         }
     }
 
-    static func insert(_ profile: StaffProfile, passwordHash: String?, on ctx: WriteContext) async throws {
-        let staff = StaffModel(profile: profile, now: ctx.now)
+    static func insert(_ profile: StaffProfile, passwordHash: String?, into rows: any DirectoryRepository, at now: Date) async throws {
+        let staff = StaffModel(profile: profile, now: now)
         staff.passwordHash = passwordHash
-        try await staff.create(on: ctx.db)
-        for role in profile.roles {
-            try await StaffRoleModel(staffId: profile.staffId.value, role: role).create(on: ctx.db)
-        }
+        try await rows.add(staff, roles: profile.roles)
     }
 
     /// The staff IDs an input mentions that are already in the directory.
@@ -244,12 +213,12 @@ struct Directory {
     }
 
     /// Whether making `leader` the team leader of `staffId` would make someone their own manager's manager.
-    static func wouldCreateLeaderCycle(staffId: String, leader: String?, on db: any Database) async throws -> Bool {
+    static func wouldCreateLeaderCycle(staffId: String, leader: String?, in rows: any DirectoryRepository) async throws -> Bool {
         var current = leader
         var steps = 0
         while let id = current, steps < 50 {
             if id == staffId { return true }
-            current = try await StaffModel.find(id, on: db)?.teamLeaderStaffId
+            current = try await rows.teamLeader(of: id)
             steps += 1
         }
         return false

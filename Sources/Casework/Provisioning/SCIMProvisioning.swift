@@ -105,7 +105,7 @@ struct SCIMProvisioning {
             guard let staff = try await StaffModel.find(id, on: ctx.db), staff.deletedAt == nil else { throw SCIMError.notFound("User \(id)") }
             try await Self.checkUnique(userName: wanted.userName, except: id, on: ctx.db)
             try await Self.checkManager(wanted, on: ctx.db)
-            if try await Directory.wouldCreateLeaderCycle(staffId: id, leader: wanted.teamLeaderStaffId?.value, on: ctx.db) {
+            if try await Directory.wouldCreateLeaderCycle(staffId: id, leader: wanted.teamLeaderStaffId?.value, in: FluentDirectoryRepository(db: ctx.db)) {
                 throw SCIMError.invalidValue("manager \(wanted.teamLeaderStaffId!.value) reports to \(id): a team leader cannot report to their own team member")
             }
             let before = try staff.profile(roles: [])
@@ -122,7 +122,7 @@ struct SCIMProvisioning {
                 try await ctx.audit(AuditEntry(actor, "staff.update", subjectType: "staff", subjectId: id, detail: changes))
             }
             if staff.active && !wanted.active {
-                try await Directory.deactivate(staff, by: actor, on: ctx)
+                try await Directory.deactivate(staff, by: actor, in: FluentDirectoryRepository(db: ctx.db), on: ctx)
             } else if !staff.active && wanted.active {
                 staff.active = true
                 try await staff.save(on: ctx.db)
@@ -149,7 +149,7 @@ struct SCIMProvisioning {
         let roles = request.casework.settings.scimGroupRoles
         try await request.write { ctx in
             guard let staff = try await StaffModel.find(id, on: ctx.db), staff.deletedAt == nil else { throw SCIMError.notFound("User \(id)") }
-            if staff.active { try await Directory.deactivate(staff, by: actor, on: ctx) }
+            if staff.active { try await Directory.deactivate(staff, by: actor, in: FluentDirectoryRepository(db: ctx.db), on: ctx) }
             staff.deletedAt = ctx.now
             try await staff.save(on: ctx.db)
             let groups = try await Self.groupsOf(id, on: ctx.db)

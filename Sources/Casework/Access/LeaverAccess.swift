@@ -1,0 +1,39 @@
+import CaseworkCore
+import Fluent
+import Foundation
+
+/// What a leaver's deactivation ends in temporary access (`Directory.deactivate` asks, whoever deactivates them).
+enum LeaverAccess {
+    /// Removes the person's live grants ("account deactivated"), each end recorded as any ended grant's is (the team
+    /// leader's log-off task, work they may no longer see back to its hopper), and withdraws their open access
+    /// requests, telling each team leader. Audited with `actor`. Returns how many grants and requests it ended.
+    static func end(for staffId: String, by actor: Actor, ctx: WriteContext) async throws -> (grants: Int, requests: Int) {
+        let live = try await GrantModel.query(on: ctx.db).filter(\.$staffId == staffId).filter(\.$removedAt == nil)
+            .filter(\.$expiresAt > ctx.now).all()
+        for grant in live {
+            grant.removedAt = CaseworkTime.wholeSecond(ctx.now)
+            grant.removedBy = actor.staffId ?? "system"
+            grant.removalReason = "account deactivated"
+            try await grant.save(on: ctx.db)
+            try await ctx.audit(AuditEntry(actor, "grant.remove", subjectType: "grant", subjectId: grant.id!.uuidString, detail: "removed: account deactivated"))
+        }
+        if !live.isEmpty { _ = try await GrantExpiry.process(live.map { $0.id! }, ctx: ctx) }
+
+        let open = try await AccessRequestModel.query(on: ctx.db).filter(\.$requesterStaffId == staffId)
+            .filter(\.$status ~~ AccessRequestStatus.allCases.filter { !$0.isFinal }).all()
+        for record in open {
+            let id = record.id!
+            record.status = AccessRequestStatus.withdrawn
+            record.updatedAt = ctx.now
+            try await record.save(on: ctx.db)
+            await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: actor.staffId ?? "system", action: .withdrawn, reason: "account deactivated"))
+            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
+            try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .withdrawn,
+                                   text: "Temporary access request \(record.reference) was withdrawn: \(staffId)'s account was deactivated",
+                                   link: "/access-requests/\(id.uuidString)", request: id)
+            try await ctx.audit(AuditEntry(actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString,
+                                           detail: "\(record.reference) withdrawn: account deactivated"))
+        }
+        return (live.count, open.count)
+    }
+}
