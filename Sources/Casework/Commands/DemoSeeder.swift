@@ -107,9 +107,10 @@ struct DemoRecordSeeder {
                 if let key = demo.clientKey {
                     try await ServiceRequestContactModel(serviceRequestId: sr.id!, contactId: ids[key]!).create(on: ctx.db)
                 }
-                try await ServiceRequests.history(sr.id!, ctx: ctx, by: demo.creator, .created, "demo service request")
+                let rows = FluentServiceRequestRepository(db: ctx.db)
+                try await ServiceRequests.history(sr.id!, in: rows, at: ctx.now, by: demo.creator, .created, "demo service request")
                 if let segment = sr.segment {
-                    try await ServiceRequests.history(sr.id!, ctx: ctx, by: demo.creator, .routed, "Pending Assignment: routed to the \(segment) hopper (\(sr.routingRule ?? ""))")
+                    try await ServiceRequests.history(sr.id!, in: rows, at: ctx.now, by: demo.creator, .routed, "Pending Assignment: routed to the \(segment) hopper (\(sr.routingRule ?? ""))")
                 }
                 try await ctx.audit(AuditEntry(Actor(staffId: demo.creator, role: nil), "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
                                                detail: "demo \(sr.reference)\(sr.segment.map { "; routed to \($0)" } ?? "")"))

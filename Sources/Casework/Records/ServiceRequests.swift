@@ -6,6 +6,20 @@ import Vapor
 /// a person may see is `Records`' rule (`Records.decide`), asked here for every contact an SR involves.
 struct ServiceRequests: ContextService {
     let context: ServiceContext
+    /// Where the rows come from, made for the database a step runs on: the request's for a read, the lane's for a change.
+    let repository: @Sendable (any Database) -> any ServiceRequestRepository
+
+    init(context: ServiceContext) {
+        self.init(context: context, repository: { FluentServiceRequestRepository(db: $0) })
+    }
+
+    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any ServiceRequestRepository) {
+        self.context = context
+        self.repository = repository
+    }
+
+    /// The rows as they are now, outside the write lane.
+    private var rows: any ServiceRequestRepository { repository(db) }
 
     // MARK: Creating and reading
 
@@ -24,18 +38,17 @@ struct ServiceRequests: ContextService {
         let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
         let caseId = caseRecord?.id
         let contactId = contact?.id
-        let outcome: Records.Audited<UUID> = try await context.write { ctx in
-            if let denial = try await Self.checkLinkRights(caseId: caseId, contactId: contactId, user: user, grants: grants, ctx: ctx, context: "tried to link to a new service request") {
+        let outcome: Records.Audited<UUID> = try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            if let denial = try await Self.checkLinkRights(caseId: caseId, contactId: contactId, user: user, grants: grants, rows: rows, ctx: ctx,
+                                                           context: "tried to link to a new service request") {
                 return .denied(denial)
             }
             let sr = ServiceRequestModel(type: type!, description: description, owningTeam: user.profile.team, creator: user.staffId, at: ctx.now)
             sr.$case.id = caseId
             sr.needsFinanceSupport = form.needsFinanceSupport ?? false
-            try await sr.create(on: ctx.db)
-            if let contactId {
-                try await ServiceRequestContactModel(serviceRequestId: sr.id!, contactId: contactId).create(on: ctx.db)
-            }
-            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, .created, "\(type!.displayName) raised by \(user.profile.label)")
+            try await rows.add(sr, linkedTo: contactId)
+            try await Self.history(sr.id!, in: rows, at: ctx.now, by: user.staffId, .created, "\(type!.displayName) raised by \(user.profile.label)")
             try await ctx.audit(AuditEntry(user.actor, "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
                                            detail: "\(sr.reference) \(type!.rawValue)\(caseId == nil ? "" : "; case linked")\(contactId == nil ? "" : "; contact linked")"))
             return .allowed(sr.id!)
@@ -70,12 +83,12 @@ struct ServiceRequests: ContextService {
 
     /// Every contact a link would touch (the contact, and a case's participants) must be linkable by the caller.
     /// Returns the refusal after auditing it, or nil.
-    static func checkLinkRights(caseId: UUID?, contactId: UUID?, user: CurrentUser, grants: [GrantCoverage], ctx: WriteContext, context: String) async throws -> String? {
+    static func checkLinkRights(caseId: UUID?, contactId: UUID?, user: CurrentUser, grants: [GrantCoverage], rows: any ServiceRequestRepository,
+                                ctx: WriteContext, context: String) async throws -> String? {
         var contacts: [ContactModel] = []
-        if let contactId, let contact = try await ContactModel.find(contactId, on: ctx.db) { contacts.append(contact) }
+        if let contactId, let contact = try await rows.contact(contactId) { contacts.append(contact) }
         if let caseId {
-            let participants = try await CaseParticipantModel.query(on: ctx.db).filter(\.$case.$id == caseId).with(\.$contact).all()
-            contacts += participants.map(\.contact)
+            contacts += try await rows.participants(ofCase: caseId)
         }
         for contact in contacts where contact.sensitive {
             let decision = Records.decide(contact, .link, user: user, grants: grants, at: ctx.now)
@@ -85,48 +98,47 @@ struct ServiceRequests: ContextService {
         return nil
     }
 
-    static func history(_ id: UUID, ctx: WriteContext, by: String?, _ action: ServiceRequestHistoryAction, _ detail: String) async throws {
-        try await ServiceRequestHistoryModel(serviceRequestId: id, at: ctx.now, by: by, action: action, detail: detail).create(on: ctx.db)
+    static func history(_ id: UUID, in rows: any ServiceRequestRepository, at now: Date, by: String?, _ action: ServiceRequestHistoryAction,
+                        _ detail: String) async throws {
+        try await rows.addHistory(ServiceRequestHistoryModel(serviceRequestId: id, at: now, by: by, action: action, detail: detail))
     }
 
     /// A service request with its links; linked sensitive contacts the caller may not see show as "restricted record" (audited).
     func viewServiceRequest(_ id: UUID) async throws -> ServiceRequestDTO {
         let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
         let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
-        return try await context.write { ctx in
-            try await Self.serviceRequestDTO(id, user: user, grants: grants, ctx: ctx)
+        return try await context.write { [repository] ctx in
+            try await Self.serviceRequestDTO(id, user: user, grants: grants, rows: repository(ctx.db), ctx: ctx)
         }
     }
 
-    static func serviceRequestDTO(_ id: UUID, user: CurrentUser, grants: [GrantCoverage], ctx: WriteContext) async throws -> ServiceRequestDTO {
-        guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
+    static func serviceRequestDTO(_ id: UUID, user: CurrentUser, grants: [GrantCoverage], rows: any ServiceRequestRepository,
+                                  ctx: WriteContext) async throws -> ServiceRequestDTO {
+        guard let sr = try await rows.serviceRequest(id) else {
             throw DomainError.notFound("There is no service request with id \(id.uuidString)")
         }
-        return try await serviceRequestDTOs([sr], user: user, grants: grants, ctx: ctx)[0]
+        return try await serviceRequestDTOs([sr], user: user, grants: grants, rows: rows, ctx: ctx)[0]
     }
 
     /// Several SRs as their pages show them, in five queries whatever their number: cases, linked contacts, history
     /// and assignees' names are each read for all of them at once. Each linked sensitive contact's view or
     /// refusal is audited in the same job.
-    static func serviceRequestDTOs(_ srs: [ServiceRequestModel], user: CurrentUser, grants: [GrantCoverage], ctx: WriteContext) async throws -> [ServiceRequestDTO] {
+    static func serviceRequestDTOs(_ srs: [ServiceRequestModel], user: CurrentUser, grants: [GrantCoverage], rows: any ServiceRequestRepository,
+                                   ctx: WriteContext) async throws -> [ServiceRequestDTO] {
         guard !srs.isEmpty else { return [] }
         let ids = srs.map { $0.id! }
-        let caseIds = Array(Set(srs.compactMap { $0.$case.id }))
-        let cases = caseIds.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await CaseModel.query(on: ctx.db).filter(\.$id ~~ caseIds).all().map { ($0.id!, $0) })
-        let links = Dictionary(grouping: try await ServiceRequestContactModel.query(on: ctx.db).filter(\.$serviceRequest.$id ~~ ids).with(\.$contact).all(),
-                               by: { $0.$serviceRequest.id })
-        let history = Dictionary(grouping: try await ServiceRequestHistoryModel.query(on: ctx.db).filter(\.$serviceRequest.$id ~~ ids).sort(\.$at).all(),
-                                 by: { $0.$serviceRequest.id })
-        let assigneeIds = Array(Set(srs.compactMap(\.assigneeStaffId)))
-        let names = assigneeIds.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: ctx.db).filter(\.$id ~~ assigneeIds).all().map { ($0.id!, $0.name) })
+        let cases = Dictionary(uniqueKeysWithValues: try await rows.cases(Array(Set(srs.compactMap { $0.$case.id }))).map { ($0.id!, $0) })
+        let links = try await rows.linkedContacts(of: ids)
+        let history = try await rows.history(of: ids)
+        let names = try await rows.staffNames(Array(Set(srs.compactMap(\.assigneeStaffId))))
         var answers: [ServiceRequestDTO] = []
         for sr in srs {
             let id = sr.id!
             var listings: [ContactListingDTO] = []
-            for link in links[id] ?? [] {
-                let decision = Records.decide(link.contact, .view, user: user, grants: grants, at: ctx.now)
-                try await Records.auditAccess(ctx, user: user, contact: link.contact, action: "sr.view", decision: decision, context: "linked to \(sr.reference)")
-                listings.append(ContactListingDTO(link.contact, visible: decision.isAllowed))
+            for contact in links[id] ?? [] {
+                let decision = Records.decide(contact, .view, user: user, grants: grants, at: ctx.now)
+                try await Records.auditAccess(ctx, user: user, contact: contact, action: "sr.view", decision: decision, context: "linked to \(sr.reference)")
+                listings.append(ContactListingDTO(contact, visible: decision.isAllowed))
             }
             answers.append(ServiceRequestDTO(
                 id: id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.type.displayName, description: sr.description,
@@ -146,11 +158,7 @@ struct ServiceRequests: ContextService {
         if let staffId, creator == nil {
             return try await RecordQueries(db: db).assignedTo(staffId, openOnly: openOnly, limit: limit, after: nil)
         }
-        var query = ServiceRequestModel.query(on: db)
-        if let staffId { query = query.filter(\.$assigneeStaffId == staffId) }
-        if let creator { query = query.filter(\.$creatorStaffId == creator) }
-        if openOnly { query = query.filter(\.$status != ServiceRequestStatus.closed) }
-        return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit).all()
+        return try await rows.serviceRequests(assignedTo: staffId, raisedBy: creator, openOnly: openOnly, limit: limit)
     }
 
     /// One page of the SRs assigned to the caller, newest first, each as its page shows it. The visibility of every
@@ -161,8 +169,8 @@ struct ServiceRequests: ContextService {
         let rows = try await RecordQueries(db: db).assignedTo(user.staffId, openOnly: true, limit: limit + 1, after: after)
         let page = Array(rows.prefix(limit))
         let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
-        let items = try await context.write { ctx in
-            try await Self.serviceRequestDTOs(page, user: user, grants: grants, ctx: ctx)
+        let items = try await context.write { [repository] ctx in
+            try await Self.serviceRequestDTOs(page, user: user, grants: grants, rows: repository(ctx.db), ctx: ctx)
         }
         return (items, rows.count > limit ? page.last?.id?.uuidString : nil)
     }
@@ -180,8 +188,9 @@ struct ServiceRequests: ContextService {
         let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
         let caseId = caseRecord?.id
         let contactId = contact?.id
-        let outcome: Records.Audited<UUID> = try await context.write { ctx in
-            guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
+        let outcome: Records.Audited<UUID> = try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            guard let sr = try await rows.serviceRequest(id) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
             guard sr.status == .open else {
@@ -190,7 +199,8 @@ struct ServiceRequests: ContextService {
             if let caseId, let current = sr.$case.id, current != caseId {
                 throw DomainError.conflict("This service request is already linked to another case")
             }
-            if let denial = try await Self.checkLinkRights(caseId: caseId, contactId: contactId, user: user, grants: grants, ctx: ctx, context: "tried to link to \(sr.reference)") {
+            if let denial = try await Self.checkLinkRights(caseId: caseId, contactId: contactId, user: user, grants: grants, rows: rows, ctx: ctx,
+                                                           context: "tried to link to \(sr.reference)") {
                 return .denied(denial)
             }
             var notes: [String] = []
@@ -199,16 +209,15 @@ struct ServiceRequests: ContextService {
                 notes.append("case linked")
             }
             if let contactId {
-                let exists = try await ServiceRequestContactModel.query(on: ctx.db).filter(\.$serviceRequest.$id == id).filter(\.$contact.$id == contactId).first() != nil
-                if !exists {
-                    try await ServiceRequestContactModel(serviceRequestId: id, contactId: contactId).create(on: ctx.db)
+                if try await !rows.isLinked(id, to: contactId) {
+                    try await rows.link(id, to: contactId)
                     notes.append("contact linked")
                 }
             }
             guard !notes.isEmpty else { throw DomainError.conflict("That is already linked") }
             sr.updatedAt = ctx.now
-            try await sr.save(on: ctx.db)
-            try await Self.history(id, ctx: ctx, by: user.staffId, .linked, notes.joined(separator: "; "))
+            try await rows.save(sr)
+            try await Self.history(id, in: rows, at: ctx.now, by: user.staffId, .linked, notes.joined(separator: "; "))
             try await ctx.audit(AuditEntry(user.actor, "sr.link", subjectType: "serviceRequest", subjectId: id.uuidString,
                                            detail: "\(sr.reference): \(notes.joined(separator: "; "))\(contactId.map { "; contact \($0.uuidString)" } ?? "")"))
             return .allowed(id)
@@ -223,8 +232,9 @@ struct ServiceRequests: ContextService {
             throw ValidationFailure(["status": "Status must be one of \(ServiceRequestStatus.allCases.map(\.rawValue).joined(separator: ", "))"])
         }
         let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
-        let outcome: Records.Audited<UUID> = try await context.write { ctx in
-            guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
+        let outcome: Records.Audited<UUID> = try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            guard let sr = try await rows.serviceRequest(id) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
             if let refusal = ServiceRequestTransitions.refusal(try sr.facts, to: target, by: user.profile.staffId) { throw refusal }
@@ -248,16 +258,16 @@ struct ServiceRequests: ContextService {
                 sr.assigneeStaffId = nil
                 sr.status = target
                 sr.updatedAt = ctx.now
-                try await sr.save(on: ctx.db)
-                try await Self.history(id, ctx: ctx, by: user.staffId, .routed, "Pending Assignment: routed to the \(route.segment.displayName(teamName: sr.owningTeam)) hopper (\(route.rule))")
+                try await rows.save(sr)
+                try await Self.history(id, in: rows, at: ctx.now, by: user.staffId, .routed, "Pending Assignment: routed to the \(route.segment.displayName(teamName: sr.owningTeam)) hopper (\(route.rule))")
                 try await ctx.audit(AuditEntry(user.actor, "sr.route", subjectType: "serviceRequest", subjectId: id.uuidString,
                                                detail: "\(sr.reference) \(from.rawValue) -> pendingAssignment; segment \(route.segment.id); rule \(route.rule)"))
                 return .allowed(id)
             }
             sr.status = target
             sr.updatedAt = ctx.now
-            try await sr.save(on: ctx.db)
-            try await Self.history(id, ctx: ctx, by: user.staffId, .status, "\(from.displayName) -> \(target.displayName)")
+            try await rows.save(sr)
+            try await Self.history(id, in: rows, at: ctx.now, by: user.staffId, .status, "\(from.displayName) -> \(target.displayName)")
             try await ctx.audit(AuditEntry(user.actor, "sr.status", subjectType: "serviceRequest", subjectId: id.uuidString,
                                            detail: "\(sr.reference) \(from.rawValue) -> \(target.rawValue)"))
             return .allowed(id)
@@ -320,8 +330,9 @@ struct ServiceRequests: ContextService {
         }
         let assignee = try assigneeRow.profile(roles: assigneeRow.loadedRoles)
         let assigneeGrants = try await Records.grants(for: assigneeId, at: now, on: db)
-        let assigned: UUID = try await context.write { ctx in
-            guard let sr = try await ServiceRequestModel.find(id, on: ctx.db) else {
+        let assigned: UUID = try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            guard let sr = try await rows.serviceRequest(id) else {
                 throw DomainError.notFound("There is no service request with id \(id.uuidString)")
             }
             let contacts = try await RecordQueries(db: ctx.db).involvedContacts(sr)
@@ -334,8 +345,8 @@ struct ServiceRequests: ContextService {
             sr.assigneeStaffId = assignee.staffId.value
             sr.status = ServiceRequestStatus.assigned
             sr.updatedAt = ctx.now
-            try await sr.save(on: ctx.db)
-            try await Self.history(id, ctx: ctx, by: user.staffId, .assigned, "assigned to \(assignee.label) from the \(sr.segment ?? "") hopper")
+            try await rows.save(sr)
+            try await Self.history(id, in: rows, at: ctx.now, by: user.staffId, .assigned, "assigned to \(assignee.label) from the \(sr.segment ?? "") hopper")
             try await ctx.audit(AuditEntry(user.actor, "sr.assign", subjectType: "serviceRequest", subjectId: id.uuidString,
                                            detail: "\(sr.reference) assigned to \(assignee.staffId) from hopper \(sr.segment ?? "")"))
             return id
@@ -358,8 +369,9 @@ struct ServiceRequests: ContextService {
         if what.isEmpty { failure.add("details", "Say what CFAT should do: amounts, payment references, the account to clear") }
         if what.count > 2000 { failure.add("details", "Details must be 2,000 characters or fewer") }
         try failure.throwIfAny()
-        let created: UUID = try await context.write { ctx in
-            guard let parent = try await ServiceRequestModel.find(parentId, on: ctx.db) else {
+        let created: UUID = try await context.write { [repository] ctx in
+            let rows = repository(ctx.db)
+            guard let parent = try await rows.serviceRequest(parentId) else {
                 throw DomainError.notFound("There is no service request with id \(parentId.uuidString)")
             }
             if let refusal = FinanceSupport.refusal(role: user.role, reference: parent.reference, status: parent.status,
@@ -376,10 +388,10 @@ struct ServiceRequests: ContextService {
             sr.segment = route.segment.id
             sr.routingRule = route.rule
             sr.routedAt = ctx.now
-            try await sr.create(on: ctx.db)
-            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, .created, "finance support requested for \(parent.reference)")
-            try await Self.history(sr.id!, ctx: ctx, by: user.staffId, .routed, "Pending Assignment: routed to the \(route.segment.id) hopper (\(route.rule))")
-            try await Self.history(parentId, ctx: ctx, by: user.staffId, .financeSupport, "asked CFAT for \(type!.displayName): \(sr.reference)")
+            try await rows.add(sr, linkedTo: nil)
+            try await Self.history(sr.id!, in: rows, at: ctx.now, by: user.staffId, .created, "finance support requested for \(parent.reference)")
+            try await Self.history(sr.id!, in: rows, at: ctx.now, by: user.staffId, .routed, "Pending Assignment: routed to the \(route.segment.id) hopper (\(route.rule))")
+            try await Self.history(parentId, in: rows, at: ctx.now, by: user.staffId, .financeSupport, "asked CFAT for \(type!.displayName): \(sr.reference)")
             try await ctx.audit(AuditEntry(user.actor, "sr.financeSupport", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
                                            detail: "\(sr.reference) \(type!.rawValue) for \(parent.reference); segment \(route.segment.id); rule \(route.rule)"))
             return sr.id!
