@@ -66,6 +66,7 @@ struct HotQueryPlanTests {
             _ = try await monitoring.stageFigures()
             _ = try await monitoring.teamCount()
             _ = try await monitoring.teamFigures(limit: 50, after: "A")
+            _ = try await monitoring.allTeamFigures()
 
             // The audit trail by person, by subject and by kind of subject, and the home pages' refusals.
             let trail = AuditTrail(db: db)

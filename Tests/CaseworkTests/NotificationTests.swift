@@ -314,6 +314,12 @@ struct MonitoringTests {
             #expect(lines.first == "Reference,Team,Stage,Decision,At,Minutes to decide,Reason")
             #expect(lines.count == 1 + summary.decisions.count)
             #expect(csv.body.string.contains("reject"))
+            // The teams table: one row a team, as the JSON twin counts them.
+            let teams = try await browser.get("/monitoring/teams.csv").body.string.split(separator: "\r\n").map(String.init)
+            #expect(teams.first == "Team,Requests,In progress,Granted,Rejected,Returned,Withdrawn")
+            #expect(!summary.teams.isEmpty && Array(teams.dropFirst()) == summary.teams.map {
+                "\($0.team),\($0.requests),\($0.inProgress),\($0.granted),\($0.rejected),\($0.returned),\($0.withdrawn)"
+            })
             #expect(try await browser.get("/monitoring/secrets.csv").status == .notFound)
         }
     }

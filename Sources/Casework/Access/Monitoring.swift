@@ -241,16 +241,13 @@ struct Monitoring: ContextService {
         case "teams":
             return Response.Body(managedAsyncStream: { writer in
                 try await writer.write(.buffer(line(["Team", "Requests", "In progress", "Granted", "Rejected", "Returned", "Withdrawn"])))
-                var after: String?
-                while true {
-                    let rows = try await queries.teamFigures(limit: page, after: after)
+                // One row a team (5,000 at national volume, 175 kB): counted in one pass, written a thousand at a time.
+                for rows in try await queries.allTeamFigures().chunked(into: page) {
                     var buffer = ByteBuffer()
                     for t in rows {
                         buffer.writeImmutableBuffer(line([t.team, String(t.requests), String(t.inProgress), String(t.granted), String(t.rejected), String(t.returned), String(t.withdrawn)]))
                     }
                     try await writer.write(.buffer(buffer))
-                    guard rows.count == page, let last = rows.last else { break }
-                    after = last.team
                 }
             })
         default: return nil

@@ -209,25 +209,39 @@ struct MonitoringQueries {
         try await count("SELECT COUNT(DISTINCT r.requester_team) AS n FROM access_requests r WHERE " + requestsInPeriod)
     }
 
-    /// Teams in name order after `after`, each with its requests of the period by status.
-    func teamFigures(limit: Int, after: String?) async throws -> [TeamFiguresDTO] {
-        struct Row: Decodable {
-            let team: String
-            let status: AccessRequestStatus
-            let n: Int
-        }
-        var teams: SQLQueryString = "SELECT DISTINCT r.requester_team FROM access_requests r WHERE " + requestsInPeriod
-        if let after { teams = teams + " AND r.requester_team > \(bind: after)" }
-        teams = teams + " ORDER BY r.requester_team LIMIT \(bind: limit)"
+    /// Every team with requests in the period, in name order, each with its requests by status: one pass over the
+    /// period's requests, for the CSV. Paged with `teamFigures(limit:after:)`, each page of a thousand teams found its
+    /// teams and then counted them, and the 5,000 teams of a national period took 2.6 s.
+    func allTeamFigures() async throws -> [TeamFiguresDTO] {
         let rows = try await sql.raw("SELECT r.requester_team AS team, r.status AS status, COUNT(*) AS n FROM access_requests r WHERE "
-                                     + requestsInPeriod + " AND r.requester_team IN (" + teams + ") GROUP BY r.requester_team, r.status")
-            .all(decoding: Row.self)
-        return Dictionary(grouping: rows, by: \.team).map { team, statuses in
+                                     + requestsInPeriod + " GROUP BY r.requester_team, r.status").all(decoding: TeamStatusCount.self)
+        return Self.teamFigures(rows)
+    }
+
+    private struct TeamStatusCount: Decodable {
+        let team: String
+        let status: AccessRequestStatus
+        let n: Int
+    }
+
+    private static func teamFigures(_ rows: [TeamStatusCount]) -> [TeamFiguresDTO] {
+        Dictionary(grouping: rows, by: \.team).map { team, statuses in
             let counts = Dictionary(statuses.map { ($0.status, $0.n) }, uniquingKeysWith: +)
             let f = AccessMonitoring.teamFigures(team, counts: counts)
             return TeamFiguresDTO(team: f.team, requests: f.requests, inProgress: f.inProgress, granted: f.granted, rejected: f.rejected,
                                   returned: f.returned, withdrawn: f.withdrawn)
         }.sorted { $0.team < $1.team }
+    }
+
+    /// Teams in name order after `after`, each with its requests of the period by status.
+    func teamFigures(limit: Int, after: String?) async throws -> [TeamFiguresDTO] {
+        var teams: SQLQueryString = "SELECT DISTINCT r.requester_team FROM access_requests r WHERE " + requestsInPeriod
+        if let after { teams = teams + " AND r.requester_team > \(bind: after)" }
+        teams = teams + " ORDER BY r.requester_team LIMIT \(bind: limit)"
+        let rows = try await sql.raw("SELECT r.requester_team AS team, r.status AS status, COUNT(*) AS n FROM access_requests r WHERE "
+                                     + requestsInPeriod + " AND r.requester_team IN (" + teams + ") GROUP BY r.requester_team, r.status")
+            .all(decoding: TeamStatusCount.self)
+        return Self.teamFigures(rows)
     }
 
     // MARK: Charts
