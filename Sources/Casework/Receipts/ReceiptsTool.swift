@@ -5,18 +5,10 @@ import Vapor
 /// The exceptional case receipts and payments tool: its users and profiles, cases, ledger and reports. The rules are
 /// here and in CaseworkCore (`Ledger`, `ToolProfile`, `ExceptionalCaseInput`); the rows come from a
 /// `ReceiptsRepository`, made for the database a step runs on: the request's for a read, the lane's for a change.
-struct ReceiptsTool: ContextService {
+struct ReceiptsTool: RepositoryService {
     let context: ServiceContext
     let repository: @Sendable (any Database) -> any ReceiptsRepository
-
-    init(context: ServiceContext) {
-        self.init(context: context, repository: { FluentReceiptsRepository(db: $0) })
-    }
-
-    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any ReceiptsRepository) {
-        self.context = context
-        self.repository = repository
-    }
+    static let fluent: @Sendable (any Database) -> any ReceiptsRepository = { FluentReceiptsRepository(db: $0) }
 
     /// The rows as they are now, outside the write lane.
     private var rows: any ReceiptsRepository { repository(db) }

@@ -4,19 +4,10 @@ import Vapor
 
 /// Service requests and hoppers: raising, linking, status, routing, assignment and CFAT support. Which contacts
 /// a person may see is `Records`' rule (`Records.decide`), asked here for every contact an SR involves.
-struct ServiceRequests: ContextService {
+struct ServiceRequests: RepositoryService {
     let context: ServiceContext
-    /// Where the rows come from, made for the database a step runs on: the request's for a read, the lane's for a change.
     let repository: @Sendable (any Database) -> any ServiceRequestRepository
-
-    init(context: ServiceContext) {
-        self.init(context: context, repository: { FluentServiceRequestRepository(db: $0) })
-    }
-
-    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any ServiceRequestRepository) {
-        self.context = context
-        self.repository = repository
-    }
+    static let fluent: @Sendable (any Database) -> any ServiceRequestRepository = { FluentServiceRequestRepository(db: $0) }
 
     /// The rows as they are now, outside the write lane.
     private var rows: any ServiceRequestRepository { repository(db) }

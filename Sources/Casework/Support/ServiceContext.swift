@@ -66,3 +66,19 @@ extension ContextService {
     var db: any Database { context.db }
     var now: Date { context.now }
 }
+
+/// A service whose rows come from a repository, made for the database each step runs on: the request's for a read,
+/// the write lane's inside a change. `init(context:)` uses the Fluent one; a test can hand it another.
+protocol RepositoryService: ContextService {
+    associatedtype Repository
+    var repository: @Sendable (any Database) -> Repository { get }
+    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> Repository)
+    /// The repository in the database, through Fluent.
+    static var fluent: @Sendable (any Database) -> Repository { get }
+}
+
+extension RepositoryService {
+    init(context: ServiceContext) {
+        self.init(context: context, repository: Self.fluent)
+    }
+}
