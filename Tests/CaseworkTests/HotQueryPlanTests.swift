@@ -73,15 +73,18 @@ struct HotQueryPlanTests {
             _ = try await trail.search(.init(actor: "20010002", subject: nil, from: nil, to: nil, limit: 51, beforeSeq: 100))
             _ = try await trail.search(.init(actor: nil, subject: someone.uuidString, from: nil, to: nil, limit: 51, beforeSeq: nil))
             _ = try await trail.search(.init(actor: nil, subject: "grant", from: nil, to: nil, limit: 51, beforeSeq: nil))
-            _ = try await NotificationModel.query(on: db).filter(\.$staffId == "20010002").filter(\.$readAt == nil).sort(\.$at, .descending).limit(20).all()
+            let home = HomeQueries(db: db)
+            _ = try await home.unreadNotifications(of: "20010002", limit: 20)
 
             // Home pages: each role's own activity, the administrators' and SCR managers' lists.
-            _ = try await AuditEventModel.query(on: db).filter(\.$actorStaffId == "20010002").sort(\.$seq, .descending).limit(10).all()
-            _ = try await AuditEventModel.query(on: db).filter(\.$at >= "2026-12-01T00:00:00.000Z").filter(\.$outcome ~~ ["denied", "failure"])
-                .sort(\.$seq, .descending).limit(20).all()
-            _ = try await StaffModel.query(on: db).filter(\.$passwordHash == nil).filter(\.$active == true).sort(\.$id).limit(50).all()
-            _ = try await StaffModel.query(on: db).filter(\.$failedSignIns >= 6).all()
+            _ = try await home.activity(of: "20010002", limit: 10)
+            _ = try await home.auditEvents(since: now.addingTimeInterval(-24 * 3600), outcomes: [.denied, .failure], action: nil, limit: 20)
+            _ = try await home.auditEvents(since: now.addingTimeInterval(-24 * 3600), outcomes: [.failure, .denied], action: "signIn", limit: 20)
+            _ = try await home.activePeopleWithoutPassword(limit: 50)
+            _ = try await home.peopleWithFailedSignIns(atLeast: 6)
+            _ = try await home.liveGrants(of: "20010002", at: now)
             _ = try await OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending).sort(\.$createdAt).all()
+            _ = try await home.outboxBacklog()
 
             // The expiry job's reads, with the work of the holders whose grants ended.
             _ = try await records.sensitiveContactsOfAssigned(["20010002", "20010003"], statuses: [.assigned, .inProgress])

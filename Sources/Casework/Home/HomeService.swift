@@ -21,6 +21,8 @@ struct HomeService: ContextService {
         throttle = request.casework.throttle
     }
 
+    private var queries: HomeQueries { HomeQueries(db: db) }
+
     func home() async throws -> HomeDTO {
         let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
@@ -83,16 +85,14 @@ struct HomeService: ContextService {
 
     /// Unread notifications, newest first.
     func inbox(user: CurrentUser) async throws -> HomeSection {
-        let rows = try await NotificationModel.query(on: db).filter(\.$staffId == user.staffId).filter(\.$readAt == nil)
-            .sort(\.$at, .descending).limit(20).all()
+        let rows = try await queries.unreadNotifications(of: user.staffId, limit: 20)
         return HomeSection(id: "notifications", title: "Your notifications", emptyText: "You have no unread notifications.",
                            items: rows.map { HomeItem(text: $0.text, href: $0.link, at: CaseworkTime.iso8601($0.at)) })
     }
 
     /// The caseworker's live temporary access, with when it ends.
     func yourAccess(user: CurrentUser) async throws -> HomeSection {
-        let live = try await GrantModel.query(on: db).filter(\.$staffId == user.staffId).filter(\.$expiresAt > now).filter(\.$removedAt == nil)
-            .sort(\.$expiresAt).all().filter { $0.state(at: now) == .active }
+        let live = try await queries.liveGrants(of: user.staffId, at: now).filter { $0.state(at: now) == .active }
         return HomeSection(id: "your-access", title: "Your temporary SCR access", emptyText: "You have no temporary SCR access.", items: live.map {
             HomeItem(text: "\($0.purpose.displayName) until \(CaseworkTime.ukClockTime($0.expiresAt)) on \(CaseworkTime.longDate($0.expiresAt))",
                      href: "/grants/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.expiresAt))
@@ -131,27 +131,21 @@ struct HomeService: ContextService {
 
     /// Email not yet delivered: a growing count or a repeated error means the SMTP relay needs attention.
     func undeliveredEmail() async throws -> HomeSection {
-        // Counted and picked by index: with no SMTP server set, every email ever queued is still waiting.
-        let pending = OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending)
-        let waiting = try await pending.count()
         var items: [HomeItem] = []
-        if waiting > 0, let oldest = try await OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending).sort(\.$createdAt).first() {
-            let failing = OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
-            let failed = try await failing.count()
-            var text = "\(waiting) email\(waiting == 1 ? "" : "s") waiting, the oldest queued \(CaseworkTime.forPeople(oldest.createdAt))"
+        if let backlog = try await queries.outboxBacklog() {
+            let waiting = backlog.waiting
+            var text = "\(waiting) email\(waiting == 1 ? "" : "s") waiting, the oldest queued \(CaseworkTime.forPeople(backlog.oldestQueuedAt))"
             if !smtpConfigured { text += ": no SMTP server is set, so none will be sent" }
-            if failed > 0, let last = try await OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending).filter(\.$attempts > 0)
-                .sort(\.$createdAt, .descending).first()?.lastError {
-                text += "; \(failed) failed at least once, most recently: \(last)"
+            if backlog.failed > 0, let last = backlog.lastError {
+                text += "; \(backlog.failed) failed at least once, most recently: \(last)"
             }
-            items.append(HomeItem(text: text, href: "/outbox", at: CaseworkTime.iso8601(oldest.createdAt)))
+            items.append(HomeItem(text: text, href: "/outbox", at: CaseworkTime.iso8601(backlog.oldestQueuedAt)))
         }
         return HomeSection(id: "undelivered-email", title: "Email waiting to be sent", emptyText: "Every email has been delivered.", items: items)
     }
 
     func lockedAccounts() async throws -> HomeSection {
-                // Few are ever locked: sorted here, so the database reads them by the failed sign-ins index and not the whole directory in ID order.
-        let rows = try await StaffModel.query(on: db).filter(\.$failedSignIns >= throttle.lockAfter).all().sorted { $0.id! < $1.id! }
+        let rows = try await queries.peopleWithFailedSignIns(atLeast: throttle.lockAfter)
         let items = rows.compactMap { staff -> HomeItem? in
             guard case .locked(let until) = throttle.decide(failures: staff.failedSignIns, lastFailureAt: staff.lastFailedSignInAt, now: now) else { return nil }
             return HomeItem(text: "\(staff.id!) - \(staff.name): locked until \(CaseworkTime.ukTwelveHourTime(until)) after \(staff.failedSignIns) wrong passwords",
@@ -161,22 +155,19 @@ struct HomeService: ContextService {
     }
 
     func accountsWithoutPassword() async throws -> HomeSection {
-        let rows = try await StaffModel.query(on: db).filter(\.$passwordHash == nil).filter(\.$active == true).sort(\.$id).limit(50).all()
+        let rows = try await queries.activePeopleWithoutPassword(limit: 50)
         return HomeSection(
             id: "no-password", title: "People who cannot sign in yet", emptyText: "Everyone active has a password.",
             items: rows.map { HomeItem(text: "\($0.id!) - \($0.name): no password yet; reset it to give them a temporary one", href: "/staff/\($0.id!)", at: nil) })
     }
 
     func auditSection(id: String, title: String, empty: String, action: String?, outcomes: [AuditOutcome]) async throws -> HomeSection {
-        let since = CaseworkTime.iso8601Millis(now.addingTimeInterval(-24 * 3600))
-        var query = AuditEventModel.query(on: db).filter(\.$at >= since).filter(\.$outcome ~~ outcomes.map(\.rawValue))
-        if let action { query = query.filter(\.$action == action) }
-        let rows = try await query.sort(\.$seq, .descending).limit(20).all()
+        let rows = try await queries.auditEvents(since: now.addingTimeInterval(-24 * 3600), outcomes: outcomes, action: action, limit: 20)
         return HomeSection(id: id, title: title, emptyText: empty, items: rows.map { Self.auditItem($0, linkable: true) })
     }
 
     func ownActivity(user: CurrentUser) async throws -> HomeSection {
-        let rows = try await AuditEventModel.query(on: db).filter(\.$actorStaffId == user.staffId).sort(\.$seq, .descending).limit(10).all()
+        let rows = try await queries.activity(of: user.staffId, limit: 10)
         let linkable = user.role == .administrator || user.role == .scrManager
         return HomeSection(id: "your-activity", title: "Your recent activity", emptyText: "You have no recorded activity yet.", items: rows.map { Self.auditItem($0, linkable: linkable) })
     }
