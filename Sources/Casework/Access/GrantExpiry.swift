@@ -41,10 +41,8 @@ struct GrantExpiry {
     /// How long until the next grant not yet processed ends (nil when none is due to), by the expiry's own index.
     func secondsUntilNextEnd() async throws -> TimeInterval? {
         let now = app.casework.clock.now()
-        let row = try await (app.db as! any SQLDatabase).raw("""
-            SELECT expires_at FROM grants WHERE end_processed_at IS NULL AND expires_at > \(bind: now) ORDER BY expires_at LIMIT 1
-            """).first()
-        return try row.map { try $0.decode(column: "expires_at", as: Date.self).timeIntervalSince(now) }
+        let next = try await GrantModel.rows(on: app.db, where: "end_processed_at IS NULL AND expires_at > \(bind: now)", orderBy: "expires_at", limit: 1)
+        return next.first?.expiresAt.timeIntervalSince(now)
     }
 
     /// Records the end of each grant that is still unprocessed when re-read inside the lane (another server may have

@@ -213,24 +213,7 @@ struct MonitoringQueries {
     /// period's requests, for the CSV. Paged with `teamFigures(limit:after:)`, each page of a thousand teams found its
     /// teams and then counted them, and the 5,000 teams of a national period took 2.6 s.
     func allTeamFigures() async throws -> [TeamFiguresDTO] {
-        let rows = try await sql.raw("SELECT r.requester_team AS team, r.status AS status, COUNT(*) AS n FROM access_requests r WHERE "
-                                     + requestsInPeriod + " GROUP BY r.requester_team, r.status").all(decoding: TeamStatusCount.self)
-        return Self.teamFigures(rows)
-    }
-
-    private struct TeamStatusCount: Decodable {
-        let team: String
-        let status: AccessRequestStatus
-        let n: Int
-    }
-
-    private static func teamFigures(_ rows: [TeamStatusCount]) -> [TeamFiguresDTO] {
-        Dictionary(grouping: rows, by: \.team).map { team, statuses in
-            let counts = Dictionary(statuses.map { ($0.status, $0.n) }, uniquingKeysWith: +)
-            let f = AccessMonitoring.teamFigures(team, counts: counts)
-            return TeamFiguresDTO(team: f.team, requests: f.requests, inProgress: f.inProgress, granted: f.granted, rejected: f.rejected,
-                                  returned: f.returned, withdrawn: f.withdrawn)
-        }.sorted { $0.team < $1.team }
+        try await teamFigures(onlyTeamsIn: nil)
     }
 
     /// Teams in name order after `after`, each with its requests of the period by status.
@@ -238,10 +221,26 @@ struct MonitoringQueries {
         var teams: SQLQueryString = "SELECT DISTINCT r.requester_team FROM access_requests r WHERE " + requestsInPeriod
         if let after { teams = teams + " AND r.requester_team > \(bind: after)" }
         teams = teams + " ORDER BY r.requester_team LIMIT \(bind: limit)"
-        let rows = try await sql.raw("SELECT r.requester_team AS team, r.status AS status, COUNT(*) AS n FROM access_requests r WHERE "
-                                     + requestsInPeriod + " AND r.requester_team IN (" + teams + ") GROUP BY r.requester_team, r.status")
-            .all(decoding: TeamStatusCount.self)
-        return Self.teamFigures(rows)
+        return try await teamFigures(onlyTeamsIn: teams)
+    }
+
+    /// The period's requests counted by team and status (only the teams `teams` selects, when given), as figures in
+    /// team name order.
+    private func teamFigures(onlyTeamsIn teams: SQLQueryString?) async throws -> [TeamFiguresDTO] {
+        struct Row: Decodable {
+            let team: String
+            let status: AccessRequestStatus
+            let n: Int
+        }
+        var query: SQLQueryString = "SELECT r.requester_team AS team, r.status AS status, COUNT(*) AS n FROM access_requests r WHERE " + requestsInPeriod
+        if let teams { query = query + " AND r.requester_team IN (" + teams + ")" }
+        let rows = try await sql.raw(query + " GROUP BY r.requester_team, r.status").all(decoding: Row.self)
+        return Dictionary(grouping: rows, by: \.team).map { team, statuses in
+            let counts = Dictionary(statuses.map { ($0.status, $0.n) }, uniquingKeysWith: +)
+            let f = AccessMonitoring.teamFigures(team, counts: counts)
+            return TeamFiguresDTO(team: f.team, requests: f.requests, inProgress: f.inProgress, granted: f.granted, rejected: f.rejected,
+                                  returned: f.returned, withdrawn: f.withdrawn)
+        }.sorted { $0.team < $1.team }
     }
 
     // MARK: Charts
