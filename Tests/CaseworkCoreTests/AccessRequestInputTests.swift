@@ -36,7 +36,8 @@ struct AccessRequestInputTests {
     @Test(arguments: [
         (AccessRequestInput(purpose: "curiosity", requestedDurationMinutes: 480, justification: "x"), "purpose"),
         (AccessRequestInput(purpose: "viewContact", requestedDurationMinutes: 0, justification: "x"), "requestedDurationMinutes"),
-        (AccessRequestInput(purpose: "viewContact", requestedDurationMinutes: 7 * 24 * 60 + 1, justification: "x"), "requestedDurationMinutes"),
+        (AccessRequestInput(purpose: "viewContact", requestedDurationMinutes: TypedNumber(7 * 24 * 60 + 1), justification: "x"), "requestedDurationMinutes"),
+        (AccessRequestInput(purpose: "viewContact", requestedDurationMinutes: TypedNumber(text: "a day"), justification: "x"), "requestedDurationMinutes"),
         (AccessRequestInput(purpose: "viewContact", requestedDurationMinutes: 480, justification: "  "), "justification"),
         (AccessRequestInput(purpose: "viewContact", requestedDurationMinutes: 480, justification: String(repeating: "j", count: 2001)), "justification"),
         (AccessRequestInput(purpose: "viewContact", requestedDurationMinutes: 480, justification: "x", furtherDetails: String(repeating: "d", count: 2001)), "furtherDetails"),
@@ -66,5 +67,35 @@ struct AccessRequestInputTests {
         orphan.teamLeaderStaffId = nil
         let (valid, failure) = check(Self.filled, as: orphan)
         #expect(valid == nil && failure["teamLeader"]?.contains("ask an administrator") == true)
+    }
+
+    /// A field added to the input without a `CodingKeys` case would be dropped from every body without a word, since
+    /// an optional `var` decodes as absent; this names the case to add.
+    @Test func everyFieldHasTheNameTheAPIAndTheFormUse() {
+        let stored = Mirror(reflecting: AccessRequestInput()).children.compactMap(\.label)
+        #expect(Set(stored) == Set(AccessRequestInput.CodingKeys.allCases.map(\.stringValue)))
+    }
+
+    /// The checked fields go out as the API names them and come back unchanged; a number typed as text is kept as
+    /// typed for the form, and a JSON number reads as one.
+    @Test func theFieldsTravelUnderTheirAPINames() throws {
+        let valid = try #require(check(Self.filled).0)
+        let json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(valid)) as? [String: Any] ?? [:]
+        #expect(json["requestedDurationMinutes"] as? Int == 480 && json["requesterTeam"] as? String == "Newcastle Casework 1")
+        #expect(try JSONDecoder().decode(AccessRequestInput.Valid.self, from: try JSONEncoder().encode(valid)) == valid)
+        let typed = try JSONDecoder().decode(AccessRequestInput.self, from: Data(#"{"requestedDurationMinutes": "a day", "purpose": "viewContact"}"#.utf8))
+        #expect(typed.requestedDurationMinutes?.text == "a day" && typed.requestedDurationMinutes?.value == nil)
+        let number = try JSONDecoder().decode(AccessRequestInput.self, from: Data(#"{"requestedDurationMinutes": 90}"#.utf8))
+        #expect(number.requestedDurationMinutes?.value == 90)
+    }
+
+    /// "Start a new form" types a stored request's fields into a new one; checked again, they are what was stored.
+    /// Every field is given (the memberwise `init` has no defaults), so a field the copy drops fails here.
+    @Test func aCopiedRequestChecksBackToWhatWasStored() throws {
+        let stored = AccessRequestInput.Valid(purpose: .financeActions, minutes: 95, justification: "Arrears letter", furtherDetails: "Lives at the farm",
+                                              phone: "0191 555 0101", team: "Team B", grade: "HEO", area: "Tyne", clientName: "Karen H",
+                                              scin: "SCIN4471", nino: "AB123456C")
+        let copied = AccessRequestInput(copying: stored, staffId: Self.tom.staffId.value)
+        #expect(try #require(check(copied).0) == stored)
     }
 }

@@ -5,6 +5,17 @@ import Testing
 import Vapor
 import VaporTesting
 
+extension NewAccessRequest {
+    /// A body as a test writes one, field by field.
+    init(staffId: String? = nil, phone: String? = nil, team: String? = nil, purpose: String? = nil, serviceRequestId: String? = nil,
+         requestedDurationMinutes: Int? = nil, justification: String? = nil, contactId: String? = nil, nino: String? = nil, furtherDetails: String? = nil) {
+        self.init(input: AccessRequestInput(staffId: staffId, phone: phone, team: team, purpose: purpose,
+                                            requestedDurationMinutes: requestedDurationMinutes.map { TypedNumber($0) }, justification: justification,
+                                            furtherDetails: furtherDetails, nino: nino),
+                  serviceRequestId: serviceRequestId, contactId: contactId)
+    }
+}
+
 extension Application {
     /// Tom Baxter (caseworker, team leader Sarah Whitfield) raises an SR and asks to view Karen Holloway for `minutes`.
     func submitAccessRequest(minutes: Int = 60, purpose: String = "viewContact") async throws -> (request: AccessRequestDTO, token: String) {

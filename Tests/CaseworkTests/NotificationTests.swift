@@ -404,8 +404,8 @@ struct RequesterDetailsTests {
             let created = try await app.sendJSON(.POST, "/api/v1/access-requests", body: body, token: tom)
             #expect(created.status == .created)
             let dto = try created.content.decode(AccessRequestDTO.self)
-            #expect(dto.requesterTeam == "Leeds Complex Cases" && dto.requesterPhone == "0113 496 0999")
-            #expect(dto.requesterGrade == dto.requester.grade, "a detail left blank is the directory's")
+            #expect(dto.team == "Leeds Complex Cases" && dto.phone == "0113 496 0999")
+            #expect(dto.grade == dto.requester.grade, "a detail left blank is the directory's")
             // The request page and the evidence show the form from one template, so they say the same.
             let manager = Browser(app)
             try await manager.signIn("30000002")

@@ -4,30 +4,43 @@ import Vapor
 
 // What the temporary access API takes and answers (shared/API.md fixes the names).
 
-/// The CSUA150 request as the API names its fields.
+/// The CSUA150 request as the API and the form send it: the form's own fields (`AccessRequestInput`, whose names are
+/// the API's) and the records it names. The fields sit beside `serviceRequestId` and `contactId` in one JSON object,
+/// as shared/API.md has them, and a new field of `AccessRequestInput` arrives here with nothing to add.
+@dynamicMemberLookup
 struct NewAccessRequest: Content {
-    /// The requester's staff number; when given it must be the signed-in person's (the grant goes to the requester).
-    var staffId: String?
-    /// The requester's details as the form shows them: from the directory unless corrected here.
-    var phone: String?
-    var team: String?
-    var grade: String?
-    var area: String?
-    var purpose: String?
+    var input: AccessRequestInput
+    /// The SR the access is for, by id or reference (`SR-…`).
     var serviceRequestId: String?
-    var requestedDurationMinutes: Int?
-    var justification: String?
+    /// The sensitive contact, by id; the form names the client by NINO or SCIN instead.
     var contactId: String?
-    var clientName: String?
-    var scin: String?
-    var nino: String?
-    var furtherDetails: String?
 
-    /// The fields the form itself checks (see `AccessRequestInput`).
-    var input: AccessRequestInput {
-        AccessRequestInput(staffId: staffId, phone: phone, team: team, grade: grade, area: area, purpose: purpose,
-                           requestedDurationMinutes: requestedDurationMinutes, justification: justification, furtherDetails: furtherDetails,
-                           clientName: clientName, scin: scin, nino: nino)
+    init(input: AccessRequestInput, serviceRequestId: String?, contactId: String? = nil) {
+        self.input = input
+        self.serviceRequestId = serviceRequestId
+        self.contactId = contactId
+    }
+
+    /// `request.purpose` reads the form's field.
+    subscript<Value>(dynamicMember field: WritableKeyPath<AccessRequestInput, Value>) -> Value {
+        get { input[keyPath: field] }
+        set { input[keyPath: field] = newValue }
+    }
+
+    private enum RecordKeys: String, CodingKey { case serviceRequestId, contactId }
+
+    init(from decoder: any Decoder) throws {
+        input = try AccessRequestInput(from: decoder)
+        let records = try decoder.container(keyedBy: RecordKeys.self)
+        serviceRequestId = try records.decodeIfPresent(String.self, forKey: .serviceRequestId)
+        contactId = try records.decodeIfPresent(String.self, forKey: .contactId)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try input.encode(to: encoder)
+        var records = encoder.container(keyedBy: RecordKeys.self)
+        try records.encodeIfPresent(serviceRequestId, forKey: .serviceRequestId)
+        try records.encodeIfPresent(contactId, forKey: .contactId)
     }
 }
 
@@ -41,30 +54,69 @@ struct AccessHistoryDTO: Content {
 /// An access request as the API answers it. The client name, SCIN and NINO are as the requester typed them on the
 /// form, shown to those the procedure sends the form to (the requester, their team leader, SCR managers and
 /// provisioning) so each can check it; notifications and email never carry them.
+@dynamicMemberLookup
 struct AccessRequestDTO: Content {
     let id: String
     let reference: String
     let status: AccessRequestStatus
     let statusName: String
-    let purpose: GrantPurpose
     let purposeName: String
     let requester: StaffDTO
-    /// The requester's details as given on this form (the directory's, or corrected).
-    let requesterPhone: String
-    let requesterTeam: String
-    let requesterGrade: String
-    let requesterArea: String
     let teamLeader: StaffDTO?
     let serviceRequestId: String?
-    let requestedDurationMinutes: Int
-    let justification: String
     let contactId: String?
-    let clientName: String?
-    let scin: String?
-    let nino: String?
-    let furtherDetails: String
+    /// The form's fields as stored, answered beside these under the names `Valid.CodingKeys` gives them
+    /// (`requesterPhone`, `requestedDurationMinutes`, …): the requester's details as given on this form (the
+    /// directory's, or corrected), the client as typed, the justification and further details.
+    let details: AccessRequestInput.Valid
     let history: [AccessHistoryDTO]
     let grantId: String?
+
+    /// `request.purpose`, `request.clientName`: the form's fields read as the API names them.
+    subscript<Value>(dynamicMember field: KeyPath<AccessRequestInput.Valid, Value>) -> Value { details[keyPath: field] }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, reference, status, statusName, purposeName, requester, teamLeader, serviceRequestId, contactId, history, grantId
+    }
+
+    init(id: String, reference: String, status: AccessRequestStatus, purposeName: String, requester: StaffDTO, teamLeader: StaffDTO?,
+         serviceRequestId: String?, contactId: String?, details: AccessRequestInput.Valid, history: [AccessHistoryDTO], grantId: String?) {
+        (self.id, self.reference, self.status, self.statusName, self.purposeName) = (id, reference, status, status.displayName, purposeName)
+        (self.requester, self.teamLeader, self.serviceRequestId, self.contactId) = (requester, teamLeader, serviceRequestId, contactId)
+        (self.details, self.history, self.grantId) = (details, history, grantId)
+    }
+
+    init(from decoder: any Decoder) throws {
+        details = try AccessRequestInput.Valid(from: decoder)
+        let own = try decoder.container(keyedBy: CodingKeys.self)
+        id = try own.decode(String.self, forKey: .id)
+        reference = try own.decode(String.self, forKey: .reference)
+        status = try own.decode(AccessRequestStatus.self, forKey: .status)
+        statusName = try own.decode(String.self, forKey: .statusName)
+        purposeName = try own.decode(String.self, forKey: .purposeName)
+        requester = try own.decode(StaffDTO.self, forKey: .requester)
+        teamLeader = try own.decodeIfPresent(StaffDTO.self, forKey: .teamLeader)
+        serviceRequestId = try own.decodeIfPresent(String.self, forKey: .serviceRequestId)
+        contactId = try own.decodeIfPresent(String.self, forKey: .contactId)
+        history = try own.decode([AccessHistoryDTO].self, forKey: .history)
+        grantId = try own.decodeIfPresent(String.self, forKey: .grantId)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try details.encode(to: encoder)
+        var own = encoder.container(keyedBy: CodingKeys.self)
+        try own.encode(id, forKey: .id)
+        try own.encode(reference, forKey: .reference)
+        try own.encode(status, forKey: .status)
+        try own.encode(statusName, forKey: .statusName)
+        try own.encode(purposeName, forKey: .purposeName)
+        try own.encode(requester, forKey: .requester)
+        try own.encodeIfPresent(teamLeader, forKey: .teamLeader)
+        try own.encodeIfPresent(serviceRequestId, forKey: .serviceRequestId)
+        try own.encodeIfPresent(contactId, forKey: .contactId)
+        try own.encode(history, forKey: .history)
+        try own.encodeIfPresent(grantId, forKey: .grantId)
+    }
 }
 
 struct GrantDTO: Content {

@@ -26,22 +26,8 @@ struct AccessPages: RouteCollection {
         (.financeActions, "To route an SR to the SCR team for finance actions against a sensitive contact"),
     ]
 
-    /// The CSUA150 form as typed.
-    struct FormValues: Content {
-        var staffId: String?
-        var phone: String?
-        var team: String?
-        var grade: String?
-        var area: String?
-        var purpose: String?
-        var serviceRequestId: String?
-        var requestedDurationMinutes: String?
-        var justification: String?
-        var clientName: String?
-        var scin: String?
-        var nino: String?
-        var furtherDetails: String?
-    }
+    /// The CSUA150 form as typed: the API's body, so a field of `AccessRequestInput` is on the form with nothing here.
+    typealias FormValues = NewAccessRequest
 
     struct FormContent: Encodable, FormPage {
         let requester: StaffDTO
@@ -76,8 +62,7 @@ struct AccessPages: RouteCollection {
     }
 
     @Sendable func newPage(req: Request) async throws -> Response {
-        var values = FormValues()
-        values.serviceRequestId = try? req.query.get(String.self, at: "serviceRequestId")
+        var values = FormValues(input: AccessRequestInput(), serviceRequestId: try? req.query.get(String.self, at: "serviceRequestId"))
         // From a contact search that found a restricted record: what was searched for names the contact.
         if let text = try? req.query.get(String.self, at: "q"), let term = ContactSearchTerm(text) {
             // As typed: the team leader checks what the requester searched for.
@@ -88,7 +73,7 @@ struct AccessPages: RouteCollection {
             case .name: values.clientName = typed
             }
         }
-        values.requestedDurationMinutes = "480"
+        values.requestedDurationMinutes = 480
         if let from = try? req.query.get(String.self, at: "from") {
             values = try await Self.copied(req, from: from)
         }
@@ -97,7 +82,7 @@ struct AccessPages: RouteCollection {
             values.staffId = number
             guard StaffID(number) != nil, let found = try await req.directory.find(number) else {
                 return try await Pages.render(req, "access-request-form", title: "Request temporary SCR access (CSUA150)",
-                                              try await formContent(req, values: FormValues(requestedDurationMinutes: values.requestedDurationMinutes)),
+                                              try await formContent(req, values: FormValues(input: AccessRequestInput(requestedDurationMinutes: values.requestedDurationMinutes), serviceRequestId: nil)),
                                               errors: ValidationFailure(["staffNumber": "No one in the staff directory has staff number \(number): check it and search again"]))
             }
             return try await Pages.render(req, "access-request-form", title: "Request temporary SCR access (CSUA150)",
@@ -107,11 +92,10 @@ struct AccessPages: RouteCollection {
     }
 
     @Sendable func createSubmit(req: Request) async throws -> Response {
-        let form = try req.content.decode(FormValues.self)
-        let minutes = Int((form.requestedDurationMinutes ?? "").trimmingCharacters(in: .whitespaces))
-        let body = NewAccessRequest(staffId: form.staffId, phone: form.phone, team: form.team, grade: form.grade, area: form.area, purpose: form.purpose, serviceRequestId: form.serviceRequestId, requestedDurationMinutes: minutes ?? 0,
-                                    justification: form.justification, contactId: nil, clientName: form.clientName, scin: form.scin, nino: form.nino,
-                                    furtherDetails: form.furtherDetails)
+        var form = try req.content.decode(FormValues.self)
+        // The form names the client by NINO or SCIN; a contact id is the API's.
+        form.contactId = nil
+        let body = form
         return try await Pages.submit(req, template: "access-request-form", title: "Request temporary SCR access (CSUA150)", redisplay: try await formContent(req, values: form)) {
             try await TemporaryAccess(request: req).create(body)
         } then: { created in ("/access-requests/\(created.id)", "\(created.reference) was sent to your team leader, \(created.teamLeader?.name ?? "")") }
@@ -120,10 +104,8 @@ struct AccessPages: RouteCollection {
     /// "Start a new form": a rejected, returned or withdrawn request's answers, ready to correct and send again.
     static func copied(_ req: Request, from text: String) async throws -> FormValues {
         let (old, srReference) = try await TemporaryAccess(request: req).copyable(text)
-        return FormValues(staffId: old.requesterStaffId, phone: old.requesterPhone, team: old.requesterTeam, grade: old.requesterGrade, area: old.requesterArea,
-                          purpose: old.purpose.rawValue, serviceRequestId: srReference ?? old.serviceRequestId?.uuidString,
-                          requestedDurationMinutes: String(old.requestedMinutes), justification: old.justification, clientName: old.clientName,
-                          scin: old.scin, nino: old.nino, furtherDetails: old.furtherDetails)
+        return FormValues(input: AccessRequestInput(copying: old.details, staffId: old.requesterStaffId),
+                          serviceRequestId: srReference ?? old.serviceRequestId?.uuidString)
     }
 
     struct ListContent: Encodable {
@@ -187,7 +169,7 @@ struct AccessPages: RouteCollection {
         let mayDecide = AccessRequestChain.mayDecide(try await access.facts(id), by: user.profile.staffId, actingAs: user.role)
         return try await Pages.render(req, "access-request", title: "Temporary access \(dto.reference)", RequestContent(
             request: dto, stageName: stage.map { $0.role.displayName }, canDecide: mayDecide,
-            decision: typed ?? DecisionForm(durationMinutes: String(dto.requestedDurationMinutes)),
+            decision: typed ?? DecisionForm(durationMinutes: String(dto.minutes)),
             decisions: stage.map { waiting in waiting.decisions.map { Choice(id: $0.rawValue, name: Self.decisionLabel($0, at: waiting)) } } ?? [],
             canSetDuration: stage == .provisioning, canWithdraw: dto.requester.staffId == user.staffId && !current.isFinal,
             canStartNew: AccessPolicy.mayCopy(status: current, requester: dto.requester.staffId, viewer: user.staffId, role: user.role),

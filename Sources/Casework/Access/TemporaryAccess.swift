@@ -42,21 +42,11 @@ struct TemporaryAccess: ContextService {
             record.id = UUID()
             record.reference = "CSUA-" + String(record.id!.uuidString.prefix(8))
             record.status = AccessRequestStatus.awaitingTeamLeader
-            record.purpose = valid.purpose
             record.requesterStaffId = user.staffId
             record.teamLeaderStaffId = user.profile.teamLeaderStaffId?.value
-            record.requesterTeam = valid.team
-            record.requesterGrade = valid.grade
-            record.requesterArea = valid.area
-            record.requesterPhone = valid.phone
-            record.requestedMinutes = valid.minutes
             record.serviceRequestId = sr.id
             record.contactId = contactId
-            record.clientName = valid.clientName
-            record.scin = valid.scin
-            record.nino = valid.nino
-            record.furtherDetails = valid.furtherDetails
-            record.justification = valid.justification
+            record.details = valid
             record.createdAt = ctx.now
             record.updatedAt = ctx.now
             try await AccessRequestModel.insert([record], on: ctx.db)
@@ -125,14 +115,9 @@ struct TemporaryAccess: ContextService {
             }
             let leader = record.teamLeaderStaffId.flatMap { details.staff[$0] }
             return AccessRequestDTO(
-                id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.status.displayName,
-                purpose: record.purpose, purposeName: record.purpose.displayName,
-                requester: StaffDTO(requester),
-                requesterPhone: record.requesterPhone ?? requester.phone, requesterTeam: record.requesterTeam, requesterGrade: record.requesterGrade,
-                requesterArea: record.requesterArea, teamLeader: leader.map(StaffDTO.init),
-                serviceRequestId: record.serviceRequestId?.uuidString, requestedDurationMinutes: record.requestedMinutes, justification: record.justification,
-                contactId: record.contactId?.uuidString, clientName: record.clientName, scin: record.scin, nino: record.nino,
-                furtherDetails: record.furtherDetails,
+                id: record.id!.uuidString, reference: record.reference, status: record.status, purposeName: record.purpose.displayName,
+                requester: StaffDTO(requester), teamLeader: leader.map(StaffDTO.init), serviceRequestId: record.serviceRequestId?.uuidString,
+                contactId: record.contactId?.uuidString, details: record.details(phoneIfNoneGiven: requester.phone),
                 history: (details.history[record.id!] ?? []).map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },
                 grantId: details.grants[record.id!]?.id?.uuidString)
         }

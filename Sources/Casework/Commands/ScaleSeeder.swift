@@ -357,14 +357,19 @@ struct ScaleSeeder {
 
     // MARK: Temporary access
 
-    private static let requestColumns = ["id", "reference", "status", "purpose", "requester_staff_id", "team_leader_staff_id", "requester_team",
-                                         "requester_grade", "requester_area", "requester_phone", "requested_minutes", "service_request_id",
-                                         "contact_id", "client_name", "scin", "nino", "further_details", "justification",
-                                         "created_at", "updated_at"]
+    /// A request's own columns, then the CSUA150's fields (`AccessRequestModel.detailColumns`).
+    private static let requestColumns = ["id", "reference", "status", "requester_staff_id", "team_leader_staff_id", "service_request_id",
+                                         "contact_id", "created_at", "updated_at"] + AccessRequestModel.detailColumns
     private static let grantColumns = ["id", "request_id", "staff_id", "purpose", "service_request_id", "contact_id", "granted_at", "expires_at",
                                        "removed_at", "removed_by", "removal_reason", "log_off_confirmed_at", "log_off_confirmed_by",
                                        "end_processed_at", "reminder_sent_at"]
     private static let historyColumns = ["id", "request_id", "at", "by_staff_id", "action", "reason"]
+
+    /// The CSUA150's fields of a scale request: to view a contact, the client named by the SR, no further details.
+    private static func requestDetails(team: Int, minutes: Int, justification: String) -> AccessRequestInput.Valid {
+        AccessRequestInput.Valid(purpose: .viewContact, minutes: minutes, justification: justification, furtherDetails: "", phone: "0300 123 0000",
+                                 team: ScalePlan.teamName(team), grade: "EO", area: "National", clientName: nil, scin: nil, nino: nil)
+    }
 
     /// A live grant: which holder, which sensitive case, when it started and ends.
     struct LiveGrant: Sendable {
@@ -403,11 +408,11 @@ struct ScaleSeeder {
         try await insert("access_requests", Self.requestColumns, count: grants.count) { g in
             let grant = grants[g]
             let created = grant.grantedAt.addingTimeInterval(-7_200)
-            return [ScalePlan.id(.liveRequest, g), "CSUA-L\(g)", AccessRequestStatus.granted.rawValue, GrantPurpose.viewContact.rawValue,
-                    grant.holder, ScalePlan.teamStaffId(team: grant.team, member: 0), ScalePlan.teamName(grant.team), "EO", "National",
-                    "0300 123 0000", minutes(grant), ScalePlan.id(.serviceRequest, grant.caseIndex), ScalePlan.id(.contact, 2 * grant.caseIndex),
-                    String?.none, String?.none, String?.none, "", "Scale data: a change of circumstances on \(ScalePlan.caseNumber(grant.caseIndex))",
-                    created, grant.grantedAt]
+            let details = Self.requestDetails(team: grant.team, minutes: minutes(grant),
+                                              justification: "Scale data: a change of circumstances on \(ScalePlan.caseNumber(grant.caseIndex))")
+            return [ScalePlan.id(.liveRequest, g), "CSUA-L\(g)", AccessRequestStatus.granted.rawValue, grant.holder,
+                    ScalePlan.teamStaffId(team: grant.team, member: 0), ScalePlan.id(.serviceRequest, grant.caseIndex),
+                    ScalePlan.id(.contact, 2 * grant.caseIndex), created, grant.grantedAt] + AccessRequestModel.detailValues(details)
         }
         try await insert("access_request_history", Self.historyColumns, count: grants.count * 4) { n in
             let g = n / 4, grant = grants[g]
@@ -495,10 +500,10 @@ struct ScaleSeeder {
             let (team, staffId) = requester(p)
             let j = plan.sensitiveCase(p * 3 + 1)
             let last = steps(p).last!
-            return [ScalePlan.id(.pastRequest, p), "CSUA-P\(p)", Self.pastOutcome(p).rawValue, GrantPurpose.viewContact.rawValue, staffId,
-                    ScalePlan.teamStaffId(team: team, member: 0), ScalePlan.teamName(team), "EO", "National", "0300 123 0000", 120,
-                    ScalePlan.id(.serviceRequest, j), ScalePlan.id(.contact, 2 * j), String?.none, String?.none, String?.none, "",
-                    "Scale data: past request \(p) on \(ScalePlan.caseNumber(j))", created(p), created(p).addingTimeInterval(last.0)]
+            let details = Self.requestDetails(team: team, minutes: 120, justification: "Scale data: past request \(p) on \(ScalePlan.caseNumber(j))")
+            return [ScalePlan.id(.pastRequest, p), "CSUA-P\(p)", Self.pastOutcome(p).rawValue, staffId, ScalePlan.teamStaffId(team: team, member: 0),
+                    ScalePlan.id(.serviceRequest, j), ScalePlan.id(.contact, 2 * j), created(p), created(p).addingTimeInterval(last.0)]
+                + AccessRequestModel.detailValues(details)
         }
         // A fixed four slots a request, so history ids are stable; requests with fewer steps leave slots unused.
         let flat: [(Int, Int)] = (0..<plan.pastRequests).flatMap { p in (0..<steps(p).count).map { (p, $0) } }

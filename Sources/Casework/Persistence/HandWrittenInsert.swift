@@ -72,12 +72,11 @@ extension ServiceRequestHistoryModel: HandWrittenInsert {
 }
 
 extension AccessRequestModel: HandWrittenInsert {
-    static let insertColumns = ["id", "reference", "status", "purpose", "requester_staff_id", "team_leader_staff_id", "requester_team",
-                                "requester_grade", "requester_area", "requester_phone", "requested_minutes", "service_request_id",
-                                "contact_id", "client_name", "scin", "nino", "further_details", "justification", "created_at", "updated_at"]
+    /// The request's own columns, then the form's (`detailColumns`, beside the model).
+    static let insertColumns = ["id", "reference", "status", "requester_staff_id", "team_leader_staff_id", "service_request_id", "contact_id",
+                                "created_at", "updated_at"] + detailColumns
     var insertValues: [any Encodable & Sendable] {
-        [id, reference, status, purpose, requesterStaffId, teamLeaderStaffId, requesterTeam, requesterGrade, requesterArea, requesterPhone,
-         requestedMinutes, serviceRequestId, contactId, clientName, scin, nino, furtherDetails, justification, createdAt, updatedAt]
+        [id, reference, status, requesterStaffId, teamLeaderStaffId, serviceRequestId, contactId, createdAt, updatedAt] + detailValues
     }
 }
 

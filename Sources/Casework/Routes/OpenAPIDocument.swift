@@ -243,11 +243,9 @@ enum OpenAPIDocument {
                 "Totals by payment method over a period (CSV with Accept: text/csv)", id: "methodReport", params: periodParams,
                 responses: ["200": ["description": "OK", "content": ["application/json": ["schema": ref("MethodReport")], "text/csv": ["schema": string]]], "422": problem("A date is invalid")])],
             "/api/v1/access-requests": [
-                "post": op("Submit a CSUA150 temporary access request (caseworker)", id: "createAccessRequest", body: body(object([
-                    "purpose": purposeEnum, "serviceRequestId": text, "requestedDurationMinutes": ["type": "integer", "minimum": 1, "maximum": 10080],
-                    "justification": text, "contactId": string, "clientName": string, "scin": string, "nino": string, "furtherDetails": string,
-                    "staffId": string, "phone": string, "team": string, "grade": string, "area": string,
-                ], required: ["purpose", "serviceRequestId", "requestedDurationMinutes", "justification"])),
+                "post": op("Submit a CSUA150 temporary access request (caseworker)", id: "createAccessRequest", body: body(object(
+                    accessRequestInput.merging(["serviceRequestId": text, "contactId": string]) { field, _ in field },
+                    required: ["purpose", "serviceRequestId", "requestedDurationMinutes", "justification"])),
                            responses: ["201": ok(ref("AccessRequest"), "Submitted: awaiting the team leader")]),
                 "get": op("Access requests you are involved in, by status, or those awaiting your decision", id: "accessRequests",
                           params: [query("status", "awaitingTeamLeader, awaitingScrManager, awaitingProvisioning, granted, rejected, returned or withdrawn"),
@@ -400,12 +398,11 @@ enum OpenAPIDocument {
                                    required: ["from", "to", "items", "receiptsPence", "paymentsPence"]),
             "AccessRequest": object([
                 "id": string, "reference": string, "status": enumOf(AccessRequestStatus.self),
-                "purpose": purposeEnum, "statusName": string, "purposeName": string, "requester": ref("Staff"), "teamLeader": ref("Staff"),
-                "requesterPhone": string, "requesterTeam": string, "requesterGrade": string, "requesterArea": string, "serviceRequestId": string, "requestedDurationMinutes": integer,
-                "justification": string, "contactId": string, "clientName": string, "scin": string, "nino": string, "furtherDetails": string, "grantId": string,
+                "statusName": string, "purposeName": string, "requester": ref("Staff"), "teamLeader": ref("Staff"),
+                "serviceRequestId": string, "contactId": string, "grantId": string,
                 "history": array(object(["at": string, "by": string, "action": enumOf(AccessHistoryAction.allCases), "reason": string], required: ["at", "action"])),
-            ], required: ["id", "reference", "status", "purpose", "requester", "requesterPhone", "requesterTeam", "requesterGrade", "requesterArea",
-                          "requestedDurationMinutes", "justification", "furtherDetails", "history"]),
+            ].merging(storedAccessRequest.mapValues(\.schema)) { field, _ in field },
+            required: ["id", "reference", "status", "requester", "history"] + storedAccessRequest.filter(\.value.required).keys.sorted()),
             "Grant": object(["id": string, "requestId": string, "staffId": string, "purpose": purposeEnum, "serviceRequestId": string, "contactId": string,
                              "grantedAt": string, "expiresAt": string, "status": enumOf(GrantState.self),
                              "logOffConfirmedAt": string, "logOffConfirmedBy": string, "removedBy": string, "removalReason": string],
@@ -466,6 +463,36 @@ enum OpenAPIDocument {
             "paths": paths,
             "components": ["schemas": schemas, "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]]],
         ]
+    }
+
+    // MARK: The CSUA150's fields
+    // Each is described by a switch with a case a field, so a field added to `AccessRequestInput` or its `Valid` does
+    // not compile until the API's description of it is written here.
+
+    /// The form's fields as the API's body takes them.
+    static var accessRequestInput: [String: JSON] {
+        Dictionary(uniqueKeysWithValues: AccessRequestInput.CodingKeys.allCases.map { field in
+            let schema: JSON = switch field {
+            case .purpose: purposeEnum
+            case .requestedDurationMinutes: ["type": "integer", "minimum": 1, "maximum": AccessRequestChain.maximumMinutes]
+            case .justification: text
+            case .staffId, .phone, .team, .grade, .area, .furtherDetails, .clientName, .scin, .nino: string
+            }
+            return (field.rawValue, schema)
+        })
+    }
+
+    /// The form's fields as a stored request answers them, and whether every answer has them.
+    static var storedAccessRequest: [String: (schema: JSON, required: Bool)] {
+        Dictionary(uniqueKeysWithValues: AccessRequestInput.Valid.CodingKeys.allCases.map { field in
+            let described: (JSON, Bool) = switch field {
+            case .purpose: (purposeEnum, true)
+            case .minutes: (integer, true)
+            case .justification, .furtherDetails, .phone, .team, .grade, .area: (string, true)
+            case .clientName, .scin, .nino: (string, false)
+            }
+            return (field.rawValue, described)
+        })
     }
 
     static func list(_ item: JSON) -> JSON {

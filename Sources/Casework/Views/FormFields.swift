@@ -37,11 +37,16 @@ struct FieldState: Encodable {
         self.maxLength = maxLength
     }
 
-    /// A field for every stored property of `values` (a form's typed values), blank when nothing was typed.
+    /// A field for every stored property of `values` (a form's typed values), blank when nothing was typed. The
+    /// properties of a `FormFieldGroup` among them are fields of the form itself, as its JSON has them.
     static func all(from values: Any, errors: [String: String], choices: [String: [Choice]] = [:], limits: [String: Int] = [:])
         -> [String: FieldState] {
         var fields: [String: FieldState] = [:]
         for child in Mirror(reflecting: values).children {
+            if child.value is any FormFieldGroup {
+                fields.merge(all(from: child.value, errors: errors, choices: choices, limits: limits)) { _, inner in inner }
+                continue
+            }
             guard let name = child.label else { continue }
             fields[name] = FieldState(name: name, values: texts(child.value), error: errors[name], choices: choices[name] ?? [], maxLength: limits[name])
         }
@@ -63,6 +68,12 @@ struct FieldState: Encodable {
         }
     }
 }
+
+/// A group of a form's fields kept in one value and sent beside the others (`NewAccessRequest.input`): its
+/// properties are the form's fields.
+protocol FormFieldGroup {}
+
+extension AccessRequestInput: FormFieldGroup {}
 
 /// A page with a form: its `formValues` (a struct of what was typed) give the page's `fields`, `formChoices` the
 /// options of its radios and checkboxes, `formLimits` the length of those with a character count, and `formDates`

@@ -3,7 +3,12 @@ import Foundation
 /// A CSUA150 as typed on the form or sent in a JSON body: the fields the form itself can check. The service request
 /// and the sensitive contact it names are looked up by the service, which adds what it finds wrong to the same
 /// failure, so the person sees every problem at once.
-public struct AccessRequestInput: Sendable, Equatable {
+///
+/// This is where a new CSUA150 field starts. Add it here (with its `CodingKeys` case, which is the name the API and the
+/// form use) and to `Valid`, check it in `validated(for:into:)`, and the compiler names the rest: the model's
+/// columns, the OpenAPI schemas and the scale seeder. The API body, the page's form and the API's answer carry this
+/// type and `Valid` whole, so they need nothing; `CSUA150TemplateTests` names the two templates that show the field.
+public struct AccessRequestInput: Sendable, Equatable, Codable {
     /// The most characters the justification and the further details may hold (the form counts down to it).
     public static let textLimit = 2000
 
@@ -15,7 +20,8 @@ public struct AccessRequestInput: Sendable, Equatable {
     public var grade: String?
     public var area: String?
     public var purpose: String?
-    public var requestedDurationMinutes: Int?
+    /// As typed: a form's box may hold "abc", which is shown again with its error, not refused as unreadable.
+    public var requestedDurationMinutes: TypedNumber?
     public var justification: String?
     public var furtherDetails: String?
     /// The client as the requester typed them, kept for the team leader to check.
@@ -23,8 +29,14 @@ public struct AccessRequestInput: Sendable, Equatable {
     public var scin: String?
     public var nino: String?
 
+    /// The names the API and the form give the fields. Every stored property has one (`AccessRequestInputTests`
+    /// checks), and `OpenAPIDocument` describes each by an exhaustive switch, so a new case is named there.
+    public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
+        case staffId, phone, team, grade, area, purpose, requestedDurationMinutes, justification, furtherDetails, clientName, scin, nino
+    }
+
     public init(staffId: String? = nil, phone: String? = nil, team: String? = nil, grade: String? = nil, area: String? = nil,
-                purpose: String? = nil, requestedDurationMinutes: Int? = nil, justification: String? = nil, furtherDetails: String? = nil,
+                purpose: String? = nil, requestedDurationMinutes: TypedNumber? = nil, justification: String? = nil, furtherDetails: String? = nil,
                 clientName: String? = nil, scin: String? = nil, nino: String? = nil) {
         self.staffId = staffId
         self.phone = phone
@@ -40,19 +52,56 @@ public struct AccessRequestInput: Sendable, Equatable {
         self.nino = nino
     }
 
-    /// The checked fields, ready to store.
-    public struct Valid: Sendable, Equatable {
-        public var purpose: GrantPurpose
-        public var minutes: Int
-        public var justification: String
-        public var furtherDetails: String
-        public var phone: String
-        public var team: String
-        public var grade: String
-        public var area: String
-        public var clientName: String?
-        public var scin: String?
-        public var nino: String?
+    /// A stored request's fields as typed again: "Start a new form" from a rejected, returned or withdrawn request.
+    public init(copying valid: Valid, staffId: String) {
+        self.init(staffId: staffId, phone: valid.phone, team: valid.team, grade: valid.grade, area: valid.area, purpose: valid.purpose.rawValue,
+                  requestedDurationMinutes: TypedNumber(valid.minutes), justification: valid.justification, furtherDetails: valid.furtherDetails,
+                  clientName: valid.clientName, scin: valid.scin, nino: valid.nino)
+    }
+
+    /// The checked fields, ready to store, and as a stored request answers them. The properties are constants
+    /// without defaults, so one without a `CodingKeys` case does not compile, and the memberwise `init` has no
+    /// defaults, so every place that builds one (the model's reader, the scale seeder) is named by the compiler.
+    public struct Valid: Sendable, Equatable, Codable {
+        public let purpose: GrantPurpose
+        public let minutes: Int
+        public let justification: String
+        public let furtherDetails: String
+        public let phone: String
+        public let team: String
+        public let grade: String
+        public let area: String
+        public let clientName: String?
+        public let scin: String?
+        public let nino: String?
+
+        /// The names a stored request's fields have in the API's answer (shared/API.md): the requester's details
+        /// as `requester…`, the duration as `requestedDurationMinutes`.
+        public enum CodingKeys: String, CodingKey, CaseIterable, Sendable {
+            case purpose
+            case minutes = "requestedDurationMinutes"
+            case justification, furtherDetails
+            case phone = "requesterPhone"
+            case team = "requesterTeam"
+            case grade = "requesterGrade"
+            case area = "requesterArea"
+            case clientName, scin, nino
+        }
+
+        public init(purpose: GrantPurpose, minutes: Int, justification: String, furtherDetails: String, phone: String, team: String,
+                    grade: String, area: String, clientName: String?, scin: String?, nino: String?) {
+            self.purpose = purpose
+            self.minutes = minutes
+            self.justification = justification
+            self.furtherDetails = furtherDetails
+            self.phone = phone
+            self.team = team
+            self.grade = grade
+            self.area = area
+            self.clientName = clientName
+            self.scin = scin
+            self.nino = nino
+        }
     }
 
     /// Checks every field for `requester` (from the directory), adding each problem to `failure`; the checked fields
@@ -63,7 +112,7 @@ public struct AccessRequestInput: Sendable, Equatable {
         if purpose == nil {
             failure.add("purpose", "Choose why you need access: " + GrantPurpose.allCases.map { "\($0.displayName) (\($0.rawValue))" }.joined(separator: "; "))
         }
-        let minutes = requestedDurationMinutes ?? 0
+        let minutes = requestedDurationMinutes?.value ?? 0
         if !(1...AccessRequestChain.maximumMinutes).contains(minutes) {
             failure.add("requestedDurationMinutes", "Ask for between 1 and \(AccessRequestChain.maximumMinutes) minutes (seven days)")
         }
