@@ -215,9 +215,7 @@ struct AccessPages: RouteCollection {
 
     func renderGrant(_ req: Request, _ id: UUID, errors: ValidationFailure? = nil) async throws -> Response {
         let user = try req.requireUser()
-        let grant = try await TemporaryAccess(request: req).grant(id)
-        let leader = try await AccessRequestModel.find(try UUID.stored(grant.requestId, what: "access request id"), on: req.db)?.teamLeaderStaffId
-        let changes = try await GrantChangeRequestModel.query(on: req.db).filter(\.$grantId == id).sort(\.$createdAt).all().map(GrantChangeDTO.init)
+        let (grant, leader, changes) = try await TemporaryAccess(request: req).grantWithChanges(id)
         return try await Pages.render(req, "grant", title: "Temporary access grant", GrantContent(
             grant: grant, isHolderOrLeader: grant.staffId == user.staffId || (leader == user.staffId && user.role == .teamLeader),
             isLeader: leader == user.staffId && user.role == .teamLeader, isProvisioning: user.role == .provisioning, changes: changes), errors: errors)

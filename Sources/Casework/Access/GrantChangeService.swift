@@ -5,13 +5,21 @@ import Vapor
 /// A grant once made: extension and removal requests (opened by its holder, endorsed by their team leader, decided
 /// by provisioning), provisioning's early removal, and the team leader's log-off confirmation. The rules are
 /// `GrantChanges` in the core.
-struct GrantChangeService: ContextService {
+struct GrantChangeService: RepositoryService {
     let context: ServiceContext
+    let repository: @Sendable (any Database) -> any AccessRepository
 
-    /// The grant and the facts its change rules need, read on the given database.
-    static func grantFacts(_ id: UUID, on db: any Database, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {
-        guard let grant = try await GrantModel.find(id, on: db) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
-        let leader = try await AccessRequestModel.find(grant.requestId, on: db)?.teamLeaderStaffId
+    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any AccessRepository) {
+        self.context = context
+        self.repository = repository
+    }
+
+    static var fluent: @Sendable (any Database) -> any AccessRepository { TemporaryAccess.fluent }
+
+    /// The grant and the facts its change rules need.
+    static func grantFacts(_ id: UUID, in stored: any AccessRepository, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {
+        guard let grant = try await stored.grant(id) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
+        let leader = try await stored.request(grant.requestId)?.teamLeaderStaffId
         return (grant, GrantChanges.Facts(holder: try StaffID.stored(grant.staffId), holderTeamLeader: leader.flatMap(StaffID.init), state: grant.state(at: now)))
     }
 
@@ -19,7 +27,8 @@ struct GrantChangeService: ContextService {
         let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         return try await context.write { ctx in
-            let (_, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
+            let stored = repository(ctx.db)
+            let (_, facts) = try await Self.grantFacts(id, in: stored, at: ctx.now)
             let status = try GrantChanges.open(kind, facts, by: user.profile.staffId, actingAs: role, additionalMinutes: additionalMinutes, reason: reason).get()
             let change = GrantChangeRequestModel()
             change.id = UUID()
@@ -31,8 +40,8 @@ struct GrantChangeService: ContextService {
             change.requestedBy = user.staffId
             change.createdAt = ctx.now
             change.updatedAt = ctx.now
-            try await change.create(on: ctx.db)
-            try await Self.notifyChange(ctx, change, grantId: id)
+            try await stored.add(change)
+            try await Self.notifyChange(ctx, change, grantId: id, in: stored)
             try await ctx.audit(AuditEntry(user.actor, "grant.\(kind.rawValue)Request", subjectType: "grant", subjectId: id.uuidString,
                                            detail: "\(kind.rawValue) requested\(additionalMinutes.map { " for \($0) more minutes" } ?? ""): \(change.reason); \(status.rawValue)"))
             return GrantChangeDTO(change)
@@ -44,10 +53,11 @@ struct GrantChangeService: ContextService {
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         guard let decision = AccessDecision(rawValue: text) else { throw ValidationFailure(["decision": "decision must be approve or reject"]) }
         return try await context.write { ctx in
-            guard let change = try await GrantChangeRequestModel.find(id, on: ctx.db), change.kind == GrantChangeKind.extension else {
+            let stored = repository(ctx.db)
+            guard let change = try await stored.change(id), change.kind == GrantChangeKind.extension else {
                 throw DomainError.notFound("There is no extension request with id \(id.uuidString)")
             }
-            let (grant, facts) = try await Self.grantFacts(change.grantId, on: ctx.db, at: ctx.now)
+            let (grant, facts) = try await Self.grantFacts(change.grantId, in: stored, at: ctx.now)
             let (status, granted) = try GrantChanges.decide(
                 status: change.status, facts: facts, requestedBy: try StaffID.stored(change.requestedBy),
                 endorsedBy: change.endorsedBy.flatMap(StaffID.init), decision: decision, by: user.profile.staffId, actingAs: role,
@@ -56,17 +66,17 @@ struct GrantChangeService: ContextService {
             change.status = status
             change.decisionReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             change.updatedAt = ctx.now
-            try await change.save(on: ctx.db)
+            try await stored.save(change)
             var detail = "extension \(id.uuidString) \(decision.rawValue) -> \(status.rawValue)"
             if let granted {
                 grant.expiresAt = grant.expiresAt.addingTimeInterval(TimeInterval(granted * 60))
                 // A new expiry earns a new "ending soon" reminder.
                 grant.reminderSentAt = nil
-                try await grant.save(on: ctx.db)
+                try await stored.save(grant)
                 detail += "; now expires \(CaseworkTime.iso8601(grant.expiresAt))"
             }
             try await Inbox.settle(ctx, request: grant.requestId, link: "/grants/\(grant.id!.uuidString)")
-            try await Self.notifyChange(ctx, change, grantId: grant.id!)
+            try await Self.notifyChange(ctx, change, grantId: grant.id!, in: stored)
             try await ctx.audit(AuditEntry(user.actor, "grant.extensionDecision", subjectType: "grant", subjectId: grant.id!.uuidString, detail: detail))
             return GrantChangeDTO(change)
         }
@@ -77,16 +87,15 @@ struct GrantChangeService: ContextService {
         let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         let dto: GrantDTO = try await context.write { ctx in
-            let (grant, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
+            let stored = repository(ctx.db)
+            let (grant, facts) = try await Self.grantFacts(id, in: stored, at: ctx.now)
             if let refusal = GrantChanges.removal(facts, actingAs: role, reason: reason) { throw refusal }
             // Whole seconds, rounded down: the removal is in force from this request on, on every database.
             grant.removedAt = CaseworkTime.wholeSecond(ctx.now)
             grant.removedBy = user.staffId
             grant.removalReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-            try await grant.save(on: ctx.db)
-            try await GrantChangeRequestModel.query(on: ctx.db).filter(\.$grantId == id).filter(\.$kind == GrantChangeKind.removal)
-                .filter(\.$status == GrantChangeStatus.awaitingProvisioning)
-                .set(\.$status, to: GrantChangeStatus.approved).set(\.$decidedBy, to: user.staffId).update()
+            try await stored.save(grant)
+            try await stored.approveWaitingRemovals(ofGrant: id, by: user.staffId)
             try await Inbox.settle(ctx, request: grant.requestId, link: "/grants/\(id.uuidString)")
             try await ctx.audit(AuditEntry(user.actor, "grant.remove", subjectType: "grant", subjectId: id.uuidString, detail: "removed: \(grant.removalReason ?? "")"))
             return GrantDTO(grant, now: ctx.now)
@@ -101,24 +110,24 @@ struct GrantChangeService: ContextService {
         switch user.role {
         case .teamLeader:
             // Each waiting change's grant and request are read once for all of them, not one change at a time.
-            let waiting = try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingTeamLeader).sort(\.$createdAt).all()
+            let stored = repository(db)
+            let waiting = try await stored.changes(waitingAt: .awaitingTeamLeader)
             guard !waiting.isEmpty else { return [] }
-            let grants = try await GrantModel.query(on: db).filter(\.$id ~~ Array(Set(waiting.map(\.grantId)))).all()
-            let leaders = Dictionary(uniqueKeysWithValues: try await AccessRequestModel.query(on: db).filter(\.$id ~~ Array(Set(grants.map(\.requestId)))).all()
+            let grants = try await stored.grants(Array(Set(waiting.map(\.grantId))))
+            let leaders = Dictionary(uniqueKeysWithValues: try await stored.requests(Array(Set(grants.map(\.requestId))))
                 .map { ($0.id!, $0.teamLeaderStaffId) })
             let leaderOfGrant = Dictionary(uniqueKeysWithValues: grants.map { ($0.id!, leaders[$0.requestId] ?? nil) })
             return waiting.filter { (leaderOfGrant[$0.grantId] ?? nil) == user.staffId }.map(GrantChangeDTO.init)
         case .provisioning:
-            return try await GrantChangeRequestModel.query(on: db).filter(\.$status == GrantChangeStatus.awaitingProvisioning)
-                .sort(\.$createdAt).all().map(GrantChangeDTO.init)
+            return try await repository(db).changes(waitingAt: .awaitingProvisioning).map(GrantChangeDTO.init)
         default:
             return []
         }
     }
 
     /// Tells whoever must act next on an extension or removal request, and the holder and team leader of its outcome.
-    static func notifyChange(_ ctx: WriteContext, _ change: GrantChangeRequestModel, grantId: UUID) async throws {
-        guard let grant = try await GrantModel.find(grantId, on: ctx.db), let record = try await AccessRequestModel.find(grant.requestId, on: ctx.db) else { return }
+    static func notifyChange(_ ctx: WriteContext, _ change: GrantChangeRequestModel, grantId: UUID, in stored: any AccessRepository) async throws {
+        guard let grant = try await stored.grant(grantId), let record = try await stored.request(grant.requestId) else { return }
         let link = "/grants/\(grantId.uuidString)"
         let what = change.kind == GrantChangeKind.extension
             ? "An extension of \(change.additionalMinutes ?? 0) minutes to temporary access \(record.reference) for \(grant.staffId)"
@@ -139,13 +148,14 @@ struct GrantChangeService: ContextService {
         let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         return try await context.write { ctx in
-            let (grant, facts) = try await Self.grantFacts(id, on: ctx.db, at: ctx.now)
+            let stored = repository(ctx.db)
+            let (grant, facts) = try await Self.grantFacts(id, in: stored, at: ctx.now)
             if let refusal = GrantChanges.logOffConfirmation(facts, alreadyConfirmed: grant.logOffConfirmedAt != nil, by: user.profile.staffId, actingAs: role) {
                 throw refusal
             }
             grant.logOffConfirmedAt = ctx.now
             grant.logOffConfirmedBy = user.staffId
-            try await grant.save(on: ctx.db)
+            try await stored.save(grant)
             try await ctx.audit(AuditEntry(user.actor, "grant.logOffConfirmed", subjectType: "grant", subjectId: id.uuidString, detail: "team leader witnessed the log-off"))
             return GrantDTO(grant, now: ctx.now)
         }

@@ -7,25 +7,25 @@ enum LeaverAccess {
     /// Removes the person's live grants ("account deactivated"), each end recorded as any ended grant's is (the team
     /// leader's log-off task, work they may no longer see back to its hopper), and withdraws their open access
     /// requests, telling each team leader. Audited with `actor`. Returns how many grants and requests it ended.
-    static func end(for staffId: String, by actor: Actor, ctx: WriteContext) async throws -> (grants: Int, requests: Int) {
-        let live = try await GrantModel.query(on: ctx.db).filter(\.$staffId == staffId).filter(\.$removedAt == nil)
-            .filter(\.$expiresAt > ctx.now).all()
+    static func end(for staffId: String, by actor: Actor, ctx: WriteContext,
+                    repository: @Sendable (any Database) -> any AccessRepository = TemporaryAccess.fluent) async throws -> (grants: Int, requests: Int) {
+        let stored = repository(ctx.db)
+        let live = try await stored.liveGrants(heldBy: staffId, at: ctx.now)
         for grant in live {
             grant.removedAt = CaseworkTime.wholeSecond(ctx.now)
             grant.removedBy = actor.staffId ?? "system"
             grant.removalReason = "account deactivated"
-            try await grant.save(on: ctx.db)
+            try await stored.save(grant)
             try await ctx.audit(AuditEntry(actor, "grant.remove", subjectType: "grant", subjectId: grant.id!.uuidString, detail: "removed: account deactivated"))
         }
         if !live.isEmpty { _ = try await GrantExpiry.process(live.map { $0.id! }, ctx: ctx) }
 
-        let open = try await AccessRequestModel.query(on: ctx.db).filter(\.$requesterStaffId == staffId)
-            .filter(\.$status ~~ AccessRequestStatus.allCases.filter { !$0.isFinal }).all()
+        let open = try await stored.openRequests(of: staffId)
         for record in open {
             let id = record.id!
             record.status = AccessRequestStatus.withdrawn
             record.updatedAt = ctx.now
-            try await record.save(on: ctx.db)
+            try await stored.save(record)
             await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: actor.staffId ?? "system", action: .withdrawn, reason: "account deactivated"))
             try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .withdrawn,

@@ -307,18 +307,18 @@ struct EvidenceDTO: Content {
 extension Monitoring {
     func evidence(_ id: UUID) async throws -> EvidenceDTO {
         try context.requireRole(AccessPolicy.evidenceRoles)
-        guard let record = try await AccessRequestModel.find(id, on: db) else {
+        let temporaryAccess = TemporaryAccess(context: context)
+        let stored = temporaryAccess.repository(db)
+        guard let record = try await stored.request(id) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
-        let requestDTO = try await TemporaryAccess(context: context).dto(record)
-        let grant = try await GrantModel.query(on: db).filter(\.$requestId == id).first()
-        let changes = try await grant.asyncMap {
-            try await GrantChangeRequestModel.query(on: db).filter(\.$grantId == $0.id!).sort(\.$createdAt).all().map(GrantChangeDTO.init)
-        } ?? []
-        let notes = try await NotificationModel.query(on: db).filter(\.$accessRequestId == id).sort(\.$at).all().map {
+        let requestDTO = try await temporaryAccess.dto(record)
+        let grant = try await stored.grant(ofRequest: id)
+        let changes = try await grant.asyncMap { try await stored.changes(ofGrant: $0.id!).map(GrantChangeDTO.init) } ?? []
+        let notes = try await stored.notifications(aboutRequest: id).map {
             EvidenceNotificationDTO(at: CaseworkTime.iso8601($0.at), to: $0.staffId, kind: $0.kind, text: $0.text, readAt: $0.readAt.map(CaseworkTime.iso8601))
         }
-        let emails = try await OutboxMessageModel.query(on: db).filter(\.$accessRequestId == id).sort(\.$createdAt).all().map {
+        let emails = try await stored.emails(aboutRequest: id).map {
             EvidenceEmailDTO(queuedAt: CaseworkTime.iso8601($0.createdAt), to: $0.toAddress, subject: $0.subject, status: $0.status, attempts: $0.attempts,
                              sentAt: $0.sentAt.map(CaseworkTime.iso8601))
         }
@@ -327,19 +327,12 @@ extension Monitoring {
         }
         // The holder's reads of sensitive contacts from submission until an hour after the grant ended (or the request
         // closed): the views the grant allowed, and the refusals either side of it.
-        let since = CaseworkTime.iso8601Millis(record.createdAt)
         let closedAt = grant.map { AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: context.now) ?? context.now } ?? record.updatedAt
-        let until = CaseworkTime.iso8601Millis(closedAt.addingTimeInterval(3600))
-        // Both read without Fluent's model decoding (`AuditEventModel.init(row:)`): a holder's reads can be hundreds of events.
-        let sql = db as! any SQLDatabase
-        let access = try await sql.raw("""
-            SELECT * FROM audit_events WHERE actor_staff_id = \(bind: record.requesterStaffId) AND subject_type = 'contact'
-            AND at >= \(bind: since) AND at <= \(bind: until) ORDER BY seq LIMIT 500
-            """).all().map { event(try AuditEventModel(row: $0)) }
+        let access = try await stored.contactAccess(by: record.requesterStaffId, from: record.createdAt, to: closedAt.addingTimeInterval(3600), limit: 500)
+            .map(event)
         var subjects = [id.uuidString]
         if let grant { subjects.append(grant.id!.uuidString) }
-        let trail = try await sql.raw("SELECT * FROM audit_events WHERE subject_id IN (\(binds: subjects)) ORDER BY seq").all()
-            .map { event(try AuditEventModel(row: $0)) }
+        let trail = try await stored.auditEvents(about: subjects).map(event)
         return EvidenceDTO(
             request: requestDTO,
             grant: grant.map {

@@ -3,10 +3,20 @@ import Fluent
 import Vapor
 
 /// Temporary SCR access: the CSUA150 request, its three-stage decision chain, and the grant.
-struct TemporaryAccess: ContextService {
+struct TemporaryAccess: RepositoryService {
     let context: ServiceContext
+    let repository: @Sendable (any Database) -> any AccessRepository
 
-    /// Reads outside the write lane: by key, point reads on SQLite.
+    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any AccessRepository) {
+        self.context = context
+        self.repository = repository
+    }
+
+    static var fluent: @Sendable (any Database) -> any AccessRepository { { FluentAccessRepository(db: $0) } }
+
+    /// Rows read outside the write lane.
+    private var stored: any AccessRepository { repository(db) }
+    /// The hot reads outside the write lane: by key, point reads on SQLite.
     private var queries: AccessQueries { AccessQueries(db: db, readers: context.readers) }
 
     func create(_ form: NewAccessRequest) async throws -> AccessRequestDTO {
@@ -17,10 +27,8 @@ struct TemporaryAccess: ContextService {
         let srText = (form.serviceRequestId ?? "").trimmingCharacters(in: .whitespaces)
         if srText.isEmpty {
             failure.add("serviceRequestId", "Give the service request this access is for")
-        } else if let id = UUID(uuidString: srText) {
-            serviceRequest = try await ServiceRequestModel.find(id, on: db)
         } else {
-            serviceRequest = try await ServiceRequestModel.query(on: db).filter(\.$reference == srText.uppercased()).first()
+            serviceRequest = try await stored.serviceRequest(srText)
         }
         if !srText.isEmpty && serviceRequest == nil { failure.add("serviceRequestId", "There is no service request \(srText)") }
         // The sensitive contact: chosen by id, or named by NINO or SCIN and resolved.
@@ -49,7 +57,7 @@ struct TemporaryAccess: ContextService {
             record.details = valid
             record.createdAt = ctx.now
             record.updatedAt = ctx.now
-            try await AccessRequestModel.insert([record], on: ctx.db)
+            try await repository(ctx.db).add(record)
             await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: .submitted, reason: nil))
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .awaitingYou,
                                    text: "Temporary access request \(record.reference) from \(user.staffId) awaits your countersignature",
@@ -65,14 +73,14 @@ struct TemporaryAccess: ContextService {
     /// into a new CSUA150 (`AccessPolicy.copyableStatuses`).
     func copyable(_ text: String) async throws -> (record: AccessRequestModel, serviceRequestReference: String?) {
         let user = try context.requireRole(.caseworker)
-        guard let id = UUID(uuidString: text), let old = try await AccessRequestModel.find(id, on: db) else {
+        guard let id = UUID(uuidString: text), let old = try await stored.request(id) else {
             throw DomainError.notFound("There is no access request with id \(text) to copy")
         }
         guard old.requesterStaffId == user.staffId else { throw DomainError.forbidden("You can start a new form only from your own request") }
         guard AccessPolicy.copyableStatuses.contains(old.status) else {
             throw DomainError.conflict("\(old.reference) is \(old.status.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
         }
-        let sr = try await old.serviceRequestId.asyncMap { try await ServiceRequestModel.find($0, on: db) } ?? nil
+        let sr = try await old.serviceRequestId.asyncMap { try await stored.serviceRequest($0.uuidString) } ?? nil
         return (old, sr?.reference)
     }
 
@@ -185,7 +193,7 @@ struct TemporaryAccess: ContextService {
                 grant.grantedAt = CaseworkTime.wholeSecond(ctx.now)
                 grant.expiresAt = grant.grantedAt.addingTimeInterval(TimeInterval(minutes * 60))
                 // At once, not with the batch's inserts: the grants table's unique request id is checked here.
-                try await GrantModel.insert([grant], on: ctx.db)
+                try await repository(ctx.db).add(grant)
                 detail += "; grant \(grant.id!.uuidString) for \(minutes) minutes until \(CaseworkTime.iso8601(grant.expiresAt))"
             }
             try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
@@ -239,13 +247,25 @@ struct TemporaryAccess: ContextService {
     }
 
     func grant(_ id: UUID) async throws -> GrantDTO {
+        try await visibleGrant(id).grant
+    }
+
+    /// A grant as its page shows it: with the team leader who countersigned it, and its extension and removal
+    /// requests.
+    func grantWithChanges(_ id: UUID) async throws -> (grant: GrantDTO, teamLeader: String?, changes: [GrantChangeDTO]) {
+        let (grant, leader) = try await visibleGrant(id)
+        return (grant, leader, try await stored.changes(ofGrant: id).map(GrantChangeDTO.init))
+    }
+
+    /// The holder, their team leader, SCR managers and provisioning may see a grant.
+    private func visibleGrant(_ id: UUID) async throws -> (grant: GrantDTO, teamLeader: String?) {
         let user = try context.requireUser()
-        guard let grant = try await GrantModel.find(id, on: db) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
-        let leader = try await AccessRequestModel.find(grant.requestId, on: db)?.teamLeaderStaffId
+        guard let grant = try await stored.grant(id) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
+        let leader = try await stored.request(grant.requestId)?.teamLeaderStaffId
         guard AccessPolicy.mayViewGrant(holder: grant.staffId, teamLeader: leader, viewer: user.staffId, role: user.role) else {
             throw DomainError.forbidden("Only the holder, their team leader, SCR managers and provisioning may see this grant")
         }
-        return GrantDTO(grant, now: context.now)
+        return (GrantDTO(grant, now: context.now), leader)
     }
 
     func grants(staffId: String?, status: String?) async throws -> [GrantDTO] {
@@ -256,8 +276,7 @@ struct TemporaryAccess: ContextService {
         }
         if let status, GrantState(rawValue: status) == nil { throw ValidationFailure(["status": "status must be active, expired or removed"]) }
         let now = context.now
-        return try await GrantModel.query(on: db).filter(\.$staffId == who).sort(\.$grantedAt).all()
-            .map { GrantDTO($0, now: now) }.filter { status == nil || $0.status == status }
+        return try await stored.grants(heldBy: who).map { GrantDTO($0, now: now) }.filter { status == nil || $0.status == status }
     }
 
 }

@@ -1,0 +1,167 @@
+import CaseworkCore
+import Fluent
+import Foundation
+import SQLKit
+
+/// Every row temporary access reads or writes beside its hot paths: requests, grants and their extension and
+/// removal requests, the SR a CSUA150 names, and what the evidence page gathers. `TemporaryAccess`,
+/// `GrantChangeService`, `LeaverAccess` and the evidence (`Monitoring.evidence`) keep the rules and ask this for
+/// rows; `FluentAccessRepository` is the database's. The hot reads and the decision's writes (lists of requests, a
+/// request by id as a point read, decision rows, the status) are `AccessQueries`.
+protocol AccessRepository: Sendable {
+    // MARK: Requests
+    func request(_ id: UUID) async throws -> AccessRequestModel?
+    func requests(_ ids: [UUID]) async throws -> [AccessRequestModel]
+    /// Adds a request at once, with the statement written out (`HandWrittenInsert`).
+    func add(_ request: AccessRequestModel) async throws
+    func save(_ request: AccessRequestModel) async throws
+    /// A person's requests still in the chain (not granted, rejected, returned or withdrawn).
+    func openRequests(of requester: String) async throws -> [AccessRequestModel]
+
+    // MARK: What a CSUA150 names
+    /// An SR by its id or its reference (`SR-…`, any case).
+    func serviceRequest(_ text: String) async throws -> ServiceRequestModel?
+
+    // MARK: Grants
+    func grant(_ id: UUID) async throws -> GrantModel?
+    func grant(ofRequest id: UUID) async throws -> GrantModel?
+    func grants(_ ids: [UUID]) async throws -> [GrantModel]
+    /// A person's grants, oldest first.
+    func grants(heldBy staffId: String) async throws -> [GrantModel]
+    /// A person's grants neither removed nor ended at `now`.
+    func liveGrants(heldBy staffId: String, at now: Date) async throws -> [GrantModel]
+    /// Adds a grant at once: the grants table's unique request id is checked by this statement.
+    func add(_ grant: GrantModel) async throws
+    func save(_ grant: GrantModel) async throws
+
+    // MARK: Extension and removal requests
+    func change(_ id: UUID) async throws -> GrantChangeRequestModel?
+    /// A grant's extension and removal requests, oldest first.
+    func changes(ofGrant id: UUID) async throws -> [GrantChangeRequestModel]
+    /// Every extension and removal request waiting at `status`, oldest first.
+    func changes(waitingAt status: GrantChangeStatus) async throws -> [GrantChangeRequestModel]
+    func add(_ change: GrantChangeRequestModel) async throws
+    func save(_ change: GrantChangeRequestModel) async throws
+    /// Marks a grant's removal requests waiting for provisioning approved by `staffId` (the grant was removed).
+    func approveWaitingRemovals(ofGrant id: UUID, by staffId: String) async throws
+
+    // MARK: Evidence
+    /// The notifications and emails a request caused, oldest first.
+    func notifications(aboutRequest id: UUID) async throws -> [NotificationModel]
+    func emails(aboutRequest id: UUID) async throws -> [OutboxMessageModel]
+    /// A person's audited reads and refusals of sensitive contacts between two instants, first `limit` in order.
+    func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [AuditEventModel]
+    /// The audit events whose subject is one of these ids, in order.
+    func auditEvents(about subjectIds: [String]) async throws -> [AuditEventModel]
+}
+
+/// Temporary access's rows through Fluent, on the database it is made for: the request's for a read, the write lane's
+/// inside a change.
+struct FluentAccessRepository: AccessRepository {
+    let db: any Database
+
+    private var sql: any SQLDatabase { db as! any SQLDatabase }
+
+    func request(_ id: UUID) async throws -> AccessRequestModel? {
+        try await AccessQueries(db: db).request(id)
+    }
+
+    func requests(_ ids: [UUID]) async throws -> [AccessRequestModel] {
+        try await AccessQueries(db: db).requests(ids: ids)
+    }
+
+    func add(_ request: AccessRequestModel) async throws {
+        try await AccessRequestModel.insert([request], on: db)
+    }
+
+    func save(_ request: AccessRequestModel) async throws {
+        try await request.save(on: db)
+    }
+
+    func openRequests(of requester: String) async throws -> [AccessRequestModel] {
+        try await AccessRequestModel.query(on: db).filter(\.$requesterStaffId == requester)
+            .filter(\.$status ~~ AccessRequestStatus.allCases.filter { !$0.isFinal }).all()
+    }
+
+    func serviceRequest(_ text: String) async throws -> ServiceRequestModel? {
+        if let id = UUID(uuidString: text) { return try await ServiceRequestModel.find(id, on: db) }
+        return try await ServiceRequestModel.query(on: db).filter(\.$reference == text.uppercased()).first()
+    }
+
+    func grant(_ id: UUID) async throws -> GrantModel? {
+        try await GrantModel.find(id, on: db)
+    }
+
+    func grant(ofRequest id: UUID) async throws -> GrantModel? {
+        try await GrantModel.query(on: db).filter(\.$requestId == id).first()
+    }
+
+    func grants(_ ids: [UUID]) async throws -> [GrantModel] {
+        ids.isEmpty ? [] : try await GrantModel.query(on: db).filter(\.$id ~~ ids).all()
+    }
+
+    func grants(heldBy staffId: String) async throws -> [GrantModel] {
+        try await GrantModel.query(on: db).filter(\.$staffId == staffId).sort(\.$grantedAt).all()
+    }
+
+    func liveGrants(heldBy staffId: String, at now: Date) async throws -> [GrantModel] {
+        try await GrantModel.query(on: db).filter(\.$staffId == staffId).filter(\.$removedAt == nil).filter(\.$expiresAt > now).all()
+    }
+
+    func add(_ grant: GrantModel) async throws {
+        try await GrantModel.insert([grant], on: db)
+    }
+
+    func save(_ grant: GrantModel) async throws {
+        try await grant.save(on: db)
+    }
+
+    func change(_ id: UUID) async throws -> GrantChangeRequestModel? {
+        try await GrantChangeRequestModel.find(id, on: db)
+    }
+
+    func changes(ofGrant id: UUID) async throws -> [GrantChangeRequestModel] {
+        try await GrantChangeRequestModel.query(on: db).filter(\.$grantId == id).sort(\.$createdAt).all()
+    }
+
+    func changes(waitingAt status: GrantChangeStatus) async throws -> [GrantChangeRequestModel] {
+        try await GrantChangeRequestModel.query(on: db).filter(\.$status == status).sort(\.$createdAt).all()
+    }
+
+    func add(_ change: GrantChangeRequestModel) async throws {
+        try await change.create(on: db)
+    }
+
+    func save(_ change: GrantChangeRequestModel) async throws {
+        try await change.save(on: db)
+    }
+
+    func approveWaitingRemovals(ofGrant id: UUID, by staffId: String) async throws {
+        try await GrantChangeRequestModel.query(on: db).filter(\.$grantId == id).filter(\.$kind == GrantChangeKind.removal)
+            .filter(\.$status == GrantChangeStatus.awaitingProvisioning)
+            .set(\.$status, to: GrantChangeStatus.approved).set(\.$decidedBy, to: staffId).update()
+    }
+
+    func notifications(aboutRequest id: UUID) async throws -> [NotificationModel] {
+        try await NotificationModel.query(on: db).filter(\.$accessRequestId == id).sort(\.$at).all()
+    }
+
+    func emails(aboutRequest id: UUID) async throws -> [OutboxMessageModel] {
+        try await OutboxMessageModel.query(on: db).filter(\.$accessRequestId == id).sort(\.$createdAt).all()
+    }
+
+    // Both audit reads skip Fluent's model decoding (`AuditEventModel.init(row:)`): a holder's reads can be hundreds
+    // of events.
+
+    func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [AuditEventModel] {
+        try await sql.raw("""
+            SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) AND subject_type = 'contact'
+            AND at >= \(bind: CaseworkTime.iso8601Millis(from)) AND at <= \(bind: CaseworkTime.iso8601Millis(to)) ORDER BY seq LIMIT \(literal: limit)
+            """).all().map { try AuditEventModel(row: $0) }
+    }
+
+    func auditEvents(about subjectIds: [String]) async throws -> [AuditEventModel] {
+        try await sql.raw("SELECT * FROM audit_events WHERE subject_id IN (\(binds: subjectIds)) ORDER BY seq").all()
+            .map { try AuditEventModel(row: $0) }
+    }
+}
