@@ -21,15 +21,15 @@ struct ServiceContextTests {
     @Test func theRecordsRulesRunForACallerWithoutARequest() async throws {
         try await withCasework(records: true) { app in
             // An SCR caseworker sees the sensitive contact, and the read is audited, as through the API.
-            let scr = Records(context: try await Self.context(app, as: "30000002", role: .scrCaseworker))
-            let found = try await scr.searchContacts(hollowayNINO, limit: 5)
+            let scr = Contacts(context: try await Self.context(app, as: "30000002", role: .scrCaseworker))
+            let found = try await scr.search(hollowayNINO, limit: 5)
             let listed = try #require(found.first?.id)
             let contactId = try #require(UUID(uuidString: listed))
             let before = try await AuditEventModel.query(on: app.db).filter(\.$action == "contact.view").count()
-            #expect(try await scr.viewContact(contactId).nino == hollowayNINO)
+            #expect(try await scr.view(contactId).nino == hollowayNINO)
             #expect(try await AuditEventModel.query(on: app.db).filter(\.$action == "contact.view").count() == before + 1)
             // A caseworker without a grant is refused; nobody signed in is asked to sign in.
-            await #expect(throws: DomainError.self) { try await Records(context: try await Self.context(app, as: "20010002", role: .caseworker)).viewContact(contactId) }
+            await #expect(throws: DomainError.self) { try await Contacts(context: try await Self.context(app, as: "20010002", role: .caseworker)).view(contactId) }
             let nobody = try await Self.context(app, as: nil, role: nil)
             #expect(throws: DomainError.self) { try nobody.requireUser() }
         }

@@ -45,7 +45,7 @@ struct CasePages: RouteCollection {
                 }
             }
             try failure.throwIfAny()
-            let created = try await Records(request: req).createCase(participants)
+            let created = try await Cases(request: req).create(participants)
             return Pages.redirect(req, to: "/cases/\(created.id)", flash: "Case \(created.caseNumber) was created")
         } catch let failure as ValidationFailure {
             return try await Pages.render(req, "case-form", title: "Create a case", form, errors: failure)
@@ -53,7 +53,7 @@ struct CasePages: RouteCollection {
     }
 
     @Sendable func casePage(req: Request) async throws -> Response {
-        let record = try await Records(request: req).viewCase(try PathParameters.uuid(req, what: "case"))
+        let record = try await Cases(request: req).view(try PathParameters.uuid(req, what: "case"))
         return try await Pages.render(req, "case", title: "Case \(record.caseNumber)", record)
     }
 }

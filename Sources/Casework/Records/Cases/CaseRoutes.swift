@@ -20,11 +20,11 @@ struct CaseRoutes: RouteCollection {
 
     @Sendable func caseCreateAPI(req: Request) async throws -> Response {
         let body = try req.content.decode(CaseBody.self)
-        let created = try await Records(request: req).createCase(body.participants.map { ($0.contactId, $0.role) })
+        let created = try await Cases(request: req).create(body.participants.map { ($0.contactId, $0.role) })
         return try await created.encodeResponse(status: .created, for: req)
     }
 
     @Sendable func caseAPI(req: Request) async throws -> CaseDTO {
-        try await Records(request: req).viewCase(try PathParameters.uuid(req, what: "case"))
+        try await Cases(request: req).view(try PathParameters.uuid(req, what: "case"))
     }
 }

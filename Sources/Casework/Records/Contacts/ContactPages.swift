@@ -25,7 +25,7 @@ struct ContactPages: RouteCollection {
 
     @Sendable func contactSearchPage(req: Request) async throws -> Response {
         let q = (try? req.query.get(String.self, at: "q")) ?? ""
-        let results = try await Records(request: req).searchContacts(q, limit: 50)
+        let results = try await Contacts(request: req).search(q, limit: 50)
         let canAdd = [.caseworker, .teamLeader, .scrCaseworker, .scrManager].contains(req.currentUser?.role)
         // The form is reached by a second button on the search form itself, so the identifier searched for is sent
         // again from the search box and never repeated elsewhere in the page.
@@ -44,7 +44,7 @@ struct ContactPages: RouteCollection {
         // The page asks for the date of birth in three boxes; the rules (and the API) read one YYYY-MM-DD.
         form.dateOfBirth = DateInput.content(req, "dateOfBirth")
         return try await Pages.submit(req, template: "contact-form", title: "Add a contact", redisplay: form) {
-            try await Records(request: req).createContact(form.input)
+            try await Contacts(request: req).create(form.input)
         } then: { contact in ("/contacts/\(contact.id!.uuidString)", "\(contact.name) was added") }
     }
 
@@ -55,7 +55,7 @@ struct ContactPages: RouteCollection {
     }
 
     @Sendable func contactPage(req: Request) async throws -> Response {
-        let contact = try await Records(request: req).viewContact(try PathParameters.uuid(req, what: "contact"))
+        let contact = try await Contacts(request: req).view(try PathParameters.uuid(req, what: "contact"))
         return try await Pages.render(req, "contact", title: contact.name, ContactContent(
             contact: ContactDTO(contact), ninoSpaced: contact.nino.flatMap(NINO.init)?.spaced, canSetSensitivity: req.currentUser?.role == .scrManager))
     }
@@ -69,10 +69,10 @@ struct ContactPages: RouteCollection {
         let id = try PathParameters.uuid(req, what: "contact")
         let form = try req.content.decode(SensitivityForm.self)
         do {
-            let contact = try await Records(request: req).setSensitivity(id, sensitive: form.sensitive == "true", reason: form.reason ?? "")
+            let contact = try await Contacts(request: req).setSensitivity(id, sensitive: form.sensitive == "true", reason: form.reason ?? "")
             return Pages.redirect(req, to: "/contacts/\(id.uuidString)", flash: contact.sensitive ? "The contact is now marked sensitive" : "The sensitive flag was cleared")
         } catch let failure as ValidationFailure {
-            let contact = try await Records(request: req).viewContact(id)
+            let contact = try await Contacts(request: req).view(id)
             return try await Pages.render(req, "contact", title: contact.name, ContactContent(
                 contact: ContactDTO(contact), ninoSpaced: contact.nino.flatMap(NINO.init)?.spaced, canSetSensitivity: true), errors: failure)
         }

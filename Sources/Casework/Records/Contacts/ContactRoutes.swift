@@ -33,17 +33,17 @@ struct ContactRoutes: RouteCollection {
         guard !q.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ValidationFailure(["q": "Give a NINO, SCIN, CRN or part of a name to search for"])
         }
-        return ListDTO(items: try await Records(request: req).searchContacts(q, limit: paging.limit), nextCursor: nil)
+        return ListDTO(items: try await Contacts(request: req).search(q, limit: paging.limit), nextCursor: nil)
     }
 
     @Sendable func contactCreateAPI(req: Request) async throws -> Response {
         let form = try req.content.decode(ContactForm.self)
-        let contact = try await Records(request: req).createContact(form.input)
+        let contact = try await Contacts(request: req).create(form.input)
         return try await ContactDTO(contact).encodeResponse(status: .created, for: req)
     }
 
     @Sendable func contactAPI(req: Request) async throws -> ContactDTO {
-        ContactDTO(try await Records(request: req).viewContact(try PathParameters.uuid(req, what: "contact")))
+        ContactDTO(try await Contacts(request: req).view(try PathParameters.uuid(req, what: "contact")))
     }
 
     struct SensitivityBody: Content {
@@ -53,6 +53,6 @@ struct ContactRoutes: RouteCollection {
 
     @Sendable func sensitivityAPI(req: Request) async throws -> ContactDTO {
         let body = try req.content.decode(SensitivityBody.self)
-        return ContactDTO(try await Records(request: req).setSensitivity(try PathParameters.uuid(req, what: "contact"), sensitive: body.sensitive, reason: body.reason ?? ""))
+        return ContactDTO(try await Contacts(request: req).setSensitivity(try PathParameters.uuid(req, what: "contact"), sensitive: body.sensitive, reason: body.reason ?? ""))
     }
 }
