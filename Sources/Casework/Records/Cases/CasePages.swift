@@ -35,17 +35,7 @@ struct CasePages: RouteCollection {
     @Sendable func caseCreateSubmit(req: Request) async throws -> Response {
         let form = try req.content.decode(CaseForm.self)
         do {
-            var participants: [(contactId: String, role: String)] = []
-            var failure = ValidationFailure()
-            for entry in form.entries {
-                if let contact = try await RecordQueries(db: req.db).findContact(entry.text) {
-                    participants.append((contact.id!.uuidString, entry.role.rawValue))
-                } else {
-                    failure.add(entry.role.rawValue, "No contact has the NINO, SCIN or CRN \(entry.text)")
-                }
-            }
-            try failure.throwIfAny()
-            let created = try await Cases(request: req).create(participants)
+            let created = try await Cases(request: req).create(namedBy: form.entries)
             return Pages.redirect(req, to: "/cases/\(created.id)", flash: "Case \(created.caseNumber) was created")
         } catch let failure as ValidationFailure {
             return try await Pages.render(req, "case-form", title: "Create a case", form, errors: failure)

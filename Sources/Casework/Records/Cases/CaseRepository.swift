@@ -5,6 +5,8 @@ import Foundation
 /// The case rows `Cases` reads and writes, and the contacts it links.
 protocol CaseRepository: Sendable {
     func contact(_ id: UUID) async throws -> ContactModel?
+    /// The contact a NINO, SCIN, CRN or contact id names.
+    func contact(named text: String) async throws -> ContactModel?
     /// The highest case number given so far, if any.
     func lastCaseNumber() async throws -> String?
     /// Adds a case and its participants: each contact with the role they have in it.
@@ -19,6 +21,10 @@ struct FluentCaseRepository: CaseRepository {
 
     func contact(_ id: UUID) async throws -> ContactModel? {
         try await ContactModel.find(id, on: db)
+    }
+
+    func contact(named text: String) async throws -> ContactModel? {
+        try await RecordQueries(db: db).findContact(text)
     }
 
     func lastCaseNumber() async throws -> String? {

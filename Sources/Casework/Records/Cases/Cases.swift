@@ -52,6 +52,22 @@ struct Cases: RepositoryService {
         return try await view(try outcome.get())
     }
 
+    /// A case from the form, each participant named by NINO, SCIN, CRN or contact id; every name that finds no
+    /// contact is said at once, against its box.
+    func create(namedBy entries: [(text: String, role: ParticipantRole)]) async throws -> CaseDTO {
+        var participants: [(contactId: String, role: String)] = []
+        var failure = ValidationFailure()
+        for entry in entries {
+            if let contact = try await repository(db).contact(named: entry.text) {
+                participants.append((contact.id!.uuidString, entry.role.rawValue))
+            } else {
+                failure.add(entry.role.rawValue, "No contact has the NINO, SCIN or CRN \(entry.text)")
+            }
+        }
+        try failure.throwIfAny()
+        return try await create(participants)
+    }
+
     /// Case numbers count up from CM-1000001.
     static func caseNumber(after last: String?) -> String {
         let next = (last.flatMap { Int($0.dropFirst(3)) } ?? 1_000_000) + 1

@@ -12,15 +12,7 @@ struct HopperRoutes: RouteCollection {
 
     /// Segments exist for scr, cfat and every team someone works in.
     static func segment(_ req: Request) async throws -> (Segment, String) {
-        let id = req.parameters.get("segment") ?? ""
-        let segment = Segment(id: id)
-        if case .team = segment {
-            guard let team = try await RecordQueries(db: req.db).teamName(for: segment, viewerTeam: req.currentUser?.profile.team) else {
-                throw DomainError.notFound("There is no segment \(id): use scr, cfat or a team's segment")
-            }
-            return (segment, team)
-        }
-        return (segment, segment.displayName(teamName: nil))
+        try await ServiceRequests(request: req).segment(named: req.parameters.get("segment") ?? "")
     }
 
     @Sendable func hopperAPI(req: Request) async throws -> ListDTO<HopperItemDTO> {

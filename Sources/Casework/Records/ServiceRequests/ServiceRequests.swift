@@ -271,6 +271,17 @@ struct ServiceRequests: RepositoryService {
 
     // MARK: Hoppers and assignment
 
+    /// A segment named in a path: scr, cfat, or the segment of a team someone works in, with the name its hopper
+    /// shows.
+    func segment(named id: String) async throws -> (segment: Segment, name: String) {
+        let segment = Segment(id: id)
+        guard case .team = segment else { return (segment, segment.displayName(teamName: nil)) }
+        guard let team = try await RecordQueries(db: db).teamName(for: segment, viewerTeam: context.caller?.profile.team) else {
+            throw DomainError.notFound("There is no segment \(id): use scr, cfat or a team's segment")
+        }
+        return (segment, team)
+    }
+
     /// People who may see the hopper: its members and those who may assign from it.
     static func checkHopperAccess(_ segment: Segment, user: CurrentUser) throws {
         guard let role = user.role, segment.hasMember(user.profile) || segment.mayAssign(user.profile, actingAs: role) else {
