@@ -139,7 +139,7 @@ struct AuthPages: RouteCollection {
         do {
             let (role, renewedToken) = try await SignIn(request: req).switchRole(to: text)
             let response = Pages.redirect(req, to: "/", flash: "You are now working as \(role.displayName)")
-            if let renewedToken, let session = try await AuthSessionModel.find(user.sessionId, on: req.db) {
+            if let renewedToken, let session = try await SignIn(request: req).currentSession() {
                 response.cookies[SessionStore.cookieName] = SessionStore.cookie(renewedToken, expires: session.expiresAt, secure: req.isSecure)
             }
             return response

@@ -26,9 +26,9 @@ struct AuthRoutes: RouteCollection {
         let token: String?
         let expiresAt: String
         let staffId: String
-        let role: String?
+        let role: Role?
         let name: String
-        let roles: [String]
+        let roles: [Role]
     }
 
     @Sendable func createToken(req: Request) async throws -> Response {
@@ -45,17 +45,17 @@ struct AuthRoutes: RouteCollection {
         }
         let dto = TokenResponse(
             token: result.token, expiresAt: CaseworkTime.iso8601(result.session.expiresAt), staffId: result.profile.staffId.value,
-            role: result.session.role, name: result.profile.name, roles: result.profile.roles.map(\.rawValue))
+            role: result.session.role, name: result.profile.name, roles: result.profile.roles)
         return try await dto.encodeResponse(status: .created, for: req)
     }
 
     @Sendable func currentToken(req: Request) async throws -> TokenResponse {
         let user = try req.requireUser()
-        guard let session = try await AuthSessionModel.find(user.sessionId, on: req.db) else {
+        guard let session = try await SignIn(request: req).currentSession() else {
             throw DomainError.unauthenticated("Sign in to continue")
         }
         return TokenResponse(token: nil, expiresAt: CaseworkTime.iso8601(session.expiresAt), staffId: user.staffId,
-                             role: user.role?.rawValue, name: user.profile.name, roles: user.profile.roles.map(\.rawValue))
+                             role: user.role, name: user.profile.name, roles: user.profile.roles)
     }
 
     @Sendable func deleteToken(req: Request) async throws -> Response {
@@ -68,11 +68,11 @@ struct AuthRoutes: RouteCollection {
         let body = try req.content.decode(AuthPages.RoleForm.self)
         let (role, _) = try await SignIn(request: req).switchRole(to: body.role ?? "")
         let user = try req.requireUser()
-        guard let session = try await AuthSessionModel.find(user.sessionId, on: req.db) else {
+        guard let session = try await SignIn(request: req).currentSession() else {
             throw DomainError.unauthenticated("Sign in to continue")
         }
         return TokenResponse(token: nil, expiresAt: CaseworkTime.iso8601(session.expiresAt), staffId: user.staffId,
-                             role: role.rawValue, name: user.profile.name, roles: user.profile.roles.map(\.rawValue))
+                             role: role, name: user.profile.name, roles: user.profile.roles)
     }
 
     struct PasswordChange: Content {

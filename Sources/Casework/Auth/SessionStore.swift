@@ -20,14 +20,15 @@ enum SessionStore {
     }
 
     /// Creates a session inside a write job; returns the token to hand over once.
-    static func create(kind: AuthSessionModel.Kind, staffId: String, role: Role?, lifetime: TimeInterval, on ctx: WriteContext) async throws -> (token: String, session: AuthSessionModel) {
+    static func create(kind: AuthSessionModel.Kind, staffId: String, role: Role?, lifetime: TimeInterval, at now: Date,
+                       in stored: any SessionRepository) async throws -> (token: String, session: AuthSessionModel) {
         let token = newToken()
         let session = AuthSessionModel(
-            tokenHash: hash(token), kind: kind, staffId: staffId, role: role?.rawValue, csrfToken: newToken(),
-            createdAt: ctx.now,
+            tokenHash: hash(token), kind: kind, staffId: staffId, role: role, csrfToken: newToken(),
+            createdAt: now,
             // Whole seconds, so the instant the API reports is exactly the instant the token stops working.
-            expiresAt: CaseworkTime.wholeSecond(ctx.now.addingTimeInterval(lifetime)))
-        try await session.create(on: ctx.db)
+            expiresAt: CaseworkTime.wholeSecond(now.addingTimeInterval(lifetime)))
+        try await stored.add(session)
         return (token, session)
     }
 
@@ -70,16 +71,15 @@ enum SessionStore {
         guard useIsStale(user, now: now) else { return }
         let sessionId = user.sessionId
         try await request.write { ctx in
-            try await (ctx.db as! any SQLDatabase).raw("UPDATE auth_sessions SET last_used_at = \(bind: now) WHERE id = \(bind: sessionId)").run()
+            try await SignIn.fluent(ctx.db).recordUse(of: sessionId, at: now)
         }
     }
 
     /// A new token for an existing session (at a role change): a token anyone saw before no longer opens it, so a
     /// token planted in a browser before sign-in cannot be ridden afterwards. Returns the new token.
-    static func renewToken(of sessionId: UUID, on ctx: WriteContext) async throws -> String {
+    static func renewToken(of sessionId: UUID, in stored: any SessionRepository) async throws -> String {
         let token = newToken()
-        try await AuthSessionModel.query(on: ctx.db).filter(\.$id == sessionId)
-            .set(\.$tokenHash, to: hash(token)).set(\.$csrfToken, to: newToken()).update()
+        try await stored.setTokens(of: sessionId, tokenHash: hash(token), csrfToken: newToken())
         return token
     }
 

@@ -76,7 +76,7 @@ struct FluentDirectoryRepository: DirectoryRepository {
 
     func endSessions(of staffId: String, actingAs roles: [Role]?) async throws {
         var query = AuthSessionModel.query(on: db).filter(\.$staff.$id == staffId)
-        if let roles { query = query.filter(\.$role ~~ roles.map(\.rawValue)) }
+        if let roles { query = query.filter(\.$role ~~ roles) }
         try await query.delete()
     }
 }

@@ -371,7 +371,7 @@ struct SCIMProvisioning {
             } else if !wanted && has {
                 try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role).delete()
                 // A role taken away stops working now, as when an administrator takes it.
-                try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role.rawValue).delete()
+                try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role).delete()
                 try await ctx.audit(AuditEntry(actor, "staff.update", subjectType: "staff", subjectId: staffId, detail: "roles: taken \(role.rawValue) (group \(groupName))"))
             }
         }

@@ -82,7 +82,7 @@ struct FluentReceiptsRepository: ReceiptsRepository {
     }
 
     func endSessions(of staffId: String, actingAs role: Role) async throws {
-        try await AuthSessionModel.query(on: db).filter(\.$staff.$id == staffId).filter(\.$role == role.rawValue).delete()
+        try await AuthSessionModel.query(on: db).filter(\.$staff.$id == staffId).filter(\.$role == role).delete()
     }
 
     func lastCaseReference() async throws -> String? {
