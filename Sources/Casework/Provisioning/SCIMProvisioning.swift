@@ -1,7 +1,6 @@
 import CaseworkCore
 import Fluent
 import Foundation
-import SQLKit
 import Vapor
 
 /// An error answered in SCIM's error schema (RFC 7644 3.12): status, `scimType`, detail.
@@ -22,13 +21,30 @@ struct SCIMError: Error, CustomStringConvertible {
 /// groups, who holds which role. Every change goes through the write lane and is audited with the SCIM client as
 /// the actor; a leaver's deactivation is `Directory.deactivate`, as an administrator's is.
 struct SCIMProvisioning {
-    let request: Request
+    let context: ServiceContext
     /// The client, as the audit trail names it.
     let client: String
+    /// Where this service is reached, for each resource's `location`.
+    let base: String
+    /// Group names mapped to roles (CASEWORK_SCIM_GROUP_ROLES), beside those named as a role.
+    let groupRoles: [String: Role]
+    let repository: @Sendable (any Database) -> any SCIMRepository
+
+    init(context: ServiceContext, client: String, base: String, groupRoles: [String: Role],
+         repository: @escaping @Sendable (any Database) -> any SCIMRepository = SCIMProvisioning.fluent) {
+        (self.context, self.client, self.base, self.groupRoles, self.repository) = (context, client, base, groupRoles, repository)
+    }
+
+    init(request: Request, client: String) {
+        let settings = request.casework.settings
+        self.init(context: request.service, client: client, base: settings.mail.publicURL + "/scim/v2", groupRoles: settings.scimGroupRoles)
+    }
+
+    static var fluent: @Sendable (any Database) -> any SCIMRepository { { FluentSCIMRepository(db: $0) } }
 
     var actor: Actor { Actor(staffId: "scim:\(client)", role: nil) }
-    var db: any Database { request.db }
-    var base: String { request.casework.settings.mail.publicURL + "/scim/v2" }
+    /// Rows read outside the write lane.
+    private var stored: any SCIMRepository { repository(context.db) }
 
     // MARK: Users
 
@@ -51,33 +67,28 @@ struct SCIMProvisioning {
     }
 
     func user(_ id: String) async throws -> StaffModel {
-        guard let staff = try await StaffModel.find(id, on: db), staff.deletedAt == nil else { throw SCIMError.notFound("User \(id)") }
+        guard let staff = try await stored.staff(id), staff.deletedAt == nil else { throw SCIMError.notFound("User \(id)") }
         return staff
     }
 
     /// Users matching a filter, a page at a time (1-based `startIndex`, as SCIM counts).
     func users(filter: SCIMFilter?, startIndex: Int, count: Int) async throws -> (total: Int, page: [JSONValue]) {
-        var query = StaffModel.query(on: db).filter(\.$deletedAt == nil).sort(\.$id)
-        if let userName = filter?.equality(on: "userName") {
-            // Entra ID and Okta look people up by userName before anything else: one indexed read.
-            query = query.group(.or) { $0.filter(\.$userName == userName).filter(\.$userName == userName.lowercased()).filter(\.$id == userName) }
-        } else if let externalId = filter?.equality(on: "externalId") {
-            query = query.filter(\.$externalId == externalId)
-        }
-        let documents = try await query.all().map(userDocument)
+        let documents = try await stored.people(userName: filter?.equality(on: "userName"), externalId: filter?.equality(on: "externalId"))
+            .map(userDocument)
         let matching = filter.map { filter in documents.filter { filter.matches($0) } } ?? documents
         return (matching.count, Array(matching.dropFirst(max(0, startIndex - 1)).prefix(max(0, count))))
     }
 
     func createUser(_ document: JSONValue) async throws -> JSONValue {
         let user = try read(document)
-        let actor = actor, client = client
-        let id = try await request.write { ctx -> String in
-            if try await StaffModel.find(user.staffId.value, on: ctx.db) != nil {
+        let actor = actor, client = client, repository = repository
+        let id = try await context.write { ctx -> String in
+            let stored = repository(ctx.db)
+            if try await stored.staff(user.staffId.value) != nil {
                 throw SCIMError.uniqueness("a user with employeeNumber \(user.staffId.value) already exists")
             }
-            try await Self.checkUnique(userName: user.userName, except: nil, on: ctx.db)
-            try await Self.checkManager(user, on: ctx.db)
+            try await Self.checkUnique(userName: user.userName, except: nil, in: stored)
+            try await Self.checkManager(user, in: stored)
             let profile = StaffProfile(staffId: user.staffId, name: user.name, email: user.email, phone: user.phone, team: user.team,
                                        grade: "", area: "", teamLeaderStaffId: user.teamLeaderStaffId, roles: [])
             let staff = StaffModel(profile: profile, now: ctx.now)
@@ -86,7 +97,7 @@ struct SCIMProvisioning {
             staff.scimName = Self.stored(user.nameAttribute)
             staff.scimDisplayName = user.displayName
             staff.active = user.active
-            try await staff.create(on: ctx.db)
+            try await stored.add(staff)
             try await ctx.audit(AuditEntry(actor, "staff.create", subjectType: "staff", subjectId: user.staffId.value,
                                            detail: "provisioned \(user.name) (\(user.userName)) by SCIM client \(client)\(user.active ? "" : ", inactive")"))
             return user.staffId.value
@@ -100,12 +111,13 @@ struct SCIMProvisioning {
         guard wanted.staffId.value == id else {
             throw SCIMError.mutability("employeeNumber is the staff ID and cannot change (\(id) to \(wanted.staffId.value)): create a new user instead")
         }
-        let actor = actor
-        try await request.write { ctx in
-            guard let staff = try await StaffModel.find(id, on: ctx.db), staff.deletedAt == nil else { throw SCIMError.notFound("User \(id)") }
-            try await Self.checkUnique(userName: wanted.userName, except: id, on: ctx.db)
-            try await Self.checkManager(wanted, on: ctx.db)
-            if try await Directory.wouldCreateLeaderCycle(staffId: id, leader: wanted.teamLeaderStaffId?.value, in: FluentDirectoryRepository(db: ctx.db)) {
+        let actor = actor, repository = repository, directory = context.directory.repository
+        try await context.write { ctx in
+            let stored = repository(ctx.db)
+            guard let staff = try await stored.staff(id), staff.deletedAt == nil else { throw SCIMError.notFound("User \(id)") }
+            try await Self.checkUnique(userName: wanted.userName, except: id, in: stored)
+            try await Self.checkManager(wanted, in: stored)
+            if try await Directory.wouldCreateLeaderCycle(staffId: id, leader: wanted.teamLeaderStaffId?.value, in: directory(ctx.db)) {
                 throw SCIMError.invalidValue("manager \(wanted.teamLeaderStaffId!.value) reports to \(id): a team leader cannot report to their own team member")
             }
             let before = try staff.profile(roles: [])
@@ -116,16 +128,16 @@ struct SCIMProvisioning {
             staff.externalId = wanted.externalId
             staff.scimName = Self.stored(wanted.nameAttribute)
             staff.scimDisplayName = wanted.displayName
-            try await staff.save(on: ctx.db)
+            try await stored.save(staff)
             let changes = Directory.describeChanges(before: before, after: profile)
             if !changes.isEmpty {
                 try await ctx.audit(AuditEntry(actor, "staff.update", subjectType: "staff", subjectId: id, detail: changes))
             }
             if staff.active && !wanted.active {
-                try await Directory.deactivate(staff, by: actor, in: FluentDirectoryRepository(db: ctx.db), on: ctx)
+                try await Directory.deactivate(staff, by: actor, in: directory(ctx.db), on: ctx)
             } else if !staff.active && wanted.active {
                 staff.active = true
-                try await staff.save(on: ctx.db)
+                try await stored.save(staff)
                 try await ctx.audit(AuditEntry(actor, "staff.reactivate", subjectType: "staff", subjectId: id, detail: "reactivated"))
             }
         }
@@ -145,16 +157,16 @@ struct SCIMProvisioning {
     /// DELETE: the person is deactivated (ending everything `Directory.deactivate` ends) and kept for the audit
     /// trail, marked deleted; SCIM answers 404 for them from now on.
     func deleteUser(_ id: String) async throws {
-        let actor = actor
-        let roles = request.casework.settings.scimGroupRoles
-        try await request.write { ctx in
-            guard let staff = try await StaffModel.find(id, on: ctx.db), staff.deletedAt == nil else { throw SCIMError.notFound("User \(id)") }
-            if staff.active { try await Directory.deactivate(staff, by: actor, in: FluentDirectoryRepository(db: ctx.db), on: ctx) }
+        let actor = actor, roles = groupRoles, repository = repository, directory = context.directory.repository
+        try await context.write { ctx in
+            let stored = repository(ctx.db)
+            guard let staff = try await stored.staff(id), staff.deletedAt == nil else { throw SCIMError.notFound("User \(id)") }
+            if staff.active { try await Directory.deactivate(staff, by: actor, in: directory(ctx.db), on: ctx) }
             staff.deletedAt = ctx.now
-            try await staff.save(on: ctx.db)
-            let groups = try await Self.groupsOf(id, on: ctx.db)
-            try await (ctx.db as! any SQLDatabase).raw("DELETE FROM scim_group_members WHERE staff_id = \(bind: id)").run()
-            for group in groups { try await Self.syncRole(of: group.name, for: [id], roles: roles, actor: actor, on: ctx) }
+            try await stored.save(staff)
+            let groups = try await stored.groups(of: id)
+            try await stored.leaveAllGroups(id)
+            for group in groups { try await Self.syncRole(of: group.name, for: [id], roles: roles, actor: actor, in: stored, ctx: ctx) }
             try await ctx.audit(AuditEntry(actor, "staff.delete", subjectType: "staff", subjectId: id, detail: "deleted by the identity provider; kept for the audit trail"))
         }
     }
@@ -163,28 +175,21 @@ struct SCIMProvisioning {
         do { return try SCIMUser.read(document) } catch { throw SCIMError.invalidValue(error.description) }
     }
 
-    static func checkUnique(userName: String, except id: String?, on db: any Database) async throws {
-        let holders = try await StaffModel.query(on: db).filter(\.$userName == userName).all()
+    static func checkUnique(userName: String, except id: String?, in stored: any SCIMRepository) async throws {
+        let holders = try await stored.holders(ofUserName: userName)
         if holders.contains(where: { $0.id != id }) { throw SCIMError.uniqueness("userName \(userName) is already taken") }
     }
 
-    static func checkManager(_ user: SCIMUser, on db: any Database) async throws {
+    static func checkManager(_ user: SCIMUser, in stored: any SCIMRepository) async throws {
         guard let leader = user.teamLeaderStaffId else { return }
-        guard let found = try await StaffModel.find(leader.value, on: db), found.deletedAt == nil else {
+        guard let found = try await stored.staff(leader.value), found.deletedAt == nil else {
             throw SCIMError.invalidValue("manager \(leader.value) is not a user here: provision the manager first")
         }
     }
 
     // MARK: Groups
 
-    struct GroupRow: Decodable, Sendable {
-        let id: UUID
-        let display_name: String
-        let external_id: String?
-        let created_at: Date
-        let updated_at: Date
-        var name: String { display_name }
-    }
+    typealias GroupRow = SCIMGroupRow
 
     func groupDocument(_ group: GroupRow, members: [(id: String, name: String)]) -> JSONValue {
         var document: [String: JSONValue] = [
@@ -203,17 +208,17 @@ struct SCIMProvisioning {
     }
 
     func group(_ id: String) async throws -> JSONValue {
-        guard let uuid = UUID(uuidString: id), let row = try await Self.groupRow(uuid, on: db) else { throw SCIMError.notFound("Group \(id)") }
-        return groupDocument(row, members: try await Self.members(of: uuid, on: db))
+        guard let uuid = UUID(uuidString: id), let row = try await stored.group(uuid) else { throw SCIMError.notFound("Group \(id)") }
+        return groupDocument(row, members: try await stored.members(of: uuid))
     }
 
     func groups(filter: SCIMFilter?, startIndex: Int, count: Int, withMembers: Bool) async throws -> (total: Int, page: [JSONValue]) {
-        let sql = db as! any SQLDatabase
-        var rows = try await sql.raw("SELECT id, display_name, external_id, created_at, updated_at FROM scim_groups ORDER BY display_name").all(decoding: GroupRow.self)
+        let stored = stored
+        var rows = try await stored.groups()
         if let name = filter?.equality(on: "displayName") { rows = rows.filter { $0.display_name.caseInsensitiveCompare(name) == .orderedSame } }
         var documents: [JSONValue] = []
         for row in rows {
-            documents.append(groupDocument(row, members: withMembers || filter != nil ? try await Self.members(of: row.id, on: db) : []))
+            documents.append(groupDocument(row, members: withMembers || filter != nil ? try await stored.members(of: row.id) : []))
         }
         let matching = filter.map { filter in documents.filter { filter.matches($0) } } ?? documents
         var page = Array(matching.dropFirst(max(0, startIndex - 1)).prefix(max(0, count)))
@@ -223,20 +228,17 @@ struct SCIMProvisioning {
 
     func createGroup(_ document: JSONValue) async throws -> JSONValue {
         let (name, externalId, listed) = try readGroup(document)
-        let actor = actor, roles = request.casework.settings.scimGroupRoles
+        let actor = actor, roles = groupRoles, repository = repository
         let id = UUID()
-        try await request.write { ctx in
-            let sql = ctx.db as! any SQLDatabase
-            if try await Self.groupNamed(name, on: ctx.db) != nil { throw SCIMError.uniqueness("a group named \(name) already exists") }
-            let (members, unknown) = try await Self.knownMembers(listed, on: ctx.db)
-            try await sql.raw("""
-                INSERT INTO scim_groups (id, display_name, external_id, created_at, updated_at)
-                VALUES (\(bind: id), \(bind: name), \(bind: externalId), \(bind: ctx.now), \(bind: ctx.now))
-                """).run()
-            for member in members { try await sql.raw("INSERT INTO scim_group_members (group_id, staff_id) VALUES (\(bind: id), \(bind: member))").run() }
+        try await context.write { ctx in
+            let stored = repository(ctx.db)
+            if try await stored.group(named: name) != nil { throw SCIMError.uniqueness("a group named \(name) already exists") }
+            let (members, unknown) = try await Self.knownMembers(listed, in: stored)
+            try await stored.addGroup(id, name: name, externalId: externalId, at: ctx.now)
+            try await stored.setMembers(of: id, to: members)
             try await ctx.audit(AuditEntry(actor, "group.create", subjectType: "group", subjectId: id.uuidString,
                                            detail: "group \(name) with \(members.count) member(s)\(Self.role(of: name, roles).map { ", giving the role \($0.rawValue)" } ?? "")\(Self.leftOut(unknown))"))
-            try await Self.syncRole(of: name, for: members, roles: roles, actor: actor, on: ctx)
+            try await Self.syncRole(of: name, for: members, roles: roles, actor: actor, in: stored, ctx: ctx)
         }
         return try await group(id.uuidString)
     }
@@ -244,24 +246,21 @@ struct SCIMProvisioning {
     func replaceGroup(_ id: String, with document: JSONValue) async throws -> JSONValue {
         guard let uuid = UUID(uuidString: id) else { throw SCIMError.notFound("Group \(id)") }
         let (name, externalId, listed) = try readGroup(document)
-        let actor = actor, roles = request.casework.settings.scimGroupRoles
-        try await request.write { ctx in
-            let sql = ctx.db as! any SQLDatabase
-            guard let row = try await Self.groupRow(uuid, on: ctx.db) else { throw SCIMError.notFound("Group \(id)") }
-            if let other = try await Self.groupNamed(name, on: ctx.db), other.id != uuid { throw SCIMError.uniqueness("a group named \(name) already exists") }
-            let (members, unknown) = try await Self.knownMembers(listed, on: ctx.db)
-            let before = try await Self.members(of: uuid, on: ctx.db).map(\.id)
-            try await sql.raw("""
-                UPDATE scim_groups SET display_name = \(bind: name), external_id = \(bind: externalId), updated_at = \(bind: ctx.now) WHERE id = \(bind: uuid)
-                """).run()
-            try await sql.raw("DELETE FROM scim_group_members WHERE group_id = \(bind: uuid)").run()
-            for member in members { try await sql.raw("INSERT INTO scim_group_members (group_id, staff_id) VALUES (\(bind: uuid), \(bind: member))").run() }
+        let actor = actor, roles = groupRoles, repository = repository
+        try await context.write { ctx in
+            let stored = repository(ctx.db)
+            guard let row = try await stored.group(uuid) else { throw SCIMError.notFound("Group \(id)") }
+            if let other = try await stored.group(named: name), other.id != uuid { throw SCIMError.uniqueness("a group named \(name) already exists") }
+            let (members, unknown) = try await Self.knownMembers(listed, in: stored)
+            let before = try await stored.members(of: uuid).map(\.id)
+            try await stored.updateGroup(uuid, name: name, externalId: externalId, at: ctx.now)
+            try await stored.setMembers(of: uuid, to: members)
             let added = Set(members).subtracting(before), removed = Set(before).subtracting(members)
             try await ctx.audit(AuditEntry(actor, "group.update", subjectType: "group", subjectId: id,
                                            detail: "group \(name): \(added.count) member(s) added, \(removed.count) removed\(row.name == name ? "" : "; renamed from \(row.name)")\(Self.leftOut(unknown))"))
             let everyone = Array(Set(before).union(members))
-            try await Self.syncRole(of: row.name, for: everyone, roles: roles, actor: actor, on: ctx)
-            if row.name != name { try await Self.syncRole(of: name, for: everyone, roles: roles, actor: actor, on: ctx) }
+            try await Self.syncRole(of: row.name, for: everyone, roles: roles, actor: actor, in: stored, ctx: ctx)
+            if row.name != name { try await Self.syncRole(of: name, for: everyone, roles: roles, actor: actor, in: stored, ctx: ctx) }
         }
         return try await group(id)
     }
@@ -276,15 +275,14 @@ struct SCIMProvisioning {
 
     func deleteGroup(_ id: String) async throws {
         guard let uuid = UUID(uuidString: id) else { throw SCIMError.notFound("Group \(id)") }
-        let actor = actor, roles = request.casework.settings.scimGroupRoles
-        try await request.write { ctx in
-            guard let row = try await Self.groupRow(uuid, on: ctx.db) else { throw SCIMError.notFound("Group \(id)") }
-            let members = try await Self.members(of: uuid, on: ctx.db).map(\.id)
-            let sql = ctx.db as! any SQLDatabase
-            try await sql.raw("DELETE FROM scim_group_members WHERE group_id = \(bind: uuid)").run()
-            try await sql.raw("DELETE FROM scim_groups WHERE id = \(bind: uuid)").run()
+        let actor = actor, roles = groupRoles, repository = repository
+        try await context.write { ctx in
+            let stored = repository(ctx.db)
+            guard let row = try await stored.group(uuid) else { throw SCIMError.notFound("Group \(id)") }
+            let members = try await stored.members(of: uuid).map(\.id)
+            try await stored.deleteGroup(uuid)
             try await ctx.audit(AuditEntry(actor, "group.delete", subjectType: "group", subjectId: id, detail: "group \(row.name) deleted"))
-            try await Self.syncRole(of: row.name, for: members, roles: roles, actor: actor, on: ctx)
+            try await Self.syncRole(of: row.name, for: members, roles: roles, actor: actor, in: stored, ctx: ctx)
         }
     }
 
@@ -306,38 +304,14 @@ struct SCIMProvisioning {
         return .object(object)
     }
 
-    static func groupRow(_ id: UUID, on db: any Database) async throws -> GroupRow? {
-        try await (db as! any SQLDatabase).raw("SELECT id, display_name, external_id, created_at, updated_at FROM scim_groups WHERE id = \(bind: id)")
-            .first(decoding: GroupRow.self)
-    }
-
-    static func groupNamed(_ name: String, on db: any Database) async throws -> GroupRow? {
-        try await (db as! any SQLDatabase).raw("SELECT id, display_name, external_id, created_at, updated_at FROM scim_groups WHERE lower(display_name) = \(bind: name.lowercased())")
-            .first(decoding: GroupRow.self)
-    }
-
-    static func members(of group: UUID, on db: any Database) async throws -> [(id: String, name: String)] {
-        struct Row: Decodable { let staff_id: String; let name: String }
-        return try await (db as! any SQLDatabase).raw("""
-            SELECT m.staff_id, s.name FROM scim_group_members m JOIN staff s ON s.staff_id = m.staff_id WHERE m.group_id = \(bind: group) ORDER BY m.staff_id
-            """).all(decoding: Row.self).map { ($0.staff_id, $0.name) }
-    }
-
-    static func groupsOf(_ staffId: String, on db: any Database) async throws -> [GroupRow] {
-        try await (db as! any SQLDatabase).raw("""
-            SELECT g.id, g.display_name, g.external_id, g.created_at, g.updated_at FROM scim_groups g
-            JOIN scim_group_members m ON m.group_id = g.id WHERE m.staff_id = \(bind: staffId)
-            """).all(decoding: GroupRow.self)
-    }
-
     /// The members that are users here, and the references that are not. A reference to no user is left out rather
     /// than refused: a user's id is given by Casework, so it can never come to name someone later; leaving it out
     /// gives no one a role (it fails closed); the group the answer shows is the group as kept, so the client sees
     /// it; and Entra ID and Okta carry on with the rest of a change instead of retrying one that cannot succeed.
-    static func knownMembers(_ members: [String], on db: any Database) async throws -> (known: [String], unknown: [String]) {
+    static func knownMembers(_ members: [String], in stored: any SCIMRepository) async throws -> (known: [String], unknown: [String]) {
         var known: [String] = [], unknown: [String] = []
         for member in members {
-            if let staff = try await StaffModel.find(member, on: db), staff.deletedAt == nil { known.append(member) } else { unknown.append(member) }
+            if let staff = try await stored.staff(member), staff.deletedAt == nil { known.append(member) } else { unknown.append(member) }
         }
         return (known, unknown)
     }
@@ -354,24 +328,18 @@ struct SCIMProvisioning {
 
     /// Makes each person's hold on the role a group gives match their membership of any group giving it: given when
     /// they are in one, taken (and their sessions acting in it ended) when they are in none.
-    static func syncRole(of groupName: String, for staffIds: [String], roles mapped: [String: Role], actor: Actor, on ctx: WriteContext) async throws {
+    static func syncRole(of groupName: String, for staffIds: [String], roles mapped: [String: Role], actor: Actor,
+                         in stored: any SCIMRepository, ctx: WriteContext) async throws {
         guard let role = role(of: groupName, mapped), !staffIds.isEmpty else { return }
-        struct Row: Decodable { let display_name: String; let staff_id: String }
-        let sql = ctx.db as! any SQLDatabase
-        let memberships = try await sql.raw("""
-            SELECT g.display_name, m.staff_id FROM scim_groups g JOIN scim_group_members m ON m.group_id = g.id
-            """).all(decoding: Row.self)
-        let holders = Set(memberships.filter { Self.role(of: $0.display_name, mapped) == role }.map(\.staff_id))
+        let holders = Set(try await stored.memberships().filter { Self.role(of: $0.group, mapped) == role }.map(\.staffId))
         for staffId in staffIds {
-            let has = try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role).count() > 0
+            let has = try await stored.holds(role, staffId)
             let wanted = holders.contains(staffId)
             if wanted && !has {
-                try await StaffRoleModel(staffId: staffId, role: role).create(on: ctx.db)
+                try await stored.give(role, to: staffId)
                 try await ctx.audit(AuditEntry(actor, "staff.update", subjectType: "staff", subjectId: staffId, detail: "roles: given \(role.rawValue) (group \(groupName))"))
             } else if !wanted && has {
-                try await StaffRoleModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role).delete()
-                // A role taken away stops working now, as when an administrator takes it.
-                try await AuthSessionModel.query(on: ctx.db).filter(\.$staff.$id == staffId).filter(\.$role == role).delete()
+                try await stored.take(role, from: staffId)
                 try await ctx.audit(AuditEntry(actor, "staff.update", subjectType: "staff", subjectId: staffId, detail: "roles: taken \(role.rawValue) (group \(groupName))"))
             }
         }
