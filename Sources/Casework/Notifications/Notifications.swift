@@ -142,6 +142,7 @@ protocol MailTransport: Sendable {
 /// `OutboxRetry`'s wait. Nothing is dropped: a message stays until it is delivered, visible on the outbox page.
 struct OutboxDelivery {
     let app: Application
+    var repository: @Sendable (any Database) -> any NotificationRepository = NotificationService.fluent
     /// How long a claimed message is left alone, in case the server sending it stops mid-send.
     static let claim: TimeInterval = 300
 
@@ -152,16 +153,17 @@ struct OutboxDelivery {
         guard let transport = app.casework.mailTransport else { return 0 }
         let mail = app.casework.settings.mail
         let now = app.casework.clock.now()
-        let due = try await OutboxMessageModel.query(on: app.db).filter(\.$status == OutboxStatus.pending).filter(\.$nextAttemptAt <= now)
-            .sort(\.$createdAt).limit(50).all()
+        let repository = repository
+        let due = try await repository(app.db).dueMessages(at: now, limit: 50)
         var delivered = 0
         for candidate in due {
             let id = candidate.id!
             let claimed: EmailMessage? = try await app.casework.lane.perform { ctx in
-                guard let message = try await OutboxMessageModel.find(id, on: ctx.db), message.status == OutboxStatus.pending,
+                let stored = repository(ctx.db)
+                guard let message = try await stored.message(id), message.status == OutboxStatus.pending,
                       message.nextAttemptAt <= ctx.now else { return nil }
                 message.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now.addingTimeInterval(Self.claim))
-                try await message.save(on: ctx.db)
+                try await stored.save(message)
                 return EmailMessage(id: id, from: mail.from, to: message.toAddress, subject: message.subject, body: message.body, date: ctx.now)
             }
             guard let message = claimed else { continue }
@@ -173,7 +175,8 @@ struct OutboxDelivery {
                 failure = String(describing: error)
             }
             try await app.casework.lane.perform { ctx in
-                guard let stored = try await OutboxMessageModel.find(id, on: ctx.db) else { return }
+                let rows = repository(ctx.db)
+                guard let stored = try await rows.message(id) else { return }
                 stored.attempts += 1
                 if let failure {
                     stored.lastError = String(failure.prefix(500))
@@ -183,7 +186,7 @@ struct OutboxDelivery {
                     stored.sentAt = ctx.now
                     stored.lastError = nil
                 }
-                try await stored.save(on: ctx.db)
+                try await rows.save(stored)
             }
             if failure != nil {
                 app.logger.warning("Email \(id.uuidString) to \(message.to) not delivered; will retry: \(failure!)")
