@@ -220,19 +220,32 @@ extension JSONValue {
 /// Signing in through the identity provider: the browser's redirect there and back (authorization code with PKCE,
 /// state and nonce), and an ID token brought to the API. Both end in `SignIn.startSession`, as a password does.
 struct OIDCSignIn {
-    let request: Request
+    /// Signing in once the provider has proven who someone is: the same sessions as a password's.
+    let signIn: SignIn
+    /// The organisation's identity provider; nil when it is not set up.
+    let configured: OIDCProvider?
+    /// Where the provider sends the browser back.
+    let redirectURI: String
+
+    init(signIn: SignIn, provider: OIDCProvider?, publicURL: String) {
+        (self.signIn, self.configured, self.redirectURI) = (signIn, provider, publicURL + "/auth/oidc/callback")
+    }
+
+    init(request: Request) {
+        self.init(signIn: SignIn(request: request), provider: request.casework.oidc, publicURL: request.casework.settings.mail.publicURL)
+    }
+
+    private var context: ServiceContext { signIn.context }
 
     /// Binds a started sign-in to the browser that started it, so a link to the callback cannot sign someone else in.
     static let stateCookie = "casework_oidc_state"
 
     private var provider: OIDCProvider {
         get throws {
-            guard let provider = request.casework.oidc else { throw DomainError.notFound("Sign-in with an organisation account is not set up here") }
-            return provider
+            guard let configured else { throw DomainError.notFound("Sign-in with an organisation account is not set up here") }
+            return configured
         }
     }
-
-    var redirectURI: String { request.casework.settings.mail.publicURL + "/auth/oidc/callback" }
 
     /// Where to send the browser: the provider's authorization endpoint, with a new state, nonce and PKCE challenge.
     /// Only the state's hash, the nonce and the code verifier are kept, for ten minutes.
@@ -241,15 +254,12 @@ struct OIDCSignIn {
         let document = try await provider.discovery()
         let state = OpenIDConnect.randomValue(), nonce = OpenIDConnect.randomValue(), verifier = OpenIDConnect.randomValue()
         let stateHash = SessionStore.hash(state)
-        try await request.write { ctx in
+        let repository = signIn.repository
+        try await context.write { ctx in
+            let stored = repository(ctx.db)
             // Sign-ins long finished or abandoned are of no more use: they go as new ones start.
-            try await (ctx.db as! any SQLDatabase).raw("""
-                DELETE FROM oidc_sign_ins WHERE started_at < \(bind: ctx.now.addingTimeInterval(-24 * 3600))
-                """).run()
-            try await (ctx.db as! any SQLDatabase).raw("""
-                INSERT INTO oidc_sign_ins (state_hash, nonce, code_verifier, next, started_at)
-                VALUES (\(bind: stateHash), \(bind: nonce), \(bind: verifier), \(bind: next), \(bind: ctx.now))
-                """).run()
+            try await stored.dropOrganisationSignIns(startedBefore: ctx.now.addingTimeInterval(-24 * 3600))
+            try await stored.startOrganisationSignIn(stateHash: stateHash, nonce: nonce, verifier: verifier, next: next, at: ctx.now)
         }
         var components = URLComponents(string: document.authorization_endpoint)
         let existing = components?.queryItems ?? []
@@ -283,19 +293,19 @@ struct OIDCSignIn {
         guard let code, !code.isEmpty else { try await refuse(.providerError("it sent no authorization code"), staffId: nil) }
         let claims = try await checked { try await $0.claims(of: try await $0.exchange(code: code, verifier: verifier, redirectURI: redirectURI)) }
         let staff = try await person(for: claims, nonce: nonce)
-        return (try await SignIn(request: request).startSession(for: staff, requestedRole: nil, kind: .browser, method: "organisation account"), next)
+        return (try await signIn.startSession(for: staff, requestedRole: nil, kind: .browser, method: "organisation account"), next)
     }
 
     /// An ID token brought to `POST /api/v1/auth/tokens`: checked as at the callback, but with no nonce, since
     /// Casework did not start that sign-in.
     func token(idToken: String, role: Role?) async throws -> SignIn.Result {
-        guard request.casework.oidc != nil else {
+        guard configured != nil else {
             // The body is one this service cannot take, not a missing page.
             throw Abort(.badRequest, reason: "Sign-in with an organisation account is not set up here: send staffId and password")
         }
         let claims = try await checked { try await $0.claims(of: idToken) }
         let staff = try await person(for: claims, nonce: nil)
-        return try await SignIn(request: request).startSession(for: staff, requestedRole: role, kind: .api, method: "organisation account")
+        return try await signIn.startSession(for: staff, requestedRole: role, kind: .api, method: "organisation account")
     }
 
     private enum Started: Sendable {
@@ -306,14 +316,12 @@ struct OIDCSignIn {
     /// Marks the state used, once, on every server (the write lane serialises the check and the mark).
     private func claimState(_ state: String) async throws -> Started {
         let stateHash = SessionStore.hash(state)
-        return try await request.write { ctx -> Started in
-            let sql = ctx.db as! any SQLDatabase
-            struct Row: Decodable { let nonce: String; let code_verifier: String; let next: String; let started_at: Date; let used_at: Date? }
-            let row = try await sql.raw("""
-                SELECT nonce, code_verifier, next, started_at, used_at FROM oidc_sign_ins WHERE state_hash = \(bind: stateHash)
-                """).first(decoding: Row.self)
+        let repository = signIn.repository
+        return try await context.write { ctx -> Started in
+            let stored = repository(ctx.db)
+            let row = try await stored.organisationSignIn(stateHash: stateHash)
             if let refusal = OpenIDConnect.stateRefusal(startedAt: row?.started_at, usedAt: row?.used_at, now: ctx.now) { return .refused(refusal) }
-            try await sql.raw("UPDATE oidc_sign_ins SET used_at = \(bind: ctx.now) WHERE state_hash = \(bind: stateHash)").run()
+            try await stored.markOrganisationSignInUsed(stateHash: stateHash, at: ctx.now)
             return .started(nonce: row!.nonce, verifier: row!.code_verifier, next: row!.next)
         }
     }
@@ -330,12 +338,12 @@ struct OIDCSignIn {
     /// The active member of staff the token names, once its claims pass `OpenIDConnect.refusal`.
     private func person(for claims: OpenIDConnect.Claims, nonce: String?) async throws -> StaffModel {
         let provider = try provider
-        let expected = OpenIDConnect.Expectation(issuer: try await provider.issuer(), clientId: provider.settings.clientId, nonce: nonce, now: request.now)
+        let expected = OpenIDConnect.Expectation(issuer: try await provider.issuer(), clientId: provider.settings.clientId, nonce: nonce, now: context.now)
         if let refusal = OpenIDConnect.refusal(claims, expected: expected, staffIdClaim: provider.settings.staffIdClaim) {
             try await refuse(refusal, staffId: claims.staffId)
         }
         let staffId = claims.staffId!
-        guard let staff = try await request.directory.find(staffId) else { try await refuse(.unknownStaff(staffId), staffId: nil) }
+        guard let staff = try await context.directory.find(staffId) else { try await refuse(.unknownStaff(staffId), staffId: nil) }
         guard staff.active else { try await refuse(.inactiveStaff(staffId), staffId: staffId) }
         return staff
     }
@@ -343,7 +351,7 @@ struct OIDCSignIn {
     /// Audits the refusal, then answers 401 with its reason.
     private func refuse(_ refusal: OpenIDConnect.Refusal, staffId: String?) async throws -> Never {
         CaseworkMetrics.signInFailed(.identityProvider)
-        try await request.service.audit([AuditEntry(Actor(staffId: staffId, role: nil), "signIn", subjectType: "staff", subjectId: staffId ?? "unknown",
+        try await context.audit([AuditEntry(Actor(staffId: staffId, role: nil), "signIn", subjectType: "staff", subjectId: staffId ?? "unknown",
                                             outcome: .denied, detail: "organisation account refused: \(refusal.description)")])
         throw DomainError.unauthenticated("Sign-in refused: \(refusal.description)")
     }

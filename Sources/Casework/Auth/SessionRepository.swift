@@ -23,6 +23,23 @@ protocol SessionRepository: Sendable {
     /// Replaces the session's token and CSRF token (both stored as given: the token as its hash).
     func setTokens(of session: UUID, tokenHash: String, csrfToken: String) async throws
     func recordUse(of session: UUID, at now: Date) async throws
+
+    // MARK: Sign-ins through the identity provider
+    /// Keeps a started sign-in: its state's hash, nonce, PKCE verifier and where to go after.
+    func startOrganisationSignIn(stateHash: String, nonce: String, verifier: String, next: String, at now: Date) async throws
+    /// Drops the started sign-ins older than `cutoff`: finished or abandoned, they are of no more use.
+    func dropOrganisationSignIns(startedBefore cutoff: Date) async throws
+    func organisationSignIn(stateHash: String) async throws -> OrganisationSignInRow?
+    func markOrganisationSignInUsed(stateHash: String, at now: Date) async throws
+}
+
+/// A sign-in started with the identity provider, as kept until the browser comes back.
+struct OrganisationSignInRow: Decodable, Sendable {
+    let nonce: String
+    let code_verifier: String
+    let next: String
+    let started_at: Date
+    let used_at: Date?
 }
 
 /// Sign-in's rows through Fluent, on the database it is made for (inside the write lane for every change).
@@ -65,7 +82,30 @@ struct FluentSessionRepository: SessionRepository {
         try await AuthSessionModel.query(on: db).filter(\.$id == session).set(\.$tokenHash, to: tokenHash).set(\.$csrfToken, to: csrfToken).update()
     }
 
+    private var sql: any SQLDatabase { db as! any SQLDatabase }
+
     func recordUse(of session: UUID, at now: Date) async throws {
-        try await (db as! any SQLDatabase).raw("UPDATE auth_sessions SET last_used_at = \(bind: now) WHERE id = \(bind: session)").run()
+        try await sql.raw("UPDATE auth_sessions SET last_used_at = \(bind: now) WHERE id = \(bind: session)").run()
+    }
+
+    func startOrganisationSignIn(stateHash: String, nonce: String, verifier: String, next: String, at now: Date) async throws {
+        try await sql.raw("""
+            INSERT INTO oidc_sign_ins (state_hash, nonce, code_verifier, next, started_at)
+            VALUES (\(bind: stateHash), \(bind: nonce), \(bind: verifier), \(bind: next), \(bind: now))
+            """).run()
+    }
+
+    func dropOrganisationSignIns(startedBefore cutoff: Date) async throws {
+        try await sql.raw("DELETE FROM oidc_sign_ins WHERE started_at < \(bind: cutoff)").run()
+    }
+
+    func organisationSignIn(stateHash: String) async throws -> OrganisationSignInRow? {
+        try await sql.raw("""
+            SELECT nonce, code_verifier, next, started_at, used_at FROM oidc_sign_ins WHERE state_hash = \(bind: stateHash)
+            """).first(decoding: OrganisationSignInRow.self)
+    }
+
+    func markOrganisationSignInUsed(stateHash: String, at now: Date) async throws {
+        try await sql.raw("UPDATE oidc_sign_ins SET used_at = \(bind: now) WHERE state_hash = \(bind: stateHash)").run()
     }
 }
