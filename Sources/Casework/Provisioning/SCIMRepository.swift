@@ -17,6 +17,9 @@ struct SCIMGroupRow: Decodable, Sendable {
 /// members, and the roles groups give. `SCIMProvisioning` keeps the rules (uniqueness, managers, which group gives
 /// which role) and asks this for rows; `FluentSCIMRepository` is the database's.
 protocol SCIMRepository: Sendable {
+    /// The name of the client holding this live (unrevoked) token, by its hash.
+    func client(tokenHash: String) async throws -> String?
+
     // MARK: Users
     /// A person's row, deleted or not.
     func staff(_ staffId: String) async throws -> StaffModel?
@@ -61,6 +64,12 @@ struct FluentSCIMRepository: SCIMRepository {
 
     private var sql: any SQLDatabase { db as! any SQLDatabase }
     private static let groupColumns: SQLQueryString = "id, display_name, external_id, created_at, updated_at"
+
+    func client(tokenHash: String) async throws -> String? {
+        struct Row: Decodable { let name: String }
+        return try await sql.raw("SELECT name FROM scim_tokens WHERE token_hash = \(bind: tokenHash) AND revoked_at IS NULL")
+            .first(decoding: Row.self)?.name
+    }
 
     func staff(_ staffId: String) async throws -> StaffModel? {
         try await StaffModel.find(staffId, on: db)

@@ -280,12 +280,10 @@ struct SCIMClientGate: AsyncMiddleware {
         guard let bearer = request.headers.bearerAuthorization else {
             throw SCIMError(status: .unauthorized, scimType: nil, detail: "send Authorization: Bearer with a token from `casework scim-token create`")
         }
-        struct Row: Decodable { let name: String }
-        let row = try await (request.db as! any SQLDatabase).raw("""
-            SELECT name FROM scim_tokens WHERE token_hash = \(bind: SessionStore.hash(bearer.token)) AND revoked_at IS NULL
-            """).first(decoding: Row.self)
-        guard let row else { throw SCIMError(status: .unauthorized, scimType: nil, detail: "the bearer token is unknown or revoked") }
-        request.storage[ClientKey.self] = row.name
+        guard let client = try await SCIMProvisioning.fluent(request.db).client(tokenHash: SessionStore.hash(bearer.token)) else {
+            throw SCIMError(status: .unauthorized, scimType: nil, detail: "the bearer token is unknown or revoked")
+        }
+        request.storage[ClientKey.self] = client
         return try await next.respond(to: request)
     }
 }
