@@ -87,8 +87,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     try app.register(collection: SCIMRoutes())
     try app.register(collection: HomeRoutes())
     try app.register(collection: HomePages())
-    try app.register(collection: StaffRoutes())
-    try app.register(collection: StaffPages())
+    try app.register(collection: DirectoryRoutes())
+    try app.register(collection: DirectoryPages())
     try app.register(collection: AuditRoutes())
     try app.register(collection: AuditPages())
     for records in [ContactRoutes(), ContactPages(), CaseRoutes(), CasePages(), ServiceRequestRoutes(), ServiceRequestPages(),

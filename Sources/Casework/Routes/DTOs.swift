@@ -1,33 +1,6 @@
 import CaseworkCore
 import Vapor
 
-/// A staff member as the API answers them.
-struct StaffDTO: Content {
-    let staffId: String
-    let name: String
-    let email: String
-    let phone: String
-    let team: String
-    let grade: String
-    let area: String
-    let teamLeaderStaffId: String?
-    let roles: [String]
-    let active: Bool
-
-    init(_ profile: StaffProfile) {
-        staffId = profile.staffId.value
-        name = profile.name
-        email = profile.email
-        phone = profile.phone
-        team = profile.team
-        grade = profile.grade
-        area = profile.area
-        teamLeaderStaffId = profile.teamLeaderStaffId?.value
-        roles = profile.roles.map(\.rawValue)
-        active = profile.active
-    }
-}
-
 /// A page of a list, as every API list answers.
 struct ListDTO<Item: Content>: Content {
     let items: [Item]

@@ -3,7 +3,7 @@ import Fluent
 import Vapor
 
 /// The staff directory through the JSON API; `StaffForm` is also what the pages' forms post.
-struct StaffRoutes: RouteCollection {
+struct DirectoryRoutes: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let api = routes.grouped("api", "v1").grouped(APIGate()).grouped("staff")
         api.get(use: searchAPI)

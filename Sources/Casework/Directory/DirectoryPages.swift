@@ -3,8 +3,8 @@ import Fluent
 import Vapor
 
 /// The staff directory's pages: search for everyone; adding, changing, deactivating and password resets for
-/// administrators. Their JSON twins are `StaffRoutes`.
-struct StaffPages: RouteCollection {
+/// administrators. Their JSON twins are `DirectoryRoutes`.
+struct DirectoryPages: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let pages = routes.grouped(PageGate()).grouped("staff")
         pages.get(use: searchPage)
@@ -79,25 +79,25 @@ struct StaffPages: RouteCollection {
     struct FormContent: Encodable, FormPage {
         let isNew: Bool
         let action: String
-        let values: StaffRoutes.StaffForm
+        let values: DirectoryRoutes.StaffForm
         let roles: [Choice]
         var formValues: Any { values }
         var formChoices: [String: [Choice]] { ["roles": roles] }
     }
 
-    static func formContent(isNew: Bool, action: String, values: StaffRoutes.StaffForm) -> FormContent {
+    static func formContent(isNew: Bool, action: String, values: DirectoryRoutes.StaffForm) -> FormContent {
         FormContent(isNew: isNew, action: action, values: values.withoutPassword,
                     roles: Choice.of(Role.allCases, name: \.displayName, chosen: Set(values.roles ?? [])))
     }
 
     @Sendable func newPage(req: Request) async throws -> Response {
         try req.requireRole(.administrator)
-        return try await Pages.render(req, "staff-form", title: "Add a person", Self.formContent(isNew: true, action: "/staff/new", values: StaffRoutes.StaffForm()))
+        return try await Pages.render(req, "staff-form", title: "Add a person", Self.formContent(isNew: true, action: "/staff/new", values: DirectoryRoutes.StaffForm()))
     }
 
     @Sendable func createSubmit(req: Request) async throws -> Response {
         let user = try req.requireRole(.administrator)
-        let form = try req.content.decode(StaffRoutes.StaffForm.self)
+        let form = try req.content.decode(DirectoryRoutes.StaffForm.self)
         return try await Pages.submit(req, template: "staff-form", title: "Add a person", redisplay: Self.formContent(isNew: true, action: "/staff/new", values: form)) {
             try await req.directory.create(form.input, password: (form.password ?? "").isEmpty ? nil : form.password, by: user.actor)
         } then: { profile in ("/staff/\(profile.staffId)", "\(profile.name) was added to the directory") }
@@ -106,13 +106,13 @@ struct StaffPages: RouteCollection {
     @Sendable func editPage(req: Request) async throws -> Response {
         try req.requireRole(.administrator)
         let staff = try await req.directory.require(try PathParameters.staffId(req))
-        return try await Pages.render(req, "staff-form", title: "Change \(staff.name)", Self.formContent(isNew: false, action: "/staff/\(staff.id!)/edit", values: StaffRoutes.StaffForm(staff)))
+        return try await Pages.render(req, "staff-form", title: "Change \(staff.name)", Self.formContent(isNew: false, action: "/staff/\(staff.id!)/edit", values: DirectoryRoutes.StaffForm(staff)))
     }
 
     @Sendable func editSubmit(req: Request) async throws -> Response {
         let user = try req.requireRole(.administrator)
         let id = try PathParameters.staffId(req)
-        var form = try req.content.decode(StaffRoutes.StaffForm.self)
+        var form = try req.content.decode(DirectoryRoutes.StaffForm.self)
         form.staffId = id
         let submitted = form
         return try await Pages.submit(req, template: "staff-form", title: "Change \(form.name ?? id)",
