@@ -56,66 +56,45 @@ struct AccessHistoryDTO: Content {
 /// provisioning) so each can check it; notifications and email never carry them.
 @dynamicMemberLookup
 struct AccessRequestDTO: Content {
-    let id: String
-    let reference: String
-    let status: AccessRequestStatus
-    let statusName: String
-    let purposeName: String
-    let requester: StaffDTO
-    let teamLeader: StaffDTO?
-    let serviceRequestId: String?
-    let contactId: String?
-    /// The form's fields as stored, answered beside these under the names `Valid.CodingKeys` gives them
+    /// Where the request stands and what it names, beside the form's fields.
+    struct Standing: Codable, Sendable {
+        let id: String
+        let reference: String
+        let status: AccessRequestStatus
+        let statusName: String
+        let purposeName: String
+        let requester: StaffDTO
+        let teamLeader: StaffDTO?
+        let serviceRequestId: String?
+        let contactId: String?
+        let history: [AccessHistoryDTO]
+        let grantId: String?
+    }
+
+    let standing: Standing
+    /// The form's fields as stored, answered beside `standing` under the names `Valid.CodingKeys` gives them
     /// (`requesterPhone`, `requestedDurationMinutes`, …): the requester's details as given on this form (the
     /// directory's, or corrected), the client as typed, the justification and further details.
     let details: AccessRequestInput.Valid
-    let history: [AccessHistoryDTO]
-    let grantId: String?
 
+    /// `request.reference`, `request.status`: where it stands.
+    subscript<Value>(dynamicMember field: KeyPath<Standing, Value>) -> Value { standing[keyPath: field] }
     /// `request.purpose`, `request.clientName`: the form's fields read as the API names them.
     subscript<Value>(dynamicMember field: KeyPath<AccessRequestInput.Valid, Value>) -> Value { details[keyPath: field] }
 
-    private enum CodingKeys: String, CodingKey {
-        case id, reference, status, statusName, purposeName, requester, teamLeader, serviceRequestId, contactId, history, grantId
+    init(standing: Standing, details: AccessRequestInput.Valid) {
+        (self.standing, self.details) = (standing, details)
     }
 
-    init(id: String, reference: String, status: AccessRequestStatus, purposeName: String, requester: StaffDTO, teamLeader: StaffDTO?,
-         serviceRequestId: String?, contactId: String?, details: AccessRequestInput.Valid, history: [AccessHistoryDTO], grantId: String?) {
-        (self.id, self.reference, self.status, self.statusName, self.purposeName) = (id, reference, status, status.displayName, purposeName)
-        (self.requester, self.teamLeader, self.serviceRequestId, self.contactId) = (requester, teamLeader, serviceRequestId, contactId)
-        (self.details, self.history, self.grantId) = (details, history, grantId)
-    }
-
+    /// One JSON object: both parts write their own keys into it.
     init(from decoder: any Decoder) throws {
+        standing = try Standing(from: decoder)
         details = try AccessRequestInput.Valid(from: decoder)
-        let own = try decoder.container(keyedBy: CodingKeys.self)
-        id = try own.decode(String.self, forKey: .id)
-        reference = try own.decode(String.self, forKey: .reference)
-        status = try own.decode(AccessRequestStatus.self, forKey: .status)
-        statusName = try own.decode(String.self, forKey: .statusName)
-        purposeName = try own.decode(String.self, forKey: .purposeName)
-        requester = try own.decode(StaffDTO.self, forKey: .requester)
-        teamLeader = try own.decodeIfPresent(StaffDTO.self, forKey: .teamLeader)
-        serviceRequestId = try own.decodeIfPresent(String.self, forKey: .serviceRequestId)
-        contactId = try own.decodeIfPresent(String.self, forKey: .contactId)
-        history = try own.decode([AccessHistoryDTO].self, forKey: .history)
-        grantId = try own.decodeIfPresent(String.self, forKey: .grantId)
     }
 
     func encode(to encoder: any Encoder) throws {
+        try standing.encode(to: encoder)
         try details.encode(to: encoder)
-        var own = encoder.container(keyedBy: CodingKeys.self)
-        try own.encode(id, forKey: .id)
-        try own.encode(reference, forKey: .reference)
-        try own.encode(status, forKey: .status)
-        try own.encode(statusName, forKey: .statusName)
-        try own.encode(purposeName, forKey: .purposeName)
-        try own.encode(requester, forKey: .requester)
-        try own.encodeIfPresent(teamLeader, forKey: .teamLeader)
-        try own.encodeIfPresent(serviceRequestId, forKey: .serviceRequestId)
-        try own.encodeIfPresent(contactId, forKey: .contactId)
-        try own.encode(history, forKey: .history)
-        try own.encodeIfPresent(grantId, forKey: .grantId)
     }
 }
 

@@ -9,12 +9,7 @@ struct GrantChangeService: RepositoryService {
     let context: ServiceContext
     let repository: @Sendable (any Database) -> any AccessRepository
 
-    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any AccessRepository) {
-        self.context = context
-        self.repository = repository
-    }
-
-    static var fluent: @Sendable (any Database) -> any AccessRepository { TemporaryAccess.fluent }
+    static let fluent = TemporaryAccess.fluent
 
     /// The grant and the facts its change rules need.
     static func grantFacts(_ id: UUID, in stored: any AccessRepository, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {

@@ -6,13 +6,7 @@ import Vapor
 struct TemporaryAccess: RepositoryService {
     let context: ServiceContext
     let repository: @Sendable (any Database) -> any AccessRepository
-
-    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any AccessRepository) {
-        self.context = context
-        self.repository = repository
-    }
-
-    static var fluent: @Sendable (any Database) -> any AccessRepository { { FluentAccessRepository(db: $0) } }
+    static let fluent: @Sendable (any Database) -> any AccessRepository = { FluentAccessRepository(db: $0) }
 
     /// Rows read outside the write lane.
     private var stored: any AccessRepository { repository(db) }
@@ -122,12 +116,13 @@ struct TemporaryAccess: RepositoryService {
                 throw DomainError.notFound("No one in the directory has staff ID \(record.requesterStaffId)")
             }
             let leader = record.teamLeaderStaffId.flatMap { details.staff[$0] }
-            return AccessRequestDTO(
-                id: record.id!.uuidString, reference: record.reference, status: record.status, purposeName: record.purpose.displayName,
-                requester: StaffDTO(requester), teamLeader: leader.map(StaffDTO.init), serviceRequestId: record.serviceRequestId?.uuidString,
-                contactId: record.contactId?.uuidString, details: record.details(phoneIfNoneGiven: requester.phone),
+            return AccessRequestDTO(standing: .init(
+                id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.status.displayName,
+                purposeName: record.purpose.displayName, requester: StaffDTO(requester), teamLeader: leader.map(StaffDTO.init),
+                serviceRequestId: record.serviceRequestId?.uuidString, contactId: record.contactId?.uuidString,
                 history: (details.history[record.id!] ?? []).map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },
-                grantId: details.grants[record.id!]?.id?.uuidString)
+                grantId: details.grants[record.id!]?.id?.uuidString),
+                details: record.details(phoneIfNoneGiven: requester.phone))
         }
     }
 

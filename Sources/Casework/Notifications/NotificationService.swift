@@ -9,12 +9,7 @@ struct NotificationService: RepositoryService {
     let context: ServiceContext
     let repository: @Sendable (any Database) -> any NotificationRepository
 
-    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any NotificationRepository) {
-        self.context = context
-        self.repository = repository
-    }
-
-    static var fluent: @Sendable (any Database) -> any NotificationRepository { { FluentNotificationRepository(db: $0) } }
+    static let fluent: @Sendable (any Database) -> any NotificationRepository = { FluentNotificationRepository(db: $0) }
 
     /// The most notices the inbox lists, newest first.
     static let inboxLimit = 200

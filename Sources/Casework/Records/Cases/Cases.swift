@@ -8,12 +8,7 @@ struct Cases: RepositoryService {
     let context: ServiceContext
     let repository: @Sendable (any Database) -> any CaseRepository
 
-    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any CaseRepository) {
-        self.context = context
-        self.repository = repository
-    }
-
-    static var fluent: @Sendable (any Database) -> any CaseRepository { { FluentCaseRepository(db: $0) } }
+    static let fluent: @Sendable (any Database) -> any CaseRepository = { FluentCaseRepository(db: $0) }
 
     func create(_ participants: [(contactId: String, role: String)]) async throws -> CaseDTO {
         let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager)

@@ -10,12 +10,7 @@ struct Contacts: RepositoryService {
     let context: ServiceContext
     let repository: @Sendable (any Database) -> any ContactRepository
 
-    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any ContactRepository) {
-        self.context = context
-        self.repository = repository
-    }
-
-    static var fluent: @Sendable (any Database) -> any ContactRepository { { FluentContactRepository(db: $0) } }
+    static let fluent: @Sendable (any Database) -> any ContactRepository = { FluentContactRepository(db: $0) }
 
     func create(_ input: ContactInput) async throws -> ContactModel {
         let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager)
