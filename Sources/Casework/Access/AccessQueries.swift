@@ -134,13 +134,17 @@ struct AccessQueries {
     /// Grants whose log-off a team leader has still to confirm (every live one of their team's is among them),
     /// soonest ending first, with each request's reference: through the leader's own granted requests.
     func unconfirmedGrants(countersignedBy leader: String) async throws -> [(grant: GrantModel, reference: String)] {
-        let requests = try await AccessRequestModel.query(on: db).filter(\.$teamLeaderStaffId == leader)
-            .filter(\.$status == AccessRequestStatus.granted).all()
+        // Only the id and reference of each request, and each grant by the hand-written reader: decoded by Fluent's
+        // reflection, a team leader's forty or so requests and grants were half of their home page's time.
+        struct Reference: Decodable { let id: UUID; let reference: String }
+        let requests = try await sql.raw("""
+            SELECT id, reference FROM access_requests WHERE team_leader_staff_id = \(bind: leader) AND status = \(bind: AccessRequestStatus.granted.rawValue)
+            """).all(decoding: Reference.self)
         guard !requests.isEmpty else { return [] }
-        let references = Dictionary(uniqueKeysWithValues: requests.map { ($0.id!, $0.reference) })
+        let references = Dictionary(uniqueKeysWithValues: requests.map { ($0.id, $0.reference) })
         // By request id alone (its unique index), the confirmed ones left out here: asked for as well in SQL, the
         // unconfirmed condition led SQLite to walk every unconfirmed grant in the country instead (44 ms at national scale).
-        let grants = try await GrantModel.query(on: db).filter(\.$requestId ~~ requests.map { $0.id! }).all()
+        let grants = try await GrantModel.rows(on: db, where: "request_id IN (\(binds: requests.map(\.id)))")
             .filter { $0.logOffConfirmedAt == nil }.sorted { $0.expiresAt < $1.expiresAt }
         return grants.map { ($0, references[$0.requestId] ?? "") }
     }

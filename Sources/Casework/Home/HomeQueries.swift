@@ -1,6 +1,7 @@
 import CaseworkCore
 import Fluent
 import Foundation
+import SQLKit
 
 /// The reads the home pages make that no other area answers, each on an index (`HotQueryPlanTests` runs them):
 /// unread notifications, a person's live grants, the outbox's backlog, accounts that need an administrator, and
@@ -50,15 +51,24 @@ struct HomeQueries {
         try await StaffModel.query(on: db).filter(\.$passwordHash == nil).filter(\.$active == true).sort(\.$id).limit(limit).all()
     }
 
-    /// Audit events since `since` with one of `outcomes` (and `action`, when given), newest first.
+    /// Audit events since `since` with one of `outcomes` (and `action`, when given), newest first. Refusals and
+    /// failures are a sliver of the trail, so the period's are found by (outcome, at) and sorted: ordered by `+seq`,
+    /// which no index gives, because both databases otherwise walk the whole trail newest first looking for them
+    /// (12 ms at national scale for an SCR manager's home, against 0.2 ms). Read without Fluent's model decoding.
     func auditEvents(since: Date, outcomes: [AuditOutcome], action: String?, limit: Int) async throws -> [AuditEventModel] {
-        var query = AuditEventModel.query(on: db).filter(\.$at >= CaseworkTime.iso8601Millis(since)).filter(\.$outcome ~~ outcomes.map(\.rawValue))
-        if let action { query = query.filter(\.$action == action) }
-        return try await query.sort(\.$seq, .descending).limit(limit).all()
+        var query: SQLQueryString = """
+            SELECT * FROM audit_events WHERE outcome IN (\(binds: outcomes.map(\.rawValue))) AND at >= \(bind: CaseworkTime.iso8601Millis(since))
+            """
+        if let action { query = query + " AND action = \(bind: action)" }
+        query = query + " ORDER BY +seq DESC LIMIT \(literal: limit)"
+        return try await sql.raw(query).all().map(AuditEventModel.init(row:))
     }
 
     /// What a person did most recently, newest first.
     func activity(of staffId: String, limit: Int) async throws -> [AuditEventModel] {
-        try await AuditEventModel.query(on: db).filter(\.$actorStaffId == staffId).sort(\.$seq, .descending).limit(limit).all()
+        try await sql.raw("SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) ORDER BY seq DESC LIMIT \(literal: limit)")
+            .all().map(AuditEventModel.init(row:))
     }
+
+    private var sql: any SQLDatabase { db as! any SQLDatabase }
 }
