@@ -84,13 +84,16 @@ struct RecordQueries {
 
     /// How many SRs wait in a hopper and when the oldest was routed, without reading them.
     func hopperSummary(segment: String) async throws -> (waiting: Int, oldest: Date?) {
-        let waiting = ServiceRequestModel.query(on: db).filter(\.$segment == segment)
-            .filter(\.$status == ServiceRequestStatus.pendingAssignment)
-        let count = try await waiting.count()
+        // Kept by the database's triggers as SRs come and go (`CountWaitingWork`), not counted here.
+        struct Count: Decodable { let waiting: Int }
+        let count = try await sql.raw("SELECT waiting FROM hopper_counts WHERE segment = \(bind: segment)").first(decoding: Count.self)?.waiting ?? 0
         guard count > 0 else { return (0, nil) }
-        let oldest = try await ServiceRequestModel.query(on: db).filter(\.$segment == segment)
-            .filter(\.$status == ServiceRequestStatus.pendingAssignment).sort(\.$routedAt).sort(\.$id).first()
-        return (count, oldest?.routedAt)
+        struct Oldest: Decodable { let routed_at: Date? }
+        let oldest = try await sql.raw("""
+            SELECT routed_at FROM service_requests WHERE segment = \(bind: segment) AND status = \(bind: ServiceRequestStatus.pendingAssignment.rawValue)
+            ORDER BY routed_at, id LIMIT 1
+            """).first(decoding: Oldest.self)
+        return (count, oldest?.routed_at)
     }
 
     // MARK: Service requests
