@@ -22,8 +22,14 @@ struct HopperView: Encodable {
     let name: String
     let items: [HopperItemDTO]
     let nextCursor: String?
-    /// Who may be assigned its work (listed only for someone who may assign).
-    let members: [StaffDTO]
+    /// Who may be assigned its work (listed only for someone who may assign): the page's choice needs only who they
+    /// are, and the SCR hopper's choice is hundreds long, each a whole `StaffDTO` to encode for Leaf before.
+    let members: [Member]
+
+    struct Member: Encodable {
+        let staffId: String
+        let name: String
+    }
     let mayAssign: Bool
     let pagination: Pagination?
 }
