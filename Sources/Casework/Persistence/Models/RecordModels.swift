@@ -69,6 +69,14 @@ final class CaseModel: Model, @unchecked Sendable {
         self.caseNumber = caseNumber
         createdAt = now
     }
+
+    /// A row of `cases` read without Fluent's model decoding (reflection over every property).
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: UUID.self)
+        $id.exists = true
+        caseNumber = try row.decode(column: "case_number", as: String.self)
+        createdAt = try row.decode(column: "created_at", as: Date.self)
+    }
 }
 
 /// A contact's part in a case.
