@@ -55,6 +55,14 @@ protocol AccessRepository: Sendable {
     func auditEvents(about subjectIds: [String]) async throws -> [AuditEventModel]
 }
 
+extension AccessRepository {
+    /// A grant and the team leader who countersigned its request: who, besides its holder, may see it and act on it.
+    func grantAndTeamLeader(_ id: UUID) async throws -> (grant: GrantModel, teamLeader: String?)? {
+        guard let grant = try await grant(id) else { return nil }
+        return (grant, try await request(grant.requestId)?.teamLeaderStaffId)
+    }
+}
+
 /// Temporary access's rows through Fluent, on the database it is made for: the request's for a read, the write lane's
 /// inside a change.
 struct FluentAccessRepository: AccessRepository {

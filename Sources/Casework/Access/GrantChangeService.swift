@@ -13,8 +13,7 @@ struct GrantChangeService: RepositoryService {
 
     /// The grant and the facts its change rules need.
     static func grantFacts(_ id: UUID, in stored: any AccessRepository, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {
-        guard let grant = try await stored.grant(id) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
-        let leader = try await stored.request(grant.requestId)?.teamLeaderStaffId
+        guard let (grant, leader) = try await stored.grantAndTeamLeader(id) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
         return (grant, GrantChanges.Facts(holder: try StaffID.stored(grant.staffId), holderTeamLeader: leader.flatMap(StaffID.init), state: grant.state(at: now)))
     }
 

@@ -255,8 +255,7 @@ struct TemporaryAccess: RepositoryService {
     /// The holder, their team leader, SCR managers and provisioning may see a grant.
     private func visibleGrant(_ id: UUID) async throws -> (grant: GrantDTO, teamLeader: String?) {
         let user = try context.requireUser()
-        guard let grant = try await stored.grant(id) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
-        let leader = try await stored.request(grant.requestId)?.teamLeaderStaffId
+        guard let (grant, leader) = try await stored.grantAndTeamLeader(id) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
         guard AccessPolicy.mayViewGrant(holder: grant.staffId, teamLeader: leader, viewer: user.staffId, role: user.role) else {
             throw DomainError.forbidden("Only the holder, their team leader, SCR managers and provisioning may see this grant")
         }

@@ -34,7 +34,7 @@ struct SignIn {
         self.init(context: request.service, rules: request.casework.signInRules)
     }
 
-    static var fluent: @Sendable (any Database) -> any SessionRepository { { FluentSessionRepository(db: $0) } }
+    static let fluent: @Sendable (any Database) -> any SessionRepository = { FluentSessionRepository(db: $0) }
 
     /// The sentence for any wrong staff ID or password: it never says which was wrong.
     static let wrongCredentials = "Enter a correct staff ID and password"

@@ -40,7 +40,7 @@ struct SCIMProvisioning {
         self.init(context: request.service, client: client, base: settings.mail.publicURL + "/scim/v2", groupRoles: settings.scimGroupRoles)
     }
 
-    static var fluent: @Sendable (any Database) -> any SCIMRepository { { FluentSCIMRepository(db: $0) } }
+    static let fluent: @Sendable (any Database) -> any SCIMRepository = { FluentSCIMRepository(db: $0) }
 
     var actor: Actor { Actor(staffId: "scim:\(client)", role: nil) }
     /// Rows read outside the write lane.

@@ -44,6 +44,7 @@ final class AccessRequestModel: Model, @unchecked Sendable {
         createdAt = try row.decode(column: "created_at", as: Date.self)
         updatedAt = try row.decode(column: "updated_at", as: Date.self)
         details = try Self.details(row)
+        // `Valid` has no phone for one never given (before migration 015); the model keeps it NULL, as stored.
         requesterPhone = try row.decode(column: "requester_phone", as: String?.self)
     }
 
