@@ -2,6 +2,7 @@
 import CaseworkCore
 import Fluent
 import SQLKit
+import FluentSQLiteDriver
 import Testing
 import Vapor
 import VaporTesting
@@ -31,5 +32,42 @@ struct StoredValueTests {
         let error = #expect(throws: StoredValueInvalid.self) { try ServiceRequestStatus.stored("halfDone") }
         #expect(error?.description == "The database holds a ServiceRequestStatus the domain cannot read: halfDone")
         #expect(try AccessRequestStatus.stored("granted") == .granted)
+    }
+
+    @Test func anIdIsReadDigitByDigitExactlyAsFoundationReadsIt() {
+        for _ in 0..<200 {
+            let id = UUID()
+            #expect(UUID(storedText: id.uuidString) == id)
+            #expect(UUID(storedText: id.uuidString.lowercased()) == id)
+        }
+        for text in ["", "5CA1E000-0500-4000-8000-00000000000", "5CA1E000-0500-4000-8000-0000000000000", "5CA1E000X0500-4000-8000-000000000000",
+                     "5CA1E000-0500-4000-8000-00000000000G", "5CA1E0000-500-4000-8000-000000000000", "5ca1e000-0500-4000-8000-00000000000é"] {
+            #expect(UUID(storedText: text) == nil && UUID(uuidString: text) == nil, "\(text)")
+        }
+    }
+
+    /// `PointRow` reads text, ids, instants and counts itself, without SQLiteKit's decoder. For every kind of stored
+    /// value, NULL included, it must answer as that decoder does, and refuse what it refuses.
+    @Test func aPointRowReadsWhatSQLiteKitsDecoderReads() throws {
+        let id = UUID()
+        let values: [SQLiteData] = [.text("Ada"), .text(id.uuidString), .text(id.uuidString.lowercased()), .float(1_796_412_684.123_456_7),
+                                    .float(2.5), .integer(1_796_412_684), .integer(42), .integer(1), .null]
+        let row = PointRow(columns: .init(names: values.indices.map { "c\($0)" }), values: values)
+        let kit = SQLiteDataDecoder()
+        func same<D: Decodable & Equatable>(_ type: D.Type) {
+            for (index, value) in values.enumerated() {
+                let ours = Result { try row.decode(column: "c\(index)", as: D.self) }
+                let theirs = Result { try kit.decode(D.self, from: value) }
+                switch (ours, theirs) {
+                case (.success(let a), .success(let b)): #expect(a == b, "\(D.self) from \(value)")
+                case (.failure, .failure): break
+                default: Issue.record("\(D.self) from \(value): ours \(ours), SQLiteKit's \(theirs)")
+                }
+            }
+        }
+        same(String.self); same(String?.self); same(UUID.self); same(UUID?.self); same(Date.self); same(Date?.self)
+        same(Int.self); same(Int?.self); same(Double.self); same(Bool.self)
+        #expect(try row.decode(column: "c1", as: UUID.self) == id)
+        #expect(try row.decode(column: "c8", as: Date?.self) == nil)
     }
 }

@@ -258,10 +258,56 @@ struct PointRow: SQLRow {
         guard let at = columns.index[column] else {
             throw DecodingError.keyNotFound(PointRow.Key(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
-        return try PointRow.decoder.decode(D.self, from: values[at])
+        let value = values[at]
+        if let direct = PointRow.direct(value, as: D.self) { return direct }
+        return try PointRow.decoder.decode(D.self, from: value)
     }
 
     private static let decoder = SQLiteDataDecoder()
+
+    /// The shapes the readers ask for nearly every time (text, ids, instants, counts, each perhaps NULL), read
+    /// straight from the value. SQLiteKit's decoder asks the runtime whether the type conforms to
+    /// `SQLiteDataConvertible` and unwraps an optional through a `Decoder`, which on a page of fifty requests was a
+    /// fifth of the server's time. Anything else, or a value of an unexpected kind, goes to that decoder as before,
+    /// so what it accepts and the errors it gives are unchanged.
+    private static func direct<D>(_ value: SQLiteData, as type: D.Type) -> D? {
+        func give<T>(_ read: T?) -> D? { read.map { unsafeBitCast($0, to: D.self) } }
+        func giveOptional<T>(_ read: T?) -> D? {
+            if case .null = value { return unsafeBitCast(T?.none, to: D.self) }
+            return read.map { unsafeBitCast(T?.some($0), to: D.self) }
+        }
+        switch value {
+        case .text(let text):
+            if D.self == String.self { return give(text) }
+            if D.self == String?.self { return giveOptional(text) }
+            if D.self == UUID.self { return give(UUID(storedText: text)) }
+            if D.self == UUID?.self { return giveOptional(UUID(storedText: text)) }
+        case .integer(let integer):
+            if D.self == Int.self { return give(integer) }
+            if D.self == Int?.self { return giveOptional(integer) }
+            if D.self == Date.self { return give(instant(Double(integer))) }
+            if D.self == Date?.self { return giveOptional(instant(Double(integer))) }
+        case .float(let seconds):
+            if D.self == Date.self { return give(instant(seconds)) }
+            if D.self == Date?.self { return giveOptional(instant(seconds)) }
+            if D.self == Double.self { return give(seconds) }
+        case .null:
+            if D.self == String?.self { return giveOptional(String?.none) }
+            if D.self == UUID?.self { return giveOptional(UUID?.none) }
+            if D.self == Int?.self { return giveOptional(Int?.none) }
+            if D.self == Date?.self { return giveOptional(Date?.none) }
+        case .blob:
+            break
+        }
+        return nil
+    }
+
+    /// An instant stored as seconds since 1970, rounded to the microsecond as SQLiteNIO's `Date(sqliteData:)` does,
+    /// so a date read either way compares equal.
+    private static func instant(_ seconds: Double) -> Date {
+        let sinceReference = seconds - Date.timeIntervalBetween1970AndReferenceDate
+        return Date(timeIntervalSinceReferenceDate: (sinceReference * 1e6).rounded() / 1e6)
+    }
 
     private struct Key: CodingKey {
         let stringValue: String
