@@ -55,6 +55,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
                                      oidc: settings.oidc.map { OIDCProvider(settings: $0, client: app.client) }, readers: readers,
                                      walCheckpointer: checkpointer)
 
+    // The API's answers are written as they encode (see `StreamingJSONEncoder`).
+    ContentConfiguration.global.use(encoder: StreamingJSONEncoder(), for: .json)
     // Clients (and our own tests) read error answers as JSON too.
     ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
 

@@ -14,8 +14,9 @@ import VaporCSQLite
 /// microseconds, those hops were most of a signed-in request's time (bench/request-cost.sh). These connections
 /// run the statement in place, from a cache of prepared statements.
 ///
-/// Only point reads by an index belong here: the statement runs on the caller's thread and holds it until it is
-/// done, so a read that walks many rows would hold up every request sharing that thread. Never inside the write
+/// Only point reads by an index, and pages of a few dozen rows read in index order, belong here: the statement
+/// runs on the caller's thread and holds it until it is done, so a read that walks many rows would hold up every
+/// request sharing that thread. Never inside the write
 /// lane either: a read there must see its own transaction, and these connections see only what is committed
 /// (WAL: each statement reads the latest commit, so a request sees every write acknowledged before it began).
 ///
@@ -259,47 +260,48 @@ struct PointRow: SQLRow {
             throw DecodingError.keyNotFound(PointRow.Key(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
         let value = values[at]
-        if let direct = PointRow.direct(value, as: D.self) { return direct }
+        // The shapes the readers ask for nearly every time (text, ids, instants, counts, each perhaps NULL), read
+        // straight from the value. SQLiteKit's decoder asks the runtime whether the type conforms to
+        // `SQLiteDataConvertible` and unwraps an optional through a `Decoder`, which on a page of fifty requests was
+        // a fifth of the server's time. Anything else, or a value of an unexpected kind, goes to that decoder as
+        // before, so what it accepts and the errors it gives are unchanged. The type asked for is compared with
+        // types named once (`Asked`): naming `String?`, or even holding a `D?`, inside a generic function asks the
+        // runtime for that optional's metadata at every call.
+        let asked = ObjectIdentifier(D.self)
+        switch value {
+        case .text(let text):
+            if asked == Asked.string { return unsafeBitCast(text, to: D.self) }
+            if asked == Asked.optionalString { return unsafeBitCast(Optional(text), to: D.self) }
+            if asked == Asked.uuid, let id = UUID(storedText: text) { return unsafeBitCast(id, to: D.self) }
+            if asked == Asked.optionalUUID, let id = UUID(storedText: text) { return unsafeBitCast(Optional(id), to: D.self) }
+        case .integer(let integer):
+            if asked == Asked.int { return unsafeBitCast(integer, to: D.self) }
+            if asked == Asked.optionalInt { return unsafeBitCast(Optional(integer), to: D.self) }
+            if asked == Asked.date { return unsafeBitCast(Self.instant(Double(integer)), to: D.self) }
+            if asked == Asked.optionalDate { return unsafeBitCast(Optional(Self.instant(Double(integer))), to: D.self) }
+        case .float(let seconds):
+            if asked == Asked.date { return unsafeBitCast(Self.instant(seconds), to: D.self) }
+            if asked == Asked.optionalDate { return unsafeBitCast(Optional(Self.instant(seconds)), to: D.self) }
+            if asked == Asked.double { return unsafeBitCast(seconds, to: D.self) }
+        case .null:
+            if asked == Asked.optionalString { return unsafeBitCast(String?.none, to: D.self) }
+            if asked == Asked.optionalUUID { return unsafeBitCast(UUID?.none, to: D.self) }
+            if asked == Asked.optionalInt { return unsafeBitCast(Int?.none, to: D.self) }
+            if asked == Asked.optionalDate { return unsafeBitCast(Date?.none, to: D.self) }
+        case .blob:
+            break
+        }
         return try PointRow.decoder.decode(D.self, from: value)
     }
 
     private static let decoder = SQLiteDataDecoder()
 
-    /// The shapes the readers ask for nearly every time (text, ids, instants, counts, each perhaps NULL), read
-    /// straight from the value. SQLiteKit's decoder asks the runtime whether the type conforms to
-    /// `SQLiteDataConvertible` and unwraps an optional through a `Decoder`, which on a page of fifty requests was a
-    /// fifth of the server's time. Anything else, or a value of an unexpected kind, goes to that decoder as before,
-    /// so what it accepts and the errors it gives are unchanged.
-    private static func direct<D>(_ value: SQLiteData, as type: D.Type) -> D? {
-        func give<T>(_ read: T?) -> D? { read.map { unsafeBitCast($0, to: D.self) } }
-        func giveOptional<T>(_ read: T?) -> D? {
-            if case .null = value { return unsafeBitCast(T?.none, to: D.self) }
-            return read.map { unsafeBitCast(T?.some($0), to: D.self) }
-        }
-        switch value {
-        case .text(let text):
-            if D.self == String.self { return give(text) }
-            if D.self == String?.self { return giveOptional(text) }
-            if D.self == UUID.self { return give(UUID(storedText: text)) }
-            if D.self == UUID?.self { return giveOptional(UUID(storedText: text)) }
-        case .integer(let integer):
-            if D.self == Int.self { return give(integer) }
-            if D.self == Int?.self { return giveOptional(integer) }
-            if D.self == Date.self { return give(instant(Double(integer))) }
-            if D.self == Date?.self { return giveOptional(instant(Double(integer))) }
-        case .float(let seconds):
-            if D.self == Date.self { return give(instant(seconds)) }
-            if D.self == Date?.self { return giveOptional(instant(seconds)) }
-            if D.self == Double.self { return give(seconds) }
-        case .null:
-            if D.self == String?.self { return giveOptional(String?.none) }
-            if D.self == UUID?.self { return giveOptional(UUID?.none) }
-            if D.self == Int?.self { return giveOptional(Int?.none) }
-            if D.self == Date?.self { return giveOptional(Date?.none) }
-        case .blob:
-            break
-        }
-        return nil
+    private enum Asked {
+        static let string = ObjectIdentifier(String.self), optionalString = ObjectIdentifier(String?.self)
+        static let uuid = ObjectIdentifier(UUID.self), optionalUUID = ObjectIdentifier(UUID?.self)
+        static let int = ObjectIdentifier(Int.self), optionalInt = ObjectIdentifier(Int?.self)
+        static let date = ObjectIdentifier(Date.self), optionalDate = ObjectIdentifier(Date?.self)
+        static let double = ObjectIdentifier(Double.self)
     }
 
     /// An instant stored as seconds since 1970, rounded to the microsecond as SQLiteNIO's `Date(sqliteData:)` does,

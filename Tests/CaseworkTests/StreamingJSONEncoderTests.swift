@@ -1,0 +1,146 @@
+@testable import Casework
+import CaseworkCore
+import Foundation
+import Testing
+import Vapor
+import VaporTesting
+
+/// The API's JSON is written as it encodes (`StreamingJSONEncoder`). A client must read exactly what Foundation's
+/// encoder, with Vapor's settings, would have sent: the same values under the same keys, whatever the value.
+@Suite("The API's streaming JSON encoder")
+struct StreamingJSONEncoderTests {
+    /// JSON as a client reads it: members unordered, numbers as numbers.
+    indirect enum JSON: Decodable, Equatable {
+        case null, bool(Bool), number(Double), string(String), array([JSON]), object([String: JSON])
+        init(from decoder: any Decoder) throws {
+            let single = try decoder.singleValueContainer()
+            if single.decodeNil() { self = .null }
+            else if let flag = try? single.decode(Bool.self) { self = .bool(flag) }
+            else if let number = try? single.decode(Double.self) { self = .number(number) }
+            else if let text = try? single.decode(String.self) { self = .string(text) }
+            else if let items = try? single.decode([JSON].self) { self = .array(items) }
+            else { self = .object(try single.decode([String: JSON].self)) }
+        }
+    }
+
+    private func read(_ bytes: some Sequence<UInt8>) throws -> JSON { try JSONDecoder().decode(JSON.self, from: Data(bytes)) }
+
+    /// Ours and Foundation's, read back as a client reads them; and ours as text, for the checks that need it.
+    @discardableResult
+    private func sameAsFoundation<T: Encodable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let ours = try StreamingJSONEncoder.bytes(value)
+        let theirs = try StreamingJSONEncoder.foundation.encode(value)
+        #expect(try read(ours) == (try read(theirs)), "ours: \(String(decoding: ours, as: UTF8.self))\nFoundation's: \(String(decoding: theirs, as: UTF8.self))",
+                sourceLocation: sourceLocation)
+        return String(decoding: ours, as: UTF8.self)
+    }
+
+    struct Person: Codable { let name: String; let phone: String?; let team: Int? }
+    enum Status: String, Codable { case open, closed }
+    enum Outcome: Codable { case granted(minutes: Int), refused(String), pending }
+    struct Everything: Encodable {
+        let text = "quote \" backslash \\ slash / newline \n tab \t return \r bell \u{7} nul \u{0} pound £ emoji 👩‍💻"
+        let empty = ""
+        let whole = Int.min, big = UInt64.max, small = Int8(-3), flag = false
+        let fraction = 0.1, integral = 2.0, huge = 1e20, tiny = 5e-324, single = Float(1.5)
+        let when = Date(timeIntervalSince1970: 1_796_412_684.75)
+        let bytes = Data([0, 1, 2, 250])
+        let link = URL(string: "https://casework.example/access-requests/1?x=y")!
+        let money = Decimal(string: "1234.56")!
+        let missing: String? = nil
+        let present: String? = "here"
+        let people = [Person(name: "Ada", phone: nil, team: 3), Person(name: "Grace", phone: "01234", team: nil)]
+        let nested = [[1, 2], [], [3]]
+        let optionals: [Int?] = [1, nil, 3]
+        let byName = ["b": 2, "a": 1]
+        let byNumber = [2: "two", 1: "one"]
+        let statuses: [Status] = [.open, .closed]
+        let outcomes: [Outcome] = [.granted(minutes: 30), .refused("not needed"), .pending]
+        let nothing = Nothing()
+        let set: Set<String> = ["only"]
+    }
+    struct Nothing: Encodable { func encode(to encoder: any Encoder) throws {} }
+
+    @Test func everyKindOfValueReadsAsFoundationsDoes() throws {
+        let text = try sameAsFoundation(Everything())
+        // Strings are escaped as Foundation escapes them (the slash too), and an explicit nil is omitted.
+        #expect(text.contains(#""quote \" backslash \\ slash \/ newline \n tab \t return \r bell \u0007 nul \u0000 pound £ emoji 👩‍💻""#))
+        #expect(!text.contains("missing"))
+        try sameAsFoundation("a top-level string")
+        try sameAsFoundation(42)
+        try sameAsFoundation([String]())
+        // A whole answer that encodes nothing is refused, as Foundation refuses it; nested, it is an empty object.
+        #expect(throws: EncodingError.self) { try StreamingJSONEncoder.bytes(Nothing()) }
+        try sameAsFoundation(Optional<Int>.none)
+    }
+
+    /// Two parts of one value written into one object, as the access request's answer is (its standing, then the
+    /// form's fields), with a nested container and an explicit null.
+    struct TwoParts: Encodable {
+        enum Standing: String, CodingKey { case id, status, history }
+        enum Details: String, CodingKey { case purpose, minutes, note, contact }
+        enum Contact: String, CodingKey { case name, phone }
+        func encode(to encoder: any Encoder) throws {
+            var standing = encoder.container(keyedBy: Standing.self)
+            try standing.encode("R-1", forKey: .id)
+            try standing.encode(Status.open, forKey: .status)
+            var history = standing.nestedUnkeyedContainer(forKey: .history)
+            try history.encode("sent")
+            var step = history.nestedContainer(keyedBy: Contact.self)
+            try step.encode("Ada", forKey: .name)
+            var details = encoder.container(keyedBy: Details.self)
+            try details.encode("investigation", forKey: .purpose)
+            try details.encode(60, forKey: .minutes)
+            try details.encodeNil(forKey: .note)
+            var contact = details.nestedContainer(keyedBy: Contact.self, forKey: .contact)
+            try contact.encode("Grace", forKey: .name)
+            try contact.encodeIfPresent(String?.none, forKey: .phone)
+        }
+    }
+
+    @Test func twoPartsOfAValueShareOneObject() throws {
+        let text = try sameAsFoundation(TwoParts())
+        #expect(text == #"{"id":"R-1","status":"open","history":["sent",{"name":"Ada"}],"purpose":"investigation","minutes":60,"note":null,"contact":{"name":"Grace"}}"#)
+    }
+
+    /// What a stream cannot follow (writing into a container after its parent has moved on; a super encoder) is
+    /// encoded by Foundation, whole: the answer is the same either way.
+    struct GoesBack: Encodable {
+        enum Keys: String, CodingKey { case first, second }
+        func encode(to encoder: any Encoder) throws {
+            var outer = encoder.container(keyedBy: Keys.self)
+            var first = outer.nestedUnkeyedContainer(forKey: .first)
+            try outer.encode("two", forKey: .second)
+            try first.encode("late")
+        }
+    }
+    class Base: Encodable { var base = 1 }
+    final class Derived: Base {
+        enum Keys: String, CodingKey { case own }
+        override func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(2, forKey: .own)
+            try super.encode(to: container.superEncoder())
+        }
+    }
+
+    @Test func whatAStreamCannotFollowIsEncodedByFoundation() throws {
+        let late = try sameAsFoundation(GoesBack())
+        #expect(late.contains("late"))
+        let derived = try sameAsFoundation(Derived())
+        #expect(derived.contains("super"))
+        #expect(throws: EncodingError.self) { try StreamingJSONEncoder.bytes(Double.nan) }
+    }
+
+    /// The server answers with it: a signed-in person's JSON is the stream's, and reads as every client expects.
+    @Test func theAPIAnswersThroughIt() async throws {
+        try await withCasework { app in
+            let token = try await app.token("20010002")
+            let answer = try await app.sendJSON(.GET, "/api/v1/home", token: token)
+            #expect(answer.status == .ok)
+            #expect(answer.headers.contentType == .json)
+            #expect(try read(answer.body.readableBytesView) != .null)
+            #expect(try ContentConfiguration.global.requireEncoder(for: .json) is StreamingJSONEncoder)
+        }
+    }
+}
