@@ -1,4 +1,6 @@
 import CaseworkCore
+import Leaf
+import LeafKit
 import Vapor
 
 /// A link in the page's navigation.
@@ -103,7 +105,13 @@ enum Pages {
         if let form {
             page.fields = FieldState.all(from: form.formValues, errors: layout.fieldErrors, choices: form.formChoices, limits: form.formLimits)
         }
-        let view = try await request.view.render(template, page)
+        let view: View
+        if let leaf = request.view as? LeafRenderer {
+            // Leaf reads the page through our encoder (see `LeafContextEncoder`), not its own.
+            view = View(data: try await leaf.render(path: template, context: try LeafContextEncoder.encode(page)).get())
+        } else {
+            view = try await request.view.render(template, page)
+        }
         let response = try await view.encodeResponse(status: status ?? ((errors?.isEmpty ?? true) ? .ok : .unprocessableEntity), for: request)
         if layout.flash != nil {
             response.cookies[flashCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", isHTTPOnly: true, sameSite: .lax)

@@ -1,0 +1,85 @@
+@testable import Casework
+import CaseworkCore
+import Foundation
+import Leaf
+import LeafKit
+import NIOCore
+import NIOPosix
+import Testing
+
+/// Pages reach Leaf through `LeafContextEncoder`, not Leaf's own encoder. A template must read exactly the same
+/// context either way: here one template reads every kind of value both ways and the two renders are compared.
+@Suite("Page content as Leaf reads it")
+struct PageContextTests {
+    struct Template: LeafSource {
+        let text: String
+        func file(template: String, escape: Bool, on eventLoop: any EventLoop) throws -> EventLoopFuture<ByteBuffer> {
+            eventLoop.makeSucceededFuture(ByteBuffer(string: text))
+        }
+    }
+
+    enum Status: String, Encodable { case open, closed }
+    struct Person: Encodable { let name: String; let phone: String?; let id: UUID }
+    /// Two parts written into one object, as the access request's answer is.
+    struct TwoParts: Encodable {
+        enum First: String, CodingKey { case reference, history }
+        enum Second: String, CodingKey { case purpose, minutes, missing }
+        func encode(to encoder: any Encoder) throws {
+            var first = encoder.container(keyedBy: First.self)
+            try first.encode("R-1", forKey: .reference)
+            var history = first.nestedUnkeyedContainer(forKey: .history)
+            try history.encode("sent")
+            try history.encodeNil()
+            try history.encode("countersigned")
+            var second = encoder.container(keyedBy: Second.self)
+            try second.encode("investigation", forKey: .purpose)
+            try second.encode(60, forKey: .minutes)
+            try second.encodeNil(forKey: .missing)
+        }
+    }
+    struct Content: Encodable {
+        let title = "Temporary <SCR> access & more"
+        let count = 3, big = UInt64.max, ratio = 0.25, flag = true, off = false
+        let id = UUID(uuidString: "5CA1E000-0500-4000-8000-000000000001")!
+        let when = Date(timeIntervalSince1970: 1_796_412_684.5)
+        let nothing: String? = nil
+        let something: String? = "here"
+        let status = Status.closed
+        let people = [Person(name: "Ada", phone: nil, id: UUID(uuidString: "5CA1E000-0500-4000-8000-000000000002")!),
+                      Person(name: "Grace", phone: "01234", id: UUID(uuidString: "5CA1E000-0500-4000-8000-000000000003")!)]
+        let maybe: [Int?] = [1, nil, 3]
+        let names = ["b": "Bee", "a": "Ay"]
+        let request = TwoParts()
+        let empty: [String] = []
+    }
+
+    static let template = """
+        #(title)|#(count)|#(big)|#(ratio)|#(flag)|#(off)|#(id)|#(when)|#(status)|#(something)
+        #if(nothing):has nothing#else:no nothing#endif #if(something):has something#endif
+        #for(person in people):[#(index) #(person.name) #(person.id) #if(person.phone):#(person.phone)#else:no phone#endif]#endfor
+        #count(maybe) #for(n in maybe):#(n),#endfor #(names.a) #(names.b) #count(empty) #if(isFirst):x#endif
+        #(request.reference) #(request.purpose) #(request.minutes) #count(request.history) #for(step in request.history):#(step);#endfor
+        #if(request.missing):missing shown#else:missing left out#endif
+        """
+
+    @Test func aTemplateReadsTheSameContextFromEitherEncoder() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let renderer = LeafRenderer(configuration: LeafConfiguration(rootDirectory: "/"), sources: .singleSource(Template(text: Self.template)),
+                                    eventLoop: group.next())
+        let theirs = try await renderer.render(path: "page", context: Content()).get()
+        let ours = try await renderer.render(path: "page", context: try LeafContextEncoder.encode(Content())).get()
+        let text = String(buffer: ours)
+        #expect(text == String(buffer: theirs))
+        // And what it says is what the content holds (so the comparison is not of two empty pages).
+        #expect(text.contains("[0 Ada 5CA1E000-0500-4000-8000-000000000002 no phone][1 Grace"))
+        #expect(text.contains("R-1 investigation 60 2 sent;countersigned;"))
+        #expect(text.contains("no nothing has something"))
+        #expect(text.contains("missing left out"))
+        try await group.shutdownGracefully()
+    }
+
+    @Test func aPageMustBeAnObject() throws {
+        #expect(throws: (any Error).self) { try LeafContextEncoder.encode(["a list"]) }
+        #expect(try LeafContextEncoder.encode(Optional<String>.none).isEmpty)
+    }
+}
