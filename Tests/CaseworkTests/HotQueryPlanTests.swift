@@ -49,8 +49,8 @@ struct HotQueryPlanTests {
                 _ = try await access.requests(filter, limit: 51, after: nil)
                 _ = try await access.requests(filter, limit: 51, after: someone)
             }
-            let anyRequests = try await AccessRequestModel.query(on: app.db).limit(5).all()
-            _ = try await access.details(of: anyRequests.isEmpty ? [] : anyRequests)
+            let anyRequests = try await AccessRequestModel.query(on: app.db).limit(5).all().map(StoredAccessRequest.init)
+            _ = try await access.details(of: anyRequests)
             _ = try await access.unconfirmedGrants(countersignedBy: "20010001")
             _ = try await access.unconfirmedGrants(endedBefore: now, limit: 50)
 

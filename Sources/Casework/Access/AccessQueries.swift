@@ -68,7 +68,7 @@ struct AccessQueries {
     }
 
     /// One page of requests: waiting ones oldest first (a queue), the rest newest first.
-    func requests(_ filter: RequestFilter, limit: Int, after: UUID?) async throws -> [AccessRequestModel] {
+    func requests(_ filter: RequestFilter, limit: Int, after: UUID?) async throws -> [StoredAccessRequest] {
         var conditions: [SQLQueryString] = []
         let oldestFirst: Bool
         switch filter {
@@ -101,7 +101,7 @@ struct AccessQueries {
         }
         query = query + " ORDER BY r.created_at \(direction), r.id \(direction) LIMIT \(bind: limit)"
         // A bounded page on an index (HotQueryPlanTests), so read in place like a point read.
-        return try await point.all(query).map(AccessRequestModel.init(row:))
+        return try await point.all(query).map(StoredAccessRequest.init(row:))
     }
 
     /// Requests by id, read by `AccessRequestModel.init(row:)`.
@@ -115,19 +115,22 @@ struct AccessQueries {
     struct RequestDetails: Sendable {
         let staff: [String: StaffProfile]
         let history: [UUID: [AccessRequestHistoryModel]]
-        let grants: [UUID: GrantModel]
+        /// Each granted request's grant id.
+        let grants: [UUID: UUID]
     }
 
-    func details(of records: [AccessRequestModel]) async throws -> RequestDetails {
+    func details(of records: [StoredAccessRequest]) async throws -> RequestDetails {
         guard !records.isEmpty else { return RequestDetails(staff: [:], history: [:], grants: [:]) }
-        let ids = records.map { $0.id! }
+        let ids = records.map(\.id)
         let people = Array(Set(records.flatMap { [$0.requesterStaffId] + ($0.teamLeaderStaffId.map { [$0] } ?? []) }))
         let staff = try await DirectoryQueries(db: db, readers: readers).profiles(people)
         let history = try await history(of: ids)
-        let grants = try await point.all("SELECT * FROM grants WHERE request_id IN (\(binds: ids))").map(GrantModel.init(row:))
+        let grants = try await point.all("SELECT id, request_id FROM grants WHERE request_id IN (\(binds: ids))").map {
+            (try $0.decode(column: "request_id", as: UUID.self), try $0.decode(column: "id", as: UUID.self))
+        }
         return RequestDetails(staff: staff,
                               history: Dictionary(grouping: history, by: \.requestId),
-                              grants: Dictionary(uniqueKeysWithValues: grants.map { ($0.requestId, $0) }))
+                              grants: Dictionary(uniqueKeysWithValues: grants))
     }
 
     // MARK: Grants

@@ -105,11 +105,11 @@ struct TemporaryAccess: RepositoryService {
     }
 
     func dto(_ record: AccessRequestModel) async throws -> AccessRequestDTO {
-        try await dtos([record])[0]
+        try await dtos([StoredAccessRequest(record)])[0]
     }
 
     /// Requests as the API answers them, in four queries however many there are.
-    func dtos(_ records: [AccessRequestModel]) async throws -> [AccessRequestDTO] {
+    func dtos(_ records: [StoredAccessRequest]) async throws -> [AccessRequestDTO] {
         let details = try await queries.details(of: records)
         return try records.map { record in
             guard let requester = details.staff[record.requesterStaffId] else {
@@ -117,11 +117,11 @@ struct TemporaryAccess: RepositoryService {
             }
             let leader = record.teamLeaderStaffId.flatMap { details.staff[$0] }
             return AccessRequestDTO(standing: .init(
-                id: record.id!.uuidString, reference: record.reference, status: record.status, statusName: record.status.displayName,
-                purposeName: record.purpose.displayName, requester: StaffDTO(requester), teamLeader: leader.map(StaffDTO.init),
+                id: record.id.uuidString, reference: record.reference, status: record.status, statusName: record.status.displayName,
+                purposeName: record.form.purpose.displayName, requester: StaffDTO(requester), teamLeader: leader.map(StaffDTO.init),
                 serviceRequestId: record.serviceRequestId?.uuidString, contactId: record.contactId?.uuidString,
-                history: (details.history[record.id!] ?? []).map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },
-                grantId: details.grants[record.id!]?.id?.uuidString),
+                history: (details.history[record.id] ?? []).map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },
+                grantId: details.grants[record.id]?.uuidString),
                 details: record.details(phoneIfNoneGiven: requester.phone))
         }
     }
@@ -150,7 +150,7 @@ struct TemporaryAccess: RepositoryService {
         }
         let rows = try await queries.requests(filter, limit: limit + 1, after: try Paging.cursorId(cursor))
         let page = Array(rows.prefix(limit))
-        return (try await dtos(page), rows.count > limit ? page.last?.id?.uuidString : nil)
+        return (try await dtos(page), rows.count > limit ? page.last?.id.uuidString : nil)
     }
 
     /// One decision. The state is re-read inside the write lane, so a stale or repeated decision is a 409,
