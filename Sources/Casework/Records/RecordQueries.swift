@@ -63,23 +63,25 @@ struct RecordQueries {
     // MARK: Hoppers
 
     /// One page of a hopper, oldest first; `after` is the id of the last SR on the page before.
-    func hopperPage(segment: String, limit: Int, after: UUID?) async throws -> [ServiceRequestModel] {
+    func hopperPage(segment: String, limit: Int, after: UUID?) async throws -> [StoredServiceRequest] {
         let pending = ServiceRequestStatus.pendingAssignment.rawValue
+        // A bounded page on an index (HotQueryPlanTests), so read in place like a point read.
+        let point = PointReads(db: db, readers: readers)
         let rows: [any SQLRow]
         if let after {
-            rows = try await sql.raw("""
+            rows = try await point.all("""
                 SELECT s.* FROM service_requests s, (SELECT routed_at AS at, id FROM service_requests WHERE id = \(bind: after)) c
                 WHERE s.segment = \(bind: segment) AND s.status = \(bind: pending)
                   AND s.routed_at >= c.at AND (s.routed_at > c.at OR s.id > c.id)
                 ORDER BY s.routed_at, s.id LIMIT \(bind: limit)
-                """).all()
+                """)
         } else {
-            rows = try await sql.raw("""
+            rows = try await point.all("""
                 SELECT * FROM service_requests WHERE segment = \(bind: segment) AND status = \(bind: pending)
                 ORDER BY routed_at, id LIMIT \(bind: limit)
-                """).all()
+                """)
         }
-        return try rows.map(ServiceRequestModel.init(row:))
+        return try rows.map(StoredServiceRequest.init(row:))
     }
 
     /// How many SRs wait in a hopper and when the oldest was routed, without reading them.

@@ -294,17 +294,17 @@ struct ServiceRequests: RepositoryService {
     func hopper(_ segment: Segment, limit: Int, after cursor: String?) async throws -> (items: [HopperItemDTO], next: String?) {
         let user = try context.requireUser()
         try Self.checkHopperAccess(segment, user: user)
-        let rows = try await RecordQueries(db: db).hopperPage(segment: segment.id, limit: limit + 1, after: try Paging.cursorId(cursor))
+        let rows = try await RecordQueries(db: db, readers: context.readers).hopperPage(segment: segment.id, limit: limit + 1, after: try Paging.cursorId(cursor))
         let page = Array(rows.prefix(limit))
         let items = page.map { sr -> HopperItemDTO in
             let routed = sr.routedAt ?? sr.createdAt
             // Whole seconds first: a stored instant may differ from the clock's by microseconds.
             let minutes = max(0, Int(now.timeIntervalSince(routed).rounded()) / 60)
-            return HopperItemDTO(id: sr.id!.uuidString, reference: sr.reference, type: sr.type, typeName: sr.type.displayName,
+            return HopperItemDTO(id: sr.id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.type.displayName,
                                  routedAt: CaseworkTime.iso8601(routed), ageMinutes: minutes, age: Self.describeAge(minutes: minutes),
                                  owningTeam: sr.owningTeam, routingRule: sr.routingRule)
         }
-        return (items, rows.count > limit ? page.last?.id?.uuidString : nil)
+        return (items, rows.count > limit ? page.last?.id.uuidString : nil)
     }
 
     static func describeAge(minutes: Int) -> String {
