@@ -50,9 +50,9 @@ protocol AccessRepository: Sendable {
     func notifications(aboutRequest id: UUID) async throws -> [NotificationModel]
     func emails(aboutRequest id: UUID) async throws -> [OutboxMessageModel]
     /// A person's audited reads and refusals of sensitive contacts between two instants, first `limit` in order.
-    func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [AuditEventModel]
+    func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [StoredAuditEvent]
     /// The audit events whose subject is one of these ids, in order.
-    func auditEvents(about subjectIds: [String]) async throws -> [AuditEventModel]
+    func auditEvents(about subjectIds: [String]) async throws -> [StoredAuditEvent]
 }
 
 extension AccessRepository {
@@ -158,18 +158,18 @@ struct FluentAccessRepository: AccessRepository {
         try await OutboxMessageModel.query(on: db).filter(\.$accessRequestId == id).sort(\.$createdAt).all()
     }
 
-    // Both audit reads skip Fluent's model decoding (`AuditEventModel.init(row:)`): a holder's reads can be hundreds
+    // Both audit reads skip Fluent's model decoding (`StoredAuditEvent.init(row:)`): a holder's reads can be hundreds
     // of events.
 
-    func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [AuditEventModel] {
+    func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [StoredAuditEvent] {
         try await sql.raw("""
             SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) AND subject_type = 'contact'
             AND at >= \(bind: CaseworkTime.iso8601Millis(from)) AND at <= \(bind: CaseworkTime.iso8601Millis(to)) ORDER BY seq LIMIT \(literal: limit)
-            """).all().map { try AuditEventModel(row: $0) }
+            """).all().map { try StoredAuditEvent(row: $0) }
     }
 
-    func auditEvents(about subjectIds: [String]) async throws -> [AuditEventModel] {
+    func auditEvents(about subjectIds: [String]) async throws -> [StoredAuditEvent] {
         try await sql.raw("SELECT * FROM audit_events WHERE subject_id IN (\(binds: subjectIds)) ORDER BY seq").all()
-            .map { try AuditEventModel(row: $0) }
+            .map { try StoredAuditEvent(row: $0) }
     }
 }

@@ -14,8 +14,8 @@ struct AuditEventDTO: Content {
     let outcome: String
     let detail: String
 
-    init(_ event: AuditEventModel) {
-        id = event.id!.uuidString
+    init(_ event: StoredAuditEvent) {
+        id = event.id.uuidString
         seq = event.seq
         at = event.at
         actorStaffId = event.actorStaffId

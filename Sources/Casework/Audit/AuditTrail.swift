@@ -23,7 +23,7 @@ struct AuditTrail {
     static let subjectTypes: Set<String> = ["accessRequest", "case", "contact", "exceptionalCase", "grant", "outboxMessage", "serviceRequest", "staff"]
 
     /// Newest first.
-    func search(_ query: Query) async throws -> (events: [AuditEventModel], nextBeforeSeq: Int?) {
+    func search(_ query: Query) async throws -> (events: [StoredAuditEvent], nextBeforeSeq: Int?) {
         var conditions: [SQLQueryString] = []
         if let actor = query.actor { conditions.append("actor_staff_id = \(bind: actor)") }
         if let subject = query.subject {
@@ -37,7 +37,7 @@ struct AuditTrail {
         for (index, condition) in conditions.enumerated() { sql = sql + (index == 0 ? " WHERE " : " AND ") + condition }
         sql = sql + " ORDER BY seq DESC LIMIT \(bind: query.limit + 1)"
         // Read without Fluent's model decoding: a page of the trail is fifty events of twelve columns.
-        let rows = try await (db as! any SQLDatabase).raw(sql).all().map(AuditEventModel.init(row:))
+        let rows = try await (db as! any SQLDatabase).raw(sql).all().map(StoredAuditEvent.init(row:))
         let page = Array(rows.prefix(query.limit))
         return (page, rows.count > query.limit ? page.last?.seq : nil)
     }

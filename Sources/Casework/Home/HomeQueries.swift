@@ -55,19 +55,19 @@ struct HomeQueries {
     /// failures are a sliver of the trail, so the period's are found by (outcome, at) and sorted: ordered by `+seq`,
     /// which no index gives, because both databases otherwise walk the whole trail newest first looking for them
     /// (12 ms at national scale for an SCR manager's home, against 0.2 ms). Read without Fluent's model decoding.
-    func auditEvents(since: Date, outcomes: [AuditOutcome], action: String?, limit: Int) async throws -> [AuditEventModel] {
+    func auditEvents(since: Date, outcomes: [AuditOutcome], action: String?, limit: Int) async throws -> [StoredAuditEvent] {
         var query: SQLQueryString = """
             SELECT * FROM audit_events WHERE outcome IN (\(binds: outcomes.map(\.rawValue))) AND at >= \(bind: CaseworkTime.iso8601Millis(since))
             """
         if let action { query = query + " AND action = \(bind: action)" }
         query = query + " ORDER BY +seq DESC LIMIT \(literal: limit)"
-        return try await sql.raw(query).all().map(AuditEventModel.init(row:))
+        return try await sql.raw(query).all().map(StoredAuditEvent.init(row:))
     }
 
     /// What a person did most recently, newest first.
-    func activity(of staffId: String, limit: Int) async throws -> [AuditEventModel] {
+    func activity(of staffId: String, limit: Int) async throws -> [StoredAuditEvent] {
         try await sql.raw("SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) ORDER BY seq DESC LIMIT \(literal: limit)")
-            .all().map(AuditEventModel.init(row:))
+            .all().map(StoredAuditEvent.init(row:))
     }
 
     private var sql: any SQLDatabase { db as! any SQLDatabase }

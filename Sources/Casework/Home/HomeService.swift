@@ -172,7 +172,7 @@ struct HomeService: ContextService {
         return HomeSection(id: "your-activity", title: "Your recent activity", emptyText: "You have no recorded activity yet.", items: rows.map { Self.auditItem($0, linkable: linkable) })
     }
 
-    static func auditItem(_ event: AuditEventModel, linkable: Bool) -> HomeItem {
+    static func auditItem(_ event: StoredAuditEvent, linkable: Bool) -> HomeItem {
         let who = event.actorStaffId.map { "\($0) " } ?? ""
         return HomeItem(text: "\(who)\(event.action) \(event.subjectType) \(event.subjectId): \(event.outcome)\(event.detail.isEmpty ? "" : " (\(event.detail))")",
                         href: linkable ? "/audit?subject=\(event.subjectId)" : nil, at: String(event.at.prefix(19)) + "Z")

@@ -322,7 +322,7 @@ extension Monitoring {
             EvidenceEmailDTO(queuedAt: CaseworkTime.iso8601($0.createdAt), to: $0.toAddress, subject: $0.subject, status: $0.status, attempts: $0.attempts,
                              sentAt: $0.sentAt.map(CaseworkTime.iso8601))
         }
-        func event(_ e: AuditEventModel) -> EvidenceEventDTO {
+        func event(_ e: StoredAuditEvent) -> EvidenceEventDTO {
             EvidenceEventDTO(at: e.at, actorStaffId: e.actorStaffId, action: e.action, outcome: e.outcome, detail: e.detail)
         }
         // The holder's reads of sensitive contacts from submission until an hour after the grant ended (or the request
