@@ -14,6 +14,7 @@ struct RecordQueries {
 
     var sql: any SQLDatabase { db as! any SQLDatabase }
     var isSQLite: Bool { sql.dialect.name == "sqlite" }
+    private var point: PointReads { PointReads(db: db, readers: readers) }
 
     // MARK: Contacts
 
@@ -36,7 +37,7 @@ struct RecordQueries {
     /// One contact by id: every contact view asks this, so plain SQL rather than Fluent's query builder, whose
     /// serialisation was a fifth of an audited read's time in the profile.
     func contact(_ id: UUID) async throws -> ContactModel? {
-        try await PointReads(db: db, readers: readers).first("SELECT * FROM contacts WHERE id = \(bind: id)").map(ContactModel.init(row:))
+        try await point.first("SELECT * FROM contacts WHERE id = \(bind: id)").map(ContactModel.init(row:))
     }
 
     private func contactsByName(_ part: String, limit: Int) async throws -> [ContactModel] {
@@ -66,7 +67,6 @@ struct RecordQueries {
     func hopperPage(segment: String, limit: Int, after: UUID?) async throws -> [StoredServiceRequest] {
         let pending = ServiceRequestStatus.pendingAssignment.rawValue
         // A bounded page on an index (HotQueryPlanTests), so read in place like a point read.
-        let point = PointReads(db: db, readers: readers)
         let rows: [any SQLRow]
         if let after {
             rows = try await point.all("""

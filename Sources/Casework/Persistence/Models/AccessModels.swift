@@ -59,10 +59,14 @@ final class AccessRequestModel: Model, @unchecked Sendable {
     // `details` and `details(_:)` compiling until its column is here; `detailValues` sits beside them, and
     // `LaneInsertTests` compares the hand-written insert with Fluent's.
 
-    /// The form's fields, from this request's columns. A request stored before migration 015 may have no phone; the
-    /// answer then shows the directory's (`details(phoneIfNoneGiven:)`).
+    /// The form's fields, from this request's columns. A request stored before migration 015 may have no phone: it is
+    /// empty here, and the answer shows the directory's (`StoredAccessRequest.details(phoneIfNoneGiven:)`).
     var details: AccessRequestInput.Valid {
-        get { details(phoneIfNoneGiven: "") }
+        get {
+            AccessRequestInput.Valid(purpose: purpose, minutes: requestedMinutes, justification: justification, furtherDetails: furtherDetails,
+                                     phone: requesterPhone ?? "", team: requesterTeam, grade: requesterGrade, area: requesterArea,
+                                     clientName: clientName, scin: scin, nino: nino)
+        }
         set {
             purpose = newValue.purpose
             requestedMinutes = newValue.minutes
@@ -76,12 +80,6 @@ final class AccessRequestModel: Model, @unchecked Sendable {
             scin = newValue.scin
             nino = newValue.nino
         }
-    }
-
-    func details(phoneIfNoneGiven phone: String) -> AccessRequestInput.Valid {
-        AccessRequestInput.Valid(purpose: purpose, minutes: requestedMinutes, justification: justification, furtherDetails: furtherDetails,
-                                 phone: requesterPhone ?? phone, team: requesterTeam, grade: requesterGrade, area: requesterArea,
-                                 clientName: clientName, scin: scin, nino: nino)
     }
 
     /// The columns `details` are stored in, in the order of `detailValues`.

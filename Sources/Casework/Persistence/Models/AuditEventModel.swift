@@ -38,7 +38,8 @@ final class AuditEventModel: Model, @unchecked Sendable {
         hash = chained.hash
     }
 
-    /// A row read without Fluent's model decoding (reflection over every property), for pages of the trail.
+    /// A row read through `StoredAuditEvent`, the one column reader (pages of the trail, home pages and evidence read
+    /// that struct itself); `PointReadTests` compares what it reads with Fluent's decoding.
     convenience init(row: any SQLRow) throws {
         self.init(try StoredAuditEvent(row: row))
     }
