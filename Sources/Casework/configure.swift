@@ -166,6 +166,6 @@ enum CaseworkMigrations {
         CreateStaff(), CreateAuthSessions(), CreateAuditTrail(), ProtectAuditTrail(), CreateRecords(), CreateReceiptsTool(),
         CreateTemporaryAccess(), CreateGrantChanges(), CreateNotificationsAndExpiry(), CreateOutbox(), IndexHotPaths(),
         CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(), CreateOIDCSignIns(), CreateSCIMProvisioning(),
-        RecordWhoDecidedEachStage(), IndexWorkReturnedAtExpiry(), CountWaitingWork(),
+        RecordWhoDecidedEachStage(), IndexWorkReturnedAtExpiry(), CountWaitingWork(), IndexRecentRefusals(),
     ]
 }

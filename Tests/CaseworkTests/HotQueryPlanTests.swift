@@ -38,6 +38,11 @@ struct HotQueryPlanTests {
             _ = try await records.hopperSummary(segment: "newcastle-casework-1")
             _ = try await records.assignedTo("20010002", openOnly: true, limit: 51, after: nil)
             _ = try await records.assignedTo("20010002", openOnly: true, limit: 51, after: someone)
+            // What a page of SRs shows beside them: cases, linked contacts, history, assignees' names.
+            let somePage = try await FluentServiceRequestRepository(db: app.db).serviceRequests(assignedTo: nil, raisedBy: nil, openOnly: false, limit: 5)
+            #expect(somePage.contains { $0.caseId != nil }, "the demo records' SRs, so the details below are read for real cases")
+            _ = try await records.details(of: somePage)
+            _ = try await records.serviceRequest(someone)
             _ = try await records.members(of: .scr, teamName: nil)
             _ = try await records.members(of: .team("newcastle-casework-1"), teamName: "Newcastle Casework 1")
             _ = try await AccessQueries(db: db).coverage(for: StaffID("20010002")!, at: now)
@@ -78,8 +83,8 @@ struct HotQueryPlanTests {
 
             // Home pages: each role's own activity, the administrators' and SCR managers' lists.
             _ = try await home.activity(of: "20010002", limit: 10)
-            _ = try await home.auditEvents(since: now.addingTimeInterval(-24 * 3600), outcomes: [.denied, .failure], action: nil, limit: 20)
-            _ = try await home.auditEvents(since: now.addingTimeInterval(-24 * 3600), outcomes: [.failure, .denied], action: "signIn", limit: 20)
+            _ = try await home.refusalsAndFailures(since: now.addingTimeInterval(-24 * 3600), action: nil, limit: 20)
+            _ = try await home.refusalsAndFailures(since: now.addingTimeInterval(-24 * 3600), action: "signIn", limit: 20)
             _ = try await home.activePeopleWithoutPassword(limit: 50)
             _ = try await home.peopleWithFailedSignIns(atLeast: 6)
             _ = try await home.liveGrants(of: "20010002", at: now)
@@ -99,6 +104,26 @@ struct HotQueryPlanTests {
                 if let table = Self.fullScan(in: plan, limited: statement.uppercased().contains(" LIMIT ")) { scans.append("\(table): \(statement)\n\(plan)") }
             }
             #expect(scans.isEmpty, "full scans of large tables:\n\(scans.joined(separator: "\n\n"))")
+        }
+    }
+
+    /// The day's refusals (an SCR manager's home) and failed sign-ins (an administrator's) are read newest first
+    /// from their partial indexes and stop at twenty: no sort of every refusal of the day, which slowed the home page
+    /// as the day's audited reads added refusals.
+    @Test func theDaysRefusalsAreWalkedNewestFirstFromTheirOwnIndexes() async throws {
+        try await withCasework(records: true) { app in
+            let capture = StatementCapture()
+            let logger = Logger(label: "refusal-plans") { _ in capture }
+            let db = app.databases.database(logger: logger, on: app.eventLoopGroup.any())!
+            let since = app.casework.clock.now().addingTimeInterval(-24 * 3600)
+            for (action, index) in [(nil, "audit_events_refusals"), ("signIn", "audit_events_refusals_by_action")] as [(String?, String)] {
+                let before = capture.statements.count
+                _ = try await HomeQueries(db: db).refusalsAndFailures(since: since, action: action, limit: 20)
+                let statement = try #require(capture.statements.dropFirst(before).first { $0.uppercased().hasPrefix("SELECT") })
+                let plan = try await Self.plan(of: statement, on: app.db as! any SQLDatabase)
+                #expect(plan.contains(index), "\(statement)\n\(plan)")
+                #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "the refusals are sorted rather than walked in order:\n\(plan)")
+            }
         }
     }
 

@@ -64,6 +64,22 @@ struct PointReadTests {
             try await agree("audit_events", AuditEventModel.self, AuditEventModel.init(row:))
             try await agree("access_decisions", AccessDecisionModel.self, AccessDecisionModel.init(row:))
             try await agree("grants", GrantModel.self, GrantModel.init(row:))
+            // The plain values read with no model to match, compared field by field.
+            let history = try await sql.raw("SELECT * FROM service_request_history").all()
+            #expect(!history.isEmpty, "no SR history to compare")
+            for row in history {
+                let fluent = try row.decode(fluentModel: ServiceRequestHistoryModel.self), ours = try StoredServiceRequestHistory(row: row)
+                #expect(fluent.$serviceRequest.id == ours.serviceRequestId && fluent.at == ours.at && fluent.byStaffId == ours.byStaffId
+                        && fluent.action == ours.action && fluent.detail == ours.detail)
+            }
+            let notifications = try await sql.raw("SELECT * FROM notifications").all()
+            #expect(!notifications.isEmpty, "no notifications to compare")
+            for row in notifications {
+                let fluent = try row.decode(fluentModel: NotificationModel.self), ours = try StoredNotification(row: row)
+                #expect(fluent.id == ours.id && fluent.staffId == ours.staffId && fluent.at == ours.at && fluent.kind == ours.kind
+                        && fluent.text == ours.text && fluent.link == ours.link && fluent.readAt == ours.readAt
+                        && fluent.accessRequestId == ours.accessRequestId)
+            }
         }
     }
 

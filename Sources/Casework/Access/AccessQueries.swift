@@ -137,31 +137,32 @@ struct AccessQueries {
 
     /// Grants whose log-off a team leader has still to confirm (every live one of their team's is among them),
     /// soonest ending first, with each request's reference: through the leader's own granted requests.
-    func unconfirmedGrants(countersignedBy leader: String) async throws -> [(grant: GrantModel, reference: String)] {
-        // Only the id and reference of each request, and each grant by the hand-written reader: decoded by Fluent's
-        // reflection, a team leader's forty or so requests and grants were half of their home page's time.
-        struct Reference: Decodable { let id: UUID; let reference: String }
-        let requests = try await sql.raw("""
+    func unconfirmedGrants(countersignedBy leader: String) async throws -> [(grant: StoredGrant, reference: String)] {
+        // Only the id and reference of each request, and each grant as plain values: decoded by Fluent's reflection,
+        // a team leader's forty or so requests and grants were half of their home page's time.
+        var references: [UUID: String] = [:]
+        for row in try await point.all("""
             SELECT id, reference FROM access_requests WHERE team_leader_staff_id = \(bind: leader) AND status = \(bind: AccessRequestStatus.granted.rawValue)
-            """).all(decoding: Reference.self)
-        guard !requests.isEmpty else { return [] }
-        let references = Dictionary(uniqueKeysWithValues: requests.map { ($0.id, $0.reference) })
+            """) {
+            references[try row.decode(column: "id", as: UUID.self)] = try row.decode(column: "reference", as: String.self)
+        }
+        guard !references.isEmpty else { return [] }
         // By request id alone (its unique index), the confirmed ones left out here: asked for as well in SQL, the
         // unconfirmed condition led SQLite to walk every unconfirmed grant in the country instead (44 ms at national scale).
-        let grants = try await GrantModel.rows(on: db, where: "request_id IN (\(binds: requests.map(\.id)))")
+        let grants = try await StoredGrant.rows(on: db, readers: readers, where: "request_id IN (\(binds: Array(references.keys)))")
             .filter { $0.logOffConfirmedAt == nil }.sorted { $0.expiresAt < $1.expiresAt }
         return grants.map { ($0, references[$0.requestId] ?? "") }
     }
 
     /// Candidates for "log-off overdue": unconfirmed grants that expired, or were removed, before `endedBefore`.
     /// `AccessMonitoring.logOffOverdue` still decides; this only keeps the read to those that might be.
-    func unconfirmedGrants(endedBefore: Date, limit: Int) async throws -> [GrantModel] {
-        let expired = try await GrantModel.rows(on: db, where: "log_off_confirmed_at IS NULL AND expires_at < \(bind: endedBefore)",
-                                                orderBy: "expires_at", limit: limit)
-        let removed = try await GrantModel.rows(on: db, where: "log_off_confirmed_at IS NULL AND removed_at < \(bind: endedBefore)",
-                                                orderBy: "removed_at", limit: limit)
+    func unconfirmedGrants(endedBefore: Date, limit: Int) async throws -> [StoredGrant] {
+        let expired = try await StoredGrant.rows(on: db, readers: readers, where: "log_off_confirmed_at IS NULL AND expires_at < \(bind: endedBefore)",
+                                                 orderBy: "expires_at", limit: limit)
+        let removed = try await StoredGrant.rows(on: db, readers: readers, where: "log_off_confirmed_at IS NULL AND removed_at < \(bind: endedBefore)",
+                                                 orderBy: "removed_at", limit: limit)
         var seen = Set<UUID>()
-        return (expired + removed).filter { seen.insert($0.id!).inserted }
+        return (expired + removed).filter { seen.insert($0.id).inserted }
     }
 
     /// The live grants a person holds and the contacts each covers: the contact it names, and those its SR involves

@@ -57,6 +57,16 @@ struct DirectoryQueries {
         return try order.compactMap { try byPerson[$0].flatMap(Self.profile(from:)) }
     }
 
+    /// Several people's names by staff ID (those not found are left out), read in place.
+    func names(_ staffIds: [String]) async throws -> [String: String] {
+        guard !staffIds.isEmpty else { return [:] }
+        var found: [String: String] = [:]
+        for row in try await point.all("SELECT staff_id, name FROM staff WHERE staff_id IN (\(binds: staffIds))") {
+            found[try row.decode(column: "staff_id", as: String.self)] = try row.decode(column: "name", as: String.self)
+        }
+        return found
+    }
+
     /// Several people's email addresses by staff ID, for the outbox (the expiry job emails a thousand team leaders).
     func emails(_ staffIds: [String]) async throws -> [String: String] {
         guard !staffIds.isEmpty else { return [:] }

@@ -21,7 +21,7 @@ struct HomeService: ContextService {
         throttle = request.casework.throttle
     }
 
-    private var queries: HomeQueries { HomeQueries(db: db) }
+    private var queries: HomeQueries { HomeQueries(db: db, readers: context.readers) }
 
     func home() async throws -> HomeDTO {
         let user = try context.requireUser()
@@ -33,7 +33,7 @@ struct HomeService: ContextService {
             sections.append(try await accountsWithoutPassword())
             sections.append(try await undeliveredEmail())
             sections.append(try await auditSection(id: "failed-sign-ins", title: "Failed sign-ins in the last 24 hours",
-                                                    empty: "No failed sign-ins in the last 24 hours.", action: "signIn", outcomes: [.failure, .denied]))
+                                                    empty: "No failed sign-ins in the last 24 hours.", action: "signIn"))
         case .toolSystemAdministrator:
             sections.append(HomeSection(id: "administrator-menu", title: "Administrator menu", emptyText: "", items: [
                 HomeItem(text: "Maintain Users", href: "/tool/users", at: nil),
@@ -48,7 +48,7 @@ struct HomeService: ContextService {
             ]))
         case .scrManager:
             sections.append(try await auditSection(id: "denials", title: "Refusals and failures in the last 24 hours",
-                                                    empty: "Nothing was refused in the last 24 hours.", action: nil, outcomes: [.denied, .failure]))
+                                                    empty: "Nothing was refused in the last 24 hours.", action: nil))
         default:
             break
         }
@@ -80,7 +80,7 @@ struct HomeService: ContextService {
     func assignedToMe(user: CurrentUser) async throws -> HomeSection {
         let rows = try await ServiceRequests(context: context).serviceRequests(assignedTo: user.staffId)
         return HomeSection(id: "assigned-to-you", title: "Service requests assigned to you", emptyText: "Nothing is assigned to you.",
-                           items: rows.map { HomeItem(text: "\($0.reference) \($0.type.displayName): \($0.status.displayName)", href: "/service-requests/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
+                           items: rows.map { HomeItem(text: "\($0.reference) \($0.type.displayName): \($0.status.displayName)", href: "/service-requests/\($0.id.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
     }
 
     /// Unread notifications, newest first.
@@ -95,17 +95,17 @@ struct HomeService: ContextService {
         let live = try await queries.liveGrants(of: user.staffId, at: now).filter { $0.state(at: now) == .active }
         return HomeSection(id: "your-access", title: "Your temporary SCR access", emptyText: "You have no temporary SCR access.", items: live.map {
             HomeItem(text: "\($0.purpose.displayName) until \(CaseworkTime.ukClockTime($0.expiresAt)) on \(CaseworkTime.longDate($0.expiresAt))",
-                     href: "/grants/\($0.id!.uuidString)", at: CaseworkTime.iso8601($0.expiresAt))
+                     href: "/grants/\($0.id.uuidString)", at: CaseworkTime.iso8601($0.expiresAt))
         })
     }
 
     /// A team leader's team members with live access, and ended grants whose log-off they have still to confirm.
     func teamAccess(user: CurrentUser) async throws -> HomeSection {
-        let grants = try await AccessQueries(db: db).unconfirmedGrants(countersignedBy: user.staffId)
+        let grants = try await AccessQueries(db: db, readers: context.readers).unconfirmedGrants(countersignedBy: user.staffId)
         let references = Dictionary(grants.map { ($0.grant.requestId, $0.reference) }, uniquingKeysWith: { first, _ in first })
         let items = grants.map(\.grant).map { grant -> HomeItem in
             let reference = references[grant.requestId] ?? ""
-            let link = "/grants/\(grant.id!.uuidString)"
+            let link = "/grants/\(grant.id.uuidString)"
             if let ended = AccessMonitoring.endedAt(expiresAt: grant.expiresAt, removedAt: grant.removedAt, now: now) {
                 return HomeItem(text: "\(reference): access for \(grant.staffId) ended at \(CaseworkTime.ukClockTime(ended)) on \(CaseworkTime.longDate(ended)): confirm the log-off you witnessed",
                                 href: link, at: CaseworkTime.iso8601(ended))
@@ -118,14 +118,14 @@ struct HomeService: ContextService {
 
     /// Grants that ended more than a day ago whose log-off nobody has confirmed ("closely monitored").
     func overdueLogOffs() async throws -> HomeSection {
-        let rows = try await AccessQueries(db: db).unconfirmedGrants(endedBefore: now.addingTimeInterval(-AccessMonitoring.logOffGrace), limit: 50)
+        let rows = try await AccessQueries(db: db, readers: context.readers).unconfirmedGrants(endedBefore: now.addingTimeInterval(-AccessMonitoring.logOffGrace), limit: 50)
             .filter { AccessMonitoring.logOffOverdue(expiresAt: $0.expiresAt, removedAt: $0.removedAt, confirmedAt: $0.logOffConfirmedAt, now: now) }
             .sorted { ($0.removedAt ?? $0.expiresAt) < ($1.removedAt ?? $1.expiresAt) }
         return HomeSection(id: "overdue-log-offs", title: "Log-off confirmations overdue", emptyText: "No log-off confirmation is overdue.",
                            items: rows.prefix(50).map {
                                let ended = AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: now) ?? $0.expiresAt
                                return HomeItem(text: "Grant for \($0.staffId) ended \(CaseworkTime.forPeople(ended)) and its log-off is not confirmed",
-                                               href: "/grants/\($0.id!.uuidString)", at: CaseworkTime.iso8601(ended))
+                                               href: "/grants/\($0.id.uuidString)", at: CaseworkTime.iso8601(ended))
                            })
     }
 
@@ -161,8 +161,9 @@ struct HomeService: ContextService {
             items: rows.map { HomeItem(text: "\($0.id!) - \($0.name): no password yet; reset it to give them a temporary one", href: "/staff/\($0.id!)", at: nil) })
     }
 
-    func auditSection(id: String, title: String, empty: String, action: String?, outcomes: [AuditOutcome]) async throws -> HomeSection {
-        let rows = try await queries.auditEvents(since: now.addingTimeInterval(-24 * 3600), outcomes: outcomes, action: action, limit: 20)
+    /// The last 24 hours' refusals and failures (of one action, when given), newest twenty.
+    func auditSection(id: String, title: String, empty: String, action: String?) async throws -> HomeSection {
+        let rows = try await queries.refusalsAndFailures(since: now.addingTimeInterval(-24 * 3600), action: action, limit: 20)
         return HomeSection(id: id, title: title, emptyText: empty, items: rows.map { Self.auditItem($0, linkable: true) })
     }
 

@@ -101,25 +101,71 @@ struct RecordQueries {
     // MARK: Service requests
 
     /// One page of the SRs assigned to a person, newest first; open ones only unless `openOnly` is false.
-    func assignedTo(_ staffId: String, openOnly: Bool, limit: Int, after: UUID?) async throws -> [ServiceRequestModel] {
+    func assignedTo(_ staffId: String, openOnly: Bool, limit: Int, after: UUID?) async throws -> [StoredServiceRequest] {
         let closed = ServiceRequestStatus.closed.rawValue
         // Closed work is filtered after the index has ordered the person's SRs: few of anyone's are closed and kept.
         let status: SQLQueryString = openOnly ? "AND s.status <> \(bind: closed)" : ""
+        // A bounded page on an index (HotQueryPlanTests), so read in place like a point read.
         let rows: [any SQLRow]
         if let after {
-            rows = try await sql.raw("""
+            rows = try await point.all("""
                 SELECT s.* FROM service_requests s, (SELECT created_at AS at, id FROM service_requests WHERE id = \(bind: after)) c
                 WHERE s.assignee_staff_id = \(bind: staffId) \(status)
                   AND s.created_at <= c.at AND (s.created_at < c.at OR s.id < c.id)
                 ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: limit)
-                """).all()
+                """)
         } else {
-            rows = try await sql.raw("""
+            rows = try await point.all("""
                 SELECT s.* FROM service_requests s WHERE s.assignee_staff_id = \(bind: staffId) \(status)
                 ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: limit)
-                """).all()
+                """)
         }
-        return try rows.map(ServiceRequestModel.init(row:))
+        return try rows.map(StoredServiceRequest.init(row:))
+    }
+
+    /// One SR by id, as plain values.
+    func serviceRequest(_ id: UUID) async throws -> StoredServiceRequest? {
+        try await point.first("SELECT * FROM service_requests WHERE id = \(bind: id)").map(StoredServiceRequest.init(row:))
+    }
+
+    /// What SRs' pages show beside their own rows, read for all of them at once.
+    struct ServiceRequestDetails: Sendable {
+        var caseNumbers: [UUID: String] = [:]
+        /// The contacts linked to each SR directly.
+        var linkedContacts: [UUID: [StoredContact]] = [:]
+        /// Each SR's history, oldest first.
+        var history: [UUID: [StoredServiceRequestHistory]] = [:]
+        var assigneeNames: [String: String] = [:]
+    }
+
+    /// The cases' numbers, linked contacts, history and assignees' names of these SRs: four indexed reads whatever
+    /// their number, each read in place and as plain values (a page of SRs decoded as Fluent models, and their
+    /// cases, contacts and history with them, spent most of the SR list's time asking the runtime for metadata).
+    func details(of srs: [StoredServiceRequest]) async throws -> ServiceRequestDetails {
+        guard !srs.isEmpty else { return ServiceRequestDetails() }
+        let ids = srs.map(\.id)
+        var details = ServiceRequestDetails()
+        let caseIds = Array(Set(srs.compactMap(\.caseId)))
+        if !caseIds.isEmpty {
+            for row in try await point.all("SELECT id, case_number FROM cases WHERE id IN (\(binds: caseIds))") {
+                details.caseNumbers[try row.decode(column: "id", as: UUID.self)] = try row.decode(column: "case_number", as: String.self)
+            }
+        }
+        for row in try await point.all("""
+            SELECT l.service_request_id AS linked_to, c.* FROM service_request_contacts l JOIN contacts c ON c.id = l.contact_id
+            WHERE l.service_request_id IN (\(binds: ids))
+            """) {
+            details.linkedContacts[try row.decode(column: "linked_to", as: UUID.self), default: []].append(try StoredContact(row: row))
+        }
+        for row in try await point.all("""
+            SELECT service_request_id, at, by_staff_id, action, detail FROM service_request_history
+            WHERE service_request_id IN (\(binds: ids)) ORDER BY service_request_id, at, id
+            """) {
+            let entry = try StoredServiceRequestHistory(row: row)
+            details.history[entry.serviceRequestId, default: []].append(entry)
+        }
+        details.assigneeNames = try await DirectoryQueries(db: db, readers: readers).names(Array(Set(srs.compactMap(\.assigneeStaffId))))
+        return details
     }
 
     // MARK: Segments

@@ -16,9 +16,9 @@ enum Records {
     }
 
     /// Whether the signed-in person may do `action` with this contact now.
-    static func decide(_ contact: ContactModel, _ action: ContactAction, user: CurrentUser, grants: [GrantCoverage], at now: Date) -> Visibility.Decision {
+    static func decide(_ contact: some ContactFacts, _ action: ContactAction, user: CurrentUser, grants: [GrantCoverage], at now: Date) -> Visibility.Decision {
         guard let role = user.role else { return .denied("no role chosen") }
-        return Visibility.decide(contactId: contact.id!.uuidString, sensitive: contact.sensitive, action: action,
+        return Visibility.decide(contactId: contact.contactId.uuidString, sensitive: contact.sensitive, action: action,
                                  viewer: user.profile.staffId, role: role, grants: grants, at: now)
     }
 
@@ -35,18 +35,18 @@ enum Records {
     }
 
     /// Records a view or denial of a sensitive contact inside the current write job.
-    static func auditAccess(_ ctx: WriteContext, user: CurrentUser, contact: ContactModel, action: String, decision: Visibility.Decision, context: String) async throws {
+    static func auditAccess(_ ctx: WriteContext, user: CurrentUser, contact: some ContactFacts, action: String, decision: Visibility.Decision, context: String) async throws {
         try await ctx.audit(accessEntries(user: user, contact: contact, action: action, decision: decision, context: context))
     }
 
     /// The events a view or denial leaves: every denial, and every view of a sensitive contact.
-    static func accessEntries(user: CurrentUser, contact: ContactModel, action: String, decision: Visibility.Decision, context: String) -> [AuditEntry] {
+    static func accessEntries(user: CurrentUser, contact: some ContactFacts, action: String, decision: Visibility.Decision, context: String) -> [AuditEntry] {
         switch decision {
         case .allowed(let why):
             guard contact.sensitive else { return [] }
-            return [AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.id!.uuidString, detail: "\(context); \(why)")]
+            return [AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.contactId.uuidString, detail: "\(context); \(why)")]
         case .denied(let why):
-            return [AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.id!.uuidString, outcome: .denied, detail: "\(context); \(why)")]
+            return [AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.contactId.uuidString, outcome: .denied, detail: "\(context); \(why)")]
         }
     }
 

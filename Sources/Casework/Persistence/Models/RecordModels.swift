@@ -35,11 +35,64 @@ final class ContactModel: Model, @unchecked Sendable {
         updatedAt = now
     }
 
-    /// A stored contact from a row of `SELECT * FROM contacts`, read column by column: every contact view reads one,
-    /// and Fluent's own decoding finds the fields by reflection, a sixth of an audited read's time.
+    /// A stored contact from a row of `SELECT * FROM contacts`: every contact view reads one, and Fluent's own
+    /// decoding finds the fields by reflection, a sixth of an audited read's time. The columns are read once, by
+    /// `StoredContact`.
+    convenience init(row: any SQLRow) throws {
+        self.init(try StoredContact(row: row))
+    }
+
+    /// The model of a contact read as plain values (to change it and save it).
+    convenience init(_ stored: StoredContact) {
+        self.init()
+        id = stored.id
+        $id.exists = true
+        name = stored.name
+        searchName = stored.searchName
+        nino = stored.nino
+        scin = stored.scin
+        crn = stored.crn
+        dateOfBirth = stored.dateOfBirth
+        address = stored.address
+        sensitive = stored.sensitive
+        createdAt = stored.createdAt
+        updatedAt = stored.updatedAt
+    }
+}
+
+/// What the visibility rule and a listing read of a contact, whether it was read as a model or as plain values.
+protocol ContactFacts {
+    var contactId: UUID { get }
+    var name: String { get }
+    var nino: String? { get }
+    var scin: String? { get }
+    var crn: String? { get }
+    var sensitive: Bool { get }
+}
+
+extension ContactModel: ContactFacts {
+    var contactId: UUID { id! }
+}
+
+/// A row of `contacts` as plain values, for the contacts a page shows beside its own rows (the contacts linked to a
+/// page of SRs, say): a Fluent model's every property read asks the runtime for generic metadata.
+struct StoredContact: Sendable, ContactFacts {
+    let id: UUID
+    let name: String
+    let searchName: String
+    let nino: String?
+    let scin: String?
+    let crn: String?
+    let dateOfBirth: String?
+    let address: String
+    let sensitive: Bool
+    let createdAt: Date
+    let updatedAt: Date
+
+    var contactId: UUID { id }
+
     init(row: any SQLRow) throws {
         id = try row.decode(column: "id", as: UUID.self)
-        $id.exists = true
         name = try row.decode(column: "name", as: String.self)
         searchName = try row.decode(column: "search_name", as: String.self)
         nino = try row.decode(column: "nino", as: String?.self)
@@ -249,5 +302,22 @@ final class ServiceRequestHistoryModel: Model, @unchecked Sendable {
         byStaffId = by
         self.action = action
         self.detail = detail
+    }
+}
+
+/// A row of `service_request_history` as plain values, for the history a page of SRs shows.
+struct StoredServiceRequestHistory: Sendable {
+    let serviceRequestId: UUID
+    let at: Date
+    let byStaffId: String?
+    let action: ServiceRequestHistoryAction
+    let detail: String
+
+    init(row: any SQLRow) throws {
+        serviceRequestId = try row.decode(column: "service_request_id", as: UUID.self)
+        at = try row.decode(column: "at", as: Date.self)
+        byStaffId = try row.decode(column: "by_staff_id", as: String?.self)
+        action = try .stored(try row.decode(column: "action", as: String.self))
+        detail = try row.decode(column: "detail", as: String.self)
     }
 }

@@ -39,11 +39,11 @@ struct ContactListingDTO: Content {
 
     static let restrictedLabel = "restricted record"
 
-    init(_ contact: ContactModel, visible: Bool) {
+    init(_ contact: some ContactFacts, visible: Bool) {
         restricted = !visible
         if visible {
             label = contact.name
-            id = contact.id!.uuidString
+            id = contact.contactId.uuidString
             name = contact.name
             nino = contact.nino
             scin = contact.scin

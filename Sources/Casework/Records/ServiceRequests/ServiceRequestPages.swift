@@ -25,8 +25,8 @@ struct ServiceRequestPages: RouteCollection {
         let createdAt: String
     }
 
-    static func row(_ sr: ServiceRequestModel) throws -> SRRow {
-        SRRow(id: sr.id!.uuidString, reference: sr.reference, typeName: sr.type.displayName, statusName: sr.status.displayName,
+    static func row(_ sr: StoredServiceRequest) -> SRRow {
+        SRRow(id: sr.id.uuidString, reference: sr.reference, typeName: sr.type.displayName, statusName: sr.status.displayName,
               segment: sr.segment, createdAt: CaseworkTime.iso8601(sr.createdAt))
     }
 

@@ -18,14 +18,8 @@ protocol ServiceRequestRepository: Sendable {
     func contact(_ id: UUID) async throws -> ContactModel?
     /// A case's participants' contacts.
     func participants(ofCase caseId: UUID) async throws -> [ContactModel]
-    func cases(_ ids: [UUID]) async throws -> [CaseModel]
-    /// The contacts linked to each of these SRs.
-    func linkedContacts(of ids: [UUID]) async throws -> [UUID: [ContactModel]]
-    /// Each of these SRs' history, oldest first.
-    func history(of ids: [UUID]) async throws -> [UUID: [ServiceRequestHistoryModel]]
-    func staffNames(_ staffIds: [String]) async throws -> [String: String]
     /// SRs assigned to and raised by a person (either may be nil for any), open ones only when `openOnly`, newest first.
-    func serviceRequests(assignedTo staffId: String?, raisedBy creator: String?, openOnly: Bool, limit: Int) async throws -> [ServiceRequestModel]
+    func serviceRequests(assignedTo staffId: String?, raisedBy creator: String?, openOnly: Bool, limit: Int) async throws -> [StoredServiceRequest]
 }
 
 /// The SRs' rows through Fluent, on the database it is made for: the request's for a read, the write lane's inside a
@@ -68,40 +62,13 @@ struct FluentServiceRequestRepository: ServiceRequestRepository {
         try await CaseParticipantModel.query(on: db).filter(\.$case.$id == caseId).with(\.$contact).all().map(\.contact)
     }
 
-    // A page of SRs reads its cases and linked contacts by the hand-written readers: decoded by Fluent's reflection,
-    // the cases alone were 7% of the SR list's time (bench/scale.sh PROFILE=1).
-
-    func cases(_ ids: [UUID]) async throws -> [CaseModel] {
-        guard !ids.isEmpty else { return [] }
-        return try await sql.raw("SELECT id, case_number, created_at FROM cases WHERE id IN (\(binds: ids))").all().map(CaseModel.init(row:))
-    }
-
-    func linkedContacts(of ids: [UUID]) async throws -> [UUID: [ContactModel]] {
-        guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.raw("""
-            SELECT l.service_request_id AS linked_to, c.* FROM service_request_contacts l JOIN contacts c ON c.id = l.contact_id
-            WHERE l.service_request_id IN (\(binds: ids))
-            """).all()
-        var linked: [UUID: [ContactModel]] = [:]
-        for row in rows { linked[try row.decode(column: "linked_to", as: UUID.self), default: []].append(try ContactModel(row: row)) }
-        return linked
-    }
-
-    func history(of ids: [UUID]) async throws -> [UUID: [ServiceRequestHistoryModel]] {
-        Dictionary(grouping: try await ServiceRequestHistoryModel.query(on: db).filter(\.$serviceRequest.$id ~~ ids).sort(\.$at).all(),
-                   by: { $0.$serviceRequest.id })
-    }
-
-    func staffNames(_ staffIds: [String]) async throws -> [String: String] {
-        guard !staffIds.isEmpty else { return [:] }
-        return Dictionary(uniqueKeysWithValues: try await StaffModel.query(on: db).filter(\.$id ~~ staffIds).all().map { ($0.id!, $0.name) })
-    }
-
-    func serviceRequests(assignedTo staffId: String?, raisedBy creator: String?, openOnly: Bool, limit: Int) async throws -> [ServiceRequestModel] {
-        var query = ServiceRequestModel.query(on: db)
-        if let staffId { query = query.filter(\.$assigneeStaffId == staffId) }
-        if let creator { query = query.filter(\.$creatorStaffId == creator) }
-        if openOnly { query = query.filter(\.$status != ServiceRequestStatus.closed) }
-        return try await query.sort(\.$createdAt, .descending).sort(\.$id, .descending).limit(limit).all()
+    func serviceRequests(assignedTo staffId: String?, raisedBy creator: String?, openOnly: Bool, limit: Int) async throws -> [StoredServiceRequest] {
+        var conditions: [SQLQueryString] = []
+        if let staffId { conditions.append("assignee_staff_id = \(bind: staffId)") }
+        if let creator { conditions.append("creator_staff_id = \(bind: creator)") }
+        if openOnly { conditions.append("status <> \(bind: ServiceRequestStatus.closed.rawValue)") }
+        let filter: SQLQueryString = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try await sql.raw("SELECT * FROM service_requests \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)").all()
+            .map(StoredServiceRequest.init(row:))
     }
 }

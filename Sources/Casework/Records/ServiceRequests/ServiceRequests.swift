@@ -94,76 +94,56 @@ struct ServiceRequests: RepositoryService {
         try await rows.addHistory(ServiceRequestHistoryModel(serviceRequestId: id, at: now, by: by, action: action, detail: detail))
     }
 
-    /// A service request with its links; linked sensitive contacts the caller may not see show as "restricted record" (audited).
+    /// A service request with its links; linked sensitive contacts the caller may not see show as "restricted record".
+    /// Each linked sensitive contact's view or refusal is audited, committed before the answer goes out.
     func viewServiceRequest(_ id: UUID) async throws -> ServiceRequestDTO {
         let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
-        let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
-        return try await context.write { [repository] ctx in
-            try await Self.serviceRequestDTO(id, user: user, grants: grants, rows: repository(ctx.db), ctx: ctx)
-        }
-    }
-
-    static func serviceRequestDTO(_ id: UUID, user: CurrentUser, grants: [GrantCoverage], rows: any ServiceRequestRepository,
-                                  ctx: WriteContext) async throws -> ServiceRequestDTO {
-        guard let sr = try await rows.serviceRequest(id) else {
+        guard let sr = try await RecordQueries(db: db, readers: context.readers).serviceRequest(id) else {
             throw DomainError.notFound("There is no service request with id \(id.uuidString)")
         }
-        return try await serviceRequestDTOs([sr], user: user, grants: grants, rows: rows, ctx: ctx)[0]
+        return try await serviceRequestDTOs([sr], user: user)[0]
     }
 
-    /// Several SRs as their pages show them, in five queries whatever their number: cases, linked contacts, history
-    /// and assignees' names are each read for all of them at once. Each linked sensitive contact's view or
-    /// refusal is audited in the same job.
-    static func serviceRequestDTOs(_ srs: [ServiceRequestModel], user: CurrentUser, grants: [GrantCoverage], rows: any ServiceRequestRepository,
-                                   ctx: WriteContext) async throws -> [ServiceRequestDTO] {
+    /// Several SRs as their pages show them. Read outside the write lane in five queries whatever their number
+    /// (`RecordQueries.details`: cases, linked contacts, history and assignees' names for all of them at once, and the
+    /// caller's grants only when a linked contact is sensitive); the lane only records the views and refusals of
+    /// sensitive contacts, so a page of SRs shares one insert and one commit with every other audited read.
+    private func serviceRequestDTOs(_ srs: [StoredServiceRequest], user: CurrentUser) async throws -> [ServiceRequestDTO] {
         guard !srs.isEmpty else { return [] }
-        let ids = srs.map { $0.id! }
-        let cases = Dictionary(uniqueKeysWithValues: try await rows.cases(Array(Set(srs.compactMap { $0.$case.id }))).map { ($0.id!, $0) })
-        let links = try await rows.linkedContacts(of: ids)
-        let history = try await rows.history(of: ids)
-        let names = try await rows.staffNames(Array(Set(srs.compactMap(\.assigneeStaffId))))
-        var answers: [ServiceRequestDTO] = []
-        for sr in srs {
-            let id = sr.id!
-            var listings: [ContactListingDTO] = []
-            for contact in links[id] ?? [] {
-                let decision = Records.decide(contact, .view, user: user, grants: grants, at: ctx.now)
-                try await Records.auditAccess(ctx, user: user, contact: contact, action: "sr.view", decision: decision, context: "linked to \(sr.reference)")
-                listings.append(ContactListingDTO(contact, visible: decision.isAllowed))
+        let details = try await RecordQueries(db: db, readers: context.readers).details(of: srs)
+        let needsGrants = details.linkedContacts.values.joined().contains { Visibility.dependsOnGrants(sensitive: $0.sensitive, role: user.role) }
+        let grants = needsGrants ? try await Records.grants(for: user.profile.staffId, at: now, on: db, readers: context.readers) : []
+        let at = now
+        var events: [AuditEntry] = []
+        let answers = srs.map { sr -> ServiceRequestDTO in
+            let listings = (details.linkedContacts[sr.id] ?? []).map { contact -> ContactListingDTO in
+                let decision = Records.decide(contact, .view, user: user, grants: grants, at: at)
+                events += Records.accessEntries(user: user, contact: contact, action: "sr.view", decision: decision, context: "linked to \(sr.reference)")
+                return ContactListingDTO(contact, visible: decision.isAllowed)
             }
-            answers.append(ServiceRequestDTO(
-                id: id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.type.displayName, description: sr.description,
-                status: sr.status, statusName: sr.status.displayName, caseId: sr.$case.id?.uuidString, caseNumber: sr.$case.id.flatMap { cases[$0]?.caseNumber },
-                contactId: listings.first(where: { !$0.restricted })?.id, contacts: listings, segment: sr.segment,
-                segmentName: sr.segment.map { Segment(id: $0).displayName(teamName: sr.owningTeam) }, routingRule: sr.routingRule,
-                needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.uuidString, owningTeam: sr.owningTeam,
-                creatorStaffId: sr.creatorStaffId, assigneeStaffId: sr.assigneeStaffId, assigneeName: sr.assigneeStaffId.flatMap { names[$0] },
-                createdAt: CaseworkTime.iso8601(sr.createdAt), routedAt: sr.routedAt.map(CaseworkTime.iso8601),
-                history: (history[id] ?? []).map { HistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, detail: $0.detail) }))
+            return ServiceRequestDTO(sr, contacts: listings, details: details)
         }
+        // Committed before the answer goes out: no one sees a linked contact the trail does not record.
+        try await context.audit(events)
         return answers
     }
 
     /// Service requests assigned to or raised by a person, newest first.
-    func serviceRequests(assignedTo staffId: String? = nil, raisedBy creator: String? = nil, openOnly: Bool = true, limit: Int = 50) async throws -> [ServiceRequestModel] {
+    func serviceRequests(assignedTo staffId: String? = nil, raisedBy creator: String? = nil, openOnly: Bool = true, limit: Int = 50) async throws -> [StoredServiceRequest] {
         if let staffId, creator == nil {
-            return try await RecordQueries(db: db).assignedTo(staffId, openOnly: openOnly, limit: limit, after: nil)
+            return try await RecordQueries(db: db, readers: context.readers).assignedTo(staffId, openOnly: openOnly, limit: limit, after: nil)
         }
         return try await rows.serviceRequests(assignedTo: staffId, raisedBy: creator, openOnly: openOnly, limit: limit)
     }
 
     /// One page of the SRs assigned to the caller, newest first, each as its page shows it. The visibility of every
-    /// linked contact is decided and audited in one write job for the whole page.
+    /// linked contact is decided, and its audit committed, for the whole page at once.
     func assignedServiceRequests(limit: Int, cursor: String?) async throws -> (items: [ServiceRequestDTO], next: String?) {
         let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
         let after = try Paging.cursorId(cursor)
-        let rows = try await RecordQueries(db: db).assignedTo(user.staffId, openOnly: true, limit: limit + 1, after: after)
+        let rows = try await RecordQueries(db: db, readers: context.readers).assignedTo(user.staffId, openOnly: true, limit: limit + 1, after: after)
         let page = Array(rows.prefix(limit))
-        let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
-        let items = try await context.write { [repository] ctx in
-            try await Self.serviceRequestDTOs(page, user: user, grants: grants, rows: repository(ctx.db), ctx: ctx)
-        }
-        return (items, rows.count > limit ? page.last?.id?.uuidString : nil)
+        return (try await serviceRequestDTOs(page, user: user), rows.count > limit ? page.last?.id.uuidString : nil)
     }
 
     // MARK: Links and status
