@@ -6,6 +6,13 @@ public struct StaffID: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     /// Accepts one to nine ASCII digits, after trimming surrounding spaces.
     public init?(_ text: String) {
+        // The usual case, an ID as stored, is checked byte by byte: every profile read back from the database parses
+        // its IDs, and Foundation's trimming with `Character`'s Unicode properties was most of reading a page's people.
+        let bytes = text.utf8
+        if (1...9).contains(bytes.count) && bytes.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) {
+            value = text
+            return
+        }
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard (1...9).contains(trimmed.count), trimmed.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             return nil

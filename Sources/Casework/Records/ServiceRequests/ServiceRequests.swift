@@ -296,7 +296,7 @@ struct ServiceRequests: RepositoryService {
 
     /// Everyone who works a segment, for the assignment choice.
     func members(of segment: Segment, teamName: String?) async throws -> [StaffProfile] {
-        try await RecordQueries(db: db).members(of: segment, teamName: teamName)
+        try await RecordQueries(db: db, readers: context.readers).members(of: segment, teamName: teamName)
     }
 
     /// Assigns an SR from its hopper. Two people assigning at once: the second finds it no longer pending (409).
