@@ -66,7 +66,7 @@ struct Contacts: RepositoryService {
         guard !q.isEmpty else { return [] }
         let compact = q.uppercased().filter { !$0.isWhitespace }
         let namePart = q.lowercased().filter { $0 != "%" && $0 != "_" }
-        let rows = try await RecordQueries(db: db).searchContacts(identifier: compact, namePart: namePart, limit: limit)
+        let rows = try await RecordQueries(db: db, readers: context.readers).searchContacts(identifier: compact, namePart: namePart, limit: limit)
         let grants = rows.contains { Visibility.dependsOnGrants(sensitive: $0.sensitive, role: user.role) }
             ? try await Records.grants(for: user.profile.staffId, at: now, on: db, readers: context.readers) : []
         var listings: [ContactListingDTO] = []
