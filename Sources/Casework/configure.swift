@@ -167,6 +167,6 @@ enum CaseworkMigrations {
         CreateTemporaryAccess(), CreateGrantChanges(), CreateNotificationsAndExpiry(), CreateOutbox(), IndexHotPaths(),
         CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(), CreateOIDCSignIns(), CreateSCIMProvisioning(),
         RecordWhoDecidedEachStage(), IndexWorkReturnedAtExpiry(), CountWaitingWork(), IndexRecentRefusals(),
-        DropAuditIndexesOthersCover(),
+        DropAuditIndexesOthersCover(), IndexOpenLogOffsByEnd(),
     ]
 }

@@ -127,6 +127,25 @@ struct HotQueryPlanTests {
         }
     }
 
+    /// The overdue log-offs on an SCR manager's home are the first fifty unconfirmed grants by their end, read in
+    /// that order from an index on both databases: PostgreSQL does not take `IS NULL` as an equality, and with only
+    /// `grants_log_off_open` it scanned and sorted every unconfirmed grant that had ended.
+    @Test func theOverdueLogOffsAreWalkedInOrderOfTheirEnd() async throws {
+        try await withCasework(records: true) { app in
+            let capture = StatementCapture()
+            let logger = Logger(label: "log-off-plans") { _ in capture }
+            let db = app.databases.database(logger: logger, on: app.eventLoopGroup.any())!
+            _ = try await AccessQueries(db: db).unconfirmedGrants(endedBefore: app.casework.clock.now(), limit: 50)
+            let statements = capture.statements.filter { $0.uppercased().hasPrefix("SELECT") }
+            #expect(statements.count == 2, "one read by expiry, one by removal: \(statements)")
+            for statement in statements {
+                let plan = try await Self.plan(of: statement, on: app.db as! any SQLDatabase)
+                #expect(plan.contains("grants_unconfirmed_by_") || plan.contains("grants_log_off_open"), "\(statement)\n\(plan)")
+                #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "the unconfirmed grants are sorted rather than walked in order:\n\(plan)")
+            }
+        }
+    }
+
     /// The plan as text, one line per step.
     static func plan(of statement: String, on sql: any SQLDatabase) async throws -> String {
         if sql.dialect.name == "sqlite" {
