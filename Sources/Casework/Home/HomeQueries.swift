@@ -13,7 +13,7 @@ struct HomeQueries {
 
     /// A person's unread notifications, newest first.
     func unreadNotifications(of staffId: String, limit: Int) async throws -> [StoredNotification] {
-        try await PointReads(db: db, readers: readers).all("""
+        try await point.all("""
             SELECT * FROM notifications WHERE staff_id = \(bind: staffId) AND read_at IS NULL ORDER BY at DESC LIMIT \(bind: limit)
             """).map(StoredNotification.init(row:))
     }
@@ -74,4 +74,5 @@ struct HomeQueries {
     }
 
     private var sql: any SQLDatabase { db as! any SQLDatabase }
+    private var point: PointReads { PointReads(db: db, readers: readers) }
 }

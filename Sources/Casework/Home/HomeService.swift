@@ -102,9 +102,7 @@ struct HomeService: ContextService {
     /// A team leader's team members with live access, and ended grants whose log-off they have still to confirm.
     func teamAccess(user: CurrentUser) async throws -> HomeSection {
         let grants = try await AccessQueries(db: db, readers: context.readers).unconfirmedGrants(countersignedBy: user.staffId)
-        let references = Dictionary(grants.map { ($0.grant.requestId, $0.reference) }, uniquingKeysWith: { first, _ in first })
-        let items = grants.map(\.grant).map { grant -> HomeItem in
-            let reference = references[grant.requestId] ?? ""
+        let items = grants.map { grant, reference -> HomeItem in
             let link = "/grants/\(grant.id.uuidString)"
             if let ended = AccessMonitoring.endedAt(expiresAt: grant.expiresAt, removedAt: grant.removedAt, now: now) {
                 return HomeItem(text: "\(reference): access for \(grant.staffId) ended at \(CaseworkTime.ukClockTime(ended)) on \(CaseworkTime.longDate(ended)): confirm the log-off you witnessed",

@@ -24,11 +24,7 @@ struct RecordQueries {
     func searchContacts(identifier: String, namePart: String, limit: Int) async throws -> [StoredContact] {
         var found: [StoredContact] = []
         if !identifier.isEmpty {
-            // Three unique indexes, at most three rows: read in place.
-            found = try await point.all("""
-                SELECT * FROM contacts WHERE nino = \(bind: identifier) OR scin = \(bind: identifier) OR crn = \(bind: identifier)
-                LIMIT \(bind: limit)
-                """).map(StoredContact.init(row:))
+            found = try await contacts(withIdentifier: identifier)
         }
         if !namePart.isEmpty {
             found += try await contactsByName(namePart, limit: limit)
@@ -213,15 +209,17 @@ struct RecordQueries {
     /// Finds a contact by its id, NINO, SCIN or CRN.
     func findContact(_ text: String) async throws -> ContactModel? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let id = UUID(uuidString: trimmed) { return try await ContactModel.find(id, on: db) }
+        if let id = UUID(uuidString: trimmed) { return try await contact(id) }
         let compact = trimmed.uppercased().filter { !$0.isWhitespace }
         guard !compact.isEmpty else { return nil }
-        return try await withIdentifier(compact).first()
+        return try await contacts(withIdentifier: compact).first.map(ContactModel.init)
     }
 
-    /// Contacts whose NINO, SCIN or CRN is exactly `compact` (upper case, no spaces): each by its unique index.
-    func withIdentifier(_ compact: String) -> QueryBuilder<ContactModel> {
-        ContactModel.query(on: db).group(.or) { $0.filter(\.$nino == compact).filter(\.$scin == compact).filter(\.$crn == compact) }
+    /// Contacts whose NINO, SCIN or CRN is exactly `compact` (upper case, no spaces): each by its unique index, so
+    /// at most three rows, read in place.
+    func contacts(withIdentifier compact: String) async throws -> [StoredContact] {
+        try await point.all("SELECT * FROM contacts WHERE nino = \(bind: compact) OR scin = \(bind: compact) OR crn = \(bind: compact)")
+            .map(StoredContact.init(row:))
     }
 
     /// The contacts an SR touches: linked directly, or through its case.
