@@ -73,6 +73,15 @@ struct HotQueryPlanTests {
             _ = try await monitoring.teamFigures(limit: 50, after: "A")
             _ = try await monitoring.allTeamFigures()
 
+            // The evidence page: a request's grant and its changes, notifications, emails, and the audit events.
+            let evidence = EvidenceQueries(db: db)
+            _ = try await evidence.grant(ofRequest: someone)
+            _ = try await evidence.changes(ofGrant: someone)
+            _ = try await evidence.notifications(aboutRequest: someone)
+            _ = try await evidence.emails(aboutRequest: someone)
+            _ = try await evidence.contactAccess(by: "20010002", from: now.addingTimeInterval(-3600), to: now, limit: 500)
+            _ = try await evidence.auditEvents(about: [someone.uuidString, UUID().uuidString])
+
             // The audit trail by person, by subject and by kind of subject, and the home pages' refusals.
             let trail = AuditTrail(db: db)
             _ = try await trail.search(.init(actor: "20010002", subject: nil, from: nil, to: nil, limit: 51, beforeSeq: 100))

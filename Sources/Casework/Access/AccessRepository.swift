@@ -4,10 +4,10 @@ import Foundation
 import SQLKit
 
 /// Every row temporary access reads or writes beside its hot paths: requests, grants and their extension and
-/// removal requests, the SR a CSUA150 names, and what the evidence page gathers. `TemporaryAccess`,
-/// `GrantChangeService`, `LeaverAccess` and the evidence (`Monitoring.evidence`) keep the rules and ask this for
-/// rows; `FluentAccessRepository` is the database's. The hot reads and the decision's writes (lists of requests, a
-/// request by id as a point read, decision rows, the status) are `AccessQueries`.
+/// removal requests, and the SR a CSUA150 names. `TemporaryAccess`, `GrantChangeService` and `LeaverAccess` keep
+/// the rules and ask this for rows; `FluentAccessRepository` is the database's. The hot reads and the decision's
+/// writes (lists of requests, a request by id as a point read, decision rows, the status) are `AccessQueries`; what
+/// the evidence page gathers is `EvidenceQueries`.
 protocol AccessRepository: Sendable {
     // MARK: Requests
     func request(_ id: UUID) async throws -> AccessRequestModel?
@@ -24,7 +24,6 @@ protocol AccessRepository: Sendable {
 
     // MARK: Grants
     func grant(_ id: UUID) async throws -> GrantModel?
-    func grant(ofRequest id: UUID) async throws -> GrantModel?
     func grants(_ ids: [UUID]) async throws -> [GrantModel]
     /// A person's grants, oldest first.
     func grants(heldBy staffId: String) async throws -> [GrantModel]
@@ -44,15 +43,6 @@ protocol AccessRepository: Sendable {
     func save(_ change: GrantChangeRequestModel) async throws
     /// Marks a grant's removal requests waiting for provisioning approved by `staffId` (the grant was removed).
     func approveWaitingRemovals(ofGrant id: UUID, by staffId: String) async throws
-
-    // MARK: Evidence
-    /// The notifications and emails a request caused, oldest first.
-    func notifications(aboutRequest id: UUID) async throws -> [NotificationModel]
-    func emails(aboutRequest id: UUID) async throws -> [OutboxMessageModel]
-    /// A person's audited reads and refusals of sensitive contacts between two instants, first `limit` in order.
-    func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [StoredAuditEvent]
-    /// The audit events whose subject is one of these ids, in order.
-    func auditEvents(about subjectIds: [String]) async throws -> [StoredAuditEvent]
 }
 
 extension AccessRepository {
@@ -67,8 +57,6 @@ extension AccessRepository {
 /// inside a change.
 struct FluentAccessRepository: AccessRepository {
     let db: any Database
-
-    private var sql: any SQLDatabase { db as! any SQLDatabase }
 
     func request(_ id: UUID) async throws -> AccessRequestModel? {
         try await AccessQueries(db: db).request(id)
@@ -98,10 +86,6 @@ struct FluentAccessRepository: AccessRepository {
 
     func grant(_ id: UUID) async throws -> GrantModel? {
         try await GrantModel.find(id, on: db)
-    }
-
-    func grant(ofRequest id: UUID) async throws -> GrantModel? {
-        try await GrantModel.query(on: db).filter(\.$requestId == id).first()
     }
 
     func grants(_ ids: [UUID]) async throws -> [GrantModel] {
@@ -148,28 +132,5 @@ struct FluentAccessRepository: AccessRepository {
         try await GrantChangeRequestModel.query(on: db).filter(\.$grantId == id).filter(\.$kind == GrantChangeKind.removal)
             .filter(\.$status == GrantChangeStatus.awaitingProvisioning)
             .set(\.$status, to: GrantChangeStatus.approved).set(\.$decidedBy, to: staffId).update()
-    }
-
-    func notifications(aboutRequest id: UUID) async throws -> [NotificationModel] {
-        try await NotificationModel.query(on: db).filter(\.$accessRequestId == id).sort(\.$at).all()
-    }
-
-    func emails(aboutRequest id: UUID) async throws -> [OutboxMessageModel] {
-        try await OutboxMessageModel.query(on: db).filter(\.$accessRequestId == id).sort(\.$createdAt).all()
-    }
-
-    // Both audit reads skip Fluent's model decoding (`StoredAuditEvent.init(row:)`): a holder's reads can be hundreds
-    // of events.
-
-    func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [StoredAuditEvent] {
-        try await sql.raw("""
-            SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) AND subject_type = 'contact'
-            AND at >= \(bind: CaseworkTime.iso8601Millis(from)) AND at <= \(bind: CaseworkTime.iso8601Millis(to)) ORDER BY seq LIMIT \(literal: limit)
-            """).all().map { try StoredAuditEvent(row: $0) }
-    }
-
-    func auditEvents(about subjectIds: [String]) async throws -> [StoredAuditEvent] {
-        try await sql.raw("SELECT * FROM audit_events WHERE subject_id IN (\(binds: subjectIds)) ORDER BY seq").all()
-            .map { try StoredAuditEvent(row: $0) }
     }
 }

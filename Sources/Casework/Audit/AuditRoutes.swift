@@ -27,7 +27,7 @@ struct AuditRoutes: RouteCollection {
 
     @Sendable func searchAPI(req: Request) async throws -> ListDTO<AuditEventDTO> {
         try req.requireRole(.administrator, .scrManager)
-        let result = try await AuditTrail(db: req.db).search(try Self.query(req, Self.input(req)))
+        let result = try await AuditTrail(db: req.db, readers: req.casework.readers).search(try Self.query(req, Self.input(req)))
         return ListDTO(items: result.events.map(AuditEventDTO.init), nextCursor: result.nextBeforeSeq.map(String.init))
     }
 

@@ -7,6 +7,9 @@ import SQLKit
 /// Reading the audit trail: search and verification. Writing happens only through the write lane.
 struct AuditTrail {
     let db: any Database
+    /// Set for the search outside the write lane: a search for one person or one subject is then read in place (see
+    /// `PointReads`).
+    var readers: SQLiteReaders? = nil
 
     /// What to look for; every part optional.
     struct Query: Sendable {
@@ -36,8 +39,11 @@ struct AuditTrail {
         var sql: SQLQueryString = "SELECT * FROM audit_events"
         for (index, condition) in conditions.enumerated() { sql = sql + (index == 0 ? " WHERE " : " AND ") + condition }
         sql = sql + " ORDER BY seq DESC LIMIT \(bind: query.limit + 1)"
-        // Read without Fluent's model decoding: a page of the trail is fifty events of twelve columns.
-        let rows = try await (db as! any SQLDatabase).raw(sql).all().map(StoredAuditEvent.init(row:))
+        // Read without Fluent's model decoding: a page of the trail is fifty events of twelve columns. One person's or
+        // one subject's events are a walk of their own index, newest first, so bounded by what they did or had done
+        // to them: read in place. A search of the whole trail by time alone may walk far, so it waits for the pool.
+        let bounded = query.actor != nil || query.subject != nil
+        let rows = try await PointReads(db: db, readers: bounded ? readers : nil).all(sql).map(StoredAuditEvent.init(row:))
         let page = Array(rows.prefix(query.limit))
         return (page, rows.count > query.limit ? page.last?.seq : nil)
     }

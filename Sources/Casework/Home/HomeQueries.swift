@@ -64,15 +64,14 @@ struct HomeQueries {
             """
         if let action { query = query + " AND action = \(bind: action)" }
         query = query + " ORDER BY at DESC, seq DESC LIMIT \(literal: limit)"
-        return try await sql.raw(query).all().map(StoredAuditEvent.init(row:))
+        return try await point.all(query).map(StoredAuditEvent.init(row:))
     }
 
     /// What a person did most recently, newest first.
     func activity(of staffId: String, limit: Int) async throws -> [StoredAuditEvent] {
-        try await sql.raw("SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) ORDER BY seq DESC LIMIT \(literal: limit)")
-            .all().map(StoredAuditEvent.init(row:))
+        try await point.all("SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) ORDER BY seq DESC LIMIT \(literal: limit)")
+            .map(StoredAuditEvent.init(row:))
     }
 
-    private var sql: any SQLDatabase { db as! any SQLDatabase }
     private var point: PointReads { PointReads(db: db, readers: readers) }
 }

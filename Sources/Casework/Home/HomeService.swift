@@ -68,7 +68,7 @@ struct HomeService: ContextService {
     func hoppers(user: CurrentUser, role: Role) async throws -> HomeSection {
         var items: [HomeItem] = []
         for segment in [Segment.scr, .cfat, Segment.forTeam(user.profile.team)] where segment.hasMember(user.profile) || segment.mayAssign(user.profile, actingAs: role) {
-            let waiting = try await RecordQueries(db: db).hopperSummary(segment: segment.id)
+            let waiting = try await RecordQueries(db: db, readers: context.readers).hopperSummary(segment: segment.id)
             let name = segment.displayName(teamName: user.profile.team)
             let oldest = waiting.oldest.map { " (oldest waiting \(ServiceRequests.describeAge(minutes: max(0, Int(now.timeIntervalSince($0) / 60)))))" } ?? ""
             let verb = segment.mayAssign(user.profile, actingAs: role) ? "to assign" : "waiting"

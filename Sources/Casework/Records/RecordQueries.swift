@@ -92,16 +92,16 @@ struct RecordQueries {
 
     /// How many SRs wait in a hopper and when the oldest was routed, without reading them.
     func hopperSummary(segment: String) async throws -> (waiting: Int, oldest: Date?) {
-        // Kept by the database's triggers as SRs come and go (`CountWaitingWork`), not counted here.
-        struct Count: Decodable { let waiting: Int }
-        let count = try await sql.raw("SELECT waiting FROM hopper_counts WHERE segment = \(bind: segment)").first(decoding: Count.self)?.waiting ?? 0
+        // Kept by the database's triggers as SRs come and go (`CountWaitingWork`), not counted here. Both are one row
+        // by an index, so read in place.
+        let count = try await point.first("SELECT waiting FROM hopper_counts WHERE segment = \(bind: segment)")?
+            .decode(column: "waiting", as: Int.self) ?? 0
         guard count > 0 else { return (0, nil) }
-        struct Oldest: Decodable { let routed_at: Date? }
-        let oldest = try await sql.raw("""
+        let oldest = try await point.first("""
             SELECT routed_at FROM service_requests WHERE segment = \(bind: segment) AND status = \(bind: ServiceRequestStatus.pendingAssignment.rawValue)
             ORDER BY routed_at, id LIMIT 1
-            """).first(decoding: Oldest.self)
-        return (count, oldest?.routed_at)
+            """)?.decode(column: "routed_at", as: Date?.self)
+        return (count, oldest ?? nil)
     }
 
     // MARK: Service requests

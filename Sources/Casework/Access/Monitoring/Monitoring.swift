@@ -308,35 +308,32 @@ extension Monitoring {
     func evidence(_ id: UUID) async throws -> EvidenceDTO {
         try context.requireRole(AccessPolicy.evidenceRoles)
         let temporaryAccess = TemporaryAccess(context: context)
-        let stored = temporaryAccess.repository(db)
-        guard let record = try await stored.request(id) else {
+        let queries = EvidenceQueries(db: db, readers: context.readers)
+        guard let record = try await AccessQueries(db: db, readers: context.readers).request(id) else {
             throw DomainError.notFound("There is no access request with id \(id.uuidString)")
         }
         let requestDTO = try await temporaryAccess.dto(record)
-        let grant = try await stored.grant(ofRequest: id)
-        let changes = try await grant.asyncMap { try await stored.changes(ofGrant: $0.id!).map(GrantChangeDTO.init) } ?? []
-        let notes = try await stored.notifications(aboutRequest: id).map {
+        let grant = try await queries.grant(ofRequest: id)
+        let changes = try await grant.asyncMap { try await queries.changes(ofGrant: $0.id).map(GrantChangeDTO.init) } ?? []
+        let notes = try await queries.notifications(aboutRequest: id).map {
             EvidenceNotificationDTO(at: CaseworkTime.iso8601($0.at), to: $0.staffId, kind: $0.kind, text: $0.text, readAt: $0.readAt.map(CaseworkTime.iso8601))
         }
-        let emails = try await stored.emails(aboutRequest: id).map {
-            EvidenceEmailDTO(queuedAt: CaseworkTime.iso8601($0.createdAt), to: $0.toAddress, subject: $0.subject, status: $0.status, attempts: $0.attempts,
-                             sentAt: $0.sentAt.map(CaseworkTime.iso8601))
-        }
+        let emails = try await queries.emails(aboutRequest: id)
         func event(_ e: StoredAuditEvent) -> EvidenceEventDTO {
             EvidenceEventDTO(at: e.at, actorStaffId: e.actorStaffId, action: e.action, outcome: e.outcome, detail: e.detail)
         }
         // The holder's reads of sensitive contacts from submission until an hour after the grant ended (or the request
         // closed): the views the grant allowed, and the refusals either side of it.
         let closedAt = grant.map { AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: context.now) ?? context.now } ?? record.updatedAt
-        let access = try await stored.contactAccess(by: record.requesterStaffId, from: record.createdAt, to: closedAt.addingTimeInterval(3600), limit: 500)
+        let access = try await queries.contactAccess(by: record.requesterStaffId, from: record.createdAt, to: closedAt.addingTimeInterval(3600), limit: 500)
             .map(event)
         var subjects = [id.uuidString]
-        if let grant { subjects.append(grant.id!.uuidString) }
-        let trail = try await stored.auditEvents(about: subjects).map(event)
+        if let grant { subjects.append(grant.id.uuidString) }
+        let trail = try await queries.auditEvents(about: subjects).map(event)
         return EvidenceDTO(
             request: requestDTO,
             grant: grant.map {
-                EvidenceGrantDTO(grant: GrantDTO($0, now: context.now), removedAt: $0.removedAt.map(CaseworkTime.iso8601), removedBy: $0.removedBy,
+                EvidenceGrantDTO(grant: GrantDTO(GrantModel($0), now: context.now), removedAt: $0.removedAt.map(CaseworkTime.iso8601), removedBy: $0.removedBy,
                                  removalReason: $0.removalReason, reminderSentAt: $0.reminderSentAt.map(CaseworkTime.iso8601),
                                  endRecordedAt: $0.endProcessedAt.map(CaseworkTime.iso8601))
             },

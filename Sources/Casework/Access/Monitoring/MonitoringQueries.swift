@@ -283,3 +283,58 @@ struct MonitoringQueries {
         return try await sql.raw(query).first(decoding: Count.self)?.n ?? 0
     }
 }
+
+/// What the evidence page gathers about one request beside the request itself: its grant and that grant's changes,
+/// the notifications and emails it caused, and the audit events. Each is a bounded read on an index
+/// (`HotQueryPlanTests`), so read in place when `readers` are given (see `PointReads`).
+struct EvidenceQueries {
+    let db: any Database
+    var readers: SQLiteReaders? = nil
+
+    private var point: PointReads { PointReads(db: db, readers: readers) }
+
+    func grant(ofRequest id: UUID) async throws -> StoredGrant? {
+        try await StoredGrant.rows(on: db, readers: readers, where: "request_id = \(bind: id)", limit: 1).first
+    }
+
+    /// A grant's extension and removal requests, oldest first.
+    func changes(ofGrant id: UUID) async throws -> [GrantChangeRequestModel] {
+        try await point.all("SELECT * FROM grant_change_requests WHERE grant_id = \(bind: id) ORDER BY created_at")
+            .map { try $0.decode(fluentModel: GrantChangeRequestModel.self) }
+    }
+
+    /// The notifications a request caused, oldest first.
+    func notifications(aboutRequest id: UUID) async throws -> [StoredNotification] {
+        try await point.all("SELECT * FROM notifications WHERE access_request_id = \(bind: id) ORDER BY at").map(StoredNotification.init(row:))
+    }
+
+    /// The emails a request caused, oldest first.
+    func emails(aboutRequest id: UUID) async throws -> [EvidenceEmailDTO] {
+        try await point.all("""
+            SELECT created_at, to_address, subject, status, attempts, sent_at FROM outbox_messages WHERE access_request_id = \(bind: id)
+            ORDER BY created_at
+            """).map {
+            EvidenceEmailDTO(queuedAt: CaseworkTime.iso8601(try $0.decode(column: "created_at", as: Date.self)),
+                             to: try $0.decode(column: "to_address", as: String.self), subject: try $0.decode(column: "subject", as: String.self),
+                             status: try .stored(try $0.decode(column: "status", as: String.self)),
+                             attempts: try $0.decode(column: "attempts", as: Int.self),
+                             sentAt: try $0.decode(column: "sent_at", as: Date?.self).map(CaseworkTime.iso8601))
+        }
+    }
+
+    // Both audit reads skip Fluent's model decoding (`StoredAuditEvent.init(row:)`): a holder's reads can be hundreds
+    // of events.
+
+    /// A person's audited reads and refusals of sensitive contacts between two instants, the first `limit` in order.
+    func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [StoredAuditEvent] {
+        try await point.all("""
+            SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) AND subject_type = 'contact'
+            AND at >= \(bind: CaseworkTime.iso8601Millis(from)) AND at <= \(bind: CaseworkTime.iso8601Millis(to)) ORDER BY seq LIMIT \(literal: limit)
+            """).map(StoredAuditEvent.init(row:))
+    }
+
+    /// The audit events whose subject is one of these ids, in order.
+    func auditEvents(about subjectIds: [String]) async throws -> [StoredAuditEvent] {
+        try await point.all("SELECT * FROM audit_events WHERE subject_id IN (\(binds: subjectIds)) ORDER BY seq").map(StoredAuditEvent.init(row:))
+    }
+}
