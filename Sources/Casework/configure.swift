@@ -73,6 +73,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.leaf.tags["ukTime"] = UKTimeTag()
     app.leaf.tags["statusTag"] = StatusTagTag()
     app.leaf.tags["named"] = DisplayNameTag()
+    app.leaf.tags["staffOptions"] = StaffOptionsTag()
 
     app.middleware = Middlewares()
     app.middleware.use(GracefulShutdown.middleware(for: app))

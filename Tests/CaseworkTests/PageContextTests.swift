@@ -78,6 +78,30 @@ struct PageContextTests {
         try await group.shutdownGracefully()
     }
 
+    /// The SCR hopper's assignee list is written by `#staffOptions`, not a Leaf loop: it must write what the loop wrote,
+    /// escaping included, for names with every character HTML gives a meaning.
+    @Test func theStaffOptionsTagWritesWhatTheLoopWrote() async throws {
+        struct Member: Encodable { let staffId: String; let name: String }
+        struct Page: Encodable { let members: [Member] }
+        let page = Page(members: [Member(staffId: "20010002", name: "Ada O'Neil"), Member(staffId: "20010003", name: "Grace <b>\"Amazing\"</b> & Co"),
+                                  Member(staffId: "20010004", name: "Zoë Ærø")])
+        let loop = ##"#for(member in members):<option value="#(member.staffId)">#(member.staffId) - #(member.name)</option>#endfor"##
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        func render(_ text: String) async throws -> String {
+            var tags = defaultTags
+            tags["staffOptions"] = StaffOptionsTag()
+            let renderer = LeafRenderer(configuration: LeafConfiguration(rootDirectory: "/"), tags: tags,
+                                        sources: .singleSource(Template(text: text)), eventLoop: group.next())
+            return String(buffer: try await renderer.render(path: "page", context: try LeafContextEncoder.encode(page)).get())
+        }
+        let written = try await render("#staffOptions(members)")
+        #expect(written == (try await render(loop)))
+        #expect(written.contains(#"<option value="20010003">20010003 - Grace &lt;b&gt;&quot;Amazing&quot;&lt;/b&gt; &amp; Co</option>"#))
+        #expect(written.contains("Ada O&#39;Neil") && written.contains("Zoë Ærø"))
+        await #expect(throws: (any Error).self) { _ = try await render("#staffOptions(nothing)") }
+        try await group.shutdownGracefully()
+    }
+
     @Test func aPageMustBeAnObject() throws {
         #expect(throws: (any Error).self) { try LeafContextEncoder.encode(["a list"]) }
         #expect(try LeafContextEncoder.encode(Optional<String>.none).isEmpty)

@@ -109,12 +109,39 @@ struct AccessPages: RouteCollection {
     }
 
     struct ListContent: Encodable {
-        let awaitingMe: [AccessRequestDTO]
-        let mine: [AccessRequestDTO]
+        let awaitingMe: [RequestRow]
+        let mine: [RequestRow]
         let changesAwaitingMe: [GrantChangeDTO]
         let canRequest: Bool
         /// Through the requests list, a page at a time (the list waiting for a decision is short by nature).
         let pagination: Pagination?
+    }
+
+    /// A request as the lists print it: only the fields the template shows. The whole request (its form and history)
+    /// was encoded for Leaf before, a fifth of the SCR manager's list page at national volume.
+    struct RequestRow: Encodable {
+        struct Person: Encodable {
+            let staffId: String
+            let name: String
+        }
+
+        let id: String
+        let reference: String
+        let status: AccessRequestStatus
+        let statusName: String
+        let purposeName: String
+        let requestedDurationMinutes: Int
+        let requester: Person
+
+        init(_ request: AccessRequestDTO) {
+            id = request.id
+            reference = request.reference
+            status = request.status
+            statusName = request.statusName
+            purposeName = request.purposeName
+            requestedDurationMinutes = request.minutes
+            requester = Person(staffId: request.requester.staffId, name: request.requester.name)
+        }
     }
 
     @Sendable func listPage(req: Request) async throws -> Response {
@@ -124,7 +151,8 @@ struct AccessPages: RouteCollection {
         let awaiting = try await access.list(status: nil, awaitingMe: true).items
         let all = try await access.list(status: nil, awaitingMe: false, limit: paging.limit, cursor: paging.cursor)
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
-            awaitingMe: awaiting, mine: all.items.filter { $0.requester.staffId == user.staffId || AccessPolicy.overseesAll(user.role) },
+            awaitingMe: awaiting.map(RequestRow.init),
+            mine: all.items.filter { $0.requester.staffId == user.staffId || AccessPolicy.overseesAll(user.role) }.map(RequestRow.init),
             changesAwaitingMe: try await GrantChangeService(request: req).changesAwaitingMe(),
             canRequest: user.role == .caseworker,
             pagination: .keyset(path: "/access-requests", next: all.next, isFirstPage: paging.cursor == nil)))

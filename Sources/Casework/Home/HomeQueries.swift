@@ -33,25 +33,52 @@ struct HomeQueries {
     }
 
     /// Email not yet delivered, counted and picked by index; nil when none waits. With no SMTP server set, every
-    /// email ever queued is still waiting.
+    /// email ever queued is still waiting, so the count may be long: it waits for the pool rather than being read in
+    /// place. One statement counts and dates the backlog; the latest error is read only when something has failed.
     func outboxBacklog() async throws -> OutboxBacklog? {
-        let pending = { OutboxMessageModel.query(on: db).filter(\.$status == OutboxStatus.pending) }
-        let waiting = try await pending().count()
-        guard waiting > 0, let oldest = try await pending().sort(\.$createdAt).first() else { return nil }
-        let failed = try await pending().filter(\.$attempts > 0).count()
-        let lastError = failed > 0 ? try await pending().filter(\.$attempts > 0).sort(\.$createdAt, .descending).first()?.lastError : nil
-        return OutboxBacklog(waiting: waiting, oldestQueuedAt: oldest.createdAt, failed: failed, lastError: lastError)
+        let pending = OutboxStatus.pending.rawValue
+        guard let row = try await sql.raw("""
+            SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest, COUNT(CASE WHEN attempts > 0 THEN 1 END) AS failed
+            FROM outbox_messages WHERE status = \(bind: pending)
+            """).first() else { return nil }
+        let waiting = try row.decode(column: "waiting", as: Int.self)
+        guard waiting > 0, let oldest = try row.decode(column: "oldest", as: Date?.self) else { return nil }
+        let failed = try row.decode(column: "failed", as: Int.self)
+        let lastError = failed > 0 ? try await point.first("""
+            SELECT last_error FROM outbox_messages WHERE status = \(bind: pending) AND attempts > 0 ORDER BY created_at DESC LIMIT 1
+            """)?.decode(column: "last_error", as: String?.self) : nil
+        return OutboxBacklog(waiting: waiting, oldestQueuedAt: oldest, failed: failed, lastError: lastError ?? nil)
     }
 
-    /// People with at least `failures` failed sign-ins, in staff ID order. Few are ever locked: sorted here, so the
-    /// database reads them by the failed sign-ins index and not the whole directory in ID order.
-    func peopleWithFailedSignIns(atLeast failures: Int) async throws -> [StaffModel] {
-        try await StaffModel.query(on: db).filter(\.$failedSignIns >= failures).all().sorted { $0.id! < $1.id! }
+    /// Someone an administrator may need to act for: locked out, or without a password.
+    struct AccountToAttend: Sendable {
+        let staffId: String
+        let name: String
+        let failedSignIns: Int
+        let lastFailedSignInAt: Date?
+
+        init(row: any SQLRow) throws {
+            staffId = try row.decode(column: "staff_id", as: String.self)
+            name = try row.decode(column: "name", as: String.self)
+            failedSignIns = try row.decode(column: "failed_sign_ins", as: Int.self)
+            lastFailedSignInAt = try row.decode(column: "last_failed_sign_in_at", as: Date?.self)
+        }
+    }
+
+    private static let accountColumns: SQLQueryString = "SELECT staff_id, name, failed_sign_ins, last_failed_sign_in_at FROM staff"
+
+    /// People with at least `failures` failed sign-ins, in staff ID order. Few are ever locked: read in place by the
+    /// failed sign-ins index and sorted here, not the whole directory walked in ID order.
+    func peopleWithFailedSignIns(atLeast failures: Int) async throws -> [AccountToAttend] {
+        try await point.all(Self.accountColumns + " WHERE failed_sign_ins >= \(bind: failures)").map(AccountToAttend.init(row:))
+            .sorted { $0.staffId < $1.staffId }
     }
 
     /// Active people with no password yet, in staff ID order.
-    func activePeopleWithoutPassword(limit: Int) async throws -> [StaffModel] {
-        try await StaffModel.query(on: db).filter(\.$passwordHash == nil).filter(\.$active == true).sort(\.$id).limit(limit).all()
+    func activePeopleWithoutPassword(limit: Int) async throws -> [AccountToAttend] {
+        try await point.all(Self.accountColumns + """
+             WHERE password_hash IS NULL AND active = \(bind: true) ORDER BY staff_id LIMIT \(literal: limit)
+            """).map(AccountToAttend.init(row:))
     }
 
     /// The events since `since` that were not successes (refusals and failures), for one action when it is given,
@@ -73,5 +100,6 @@ struct HomeQueries {
             .map(StoredAuditEvent.init(row:))
     }
 
+    private var sql: any SQLDatabase { db as! any SQLDatabase }
     private var point: PointReads { PointReads(db: db, readers: readers) }
 }

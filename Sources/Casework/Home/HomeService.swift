@@ -146,8 +146,8 @@ struct HomeService: ContextService {
         let rows = try await queries.peopleWithFailedSignIns(atLeast: throttle.lockAfter)
         let items = rows.compactMap { staff -> HomeItem? in
             guard case .locked(let until) = throttle.decide(failures: staff.failedSignIns, lastFailureAt: staff.lastFailedSignInAt, now: now) else { return nil }
-            return HomeItem(text: "\(staff.id!) - \(staff.name): locked until \(CaseworkTime.ukTwelveHourTime(until)) after \(staff.failedSignIns) wrong passwords",
-                            href: "/staff/\(staff.id!)", at: CaseworkTime.iso8601(until))
+            return HomeItem(text: "\(staff.staffId) - \(staff.name): locked until \(CaseworkTime.ukTwelveHourTime(until)) after \(staff.failedSignIns) wrong passwords",
+                            href: "/staff/\(staff.staffId)", at: CaseworkTime.iso8601(until))
         }
         return HomeSection(id: "locked-accounts", title: "Locked accounts", emptyText: "No account is locked.", items: items)
     }
@@ -156,7 +156,7 @@ struct HomeService: ContextService {
         let rows = try await queries.activePeopleWithoutPassword(limit: 50)
         return HomeSection(
             id: "no-password", title: "People who cannot sign in yet", emptyText: "Everyone active has a password.",
-            items: rows.map { HomeItem(text: "\($0.id!) - \($0.name): no password yet; reset it to give them a temporary one", href: "/staff/\($0.id!)", at: nil) })
+            items: rows.map { HomeItem(text: "\($0.staffId) - \($0.name): no password yet; reset it to give them a temporary one", href: "/staff/\($0.staffId)", at: nil) })
     }
 
     /// The last 24 hours' refusals and failures (of one action, when given), newest twenty.
