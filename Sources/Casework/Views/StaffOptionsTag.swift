@@ -1,4 +1,5 @@
 import Leaf
+import LeafKit
 
 /// `#staffOptions(page.members)`: one `<option value="…">ID - Name</option>` a person, for a list of people each with
 /// a `staffId` and a `name`. The SCR hopper's assignee list is a couple of hundred people on every view; through a
@@ -15,31 +16,17 @@ struct StaffOptionsTag: UnsafeUnescapedLeafTag {
         html.reserveCapacity(people.count * 64)
         for person in people {
             guard let fields = person.dictionary, let id = fields["staffId"]?.string, let name = fields["name"]?.string else { throw Misuse() }
-            let value = HTML.escaped(id)
-            html += "<option value=\"\(value)\">\(value) - \(HTML.escaped(name))</option>"
+            let value = Self.escaped(id)
+            html += "<option value=\"\(value)\">\(value) - \(Self.escaped(name))</option>"
         }
         return .string(html)
     }
-}
 
-/// Text made safe to place in HTML, in an element or a quoted attribute: the five characters Leaf's own escaping
-/// replaces, replaced the same way. Most text has none of them and is returned as it is.
-enum HTML {
+    /// Leaf's own escaping (`htmlEscaped`, what `#(…)` does), asked only of text that has one of the characters it
+    /// replaces: it rebuilds every string scalar by scalar, and staff IDs and most names have none.
     static func escaped(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">")
-            || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else { return text }
-        var out = ""
-        out.reserveCapacity(text.utf8.count + 16)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
+        text.utf8.contains(where: special.contains) ? text.htmlEscaped() : text
     }
+
+    private static let special: Set<UInt8> = [UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'")]
 }
