@@ -135,6 +135,42 @@ struct CaseworkTimeTests {
         #expect(CaseworkTime.longDate(utcInstant(2026, 12, 21, 23, 30)) == "21 December 2026")
     }
 
+    /// The UK wall clock is read by arithmetic from London's transitions; it must read what a `Calendar` in
+    /// Europe/London reads, on both sides of every change of clocks and at instants spread over two centuries.
+    @Test func theUkWallClockAgreesWithTheCalendarAcrossEveryChangeOfClocks() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Europe/London")!
+        var instants: [TimeInterval] = [-86_400 * 400, -1, 0, 1, 7_258_118_399, 7_258_118_400, 7_400_000_000]
+        var at = Date(timeIntervalSince1970: 0)
+        var transitions = 0
+        while let next = calendar.timeZone.nextDaylightSavingTimeTransition(after: at), next.timeIntervalSince1970 < 7_258_118_400 {
+            let t = next.timeIntervalSince1970
+            instants += [t - 3601, t - 1, t - 0.5, t, t + 0.5, t + 1, t + 3599, t + 3600]
+            at = next
+            transitions += 1
+        }
+        var generator = SeededGenerator(seed: 42)
+        for _ in 0..<20_000 { instants.append(Double(Int64.random(in: -100_000_000...7_300_000_000, using: &generator)) + 0.25) }
+        #expect(transitions > 400, "London changes its clocks twice a year from 1972")
+        for seconds in instants {
+            let date = Date(timeIntervalSince1970: seconds)
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+            let clock = UKWallClock(date)
+            let read: [Int] = [clock.year, clock.month, clock.day, clock.hour, clock.minute]
+            let expected: [Int] = [parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!]
+            #expect(read == expected, "at \(seconds)")
+        }
+    }
+
+    @Test func theUkClockTimeAndDayReadLondonTime() {
+        // 00:30 UTC on 29 March 2026 is 00:30 GMT; 01:30 UTC is 02:30 BST, the clocks having gone forward at 01:00.
+        #expect(CaseworkTime.ukClockTime(utcInstant(2026, 3, 29, 0, 30)) == "00:30")
+        #expect(CaseworkTime.ukClockTime(utcInstant(2026, 3, 29, 1, 30)) == "02:30")
+        #expect(CaseworkTime.ukDay(utcInstant(2026, 6, 21, 23, 30)) == "2026-06-22")
+        #expect(CaseworkTime.ukTwelveHourTime(utcInstant(2026, 10, 25, 0, 59)) == "1:59am")
+        #expect(CaseworkTime.ukTwelveHourTime(utcInstant(2026, 10, 25, 1, 0)) == "1am", "back to GMT at 01:00 UTC")
+    }
+
     @Test func clockTimeIsZeroPaddedUtc() {
         #expect(CaseworkTime.clockTime(utcInstant(2026, 6, 21, 9, 5, 59)) == "09:05")
         #expect(CaseworkTime.clockTime(utcInstant(2026, 6, 21, 23, 30)) == "23:30")

@@ -102,6 +102,21 @@ struct PageContextTests {
         try await group.shutdownGracefully()
     }
 
+    /// `#ukTime` writes its own words unescaped; anything that is not a time is escaped as Leaf would escape it.
+    @Test func theTimeTagShowsUkTimeAndEscapesWhatIsNotATime() async throws {
+        struct Page: Encodable { let at: String; let day: String; let junk: String; let blank: String }
+        let page = Page(at: "2026-06-21T16:15:00Z", day: "2026-12-02", junk: "<b>soon</b> & \"later\"", blank: "")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var tags = defaultTags
+        tags["ukTime"] = UKTimeTag()
+        let renderer = LeafRenderer(configuration: LeafConfiguration(rootDirectory: "/"), tags: tags,
+                                    sources: .singleSource(Template(text: "#ukTime(at)|#ukTime(day)|#ukTime(junk)|#ukTime(blank)|#ukTime(missing)")),
+                                    eventLoop: group.next())
+        let written = String(buffer: try await renderer.render(path: "page", context: try LeafContextEncoder.encode(page)).get())
+        #expect(written == "21 June 2026 at 5:15pm|2 December 2026|&lt;b&gt;soon&lt;/b&gt; &amp; &quot;later&quot;||")
+        try await group.shutdownGracefully()
+    }
+
     @Test func aPageMustBeAnObject() throws {
         #expect(throws: (any Error).self) { try LeafContextEncoder.encode(["a list"]) }
         #expect(try LeafContextEncoder.encode(Optional<String>.none).isEmpty)

@@ -49,25 +49,33 @@ public enum CaseworkTime {
 
     /// `22 November 2026`: the date as staff in the UK read it.
     public static func longDate(_ date: Date) -> String {
-        let parts = calendar(london).dateComponents([.year, .month, .day], from: date)
-        return "\(parts.day!) \(monthNames[parts.month! - 1]) \(parts.year!)"
+        let clock = UKWallClock(date)
+        return "\(clock.day) \(monthNames[clock.month - 1]) \(clock.year)"
     }
 
     /// `2 December 2026 at 1:52pm`: an instant as people in the UK read it (GMT or BST), in the GOV.UK style: a
     /// 12-hour clock, no leading zero, "am"/"pm", and "midday" and "midnight" for the two ambiguous hours.
     public static func forPeople(_ date: Date) -> String {
-        "\(longDate(date)) at \(ukTwelveHourTime(date))"
+        let clock = UKWallClock(date)
+        return "\(clock.day) \(monthNames[clock.month - 1]) \(clock.year) at \(twelveHour(clock))"
     }
 
     /// `1:52pm`, `9am`, `midday`, `midnight` (UK time), in the GOV.UK style.
     public static func ukTwelveHourTime(_ date: Date) -> String {
-        let parts = calendar(london).dateComponents([.hour, .minute], from: date)
-        let hour = parts.hour!, minute = parts.minute!
+        twelveHour(UKWallClock(date))
+    }
+
+    private static func twelveHour(_ clock: UKWallClock) -> String {
+        let hour = clock.hour, minute = clock.minute
         if minute == 0 && hour == 0 { return "midnight" }
         if minute == 0 && hour == 12 { return "midday" }
         let twelve = hour % 12 == 0 ? 12 : hour % 12
         let suffix = hour < 12 ? "am" : "pm"
-        return minute == 0 ? "\(twelve)\(suffix)" : String(format: "%d:%02d%@", twelve, minute, suffix)
+        return minute == 0 ? "\(twelve)\(suffix)" : "\(twelve):\(twoDigits(minute))\(suffix)"
+    }
+
+    private static func twoDigits(_ value: Int) -> String {
+        value < 10 ? "0\(value)" : "\(value)"
     }
 
     /// A day typed as three boxes (GOV.UK's date input: day, month, year) as the `YYYY-MM-DD` text the rules read:
@@ -96,14 +104,14 @@ public enum CaseworkTime {
 
     /// `2026-11-22`: the calendar day in the UK, which is what "today" means to staff recording money.
     public static func ukDay(_ date: Date) -> String {
-        let parts = calendar(london).dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        let clock = UKWallClock(date)
+        return String(format: "%04d-%02d-%02d", clock.year, clock.month, clock.day)
     }
 
     /// "14:30" as a clock in the UK reads it (GMT or BST), for messages people act on.
     public static func ukClockTime(_ date: Date) -> String {
-        let parts = calendar(london).dateComponents([.hour, .minute], from: date)
-        return String(format: "%02d:%02d", parts.hour!, parts.minute!)
+        let clock = UKWallClock(date)
+        return "\(twoDigits(clock.hour)):\(twoDigits(clock.minute))"
     }
 
     /// The first instant of the UK calendar day the instant falls in (midnight GMT, or 23:00 UTC the day before in BST).
@@ -119,8 +127,8 @@ public enum CaseworkTime {
 
     /// `09:05`, in UTC.
     public static func clockTime(_ date: Date) -> String {
-        let parts = calendar(utc).dateComponents([.hour, .minute], from: date)
-        return String(format: "%02d:%02d", parts.hour!, parts.minute!)
+        let (_, secondOfDay) = UTCText.floorDivide(Int64(date.timeIntervalSince1970.rounded(.down)), 86_400)
+        return "\(twoDigits(Int(secondOfDay / 3600))):\(twoDigits(Int(secondOfDay / 60 % 60)))"
     }
 
     /// `2026-11-22T09:30:00.123Z`: fixed width, so text order is time order.
@@ -138,9 +146,11 @@ public enum CaseworkTime {
 
     /// Reads `2026-11-22T09:30:00Z` (fractional seconds allowed) or a plain date `2026-11-22` (midnight UTC).
     public static func parse(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
         // What Casework itself writes is read by integer arithmetic: making three ISO8601DateFormatters for every
         // instant was two thirds of the monitoring page's time (each time on it is read back to be shown to people).
+        // It has no spaces around it, so it is read before Foundation's trimming, which costs more than the reading.
+        if let date = UTCText.parse(text) { return date }
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let date = UTCText.parse(trimmed) { return date }
         let withFraction = ISO8601DateFormatter()
         withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -242,13 +252,13 @@ private struct UTCText {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
+    fileprivate static func floorDivide(_ value: Int64, _ divisor: Int64) -> (Int64, Int64) {
         let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 
     /// Year, month and day of the day `days` after 1970-01-01 (Howard Hinnant's civil_from_days).
-    private static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+    fileprivate static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -265,5 +275,58 @@ private struct UTCText {
         var text = Array(String(value).utf8)
         while text.count < width { text.insert(UInt8(ascii: "0"), at: 0) }
         bytes.append(contentsOf: text)
+    }
+}
+
+/// The wall clock in the UK (GMT or BST) at an instant: year, month, day, hour and minute, read by integer arithmetic
+/// from London's offset at that instant. A `Calendar` in Europe/London answering `dateComponents` (a new calendar,
+/// a time-zone lookup and a components dictionary each time) was a tenth of a home page's time, which shows a
+/// dozen instants, and most of what `#ukTime` cost on the monitoring page.
+struct UKWallClock {
+    let year: Int, month: Int, day: Int, hour: Int, minute: Int
+
+    init(_ date: Date) {
+        let utc = Int64(date.timeIntervalSince1970.rounded(.down))
+        let local = utc + Int64(UKOffsets.secondsFromGMT(at: utc, exact: date))
+        let (days, secondOfDay) = UTCText.floorDivide(local, 86_400)
+        let (year, month, day) = UTCText.civil(fromDays: days)
+        self.year = Int(year)
+        self.month = Int(month)
+        self.day = Int(day)
+        hour = Int(secondOfDay / 3600)
+        minute = Int(secondOfDay / 60 % 60)
+    }
+}
+
+/// Europe/London's offset from UTC, taken once from the time-zone database: the offset at 1970 and every change
+/// after it up to 2200, found by asking the zone for its next transition. An instant outside that span, or a zone
+/// database that cannot list its transitions, asks the zone itself.
+enum UKOffsets {
+    /// (first second the offset applies, offset in seconds), in time order.
+    private static let changes: [(from: Int64, offset: Int)] = {
+        let zone = CaseworkTime.london
+        var at = Date(timeIntervalSince1970: 0)
+        var changes = [(from: Int64(0), offset: zone.secondsFromGMT(for: at))]
+        let end = Date(timeIntervalSince1970: 7_258_118_400)  // 2200-01-01
+        while let next = zone.nextDaylightSavingTimeTransition(after: at), next < end, next > at {
+            changes.append((Int64(next.timeIntervalSince1970.rounded(.down)), zone.secondsFromGMT(for: next)))
+            at = next
+        }
+        return changes
+    }()
+
+    private static let coveredUntil: Int64 = 7_258_118_400
+
+    static func secondsFromGMT(at second: Int64, exact date: Date) -> Int {
+        guard second >= 0, second < coveredUntil, changes.count > 1 else {
+            return CaseworkTime.london.secondsFromGMT(for: date)
+        }
+        // The last change at or before this second.
+        var low = 0, high = changes.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if changes[middle].from <= second { low = middle } else { high = middle - 1 }
+        }
+        return changes[low].offset
     }
 }
