@@ -160,7 +160,7 @@ def main():
             window = expiry.get("processingWindow")
             lines.append(f"**Grants ending together**: all {expiry['due']:,} processed {expiry['seconds']:.1f} s after the clock reached their end "
                          f"(the wait includes the expiry job's interval; processing itself took at most {window} s, at least {rate:,.0f} a second, "
-                         f"polling the database every 0.25 s).")
+                         f"polling the database every 0.25 s; page cache {meta.get('expiryCache', 'as-left')}).")
     else:
         lines.append("**Grants ending together**: not measured.")
     rss = meta.get("rssKb")
