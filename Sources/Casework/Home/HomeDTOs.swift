@@ -1,6 +1,11 @@
 import Vapor
 
 /// One thing on a home page: what it says, where it leads, and when it happened or ends.
+///
+/// `home.leaf` asks `#if(item.href != nil)` rather than `#if(item.href)`: LeafKit tests a text for truth by trying to
+/// convert it to a flag, which builds its whole table of conversions each time (a tenth of a team leader's home page,
+/// with two tests per item); a comparison with nil is answered without it. The same goes for the other optional
+/// texts tested in rows (`service-requests.leaf`, `evidence.leaf`).
 struct HomeItem: Content {
     let text: String
     let href: String?
