@@ -405,7 +405,14 @@ struct AccessPageTests {
             let robert = Browser(app)
             try await robert.signIn("30000002")
             try await robert.post("/choose-role", form: ["role": "scrManager"])
-            #expect(try await robert.get("/access-requests").body.string.contains("Waiting for your decision"))
+            let robertsList = try await robert.get("/access-requests").body.string
+            #expect(robertsList.contains("Waiting for your decision"))
+            // The row waiting for him says what was asked, for how long and by whom; his list of every request shows
+            // its status.
+            let listStart = try #require(robertsList.range(of: #"id="awaiting-me""#))
+            let waiting = String(robertsList[listStart.upperBound...].prefix { $0 != "\n" })
+            #expect(waiting.contains("View a sensitive contact, for 120 minutes, from 20010002 - Tom Baxter"), "\(waiting)")
+            #expect(robertsList.contains(#"href="\#(location)""#) && robertsList.contains("Awaiting SCR manager"))
             try await robert.post("\(location)/decisions", form: ["decision": "approve"])
 
             let marcus = Browser(app)

@@ -133,14 +133,14 @@ struct AccessPages: RouteCollection {
         let requestedDurationMinutes: Int
         let requester: Person
 
-        init(_ request: AccessRequestDTO) {
-            id = request.id
+        init(_ request: StoredAccessRequest, requesterName: String) {
+            id = request.id.uuidString
             reference = request.reference
             status = request.status
-            statusName = request.statusName
-            purposeName = request.purposeName
-            requestedDurationMinutes = request.minutes
-            requester = Person(staffId: request.requester.staffId, name: request.requester.name)
+            statusName = request.status.displayName
+            purposeName = request.form.purpose.displayName
+            requestedDurationMinutes = request.form.minutes
+            requester = Person(staffId: request.requesterStaffId, name: requesterName)
         }
     }
 
@@ -148,11 +148,12 @@ struct AccessPages: RouteCollection {
         let user = try req.requireRole(.caseworker, .teamLeader, .scrManager, .provisioning)
         let access = TemporaryAccess(request: req)
         let paging = try Paging(req)
-        let awaiting = try await access.list(status: nil, awaitingMe: true).items
-        let all = try await access.list(status: nil, awaitingMe: false, limit: paging.limit, cursor: paging.cursor)
+        let awaiting = try await access.listRows(status: nil, awaitingMe: true).items
+        let all = try await access.listRows(status: nil, awaitingMe: false, limit: paging.limit, cursor: paging.cursor)
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
-            awaitingMe: awaiting.map(RequestRow.init),
-            mine: all.items.filter { $0.requester.staffId == user.staffId || AccessPolicy.overseesAll(user.role) }.map(RequestRow.init),
+            awaitingMe: awaiting.map { RequestRow($0.request, requesterName: $0.requesterName) },
+            mine: all.items.filter { $0.request.requesterStaffId == user.staffId || AccessPolicy.overseesAll(user.role) }
+                .map { RequestRow($0.request, requesterName: $0.requesterName) },
             changesAwaitingMe: try await GrantChangeService(request: req).changesAwaitingMe(),
             canRequest: user.role == .caseworker,
             pagination: .keyset(path: "/access-requests", next: all.next, isFirstPage: paging.cursor == nil)))
