@@ -60,6 +60,7 @@ struct PageContextTests {
         #count(maybe) #for(n in maybe):#(n),#endfor #(names.a) #(names.b) #count(empty) #if(isFirst):x#endif
         #(request.reference) #(request.purpose) #(request.minutes) #count(request.history) #for(step in request.history):#(step);#endfor
         #if(request.missing):missing shown#else:missing left out#endif
+        #if(count > 2):more#else:fewer#endif #if(count == 3):three#endif #if(count == 4):four#endif #if(ratio < 1):part#endif #if(request.minutes >= 60):hour#endif #if(count != 4):not four#endif #if(count > count(people)):more than people#endif #if(count):counted#endif
         """
 
     @Test func aTemplateReadsTheSameContextFromEitherEncoder() async throws {
@@ -75,6 +76,10 @@ struct PageContextTests {
         #expect(text.contains("R-1 investigation 60 2 sent;countersigned;"))
         #expect(text.contains("no nothing has something"))
         #expect(text.contains("missing left out"))
+        // Numbers reach Leaf as text (`LeafNumber`); they print and compare as the numbers did.
+        #expect(text.contains("more three  part hour not four more than people counted"))
+        #expect(text.contains("Temporary &lt;SCR&gt; access &amp; more|3|"))
+        #expect(text.contains("|0.25|true|false|"))
         try await group.shutdownGracefully()
     }
 
