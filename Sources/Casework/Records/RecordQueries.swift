@@ -106,8 +106,26 @@ struct RecordQueries {
 
     // MARK: Service requests
 
+    /// Whose SRs a list shows: those assigned to a person, or those they raised.
+    enum SRParty {
+        case assignee, creator
+
+        var column: SQLQueryString {
+            switch self {
+            case .assignee: "s.assignee_staff_id"
+            case .creator: "s.creator_staff_id"
+            }
+        }
+    }
+
     /// One page of the SRs assigned to a person, newest first; open ones only unless `openOnly` is false.
     func assignedTo(_ staffId: String, openOnly: Bool, limit: Int, after: UUID?) async throws -> [StoredServiceRequest] {
+        try await serviceRequests(of: .assignee, staffId, openOnly: openOnly, limit: limit, after: after)
+    }
+
+    /// One page of a person's SRs (assigned to them, or raised by them), newest first, through that column's index;
+    /// open ones only unless `openOnly` is false.
+    func serviceRequests(of party: SRParty, _ staffId: String, openOnly: Bool, limit: Int, after: UUID?) async throws -> [StoredServiceRequest] {
         let closed = ServiceRequestStatus.closed.rawValue
         // Closed work is filtered after the index has ordered the person's SRs: few of anyone's are closed and kept.
         let status: SQLQueryString = openOnly ? "AND s.status <> \(bind: closed)" : ""
@@ -116,13 +134,13 @@ struct RecordQueries {
         if let after {
             rows = try await point.all("""
                 SELECT s.* FROM service_requests s, (SELECT created_at AS at, id FROM service_requests WHERE id = \(bind: after)) c
-                WHERE s.assignee_staff_id = \(bind: staffId) \(status)
+                WHERE \(party.column) = \(bind: staffId) \(status)
                   AND s.created_at <= c.at AND (s.created_at < c.at OR s.id < c.id)
                 ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: limit)
                 """)
         } else {
             rows = try await point.all("""
-                SELECT s.* FROM service_requests s WHERE s.assignee_staff_id = \(bind: staffId) \(status)
+                SELECT s.* FROM service_requests s WHERE \(party.column) = \(bind: staffId) \(status)
                 ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: limit)
                 """)
         }

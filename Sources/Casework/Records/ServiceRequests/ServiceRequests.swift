@@ -130,8 +130,12 @@ struct ServiceRequests: RepositoryService {
 
     /// Service requests assigned to or raised by a person, newest first.
     func serviceRequests(assignedTo staffId: String? = nil, raisedBy creator: String? = nil, openOnly: Bool = true, limit: Int = 50) async throws -> [StoredServiceRequest] {
+        // One person's, by either party: a bounded page on that column's index, read in place.
         if let staffId, creator == nil {
-            return try await RecordQueries(db: db, readers: context.readers).assignedTo(staffId, openOnly: openOnly, limit: limit, after: nil)
+            return try await RecordQueries(db: db, readers: context.readers).serviceRequests(of: .assignee, staffId, openOnly: openOnly, limit: limit, after: nil)
+        }
+        if let creator, staffId == nil {
+            return try await RecordQueries(db: db, readers: context.readers).serviceRequests(of: .creator, creator, openOnly: openOnly, limit: limit, after: nil)
         }
         return try await rows.serviceRequests(assignedTo: staffId, raisedBy: creator, openOnly: openOnly, limit: limit)
     }
