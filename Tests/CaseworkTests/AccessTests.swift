@@ -55,6 +55,12 @@ struct AccessTests {
             let grant = try await app.sendJSON(.GET, "/api/v1/grants/\(grantId)", token: tom).content.decode(GrantDTO.self)
             #expect(grant.status == "active" && grant.staffId == "20010002")
             #expect(CaseworkTime.parse(grant.expiresAt)!.timeIntervalSince(CaseworkTime.parse(grant.grantedAt)!) == 30 * 60)
+            // Tom's own grants list it, by status too; another caseworker's list is not his to read.
+            let own = try await app.sendJSON(.GET, "/api/v1/grants", token: tom).content.decode(ListDTO<GrantDTO>.self).items
+            #expect(own.map(\.id) == [grantId] && own.first?.expiresAt == grant.expiresAt && own.first?.purpose == .viewContact)
+            #expect(try await app.sendJSON(.GET, "/api/v1/grants?status=active", token: tom).content.decode(ListDTO<GrantDTO>.self).items.count == 1)
+            #expect(try await app.sendJSON(.GET, "/api/v1/grants?status=expired", token: tom).content.decode(ListDTO<GrantDTO>.self).items.isEmpty)
+            #expect(try await app.sendJSON(.GET, "/api/v1/grants?staffId=20020002", token: tom).status == .forbidden)
             // Access opens at once, without signing out and in.
             #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(contact)", token: tom).status == .ok)
             let expires = CaseworkTime.parse(grant.expiresAt)!

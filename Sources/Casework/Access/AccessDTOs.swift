@@ -114,8 +114,8 @@ struct GrantDTO: Content {
     let removedBy: String?
     let removalReason: String?
 
-    init(_ grant: GrantModel, now: Date) {
-        id = grant.id!.uuidString
+    init(_ grant: some GrantFacts, now: Date) {
+        id = grant.grantId.uuidString
         requestId = grant.requestId.uuidString
         staffId = grant.staffId
         purpose = grant.purpose

@@ -25,8 +25,6 @@ protocol AccessRepository: Sendable {
     // MARK: Grants
     func grant(_ id: UUID) async throws -> GrantModel?
     func grants(_ ids: [UUID]) async throws -> [GrantModel]
-    /// A person's grants, oldest first.
-    func grants(heldBy staffId: String) async throws -> [GrantModel]
     /// A person's grants neither removed nor ended at `now`.
     func liveGrants(heldBy staffId: String, at now: Date) async throws -> [GrantModel]
     /// Adds a grant at once: the grants table's unique request id is checked by this statement.
@@ -90,10 +88,6 @@ struct FluentAccessRepository: AccessRepository {
 
     func grants(_ ids: [UUID]) async throws -> [GrantModel] {
         ids.isEmpty ? [] : try await GrantModel.query(on: db).filter(\.$id ~~ ids).all()
-    }
-
-    func grants(heldBy staffId: String) async throws -> [GrantModel] {
-        try await GrantModel.query(on: db).filter(\.$staffId == staffId).sort(\.$grantedAt).all()
     }
 
     func liveGrants(heldBy staffId: String, at now: Date) async throws -> [GrantModel] {

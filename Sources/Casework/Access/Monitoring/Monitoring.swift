@@ -333,7 +333,7 @@ extension Monitoring {
         return EvidenceDTO(
             request: requestDTO,
             grant: grant.map {
-                EvidenceGrantDTO(grant: GrantDTO(GrantModel($0), now: context.now), removedAt: $0.removedAt.map(CaseworkTime.iso8601), removedBy: $0.removedBy,
+                EvidenceGrantDTO(grant: GrantDTO($0, now: context.now), removedAt: $0.removedAt.map(CaseworkTime.iso8601), removedBy: $0.removedBy,
                                  removalReason: $0.removalReason, reminderSentAt: $0.reminderSentAt.map(CaseworkTime.iso8601),
                                  endRecordedAt: $0.endProcessedAt.map(CaseworkTime.iso8601))
             },

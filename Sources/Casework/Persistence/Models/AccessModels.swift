@@ -274,6 +274,32 @@ final class GrantModel: Model, @unchecked Sendable {
     }
 }
 
+/// What the API answers of a grant (`GrantDTO`), whether it was read as a model or as plain values.
+protocol GrantFacts {
+    var grantId: UUID { get }
+    var requestId: UUID { get }
+    var staffId: String { get }
+    var purpose: GrantPurpose { get }
+    var serviceRequestId: UUID? { get }
+    var contactId: UUID? { get }
+    var grantedAt: Date { get }
+    var expiresAt: Date { get }
+    var removedAt: Date? { get }
+    var removedBy: String? { get }
+    var removalReason: String? { get }
+    var logOffConfirmedAt: Date? { get }
+    var logOffConfirmedBy: String? { get }
+    func state(at instant: Date) -> GrantState
+}
+
+extension GrantModel: GrantFacts {
+    var grantId: UUID { id! }
+}
+
+extension StoredGrant: GrantFacts {
+    var grantId: UUID { id }
+}
+
 /// A row of `grants` as plain values, for the grants a page lists (a team leader's home, the overdue log-offs):
 /// a Fluent model's every property read asks the runtime for generic metadata, 12% of a team leader's home page.
 struct StoredGrant: Sendable {
