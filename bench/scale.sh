@@ -277,8 +277,10 @@ prepare_page_cache() {
   case "$EXPIRY_CACHE" in
     warm)
       local started=$SECONDS
-      find "$RUN/data" -type f -print0 | xargs -0 cat >/dev/null
-      echo "== read $(du -sh "$RUN/data" | cut -f1) of database files into the page cache in $((SECONDS - started)) s" ;;
+      local files=("$RUN/data")
+      if [ "$DB" = postgres ]; then files+=("$PG_SCRATCH/data"); fi
+      find "${files[@]}" -type f -print0 | xargs -0 cat >/dev/null
+      echo "== read $(du -shc "${files[@]}" | tail -1 | cut -f1) of database files into the page cache in $((SECONDS - started)) s" ;;
     cold)
       sync
       if echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then echo "== dropped the page cache"
