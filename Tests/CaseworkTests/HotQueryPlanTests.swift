@@ -40,7 +40,7 @@ struct HotQueryPlanTests {
             _ = try await records.assignedTo("20010002", openOnly: true, limit: 51, after: someone)
             _ = try await records.serviceRequests(of: .creator, "20010002", openOnly: true, limit: 50, after: nil)
             // What a page of SRs shows beside them: cases, linked contacts, history, assignees' names.
-            let somePage = try await FluentServiceRequestRepository(db: app.db).serviceRequests(assignedTo: nil, raisedBy: nil, openOnly: false, limit: 5)
+            let somePage = try await RecordQueries(db: app.db).serviceRequests(of: .creator, "20020002", openOnly: false, limit: 5, after: nil)
             #expect(somePage.contains { $0.caseId != nil }, "the demo records' SRs, so the details below are read for real cases")
             _ = try await records.details(of: somePage)
             _ = try await records.serviceRequest(someone)

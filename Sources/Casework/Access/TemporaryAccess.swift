@@ -113,7 +113,7 @@ struct TemporaryAccess: RepositoryService {
         let details = try await queries.details(of: records)
         return try records.map { record in
             guard let requester = details.staff[record.requesterStaffId] else {
-                throw DomainError.notFound("No one in the directory has staff ID \(record.requesterStaffId)")
+                throw Directory.noOne(with: record.requesterStaffId)
             }
             let leader = record.teamLeaderStaffId.flatMap { details.staff[$0] }
             return AccessRequestDTO(standing: .init(
@@ -142,7 +142,7 @@ struct TemporaryAccess: RepositoryService {
         let names = try await DirectoryQueries(db: db, readers: context.readers).names(Array(Set(page.map(\.requesterStaffId))))
         return (try page.map { record in
             guard let name = names[record.requesterStaffId] else {
-                throw DomainError.notFound("No one in the directory has staff ID \(record.requesterStaffId)")
+                throw Directory.noOne(with: record.requesterStaffId)
             }
             return (record, name)
         }, next)

@@ -31,15 +31,20 @@ struct Directory {
     /// A person's profile with their roles, in one query, or a 404 that names the ID.
     func requireProfile(_ staffId: String) async throws -> StaffProfile {
         guard StaffID(staffId) != nil, let profile = try await DirectoryQueries(db: db, readers: readers).profile(staffId) else {
-            throw DomainError.notFound("No one in the directory has staff ID \(staffId)")
+            throw Self.noOne(with: staffId)
         }
         return profile
+    }
+
+    /// The 404 for a staff ID no one in the directory has.
+    static func noOne(with staffId: String) -> DomainError {
+        .notFound("No one in the directory has staff ID \(staffId)")
     }
 
     /// A person with roles loaded, from the given rows (inside a write job, the lane's).
     static func require(_ staffId: String, in rows: any DirectoryRepository) async throws -> StaffModel {
         guard StaffID(staffId) != nil, let staff = try await rows.person(staffId) else {
-            throw DomainError.notFound("No one in the directory has staff ID \(staffId)")
+            throw Self.noOne(with: staffId)
         }
         return staff
     }

@@ -78,7 +78,7 @@ struct HomeService: ContextService {
     }
 
     func assignedToMe(user: CurrentUser) async throws -> HomeSection {
-        let rows = try await ServiceRequests(context: context).serviceRequests(assignedTo: user.staffId)
+        let rows = try await ServiceRequests(context: context).serviceRequests(of: .assignee, user.staffId)
         return HomeSection(id: "assigned-to-you", title: "Service requests assigned to you", emptyText: "Nothing is assigned to you.",
                            items: rows.map { HomeItem(text: "\($0.reference) \($0.type.displayName): \($0.status.displayName)", href: "/service-requests/\($0.id.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
     }

@@ -49,15 +49,18 @@ public enum CaseworkTime {
 
     /// `22 November 2026`: the date as staff in the UK read it.
     public static func longDate(_ date: Date) -> String {
-        let clock = UKWallClock(date)
-        return "\(clock.day) \(monthNames[clock.month - 1]) \(clock.year)"
+        longDate(UKWallClock(date))
+    }
+
+    private static func longDate(_ clock: UKWallClock) -> String {
+        "\(clock.day) \(monthNames[clock.month - 1]) \(clock.year)"
     }
 
     /// `2 December 2026 at 1:52pm`: an instant as people in the UK read it (GMT or BST), in the GOV.UK style: a
     /// 12-hour clock, no leading zero, "am"/"pm", and "midday" and "midnight" for the two ambiguous hours.
     public static func forPeople(_ date: Date) -> String {
         let clock = UKWallClock(date)
-        return "\(clock.day) \(monthNames[clock.month - 1]) \(clock.year) at \(twelveHour(clock))"
+        return "\(longDate(clock)) at \(twelveHour(clock))"
     }
 
     /// `1:52pm`, `9am`, `midday`, `midnight` (UK time), in the GOV.UK style.
@@ -307,7 +310,7 @@ enum UKOffsets {
         let zone = CaseworkTime.london
         var at = Date(timeIntervalSince1970: 0)
         var changes = [(from: Int64(0), offset: zone.secondsFromGMT(for: at))]
-        let end = Date(timeIntervalSince1970: 7_258_118_400)  // 2200-01-01
+        let end = Date(timeIntervalSince1970: TimeInterval(coveredUntil))
         while let next = zone.nextDaylightSavingTimeTransition(after: at), next < end, next > at {
             changes.append((Int64(next.timeIntervalSince1970.rounded(.down)), zone.secondsFromGMT(for: next)))
             at = next
@@ -315,6 +318,7 @@ enum UKOffsets {
         return changes
     }()
 
+    /// 2200-01-01, the end of the span read from the zone.
     private static let coveredUntil: Int64 = 7_258_118_400
 
     static func secondsFromGMT(at second: Int64, exact date: Date) -> Int {

@@ -39,8 +39,8 @@ struct ServiceRequestPages: RouteCollection {
     @Sendable func serviceRequestListPage(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let records = ServiceRequests(request: req)
-        let assigned = try await records.serviceRequests(assignedTo: user.staffId)
-        let raised = try await records.serviceRequests(raisedBy: user.staffId)
+        let assigned = try await records.serviceRequests(of: .assignee, user.staffId)
+        let raised = try await records.serviceRequests(of: .creator, user.staffId)
         return try await Pages.render(req, "service-requests", title: "Service requests", SRListContent(
             assigned: assigned.map(Self.row), raised: raised.map(Self.row), hoppers: HopperPages.links(for: user)))
     }

@@ -1,7 +1,6 @@
 import CaseworkCore
 import Fluent
 import Foundation
-import SQLKit
 
 /// Every row the service request changes and pages read or write: SRs, their contact links and history, and what
 /// a page of them shows beside (cases, linked contacts, assignees' names). `ServiceRequests` keeps the rules
@@ -18,16 +17,12 @@ protocol ServiceRequestRepository: Sendable {
     func contact(_ id: UUID) async throws -> ContactModel?
     /// A case's participants' contacts.
     func participants(ofCase caseId: UUID) async throws -> [ContactModel]
-    /// SRs assigned to and raised by a person (either may be nil for any), open ones only when `openOnly`, newest first.
-    func serviceRequests(assignedTo staffId: String?, raisedBy creator: String?, openOnly: Bool, limit: Int) async throws -> [StoredServiceRequest]
 }
 
 /// The SRs' rows through Fluent, on the database it is made for: the request's for a read, the write lane's inside a
 /// change.
 struct FluentServiceRequestRepository: ServiceRequestRepository {
     let db: any Database
-
-    private var sql: any SQLDatabase { db as! any SQLDatabase }
 
     func serviceRequest(_ id: UUID) async throws -> ServiceRequestModel? {
         try await ServiceRequestModel.find(id, on: db)
@@ -60,15 +55,5 @@ struct FluentServiceRequestRepository: ServiceRequestRepository {
 
     func participants(ofCase caseId: UUID) async throws -> [ContactModel] {
         try await CaseParticipantModel.query(on: db).filter(\.$case.$id == caseId).with(\.$contact).all().map(\.contact)
-    }
-
-    func serviceRequests(assignedTo staffId: String?, raisedBy creator: String?, openOnly: Bool, limit: Int) async throws -> [StoredServiceRequest] {
-        var conditions: [SQLQueryString] = []
-        if let staffId { conditions.append("assignee_staff_id = \(bind: staffId)") }
-        if let creator { conditions.append("creator_staff_id = \(bind: creator)") }
-        if openOnly { conditions.append("status <> \(bind: ServiceRequestStatus.closed.rawValue)") }
-        let filter: SQLQueryString = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try await sql.raw("SELECT * FROM service_requests \(filter) ORDER BY created_at DESC, id DESC LIMIT \(bind: limit)").all()
-            .map(StoredServiceRequest.init(row:))
     }
 }

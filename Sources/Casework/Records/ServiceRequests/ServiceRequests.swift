@@ -128,16 +128,10 @@ struct ServiceRequests: RepositoryService {
         return answers
     }
 
-    /// Service requests assigned to or raised by a person, newest first.
-    func serviceRequests(assignedTo staffId: String? = nil, raisedBy creator: String? = nil, openOnly: Bool = true, limit: Int = 50) async throws -> [StoredServiceRequest] {
-        // One person's, by either party: a bounded page on that column's index, read in place.
-        if let staffId, creator == nil {
-            return try await RecordQueries(db: db, readers: context.readers).serviceRequests(of: .assignee, staffId, openOnly: openOnly, limit: limit, after: nil)
-        }
-        if let creator, staffId == nil {
-            return try await RecordQueries(db: db, readers: context.readers).serviceRequests(of: .creator, creator, openOnly: openOnly, limit: limit, after: nil)
-        }
-        return try await rows.serviceRequests(assignedTo: staffId, raisedBy: creator, openOnly: openOnly, limit: limit)
+    /// Service requests assigned to or raised by a person, newest first: a bounded page on that column's index,
+    /// read in place.
+    func serviceRequests(of party: RecordQueries.SRParty, _ staffId: String, openOnly: Bool = true, limit: Int = 50) async throws -> [StoredServiceRequest] {
+        try await RecordQueries(db: db, readers: context.readers).serviceRequests(of: party, staffId, openOnly: openOnly, limit: limit, after: nil)
     }
 
     /// One page of the SRs assigned to the caller, newest first, each as its page shows it. The visibility of every
