@@ -6,6 +6,7 @@ import NIOCore
 import SQLiteKit
 import SQLKit
 import Logging
+import PostgresKit
 import VaporCSQLite
 
 /// Reads of a few rows by key that nearly every request makes (the session behind a token, a person, a record by
@@ -320,15 +321,17 @@ struct PointRow: SQLRow {
     }
 }
 
-/// Runs a point read (see `SQLiteReaders`): on SQLite's own readers when the server has them, else through the
-/// database as any query runs (PostgreSQL, or SQLite in memory). The query is written once, as SQLKit's
-/// `SQLQueryString`, and serialised by the database's own dialect either way.
+/// Runs a point read (see `SQLiteReaders`): on SQLite's own readers when the server has them, on PostgreSQL as a
+/// statement prepared once a connection (`PostgresStatements`), else through the database as any query runs (SQLite
+/// in memory). The query is written once, as SQLKit's `SQLQueryString`, and serialised by the database's own dialect
+/// every way.
 struct PointReads: Sendable {
     let db: any Database
     let readers: SQLiteReaders?
 
     func all(_ query: SQLQueryString) async throws -> [any SQLRow] {
         if let rows = try now(query) { return rows }
+        if db is any PostgresDatabase, let rows = try await PostgresStatements.shared.rows(query, on: db) { return rows }
         return try await (db as! any SQLDatabase).raw(query).all()
     }
 

@@ -1,0 +1,191 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import PostgresKit
+import SQLKit
+
+/// Point reads on PostgreSQL as statements prepared once on each connection, then only bound and run.
+///
+/// PostgresKit sends every query as an unnamed statement, which PostgreSQL parses and plans at every execution. For
+/// the reads every request makes that planning is most of the server's work: pgbench on the demo organisation ran the
+/// session read (three tables on their keys) 10,069 times a second unprepared and 48,669 times prepared. A prepared
+/// statement also skips sending the SQL and reading its row description each time.
+///
+/// A statement is prepared on the connection the pool lends, the first time that connection runs that SQL, and kept
+/// for as long as the connection lives (`PostgreSQL` forgets it when the connection closes). PostgreSQL plans the
+/// first five runs for their values and then keeps a generic plan only when it is no worse (`plan_cache_mode`), so a
+/// read whose best plan depends on what is bound keeps getting it.
+final class PostgresStatements: @unchecked Sendable {
+    /// One cache for the process: statements belong to connections, and every connection is its own key.
+    static let shared = PostgresStatements()
+
+    /// How many statements a connection keeps. Reads with a list of values make a statement per length of the list;
+    /// past this the connection's statements are deallocated and prepared again as they are asked for.
+    static let perConnection = 256
+
+    private let lock = NIOLock()
+    private var byConnection: [ObjectIdentifier: Prepared] = [:]
+
+    /// A connection's statements. The connection is held so that its identity is not reused while its entry lives;
+    /// entries of closed connections are dropped when another connection is first seen.
+    private final class Prepared {
+        let connection: PostgresConnection
+        var statements: [String: PreparedQuery] = [:]
+        init(connection: PostgresConnection) { self.connection = connection }
+    }
+
+    /// The rows of `query`, run as a prepared statement; nil when a value bound is not one PostgresNIO encodes
+    /// directly, and the caller must run it as any query runs.
+    func rows(_ query: SQLQueryString, on database: any Database) async throws -> [any SQLRow]? {
+        let sqlDatabase = database as! any SQLDatabase
+        var serializer = SQLSerializer(database: sqlDatabase)
+        query.serialize(to: &serializer)
+        guard let binds = Self.postgresData(serializer.binds) else { return nil }
+        let sql = serializer.sql
+        if let level = sqlDatabase.queryLogLevel {
+            // As PostgresKit logs every query (HotQueryPlanTests reads the statements from this line).
+            sqlDatabase.logger.log(level: level, "Executing query", metadata: [
+                "sql": .string(sql), "binds": .array(binds.map { .string("\($0)") }), "prepared": "true",
+            ])
+        }
+        do {
+            return try await run(sql, binds, on: database as! any PostgresDatabase)
+        } catch let error as PostgresError where Self.outdated(error) {
+            // The statement went out of date under us (the schema changed its columns, or the server forgot it):
+            // it is dropped from the cache above, and this read runs unprepared; the next one prepares it again.
+            return try await sqlDatabase.raw(query).all()
+        }
+    }
+
+    private func run(_ sql: String, _ binds: [PostgresData], on database: any PostgresDatabase) async throws -> [any SQLRow] {
+        let rows = try await database.withConnection { connection -> EventLoopFuture<[PostgresRow]> in
+            let (statement, stale) = self.statement(sql, on: connection)
+            let ready: EventLoopFuture<PreparedQuery>
+            if let statement {
+                ready = connection.eventLoop.makeSucceededFuture(statement)
+            } else {
+                ready = Self.deallocate(stale, on: connection).flatMap {
+                    connection.prepare(query: sql).map { prepared in
+                        self.keep(prepared, sql: sql, on: connection)
+                        return prepared
+                    }
+                }
+            }
+            return ready.flatMap { statement in
+                statement.execute(binds).flatMapErrorThrowing { error in
+                    if let error = error as? PostgresError, Self.outdated(error) { self.forget(sql, on: connection) }
+                    throw error
+                }
+            }
+        }.get()
+        return rows.map { PreparedRow(row: $0.makeRandomAccess()) }
+    }
+
+    /// The statement prepared for `sql` on this connection, if any; when there is none and the connection already
+    /// holds as many as it keeps, those are handed back to be deallocated first.
+    private func statement(_ sql: String, on connection: PostgresConnection) -> (PreparedQuery?, [PreparedQuery]) {
+        lock.withLock {
+            guard let prepared = byConnection[ObjectIdentifier(connection)] else { return (nil, []) }
+            if let statement = prepared.statements[sql] { return (statement, []) }
+            guard prepared.statements.count >= Self.perConnection else { return (nil, []) }
+            defer { prepared.statements = [:] }
+            return (nil, Array(prepared.statements.values))
+        }
+    }
+
+    private func keep(_ statement: PreparedQuery, sql: String, on connection: PostgresConnection) {
+        lock.withLock {
+            let key = ObjectIdentifier(connection)
+            if byConnection[key] == nil {
+                byConnection = byConnection.filter { !$0.value.connection.isClosed }
+                byConnection[key] = Prepared(connection: connection)
+            }
+            byConnection[key]!.statements[sql] = statement
+        }
+    }
+
+    private func forget(_ sql: String, on connection: PostgresConnection) {
+        lock.withLock { _ = byConnection[ObjectIdentifier(connection)]?.statements.removeValue(forKey: sql) }
+    }
+
+    private static func deallocate(_ statements: [PreparedQuery], on connection: PostgresConnection) -> EventLoopFuture<Void> {
+        guard !statements.isEmpty else { return connection.eventLoop.makeSucceededVoidFuture() }
+        return EventLoopFuture.andAllSucceed(statements.map { $0.deallocate() }, on: connection.eventLoop)
+    }
+
+    /// A prepared statement the server no longer has, or whose columns a schema change altered.
+    private static func outdated(_ error: PostgresError) -> Bool {
+        error.code == .invalidSqlStatementName || error.code == .featureNotSupported
+    }
+
+    /// The values bound, encoded as PostgresKit encodes them for any query (its fast path: NULL, or a type PostgresNIO
+    /// encodes itself); nil when one would need PostgresKit's slower `Encodable` path.
+    private static func postgresData(_ binds: [any Encodable]) -> [PostgresData]? {
+        var encoded: [PostgresData] = []
+        encoded.reserveCapacity(binds.count)
+        for bind in binds {
+            // `bind(x)` with `x: String?` binds the optional itself.
+            let value: Any? = (bind as Any as? any OptionalBind).map(\.wrapped) ?? bind
+            guard let value else {
+                encoded.append(.null)
+                continue
+            }
+            guard let value = value as? any PostgresThrowingDynamicTypeEncodable else { return nil }
+            var buffer = ByteBuffer()
+            guard (try? value.encode(into: &buffer, context: .default)) != nil else { return nil }
+            encoded.append(PostgresData(type: value.psqlType, formatCode: value.psqlFormat, value: buffer))
+        }
+        return encoded
+    }
+}
+
+private protocol OptionalBind { var wrapped: Any? { get } }
+extension Optional: OptionalBind { var wrapped: Any? { self.map { $0 as Any } } }
+
+/// A row of a prepared statement, read through SQLKit's `SQLRow` as PostgresKit's rows are, for the types Casework
+/// reads (text, ids, instants, numbers, flags, each perhaps NULL).
+///
+/// Why not PostgresKit's own row: PostgresNIO asks for every result in binary, but the rows of a statement prepared
+/// by `prepare(query:)` carry the description PostgreSQL gave at preparation, which says text, so PostgresKit would
+/// read binary values as text. Here a cell is read as the binary it is.
+struct PreparedRow: SQLRow {
+    let row: PostgresRandomAccessRow
+
+    var allColumns: [String] { row.map(\.columnName) }
+    func contains(column: String) -> Bool { row.contains(column) }
+    func decodeNil(column: String) throws -> Bool { !row.contains(column) || row[column].bytes == nil }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        guard row.contains(column) else {
+            throw DecodingError.keyNotFound(Key(column), .init(codingPath: [], debugDescription: "no column \(column)"))
+        }
+        var cell = row[column]
+        cell.format = .binary
+        // As PostgresKit does: a `numeric` (what `EXTRACT` gives) is read as a `Double` through its exact value.
+        if cell.dataType == .numeric, D.self == Double.self || D.self == Double?.self {
+            let exact = try cell.decode(Decimal?.self)
+            if exact == nil, D.self == Double?.self { return Double?.none as! D }
+            guard let exact else { throw DecodingError.valueNotFound(D.self, .init(codingPath: [Key(column)], debugDescription: "\(column) is NULL")) }
+            return NSDecimalNumber(decimal: exact).doubleValue as! D
+        }
+        guard let decodable = D.self as? any PostgresDecodable.Type else {
+            throw DecodingError.typeMismatch(D.self, .init(
+                codingPath: [Key(column)],
+                debugDescription: "a prepared read decodes only the types PostgresNIO reads itself, not \(D.self)"))
+        }
+        return try Self.decode(cell, as: decodable) as! D
+    }
+
+    private static func decode<T: PostgresDecodable>(_ cell: PostgresCell, as type: T.Type) throws -> T {
+        try cell.decode(T.self)
+    }
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+}

@@ -1,0 +1,92 @@
+@testable import Casework
+import CaseworkCore
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+
+/// Point reads on PostgreSQL run as statements prepared once a connection (`PostgresStatements`): they answer as
+/// PostgresKit's own queries do, are prepared once, and keep answering when a table changes under them. On SQLite
+/// point reads take their own connections (`PointReadTests`), so these run against PostgreSQL only.
+@Suite("Prepared point reads on PostgreSQL")
+struct PreparedReadTests {
+    @Test func aPreparedReadAnswersAsTheDatabaseDoes() async throws {
+        guard usingPostgres else { return }
+        try await withCasework(records: true) { app in
+            let (request, _) = try await app.submitAccessRequest()
+            try await app.decide(request.id, "approve", token: try await app.token("20010001", role: .teamLeader))
+            let sql = app.db as! any SQLDatabase
+            let point = PointReads(db: app.db, readers: nil)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            // Every kind of column (text, integers, booleans, instants, UUIDs, NULLs) read both ways, model by model.
+            func agree<M: Encodable>(_ query: SQLQueryString, _ read: (any SQLRow) throws -> M) async throws {
+                let direct = try await sql.raw(query).all().map(read)
+                let prepared = try await point.all(query).map(read)
+                #expect(!direct.isEmpty)
+                #expect(try direct.map { try encoder.encode($0) } == prepared.map { try encoder.encode($0) })
+            }
+            try await agree("SELECT * FROM contacts ORDER BY id", ContactModel.init(row:))
+            try await agree("SELECT * FROM service_requests ORDER BY id", ServiceRequestModel.init(row:))
+            try await agree("SELECT * FROM access_requests ORDER BY id", AccessRequestModel.init(row:))
+            try await agree("SELECT * FROM access_request_history ORDER BY id", AccessRequestHistoryModel.init(row:))
+
+            // Values bound of every kind, an absent optional among them.
+            let noTeamLeader: String? = nil, someone: String? = "20010002"
+            let rows = try await point.all("""
+                SELECT staff_id FROM staff WHERE active = \(bind: true) AND team_leader_staff_id IS NOT DISTINCT FROM \(bind: noTeamLeader)
+                OR staff_id = \(bind: someone) ORDER BY staff_id LIMIT \(bind: 500)
+                """)
+            let direct = try await sql.raw("""
+                SELECT staff_id FROM staff WHERE active = true AND team_leader_staff_id IS NULL OR staff_id = '20010002'
+                ORDER BY staff_id LIMIT 500
+                """).all()
+            #expect(rows.count == direct.count && rows.count > 1)
+            #expect(try rows.map { try $0.decode(column: "staff_id", as: String.self) }.contains("20010002"))
+
+            // A `numeric` (what EXTRACT gives) read as a Double, as PostgresKit reads it; NULL as an absent one.
+            let instant = Date(timeIntervalSince1970: 1_767_225_600.25)
+            let seconds = try #require(try await point.first("SELECT EXTRACT(EPOCH FROM \(bind: instant)::timestamptz) AS s, NULL::numeric AS nothing"))
+            #expect(try seconds.decode(column: "s", as: Double.self) == 1_767_225_600.25)
+            #expect(try seconds.decode(column: "nothing", as: Double?.self) == nil)
+            #expect(throws: DecodingError.self) { try seconds.decode(column: "nothing", as: Double.self) }
+            #expect(throws: DecodingError.self) { try seconds.decode(column: "absent", as: String.self) }
+        }
+    }
+
+    @Test func aStatementIsPreparedOnceOnAConnection() async throws {
+        guard usingPostgres else { return }
+        try await withCasework(records: true) { app in
+            try await app.db.withConnection { db in
+                let point = PointReads(db: db, readers: nil)
+                for id in ["20010001", "20010002", "20010003"] {
+                    let row = try #require(try await point.first("SELECT name FROM staff WHERE staff_id = \(bind: id)"))
+                    #expect(try !row.decode(column: "name", as: String.self).isEmpty)
+                }
+                let prepared = try await (db as! any SQLDatabase).raw("""
+                    SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT name FROM staff WHERE staff_id = $1%'
+                    """).first()
+                #expect(try prepared?.decode(column: "n", as: Int.self) == 1)
+            }
+        }
+    }
+
+    /// A `SELECT *` prepared before a migration added a column: PostgreSQL refuses to run it (its result changed),
+    /// so the read runs afresh, sees the new column, and the next one prepares the statement again.
+    @Test func aPreparedReadKeepsAnsweringWhenItsTableChanges() async throws {
+        guard usingPostgres else { return }
+        try await withCasework(records: true) { app in
+            try await app.db.withConnection { db in
+                let sql = db as! any SQLDatabase
+                let point = PointReads(db: db, readers: nil)
+                let query: SQLQueryString = "SELECT * FROM staff WHERE staff_id = \(bind: "20010002")"
+                #expect(try await point.first(query)?.contains(column: "added_for_test") == false)
+                try await sql.raw("ALTER TABLE staff ADD COLUMN added_for_test TEXT DEFAULT 'added'").run()
+                for _ in 1...2 {
+                    let row = try #require(try await point.first(query))
+                    #expect(try row.decode(column: "added_for_test", as: String.self) == "added")
+                }
+            }
+        }
+    }
+}
