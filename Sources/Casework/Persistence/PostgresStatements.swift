@@ -158,7 +158,7 @@ struct PreparedRow: SQLRow {
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard row.contains(column) else {
-            throw DecodingError.keyNotFound(Key(column), .init(codingPath: [], debugDescription: "no column \(column)"))
+            throw DecodingError.keyNotFound(ColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
         var cell = row[column]
         cell.format = .binary
@@ -166,12 +166,12 @@ struct PreparedRow: SQLRow {
         if cell.dataType == .numeric, D.self == Double.self || D.self == Double?.self {
             let exact = try cell.decode(Decimal?.self)
             if exact == nil, D.self == Double?.self { return Double?.none as! D }
-            guard let exact else { throw DecodingError.valueNotFound(D.self, .init(codingPath: [Key(column)], debugDescription: "\(column) is NULL")) }
+            guard let exact else { throw DecodingError.valueNotFound(D.self, .init(codingPath: [ColumnKey(column)], debugDescription: "\(column) is NULL")) }
             return NSDecimalNumber(decimal: exact).doubleValue as! D
         }
         guard let decodable = D.self as? any PostgresDecodable.Type else {
             throw DecodingError.typeMismatch(D.self, .init(
-                codingPath: [Key(column)],
+                codingPath: [ColumnKey(column)],
                 debugDescription: "a prepared read decodes only the types PostgresNIO reads itself, not \(D.self)"))
         }
         return try Self.decode(cell, as: decodable) as! D
@@ -179,13 +179,5 @@ struct PreparedRow: SQLRow {
 
     private static func decode<T: PostgresDecodable>(_ cell: PostgresCell, as type: T.Type) throws -> T {
         try cell.decode(T.self)
-    }
-
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
     }
 }

@@ -258,7 +258,7 @@ struct PointRow: SQLRow {
     func decodeNil(column: String) throws -> Bool { columns.index[column].map { values[$0] == .null } ?? true }
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
         guard let at = columns.index[column] else {
-            throw DecodingError.keyNotFound(PointRow.Key(column), .init(codingPath: [], debugDescription: "no column \(column)"))
+            throw DecodingError.keyNotFound(ColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
         let value = values[at]
         // The shapes the readers ask for nearly every time (text, ids, instants, counts, each perhaps NULL), read
@@ -311,14 +311,15 @@ struct PointRow: SQLRow {
         let sinceReference = seconds - Date.timeIntervalBetween1970AndReferenceDate
         return Date(timeIntervalSinceReferenceDate: (sinceReference * 1e6).rounded() / 1e6)
     }
+}
 
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-    }
+/// A column named in a decoding error of the rows read by hand (`PointRow`, `PreparedRow`).
+struct ColumnKey: CodingKey {
+    let stringValue: String
+    init(_ name: String) { stringValue = name }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
 }
 
 /// Runs a point read (see `SQLiteReaders`): on SQLite's own readers when the server has them, on PostgreSQL as a
