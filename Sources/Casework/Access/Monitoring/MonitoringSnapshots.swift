@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Monitoring's figures as last counted, one snapshot for each period asked for, shared by every SCR manager on
 /// this server.
@@ -13,7 +14,13 @@ import Foundation
 ///   it is counted again in the background; an older one (or none) is counted while the request waits, and
 ///   requests arriving meanwhile wait for that same count rather than starting their own.
 /// The summary's `at` is the instant its figures were counted, and the page says "As at" that time.
-actor MonitoringSnapshots {
+///
+/// A lock, not an actor: answering from a snapshot must not suspend the request. With Swift's tasks on NIO's event
+/// loops (main.swift), a hop into an actor and back resumes the request on whichever loop the actor last ran on, so
+/// every request's encoding of the 80 kB answer drifted to one loop. That loop then ran thousands of them between
+/// two looks at its sockets (NIO runs up to 4,096 tasks a tick), and the connections it served stalled together for
+/// up to three seconds (bench/scale.sh, "Monitoring · API").
+final class MonitoringSnapshots: @unchecked Sendable {
     /// Figures over fewer live grants, overdue log-offs and decisions than this are never served from a snapshot.
     static let exactBelow = 10_000
     /// A snapshot younger than this (by the Casework clock) is answered without counting.
@@ -33,43 +40,53 @@ actor MonitoringSnapshots {
         }
     }
 
+    private let lock = NIOLock()
     private var snapshots: [String: Snapshot] = [:]
     private var counting: [String: Task<MonitoringDTO, any Error>] = [:]
 
     /// The summary for `period` at `now`: a snapshot, or one counted by `count`.
     func summary(period: String, now: Date, count: @escaping @Sendable () async throws -> MonitoringDTO) async throws -> MonitoringDTO {
-        if let snapshot = snapshots[period], snapshot.volume >= Self.exactBelow {
-            let age = now.timeIntervalSince(snapshot.countedAt)
-            if age >= 0 && age < Self.freshFor { return snapshot.summary }
-            if age >= 0 && age < Self.staleFor {
-                _ = start(period, now: now, count)
-                return snapshot.summary
+        let (snapshot, waitFor) = lock.withLock { () -> (MonitoringDTO?, Task<MonitoringDTO, any Error>?) in
+            if let snapshot = snapshots[period], snapshot.volume >= Self.exactBelow {
+                let age = now.timeIntervalSince(snapshot.countedAt)
+                if age >= 0 && age < Self.freshFor { return (snapshot.summary, nil) }
+                if age >= 0 && age < Self.staleFor {
+                    _ = start(period, now: now, count)
+                    return (snapshot.summary, nil)
+                }
             }
+            return (nil, start(period, now: now, count))
         }
-        return try await start(period, now: now, count).value
+        if let snapshot { return snapshot }
+        return try await waitFor!.value
     }
 
-    /// The count under way for `period`, or a new one that keeps its result as the period's snapshot.
+    /// The count under way for `period`, or a new one that keeps its result as the period's snapshot. Called with
+    /// the lock held.
     private func start(_ period: String, now: Date, _ count: @escaping @Sendable () async throws -> MonitoringDTO) -> Task<MonitoringDTO, any Error> {
         if let running = counting[period] { return running }
         let task = Task {
-            defer { self.finished(period) }
-            let summary = try await count()
-            self.keep(period, Snapshot(summary: summary, countedAt: now))
-            return summary
+            do {
+                let summary = try await count()
+                self.finished(period, keeping: Snapshot(summary: summary, countedAt: now))
+                return summary
+            } catch {
+                self.finished(period, keeping: nil)
+                throw error
+            }
         }
         counting[period] = task
         return task
     }
 
-    private func keep(_ period: String, _ snapshot: Snapshot) {
-        snapshots[period] = snapshot
-        if snapshots.count > Self.periodsKept, let oldest = snapshots.min(by: { $0.value.countedAt < $1.value.countedAt })?.key {
-            snapshots[oldest] = nil
+    private func finished(_ period: String, keeping snapshot: Snapshot?) {
+        lock.withLock {
+            counting[period] = nil
+            guard let snapshot else { return }
+            snapshots[period] = snapshot
+            if snapshots.count > Self.periodsKept, let oldest = snapshots.min(by: { $0.value.countedAt < $1.value.countedAt })?.key {
+                snapshots[oldest] = nil
+            }
         }
-    }
-
-    private func finished(_ period: String) {
-        counting[period] = nil
     }
 }
