@@ -1,6 +1,7 @@
 import CaseworkCore
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import NIOPosix
 import SQLKit
 
@@ -40,13 +41,29 @@ struct WriteContext: Sendable {
 /// in one database transaction (group commit): under load many requests share one fsync, and the
 /// audit chain is extended in one place, in order. Each job runs inside a savepoint, so one job's
 /// failure rolls back that job alone.
-actor WriteLane {
+///
+/// The queue is behind a lock, not an actor, and each job's answer is handed back on the event loop its caller was
+/// on. Swift's tasks run on NIO's event loops while serving (main.swift); an actor here resumed its callers on
+/// whichever thread last ran it, and NIO's hook sent work from the lane's own thread to the loops in turn, so audited
+/// requests drifted from the loop that owns their connection to the other (the monitoring snapshots' stall, session
+/// 18). Answers for one loop are handed over together, one wake-up a loop a batch.
+final class WriteLane: Sendable {
     private struct Job {
         let work: @Sendable (WriteContext) async throws -> any Sendable
         let continuation: CheckedContinuation<any Sendable, any Error>
         /// Whether the job writes to the database itself, and so runs inside its own savepoint. A job that only
         /// records audit events touches nothing until the batch's insert, so it needs none.
         var writes = true
+        /// The event loop the caller awaits on, to be resumed there; nil off the loops (tests, commands).
+        var home: (any EventLoop)? = nil
+    }
+
+    /// What the lock guards: the jobs waiting, whether a drain is running, and the lane's counts.
+    private struct Queue {
+        var jobs: [Job] = []
+        var draining = false
+        var commits = 0
+        var jobsRun = 0
     }
 
     private let database: @Sendable () -> any Database
@@ -55,12 +72,12 @@ actor WriteLane {
     private let clock: any CaseworkClock
     private let maxBatch: Int
     private let mail: MailSettings
-    private var queue: [Job] = []
-    private var draining = false
+    private let queue = NIOLockedValueBox(Queue())
     private let metrics = LaneMetrics()
+
     /// How many commits and jobs the lane has run, for benchmarks and tests.
-    private(set) var commits = 0
-    private(set) var jobs = 0
+    var commits: Int { queue.withLockedValue { $0.commits } }
+    var jobs: Int { queue.withLockedValue { $0.jobsRun } }
 
     init(database: @escaping @Sendable () -> any Database, writer: SQLiteLaneWriter? = nil, clock: any CaseworkClock, maxBatch: Int,
          mail: MailSettings = MailSettings()) {
@@ -87,34 +104,57 @@ actor WriteLane {
 
     /// Returns once no batch is queued or running: a stop waits for this before it closes the databases.
     func idle() async {
-        while draining || !queue.isEmpty {
+        while queue.withLockedValue({ $0.draining || !$0.jobs.isEmpty }) {
             try? await Task.sleep(nanoseconds: 5_000_000)
         }
     }
 
     private func enqueue<T: Sendable>(_ job: @escaping (CheckedContinuation<any Sendable, any Error>) -> Job) async throws -> T {
+        let home = Self.callersLoop()
         let result = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
-            queue.append(job(continuation))
-            metrics.queueDepth.record(queue.count)
-            if !draining {
-                draining = true
+            var queued = job(continuation)
+            queued.home = home
+            let (depth, startDrain) = queue.withLockedValue { queue -> (Int, Bool) in
+                queue.jobs.append(queued)
+                let start = !queue.draining
+                queue.draining = true
+                return (queue.jobs.count, start)
+            }
+            metrics.queueDepth.record(depth)
+            if startDrain {
                 Task(executorPreference: LaneThread.shared) { await self.drain() }
             }
         }
         return result as! T
     }
 
+    /// The event loop this task is running on, unless it is the lane's own (a job never awaits the lane).
+    private static func callersLoop() -> (any EventLoop)? {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop, loop !== LaneThread.shared.loop else { return nil }
+        return loop
+    }
+
+    /// Takes the next batch, or ends the drain (under the same lock as `enqueue`, so no job is left waiting).
+    private func nextBatch() -> (batch: [Job], left: Int)? {
+        queue.withLockedValue { queue in
+            guard !queue.jobs.isEmpty else {
+                queue.draining = false
+                return nil
+            }
+            let batch = Array(queue.jobs.prefix(maxBatch))
+            queue.jobs.removeFirst(batch.count)
+            return (batch, queue.jobs.count)
+        }
+    }
+
     private func drain() async {
-        while !queue.isEmpty {
-            let batch = Array(queue.prefix(maxBatch))
-            queue.removeFirst(batch.count)
-            metrics.queueDepth.record(queue.count)
+        while let (batch, left) = nextBatch() {
+            metrics.queueDepth.record(left)
             metrics.batchSize.record(batch.count)
             let started = DispatchTime.now().uptimeNanoseconds
             await run(batch)
             metrics.commit.recordNanoseconds(DispatchTime.now().uptimeNanoseconds - started)
         }
-        draining = false
     }
 
     private func run(_ batch: [Job]) async {
@@ -149,20 +189,37 @@ actor WriteLane {
                 }
                 try await appender.finish(rowsOn: tx, eventsOn: sql)
             }
-            commits += 1
-            jobs += batch.count
-            for (index, job) in batch.enumerated() {
-                job.continuation.resume(with: outcomes.get(index) ?? .failure(LaneError.lost))
+            queue.withLockedValue { queue in
+                queue.commits += 1
+                queue.jobsRun += batch.count
             }
+            answer(batch) { outcomes.get($0) ?? .failure(LaneError.lost) }
         } catch {
             // The commit itself failed (or a lone job threw): nothing in this batch was saved.
-            for (index, job) in batch.enumerated() {
-                if case .failure(let jobError)? = outcomes.get(index) {
-                    job.continuation.resume(throwing: jobError)
-                } else {
-                    job.continuation.resume(throwing: error)
-                }
+            answer(batch) { index in
+                if case .failure(let jobError)? = outcomes.get(index) { return .failure(jobError) }
+                return .failure(error)
             }
+        }
+    }
+
+    /// Resumes each job's caller with its outcome, on the event loop it awaits on: one task a loop resumes all of
+    /// that loop's callers, so Swift's hook keeps each resumed request on its own loop (see the type's comment).
+    private func answer(_ batch: [Job], _ outcome: (Int) -> Result<any Sendable, any Error>) {
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, resumes: [@Sendable () -> Void])] = [:]
+        for (index, job) in batch.enumerated() {
+            let result = outcome(index)
+            let continuation = job.continuation
+            guard let home = job.home else {
+                continuation.resume(with: result)
+                continue
+            }
+            let resume = UncheckedResume(continuation: continuation, result: result)
+            byLoop[ObjectIdentifier(home), default: (home, [])].resumes.append { resume.run() }
+        }
+        for (_, group) in byLoop {
+            let resumes = group.resumes
+            group.loop.execute { for resume in resumes { resume() } }
         }
     }
 
@@ -202,6 +259,15 @@ final class LaneThread: TaskExecutor, @unchecked Sendable {
         let executor = asUnownedTaskExecutor()
         loop.execute { job.runSynchronously(on: executor) }
     }
+}
+
+/// A continuation and the outcome to resume it with, carried to the caller's event loop. The outcome is a job's own
+/// answer, which the job made `Sendable`; only `Result`'s existential error keeps the compiler from seeing that.
+private struct UncheckedResume: @unchecked Sendable {
+    let continuation: CheckedContinuation<any Sendable, any Error>
+    let result: Result<any Sendable, any Error>
+
+    func run() { continuation.resume(with: result) }
 }
 
 /// Results of one batch's jobs, filled in as they run.
