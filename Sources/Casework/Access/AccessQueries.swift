@@ -43,10 +43,11 @@ struct AccessQueries {
     }
 
     /// The history of these requests, oldest step first.
-    func history(of requestIds: [UUID]) async throws -> [AccessRequestHistoryModel] {
+    func history(of requestIds: [UUID]) async throws -> [StoredHistoryStep] {
         guard !requestIds.isEmpty else { return [] }
-        return try await point.all("SELECT * FROM access_request_history WHERE request_id IN (\(binds: requestIds)) ORDER BY at")
-            .map(AccessRequestHistoryModel.init(row:))
+        return try await point.all("""
+            SELECT request_id, at, by_staff_id, action, reason FROM access_request_history WHERE request_id IN (\(binds: requestIds)) ORDER BY at
+            """).map(StoredHistoryStep.init(row:))
     }
 
     /// Moves a request to `status` (inside the write job that decided it).
@@ -114,7 +115,7 @@ struct AccessQueries {
     /// roles in one plain query).
     struct RequestDetails: Sendable {
         let staff: [String: StaffProfile]
-        let history: [UUID: [AccessRequestHistoryModel]]
+        let history: [UUID: [StoredHistoryStep]]
         /// Each granted request's grant id.
         let grants: [UUID: UUID]
     }

@@ -136,7 +136,7 @@ struct Monitoring: ContextService {
     static func recordDecision(_ record: AccessRequestModel, at stage: AccessStage, ctx: WriteContext) async throws {
         // The request's history so far: what is stored, and what this batch has queued and not yet inserted.
         let stored = try await AccessQueries(db: ctx.db).history(of: [record.id!])
-        let queued = await ctx.queued(AccessRequestHistoryModel.self).filter { $0.requestId == record.id! }
+        let queued = await ctx.queued(AccessRequestHistoryModel.self).filter { $0.requestId == record.id! }.map(StoredHistoryStep.init)
         let steps = (stored + queued).map { AccessMonitoring.Step(at: $0.at, action: $0.action, reason: $0.reason, by: $0.byStaffId) }
         let decisions = AccessMonitoring.decisions(AccessMonitoring.RequestRecord(reference: record.reference, team: record.requesterTeam,
                                                                                   status: record.status, steps: steps))

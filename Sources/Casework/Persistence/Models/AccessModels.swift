@@ -213,6 +213,33 @@ final class AccessRequestHistoryModel: Model, @unchecked Sendable {
     }
 }
 
+/// A step of `access_request_history` as plain values, for the histories a page of requests carries (fifty
+/// requests' steps read as Fluent models were a tenth of an SCR manager's "awaiting me"; see `StoredAccessRequest`).
+struct StoredHistoryStep: Sendable {
+    let requestId: UUID
+    let at: Date
+    let byStaffId: String?
+    let action: AccessHistoryAction
+    let reason: String?
+
+    init(row: any SQLRow) throws {
+        requestId = try row.decode(column: "request_id", as: UUID.self)
+        at = try row.decode(column: "at", as: Date.self)
+        byStaffId = try row.decode(column: "by_staff_id", as: String?.self)
+        action = try .stored(try row.decode(column: "action", as: String.self))
+        reason = try row.decode(column: "reason", as: String?.self)
+    }
+
+    /// A step this batch has queued and not yet inserted.
+    init(_ model: AccessRequestHistoryModel) {
+        requestId = model.requestId
+        at = model.at
+        byStaffId = model.byStaffId
+        action = model.action
+        reason = model.reason
+    }
+}
+
 /// A time-limited grant of temporary SCR access.
 final class GrantModel: Model, @unchecked Sendable {
     static let schema = "grants"
