@@ -156,6 +156,26 @@ struct HotQueryPlanTests {
         }
     }
 
+    /// A person's open SRs (their home's "assigned to you", the SR list) are walked newest first in the partial
+    /// indexes of open work, so closed SRs, which outgrow the open, are never read to be passed over.
+    @Test func aPersonsOpenWorkIsWalkedInItsOwnIndexes() async throws {
+        try await withCasework(records: true) { app in
+            let capture = StatementCapture()
+            let logger = Logger(label: "open-work-plans") { _ in capture }
+            let db = app.databases.database(logger: logger, on: app.eventLoopGroup.any())!
+            for (party, index) in [(RecordQueries.SRParty.assignee, "service_requests_open_by_assignee"), (.creator, "service_requests_open_by_creator")] {
+                for after in [nil, UUID()] as [UUID?] {
+                    let before = capture.statements.count
+                    _ = try await RecordQueries(db: db).serviceRequests(of: party, "20010002", openOnly: true, limit: 51, after: after)
+                    let statement = try #require(capture.statements.dropFirst(before).first { $0.uppercased().hasPrefix("SELECT") })
+                    let plan = try await Self.plan(of: statement, on: app.db as! any SQLDatabase)
+                    #expect(plan.contains(index), "\(statement)\n\(plan)")
+                    #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "open work is sorted rather than walked in order:\n\(plan)")
+                }
+            }
+        }
+    }
+
     /// The plan as text, one line per step.
     static func plan(of statement: String, on sql: any SQLDatabase) async throws -> String {
         if sql.dialect.name == "sqlite" {

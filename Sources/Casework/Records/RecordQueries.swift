@@ -126,9 +126,9 @@ struct RecordQueries {
     /// One page of a person's SRs (assigned to them, or raised by them), newest first, through that column's index;
     /// open ones only unless `openOnly` is false.
     func serviceRequests(of party: SRParty, _ staffId: String, openOnly: Bool, limit: Int, after: UUID?) async throws -> [StoredServiceRequest] {
-        let closed = ServiceRequestStatus.closed.rawValue
-        // Closed work is filtered after the index has ordered the person's SRs: few of anyone's are closed and kept.
-        let status: SQLQueryString = openOnly ? "AND s.status <> \(bind: closed)" : ""
+        // Open work is walked in the partial indexes of the open SRs (migration 024): closed work is kept and outgrows
+        // the open. `'closed'` is written as a literal so both planners match the indexes' condition.
+        let status: SQLQueryString = openOnly ? "AND s.status <> \(unsafeRaw: Self.closedLiteral)" : ""
         // A bounded page on an index (HotQueryPlanTests), so read in place like a point read.
         let rows: [any SQLRow]
         if let after {
@@ -146,6 +146,9 @@ struct RecordQueries {
         }
         return try rows.map(StoredServiceRequest.init(row:))
     }
+
+    /// `ServiceRequestStatus.closed` as SQL text, the condition of the open-work indexes (`IndexOpenWorkByPerson`).
+    static let closedLiteral = "'\(ServiceRequestStatus.closed.rawValue)'"
 
     /// One SR by id, as plain values.
     func serviceRequest(_ id: UUID) async throws -> StoredServiceRequest? {
