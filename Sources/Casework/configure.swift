@@ -168,6 +168,6 @@ enum CaseworkMigrations {
         CreateTemporaryAccess(), CreateGrantChanges(), CreateNotificationsAndExpiry(), CreateOutbox(), IndexHotPaths(),
         CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(), CreateOIDCSignIns(), CreateSCIMProvisioning(),
         RecordWhoDecidedEachStage(), IndexWorkReturnedAtExpiry(), CountWaitingWork(), IndexRecentRefusals(),
-        DropAuditIndexesOthersCover(), IndexOpenLogOffsByEnd(), IndexOpenWorkByPerson(),
+        DropAuditIndexesOthersCover(), IndexOpenLogOffsByEnd(), IndexOpenWorkByPerson(), FilterHoldersReadsInTheirIndex(),
     ]
 }

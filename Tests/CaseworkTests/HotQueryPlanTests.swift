@@ -176,6 +176,24 @@ struct HotQueryPlanTests {
         }
     }
 
+    /// A grant's evidence reads its holder's contact events within the grant from the index of their events, which
+    /// carries each event's type and time, so events outside the window are passed over without reading the table.
+    @Test func aHoldersReadsAreFilteredInTheirIndex() async throws {
+        try await withCasework(records: true) { app in
+            let capture = StatementCapture()
+            let logger = Logger(label: "evidence-plans") { _ in capture }
+            let db = app.databases.database(logger: logger, on: app.eventLoopGroup.any())!
+            let now = app.casework.clock.now()
+            _ = try await EvidenceQueries(db: db).contactAccess(by: "20010002", from: now.addingTimeInterval(-3600), to: now, limit: 500)
+            let statement = try #require(capture.statements.first { $0.uppercased().hasPrefix("SELECT") })
+            let plan = try await Self.plan(of: statement, on: app.db as! any SQLDatabase)
+            #expect(plan.contains("audit_events_actor_seq_kind_at"), "\(statement)\n\(plan)")
+            #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "the holder's events are sorted rather than walked in order:\n\(plan)")
+            // PostgreSQL names what it tests in the index (Index Cond) and what only in the table (Filter).
+            #expect(!plan.contains("Filter:"), "the type or time is tested in the table:\n\(plan)")
+        }
+    }
+
     /// The plan as text, one line per step.
     static func plan(of statement: String, on sql: any SQLDatabase) async throws -> String {
         if sql.dialect.name == "sqlite" {
