@@ -44,21 +44,29 @@ final class MonitoringSnapshots: @unchecked Sendable {
     private var snapshots: [String: Snapshot] = [:]
     private var counting: [String: Task<MonitoringDTO, any Error>] = [:]
 
+    /// What the lock decided: a snapshot to answer with now, or a count to wait for.
+    private enum Answer {
+        case now(MonitoringDTO)
+        case after(Task<MonitoringDTO, any Error>)
+    }
+
     /// The summary for `period` at `now`: a snapshot, or one counted by `count`.
     func summary(period: String, now: Date, count: @escaping @Sendable () async throws -> MonitoringDTO) async throws -> MonitoringDTO {
-        let (snapshot, waitFor) = lock.withLock { () -> (MonitoringDTO?, Task<MonitoringDTO, any Error>?) in
+        let answer = lock.withLock { () -> Answer in
             if let snapshot = snapshots[period], snapshot.volume >= Self.exactBelow {
                 let age = now.timeIntervalSince(snapshot.countedAt)
-                if age >= 0 && age < Self.freshFor { return (snapshot.summary, nil) }
+                if age >= 0 && age < Self.freshFor { return .now(snapshot.summary) }
                 if age >= 0 && age < Self.staleFor {
                     _ = start(period, now: now, count)
-                    return (snapshot.summary, nil)
+                    return .now(snapshot.summary)
                 }
             }
-            return (nil, start(period, now: now, count))
+            return .after(start(period, now: now, count))
         }
-        if let snapshot { return snapshot }
-        return try await waitFor!.value
+        switch answer {
+        case .now(let summary): return summary
+        case .after(let counting): return try await counting.value
+        }
     }
 
     /// The count under way for `period`, or a new one that keeps its result as the period's snapshot. Called with
