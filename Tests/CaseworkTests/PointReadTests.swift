@@ -37,6 +37,20 @@ struct PointReadTests {
         }
     }
 
+    /// A flag is read from 0 or 1 only, as SQLiteNIO reads it; any other number is refused, not taken as true.
+    @Test func aFlagIsZeroOrOne() async throws {
+        guard !usingPostgres else { return }
+        try await withCasework { app in
+            let readers = try #require(app.casework.readers)
+            let sql = app.db as! any SQLDatabase
+            let row = try #require(try readers.rows("SELECT 1 AS yes, 0 AS no, 2 AS other, NULL AS none", dialect: sql).first)
+            #expect(try row.decode(column: "yes", as: Bool.self) == true)
+            #expect(try row.decode(column: "no", as: Bool.self) == false)
+            #expect(throws: (any Error).self) { try row.decode(column: "other", as: Bool.self) }
+            #expect(try row.decode(column: "none", as: Bool?.self) == nil)
+        }
+    }
+
     /// The hand-written row readers (`init(row:)`, used on hot lists instead of Fluent's decoding) read every column
     /// as Fluent does, on either database: each model encoded both ways is the same JSON.
     @Test func everyHandWrittenRowReaderAgreesWithFluent() async throws {

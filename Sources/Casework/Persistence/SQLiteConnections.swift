@@ -280,6 +280,8 @@ struct PointRow: SQLRow {
             if asked == Asked.optionalInt { return unsafeBitCast(Optional(integer), to: D.self) }
             if asked == Asked.date { return unsafeBitCast(Self.instant(Double(integer)), to: D.self) }
             if asked == Asked.optionalDate { return unsafeBitCast(Optional(Self.instant(Double(integer))), to: D.self) }
+            // A flag is 0 or 1 (SQLiteNIO's rule); any other number goes to the decoder, which refuses it as before.
+            if asked == Asked.bool, integer == 0 || integer == 1 { return unsafeBitCast(integer == 1, to: D.self) }
         case .float(let seconds):
             if asked == Asked.date { return unsafeBitCast(Self.instant(seconds), to: D.self) }
             if asked == Asked.optionalDate { return unsafeBitCast(Optional(Self.instant(seconds)), to: D.self) }
@@ -302,7 +304,7 @@ struct PointRow: SQLRow {
         static let uuid = ObjectIdentifier(UUID.self), optionalUUID = ObjectIdentifier(UUID?.self)
         static let int = ObjectIdentifier(Int.self), optionalInt = ObjectIdentifier(Int?.self)
         static let date = ObjectIdentifier(Date.self), optionalDate = ObjectIdentifier(Date?.self)
-        static let double = ObjectIdentifier(Double.self)
+        static let double = ObjectIdentifier(Double.self), bool = ObjectIdentifier(Bool.self)
     }
 
     /// An instant stored as seconds since 1970, rounded to the microsecond as SQLiteNIO's `Date(sqliteData:)` does,
