@@ -122,17 +122,12 @@ struct HotQueryPlanTests {
     /// as the day's audited reads added refusals.
     @Test func theDaysRefusalsAreWalkedNewestFirstFromTheirOwnIndexes() async throws {
         try await withCasework(records: true) { app in
-            let capture = StatementCapture()
-            let logger = Logger(label: "refusal-plans") { _ in capture }
-            let db = app.databases.database(logger: logger, on: app.eventLoopGroup.any())!
             let since = app.casework.clock.now().addingTimeInterval(-24 * 3600)
             for (action, index) in [(nil, "audit_events_refusals"), ("signIn", "audit_events_refusals_by_action")] as [(String?, String)] {
-                let before = capture.statements.count
-                _ = try await HomeQueries(db: db).refusalsAndFailures(since: since, action: action, limit: 20)
-                let statement = try #require(capture.statements.dropFirst(before).first { $0.uppercased().hasPrefix("SELECT") })
-                let plan = try await Self.plan(of: statement, on: app.db as! any SQLDatabase)
-                #expect(plan.contains(index), "\(statement)\n\(plan)")
-                #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "the refusals are sorted rather than walked in order:\n\(plan)")
+                let plans = try await Self.plans(in: app) { db in
+                    _ = try await HomeQueries(db: db).refusalsAndFailures(since: since, action: action, limit: 20)
+                }
+                Self.expectWalkedInOrder(try #require(plans.first), through: [index], "the refusals")
             }
         }
     }
@@ -142,16 +137,12 @@ struct HotQueryPlanTests {
     /// `grants_log_off_open` it scanned and sorted every unconfirmed grant that had ended.
     @Test func theOverdueLogOffsAreWalkedInOrderOfTheirEnd() async throws {
         try await withCasework(records: true) { app in
-            let capture = StatementCapture()
-            let logger = Logger(label: "log-off-plans") { _ in capture }
-            let db = app.databases.database(logger: logger, on: app.eventLoopGroup.any())!
-            _ = try await AccessQueries(db: db).unconfirmedGrants(endedBefore: app.casework.clock.now(), limit: 50)
-            let statements = capture.statements.filter { $0.uppercased().hasPrefix("SELECT") }
-            #expect(statements.count == 2, "one read by expiry, one by removal: \(statements)")
-            for statement in statements {
-                let plan = try await Self.plan(of: statement, on: app.db as! any SQLDatabase)
-                #expect(plan.contains("grants_unconfirmed_by_") || plan.contains("grants_log_off_open"), "\(statement)\n\(plan)")
-                #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "the unconfirmed grants are sorted rather than walked in order:\n\(plan)")
+            let plans = try await Self.plans(in: app) { db in
+                _ = try await AccessQueries(db: db).unconfirmedGrants(endedBefore: app.casework.clock.now(), limit: 50)
+            }
+            #expect(plans.count == 2, "one read by expiry, one by removal: \(plans.map(\.statement))")
+            for read in plans {
+                Self.expectWalkedInOrder(read, through: ["grants_unconfirmed_by_", "grants_log_off_open"], "the unconfirmed grants")
             }
         }
     }
@@ -160,17 +151,12 @@ struct HotQueryPlanTests {
     /// indexes of open work, so closed SRs, which outgrow the open, are never read to be passed over.
     @Test func aPersonsOpenWorkIsWalkedInItsOwnIndexes() async throws {
         try await withCasework(records: true) { app in
-            let capture = StatementCapture()
-            let logger = Logger(label: "open-work-plans") { _ in capture }
-            let db = app.databases.database(logger: logger, on: app.eventLoopGroup.any())!
             for (party, index) in [(RecordQueries.SRParty.assignee, "service_requests_open_by_assignee"), (.creator, "service_requests_open_by_creator")] {
                 for after in [nil, UUID()] as [UUID?] {
-                    let before = capture.statements.count
-                    _ = try await RecordQueries(db: db).serviceRequests(of: party, "20010002", openOnly: true, limit: 51, after: after)
-                    let statement = try #require(capture.statements.dropFirst(before).first { $0.uppercased().hasPrefix("SELECT") })
-                    let plan = try await Self.plan(of: statement, on: app.db as! any SQLDatabase)
-                    #expect(plan.contains(index), "\(statement)\n\(plan)")
-                    #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "open work is sorted rather than walked in order:\n\(plan)")
+                    let plans = try await Self.plans(in: app) { db in
+                        _ = try await RecordQueries(db: db).serviceRequests(of: party, "20010002", openOnly: true, limit: 51, after: after)
+                    }
+                    Self.expectWalkedInOrder(try #require(plans.first), through: [index], "open work")
                 }
             }
         }
@@ -180,18 +166,33 @@ struct HotQueryPlanTests {
     /// carries each event's type and time, so events outside the window are passed over without reading the table.
     @Test func aHoldersReadsAreFilteredInTheirIndex() async throws {
         try await withCasework(records: true) { app in
-            let capture = StatementCapture()
-            let logger = Logger(label: "evidence-plans") { _ in capture }
-            let db = app.databases.database(logger: logger, on: app.eventLoopGroup.any())!
             let now = app.casework.clock.now()
-            _ = try await EvidenceQueries(db: db).contactAccess(by: "20010002", from: now.addingTimeInterval(-3600), to: now, limit: 500)
-            let statement = try #require(capture.statements.first { $0.uppercased().hasPrefix("SELECT") })
-            let plan = try await Self.plan(of: statement, on: app.db as! any SQLDatabase)
-            #expect(plan.contains("audit_events_actor_seq_kind_at"), "\(statement)\n\(plan)")
-            #expect(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "the holder's events are sorted rather than walked in order:\n\(plan)")
+            let plans = try await Self.plans(in: app) { db in
+                _ = try await EvidenceQueries(db: db).contactAccess(by: "20010002", from: now.addingTimeInterval(-3600), to: now, limit: 500)
+            }
+            let read = try #require(plans.first)
+            Self.expectWalkedInOrder(read, through: ["audit_events_actor_seq_kind_at"], "the holder's events")
             // PostgreSQL names what it tests in the index (Index Cond) and what only in the table (Filter).
-            #expect(!plan.contains("Filter:"), "the type or time is tested in the table:\n\(plan)")
+            #expect(!read.plan.contains("Filter:"), "the type or time is tested in the table:\n\(read.plan)")
         }
+    }
+
+    /// The SELECT statements `read` sends, each with its plan.
+    static func plans(in app: Application, _ read: (any Database) async throws -> Void) async throws -> [(statement: String, plan: String)] {
+        let capture = StatementCapture()
+        let logger = Logger(label: "hot-query-plans") { _ in capture }
+        try await read(app.databases.database(logger: logger, on: app.eventLoopGroup.any())!)
+        var plans: [(statement: String, plan: String)] = []
+        for statement in capture.statements where statement.uppercased().hasPrefix("SELECT") {
+            plans.append((statement, try await plan(of: statement, on: app.db as! any SQLDatabase)))
+        }
+        return plans
+    }
+
+    /// A read that walks one of `indexes` in the order it asks for, sorting nothing.
+    static func expectWalkedInOrder(_ read: (statement: String, plan: String), through indexes: [String], _ what: String) {
+        #expect(indexes.contains { read.plan.contains($0) }, "\(read.statement)\n\(read.plan)")
+        #expect(!read.plan.contains("TEMP B-TREE") && !read.plan.contains("Sort"), "\(what) are sorted rather than walked in order:\n\(read.plan)")
     }
 
     /// The plan as text, one line per step.
