@@ -74,7 +74,6 @@ struct PointReadTests {
             try await agree("contacts", ContactModel.self, ContactModel.init(row:))
             try await agree("service_requests", ServiceRequestModel.self, ServiceRequestModel.init(row:))
             try await agree("access_requests", AccessRequestModel.self, AccessRequestModel.init(row:))
-            try await agree("access_request_history", AccessRequestHistoryModel.self, AccessRequestHistoryModel.init(row:))
             try await agree("audit_events", AuditEventModel.self, AuditEventModel.init(row:))
             try await agree("access_decisions", AccessDecisionModel.self, AccessDecisionModel.init(row:))
             try await agree("grants", GrantModel.self, GrantModel.init(row:))
@@ -85,6 +84,13 @@ struct PointReadTests {
                 let fluent = try row.decode(fluentModel: ServiceRequestHistoryModel.self), ours = try StoredServiceRequestHistory(row: row)
                 #expect(fluent.$serviceRequest.id == ours.serviceRequestId && fluent.at == ours.at && fluent.byStaffId == ours.byStaffId
                         && fluent.action == ours.action && fluent.detail == ours.detail)
+            }
+            let requestHistory = try await sql.raw("SELECT * FROM access_request_history").all()
+            #expect(!requestHistory.isEmpty, "no request history to compare")
+            for row in requestHistory {
+                let fluent = try row.decode(fluentModel: AccessRequestHistoryModel.self), ours = try StoredHistoryStep(row: row)
+                #expect(fluent.requestId == ours.requestId && fluent.at == ours.at && fluent.byStaffId == ours.byStaffId
+                        && fluent.action == ours.action && fluent.reason == ours.reason)
             }
             let notifications = try await sql.raw("SELECT * FROM notifications").all()
             #expect(!notifications.isEmpty, "no notifications to compare")

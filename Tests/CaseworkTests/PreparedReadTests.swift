@@ -29,7 +29,10 @@ struct PreparedReadTests {
             try await agree("SELECT * FROM contacts ORDER BY id", ContactModel.init(row:))
             try await agree("SELECT * FROM service_requests ORDER BY id", ServiceRequestModel.init(row:))
             try await agree("SELECT * FROM access_requests ORDER BY id", AccessRequestModel.init(row:))
-            try await agree("SELECT * FROM access_request_history ORDER BY id", AccessRequestHistoryModel.init(row:))
+            try await agree("SELECT * FROM access_request_history ORDER BY id") { row -> [String?] in
+                let step = try StoredHistoryStep(row: row)
+                return [step.requestId.uuidString, "\(step.at.timeIntervalSince1970)", step.byStaffId, step.action.rawValue, step.reason]
+            }
 
             // Values bound of every kind, an absent optional among them.
             let noTeamLeader: String? = nil, someone: String? = "20010002"

@@ -192,17 +192,6 @@ final class AccessRequestHistoryModel: Model, @unchecked Sendable {
 
     init() {}
 
-    /// A row read without Fluent's model decoding (see `AccessRequestModel.init(row:)`).
-    init(row: any SQLRow) throws {
-        id = try row.decode(column: "id", as: UUID.self)
-        $id.exists = true
-        requestId = try row.decode(column: "request_id", as: UUID.self)
-        at = try row.decode(column: "at", as: Date.self)
-        byStaffId = try row.decode(column: "by_staff_id", as: String?.self)
-        action = try .stored(try row.decode(column: "action", as: String.self))
-        reason = try row.decode(column: "reason", as: String?.self)
-    }
-
     init(requestId: UUID, at: Date, by: String?, action: AccessHistoryAction, reason: String?) {
         id = UUID()
         self.requestId = requestId
