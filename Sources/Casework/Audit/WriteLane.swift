@@ -206,20 +206,18 @@ final class WriteLane: Sendable {
     /// Resumes each job's caller with its outcome, on the event loop it awaits on: one task a loop resumes all of
     /// that loop's callers, so Swift's hook keeps each resumed request on its own loop (see the type's comment).
     private func answer(_ batch: [Job], _ outcome: (Int) -> Result<any Sendable, any Error>) {
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, resumes: [@Sendable () -> Void])] = [:]
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, resumes: [UncheckedResume])] = [:]
         for (index, job) in batch.enumerated() {
-            let result = outcome(index)
-            let continuation = job.continuation
+            let resume = UncheckedResume(continuation: job.continuation, result: outcome(index))
             guard let home = job.home else {
-                continuation.resume(with: result)
+                resume.run()
                 continue
             }
-            let resume = UncheckedResume(continuation: continuation, result: result)
-            byLoop[ObjectIdentifier(home), default: (home, [])].resumes.append { resume.run() }
+            byLoop[ObjectIdentifier(home), default: (home, [])].resumes.append(resume)
         }
         for (_, group) in byLoop {
             let resumes = group.resumes
-            group.loop.execute { for resume in resumes { resume() } }
+            group.loop.execute { for resume in resumes { resume.run() } }
         }
     }
 
