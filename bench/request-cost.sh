@@ -6,9 +6,9 @@
 #   - GET /api/v1/staff/{id}, signed in             a plain read: the session, then one row
 #   - GET /api/v1/contacts/{sensitive}              the audited read, as an SCR caseworker: one audit event each
 #   - the same read by a caseworker under a grant   the audited read plus the grant coverage it must read
-# It prints req/s, p50 and p99 for each, the audited read as a share of the plain read, and checks the audit
-# chain afterwards. With PROFILE=1 it also records the server with perf during the audited read and writes the
-# hottest symbols to test-output/bench/request-cost-<db>-profile.txt.
+# It prints req/s, p50 and p99 for each, the CPU time the server (and PostgreSQL) spent a request, the audited read
+# as a share of the plain read, and checks the audit chain afterwards. With PROFILE=1 it also records the server
+# with perf during the audited read and writes the hottest symbols to test-output/bench/request-cost-<db>-profile.txt.
 #
 #   bench/request-cost.sh                 both databases
 #   bench/request-cost.sh --sqlite        one of them (or --postgres)
@@ -35,15 +35,31 @@ done
 OUT=test-output/bench
 mkdir -p "$OUT"
 
-# wrk's figures for one URL as "req/s p50_ms p99_ms non2xx errors".
+# CPU time (clock ticks) used so far by the server, and by PostgreSQL's processes (0 on SQLite).
+server_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat" 2>/dev/null || echo 0; }
+postgres_ticks() {
+  local total=0 pid
+  for pid in $(pgrep -x postgres 2>/dev/null); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+# wrk's figures for one URL as "req/s p50_ms p99_ms non2xx errors server_cpu_us postgres_cpu_us": the last two are
+# the CPU time the server and PostgreSQL spent a request, which moves far less than req/s from run to run on a
+# shared machine, so a change's effect shows in fewer runs.
 measure() {
-  local token="$1" url="$2" line
+  local token="$1" url="$2" line server0 pg0
+  server0=$(server_ticks); pg0=$(postgres_ticks)
   line=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -s bench/lib/figures.lua \
            ${token:+-H "Authorization: Bearer $token"} "$url" | grep '^WRK_RESULT')
-  python3 - "$line" <<'PY'
+  python3 - "$line" $(( $(server_ticks) - server0 )) $(( $(postgres_ticks) - pg0 )) "$(getconf CLK_TCK)" <<'PY'
 import sys
 f = dict(kv.split("=") for kv in sys.argv[1].split()[1:])
-print(f"{int(f['requests']) / (int(f['duration_us']) / 1e6):.0f} {int(f['p50_us']) / 1000:.1f} {int(f['p99_us']) / 1000:.1f} {f['non2xx']} {f['errors']}")
+server, pg, hz = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+n = max(1, int(f["requests"]))
+print(f"{int(f['requests']) / (int(f['duration_us']) / 1e6):.0f} {int(f['p50_us']) / 1000:.1f} {int(f['p99_us']) / 1000:.1f} {f['non2xx']} {f['errors']}"
+      f" {server / hz / n * 1e6:.0f} {pg / hz / n * 1e6:.0f}")
 PY
 }
 
@@ -101,11 +117,12 @@ rows = [("`GET /health` (one `SELECT 1`)", health), ("`GET /api/v1/staff/{id}`, 
         ("`GET /api/v1/contacts/{sensitive}`, SCR caseworker (audited read)", audited),
         ("the same, a caseworker under a grant (audited read + grant coverage)", granted)]
 print(f"\n### {db}: wrk {connections} connections, {duration} each\n")
-print("| endpoint | req/s | p50 ms | p99 ms | non-2xx | socket errors |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| endpoint | req/s | p50 ms | p99 ms | non-2xx | socket errors | server CPU µs a request | PostgreSQL CPU µs a request |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for name, figures in rows:
-    rate, p50, p99, bad, errors = figures.split()
-    print(f"| {name} | {int(rate):,} | {p50} | {p99} | {bad} | {errors} |")
+    rate, p50, p99, bad, errors, server_us, pg_us = figures.split()
+    pg_cell = pg_us if db == "postgres" else "–"
+    print(f"| {name} | {int(rate):,} | {p50} | {p99} | {bad} | {errors} | {server_us} | {pg_cell} |")
 share = float(audited.split()[0]) / max(1.0, float(plain.split()[0]))
 print(f"\nThe audited read is {share:.0%} of the plain read. Audit chain afterwards: {verify}")
 PY

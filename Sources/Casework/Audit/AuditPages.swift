@@ -20,7 +20,7 @@ struct AuditPages: RouteCollection {
         try req.requireRole(.administrator, .scrManager)
         let input = AuditRoutes.input(req)
         do {
-            let result = try await AuditTrail(db: req.db, readers: req.casework.readers).search(try AuditRoutes.query(req, input))
+            let result = try await AuditTrail(db: req.database, readers: req.casework.readers).search(try AuditRoutes.query(req, input))
             let pagination = Pagination.keyset(
                 path: "/audit", query: [("actor", input.actor), ("subject", input.subject), ("from", input.from), ("to", input.to)],
                 next: result.nextBeforeSeq.map(String.init), isFirstPage: input.cursor == nil, nextTitle: "Older events", nextId: "older-events")

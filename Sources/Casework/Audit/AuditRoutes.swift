@@ -27,13 +27,13 @@ struct AuditRoutes: RouteCollection {
 
     @Sendable func searchAPI(req: Request) async throws -> ListDTO<AuditEventDTO> {
         try req.requireRole(.administrator, .scrManager)
-        let result = try await AuditTrail(db: req.db, readers: req.casework.readers).search(try Self.query(req, Self.input(req)))
+        let result = try await AuditTrail(db: req.database, readers: req.casework.readers).search(try Self.query(req, Self.input(req)))
         return ListDTO(items: result.events.map(AuditEventDTO.init), nextCursor: result.nextBeforeSeq.map(String.init))
     }
 
     @Sendable func verifyAPI(req: Request) async throws -> VerificationDTO {
         try req.requireRole(.administrator, .scrManager)
-        let (problem, checked) = try await AuditTrail(db: req.db).verify()
+        let (problem, checked) = try await AuditTrail(db: req.database).verify()
         return VerificationDTO(intact: problem == nil, eventsChecked: checked, problem: problem?.description)
     }
 }

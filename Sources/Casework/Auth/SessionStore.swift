@@ -101,10 +101,10 @@ struct SessionAuthenticator: Middleware {
         let loop = request.eventLoop
         let resolved: EventLoopFuture<CurrentUser?>
         do {
-            if let user = try SessionStore.resolveNow(token: token, kind: kind, now: now, idle: idle, on: request.db, readers: request.casework.readers) {
+            if let user = try SessionStore.resolveNow(token: token, kind: kind, now: now, idle: idle, on: request.database, readers: request.casework.readers) {
                 resolved = loop.makeSucceededFuture(user)
             } else {
-                resolved = loop.makeFutureWithTask { try await SessionStore.resolve(token: token, kind: kind, now: now, idle: idle, on: request.db) }
+                resolved = loop.makeFutureWithTask { try await SessionStore.resolve(token: token, kind: kind, now: now, idle: idle, on: request.database) }
             }
         } catch {
             return loop.makeFailedFuture(error)

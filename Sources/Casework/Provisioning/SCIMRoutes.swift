@@ -280,7 +280,7 @@ struct SCIMClientGate: AsyncMiddleware {
         guard let bearer = request.headers.bearerAuthorization else {
             throw SCIMError(status: .unauthorized, scimType: nil, detail: "send Authorization: Bearer with a token from `casework scim-token create`")
         }
-        guard let client = try await SCIMProvisioning.fluent(request.db).client(tokenHash: SessionStore.hash(bearer.token)) else {
+        guard let client = try await SCIMProvisioning.fluent(request.database).client(tokenHash: SessionStore.hash(bearer.token)) else {
             throw SCIMError(status: .unauthorized, scimType: nil, detail: "the bearer token is unknown or revoked")
         }
         request.storage[ClientKey.self] = client

@@ -23,7 +23,7 @@ struct OperationsRoutes: RouteCollection {
 
     @Sendable func health(req: Request) async throws -> Response {
         do {
-            _ = try await (req.db as! any SQLDatabase).raw("SELECT 1 AS ok").all()
+            _ = try await (req.database as! any SQLDatabase).raw("SELECT 1 AS ok").all()
             return try await HealthDTO(status: "ok").encodeResponse(for: req)
         } catch {
             return try await HealthDTO(status: "unavailable: the database does not answer").encodeResponse(status: .serviceUnavailable, for: req)
@@ -42,7 +42,7 @@ struct OperationsRoutes: RouteCollection {
             response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer realm=\"casework-metrics\"")
             return response
         }
-        let body = try await CaseworkMetrics.exposition(db: req.db as! any SQLDatabase, now: req.now)
+        let body = try await CaseworkMetrics.exposition(db: req.database as! any SQLDatabase, now: req.now)
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
         return Response(status: .ok, headers: headers, body: .init(data: Data(body)))

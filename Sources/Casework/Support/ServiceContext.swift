@@ -48,7 +48,7 @@ struct ServiceContext: Sendable {
 extension Request {
     /// The context a service runs in for this request: its signed-in person, database and the app's lane and clock.
     var service: ServiceContext {
-        ServiceContext(caller: currentUser, db: db, lane: casework.lane, clock: casework.clock, passwords: password.async, readers: casework.readers)
+        ServiceContext(caller: currentUser, db: database, lane: casework.lane, clock: casework.clock, passwords: password.async, readers: casework.readers)
     }
 }
 
