@@ -203,6 +203,35 @@ struct AccessTests {
             #expect(try await app.sendJSON(.GET, "/api/v1/access-requests?status=bogus", token: sarah).status == .unprocessableEntity)
         }
     }
+    /// Sarah Whitfield is a caseworker (her own requests go to Margaret Okafor) and Tom Baxter's team leader. Her page's
+    /// "Requests" lists what she asked for, paged as it is read: newer requests of her team, which she countersigns,
+    /// once filled a page that was then filtered down to "No requests." with no link to the next.
+    @Test func thePagesRequestsAreThoseYouAskedForPagedAsRead() async throws {
+        try await withCasework(records: true) { app in
+            let sarahsToken = try await app.token("20010001", role: .caseworker)
+            let body = NewAccessRequest(purpose: "viewContact", serviceRequestId: try await app.newServiceRequest(sarahsToken).id, requestedDurationMinutes: 30,
+                                        justification: "Caller asked about a payment on this case", nino: hollowayNINO)
+            let response = try await app.sendJSON(.POST, "/api/v1/access-requests", body: body, token: sarahsToken)
+            try #require(response.status == .created, "\(response.body.string)")
+            let sarahs = try response.content.decode(AccessRequestDTO.self)
+            var toms: [String] = []
+            for _ in 0..<2 {
+                app.clockForTests.advance(by: 1)
+                toms.append(try await app.submitAccessRequest().request.id)
+            }
+
+            let sarah = Browser(app)
+            try await sarah.signIn("20010001")
+            try await sarah.post("/choose-role", form: ["role": "caseworker"])
+            let page = try await sarah.get("/access-requests?limit=2").body.string
+            #expect(page.contains(#"href="/access-requests/\#(sarahs.id)""#), "her own request is listed")
+            #expect(!page.contains("No requests."))
+            #expect(!toms.contains { page.contains($0) }, "her team's requests are not hers")
+            // The API twin lists every request she is part of, her team's included.
+            let listed = try await app.sendJSON(.GET, "/api/v1/access-requests?limit=3", token: sarahsToken).content.decode(ListDTO<AccessRequestDTO>.self)
+            #expect(Set(listed.items.map(\.id)) == Set(toms + [sarahs.id]))
+        }
+    }
 }
 
 extension Application {

@@ -51,7 +51,7 @@ struct HotQueryPlanTests {
             // Temporary access: every list a role opens, with and without a cursor, and what a page of them shows.
             let access = AccessQueries(db: db)
             for filter: AccessQueries.RequestFilter in [.atStage(.awaitingScrManager), .awaitingTeamLeader("20010001"), .all(nil), .all(.granted),
-                                                         .involving("20010002", nil)] {
+                                                         .involving("20010002", nil), .requestedBy("20010001", nil)] {
                 _ = try await access.requests(filter, limit: 51, after: nil)
                 _ = try await access.requests(filter, limit: 51, after: someone)
             }

@@ -149,14 +149,15 @@ struct AccessPages: RouteCollection {
         let access = TemporaryAccess(request: req)
         let paging = try Paging(req)
         let awaiting = try await access.listRows(status: nil, awaitingMe: true).items
-        let all = try await access.listRows(status: nil, awaitingMe: false, limit: paging.limit, cursor: paging.cursor)
+        // Paged in the query, not filtered after it: a page of a team leader's team's requests filtered down to their
+        // own showed "No requests." and no link on, while their own requests were further down.
+        let mine = try await access.listRows(status: nil, awaitingMe: false, askedByMe: true, limit: paging.limit, cursor: paging.cursor)
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
             awaitingMe: awaiting.map { RequestRow($0.request, requesterName: $0.requesterName) },
-            mine: all.items.filter { $0.request.requesterStaffId == user.staffId || AccessPolicy.overseesAll(user.role) }
-                .map { RequestRow($0.request, requesterName: $0.requesterName) },
+            mine: mine.items.map { RequestRow($0.request, requesterName: $0.requesterName) },
             changesAwaitingMe: try await GrantChangeService(request: req).changesAwaitingMe(),
             canRequest: user.role == .caseworker,
-            pagination: .keyset(path: "/access-requests", next: all.next, isFirstPage: paging.cursor == nil)))
+            pagination: .keyset(path: "/access-requests", next: mine.next, isFirstPage: paging.cursor == nil)))
     }
 
     /// The request, and the decision form for the person who may decide it now.

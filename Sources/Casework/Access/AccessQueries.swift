@@ -23,6 +23,8 @@ struct AccessQueries {
         case all(AccessRequestStatus?)
         /// Those a person asked for or countersigns; optionally one status.
         case involving(String, AccessRequestStatus?)
+        /// Those a person asked for; optionally one status.
+        case requestedBy(String, AccessRequestStatus?)
     }
 
     private var point: PointReads { PointReads(db: db, readers: readers) }
@@ -85,6 +87,10 @@ struct AccessQueries {
             oldestFirst = false
         case .involving(let staffId, let status):
             conditions.append("(r.requester_staff_id = \(bind: staffId) OR r.team_leader_staff_id = \(bind: staffId))")
+            if let status { conditions.append("r.status = \(bind: status.rawValue)") }
+            oldestFirst = false
+        case .requestedBy(let staffId, let status):
+            conditions.append("r.requester_staff_id = \(bind: staffId)")
             if let status { conditions.append("r.status = \(bind: status.rawValue)") }
             oldestFirst = false
         }

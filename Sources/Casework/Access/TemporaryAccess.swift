@@ -129,16 +129,18 @@ struct TemporaryAccess: RepositoryService {
     /// Requests by status, or those waiting for the caller's decision: one page, waiting ones oldest first, others
     /// newest first. SCR managers and provisioning see every request; anyone else those they asked for or countersign.
     func list(status: String?, awaitingMe: Bool, limit: Int = 50, cursor: String? = nil) async throws -> (items: [AccessRequestDTO], next: String?) {
-        let (page, next) = try await listed(status: status, awaitingMe: awaitingMe, limit: limit, cursor: cursor)
+        let (page, next) = try await listed(status: status, awaitingMe: awaitingMe, askedByMe: false, limit: limit, cursor: cursor)
         return (try await dtos(page), next)
     }
 
     /// The same page as stored requests with their requesters' names, for the lists on the pages, which print a few
     /// fields of each: the history, grants and team leaders a whole request carries are not read (reading them for
-    /// the hundred rows of an SCR manager's list was most of its page's time).
-    func listRows(status: String?, awaitingMe: Bool, limit: Int = 50, cursor: String? = nil)
+    /// the hundred rows of an SCR manager's list was most of its page's time). `askedByMe` keeps to the requests the
+    /// caller asked for, unless they oversee every request (the page's "Requests": a team leader's team's requests
+    /// are not listed there).
+    func listRows(status: String?, awaitingMe: Bool, askedByMe: Bool = false, limit: Int = 50, cursor: String? = nil)
         async throws -> (items: [(request: StoredAccessRequest, requesterName: String)], next: String?) {
-        let (page, next) = try await listed(status: status, awaitingMe: awaitingMe, limit: limit, cursor: cursor)
+        let (page, next) = try await listed(status: status, awaitingMe: awaitingMe, askedByMe: askedByMe, limit: limit, cursor: cursor)
         let names = try await DirectoryQueries(db: db, readers: context.readers).names(Array(Set(page.map(\.requesterStaffId))))
         return (try page.map { record in
             guard let name = names[record.requesterStaffId] else {
@@ -149,7 +151,7 @@ struct TemporaryAccess: RepositoryService {
     }
 
     /// Which requests a list shows and in what order: the rule behind `list` and `listRows`.
-    private func listed(status: String?, awaitingMe: Bool, limit: Int, cursor: String?) async throws -> (items: [StoredAccessRequest], next: String?) {
+    private func listed(status: String?, awaitingMe: Bool, askedByMe: Bool, limit: Int, cursor: String?) async throws -> (items: [StoredAccessRequest], next: String?) {
         let user = try context.requireUser()
         var wanted: AccessRequestStatus?
         if let status, !status.isEmpty {
@@ -166,6 +168,8 @@ struct TemporaryAccess: RepositoryService {
             filter = stage == .awaitingTeamLeader ? .awaitingTeamLeader(user.staffId) : .atStage(stage)
         } else if AccessPolicy.overseesAll(user.role) {
             filter = .all(wanted)
+        } else if askedByMe {
+            filter = .requestedBy(user.staffId, wanted)
         } else {
             filter = .involving(user.staffId, wanted)
         }
