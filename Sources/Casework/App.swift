@@ -24,6 +24,8 @@ struct CaseworkServices: Sendable {
     let monitoringSnapshots = MonitoringSnapshots()
     /// Wakes the expiry job at once: moving the test clock rings it, as the real clock reaching a grant's end would.
     let expiryAlarm = JobAlarm()
+    /// Set by the tests only: every page is also rendered by LeafKit alone and must match (see `LeafReference`).
+    var leafReference: LeafReference? = nil
 }
 
 extension Application {

@@ -70,10 +70,15 @@ public func configure(_ app: Application, settings: Settings) async throws {
                             eventLoop: app.eventLoopGroup.next(), userInfo: userInfo)
     }
     app.leaf.cache.isEnabled = !settings.templateReload
-    app.leaf.tags["ukTime"] = UKTimeTag()
-    app.leaf.tags["statusTag"] = StatusTagTag()
-    app.leaf.tags["named"] = DisplayNameTag()
-    app.leaf.tags["staffOptions"] = StaffOptionsTag()
+    let tags: [String: any ParameterTag] = [
+        "ukTime": UKTimeTag(), "statusTag": StatusTagTag(), "named": DisplayNameTag(), "staffOptions": StaffOptionsTag(),
+    ]
+    for (name, tag) in tags { app.leaf.tags[name] = tag }
+    // Every page that extends the layout is written by LeafWriter (see `SwiftRenderedTag`), with the same tags and
+    // LeafKit's `count`.
+    var leafConfiguration = app.leaf.configuration
+    app.leaf.tags["swiftRendered"] = SwiftRenderedTag(tags: tags.merging(["count": CountTag()]) { ours, _ in ours },
+                                                      ignoresUnfoundImports: leafConfiguration.ignoreUnfoundImports)
 
     app.middleware = Middlewares()
     app.middleware.use(GracefulShutdown.middleware(for: app))

@@ -108,7 +108,12 @@ enum Pages {
         let view: View
         if let leaf = request.view as? LeafRenderer {
             // Leaf reads the page through our encoder (see `LeafContextEncoder`), not its own.
-            view = View(data: try await leaf.render(path: template, context: try LeafContextEncoder.encode(page)).get())
+            let context = try LeafContextEncoder.encode(page)
+            let written = try await leaf.render(path: template, context: context).get()
+            if let reference = request.casework.leafReference {
+                try await reference.check(template, context: context, written: written)
+            }
+            view = View(data: written)
         } else {
             view = try await request.view.render(template, page)
         }

@@ -5,13 +5,13 @@ import LeafKit
 /// a `staffId` and a `name`. The SCR hopper's assignee list is a couple of hundred people on every view; through a
 /// Leaf loop, three expressions a person, it was half the page's time at national volume (each pass of `#for` copies
 /// the page's context and serializes its body afresh). Written here, every value is escaped as Leaf escapes `#(…)`.
-struct StaffOptionsTag: UnsafeUnescapedLeafTag {
+struct StaffOptionsTag: UnsafeUnescapedLeafTag, ParameterTag {
     struct Misuse: Error, CustomStringConvertible {
         var description: String { "#staffOptions takes one list of people, each with a staffId and a name" }
     }
 
-    func render(_ ctx: LeafContext) throws -> LeafData {
-        guard ctx.parameters.count == 1, let people = ctx.parameters[0].array else { throw Misuse() }
+    func render(_ parameters: [LeafData]) throws -> LeafData {
+        guard parameters.count == 1, let people = parameters[0].array else { throw Misuse() }
         var html = ""
         html.reserveCapacity(people.count * 64)
         for person in people {

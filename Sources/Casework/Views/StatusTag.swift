@@ -4,7 +4,7 @@ import Leaf
 /// `#statusTag(request.status)`: the GOV.UK tag class for a status the pages show as a coloured tag
 /// (`govuk-tag govuk-tag--green`). The colour of each status is chosen once, here, by a switch over its enum, so a new
 /// status cannot be added without a colour, and no template compares status strings to pick one.
-struct StatusTagTag: LeafTag {
+struct StatusTagTag: ParameterTag {
     enum Colour: String {
         case green, blue, red, orange, grey
     }
@@ -47,23 +47,23 @@ struct StatusTagTag: LeafTag {
         var description: String { "#statusTag takes one status" }
     }
 
-    func render(_ ctx: LeafContext) throws -> LeafData {
-        guard ctx.parameters.count == 1 else { throw Misuse() }
-        let colour = ctx.parameters[0].string.flatMap { Self.colours[$0] } ?? .grey
+    func render(_ parameters: [LeafData]) throws -> LeafData {
+        guard parameters.count == 1 else { throw Misuse() }
+        let colour = parameters[0].string.flatMap { Self.colours[$0] } ?? .grey
         return .string("govuk-tag govuk-tag--\(colour.rawValue)")
     }
 }
 
 /// `#named(line.method)`: a coded value (`bankTransfer`) as people read it ("Bank transfer"), from the code's own
 /// `displayName` (`DisplayNames`). A code it does not know is shown as it is.
-struct DisplayNameTag: LeafTag {
+struct DisplayNameTag: ParameterTag {
     struct Misuse: Error, CustomStringConvertible {
         var description: String { "#named takes one coded value" }
     }
 
-    func render(_ ctx: LeafContext) throws -> LeafData {
-        guard ctx.parameters.count == 1 else { throw Misuse() }
-        guard let code = ctx.parameters[0].string else { return .string("") }
+    func render(_ parameters: [LeafData]) throws -> LeafData {
+        guard parameters.count == 1 else { throw Misuse() }
+        guard let code = parameters[0].string else { return .string("") }
         return .string(DisplayNames.name(of: code) ?? code)
     }
 }

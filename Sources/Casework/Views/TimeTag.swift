@@ -7,16 +7,16 @@ import Leaf
 ///
 /// Unescaped for Leaf because what it writes for a time is its own words and digits; text that is not a time is
 /// escaped here, as Leaf would have escaped it.
-struct UKTimeTag: UnsafeUnescapedLeafTag {
+struct UKTimeTag: UnsafeUnescapedLeafTag, ParameterTag {
     struct Misuse: Error, CustomStringConvertible {
         var description: String { "#ukTime takes one value: an ISO 8601 instant or day" }
     }
 
-    func render(_ ctx: LeafContext) throws -> LeafData {
-        guard ctx.parameters.count == 1 else {
+    func render(_ parameters: [LeafData]) throws -> LeafData {
+        guard parameters.count == 1 else {
             throw Misuse()
         }
-        guard let text = ctx.parameters[0].string, !text.isEmpty else { return .string("") }
+        guard let text = parameters[0].string, !text.isEmpty else { return .string("") }
         guard let date = CaseworkTime.parse(text) else { return .string(text.htmlEscaped()) }
         let isPlainDay = text.utf8.count == 10
         return .string(isPlainDay ? Chart.dayName(text) : CaseworkTime.forPeople(date))

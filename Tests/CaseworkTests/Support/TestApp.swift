@@ -36,11 +36,18 @@ func withCasework(
     app.directory = DirectoryConfiguration(workingDirectory: packageRoot)
     do {
         try await configure(app, settings: settings)
+        // Every page the test opens is written by LeafWriter and by LeafKit alone, and must be the same.
+        let reference = try LeafReference(app)
+        app.casework.leafReference = reference
         try await app.autoMigrate()
         if seed { _ = try await DemoSeeder(app: app).seed() }
         if records { _ = try await DemoRecordSeeder(app: app).seed() }
         if tool { _ = try await DemoToolSeeder(app: app).seed() }
         try await test(app)
+        if !reference.mismatches.isEmpty {
+            struct PagesDiffer: Error, CustomStringConvertible { let description: String }
+            throw PagesDiffer(description: reference.mismatches.joined(separator: "\n"))
+        }
     } catch {
         await cleanUp(app, settings: settings, directory: directory)
         throw readableDatabaseError(error)

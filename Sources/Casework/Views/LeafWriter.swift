@@ -1,0 +1,275 @@
+import Foundation
+import Leaf
+import LeafKit
+import NIOCore
+
+/// `#swiftRendered(): … #endswiftRendered`, around the whole of layout.leaf: every page that extends the layout is
+/// written by `LeafWriter` from the template LeafKit has parsed and resolved (its extends, exports and imports), not
+/// by LeafKit's own serializer.
+///
+/// Why: LeafKit's serializer was most of a long page's time at national volume (the SCR manager's home 56%, the
+/// team leader's 39%, the SR list 45%, the SCR hopper 44%; bench/scale.sh with PROFILE=1). Each pass of a `#for`
+/// copies the context and makes a serializer with a buffer of its own, each `#(…)` builds a resolver, splits its
+/// path into new strings and escapes its text a Unicode scalar at a time. `LeafWriter` does the same work in place.
+///
+/// What it writes is LeafKit's own output, byte for byte: the tests render every page through both (a reference
+/// renderer reads the templates without this tag, see `LeafReference`) and fail on any difference. Syntax LeafKit
+/// would accept but the writer does not know (a tag it has not been given, a value it cannot print) is an error,
+/// never a guess.
+struct SwiftRenderedTag: UnsafeUnescapedLeafTag {
+    let tags: [String: any ParameterTag]
+    /// LeafKit's setting: an `#import` of something no template exported writes nothing (else it is an error).
+    let ignoresUnfoundImports: Bool
+
+    func render(_ ctx: LeafContext) throws -> LeafData {
+        var writer = LeafWriter(tags: tags, ignoresUnfoundImports: ignoresUnfoundImports)
+        try writer.write(ctx.body ?? [], context: ctx.data)
+        return .string(writer.text)
+    }
+}
+
+/// A tag that reads only its parameters, so `LeafWriter` can call it as LeafKit would (only LeafKit can make a
+/// `LeafContext`).
+protocol ParameterTag: LeafTag {
+    func render(_ parameters: [LeafData]) throws -> LeafData
+}
+
+extension ParameterTag {
+    func render(_ ctx: LeafContext) throws -> LeafData { try render(ctx.parameters) }
+}
+
+/// LeafKit's `count`: the number of elements of an array or members of a dictionary.
+struct CountTag: ParameterTag {
+    func render(_ parameters: [LeafData]) throws -> LeafData {
+        guard parameters.count == 1 else { throw LeafError(.unknownError("Invalid parameter count: \(parameters.count)/1")) }
+        if let array = parameters[0].array { return .int(array.count) }
+        if let dictionary = parameters[0].dictionary { return .int(dictionary.count) }
+        throw LeafError(.unknownError("#count(): Unable to convert count parameter to LeafData collection"))
+    }
+}
+
+/// Writes resolved Leaf syntax as LeafKit's serializer does (LeafSerializer and ParameterResolver in LeafKit 1.x):
+/// text, `#(…)` escaped, `#if`/`#elseif`/`#else`, `#for`, `#extend` with a context, and the tags it is given.
+struct LeafWriter {
+    /// Syntax LeafKit would accept that the writer does not write: a page using it must be changed, or the writer.
+    struct Unsupported: Error, CustomStringConvertible {
+        let what: String
+        var description: String { "LeafWriter cannot write \(what); write it as the other templates do, or teach LeafWriter (Views/LeafWriter.swift)" }
+    }
+
+    let tags: [String: any ParameterTag]
+    let ignoresUnfoundImports: Bool
+    /// UTF-8, turned into one string at the end.
+    private var bytes: [UInt8] = []
+
+    init(tags: [String: any ParameterTag], ignoresUnfoundImports: Bool) {
+        self.tags = tags
+        self.ignoresUnfoundImports = ignoresUnfoundImports
+        bytes.reserveCapacity(32 * 1024)
+    }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func write(_ body: [Syntax], context: [String: LeafData]) throws {
+        for syntax in body { try write(syntax, context: context) }
+    }
+
+    private mutating func write(_ syntax: Syntax, context: [String: LeafData]) throws {
+        switch syntax {
+        case .raw(let buffer):
+            bytes.append(contentsOf: buffer.readableBytesView)
+        case .expression(let expression):
+            // LeafKit ignores a value it cannot print; every value the writer cannot print is an error instead.
+            try writeEscaped(try resolve(.expression(expression), context))
+        case .custom(let declaration):
+            guard let tag = tags[declaration.name] else {
+                // Text such as `href="#main-content"` reads as a tag with no parameters; LeafKit writes it back as it was.
+                guard declaration.params.isEmpty, (declaration.body ?? []).isEmpty else { throw Unsupported(what: "the tag #\(declaration.name)") }
+                bytes.append(UInt8(ascii: "#"))
+                bytes.append(contentsOf: declaration.name.utf8)
+                return
+            }
+            let value = try tag.render(try declaration.params.map { try resolve($0, context) })
+            if tag is any UnsafeUnescapedLeafTag {
+                guard value.celf == .string, let string = value.string else { throw Unsupported(what: "#\(declaration.name)'s \(value.celf) answer") }
+                bytes.append(contentsOf: string.utf8)
+            } else {
+                try writeEscaped(value)
+            }
+        case .conditional(let conditional):
+            for block in conditional.chain {
+                let condition: [ParameterDeclaration]
+                switch block.condition {
+                case .if(let parameters), .elseif(let parameters): condition = parameters
+                case .else: condition = [.parameter(.keyword(.true))]
+                }
+                let value = try resolveAtomic(condition, context)
+                guard (value.bool ?? false) || (!value.isNil && value.celf != .bool) else { continue }
+                try write(block.body, context: context)
+                break
+            }
+        case .loop(let loop):
+            try write(loop, context: context)
+        case .with(let with):
+            guard let inner = try resolve(.expression(with.context), context).dictionary else {
+                throw LeafError(.unknownError("expressions should resolve to a single dictionary value"))
+            }
+            try write(with.body, context: inner)
+        case .import:
+            // What was exported has been put in its place already; what is left was not exported.
+            guard ignoresUnfoundImports else { throw LeafError(.unknownError("\(syntax) should have been resolved BEFORE serialization")) }
+        case .extend, .export:
+            throw LeafError(.unknownError("\(syntax) should have been resolved BEFORE serialization"))
+        }
+    }
+
+    /// `#for(item in a.b.c)`: each element with the context, `isFirst`, `isLast` and the index added.
+    private mutating func write(_ loop: Syntax.Loop, context: [String: LeafData]) throws {
+        var scope = context
+        let path = loop.array.split(separator: ".")
+        for (offset, key) in path.dropLast().enumerated() {
+            guard let next = scope[String(key)]?.dictionary else {
+                throw LeafError(.unknownError("expected dictionary at key: \(path[0...offset].joined(separator: "."))"))
+            }
+            scope = next
+        }
+        guard let array = scope[String(path.last ?? "")]?.array else {
+            throw LeafError(.unknownError("expected array at key: \(loop.array)"))
+        }
+        var inner = context
+        for (index, item) in array.enumerated() {
+            inner["isFirst"] = .bool(index == 0)
+            inner["isLast"] = .bool(index == array.count - 1)
+            inner[loop.index] = .int(index)
+            inner[loop.item] = item
+            try write(loop.body, context: inner)
+        }
+    }
+
+    /// A value as `#(…)` prints it: text escaped for HTML, numbers and flags as LeafKit writes them, nothing for nil.
+    private mutating func writeEscaped(_ value: LeafData) throws {
+        if value.isNil { return }
+        switch value.celf {
+        case .string:
+            appendEscaped(value.string ?? "")
+        case .int:
+            bytes.append(contentsOf: String(value.int ?? 0).utf8)
+        case .bool:
+            bytes.append(contentsOf: ((value.bool ?? false) ? "true" : "false").utf8)
+        default:
+            throw Unsupported(what: "a \(value.celf) value printed with #(…)")
+        }
+    }
+
+    /// LeafKit's `htmlEscaped`: & " ' < > replaced, byte by byte (all five are ASCII, so no scalar is split).
+    private mutating func appendEscaped(_ text: String) {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
+            case UInt8(ascii: "'"): bytes.append(contentsOf: "&#39;".utf8)
+            case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
+            default: bytes.append(byte)
+            }
+        }
+    }
+
+    // MARK: Expressions, as LeafKit's ParameterResolver resolves them
+
+    private func resolveAtomic(_ parameters: [ParameterDeclaration], _ context: [String: LeafData]) throws -> LeafData {
+        guard parameters.count == 1 else {
+            throw LeafError(.unknownError(parameters.isEmpty ? "Parameter statement can't be empty" : "Parameter statement must hold a single value"))
+        }
+        return try resolve(parameters[0], context)
+    }
+
+    private func resolve(_ parameter: ParameterDeclaration, _ context: [String: LeafData]) throws -> LeafData {
+        switch parameter {
+        case .expression(let expression):
+            return try resolve(expression: expression, context)
+        case .parameter(let value):
+            return try resolve(value, context)
+        case .tag(let declaration):
+            guard let tag = tags[declaration.name] else { throw Unsupported(what: "the function \(declaration.name)(…)") }
+            return try tag.render(try declaration.params.map { try resolve($0, context) })
+        }
+    }
+
+    private func resolve(_ parameter: Parameter, _ context: [String: LeafData]) throws -> LeafData {
+        switch parameter {
+        case .constant(.int(let value)): return .int(value)
+        case .constant(.double(let value)): return .double(value)
+        case .stringLiteral(let text): return .string(text)
+        case .variable(let path): return Self.lookUp(path, in: context) ?? .trueNil
+        case .keyword(.this): return .dictionary(context)
+        case .keyword(.nil): return .trueNil
+        case .keyword(.true), .keyword(.yes): return .bool(true)
+        case .keyword(.false), .keyword(.no): return .bool(false)
+        case .keyword, .tag, .operator: throw Unsupported(what: "the parameter \(parameter)")
+        }
+    }
+
+    /// `a.b.c` through nested dictionaries, as LeafKit's `keyPath` subscript reads it (without making an array of
+    /// the parts for every value printed: that was a sixth of a long page's time).
+    private static func lookUp(_ path: String, in context: [String: LeafData]) -> LeafData? {
+        var scope = context
+        var rest = Substring(path)
+        while let dot = rest.utf8.firstIndex(of: UInt8(ascii: ".")) {
+            guard let next = scope[String(rest[..<dot])]?.dictionary else { return nil }
+            scope = next
+            rest = rest[rest.utf8.index(after: dot)...]
+        }
+        return scope[String(rest)]
+    }
+
+    private func resolve(expression: [ParameterDeclaration], _ context: [String: LeafData]) throws -> LeafData {
+        switch expression.count {
+        case 1:
+            return try resolve(expression[0], context)
+        case 2:
+            guard case .parameter(.operator(let op)) = expression[0] else {
+                throw Unsupported(what: "the expression \(expression)")
+            }
+            let rhs = try resolve(expression[1], context)
+            guard op == .not else { throw Unsupported(what: "the operator \(op) before a value") }
+            return .bool(!(rhs.bool ?? !rhs.isNil))
+        case 3:
+            let lhs = try resolve(expression[0], context)
+            let rhs = try resolve(expression[2], context)
+            switch expression[1] {
+            case .parameter(.operator(let op)): return try Self.apply(op, lhs, rhs)
+            case .parameter(.keyword(.in)): return .bool((rhs.array ?? []).contains(lhs))
+            case .parameter(.keyword): return .trueNil
+            default: throw Unsupported(what: "the expression \(expression)")
+            }
+        default:
+            throw Unsupported(what: "the expression \(expression)")
+        }
+    }
+
+    private static func apply(_ op: LeafOperator, _ lhs: LeafData, _ rhs: LeafData) throws -> LeafData {
+        switch op {
+        case .and: return .bool((lhs.bool ?? !lhs.isNil) && (rhs.bool ?? !rhs.isNil))
+        case .or: return .bool((lhs.bool ?? !lhs.isNil) || (rhs.bool ?? !rhs.isNil))
+        case .equal: return .bool(lhs == rhs)
+        case .unequal: return .bool(lhs != rhs)
+        case .lesser, .lesserOrEqual, .greater, .greaterOrEqual:
+            // Both sides as text, compared as numbers when both read as numbers.
+            guard let left = lhs.string, let right = rhs.string else { return .trueNil }
+            if let l = Double(left), let r = Double(right) { return .bool(compare(op, l, r)) }
+            return .bool(compare(op, left, right))
+        default:
+            throw Unsupported(what: "the operator \(op)")
+        }
+    }
+
+    private static func compare<T: Comparable>(_ op: LeafOperator, _ l: T, _ r: T) -> Bool {
+        switch op {
+        case .lesser: l < r
+        case .lesserOrEqual: l <= r
+        case .greater: l > r
+        default: l >= r
+        }
+    }
+}
