@@ -103,8 +103,11 @@ struct LeafWriter {
                 case .if(let parameters), .elseif(let parameters): condition = parameters
                 case .else: condition = [.parameter(.keyword(.true))]
                 }
+                // LeafKit's test, `(value.bool ?? false) || (!value.isNil && value.celf != .bool)`, without asking a
+                // value that is not a flag for `bool` (which builds LeafKit's whole table of conversions each time).
                 let value = try resolveAtomic(condition, context)
-                guard (value.bool ?? false) || (!value.isNil && value.celf != .bool) else { continue }
+                let holds = value.celf == .bool ? (value.bool ?? false) : !value.isNil
+                guard holds else { continue }
                 try write(block.body, context: context)
                 break
             }
@@ -163,7 +166,13 @@ struct LeafWriter {
 
     /// LeafKit's `htmlEscaped`: & " ' < > replaced, byte by byte (all five are ASCII, so no scalar is split).
     private mutating func appendEscaped(_ text: String) {
-        for byte in text.utf8 {
+        let utf8 = text.utf8
+        // Most text has none of the five: copied at once.
+        guard utf8.contains(where: Self.needsEscaping) else {
+            bytes.append(contentsOf: utf8)
+            return
+        }
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
             case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
@@ -173,6 +182,10 @@ struct LeafWriter {
             default: bytes.append(byte)
             }
         }
+    }
+
+    private static func needsEscaping(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
     }
 
     // MARK: Expressions, as LeafKit's ParameterResolver resolves them
