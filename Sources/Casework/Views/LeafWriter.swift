@@ -128,15 +128,7 @@ struct LeafWriter {
 
     /// `#for(item in a.b.c)`: each element with the context, `isFirst`, `isLast` and the index added.
     private mutating func write(_ loop: Syntax.Loop, context: [String: LeafData]) throws {
-        var scope = context
-        let path = loop.array.split(separator: ".")
-        for (offset, key) in path.dropLast().enumerated() {
-            guard let next = scope[String(key)]?.dictionary else {
-                throw LeafError(.unknownError("expected dictionary at key: \(path[0...offset].joined(separator: "."))"))
-            }
-            scope = next
-        }
-        guard let array = scope[String(path.last ?? "")]?.array else {
+        guard let array = Self.lookUp(loop.array, in: context)?.array else {
             throw LeafError(.unknownError("expected array at key: \(loop.array)"))
         }
         var inner = context
@@ -184,7 +176,8 @@ struct LeafWriter {
         }
     }
 
-    private static func needsEscaping(_ byte: UInt8) -> Bool {
+    /// Whether a byte is one of the five `htmlEscaped` replaces (`#staffOptions` asks this too).
+    static func needsEscaping(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
     }
 
@@ -246,7 +239,7 @@ struct LeafWriter {
             }
             let rhs = try resolve(expression[1], context)
             guard op == .not else { throw Unsupported(what: "the operator \(op) before a value") }
-            return .bool(!(rhs.bool ?? !rhs.isNil))
+            return .bool(!Self.truth(rhs))
         case 3:
             let lhs = try resolve(expression[0], context)
             let rhs = try resolve(expression[2], context)
@@ -263,8 +256,8 @@ struct LeafWriter {
 
     private static func apply(_ op: LeafOperator, _ lhs: LeafData, _ rhs: LeafData) throws -> LeafData {
         switch op {
-        case .and: return .bool((lhs.bool ?? !lhs.isNil) && (rhs.bool ?? !rhs.isNil))
-        case .or: return .bool((lhs.bool ?? !lhs.isNil) || (rhs.bool ?? !rhs.isNil))
+        case .and: return .bool(truth(lhs) && truth(rhs))
+        case .or: return .bool(truth(lhs) || truth(rhs))
         case .equal: return .bool(lhs == rhs)
         case .unequal: return .bool(lhs != rhs)
         case .lesser, .lesserOrEqual, .greater, .greaterOrEqual:
@@ -275,6 +268,11 @@ struct LeafWriter {
         default:
             throw Unsupported(what: "the operator \(op)")
         }
+    }
+
+    /// A value as `!`, `&&` and `||` read it: a flag, or whether there is a value (LeafKit's rule).
+    private static func truth(_ value: LeafData) -> Bool {
+        value.bool ?? !value.isNil
     }
 
     private static func compare<T: Comparable>(_ op: LeafOperator, _ l: T, _ r: T) -> Bool {

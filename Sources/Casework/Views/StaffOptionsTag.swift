@@ -25,8 +25,6 @@ struct StaffOptionsTag: UnsafeUnescapedLeafTag, ParameterTag {
     /// Leaf's own escaping (`htmlEscaped`, what `#(…)` does), asked only of text that has one of the characters it
     /// replaces: it rebuilds every string scalar by scalar, and staff IDs and most names have none.
     static func escaped(_ text: String) -> String {
-        text.utf8.contains(where: special.contains) ? text.htmlEscaped() : text
+        text.utf8.contains(where: LeafWriter.needsEscaping) ? text.htmlEscaped() : text
     }
-
-    private static let special: Set<UInt8> = [UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'")]
 }
