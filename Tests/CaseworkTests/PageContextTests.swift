@@ -22,7 +22,8 @@ struct PageContextTests {
     struct Person: Encodable { let name: String; let phone: String?; let id: UUID }
     /// Two parts written into one object, as the access request's answer is.
     struct TwoParts: Encodable {
-        enum First: String, CodingKey { case reference, history }
+        enum First: String, CodingKey { case reference, history, steps }
+        enum Step: String, CodingKey { case name }
         enum Second: String, CodingKey { case purpose, minutes, missing }
         func encode(to encoder: any Encoder) throws {
             var first = encoder.container(keyedBy: First.self)
@@ -31,6 +32,12 @@ struct PageContextTests {
             try history.encode("sent")
             try history.encodeNil()
             try history.encode("countersigned")
+            // An array with a nested object among whole values: written in place, in order.
+            var steps = first.nestedUnkeyedContainer(forKey: .steps)
+            try steps.encode("asked")
+            var step = steps.nestedContainer(keyedBy: Step.self)
+            try step.encode("decided", forKey: .name)
+            try steps.encode("granted")
             var second = encoder.container(keyedBy: Second.self)
             try second.encode("investigation", forKey: .purpose)
             try second.encode(60, forKey: .minutes)
@@ -60,6 +67,7 @@ struct PageContextTests {
         #count(maybe) #for(n in maybe):#(n),#endfor #(names.a) #(names.b) #count(empty) #if(isFirst):x#endif
         #(request.reference) #(request.purpose) #(request.minutes) #count(request.history) #for(step in request.history):#(step);#endfor
         #if(request.missing):missing shown#else:missing left out#endif
+        #for(step in request.steps):#if(step.name):#(step.name)#else:#(step)#endif>#endfor
         #if(count > 2):more#else:fewer#endif #if(count == 3):three#endif #if(count == 4):four#endif #if(ratio < 1):part#endif #if(request.minutes >= 60):hour#endif #if(count != 4):not four#endif #if(count > count(people)):more than people#endif #if(count):counted#endif
         """
 
@@ -76,6 +84,7 @@ struct PageContextTests {
         #expect(text.contains("R-1 investigation 60 2 sent;countersigned;"))
         #expect(text.contains("no nothing has something"))
         #expect(text.contains("missing left out"))
+        #expect(text.contains("asked>decided>granted>"))
         // Numbers reach Leaf as text (`LeafNumber`); they print and compare as the numbers did.
         #expect(text.contains("more three  part hour not four more than people counted"))
         #expect(text.contains("Temporary &lt;SCR&gt; access &amp; more|3|"))
@@ -119,6 +128,41 @@ struct PageContextTests {
                                     eventLoop: group.next())
         let written = String(buffer: try await renderer.render(path: "page", context: try LeafContextEncoder.encode(page)).get())
         #expect(written == "21 June 2026 at 5:15pm|2 December 2026|&lt;b&gt;soon&lt;/b&gt; &amp; &quot;later&quot;||")
+        try await group.shutdownGracefully()
+    }
+
+    /// `LeafWriter` answers `!`, `&&`, `||`, `==`, `!=` and `in` for text and collections itself (LeafKit's way
+    /// builds its table of conversions each time): each must decide as LeafKit's serializer does.
+    @Test func theWriterDecidesConditionsAsLeafKitDoes() async throws {
+        struct Page: Encodable {
+            let agreed = "true", refused = "false", word = "open", other = "closed", blank = ""
+            let flag = true, off = false
+            let words = ["open", "pending"], none: [String] = []
+            let person = ["name": "Ada"]
+            let number = 3
+        }
+        let conditions = [
+            "agreed", "refused", "word", "blank", "!agreed", "!refused", "!word", "!blank", "!missing", "!words", "!none", "!person",
+            "agreed && word", "refused && word", "refused || word", "refused || blank", "refused || refused", "missing || refused", "missing && agreed",
+            "word && words", "none && person", "off || none", "flag && refused", "flag && agreed",
+            "word == \"open\"", "word == other", "word != other", "word != \"open\"", "word == missing", "missing == missing",
+            "number == \"3\"", "number != 3", "number == 4", "flag == agreed", "off == refused", "flag == word", "blank == missing",
+            "word in words", "other in words", "\"pending\" in words", "word in none", "number in words",
+        ]
+        let body = conditions.map { "[\($0): #if(\($0)):held#else:not#endif]" }.joined(separator: "\n")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        func render(_ text: String) async throws -> String {
+            var tags = defaultTags
+            tags["swiftRendered"] = SwiftRenderedTag(tags: ["count": CountTag()], ignoresUnfoundImports: true)
+            let renderer = LeafRenderer(configuration: LeafConfiguration(rootDirectory: "/"), tags: tags,
+                                        sources: .singleSource(Template(text: text)), eventLoop: group.next())
+            return String(buffer: try await renderer.render(path: "page", context: try LeafContextEncoder.encode(Page())).get())
+        }
+        let written = try await render("#swiftRendered():\(body)#endswiftRendered")
+        #expect(written == (try await render(body)))
+        // Both say what the conditions mean (so the comparison is not of two blank pages).
+        #expect(written.contains("[!refused: held]") && written.contains("[!agreed: not]") && written.contains("[refused || refused: not]"))
+        #expect(written.contains("[word == other: not]") && written.contains("[word != other: held]") && written.contains("[other in words: not]"))
         try await group.shutdownGracefully()
     }
 

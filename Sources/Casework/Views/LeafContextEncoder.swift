@@ -53,7 +53,7 @@ private final class LeafEncodingState {
     }
 }
 
-/// A member or element: Leaf data already, or a nested container still being written (resolved at the end).
+/// A member or element whose container is still being written: resolved when its parent is.
 private enum LeafMember {
     case data(LeafData)
     case slot(LeafSlot)
@@ -77,8 +77,15 @@ private final class LeafSlot: Encoder {
     /// adds to the same object, as in Leaf's encoder.
     private enum Shape { case undecided, object, array, single }
     private var shape = Shape.undecided
-    var members: [String: LeafMember] = [:]
-    var elements: [LeafMember] = []
+    /// Members and elements are kept as the Leaf data they become, so resolving an object or array hands over what
+    /// is here rather than building it again (that copy rehashed every key of every object on a page). Synthesized
+    /// `encode(to:)` writes every value whole; only a nested container (which a hand-written one may ask for) is
+    /// written after it is placed, and is kept aside until the slot is resolved.
+    private var members: [String: LeafData] = [:]
+    private var nestedMembers: [String: LeafSlot] = [:]
+    private var elements: [LeafData] = []
+    /// Once an element is a nested container, every element is kept here in order instead of in `elements`.
+    private var elementsWithNested: [LeafMember]?
     var single: LeafData?
 
     init(state: LeafEncodingState, parent: LeafSlot?, key: (any CodingKey)?) {
@@ -101,9 +108,38 @@ private final class LeafSlot: Encoder {
         switch shape {
         case .undecided: nil
         case .single: single
-        case .object: .dictionary(members.compactMapValues(\.resolved))
-        case .array: .array(elements.compactMap(\.resolved))
+        case .object: .dictionary(nestedMembers.isEmpty ? members : members.merging(nestedMembers.compactMapValues(\.resolved)) { _, nested in nested })
+        case .array: .array(elementsWithNested?.compactMap(\.resolved) ?? elements)
         }
+    }
+
+    /// A member written whole (nil is left out, as Leaf leaves it out).
+    func setMember(_ data: LeafData?, _ key: String) {
+        guard let data else { return }
+        members[key] = data
+        if !nestedMembers.isEmpty { nestedMembers[key] = nil }
+    }
+
+    func nestedMember(_ key: any CodingKey) -> LeafSlot {
+        let nested = LeafSlot(state: state, parent: self, key: key)
+        nestedMembers[key.stringValue] = nested
+        members[key.stringValue] = nil
+        return nested
+    }
+
+    var elementCount: Int { elementsWithNested?.count ?? elements.count }
+
+    /// An element written whole (nil is left out of an array, as Leaf leaves it out).
+    func appendElement(_ data: LeafData?) {
+        guard let data else { return }
+        if elementsWithNested != nil { elementsWithNested!.append(.data(data)) } else { elements.append(data) }
+    }
+
+    func nestedElement() -> LeafSlot {
+        let nested = LeafSlot(state: state, parent: self, key: nil)
+        if elementsWithNested == nil { elementsWithNested = elements.map(LeafMember.data) }
+        elementsWithNested!.append(.slot(nested))
+        return nested
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
@@ -128,9 +164,7 @@ private struct LeafObject<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let slot: LeafSlot
     var codingPath: [any CodingKey] { slot.codingPath }
 
-    private func set(_ data: LeafData?, _ key: Key) {
-        if let data { slot.members[key.stringValue] = .data(data) }
-    }
+    private func set(_ data: LeafData?, _ key: Key) { slot.setMember(data, key.stringValue) }
 
     // A nil is left out, as Leaf leaves it out.
     mutating func encodeNil(forKey key: Key) throws {}
@@ -152,11 +186,7 @@ private struct LeafObject<Key: CodingKey>: KeyedEncodingContainerProtocol {
         set(try slot.state.data(value, parent: slot, key: key), key)
     }
 
-    private func nested(_ key: any CodingKey) -> LeafSlot {
-        let nested = LeafSlot(state: slot.state, parent: slot, key: key)
-        slot.members[key.stringValue] = .slot(nested)
-        return nested
-    }
+    private func nested(_ key: any CodingKey) -> LeafSlot { slot.nestedMember(key) }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         nested(key).container(keyedBy: keyType)
@@ -177,11 +207,9 @@ private struct LeafSuperKey: CodingKey {
 private struct LeafArray: UnkeyedEncodingContainer {
     let slot: LeafSlot
     var codingPath: [any CodingKey] { slot.codingPath }
-    var count: Int { slot.elements.count }
+    var count: Int { slot.elementCount }
 
-    private func append(_ data: LeafData?) {
-        if let data { slot.elements.append(.data(data)) }
-    }
+    private func append(_ data: LeafData?) { slot.appendElement(data) }
 
     mutating func encodeNil() throws {}
     mutating func encode(_ value: Bool) throws { append(value.leafData) }
@@ -200,11 +228,7 @@ private struct LeafArray: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { append(value.leafData) }
     mutating func encode<T: Encodable>(_ value: T) throws { append(try slot.state.data(value, parent: slot, key: nil)) }
 
-    private func nested() -> LeafSlot {
-        let nested = LeafSlot(state: slot.state, parent: slot, key: nil)
-        slot.elements.append(.slot(nested))
-        return nested
-    }
+    private func nested() -> LeafSlot { slot.nestedElement() }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         nested().container(keyedBy: keyType)

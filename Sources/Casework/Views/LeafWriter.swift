@@ -245,7 +245,7 @@ struct LeafWriter {
             let rhs = try resolve(expression[2], context)
             switch expression[1] {
             case .parameter(.operator(let op)): return try Self.apply(op, lhs, rhs)
-            case .parameter(.keyword(.in)): return .bool((rhs.array ?? []).contains(lhs))
+            case .parameter(.keyword(.in)): return .bool((rhs.array ?? []).contains { Self.equal($0, lhs) })
             case .parameter(.keyword): return .trueNil
             default: throw Unsupported(what: "the expression \(expression)")
             }
@@ -258,8 +258,8 @@ struct LeafWriter {
         switch op {
         case .and: return .bool(truth(lhs) && truth(rhs))
         case .or: return .bool(truth(lhs) || truth(rhs))
-        case .equal: return .bool(lhs == rhs)
-        case .unequal: return .bool(lhs != rhs)
+        case .equal: return .bool(equal(lhs, rhs))
+        case .unequal: return .bool(!equal(lhs, rhs))
         case .lesser, .lesserOrEqual, .greater, .greaterOrEqual:
             // Both sides as text, compared as numbers when both read as numbers.
             guard let left = lhs.string, let right = rhs.string else { return .trueNil }
@@ -270,9 +270,28 @@ struct LeafWriter {
         }
     }
 
-    /// A value as `!`, `&&` and `||` read it: a flag, or whether there is a value (LeafKit's rule).
+    /// A value as `!`, `&&` and `||` read it: a flag, or whether there is a value (LeafKit's rule,
+    /// `value.bool ?? !value.isNil`). Asking text or a collection for `bool` builds LeafKit's whole table of
+    /// conversions (about seventy closures in a `Set`) each time, so those are answered here as that table would:
+    /// text reads as `Bool(text)` (so "true" and "false" are flags, any other text a value), a collection is a value.
     private static func truth(_ value: LeafData) -> Bool {
-        value.bool ?? !value.isNil
+        switch value.celf {
+        case .string:
+            if let text = value.string { return Bool(text) ?? true }
+        case .array, .dictionary, .data:
+            return !value.isNil
+        default:
+            break
+        }
+        return value.bool ?? !value.isNil
+    }
+
+    /// LeafKit's `==`: the same stored value, or both printed alike. Two texts are compared as they are: LeafKit
+    /// would come to the same answer after asking both whether they can be text, which builds its table of
+    /// conversions twice for every comparison that does not hold.
+    private static func equal(_ lhs: LeafData, _ rhs: LeafData) -> Bool {
+        if lhs.celf == .string, rhs.celf == .string, let left = lhs.string, let right = rhs.string { return left == right }
+        return lhs == rhs
     }
 
     private static func compare<T: Comparable>(_ op: LeafOperator, _ l: T, _ r: T) -> Bool {
