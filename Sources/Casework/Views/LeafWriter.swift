@@ -23,7 +23,7 @@ struct SwiftRenderedTag: UnsafeUnescapedLeafTag {
 
     func render(_ ctx: LeafContext) throws -> LeafData {
         var writer = LeafWriter(tags: tags, ignoresUnfoundImports: ignoresUnfoundImports)
-        try writer.write(ctx.body ?? [], context: ctx.data)
+        try writer.write(ctx.body ?? [], context: LeafScope(ctx.data))
         return .string(writer.text)
     }
 }
@@ -70,11 +70,11 @@ struct LeafWriter {
 
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    mutating func write(_ body: [Syntax], context: [String: LeafData]) throws {
+    mutating func write(_ body: [Syntax], context: LeafScope) throws {
         for syntax in body { try write(syntax, context: context) }
     }
 
-    private mutating func write(_ syntax: Syntax, context: [String: LeafData]) throws {
+    private mutating func write(_ syntax: Syntax, context: LeafScope) throws {
         switch syntax {
         case .raw(let buffer):
             bytes.append(contentsOf: buffer.readableBytesView)
@@ -117,7 +117,7 @@ struct LeafWriter {
             guard let inner = try resolve(.expression(with.context), context).dictionary else {
                 throw LeafError(.unknownError("expressions should resolve to a single dictionary value"))
             }
-            try write(with.body, context: inner)
+            try write(with.body, context: LeafScope(inner))
         case .import:
             // What was exported has been put in its place already; what is left was not exported.
             guard ignoresUnfoundImports else { throw LeafError(.unknownError("\(syntax) should have been resolved BEFORE serialization")) }
@@ -126,17 +126,18 @@ struct LeafWriter {
         }
     }
 
-    /// `#for(item in a.b.c)`: each element with the context, `isFirst`, `isLast` and the index added.
-    private mutating func write(_ loop: Syntax.Loop, context: [String: LeafData]) throws {
+    /// `#for(item in a.b.c)`: each element with the context, `isFirst`, `isLast` and the index added (as loop
+    /// variables of the scope, not copied into the context: see `LeafScope`).
+    private mutating func write(_ loop: Syntax.Loop, context: LeafScope) throws {
         guard let array = Self.lookUp(loop.array, in: context)?.array else {
             throw LeafError(.unknownError("expected array at key: \(loop.array)"))
         }
         var inner = context
-        for (index, item) in array.enumerated() {
-            inner["isFirst"] = .bool(index == 0)
-            inner["isLast"] = .bool(index == array.count - 1)
-            inner[loop.index] = .int(index)
-            inner[loop.item] = item
+        inner.loops.append(LeafScope.Loop(item: loop.item, index: loop.index, value: .trueNil, position: 0, count: array.count))
+        let innermost = inner.loops.count - 1
+        for (position, item) in array.enumerated() {
+            inner.loops[innermost].value = item
+            inner.loops[innermost].position = position
             try write(loop.body, context: inner)
         }
     }
@@ -158,20 +159,22 @@ struct LeafWriter {
 
     /// LeafKit's `htmlEscaped`: & " ' < > replaced, byte by byte (all five are ASCII, so no scalar is split).
     private mutating func appendEscaped(_ text: String) {
-        let utf8 = text.utf8
-        // Most text has none of the five: copied at once.
-        guard utf8.contains(where: Self.needsEscaping) else {
-            bytes.append(contentsOf: utf8)
-            return
-        }
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
-            case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
-            case UInt8(ascii: "'"): bytes.append(contentsOf: "&#39;".utf8)
-            case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
-            case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
-            default: bytes.append(byte)
+        var text = text
+        text.withUTF8 { utf8 in
+            // Most text has none of the five: copied at once.
+            guard utf8.contains(where: Self.needsEscaping) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
+                case UInt8(ascii: "'"): bytes.append(contentsOf: "&#39;".utf8)
+                case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
+                default: bytes.append(byte)
+                }
             }
         }
     }
@@ -183,14 +186,14 @@ struct LeafWriter {
 
     // MARK: Expressions, as LeafKit's ParameterResolver resolves them
 
-    private func resolveAtomic(_ parameters: [ParameterDeclaration], _ context: [String: LeafData]) throws -> LeafData {
+    private func resolveAtomic(_ parameters: [ParameterDeclaration], _ context: LeafScope) throws -> LeafData {
         guard parameters.count == 1 else {
             throw LeafError(.unknownError(parameters.isEmpty ? "Parameter statement can't be empty" : "Parameter statement must hold a single value"))
         }
         return try resolve(parameters[0], context)
     }
 
-    private func resolve(_ parameter: ParameterDeclaration, _ context: [String: LeafData]) throws -> LeafData {
+    private func resolve(_ parameter: ParameterDeclaration, _ context: LeafScope) throws -> LeafData {
         switch parameter {
         case .expression(let expression):
             return try resolve(expression: expression, context)
@@ -202,13 +205,13 @@ struct LeafWriter {
         }
     }
 
-    private func resolve(_ parameter: Parameter, _ context: [String: LeafData]) throws -> LeafData {
+    private func resolve(_ parameter: Parameter, _ context: LeafScope) throws -> LeafData {
         switch parameter {
         case .constant(.int(let value)): return .int(value)
         case .constant(.double(let value)): return .double(value)
         case .stringLiteral(let text): return .string(text)
         case .variable(let path): return Self.lookUp(path, in: context) ?? .trueNil
-        case .keyword(.this): return .dictionary(context)
+        case .keyword(.this): return .dictionary(context.dictionary)
         case .keyword(.nil): return .trueNil
         case .keyword(.true), .keyword(.yes): return .bool(true)
         case .keyword(.false), .keyword(.no): return .bool(false)
@@ -216,20 +219,23 @@ struct LeafWriter {
         }
     }
 
-    /// `a.b.c` through nested dictionaries, as LeafKit's `keyPath` subscript reads it (without making an array of
-    /// the parts for every value printed: that was a sixth of a long page's time).
-    private static func lookUp(_ path: String, in context: [String: LeafData]) -> LeafData? {
-        var scope = context
-        var rest = Substring(path)
-        while let dot = rest.utf8.firstIndex(of: UInt8(ascii: ".")) {
-            guard let next = scope[String(rest[..<dot])]?.dictionary else { return nil }
-            scope = next
-            rest = rest[rest.utf8.index(after: dot)...]
+    /// `a.b.c`: the first name in the scope, the rest through nested dictionaries, as LeafKit's `keyPath` subscript
+    /// reads it (without making an array of the parts for every value printed: that was a sixth of a long page's time).
+    private static func lookUp(_ path: String, in scope: LeafScope) -> LeafData? {
+        let utf8 = path.utf8
+        guard var dot = utf8.firstIndex(of: UInt8(ascii: ".")) else { return scope.value(of: path) }
+        guard var value = scope.value(of: String(path[..<dot])) else { return nil }
+        while true {
+            let start = utf8.index(after: dot)
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex
+            guard let next = value.dictionary?[String(path[start..<end])] else { return nil }
+            guard end != utf8.endIndex else { return next }
+            value = next
+            dot = end
         }
-        return scope[String(rest)]
     }
 
-    private func resolve(expression: [ParameterDeclaration], _ context: [String: LeafData]) throws -> LeafData {
+    private func resolve(expression: [ParameterDeclaration], _ context: LeafScope) throws -> LeafData {
         switch expression.count {
         case 1:
             return try resolve(expression[0], context)
@@ -301,5 +307,47 @@ struct LeafWriter {
         case .greater: l > r
         default: l >= r
         }
+    }
+}
+
+/// What a name in a template reads: the loop variables of the `#for`s around it, innermost first, then the context.
+/// LeafKit copies the context for each `#for` and sets four names in it for every element; here an element only
+/// replaces its loop's value and position, and a name is looked for among a few loop variables before the context.
+struct LeafScope {
+    struct Loop {
+        let item: String
+        let index: String
+        var value: LeafData
+        var position: Int
+        let count: Int
+    }
+
+    let context: [String: LeafData]
+    var loops: [Loop] = []
+
+    init(_ context: [String: LeafData]) { self.context = context }
+
+    /// As LeafKit's copy of the context would answer: each loop sets `isFirst`, `isLast`, its index and its item in
+    /// that order (a later one replacing an earlier of the same name), and an inner loop's replace an outer's.
+    func value(of name: String) -> LeafData? {
+        for loop in loops.reversed() {
+            if name == loop.item { return loop.value }
+            if name == loop.index { return .int(loop.position) }
+            if name == "isLast" { return .bool(loop.position == loop.count - 1) }
+            if name == "isFirst" { return .bool(loop.position == 0) }
+        }
+        return context[name]
+    }
+
+    /// The whole scope as one dictionary (`#(this)`).
+    var dictionary: [String: LeafData] {
+        var all = context
+        for loop in loops {
+            all["isFirst"] = .bool(loop.position == 0)
+            all["isLast"] = .bool(loop.position == loop.count - 1)
+            all[loop.index] = .int(loop.position)
+            all[loop.item] = loop.value
+        }
+        return all
     }
 }
