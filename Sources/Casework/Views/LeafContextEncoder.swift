@@ -24,9 +24,16 @@ enum LeafContextEncoder {
     }
 }
 
-/// What one page's encoding learns as it goes: which types are not `LeafDataRepresentable` (asked once each).
+/// What one page's encoding learns as it goes, once for each type it meets: whether it is `LeafDataRepresentable`
+/// (a conformance lookup), and how many members its objects had, so the next of its kind (a list's rows are many of
+/// one type) reserves room for them at once rather than growing its dictionary, and rehashing every key so far, four
+/// or five times.
 private final class LeafEncodingState {
-    private var notRepresentable: Set<ObjectIdentifier> = []
+    private struct Learned {
+        var representable: Bool
+        var members = 0
+    }
+    private var learned: [ObjectIdentifier: Learned] = [:]
 
     /// A value as Leaf data: directly for the usual types, through `LeafDataRepresentable` for the others that
     /// conform, else by encoding it (nil when it encodes nothing, which leaves it out).
@@ -38,12 +45,13 @@ private final class LeafEncodingState {
         if type == Known.double { return LeafNumber.text(unsafeBitCast(value, to: Double.self)) }
         if type == Known.uuid { return unsafeBitCast(value, to: UUID.self).leafData }
         if type == Known.date { return unsafeBitCast(value, to: Date.self).leafData }
-        if !notRepresentable.contains(type) {
-            if let representable = value as? any LeafDataRepresentable { return representable.leafData }
-            notRepresentable.insert(type)
-        }
-        let slot = LeafSlot(state: self, parent: parent, key: key)
+        let known = learned[type] ?? Learned(representable: value is any LeafDataRepresentable)
+        if known.representable, let representable = value as? any LeafDataRepresentable { return representable.leafData }
+        let slot = LeafSlot(state: self, parent: parent, key: key, expectedMembers: known.members)
         try value.encode(to: slot)
+        if known.members < slot.memberCount || learned[type] == nil {
+            learned[type] = Learned(representable: known.representable, members: max(known.members, slot.memberCount))
+        }
         return slot.resolved
     }
 
@@ -88,11 +96,15 @@ private final class LeafSlot: Encoder {
     private var elementsWithNested: [LeafMember]?
     var single: LeafData?
 
-    init(state: LeafEncodingState, parent: LeafSlot?, key: (any CodingKey)?) {
+    init(state: LeafEncodingState, parent: LeafSlot?, key: (any CodingKey)?, expectedMembers: Int = 0) {
         self.state = state
         self.parent = parent
         self.key = key
+        if expectedMembers > 0 { members.reserveCapacity(expectedMembers) }
     }
+
+    /// How many members the object has so far (what the next value of its type reserves room for).
+    var memberCount: Int { members.count }
 
     var codingPath: [any CodingKey] {
         var path: [any CodingKey] = []
