@@ -235,13 +235,13 @@ struct HotQueryPlanTests {
             try await sql.raw("DEALLOCATE ALL").run()
             try await sql.raw("PREPARE hot_query AS \(unsafeRaw: statement)").run()
             let parameters = statement.matches(of: /\$[0-9]+/).count
-            let nulls = (values?.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" } ?? Array(repeating: "NULL", count: parameters))
+            let arguments = (values?.map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" } ?? Array(repeating: "NULL", count: parameters))
                 .joined(separator: ", ")
             struct Line: Decodable {
                 let plan: String
                 enum CodingKeys: String, CodingKey { case plan = "QUERY PLAN" }
             }
-            let lines = try await sql.raw("EXPLAIN EXECUTE hot_query\(unsafeRaw: parameters == 0 ? "" : "(\(nulls))")").all(decoding: Line.self)
+            let lines = try await sql.raw("EXPLAIN EXECUTE hot_query\(unsafeRaw: parameters == 0 ? "" : "(\(arguments))")").all(decoding: Line.self)
             try await sql.raw("DEALLOCATE hot_query").run()
             return lines.map(\.plan).joined(separator: "\n")
         }

@@ -45,13 +45,17 @@ private final class LeafEncodingState {
         if type == Known.double { return LeafNumber.text(unsafeBitCast(value, to: Double.self)) }
         if type == Known.uuid { return unsafeBitCast(value, to: UUID.self).leafData }
         if type == Known.date { return unsafeBitCast(value, to: Date.self).leafData }
-        let known = learned[type] ?? Learned(representable: value is any LeafDataRepresentable)
+        let known: Learned
+        if let seen = learned[type] {
+            known = seen
+        } else {
+            known = Learned(representable: value is any LeafDataRepresentable)
+            learned[type] = known
+        }
         if known.representable, let representable = value as? any LeafDataRepresentable { return representable.leafData }
         let slot = LeafSlot(state: self, parent: parent, key: key, expectedMembers: known.members)
         try value.encode(to: slot)
-        if known.members < slot.memberCount || learned[type] == nil {
-            learned[type] = Learned(representable: known.representable, members: max(known.members, slot.memberCount))
-        }
+        if slot.memberCount > known.members { learned[type]?.members = slot.memberCount }
         return slot.resolved
     }
 

@@ -320,6 +320,9 @@ struct LeafScope {
         var value: LeafData
         var position: Int
         let count: Int
+
+        var isFirst: Bool { position == 0 }
+        var isLast: Bool { position == count - 1 }
     }
 
     let context: [String: LeafData]
@@ -333,8 +336,8 @@ struct LeafScope {
         for loop in loops.reversed() {
             if name == loop.item { return loop.value }
             if name == loop.index { return .int(loop.position) }
-            if name == "isLast" { return .bool(loop.position == loop.count - 1) }
-            if name == "isFirst" { return .bool(loop.position == 0) }
+            if name == "isLast" { return .bool(loop.isLast) }
+            if name == "isFirst" { return .bool(loop.isFirst) }
         }
         return context[name]
     }
@@ -343,8 +346,8 @@ struct LeafScope {
     var dictionary: [String: LeafData] {
         var all = context
         for loop in loops {
-            all["isFirst"] = .bool(loop.position == 0)
-            all["isLast"] = .bool(loop.position == loop.count - 1)
+            all["isFirst"] = .bool(loop.isFirst)
+            all["isLast"] = .bool(loop.isLast)
             all[loop.index] = .int(loop.position)
             all[loop.item] = loop.value
         }
