@@ -46,6 +46,17 @@ struct StoredValueTests {
         }
     }
 
+    @Test func anIdIsWrittenExactlyAsFoundationWritesIt() {
+        var ids = (0..<500).map { _ in UUID() }
+        ids.append(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        ids.append(UUID(uuid: (255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255)))
+        ids.append(UUID(uuid: (0x0A, 0xB1, 0x2C, 0xD3, 0x4E, 0xF5, 0x60, 0x07, 0x89, 0x9A, 0xAB, 0xBC, 0xCD, 0xDE, 0xEF, 0xF0)))
+        for id in ids {
+            #expect(id.text == id.uuidString)
+            #expect(UUID(storedText: id.text) == id)
+        }
+    }
+
     /// `PointRow` reads text, ids, instants and counts itself, without SQLiteKit's decoder. For every kind of stored
     /// value, NULL included, it must answer as that decoder does, and refuse what it refuses.
     @Test func aPointRowReadsWhatSQLiteKitsDecoderReads() throws {

@@ -115,12 +115,12 @@ struct GrantDTO: Content {
     let removalReason: String?
 
     init(_ grant: some GrantFacts, now: Date) {
-        id = grant.grantId.uuidString
-        requestId = grant.requestId.uuidString
+        id = grant.grantId.text
+        requestId = grant.requestId.text
         staffId = grant.staffId
         purpose = grant.purpose
-        serviceRequestId = grant.serviceRequestId?.uuidString
-        contactId = grant.contactId?.uuidString
+        serviceRequestId = grant.serviceRequestId?.text
+        contactId = grant.contactId?.text
         grantedAt = CaseworkTime.iso8601(grant.grantedAt)
         expiresAt = CaseworkTime.iso8601(grant.expiresAt)
         status = grant.state(at: now).rawValue
@@ -147,8 +147,8 @@ struct GrantChangeDTO: Content {
 
     init(_ change: GrantChangeRequestModel) {
         createdAt = CaseworkTime.iso8601(change.createdAt)
-        id = change.id!.uuidString
-        grantId = change.grantId.uuidString
+        id = change.id!.text
+        grantId = change.grantId.text
         kind = change.kind
         status = change.status
         additionalMinutes = change.additionalMinutes

@@ -105,7 +105,7 @@ struct AccessPages: RouteCollection {
     static func copied(_ req: Request, from text: String) async throws -> FormValues {
         let (old, srReference) = try await TemporaryAccess(request: req).copyable(text)
         return FormValues(input: AccessRequestInput(copying: old.details, staffId: old.requesterStaffId),
-                          serviceRequestId: srReference ?? old.serviceRequestId?.uuidString)
+                          serviceRequestId: srReference ?? old.serviceRequestId?.text)
     }
 
     struct ListContent: Encodable {
@@ -134,7 +134,7 @@ struct AccessPages: RouteCollection {
         let requester: Person
 
         init(_ request: StoredAccessRequest, requesterName: String) {
-            id = request.id.uuidString
+            id = request.id.text
             reference = request.reference
             status = request.status
             statusName = request.status.displayName
@@ -223,7 +223,7 @@ struct AccessPages: RouteCollection {
         do {
             if !minutes.isEmpty && Int(minutes) == nil { throw ValidationFailure(["durationMinutes": "Enter the duration as a whole number of minutes"]) }
             let dto = try await TemporaryAccess(request: req).decide(id, decision: form.decision ?? "", reason: form.reason, durationMinutes: Int(minutes))
-            return Pages.redirect(req, to: "/access-requests/\(id.uuidString)", flash: "\(dto.reference) is now: \(dto.statusName)")
+            return Pages.redirect(req, to: "/access-requests/\(id.text)", flash: "\(dto.reference) is now: \(dto.statusName)")
         } catch let failure as ValidationFailure {
             return try await renderRequest(req, id, typed: form, errors: failure)
         }
@@ -232,7 +232,7 @@ struct AccessPages: RouteCollection {
     @Sendable func withdrawSubmit(req: Request) async throws -> Response {
         let id = try PathParameters.uuid(req, what: "access request")
         let dto = try await TemporaryAccess(request: req).withdraw(id)
-        return Pages.redirect(req, to: "/access-requests/\(id.uuidString)", flash: "\(dto.reference) was withdrawn")
+        return Pages.redirect(req, to: "/access-requests/\(id.text)", flash: "\(dto.reference) was withdrawn")
     }
 
     struct GrantContent: Encodable {
@@ -267,7 +267,7 @@ struct AccessPages: RouteCollection {
         let form = try req.content.decode(ChangeForm.self)
         do {
             let message = try await action(id, form)
-            return Pages.redirect(req, to: "/grants/\(id.uuidString)", flash: message)
+            return Pages.redirect(req, to: "/grants/\(id.text)", flash: message)
         } catch let failure as ValidationFailure {
             let shown = ValidationFailure(orderedFields: failure.fields.map { (fieldIds[$0.name] ?? $0.name, $0.message) })
             return try await renderGrant(req, id, errors: shown)

@@ -221,7 +221,7 @@ struct AccessQueries {
                 found[id] = GrantCoverage(holder: holder, purpose: try .stored(try row.decode(column: "purpose", as: String.self)), contactIds: [],
                                           from: grantedAt, until: expiresAt)
             }
-            if let covered = try row.decode(column: "covered", as: UUID?.self) { found[id]?.contactIds.insert(covered.uuidString) }
+            if let covered = try row.decode(column: "covered", as: UUID?.self) { found[id]?.contactIds.insert(covered.text) }
         }
         return order.compactMap { found[$0] }
     }

@@ -13,7 +13,7 @@ struct GrantChangeService: RepositoryService {
 
     /// The grant and the facts its change rules need.
     static func grantFacts(_ id: UUID, in stored: any AccessRepository, at now: Date) async throws -> (GrantModel, GrantChanges.Facts) {
-        guard let (grant, leader) = try await stored.grantAndTeamLeader(id) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
+        guard let (grant, leader) = try await stored.grantAndTeamLeader(id) else { throw DomainError.notFound("There is no grant with id \(id.text)") }
         return (grant, GrantChanges.Facts(holder: try StaffID.stored(grant.staffId), holderTeamLeader: leader.flatMap(StaffID.init), state: grant.state(at: now)))
     }
 
@@ -36,7 +36,7 @@ struct GrantChangeService: RepositoryService {
             change.updatedAt = ctx.now
             try await stored.add(change)
             try await Self.notifyChange(ctx, change, grantId: id, in: stored)
-            try await ctx.audit(AuditEntry(user.actor, "grant.\(kind.rawValue)Request", subjectType: "grant", subjectId: id.uuidString,
+            try await ctx.audit(AuditEntry(user.actor, "grant.\(kind.rawValue)Request", subjectType: "grant", subjectId: id.text,
                                            detail: "\(kind.rawValue) requested\(additionalMinutes.map { " for \($0) more minutes" } ?? ""): \(change.reason); \(status.rawValue)"))
             return GrantChangeDTO(change)
         }
@@ -49,7 +49,7 @@ struct GrantChangeService: RepositoryService {
         return try await context.write { ctx in
             let stored = repository(ctx.db)
             guard let change = try await stored.change(id), change.kind == GrantChangeKind.extension else {
-                throw DomainError.notFound("There is no extension request with id \(id.uuidString)")
+                throw DomainError.notFound("There is no extension request with id \(id.text)")
             }
             let (grant, facts) = try await Self.grantFacts(change.grantId, in: stored, at: ctx.now)
             let (status, granted) = try GrantChanges.decide(
@@ -61,7 +61,7 @@ struct GrantChangeService: RepositoryService {
             change.decisionReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
             change.updatedAt = ctx.now
             try await stored.save(change)
-            var detail = "extension \(id.uuidString) \(decision.rawValue) -> \(status.rawValue)"
+            var detail = "extension \(id.text) \(decision.rawValue) -> \(status.rawValue)"
             if let granted {
                 grant.expiresAt = grant.expiresAt.addingTimeInterval(TimeInterval(granted * 60))
                 // A new expiry earns a new "ending soon" reminder.
@@ -69,9 +69,9 @@ struct GrantChangeService: RepositoryService {
                 try await stored.save(grant)
                 detail += "; now expires \(CaseworkTime.iso8601(grant.expiresAt))"
             }
-            try await Inbox.settle(ctx, request: grant.requestId, link: "/grants/\(grant.id!.uuidString)")
+            try await Inbox.settle(ctx, request: grant.requestId, link: "/grants/\(grant.id!.text)")
             try await Self.notifyChange(ctx, change, grantId: grant.id!, in: stored)
-            try await ctx.audit(AuditEntry(user.actor, "grant.extensionDecision", subjectType: "grant", subjectId: grant.id!.uuidString, detail: detail))
+            try await ctx.audit(AuditEntry(user.actor, "grant.extensionDecision", subjectType: "grant", subjectId: grant.id!.text, detail: detail))
             return GrantChangeDTO(change)
         }
     }
@@ -90,8 +90,8 @@ struct GrantChangeService: RepositoryService {
             grant.removalReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
             try await stored.save(grant)
             try await stored.approveWaitingRemovals(ofGrant: id, by: user.staffId)
-            try await Inbox.settle(ctx, request: grant.requestId, link: "/grants/\(id.uuidString)")
-            try await ctx.audit(AuditEntry(user.actor, "grant.remove", subjectType: "grant", subjectId: id.uuidString, detail: "removed: \(grant.removalReason ?? "")"))
+            try await Inbox.settle(ctx, request: grant.requestId, link: "/grants/\(id.text)")
+            try await ctx.audit(AuditEntry(user.actor, "grant.remove", subjectType: "grant", subjectId: id.text, detail: "removed: \(grant.removalReason ?? "")"))
             return GrantDTO(grant, now: ctx.now)
         }
         return dto
@@ -122,7 +122,7 @@ struct GrantChangeService: RepositoryService {
     /// Tells whoever must act next on an extension or removal request, and the holder and team leader of its outcome.
     static func notifyChange(_ ctx: WriteContext, _ change: GrantChangeRequestModel, grantId: UUID, in stored: any AccessRepository) async throws {
         guard let grant = try await stored.grant(grantId), let record = try await stored.request(grant.requestId) else { return }
-        let link = "/grants/\(grantId.uuidString)"
+        let link = "/grants/\(grantId.text)"
         let what = change.kind == GrantChangeKind.extension
             ? "An extension of \(change.additionalMinutes ?? 0) minutes to temporary access \(record.reference) for \(grant.staffId)"
             : "Removal of temporary access \(record.reference) for \(grant.staffId)"
@@ -150,7 +150,7 @@ struct GrantChangeService: RepositoryService {
             grant.logOffConfirmedAt = ctx.now
             grant.logOffConfirmedBy = user.staffId
             try await stored.save(grant)
-            try await ctx.audit(AuditEntry(user.actor, "grant.logOffConfirmed", subjectType: "grant", subjectId: id.uuidString, detail: "team leader witnessed the log-off"))
+            try await ctx.audit(AuditEntry(user.actor, "grant.logOffConfirmed", subjectType: "grant", subjectId: id.text, detail: "team leader witnessed the log-off"))
             return GrantDTO(grant, now: ctx.now)
         }
     }

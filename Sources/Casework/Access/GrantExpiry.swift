@@ -76,9 +76,9 @@ struct GrantExpiry {
             let id = grant.id!
             let request = requests[grant.requestId]
             let leader = request?.teamLeaderStaffId
-            let reference = request?.reference ?? id.uuidString
+            let reference = request?.reference ?? id.text
             let how = grant.state(at: ctx.now) == .removed ? "was removed" : "expired"
-            let link = "/grants/\(id.uuidString)"
+            let link = "/grants/\(id.text)"
             notes.append(Inbox.Note(to: leader, kind: .logOffTask, text: "Temporary access \(reference) for \(grant.staffId) \(how): witness their log-off and confirm it",
                                     link: link, request: grant.requestId))
             notes.append(Inbox.Note(to: grant.staffId, kind: .accessEnded, text: "Your temporary access \(reference) \(how)", link: link, request: grant.requestId))
@@ -90,7 +90,7 @@ struct GrantExpiry {
             }
             // A holder's sessions are counted against their first ended grant in the batch; later ones ended none.
             let ended = sessions.removeValue(forKey: grant.staffId) ?? 0
-            events.append(AuditEntry(.system, "grant.ended", subjectType: "grant", subjectId: id.uuidString,
+            events.append(AuditEntry(.system, "grant.ended", subjectType: "grant", subjectId: id.text,
                                      detail: "\(reference) \(how); \(ended) session(s) ended; \(theirs.count) SR(s) returned to hoppers; log-off task for \(leader ?? "no team leader")"))
         }
         try await Inbox.notifyAll(ctx, notes)
@@ -130,12 +130,12 @@ struct GrantExpiry {
         for grant in grants {
             let id = grant.id!
             let request = requests[grant.requestId]
-            let reference = request?.reference ?? id.uuidString
+            let reference = request?.reference ?? id.text
             let minutes = Int((grant.expiresAt.timeIntervalSince(ctx.now) / 60).rounded(.up))
             let text = "Temporary access \(reference) for \(grant.staffId) ends in \(minutes) minute\(minutes == 1 ? "" : "s"), at \(CaseworkTime.ukClockTime(grant.expiresAt)): ask for an extension now if the work is not done"
-            notes.append(Inbox.Note(to: request?.teamLeaderStaffId, kind: .endingSoon, text: text, link: "/grants/\(id.uuidString)", request: grant.requestId))
-            notes.append(Inbox.Note(to: grant.staffId, kind: .endingSoon, text: text, link: "/grants/\(id.uuidString)", request: grant.requestId))
-            events.append(AuditEntry(.system, "grant.reminder", subjectType: "grant", subjectId: id.uuidString,
+            notes.append(Inbox.Note(to: request?.teamLeaderStaffId, kind: .endingSoon, text: text, link: "/grants/\(id.text)", request: grant.requestId))
+            notes.append(Inbox.Note(to: grant.staffId, kind: .endingSoon, text: text, link: "/grants/\(id.text)", request: grant.requestId))
+            events.append(AuditEntry(.system, "grant.reminder", subjectType: "grant", subjectId: id.text,
                                      detail: "\(reference) ends at \(CaseworkTime.iso8601(grant.expiresAt)); holder and team leader reminded"))
         }
         try await Inbox.notifyAll(ctx, notes)
@@ -165,7 +165,7 @@ struct GrantExpiry {
             let grants = coverage[person.staffId] ?? []
             // Every contact `involved` names is sensitive (that is how it was read).
             let hidden = (involved[sr.id!] ?? []).contains {
-                !Visibility.maySee(contactId: $0.uuidString, sensitive: true, person: person, grants: grants, at: ctx.now)
+                !Visibility.maySee(contactId: $0.text, sensitive: true, person: person, grants: grants, at: ctx.now)
             }
             guard hidden else { continue }
             returning.append(sr)

@@ -16,7 +16,7 @@ enum LeaverAccess {
             grant.removedBy = actor.staffId ?? "system"
             grant.removalReason = "account deactivated"
             try await stored.save(grant)
-            try await ctx.audit(AuditEntry(actor, "grant.remove", subjectType: "grant", subjectId: grant.id!.uuidString, detail: "removed: account deactivated"))
+            try await ctx.audit(AuditEntry(actor, "grant.remove", subjectType: "grant", subjectId: grant.id!.text, detail: "removed: account deactivated"))
         }
         if !live.isEmpty { _ = try await GrantExpiry.process(live.map { $0.id! }, ctx: ctx) }
 
@@ -27,11 +27,11 @@ enum LeaverAccess {
             record.updatedAt = ctx.now
             try await stored.save(record)
             await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: actor.staffId ?? "system", action: .withdrawn, reason: "account deactivated"))
-            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
+            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.text)")
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .withdrawn,
                                    text: "Temporary access request \(record.reference) was withdrawn: \(staffId)'s account was deactivated",
-                                   link: "/access-requests/\(id.uuidString)", request: id)
-            try await ctx.audit(AuditEntry(actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString,
+                                   link: "/access-requests/\(id.text)", request: id)
+            try await ctx.audit(AuditEntry(actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.text,
                                            detail: "\(record.reference) withdrawn: account deactivated"))
         }
         return (live.count, open.count)

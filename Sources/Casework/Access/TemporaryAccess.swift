@@ -42,7 +42,7 @@ struct TemporaryAccess: RepositoryService {
         let id: UUID = try await context.write { ctx in
             let record = AccessRequestModel()
             record.id = UUID()
-            record.reference = "CSUA-" + String(record.id!.uuidString.prefix(8))
+            record.reference = "CSUA-" + String(record.id!.text.prefix(8))
             record.status = AccessRequestStatus.awaitingTeamLeader
             record.requesterStaffId = user.staffId
             record.teamLeaderStaffId = user.profile.teamLeaderStaffId?.value
@@ -55,8 +55,8 @@ struct TemporaryAccess: RepositoryService {
             await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: record.id!, at: ctx.now, by: user.staffId, action: .submitted, reason: nil))
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .awaitingYou,
                                    text: "Temporary access request \(record.reference) from \(user.staffId) awaits your countersignature",
-                                   link: "/access-requests/\(record.id!.uuidString)", request: record.id)
-            try await ctx.audit(AuditEntry(user.actor, "access.request", subjectType: "accessRequest", subjectId: record.id!.uuidString,
+                                   link: "/access-requests/\(record.id!.text)", request: record.id)
+            try await ctx.audit(AuditEntry(user.actor, "access.request", subjectType: "accessRequest", subjectId: record.id!.text,
                                            detail: "\(record.reference) \(valid.purpose.rawValue) for \(valid.minutes) minutes on \(sr.reference); awaiting team leader \(record.teamLeaderStaffId ?? "")"))
             return record.id!
         }
@@ -74,7 +74,7 @@ struct TemporaryAccess: RepositoryService {
         guard AccessPolicy.copyableStatuses.contains(old.status) else {
             throw DomainError.conflict("\(old.reference) is \(old.status.displayName.lowercased()): only a rejected, returned or withdrawn request is copied into a new form")
         }
-        let sr = try await old.serviceRequestId.asyncMap { try await stored.serviceRequest($0.uuidString) } ?? nil
+        let sr = try await old.serviceRequestId.asyncMap { try await stored.serviceRequest($0.text) } ?? nil
         return (old, sr?.reference)
     }
 
@@ -82,7 +82,7 @@ struct TemporaryAccess: RepositoryService {
     func view(_ id: UUID) async throws -> AccessRequestDTO {
         let user = try context.requireUser()
         guard let record = try await queries.request(id) else {
-            throw DomainError.notFound("There is no access request with id \(id.uuidString)")
+            throw DomainError.notFound("There is no access request with id \(id.text)")
         }
         guard AccessPolicy.mayView(requester: record.requesterStaffId, teamLeader: record.teamLeaderStaffId, viewer: user.staffId, role: user.role) else { throw DomainError.forbidden("Only the requester, their team leader, SCR managers and provisioning may see this request") }
         return try await dto(record)
@@ -91,7 +91,7 @@ struct TemporaryAccess: RepositoryService {
     /// A request as the chain's rules see it, for a page's "may I decide?" (`AccessRequestChain.mayDecide`).
     func facts(_ id: UUID) async throws -> AccessRequestFacts {
         guard let record = try await queries.request(id) else {
-            throw DomainError.notFound("There is no access request with id \(id.uuidString)")
+            throw DomainError.notFound("There is no access request with id \(id.text)")
         }
         return try record.facts(deciders: try await queries.deciders(of: id))
     }
@@ -117,11 +117,11 @@ struct TemporaryAccess: RepositoryService {
             }
             let leader = record.teamLeaderStaffId.flatMap { details.staff[$0] }
             return AccessRequestDTO(standing: .init(
-                id: record.id.uuidString, reference: record.reference, status: record.status, statusName: record.status.displayName,
+                id: record.id.text, reference: record.reference, status: record.status, statusName: record.status.displayName,
                 purposeName: record.form.purpose.displayName, requester: StaffDTO(requester), teamLeader: leader.map(StaffDTO.init),
-                serviceRequestId: record.serviceRequestId?.uuidString, contactId: record.contactId?.uuidString,
+                serviceRequestId: record.serviceRequestId?.text, contactId: record.contactId?.text,
                 history: (details.history[record.id] ?? []).map { AccessHistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, reason: $0.reason) },
-                grantId: details.grants[record.id]?.uuidString),
+                grantId: details.grants[record.id]?.text),
                 details: record.details(phoneIfNoneGiven: requester.phone))
         }
     }
@@ -175,7 +175,7 @@ struct TemporaryAccess: RepositoryService {
         }
         let rows = try await queries.requests(filter, limit: limit + 1, after: try Paging.cursorId(cursor))
         let page = Array(rows.prefix(limit))
-        return (page, rows.count > limit ? page.last?.id.uuidString : nil)
+        return (page, rows.count > limit ? page.last?.id.text : nil)
     }
 
     /// One decision. The state is re-read inside the write lane, so a stale or repeated decision is a 409,
@@ -189,7 +189,7 @@ struct TemporaryAccess: RepositoryService {
         try await context.write { ctx in
             let stored = AccessQueries(db: ctx.db)
             guard let record = try await stored.request(id) else {
-                throw DomainError.notFound("There is no access request with id \(id.uuidString)")
+                throw DomainError.notFound("There is no access request with id \(id.text)")
             }
             let facts = try record.facts(deciders: try await Self.deciders(id, ctx: ctx))
             let outcome = try AccessRequestChain.decide(facts, decision, by: user.profile.staffId, actingAs: role,
@@ -214,11 +214,11 @@ struct TemporaryAccess: RepositoryService {
                 grant.expiresAt = grant.grantedAt.addingTimeInterval(TimeInterval(minutes * 60))
                 // At once, not with the batch's inserts: the grants table's unique request id is checked here.
                 try await repository(ctx.db).add(grant)
-                detail += "; grant \(grant.id!.uuidString) for \(minutes) minutes until \(CaseworkTime.iso8601(grant.expiresAt))"
+                detail += "; grant \(grant.id!.text) for \(minutes) minutes until \(CaseworkTime.iso8601(grant.expiresAt))"
             }
-            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
+            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.text)")
             try await Self.notifyOutcome(ctx, record: record, newStatus: outcome.newStatus, reason: why, grantMinutes: outcome.grantMinutes)
-            try await ctx.audit(AuditEntry(user.actor, "access.decide", subjectType: "accessRequest", subjectId: id.uuidString, detail: detail))
+            try await ctx.audit(AuditEntry(user.actor, "access.decide", subjectType: "accessRequest", subjectId: id.text, detail: detail))
         }
         return try await view(id)
     }
@@ -226,7 +226,7 @@ struct TemporaryAccess: RepositoryService {
     /// Tells the next decider and, at each outcome, the requester and their team leader. Only the reference and a link:
     /// never a client's name, NINO or SCIN.
     static func notifyOutcome(_ ctx: WriteContext, record: AccessRequestModel, newStatus: AccessRequestStatus, reason: String?, grantMinutes: Int?) async throws {
-        let link = "/access-requests/\(record.id!.uuidString)"
+        let link = "/access-requests/\(record.id!.text)"
         let request = record.id
         switch newStatus {
         case .awaitingScrManager:
@@ -251,17 +251,17 @@ struct TemporaryAccess: RepositoryService {
         try await context.write { ctx in
             let stored = AccessQueries(db: ctx.db)
             guard let record = try await stored.request(id) else {
-                throw DomainError.notFound("There is no access request with id \(id.uuidString)")
+                throw DomainError.notFound("There is no access request with id \(id.text)")
             }
             if let refusal = AccessRequestChain.withdrawal(try record.facts(deciders: try await Self.deciders(id, ctx: ctx)), by: user.profile.staffId) { throw refusal }
             record.status = AccessRequestStatus.withdrawn
             record.updatedAt = ctx.now
             try await stored.setStatus(of: id, to: .withdrawn, at: ctx.now)
             await ctx.insertAtCommit(AccessRequestHistoryModel(requestId: id, at: ctx.now, by: user.staffId, action: .withdrawn, reason: nil))
-            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.uuidString)")
+            try await Inbox.settle(ctx, request: id, link: "/access-requests/\(id.text)")
             try await Inbox.notify(ctx, to: record.teamLeaderStaffId, kind: .withdrawn, text: "Temporary access request \(record.reference) was withdrawn by \(user.staffId)",
-                                   link: "/access-requests/\(id.uuidString)", request: id)
-            try await ctx.audit(AuditEntry(user.actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.uuidString, detail: "\(record.reference) withdrawn"))
+                                   link: "/access-requests/\(id.text)", request: id)
+            try await ctx.audit(AuditEntry(user.actor, "access.withdraw", subjectType: "accessRequest", subjectId: id.text, detail: "\(record.reference) withdrawn"))
         }
         return try await view(id)
     }
@@ -280,7 +280,7 @@ struct TemporaryAccess: RepositoryService {
     /// The holder, their team leader, SCR managers and provisioning may see a grant.
     private func visibleGrant(_ id: UUID) async throws -> (grant: GrantDTO, teamLeader: String?) {
         let user = try context.requireUser()
-        guard let (grant, leader) = try await stored.grantAndTeamLeader(id) else { throw DomainError.notFound("There is no grant with id \(id.uuidString)") }
+        guard let (grant, leader) = try await stored.grantAndTeamLeader(id) else { throw DomainError.notFound("There is no grant with id \(id.text)") }
         guard AccessPolicy.mayViewGrant(holder: grant.staffId, teamLeader: leader, viewer: user.staffId, role: user.role) else {
             throw DomainError.forbidden("Only the holder, their team leader, SCR managers and provisioning may see this grant")
         }

@@ -15,7 +15,7 @@ struct AuditEventDTO: Content {
     let detail: String
 
     init(_ event: StoredAuditEvent) {
-        id = event.id.uuidString
+        id = event.id.text
         seq = event.seq
         at = event.at
         actorStaffId = event.actorStaffId

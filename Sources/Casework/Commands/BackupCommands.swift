@@ -101,7 +101,7 @@ enum SQLiteCopy {
     }
 
     static func check(_ path: String, on app: Application) async throws -> Checked {
-        let id = DatabaseID(string: "copy-" + UUID().uuidString)
+        let id = DatabaseID(string: "copy-" + UUID().text)
         app.databases.use(.sqlite(.file(path)), as: id, isDefault: false)
         defer { app.databases.reinitialize(id) }
         guard let db = app.databases.database(id, logger: app.logger, on: app.eventLoopGroup.any()) else {

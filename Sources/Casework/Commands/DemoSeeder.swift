@@ -70,7 +70,7 @@ struct DemoRecordSeeder {
                 let contact = ContactModel(validClients[client.key]!, sensitive: client.sensitive, now: ctx.now)
                 try await contact.create(on: ctx.db)
                 ids[client.key] = contact.id!
-                try await ctx.audit(AuditEntry(.system, "contact.create", subjectType: "contact", subjectId: contact.id!.uuidString,
+                try await ctx.audit(AuditEntry(.system, "contact.create", subjectType: "contact", subjectId: contact.id!.text,
                                                detail: "demo client\(client.sensitive ? ", marked sensitive" : "")"))
             }
             var cases: [String: CaseModel] = [:]
@@ -81,7 +81,7 @@ struct DemoRecordSeeder {
                 for participant in demo.participants {
                     try await CaseParticipantModel(caseId: record.id!, contactId: ids[participant.clientKey]!, role: participant.role).create(on: ctx.db)
                 }
-                try await ctx.audit(AuditEntry(.system, "case.create", subjectType: "case", subjectId: record.id!.uuidString, detail: "demo case \(demo.caseNumber)"))
+                try await ctx.audit(AuditEntry(.system, "case.create", subjectType: "case", subjectId: record.id!.text, detail: "demo case \(demo.caseNumber)"))
             }
             for (index, demo) in DemoRecords.serviceRequests.enumerated() {
                 // Older first, so the hoppers show a believable spread of ages.
@@ -112,7 +112,7 @@ struct DemoRecordSeeder {
                 if let segment = sr.segment {
                     try await ServiceRequests.history(sr.id!, in: rows, at: ctx.now, by: demo.creator, .routed, "Pending Assignment: routed to the \(segment) hopper (\(sr.routingRule ?? ""))")
                 }
-                try await ctx.audit(AuditEntry(Actor(staffId: demo.creator, role: nil), "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
+                try await ctx.audit(AuditEntry(Actor(staffId: demo.creator, role: nil), "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.text,
                                                detail: "demo \(sr.reference)\(sr.segment.map { "; routed to \($0)" } ?? "")"))
             }
         }
@@ -151,13 +151,13 @@ struct DemoToolSeeder {
                 try await record.create(on: ctx.db)
                 var ledger = Ledger()
                 for (seq, (kind, pence, daysAgo, method, payer, reference)) in entries.enumerated() {
-                    let entry = LedgerEntry(id: UUID().uuidString, kind: kind, amount: Pence(pence), on: day(daysAgo), method: method,
+                    let entry = LedgerEntry(id: UUID().text, kind: kind, amount: Pence(pence), on: day(daysAgo), method: method,
                                             payer: payer.isEmpty ? nil : payer, reference: reference)
                     if let refusal = ledger.check(entry) { throw refusal }
                     ledger.append(entry)
                     try await LedgerEntryModel(entry, caseId: record.id!, seq: seq + 1, idempotencyKey: nil, by: caseworker, now: ctx.now).create(on: ctx.db)
                 }
-                try await ctx.audit(AuditEntry(.system, "tool.case.create", subjectType: "exceptionalCase", subjectId: record.id!.uuidString,
+                try await ctx.audit(AuditEntry(.system, "tool.case.create", subjectType: "exceptionalCase", subjectId: record.id!.text,
                                                detail: "demo \(record.reference) with \(entries.count) entries; balance \(ledger.balance)"))
             }
         }

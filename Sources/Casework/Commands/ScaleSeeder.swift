@@ -443,7 +443,7 @@ struct ScaleSeeder {
             let g = n / 2, grant = grants[g]
             let to = n % 2 == 0 ? grant.holder : ScalePlan.teamStaffId(team: grant.team, member: 0)
             return [ScalePlan.id(.notification, n), to, grant.grantedAt, NotificationKind.granted.rawValue,
-                    "Temporary access CSUA-L\(g) was granted for \(minutes(grant)) minutes", "/access-requests/\(ScalePlan.id(.liveRequest, g).uuidString)",
+                    "Temporary access CSUA-L\(g) was granted for \(minutes(grant)) minutes", "/access-requests/\(ScalePlan.id(.liveRequest, g).text)",
                     g % 5 == 0 ? nil : grant.grantedAt.addingTimeInterval(300), ScalePlan.id(.liveRequest, g)]
         }
     }
@@ -620,18 +620,18 @@ struct ScaleSeeder {
         let s = (i &* 104_729) % plan.serviceRequests
         let (action, type, subject, outcome, detail): (String, String, String, AuditOutcome, String)
         switch i % 10 {
-        case 0, 1, 2: (action, type, subject, outcome, detail) = ("sr.view", "serviceRequest", ScalePlan.id(.serviceRequest, s).uuidString, .success, "viewed \(ScalePlan.srReference(s))")
-        case 3: (action, type, subject, outcome, detail) = ("sr.create", "serviceRequest", ScalePlan.id(.serviceRequest, s).uuidString, .success, "\(ScalePlan.srReference(s)) changeOfCircumstances")
-        case 4: (action, type, subject, outcome, detail) = ("sr.route", "serviceRequest", ScalePlan.id(.serviceRequest, s).uuidString, .success, "\(ScalePlan.srReference(s)) open -> pendingAssignment")
+        case 0, 1, 2: (action, type, subject, outcome, detail) = ("sr.view", "serviceRequest", ScalePlan.id(.serviceRequest, s).text, .success, "viewed \(ScalePlan.srReference(s))")
+        case 3: (action, type, subject, outcome, detail) = ("sr.create", "serviceRequest", ScalePlan.id(.serviceRequest, s).text, .success, "\(ScalePlan.srReference(s)) changeOfCircumstances")
+        case 4: (action, type, subject, outcome, detail) = ("sr.route", "serviceRequest", ScalePlan.id(.serviceRequest, s).text, .success, "\(ScalePlan.srReference(s)) open -> pendingAssignment")
         case 5: (action, type, subject, outcome, detail) = ("signIn", "staff", actor, .success, "signed in")
-        case 6: (action, type, subject, outcome, detail) = ("contact.search", "contact", ScalePlan.id(.contact, c).uuidString, .success, "shown in search results")
+        case 6: (action, type, subject, outcome, detail) = ("contact.search", "contact", ScalePlan.id(.contact, c).text, .success, "shown in search results")
         case 7: (action, type, subject, outcome, detail) = i % 1_000 == 7
-            ? ("contact.view", "contact", ScalePlan.id(.contact, c - c % 50).uuidString, .denied, "viewed the contact; no live grant covers it")
-            : ("contact.view", "contact", ScalePlan.id(.contact, c - c % 50).uuidString, .success, "viewed the contact; temporary grant")
-        case 8: (action, type, subject, outcome, detail) = ("sr.assign", "serviceRequest", ScalePlan.id(.serviceRequest, s).uuidString, .success, "\(ScalePlan.srReference(s)) assigned")
-        default: (action, type, subject, outcome, detail) = ("case.view", "case", ScalePlan.id(.caseRecord, c / 2).uuidString, .success, "participant of case \(ScalePlan.caseNumber(c / 2))")
+            ? ("contact.view", "contact", ScalePlan.id(.contact, c - c % 50).text, .denied, "viewed the contact; no live grant covers it")
+            : ("contact.view", "contact", ScalePlan.id(.contact, c - c % 50).text, .success, "viewed the contact; temporary grant")
+        case 8: (action, type, subject, outcome, detail) = ("sr.assign", "serviceRequest", ScalePlan.id(.serviceRequest, s).text, .success, "\(ScalePlan.srReference(s)) assigned")
+        default: (action, type, subject, outcome, detail) = ("case.view", "case", ScalePlan.id(.caseRecord, c / 2).text, .success, "participant of case \(ScalePlan.caseNumber(c / 2))")
         }
-        return AuditRecord(seq: seq, id: ScalePlan.id(.audit, seq).uuidString, at: CaseworkTime.iso8601Millis(start.addingTimeInterval(step * Double(i))),
+        return AuditRecord(seq: seq, id: ScalePlan.id(.audit, seq).text, at: CaseworkTime.iso8601Millis(start.addingTimeInterval(step * Double(i))),
                            actorStaffId: actor, actorRole: (i % 10 == 0 ? Role.teamLeader : Role.caseworker).rawValue, action: action,
                            subjectType: type, subjectId: subject, outcome: outcome, detail: detail)
     }
@@ -685,8 +685,8 @@ struct ScaleManifest: Encodable {
         // Holders of grants that stay live through the read benchmarks (not those that end together).
         let stride = max(1, (liveGrants.count - plan.grantsEndingTogether) / sample)
         grantHolders = Swift.stride(from: plan.grantsEndingTogether, to: liveGrants.count, by: stride).prefix(sample).map { g in
-            Holder(staffId: liveGrants[g].holder, grantId: ScalePlan.id(.liveGrant, g).uuidString,
-                   contactId: ScalePlan.id(.contact, 2 * liveGrants[g].caseIndex).uuidString, requestId: ScalePlan.id(.liveRequest, g).uuidString)
+            Holder(staffId: liveGrants[g].holder, grantId: ScalePlan.id(.liveGrant, g).text,
+                   contactId: ScalePlan.id(.contact, 2 * liveGrants[g].caseIndex).text, requestId: ScalePlan.id(.liveRequest, g).text)
         }
         scrManagers = (0..<min(2 * plan.scrTeams, 20)).map(plan.scrManager)
         scrCaseworkers = (0..<min(7 * plan.scrTeams, 20)).map(plan.scrCaseworker)
@@ -697,9 +697,9 @@ struct ScaleManifest: Encodable {
         let contactStride = max(1, plan.contacts / sample)
         contactNames = (0..<sample).map { ScalePlan.surname(($0 * 7) % (ScalePlan.surnameStarts.count * ScalePlan.surnameEnds.count)) }
         ninos = (0..<sample).map { ScalePlan.nino(($0 * contactStride + 1) % plan.contacts) }
-        auditSubjects = (0..<sample).map { ScalePlan.id(.contact, (($0 * contactStride) - ($0 * contactStride) % 50) % plan.contacts).uuidString }
+        auditSubjects = (0..<sample).map { ScalePlan.id(.contact, (($0 * contactStride) - ($0 * contactStride) % 50) % plan.contacts).text }
         auditActors = (0..<sample).map { ScalePlan.teamStaffId(team: ($0 * max(1, plan.teams / sample)) % plan.teams, member: 1 + $0 % 9) }
-        accessRequests = (0..<min(sample, plan.pastRequests)).map { ScalePlan.id(.pastRequest, $0 * max(1, plan.pastRequests / sample)).uuidString }
+        accessRequests = (0..<min(sample, plan.pastRequests)).map { ScalePlan.id(.pastRequest, $0 * max(1, plan.pastRequests / sample)).text }
         endingTogetherAt = CaseworkTime.iso8601(plan.endingTogetherAt)
         endingTogether = plan.grantsEndingTogether
     }

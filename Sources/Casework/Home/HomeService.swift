@@ -80,7 +80,7 @@ struct HomeService: ContextService {
     func assignedToMe(user: CurrentUser) async throws -> HomeSection {
         let rows = try await ServiceRequests(context: context).serviceRequests(of: .assignee, user.staffId)
         return HomeSection(id: "assigned-to-you", title: "Service requests assigned to you", emptyText: "Nothing is assigned to you.",
-                           items: rows.map { HomeItem(text: "\($0.reference) \($0.type.displayName): \($0.status.displayName)", href: "/service-requests/\($0.id.uuidString)", at: CaseworkTime.iso8601($0.createdAt)) })
+                           items: rows.map { HomeItem(text: "\($0.reference) \($0.type.displayName): \($0.status.displayName)", href: "/service-requests/\($0.id.text)", at: CaseworkTime.iso8601($0.createdAt)) })
     }
 
     /// Unread notifications, newest first.
@@ -95,7 +95,7 @@ struct HomeService: ContextService {
         let live = try await queries.liveGrants(of: user.staffId, at: now).filter { $0.state(at: now) == .active }
         return HomeSection(id: "your-access", title: "Your temporary SCR access", emptyText: "You have no temporary SCR access.", items: live.map {
             HomeItem(text: "\($0.purpose.displayName) until \(CaseworkTime.ukClockTime($0.expiresAt)) on \(CaseworkTime.longDate($0.expiresAt))",
-                     href: "/grants/\($0.id.uuidString)", at: CaseworkTime.iso8601($0.expiresAt))
+                     href: "/grants/\($0.id.text)", at: CaseworkTime.iso8601($0.expiresAt))
         })
     }
 
@@ -103,7 +103,7 @@ struct HomeService: ContextService {
     func teamAccess(user: CurrentUser) async throws -> HomeSection {
         let grants = try await AccessQueries(db: db, readers: context.readers).unconfirmedGrants(countersignedBy: user.staffId)
         let items = grants.map { grant, reference -> HomeItem in
-            let link = "/grants/\(grant.id.uuidString)"
+            let link = "/grants/\(grant.id.text)"
             if let ended = AccessMonitoring.endedAt(expiresAt: grant.expiresAt, removedAt: grant.removedAt, now: now) {
                 return HomeItem(text: "\(reference): access for \(grant.staffId) ended at \(CaseworkTime.ukClockTime(ended)) on \(CaseworkTime.longDate(ended)): confirm the log-off you witnessed",
                                 href: link, at: CaseworkTime.iso8601(ended))
@@ -123,7 +123,7 @@ struct HomeService: ContextService {
                            items: rows.prefix(50).map {
                                let ended = AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: now) ?? $0.expiresAt
                                return HomeItem(text: "Grant for \($0.staffId) ended \(CaseworkTime.forPeople(ended)) and its log-off is not confirmed",
-                                               href: "/grants/\($0.id.uuidString)", at: CaseworkTime.iso8601(ended))
+                                               href: "/grants/\($0.id.text)", at: CaseworkTime.iso8601(ended))
                            })
     }
 

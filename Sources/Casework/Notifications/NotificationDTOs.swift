@@ -11,7 +11,7 @@ struct NotificationDTO: Content {
     let read: Bool
 
     init(_ note: NotificationModel) {
-        id = note.id!.uuidString
+        id = note.id!.text
         at = CaseworkTime.iso8601(note.at)
         kind = note.kind
         text = note.text
@@ -36,13 +36,13 @@ struct OutboxMessageDTO: Content {
     let sentAt: String?
 
     init(_ message: OutboxMessageModel) {
-        id = message.id!.uuidString
+        id = message.id!.text
         createdAt = CaseworkTime.iso8601(message.createdAt)
         to = message.toAddress
         toStaffId = message.toStaffId
         subject = message.subject
         body = message.body
-        accessRequestId = message.accessRequestId?.uuidString
+        accessRequestId = message.accessRequestId?.text
         status = message.status
         attempts = message.attempts
         nextAttemptAt = message.status == .pending ? CaseworkTime.iso8601(message.nextAttemptAt) : nil

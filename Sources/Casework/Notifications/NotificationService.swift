@@ -29,7 +29,7 @@ struct NotificationService: RepositoryService {
         try await context.write { [repository] ctx in
             let stored = repository(ctx.db)
             guard let note = try await stored.notice(id), note.staffId == user.staffId else {
-                throw DomainError.notFound("There is no notification with id \(id.uuidString) in your inbox")
+                throw DomainError.notFound("There is no notification with id \(id.text) in your inbox")
             }
             note.readAt = note.readAt ?? ctx.now
             try await stored.save(note)
@@ -62,12 +62,12 @@ struct NotificationService: RepositoryService {
         return try await context.write { [repository] ctx in
             let stored = repository(ctx.db)
             guard let message = try await stored.message(id) else {
-                throw DomainError.notFound("There is no outbox message with id \(id.uuidString)")
+                throw DomainError.notFound("There is no outbox message with id \(id.text)")
             }
             guard message.status == OutboxStatus.pending else { throw DomainError.conflict("That message was already sent at \(message.sentAt.map(CaseworkTime.iso8601) ?? "")") }
             message.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now)
             try await stored.save(message)
-            try await ctx.audit(AuditEntry(user.actor, "outbox.retry", subjectType: "outboxMessage", subjectId: id.uuidString, detail: "to \(message.toAddress) after \(message.attempts) attempt(s)"))
+            try await ctx.audit(AuditEntry(user.actor, "outbox.retry", subjectType: "outboxMessage", subjectId: id.text, detail: "to \(message.toAddress) after \(message.attempts) attempt(s)"))
             return OutboxMessageDTO(message)
         }
     }

@@ -189,7 +189,7 @@ struct OutboxDelivery {
                 try await rows.save(stored)
             }
             if failure != nil {
-                app.logger.warning("Email \(id.uuidString) to \(message.to) not delivered; will retry: \(failure!)")
+                app.logger.warning("Email \(id.text) to \(message.to) not delivered; will retry: \(failure!)")
                 break
             }
             delivered += 1

@@ -364,7 +364,12 @@ extension SQLiteHandle {
     static func statement(_ query: any SQLExpression, dialect database: any SQLDatabase) throws -> (sql: String, binds: [SQLiteData]) {
         var serializer = SQLSerializer(database: database)
         query.serialize(to: &serializer)
-        return (serializer.sql, try serializer.binds.map { try encoder.encode($0) })
+        return (serializer.sql, try serializer.binds.map { bind in
+            // An id is bound as its text, as SQLiteKit's encoder binds it, without the encoder's trip through
+            // `UUID.encode(to:)` and `uuidString`'s `sprintf`.
+            if let id = bind as? UUID { return .text(id.text) }
+            return try encoder.encode(bind)
+        })
     }
 
     private static let encoder = SQLiteDataEncoder()

@@ -194,13 +194,13 @@ struct SCIMProvisioning {
     func groupDocument(_ group: GroupRow, members: [(id: String, name: String)]) -> JSONValue {
         var document: [String: JSONValue] = [
             "schemas": .array([.string(SCIMSchemas.group)]),
-            "id": .string(group.id.uuidString),
+            "id": .string(group.id.text),
             "displayName": .string(group.display_name),
             // No `display`: a client compares the members it sent with those returned, and a name it did not send
             // reads to it as a change. The member's name is at its $ref.
             "members": .array(members.map { .object(["value": .string($0.id), "$ref": .string("\(base)/Users/\($0.id)"), "type": .string("User")]) }),
             "meta": .object(["resourceType": .string("Group"), "created": .string(CaseworkTime.iso8601(group.created_at)),
-                             "lastModified": .string(CaseworkTime.iso8601(group.updated_at)), "location": .string("\(base)/Groups/\(group.id.uuidString)"),
+                             "lastModified": .string(CaseworkTime.iso8601(group.updated_at)), "location": .string("\(base)/Groups/\(group.id.text)"),
                              "version": .string("W/\"\(CaseworkTime.iso8601(group.updated_at))\"")]),
         ]
         if let external = group.external_id { document["externalId"] = .string(external) }
@@ -236,11 +236,11 @@ struct SCIMProvisioning {
             let (members, unknown) = try await Self.knownMembers(listed, in: stored)
             try await stored.addGroup(id, name: name, externalId: externalId, at: ctx.now)
             try await stored.setMembers(of: id, to: members)
-            try await ctx.audit(AuditEntry(actor, "group.create", subjectType: "group", subjectId: id.uuidString,
+            try await ctx.audit(AuditEntry(actor, "group.create", subjectType: "group", subjectId: id.text,
                                            detail: "group \(name) with \(members.count) member(s)\(Self.role(of: name, roles).map { ", giving the role \($0.rawValue)" } ?? "")\(Self.leftOut(unknown))"))
             try await Self.syncRole(of: name, for: members, roles: roles, actor: actor, in: stored, ctx: ctx)
         }
-        return try await group(id.uuidString)
+        return try await group(id.text)
     }
 
     func replaceGroup(_ id: String, with document: JSONValue) async throws -> JSONValue {

@@ -24,7 +24,7 @@ struct ExceptionalCaseDTO: Content {
     let createdAt: String
 
     init(_ record: ExceptionalCaseModel, balance: Pence) {
-        id = record.id!.uuidString
+        id = record.id!.text
         reference = record.reference
         type = record.type
         incidentReference = record.incidentReference

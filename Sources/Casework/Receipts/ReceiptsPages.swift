@@ -184,7 +184,7 @@ struct ReceiptsPages: RouteCollection {
 
     @Sendable func casesPage(req: Request) async throws -> Response {
         let rows = try await ReceiptsTool(request: req).cases().map { record, balance in
-            CaseRow(id: record.id!.uuidString, reference: record.reference, type: record.type, receivingParent: record.receivingParent,
+            CaseRow(id: record.id!.text, reference: record.reference, type: record.type, receivingParent: record.receivingParent,
                     payingParent: record.payingParent, status: record.status, balance: balance.description)
         }
         return try await Pages.render(req, "tool-cases", title: "Exceptional cases", CasesContent(cases: rows, canCreate: req.currentUser?.role == .toolCaseWorker))
@@ -199,7 +199,7 @@ struct ReceiptsPages: RouteCollection {
         let form = try req.content.decode(ReceiptsRoutes.CaseForm.self)
         return try await Pages.submit(req, template: "tool-case-new", title: "New exceptional case", redisplay: form) {
             try await ReceiptsTool(request: req).createCase(form.input)
-        } then: { record in ("/tool/cases/\(record.id!.uuidString)", "Exceptional case \(record.reference) was created") }
+        } then: { record in ("/tool/cases/\(record.id!.text)", "Exceptional case \(record.reference) was created") }
     }
 
     /// What was typed into the receipt or payment form, kept when it has errors.
@@ -249,7 +249,7 @@ struct ReceiptsPages: RouteCollection {
             methods: Choice.of(PaymentMethod.allCases, name: \.displayName),
             canRecord: req.currentUser?.role == .toolCaseWorker,
             // Each form carries its own key, so a double-clicked Save records one entry.
-            receiptKey: receipt.idempotencyKey ?? UUID().uuidString, paymentKey: payment.idempotencyKey ?? UUID().uuidString,
+            receiptKey: receipt.idempotencyKey ?? UUID().text, paymentKey: payment.idempotencyKey ?? UUID().text,
             receipt: receipt, payment: payment, today: CaseworkTime.ukDay(req.now)), errors: errors, status: status)
     }
 
@@ -264,7 +264,7 @@ struct ReceiptsPages: RouteCollection {
         let input = EntryInput(amountPounds: form.amount ?? "", on: form.on ?? "", method: form.method ?? "", payer: form.payer ?? "", reference: form.reference ?? "")
         do {
             let (_, entry, _) = try await ReceiptsTool(request: req).record(kind, caseId: id, input: input, idempotencyKey: form.idempotencyKey)
-            return Pages.redirect(req, to: "/tool/cases/\(id.uuidString)", flash: "\(kind == .receipt ? "Receipt" : "Payment") of \(entry.amount) recorded")
+            return Pages.redirect(req, to: "/tool/cases/\(id.text)", flash: "\(kind == .receipt ? "Receipt" : "Payment") of \(entry.amount) recorded")
         } catch var failure as ValidationFailure {
             // The two forms share field names: prefix this form's, so each message sits beside its own field.
             failure = ValidationFailure(orderedFields: failure.fields.map { (kind.rawValue + $0.name.prefix(1).uppercased() + $0.name.dropFirst(), $0.message) })
@@ -285,7 +285,7 @@ struct ReceiptsPages: RouteCollection {
         let form = try req.content.decode(ReceiptsRoutes.ReversalForm.self)
         do {
             _ = try await ReceiptsTool(request: req).reverse(caseId: id, entryId: entryId, reason: form.reason ?? "")
-            return Pages.redirect(req, to: "/tool/cases/\(id.uuidString)", flash: "The entry was reversed; both stay on the statement")
+            return Pages.redirect(req, to: "/tool/cases/\(id.text)", flash: "The entry was reversed; both stay on the statement")
         } catch let failure as ValidationFailure {
             return try await renderCase(req, id, errors: ValidationFailure(orderedFields: failure.fields.map { ("reason-\(entryId)", $0.message) }))
         } catch let refusal as DomainError {

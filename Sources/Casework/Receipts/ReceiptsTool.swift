@@ -161,7 +161,7 @@ struct ReceiptsTool: RepositoryService {
             let next = (last.flatMap { Int($0.dropFirst(3)) } ?? 0) + 1
             let record = ExceptionalCaseModel(valid, reference: String(format: "EC-%06d", next), by: user.staffId, now: ctx.now)
             try await rows.add(record)
-            try await ctx.audit(AuditEntry(user.actor, "tool.case.create", subjectType: "exceptionalCase", subjectId: record.id!.uuidString,
+            try await ctx.audit(AuditEntry(user.actor, "tool.case.create", subjectType: "exceptionalCase", subjectId: record.id!.text,
                                            detail: "\(record.reference) type \(valid.type.rawValue)\(valid.incidentReference.map { ", incident \($0)" } ?? "")"))
             return record
         }
@@ -195,7 +195,7 @@ struct ReceiptsTool: RepositoryService {
 
     static func findCase(_ id: UUID, in rows: any ReceiptsRepository) async throws -> ExceptionalCaseModel {
         guard let record = try await rows.exceptionalCase(id) else {
-            throw DomainError.notFound("There is no exceptional case with id \(id.uuidString)")
+            throw DomainError.notFound("There is no exceptional case with id \(id.text)")
         }
         return record
     }
@@ -210,7 +210,7 @@ struct ReceiptsTool: RepositoryService {
         let user = try context.requireRole(.toolCaseWorker)
         let key = idempotencyKey?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         if let key, key.count > 100 { throw ValidationFailure(["idempotencyKey": "Idempotency-Key must be 100 characters or fewer"]) }
-        let entry = try input.validated(kind: kind, today: context.now, id: UUID().uuidString)
+        let entry = try input.validated(kind: kind, today: context.now, id: UUID().text)
         let result: (LedgerEntry, Bool) = try await context.write { [repository] ctx in
             let rows = repository(ctx.db)
             let record = try await Self.findCase(caseId, in: rows)
@@ -224,7 +224,7 @@ struct ReceiptsTool: RepositoryService {
             let (ledger, entries) = try await Self.ledger(caseId, in: rows)
             if let refusal = ledger.check(entry) { throw refusal }
             try await rows.add(LedgerEntryModel(entry, caseId: caseId, seq: (entries.last?.seq ?? 0) + 1, idempotencyKey: key, by: user.staffId, now: ctx.now))
-            try await ctx.audit(AuditEntry(user.actor, "tool.\(kind.rawValue)", subjectType: "exceptionalCase", subjectId: caseId.uuidString,
+            try await ctx.audit(AuditEntry(user.actor, "tool.\(kind.rawValue)", subjectType: "exceptionalCase", subjectId: caseId.text,
                                            detail: "\(record.reference) \(kind.rawValue) \(entry.amount) \(entry.method.rawValue) ref \(entry.reference); balance now \(ledger.balance + entry.effect)"))
             return (entry, true)
         }
@@ -242,11 +242,11 @@ struct ReceiptsTool: RepositoryService {
             let rows = repository(ctx.db)
             let record = try await Self.findCase(caseId, in: rows)
             let (ledger, entries) = try await Self.ledger(caseId, in: rows)
-            switch ledger.reversal(of: entryId, newId: UUID().uuidString, on: String(today), reason: reason) {
+            switch ledger.reversal(of: entryId, newId: UUID().text, on: String(today), reason: reason) {
             case .failure(let refusal): throw refusal
             case .success(let reversal):
                 try await rows.add(LedgerEntryModel(reversal, caseId: caseId, seq: (entries.last?.seq ?? 0) + 1, idempotencyKey: nil, by: user.staffId, now: ctx.now))
-                try await ctx.audit(AuditEntry(user.actor, "tool.reversal", subjectType: "exceptionalCase", subjectId: caseId.uuidString,
+                try await ctx.audit(AuditEntry(user.actor, "tool.reversal", subjectType: "exceptionalCase", subjectId: caseId.text,
                                                detail: "\(record.reference) reversed \(entryId) (\(reversal.kind.rawValue) \(-reversal.amount)): \(reversal.reason ?? "")"))
             }
         }
@@ -259,7 +259,7 @@ struct ReceiptsTool: RepositoryService {
         let (ledger, _) = try await Self.ledger(caseId, in: rows)
         let reversed = Set(ledger.entries.compactMap(\.reversesId))
         let lines = ledger.statement.map { LedgerEntryDTO($0.entry, reversed: reversed.contains($0.entry.id), balance: $0.balance) }
-        return StatementDTO(caseId: caseId.uuidString, reference: record.reference, entries: lines,
+        return StatementDTO(caseId: caseId.text, reference: record.reference, entries: lines,
                             receipts: lines.filter { $0.kind == .receipt }, payments: lines.filter { $0.kind == .payment },
                             receiptsPence: ledger.receipts.value, paymentsPence: ledger.payments.value, balancePence: ledger.balance.value)
     }
@@ -277,8 +277,8 @@ struct ReceiptsTool: RepositoryService {
         let (start, end) = try period(from: from, to: to)
         let dated = try await rows.entries(datedFrom: start, to: end, withCases: true)
         let lines = dated.map {
-            PeriodReportDTO.Line(caseReference: $0.exceptionalCase.reference, entryId: $0.id!.uuidString, kind: $0.kind, on: $0.onDate, method: $0.method,
-                                 reference: $0.reference, amountPence: $0.amountPence, reversesEntryId: $0.reversesEntryId?.uuidString)
+            PeriodReportDTO.Line(caseReference: $0.exceptionalCase.reference, entryId: $0.id!.text, kind: $0.kind, on: $0.onDate, method: $0.method,
+                                 reference: $0.reference, amountPence: $0.amountPence, reversesEntryId: $0.reversesEntryId?.text)
         }
         let entries = dated.map(\.entry)
         let days = LedgerReports.totalsByDay(entries, from: start, to: end).map {
@@ -295,7 +295,7 @@ struct ReceiptsTool: RepositoryService {
         var lines: [BalanceReportDTO.Line] = []
         for record in records {
             guard let ledger = ledgers[record.id!], ledger.balance.value != 0 else { continue }
-            lines.append(.init(caseId: record.id!.uuidString, caseReference: record.reference, receiptsPence: ledger.receipts.value,
+            lines.append(.init(caseId: record.id!.text, caseReference: record.reference, receiptsPence: ledger.receipts.value,
                                paymentsPence: ledger.payments.value, balancePence: ledger.balance.value))
         }
         return BalanceReportDTO(items: lines, totalPence: lines.reduce(0) { $0 + $1.balancePence })

@@ -30,7 +30,7 @@ struct RecordQueries {
             found += try await contactsByName(namePart, limit: limit)
         }
         var seen = Set<UUID>()
-        return found.filter { seen.insert($0.id).inserted }.sorted { ($0.searchName, $0.id.uuidString) < ($1.searchName, $1.id.uuidString) }
+        return found.filter { seen.insert($0.id).inserted }.sorted { ($0.searchName, $0.id.text) < ($1.searchName, $1.id.text) }
             .prefix(limit).map { $0 }
     }
 

@@ -18,7 +18,7 @@ enum Records {
     /// Whether the signed-in person may do `action` with this contact now.
     static func decide(_ contact: some ContactFacts, _ action: ContactAction, user: CurrentUser, grants: [GrantCoverage], at now: Date) -> Visibility.Decision {
         guard let role = user.role else { return .denied("no role chosen") }
-        return Visibility.decide(contactId: contact.contactId.uuidString, sensitive: contact.sensitive, action: action,
+        return Visibility.decide(contactId: contact.contactId.text, sensitive: contact.sensitive, action: action,
                                  viewer: user.profile.staffId, role: role, grants: grants, at: now)
     }
 
@@ -44,9 +44,9 @@ enum Records {
         switch decision {
         case .allowed(let why):
             guard contact.sensitive else { return [] }
-            return [AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.contactId.uuidString, detail: "\(context); \(why)")]
+            return [AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.contactId.text, detail: "\(context); \(why)")]
         case .denied(let why):
-            return [AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.contactId.uuidString, outcome: .denied, detail: "\(context); \(why)")]
+            return [AuditEntry(user.actor, action, subjectType: "contact", subjectId: contact.contactId.text, outcome: .denied, detail: "\(context); \(why)")]
         }
     }
 

@@ -112,6 +112,9 @@ private final class JSONSink {
             writeInteger(unsafeBitCast(value, to: Int.self))
         } else if type == Written.bool {
             writeBool(unsafeBitCast(value, to: Bool.self))
+        } else if type == Written.uuid {
+            // Its own text, as `UUID.encode(to:)` writes it, without `uuidString`'s `sprintf`.
+            writeString(unsafeBitCast(value, to: UUID.self).text)
         } else if Written.byFoundation.contains(type) {
             try writeByFoundation(value)
         } else {
@@ -123,6 +126,7 @@ private final class JSONSink {
 
     private enum Written {
         static let string = ObjectIdentifier(String.self), int = ObjectIdentifier(Int.self), bool = ObjectIdentifier(Bool.self)
+        static let uuid = ObjectIdentifier(UUID.self)
         static let byFoundation: Set<ObjectIdentifier> = [ObjectIdentifier(Date.self), ObjectIdentifier(Double.self), ObjectIdentifier(Float.self),
                                                           ObjectIdentifier(Data.self), ObjectIdentifier(URL.self), ObjectIdentifier(Decimal.self)]
     }

@@ -43,7 +43,7 @@ private final class LeafEncodingState {
         if type == Known.int { return LeafNumber.text(unsafeBitCast(value, to: Int.self)) }
         if type == Known.bool { return unsafeBitCast(value, to: Bool.self).leafData }
         if type == Known.double { return LeafNumber.text(unsafeBitCast(value, to: Double.self)) }
-        if type == Known.uuid { return unsafeBitCast(value, to: UUID.self).leafData }
+        if type == Known.uuid { return .string(unsafeBitCast(value, to: UUID.self).text) }
         if type == Known.date { return unsafeBitCast(value, to: Date.self).leafData }
         let known: Learned
         if let seen = learned[type] {

@@ -31,7 +31,7 @@ public struct EmailMessage: Sendable, Equatable {
             "To: <\(to)>",
             "Subject: \(subject)",
             "Date: \(Self.rfc5322Date(date))",
-            "Message-ID: <\(id.uuidString.lowercased())@\(mailDomain)>",
+            "Message-ID: <\(id.text.lowercased())@\(mailDomain)>",
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: 8bit",

@@ -310,7 +310,7 @@ extension Monitoring {
         let temporaryAccess = TemporaryAccess(context: context)
         let queries = EvidenceQueries(db: db, readers: context.readers)
         guard let record = try await AccessQueries(db: db, readers: context.readers).request(id) else {
-            throw DomainError.notFound("There is no access request with id \(id.uuidString)")
+            throw DomainError.notFound("There is no access request with id \(id.text)")
         }
         let requestDTO = try await temporaryAccess.dto(record)
         let grant = try await queries.grant(ofRequest: id)
@@ -327,8 +327,8 @@ extension Monitoring {
         let closedAt = grant.map { AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: context.now) ?? context.now } ?? record.updatedAt
         let access = try await queries.contactAccess(by: record.requesterStaffId, from: record.createdAt, to: closedAt.addingTimeInterval(3600), limit: 500)
             .map(event)
-        var subjects = [id.uuidString]
-        if let grant { subjects.append(grant.id.uuidString) }
+        var subjects = [id.text]
+        if let grant { subjects.append(grant.id.text) }
         let trail = try await queries.auditEvents(about: subjects).map(event)
         return EvidenceDTO(
             request: requestDTO,

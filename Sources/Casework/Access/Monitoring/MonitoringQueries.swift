@@ -103,7 +103,7 @@ struct MonitoringQueries {
             let removedAt = try row.decode(column: "removed_at", as: Date?.self)
             let purpose = try GrantPurpose.stored(try row.decode(column: "purpose", as: String.self))
             let shown = MonitoredGrantDTO(
-                grantId: try row.decode(column: "id", as: UUID.self).uuidString, requestId: try row.decode(column: "request_id", as: UUID.self).uuidString,
+                grantId: try row.decode(column: "id", as: UUID.self).text, requestId: try row.decode(column: "request_id", as: UUID.self).text,
                 reference: try row.decode(column: "reference", as: String?.self) ?? "", staffId: try row.decode(column: "staff_id", as: String.self),
                 name: try row.decode(column: "holder_name", as: String?.self) ?? "",
                 team: try row.decode(column: "requester_team", as: String?.self) ?? row.decode(column: "holder_team", as: String?.self) ?? "",
@@ -144,7 +144,7 @@ struct MonitoringQueries {
         guard refusalsOnly else { return try await decisions(kind: nil, limit: limit, after: after) }
         var found: [AccessDecisionModel] = []
         for kind in Self.refusalKinds { found += try await decisions(kind: kind, limit: limit, after: after) }
-        return Array(found.sorted { ($0.requestCreatedAt, $0.at, $0.id!.uuidString) > ($1.requestCreatedAt, $1.at, $1.id!.uuidString) }.prefix(limit))
+        return Array(found.sorted { ($0.requestCreatedAt, $0.at, $0.id!.text) > ($1.requestCreatedAt, $1.at, $1.id!.text) }.prefix(limit))
     }
 
     /// A page of decisions after the one named by the cursor. As for grants, the cursor's values are read first and

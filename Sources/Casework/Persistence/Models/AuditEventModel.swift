@@ -65,7 +65,7 @@ final class AuditEventModel: Model, @unchecked Sendable {
     var chained: ChainedAuditRecord {
         ChainedAuditRecord(
             record: AuditRecord(
-                seq: seq, id: id?.uuidString ?? "", at: at, actorStaffId: actorStaffId, actorRole: actorRole,
+                seq: seq, id: id?.text ?? "", at: at, actorStaffId: actorStaffId, actorRole: actorRole,
                 action: action, subjectType: subjectType, subjectId: subjectId,
                 outcome: AuditOutcome(rawValue: outcome) ?? .failure, detail: detail),
             previousHash: previousHash,

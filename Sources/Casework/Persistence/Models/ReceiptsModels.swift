@@ -91,8 +91,8 @@ final class LedgerEntryModel: Model, @unchecked Sendable {
 
     /// The domain view.
     var entry: LedgerEntry {
-        LedgerEntry(id: id!.uuidString, kind: kind, amount: Pence(amountPence), on: onDate,
+        LedgerEntry(id: id!.text, kind: kind, amount: Pence(amountPence), on: onDate,
                     method: method, payer: payer, reference: reference,
-                    reversesId: reversesEntryId?.uuidString, reason: reason)
+                    reversesId: reversesEntryId?.text, reason: reason)
     }
 }

@@ -206,7 +206,7 @@ final class ServiceRequestModel: Model, @unchecked Sendable {
     /// A new, open service request with a short reference people can read out.
     init(type: ServiceRequestType, description: String, owningTeam: String, creator: String, at now: Date) {
         id = UUID()
-        reference = "SR-" + String(id!.uuidString.prefix(8))
+        reference = "SR-" + String(id!.text.prefix(8))
         self.type = type
         self.description = description
         status = .open

@@ -26,7 +26,7 @@ struct Cases: RepositoryService {
             var contacts: [ContactModel] = []
             for id in contactIds {
                 guard let contact = try await stored.contact(id) else {
-                    throw ValidationFailure(["participants": "There is no contact with id \(id.uuidString)"])
+                    throw ValidationFailure(["participants": "There is no contact with id \(id.text)"])
                 }
                 contacts.append(contact)
             }
@@ -40,7 +40,7 @@ struct Cases: RepositoryService {
             let number = Self.caseNumber(after: try await stored.lastCaseNumber())
             let record = CaseModel(caseNumber: number, now: ctx.now)
             try await stored.add(record, participants: zip(contacts, checked).map { ($0.id!, $1.role) })
-            try await ctx.audit(AuditEntry(user.actor, "case.create", subjectType: "case", subjectId: record.id!.uuidString,
+            try await ctx.audit(AuditEntry(user.actor, "case.create", subjectType: "case", subjectId: record.id!.text,
                                            detail: "\(number) with \(checked.count) participant(s)"))
             return .allowed(record.id!)
         }
@@ -54,7 +54,7 @@ struct Cases: RepositoryService {
         var failure = ValidationFailure()
         for entry in entries {
             if let contact = try await repository(db).contact(named: entry.text) {
-                participants.append((contact.id!.uuidString, entry.role.rawValue))
+                participants.append((contact.id!.text, entry.role.rawValue))
             } else {
                 failure.add(entry.role.rawValue, "No contact has the NINO, SCIN or CRN \(entry.text)")
             }
@@ -75,7 +75,7 @@ struct Cases: RepositoryService {
         let grants = try await Records.grants(for: user.profile.staffId, at: now, on: db)
         return try await context.write { ctx in
             guard let record = try await repository(ctx.db).caseWithParticipants(id) else {
-                throw DomainError.notFound("There is no case with id \(id.uuidString)")
+                throw DomainError.notFound("There is no case with id \(id.text)")
             }
             var participants: [ParticipantDTO] = []
             for participant in record.participants.sorted(by: { $0.role.rawValue < $1.role.rawValue }) {
@@ -85,7 +85,7 @@ struct Cases: RepositoryService {
                 let role = participant.role
                 participants.append(ParticipantDTO(role: role, roleName: role.displayName, contact: ContactListingDTO(contact, visible: decision.isAllowed)))
             }
-            return CaseDTO(id: record.id!.uuidString, caseNumber: record.caseNumber, participants: participants)
+            return CaseDTO(id: record.id!.text, caseNumber: record.caseNumber, participants: participants)
         }
     }
 }

@@ -15,7 +15,7 @@ struct ContactDTO: Content {
     let sensitive: Bool
 
     init(_ contact: ContactModel) {
-        id = contact.id!.uuidString
+        id = contact.id!.text
         name = contact.name
         nino = contact.nino
         scin = contact.scin
@@ -43,7 +43,7 @@ struct ContactListingDTO: Content {
         restricted = !visible
         if visible {
             label = contact.name
-            id = contact.contactId.uuidString
+            id = contact.contactId.text
             name = contact.name
             nino = contact.nino
             scin = contact.scin

@@ -45,7 +45,7 @@ struct ContactPages: RouteCollection {
         form.dateOfBirth = DateInput.content(req, "dateOfBirth")
         return try await Pages.submit(req, template: "contact-form", title: "Add a contact", redisplay: form) {
             try await Contacts(request: req).create(form.input)
-        } then: { contact in ("/contacts/\(contact.id!.uuidString)", "\(contact.name) was added") }
+        } then: { contact in ("/contacts/\(contact.id!.text)", "\(contact.name) was added") }
     }
 
     struct ContactContent: Encodable {
@@ -70,7 +70,7 @@ struct ContactPages: RouteCollection {
         let form = try req.content.decode(SensitivityForm.self)
         do {
             let contact = try await Contacts(request: req).setSensitivity(id, sensitive: form.sensitive == "true", reason: form.reason ?? "")
-            return Pages.redirect(req, to: "/contacts/\(id.uuidString)", flash: contact.sensitive ? "The contact is now marked sensitive" : "The sensitive flag was cleared")
+            return Pages.redirect(req, to: "/contacts/\(id.text)", flash: contact.sensitive ? "The contact is now marked sensitive" : "The sensitive flag was cleared")
         } catch let failure as ValidationFailure {
             let contact = try await Contacts(request: req).view(id)
             return try await Pages.render(req, "contact", title: contact.name, ContactContent(

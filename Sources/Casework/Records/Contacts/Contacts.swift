@@ -20,7 +20,7 @@ struct Contacts: RepositoryService {
             try await Self.checkIdentifiersFree(valid, except: nil, in: stored)
             let contact = ContactModel(valid, sensitive: false, now: ctx.now)
             try await stored.add(contact)
-            try await ctx.audit(AuditEntry(user.actor, "contact.create", subjectType: "contact", subjectId: contact.id!.uuidString,
+            try await ctx.audit(AuditEntry(user.actor, "contact.create", subjectType: "contact", subjectId: contact.id!.text,
                                            detail: "added a contact"))
             return contact
         }
@@ -47,7 +47,7 @@ struct Contacts: RepositoryService {
     func view(_ id: UUID) async throws -> ContactModel {
         let user = try Records.worker(context)
         guard let contact = try await RecordQueries(db: db, readers: context.readers).contact(id) else {
-            throw DomainError.notFound("There is no contact with id \(id.uuidString)")
+            throw DomainError.notFound("There is no contact with id \(id.text)")
         }
         let grants = Visibility.dependsOnGrants(sensitive: contact.sensitive, role: user.role)
             ? try await Records.grants(for: user.profile.staffId, at: now, on: db, readers: context.readers) : []
@@ -91,7 +91,7 @@ struct Contacts: RepositoryService {
         return try await context.write { ctx in
             let stored = repository(ctx.db)
             guard let contact = try await stored.contact(id) else {
-                throw DomainError.notFound("There is no contact with id \(id.uuidString)")
+                throw DomainError.notFound("There is no contact with id \(id.text)")
             }
             guard contact.sensitive != sensitive else {
                 throw DomainError.conflict("The contact is already \(sensitive ? "marked sensitive" : "not sensitive")")
@@ -100,7 +100,7 @@ struct Contacts: RepositoryService {
             contact.updatedAt = ctx.now
             try await stored.save(contact)
             try await ctx.audit(AuditEntry(user.actor, sensitive ? "contact.markSensitive" : "contact.clearSensitive",
-                                           subjectType: "contact", subjectId: id.uuidString, detail: why))
+                                           subjectType: "contact", subjectId: id.text, detail: why))
             return contact
         }
     }

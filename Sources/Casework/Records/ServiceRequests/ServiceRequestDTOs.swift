@@ -42,11 +42,11 @@ extension ServiceRequestDTO {
     /// page reads beside the SR (its case's number, history, assignee's name).
     init(_ sr: StoredServiceRequest, contacts: [ContactListingDTO], details: RecordQueries.ServiceRequestDetails) {
         self.init(
-            id: sr.id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.type.displayName, description: sr.description,
-            status: sr.status, statusName: sr.status.displayName, caseId: sr.caseId?.uuidString, caseNumber: sr.caseId.flatMap { details.caseNumbers[$0] },
+            id: sr.id.text, reference: sr.reference, type: sr.type, typeName: sr.type.displayName, description: sr.description,
+            status: sr.status, statusName: sr.status.displayName, caseId: sr.caseId?.text, caseNumber: sr.caseId.flatMap { details.caseNumbers[$0] },
             contactId: contacts.first(where: { !$0.restricted })?.id, contacts: contacts, segment: sr.segment,
             segmentName: sr.segment.map { Segment(id: $0).displayName(teamName: sr.owningTeam) }, routingRule: sr.routingRule,
-            needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.uuidString, owningTeam: sr.owningTeam,
+            needsFinanceSupport: sr.needsFinanceSupport, parentId: sr.parentId?.text, owningTeam: sr.owningTeam,
             creatorStaffId: sr.creatorStaffId, assigneeStaffId: sr.assigneeStaffId, assigneeName: sr.assigneeStaffId.flatMap { details.assigneeNames[$0] },
             createdAt: CaseworkTime.iso8601(sr.createdAt), routedAt: sr.routedAt.map(CaseworkTime.iso8601),
             history: (details.history[sr.id] ?? []).map { HistoryDTO(at: CaseworkTime.iso8601($0.at), by: $0.byStaffId, action: $0.action, detail: $0.detail) })

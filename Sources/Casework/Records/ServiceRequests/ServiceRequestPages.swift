@@ -26,7 +26,7 @@ struct ServiceRequestPages: RouteCollection {
     }
 
     static func row(_ sr: StoredServiceRequest) -> SRRow {
-        SRRow(id: sr.id.uuidString, reference: sr.reference, typeName: sr.type.displayName, statusName: sr.status.displayName,
+        SRRow(id: sr.id.text, reference: sr.reference, typeName: sr.type.displayName, statusName: sr.status.displayName,
               segment: sr.segment, createdAt: CaseworkTime.iso8601(sr.createdAt))
     }
 
@@ -113,7 +113,7 @@ struct ServiceRequestPages: RouteCollection {
         let form = try req.content.decode(ServiceRequestRoutes.LinkForm.self)
         do {
             _ = try await ServiceRequests(request: req).link(id, caseText: form.caseId, contactText: form.contactId)
-            return Pages.redirect(req, to: "/service-requests/\(id.uuidString)", flash: "Linked")
+            return Pages.redirect(req, to: "/service-requests/\(id.text)", flash: "Linked")
         } catch let failure as ValidationFailure {
             let sr = try await ServiceRequests(request: req).viewServiceRequest(id)
             return try await renderServiceRequest(req, sr, errors: failure, linkValue: form.contactId ?? "")
@@ -128,7 +128,7 @@ struct ServiceRequestPages: RouteCollection {
             let message = sr.status == .pendingAssignment
                 ? "\(sr.reference) is Pending Assignment and was routed to the \(sr.segmentName ?? "") hopper"
                 : "\(sr.reference) is now \(sr.statusName)"
-            return Pages.redirect(req, to: "/service-requests/\(id.uuidString)", flash: message)
+            return Pages.redirect(req, to: "/service-requests/\(id.text)", flash: message)
         } catch let failure as ValidationFailure {
             let sr = try await ServiceRequests(request: req).viewServiceRequest(id)
             return try await renderServiceRequest(req, sr, errors: failure)
@@ -147,7 +147,7 @@ struct ServiceRequestPages: RouteCollection {
         let form = try req.content.decode(ServiceRequestRoutes.FinanceSupportForm.self)
         do {
             let created = try await ServiceRequests(request: req).raiseFinanceSupport(id, type: form.type ?? "", details: form.details ?? "")
-            return Pages.redirect(req, to: "/service-requests/\(id.uuidString)", flash: "\(created.reference) was sent to the CFAT hopper")
+            return Pages.redirect(req, to: "/service-requests/\(id.text)", flash: "\(created.reference) was sent to the CFAT hopper")
         } catch let failure as ValidationFailure {
             let sr = try await ServiceRequests(request: req).viewServiceRequest(id)
             return try await renderServiceRequest(req, sr, errors: failure)

@@ -40,7 +40,7 @@ struct ServiceRequests: RepositoryService {
             sr.needsFinanceSupport = form.needsFinanceSupport ?? false
             try await rows.add(sr, linkedTo: contactId)
             try await Self.history(sr.id!, in: rows, at: ctx.now, by: user.staffId, .created, "\(type!.displayName) raised by \(user.profile.label)")
-            try await ctx.audit(AuditEntry(user.actor, "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
+            try await ctx.audit(AuditEntry(user.actor, "sr.create", subjectType: "serviceRequest", subjectId: sr.id!.text,
                                            detail: "\(sr.reference) \(type!.rawValue)\(caseId == nil ? "" : "; case linked")\(contactId == nil ? "" : "; contact linked")"))
             return .allowed(sr.id!)
         }
@@ -99,7 +99,7 @@ struct ServiceRequests: RepositoryService {
     func viewServiceRequest(_ id: UUID) async throws -> ServiceRequestDTO {
         let user = try context.requireRole(.caseworker, .teamLeader, .scrCaseworker, .scrManager, .cfat)
         guard let sr = try await RecordQueries(db: db, readers: context.readers).serviceRequest(id) else {
-            throw DomainError.notFound("There is no service request with id \(id.uuidString)")
+            throw DomainError.notFound("There is no service request with id \(id.text)")
         }
         return try await serviceRequestDTOs([sr], user: user)[0]
     }
@@ -141,7 +141,7 @@ struct ServiceRequests: RepositoryService {
         let after = try Paging.cursorId(cursor)
         let rows = try await RecordQueries(db: db, readers: context.readers).assignedTo(user.staffId, openOnly: true, limit: limit + 1, after: after)
         let page = Array(rows.prefix(limit))
-        return (try await serviceRequestDTOs(page, user: user), rows.count > limit ? page.last?.id.uuidString : nil)
+        return (try await serviceRequestDTOs(page, user: user), rows.count > limit ? page.last?.id.text : nil)
     }
 
     // MARK: Links and status
@@ -160,7 +160,7 @@ struct ServiceRequests: RepositoryService {
         let outcome: Records.Audited<UUID> = try await context.write { [repository] ctx in
             let rows = repository(ctx.db)
             guard let sr = try await rows.serviceRequest(id) else {
-                throw DomainError.notFound("There is no service request with id \(id.uuidString)")
+                throw DomainError.notFound("There is no service request with id \(id.text)")
             }
             guard sr.status == .open else {
                 throw DomainError.conflict("Links can be changed only while the service request is Open; it is \(sr.status.displayName)")
@@ -187,8 +187,8 @@ struct ServiceRequests: RepositoryService {
             sr.updatedAt = ctx.now
             try await rows.save(sr)
             try await Self.history(id, in: rows, at: ctx.now, by: user.staffId, .linked, notes.joined(separator: "; "))
-            try await ctx.audit(AuditEntry(user.actor, "sr.link", subjectType: "serviceRequest", subjectId: id.uuidString,
-                                           detail: "\(sr.reference): \(notes.joined(separator: "; "))\(contactId.map { "; contact \($0.uuidString)" } ?? "")"))
+            try await ctx.audit(AuditEntry(user.actor, "sr.link", subjectType: "serviceRequest", subjectId: id.text,
+                                           detail: "\(sr.reference): \(notes.joined(separator: "; "))\(contactId.map { "; contact \($0.text)" } ?? "")"))
             return .allowed(id)
         }
         return try await viewServiceRequest(try linkOutcome(outcome))
@@ -204,7 +204,7 @@ struct ServiceRequests: RepositoryService {
         let outcome: Records.Audited<UUID> = try await context.write { [repository] ctx in
             let rows = repository(ctx.db)
             guard let sr = try await rows.serviceRequest(id) else {
-                throw DomainError.notFound("There is no service request with id \(id.uuidString)")
+                throw DomainError.notFound("There is no service request with id \(id.text)")
             }
             if let refusal = ServiceRequestTransitions.refusal(try sr.facts, to: target, by: user.profile.staffId) { throw refusal }
             let from = sr.status
@@ -229,7 +229,7 @@ struct ServiceRequests: RepositoryService {
                 sr.updatedAt = ctx.now
                 try await rows.save(sr)
                 try await Self.history(id, in: rows, at: ctx.now, by: user.staffId, .routed, "Pending Assignment: routed to the \(route.segment.displayName(teamName: sr.owningTeam)) hopper (\(route.rule))")
-                try await ctx.audit(AuditEntry(user.actor, "sr.route", subjectType: "serviceRequest", subjectId: id.uuidString,
+                try await ctx.audit(AuditEntry(user.actor, "sr.route", subjectType: "serviceRequest", subjectId: id.text,
                                                detail: "\(sr.reference) \(from.rawValue) -> pendingAssignment; segment \(route.segment.id); rule \(route.rule)"))
                 return .allowed(id)
             }
@@ -237,7 +237,7 @@ struct ServiceRequests: RepositoryService {
             sr.updatedAt = ctx.now
             try await rows.save(sr)
             try await Self.history(id, in: rows, at: ctx.now, by: user.staffId, .status, "\(from.displayName) -> \(target.displayName)")
-            try await ctx.audit(AuditEntry(user.actor, "sr.status", subjectType: "serviceRequest", subjectId: id.uuidString,
+            try await ctx.audit(AuditEntry(user.actor, "sr.status", subjectType: "serviceRequest", subjectId: id.text,
                                            detail: "\(sr.reference) \(from.rawValue) -> \(target.rawValue)"))
             return .allowed(id)
         }
@@ -278,11 +278,11 @@ struct ServiceRequests: RepositoryService {
             let routed = sr.routedAt ?? sr.createdAt
             // Whole seconds first: a stored instant may differ from the clock's by microseconds.
             let minutes = max(0, Int(now.timeIntervalSince(routed).rounded()) / 60)
-            return HopperItemDTO(id: sr.id.uuidString, reference: sr.reference, type: sr.type, typeName: sr.type.displayName,
+            return HopperItemDTO(id: sr.id.text, reference: sr.reference, type: sr.type, typeName: sr.type.displayName,
                                  routedAt: CaseworkTime.iso8601(routed), ageMinutes: minutes, age: Self.describeAge(minutes: minutes),
                                  owningTeam: sr.owningTeam, routingRule: sr.routingRule)
         }
-        return (items, rows.count > limit ? page.last?.id.uuidString : nil)
+        return (items, rows.count > limit ? page.last?.id.text : nil)
     }
 
     static func describeAge(minutes: Int) -> String {
@@ -313,10 +313,10 @@ struct ServiceRequests: RepositoryService {
         let assigned: UUID = try await context.write { [repository] ctx in
             let rows = repository(ctx.db)
             guard let sr = try await rows.serviceRequest(id) else {
-                throw DomainError.notFound("There is no service request with id \(id.uuidString)")
+                throw DomainError.notFound("There is no service request with id \(id.text)")
             }
             let contacts = try await RecordQueries(db: ctx.db).involvedContacts(sr)
-            let maySee = contacts.filter(\.sensitive).allSatisfy { Visibility.maySee(contactId: $0.id!.uuidString, sensitive: true, person: assignee, grants: assigneeGrants, at: ctx.now) }
+            let maySee = contacts.filter(\.sensitive).allSatisfy { Visibility.maySee(contactId: $0.id!.text, sensitive: true, person: assignee, grants: assigneeGrants, at: ctx.now) }
             if let refusal = WorkAllocation.checkAssignment(
                 status: sr.status, segment: sr.segment.map(Segment.init(id:)), assigner: user.profile, assignerRole: role,
                 assignee: assignee, assigneeMaySeeSensitiveContacts: maySee) {
@@ -327,7 +327,7 @@ struct ServiceRequests: RepositoryService {
             sr.updatedAt = ctx.now
             try await rows.save(sr)
             try await Self.history(id, in: rows, at: ctx.now, by: user.staffId, .assigned, "assigned to \(assignee.label) from the \(sr.segment ?? "") hopper")
-            try await ctx.audit(AuditEntry(user.actor, "sr.assign", subjectType: "serviceRequest", subjectId: id.uuidString,
+            try await ctx.audit(AuditEntry(user.actor, "sr.assign", subjectType: "serviceRequest", subjectId: id.text,
                                            detail: "\(sr.reference) assigned to \(assignee.staffId) from hopper \(sr.segment ?? "")"))
             return id
         }
@@ -352,7 +352,7 @@ struct ServiceRequests: RepositoryService {
         let created: UUID = try await context.write { [repository] ctx in
             let rows = repository(ctx.db)
             guard let parent = try await rows.serviceRequest(parentId) else {
-                throw DomainError.notFound("There is no service request with id \(parentId.uuidString)")
+                throw DomainError.notFound("There is no service request with id \(parentId.text)")
             }
             if let refusal = FinanceSupport.refusal(role: user.role, reference: parent.reference, status: parent.status,
                                                     isSupportRequest: parent.parentId != nil) {
@@ -372,7 +372,7 @@ struct ServiceRequests: RepositoryService {
             try await Self.history(sr.id!, in: rows, at: ctx.now, by: user.staffId, .created, "finance support requested for \(parent.reference)")
             try await Self.history(sr.id!, in: rows, at: ctx.now, by: user.staffId, .routed, "Pending Assignment: routed to the \(route.segment.id) hopper (\(route.rule))")
             try await Self.history(parentId, in: rows, at: ctx.now, by: user.staffId, .financeSupport, "asked CFAT for \(type!.displayName): \(sr.reference)")
-            try await ctx.audit(AuditEntry(user.actor, "sr.financeSupport", subjectType: "serviceRequest", subjectId: sr.id!.uuidString,
+            try await ctx.audit(AuditEntry(user.actor, "sr.financeSupport", subjectType: "serviceRequest", subjectId: sr.id!.text,
                                            detail: "\(sr.reference) \(type!.rawValue) for \(parent.reference); segment \(route.segment.id); rule \(route.rule)"))
             return sr.id!
         }
