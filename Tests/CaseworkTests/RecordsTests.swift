@@ -344,6 +344,36 @@ struct ServiceRequestTests {
         }
     }
 
+    /// The hopper page reads its choice of assignee by name only; it must offer exactly those `Segment.hasMember`
+    /// admits, as the API's members list does, whoever has left or changed roles.
+    @Test func theHopperPagesChoiceOfAssigneeIsEveryoneTheRuleAdmits() async throws {
+        try await withCasework(records: true) { app in
+            let queries = RecordQueries(db: app.db)
+            func compared() async throws {
+                for segment in [Segment.scr, .cfat, .team("birmingham-casework-2"), .team("newcastle-casework-1")] {
+                    let team = try await queries.teamName(for: segment, viewerTeam: nil)
+                    let names = try await queries.memberNames(of: segment, teamName: team)
+                    let members = try await queries.members(of: segment, teamName: team)
+                    #expect(!names.isEmpty, "\(segment)")
+                    #expect(names.map { "\($0.staffId) \($0.name)" } == members.map { "\($0.staffId.value) \($0.name)" }, "\(segment)")
+                }
+            }
+            try await compared()
+            // One SCR caseworker leaves; another keeps only their manager role.
+            let sql = app.db as! any SQLDatabase
+            try await sql.raw("UPDATE staff SET active = \(bind: false) WHERE staff_id = '30000004'").run()
+            try await sql.raw("DELETE FROM staff_roles WHERE staff_id = '30000002' AND role = \(bind: Role.scrCaseworker.rawValue)").run()
+            try await compared()
+            let scr = try await queries.memberNames(of: .scr, teamName: nil).map(\.staffId)
+            #expect(!scr.contains("30000004") && !scr.contains("30000002") && scr.contains("30000003"))
+            // The page offers the same choice.
+            let robert = Browser(app)
+            try await robert.signIn("30000002")
+            let page = try await robert.get("/hoppers/scr").body.string
+            #expect(page.contains("value=\"30000003\"") && !page.contains("value=\"30000004\""))
+        }
+    }
+
     @Test func twoPeopleAssigningAtOnceOneWinsTheOthersGet409() async throws {
         try await withCasework(records: true) { app in
             let scr = try await app.token("30000003")

@@ -36,14 +36,22 @@ public enum Segment: Hashable, Sendable, CustomStringConvertible {
         return .team(slug)
     }
 
-    /// Whether a person works this segment's hopper (may be assigned its work).
-    public func hasMember(_ person: StaffProfile) -> Bool {
-        guard person.active else { return false }
+    /// The role everyone who works this segment's hopper holds: SCR caseworkers, CFAT, or (in a team's own
+    /// segment, and of that team) caseworkers.
+    public var memberRole: Role {
         switch self {
-        case .scr: return person.roles.contains(.scrCaseworker)
-        case .cfat: return person.roles.contains(.cfat)
-        case .team: return Segment.forTeam(person.team) == self && person.roles.contains(.caseworker)
+        case .scr: .scrCaseworker
+        case .cfat: .cfat
+        case .team: .caseworker
         }
+    }
+
+    /// Whether a person works this segment's hopper (may be assigned its work): active, holding `memberRole`, and,
+    /// for a team's segment, in that team.
+    public func hasMember(_ person: StaffProfile) -> Bool {
+        guard person.active, person.roles.contains(memberRole) else { return false }
+        if case .team = self { return Segment.forTeam(person.team) == self }
+        return true
     }
 
     /// Whether a person, acting in `role`, may assign from this segment's hopper.

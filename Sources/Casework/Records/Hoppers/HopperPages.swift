@@ -44,7 +44,7 @@ struct HopperPages: RouteCollection {
         let records = ServiceRequests(request: req)
         let page = try await records.hopper(segment, limit: paging.limit, after: paging.cursor)
         let mayAssign = user.role.map { segment.mayAssign(user.profile, actingAs: $0) } ?? false
-        let members = mayAssign ? try await records.members(of: segment, teamName: name).map { HopperView.Member(staffId: $0.staffId.value, name: $0.name) } : []
+        let members = mayAssign ? try await records.memberNames(of: segment, teamName: name).map { HopperView.Member(staffId: $0.staffId, name: $0.name) } : []
         return try await Pages.render(req, "hopper", title: "\(segment == .scr ? "SCR" : name) hopper", HopperView(
             segment: segment.id, name: segment == .scr ? "SCR" : name, items: page.items, nextCursor: page.next, members: members, mayAssign: mayAssign,
             pagination: .keyset(path: "/hoppers/\(segment.id)", next: page.next, isFirstPage: paging.cursor == nil)))

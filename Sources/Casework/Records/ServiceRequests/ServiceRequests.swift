@@ -297,6 +297,11 @@ struct ServiceRequests: RepositoryService {
         try await RecordQueries(db: db, readers: context.readers).members(of: segment, teamName: teamName)
     }
 
+    /// The same people's staff IDs and names, for the hopper page.
+    func memberNames(of segment: Segment, teamName: String?) async throws -> [(staffId: String, name: String)] {
+        try await RecordQueries(db: db, readers: context.readers).memberNames(of: segment, teamName: teamName)
+    }
+
     /// Assigns an SR from its hopper. Two people assigning at once: the second finds it no longer pending (409).
     func assign(_ id: UUID, to staffIdText: String) async throws -> ServiceRequestDTO {
         let user = try context.requireUser()
