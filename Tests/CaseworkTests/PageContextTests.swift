@@ -148,6 +148,9 @@ struct PageContextTests {
             "word == \"open\"", "word == other", "word != other", "word != \"open\"", "word == missing", "missing == missing",
             "number == \"3\"", "number != 3", "number == 4", "flag == agreed", "off == refused", "flag == word", "blank == missing",
             "word in words", "other in words", "\"pending\" in words", "word in none", "number in words",
+            "number == 3", "number != 4", "count(words) == 2", "count(words) == 3", "count(words) != 1", "count(none) == 0", "count(none) < 1", "count(words) == 0", "count(words) != 0",
+            "count(words) > 0", "count(none) > 0", "number < 10", "number >= 3", "number > 3", "number <= \"3\"", "number < word",
+            "count(words) == number", "flag == off", "flag == flag", "off == off", "off != flag", "number == word", "number == flag",
         ]
         let body = conditions.map { "[\($0): #if(\($0)):held#else:not#endif]" }.joined(separator: "\n")
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -163,6 +166,8 @@ struct PageContextTests {
         // Both say what the conditions mean (so the comparison is not of two blank pages).
         #expect(written.contains("[!refused: held]") && written.contains("[!agreed: not]") && written.contains("[refused || refused: not]"))
         #expect(written.contains("[word == other: not]") && written.contains("[word != other: held]") && written.contains("[other in words: not]"))
+        #expect(written.contains("[count(none) == 0: held]") && written.contains("[count(words) == 0: not]") && written.contains("[count(words) == 3: not]"))
+        #expect(written.contains("[flag == off: not]") && written.contains("[off == off: held]") && written.contains("[number >= 3: held]"))
         try await group.shutdownGracefully()
     }
 

@@ -267,7 +267,10 @@ struct LeafWriter {
         case .equal: return .bool(equal(lhs, rhs))
         case .unequal: return .bool(!equal(lhs, rhs))
         case .lesser, .lesserOrEqual, .greater, .greaterOrEqual:
-            // Both sides as text, compared as numbers when both read as numbers.
+            // Both sides as text, compared as numbers when both read as numbers. Two whole numbers (a `count(…)`
+            // and a constant) are compared as those numbers would be, without asking an integer for its text,
+            // which builds LeafKit's table of conversions (5% of the SCR manager's home page).
+            if lhs.celf == .int, rhs.celf == .int, let l = lhs.int, let r = rhs.int { return .bool(compare(op, Double(l), Double(r))) }
             guard let left = lhs.string, let right = rhs.string else { return .trueNil }
             if let l = Double(left), let r = Double(right) { return .bool(compare(op, l, r)) }
             return .bool(compare(op, left, right))
@@ -292,11 +295,17 @@ struct LeafWriter {
         return value.bool ?? !value.isNil
     }
 
-    /// LeafKit's `==`: the same stored value, or both printed alike. Two texts are compared as they are: LeafKit
-    /// would come to the same answer after asking both whether they can be text, which builds its table of
-    /// conversions twice for every comparison that does not hold.
+    /// LeafKit's `==`: the same stored value, or both printed alike. Two texts, two whole numbers or two flags are
+    /// compared as they are: LeafKit would come to the same answer (two different numbers or flags never print
+    /// alike) after asking both whether they can be text, which builds its table of conversions twice for every
+    /// comparison that does not hold (`count(…) == 0`, on most pages).
     private static func equal(_ lhs: LeafData, _ rhs: LeafData) -> Bool {
-        if lhs.celf == .string, rhs.celf == .string, let left = lhs.string, let right = rhs.string { return left == right }
+        switch (lhs.celf, rhs.celf) {
+        case (.string, .string): if let left = lhs.string, let right = rhs.string { return left == right }
+        case (.int, .int): if let left = lhs.int, let right = rhs.int { return left == right }
+        case (.bool, .bool): if let left = lhs.bool, let right = rhs.bool { return left == right }
+        default: break
+        }
         return lhs == rhs
     }
 
