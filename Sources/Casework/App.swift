@@ -24,6 +24,8 @@ struct CaseworkServices: Sendable {
     let monitoringSnapshots = MonitoringSnapshots()
     /// Wakes the expiry job at once: moving the test clock rings it, as the real clock reaching a grant's end would.
     let expiryAlarm = JobAlarm()
+    /// What pages are rendered with, set by configure once Leaf's tags are set (see `PageRenderer`).
+    var pageRenderer: PageRenderer? = nil
     /// Set by the tests only: every page is also rendered by LeafKit alone and must match (see `LeafReference`).
     var leafReference: LeafReference? = nil
 }

@@ -79,6 +79,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     var leafConfiguration = app.leaf.configuration
     app.leaf.tags["swiftRendered"] = SwiftRenderedTag(tags: tags.merging(["count": CountTag()]) { ours, _ in ours },
                                                       ignoresUnfoundImports: leafConfiguration.ignoreUnfoundImports)
+    app.casework.pageRenderer = PageRenderer(app)
 
     app.middleware = Middlewares()
     app.middleware.use(GracefulShutdown.middleware(for: app))

@@ -105,18 +105,16 @@ enum Pages {
         if let form {
             page.fields = FieldState.all(from: form.formValues, errors: layout.fieldErrors, choices: form.formChoices, limits: form.formLimits)
         }
-        let view: View
-        if let leaf = request.view as? LeafRenderer {
-            // Leaf reads the page through our encoder (see `LeafContextEncoder`), not its own.
-            let context = try LeafContextEncoder.encode(page)
-            let written = try await leaf.render(path: template, context: context).get()
-            if let reference = request.casework.leafReference {
-                try await reference.check(template, context: context, written: written)
-            }
-            view = View(data: written)
-        } else {
-            view = try await request.view.render(template, page)
+        guard let renderer = request.casework.pageRenderer else {
+            fatalError("configure(_:settings:) did not set the page renderer")
         }
+        // Leaf reads the page through our encoder (see `LeafContextEncoder`), not its own.
+        let context = try LeafContextEncoder.encode(page)
+        let written = try await renderer.renderer(for: request).render(path: template, context: context).get()
+        if let reference = request.casework.leafReference {
+            try await reference.check(template, context: context, written: written)
+        }
+        let view = View(data: written)
         let response = try await view.encodeResponse(status: status ?? ((errors?.isEmpty ?? true) ? .ok : .unprocessableEntity), for: request)
         if layout.flash != nil {
             response.cookies[flashCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", isHTTPOnly: true, sameSite: .lax)
