@@ -46,6 +46,10 @@ struct HopperCountTests {
             }
             #expect(try await Self.kept(app)["birmingham-casework-2"] == before + 3)
             #expect(try await Self.hopperLine(app, token: leader)?.contains("\(before + 3) to assign") == true)
+            // With the count, how long the oldest has waited, from the same hopper the page lists.
+            let waiting = try await app.sendJSON(.GET, "/api/v1/hoppers/birmingham-casework-2/items", token: leader).content.decode(ListDTO<HopperItemDTO>.self)
+            let oldest = try #require(waiting.items.first)
+            #expect(try await Self.hopperLine(app, token: leader) == "Birmingham Casework 2 hopper: \(before + 3) to assign (oldest waiting \(ServiceRequests.describeAge(minutes: oldest.ageMinutes)))")
 
             // Assigned: it leaves the hopper.
             #expect(try await app.sendJSON(.POST, "/api/v1/service-requests/\(ids[0])/assignment", ["staffId": "20020003"], token: leader).status == .ok)
@@ -58,6 +62,7 @@ struct HopperCountTests {
             try await sql.raw("UPDATE service_requests SET segment = 'cfat' WHERE id = \(bind: UUID(uuidString: ids[2])!)").run()
             #expect(try await Self.kept(app) == Self.counted(app))
             #expect(try await Self.kept(app)["birmingham-casework-2"] ?? 0 == before)
+            if before == 0 { #expect(try await Self.hopperLine(app, token: leader) == "Birmingham Casework 2 hopper: 0 to assign") }
         }
     }
 

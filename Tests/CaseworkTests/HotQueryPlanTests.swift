@@ -45,6 +45,8 @@ struct HotQueryPlanTests {
             _ = try await records.details(of: somePage)
             _ = try await records.serviceRequest(someone)
             _ = try await records.members(of: .scr, teamName: nil)
+            _ = try await records.memberNames(of: .scr, teamName: nil)
+            _ = try await records.memberNames(of: .team("newcastle-casework-1"), teamName: "Newcastle Casework 1")
             _ = try await records.members(of: .team("newcastle-casework-1"), teamName: "Newcastle Casework 1")
             _ = try await AccessQueries(db: db).coverage(for: StaffID("20010002")!, at: now)
 
