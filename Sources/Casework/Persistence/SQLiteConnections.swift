@@ -366,8 +366,9 @@ extension SQLiteHandle {
         query.serialize(to: &serializer)
         return (serializer.sql, try serializer.binds.map { bind in
             // An id is bound as its text, as SQLiteKit's encoder binds it, without the encoder's trip through
-            // `UUID.encode(to:)` and `uuidString`'s `sprintf`.
-            if let id = bind as? UUID { return .text(id.text) }
+            // `UUID.encode(to:)` and `uuidString`'s `sprintf`. The type is compared before casting, so the other
+            // binds (most of them text) do not each ask the runtime for a cast that fails.
+            if type(of: bind) == UUID.self, let id = bind as? UUID { return .text(id.text) }
             return try encoder.encode(bind)
         })
     }
