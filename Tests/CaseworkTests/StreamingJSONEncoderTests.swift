@@ -74,6 +74,25 @@ struct StreamingJSONEncoderTests {
         try sameAsFoundation(Optional<Int>.none)
     }
 
+    /// Text is looked at eight bytes at a time for what must be escaped (`ByteScan`); a character needing an escape
+    /// anywhere in a word, or in the bytes after the last whole word, is escaped as Foundation escapes it, and
+    /// characters beside those that need one (`!`, `#`, `.`, `0`, `[`, `]`, space, DEL, and bytes of a longer
+    /// character) are written as they are.
+    @Test func everyPlaceInTextIsLookedAtForEscapes() throws {
+        for length in 1...19 {
+            for position in 0..<length {
+                for special in ["\"", "\\", "/", "\n", "\u{1F}", "\u{0}", "!", "#", ".", "0", "[", "]", " ", "\u{7F}", "é"] {
+                    var characters = Array(repeating: "a", count: length)
+                    characters[position] = special
+                    let text = characters.joined()
+                    let ours = String(decoding: try StreamingJSONEncoder.bytes([text]), as: UTF8.self)
+                    let theirs = String(decoding: try StreamingJSONEncoder.foundation.encode([text]), as: UTF8.self)
+                    #expect(ours == theirs, "\(length) characters, \(special.debugDescription) at \(position)")
+                }
+            }
+        }
+    }
+
     /// Two parts of one value written into one object, as the access request's answer is (its standing, then the
     /// form's fields), with a nested container and an explicit null.
     struct TwoParts: Encodable {

@@ -43,7 +43,7 @@ struct StreamingJSONEncoder: ContentEncoder {
             // A whole answer that encoded nothing is refused by Foundation ("did not encode any values"), so
             // Foundation answers it.
             guard !sink.wroteNothingAtTop else { throw JSONSink.CannotStream() }
-            return sink.buffer
+            return sink.bytes.byteBuffer()
         } catch is JSONSink.CannotStream {
             return ByteBuffer(data: try foundation.encode(value))
         }
@@ -53,13 +53,18 @@ struct StreamingJSONEncoder: ContentEncoder {
 /// The bytes being written, and the innermost object or array open in them. Open containers are chained from the
 /// innermost outwards through their slots, not kept in an array: growing an array of a type declared here asked
 /// the runtime for its generic metadata at every member.
+///
+/// Its state is only ever touched by the one encoding that owns it, on one thread, so the runtime's exclusivity
+/// checks on it are turned off (`@exclusivity(unchecked)`): they were a tenth of the monitoring API's time.
 private final class JSONSink {
     struct CannotStream: Error {}
 
-    var buffer = ByteBufferAllocator().buffer(capacity: 16_384)
+    @exclusivity(unchecked) var bytes = JSONBytes(capacity: 16_384)
     /// The outermost value encoded nothing at all.
     var wroteNothingAtTop = false
-    private var innermost: JSONSlot?
+    @exclusivity(unchecked) private var innermost: JSONSlot?
+
+    deinit { bytes.release() }
 
     func open(_ slot: JSONSlot, opener: StaticString) {
         writeLiteral(opener)
@@ -72,7 +77,7 @@ private final class JSONSink {
     /// container has no end of its own; the next member of its parent ends it) and writes the separator.
     func beginMember(of slot: JSONSlot) throws {
         try closeContainers(inside: slot)
-        if slot.members > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+        if slot.members > 0 { bytes.append(UInt8(ascii: ",")) }
         slot.members += 1
     }
 
@@ -85,7 +90,7 @@ private final class JSONSink {
     /// Closes `slot`'s object or array and everything open inside it.
     func close(_ slot: JSONSlot) throws {
         try closeContainers(inside: slot)
-        buffer.writeInteger(slot.closer)
+        bytes.append(slot.closer)
         slot.isOpen = false
         innermost = slot.outer
         slot.outer = nil
@@ -95,7 +100,7 @@ private final class JSONSink {
         // A container already closed: the value went back to a place the stream has left.
         guard slot.isOpen else { throw CannotStream() }
         while let top = innermost, top !== slot {
-            buffer.writeInteger(top.closer)
+            bytes.append(top.closer)
             top.isOpen = false
             innermost = top.outer
             top.outer = nil
@@ -133,16 +138,20 @@ private final class JSONSink {
 
     /// Foundation's own text for a value: its date strategy, base64, its number formatting and its refusals.
     func writeByFoundation<T: Encodable>(_ value: T) throws {
-        buffer.writeBytes(try StreamingJSONEncoder.foundation.encode(value))
+        let text = try StreamingJSONEncoder.foundation.encode(value)
+        text.withUnsafeBytes { bytes.append($0) }
     }
 
     func writeNull() { writeLiteral("null") }
 
     func writeBool(_ value: Bool) { writeLiteral(value ? "true" : "false") }
 
-    func writeLiteral(_ text: StaticString) { buffer.writeStaticString(text) }
+    func writeLiteral(_ text: StaticString) { bytes.append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
 
-    func writeInteger<T: BinaryInteger>(_ value: T) { buffer.writeString(String(value)) }
+    func writeInteger<T: BinaryInteger>(_ value: T) {
+        var text = String(value)
+        text.withUTF8 { bytes.append(UnsafeRawBufferPointer($0)) }
+    }
 
     /// A string as Foundation's encoder writes it: quotes, backslashes and `/` escaped, control characters as
     /// `\n`-style escapes or `\u00XX`, everything else as its UTF-8. A run of bytes needing no escape is copied whole.
@@ -150,36 +159,21 @@ private final class JSONSink {
         writeString(text, then: nil)
     }
 
-    /// The same, followed by one more byte (a member's `:`). Most text needs no escape: it is then written, quotes
-    /// and all, in one copy into the buffer, where a byte at a time through `ByteBuffer`'s checks was a sixth of an
-    /// answer of fifty-odd kilobytes ("awaiting me").
+    /// The same, followed by one more byte (a member's `:`). Most text needs no escape (`ByteScan` asks eight bytes
+    /// at a time): it is then written, quotes and all, in one copy.
     func writeString(_ text: String, then suffix: UInt8?) {
         var text = text
         text.withUTF8 { utf8 in
-            var plain = true
-            for byte in utf8 where Self.needsEscape(byte) {
-                plain = false
-                break
-            }
-            if plain {
-                let length = utf8.count + (suffix == nil ? 2 : 3)
-                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
-                    out[0] = UInt8(ascii: "\"")
-                    if let base = utf8.baseAddress, utf8.count > 0 {
-                        UnsafeMutableRawBufferPointer(rebasing: out[1...]).copyMemory(from: UnsafeRawBufferPointer(start: base, count: utf8.count))
-                    }
-                    out[utf8.count + 1] = UInt8(ascii: "\"")
-                    if let suffix { out[utf8.count + 2] = suffix }
-                    return length
-                }
+            if !ByteScan.containsJSONEscape(utf8) {
+                bytes.appendQuoted(UnsafeRawBufferPointer(utf8), then: suffix)
                 return
             }
-            buffer.writeInteger(UInt8(ascii: "\""))
+            bytes.append(UInt8(ascii: "\""))
             var start = 0
             for index in 0..<utf8.count {
                 let byte = utf8[index]
                 guard Self.needsEscape(byte) else { continue }
-                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<index]))
+                bytes.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<index]))
                 start = index + 1
                 switch byte {
                 case UInt8(ascii: "\""): writeLiteral("\\\"")
@@ -193,13 +187,13 @@ private final class JSONSink {
                 default:
                     let hex: StaticString = "0123456789abcdef"
                     writeLiteral("\\u00")
-                    buffer.writeInteger(hex.utf8Start[Int(byte >> 4)])
-                    buffer.writeInteger(hex.utf8Start[Int(byte & 0xF)])
+                    bytes.append(hex.utf8Start[Int(byte >> 4)])
+                    bytes.append(hex.utf8Start[Int(byte & 0xF)])
                 }
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<utf8.count]))
-            buffer.writeInteger(UInt8(ascii: "\""))
-            if let suffix { buffer.writeInteger(suffix) }
+            bytes.append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[start..<utf8.count]))
+            bytes.append(UInt8(ascii: "\""))
+            if let suffix { bytes.append(suffix) }
         }
     }
 
@@ -221,13 +215,14 @@ private final class JSONSlot: Encoder {
     nonisolated(unsafe) private static let noUserInfo: [CodingUserInfoKey: Any] = [:]
 
     enum Shape { case undecided, container, singleValue }
-    private var shape = Shape.undecided
+    // Touched only by the encoding that made the slot, on its one thread (see `JSONSink`).
+    @exclusivity(unchecked) private var shape = Shape.undecided
     /// For an object or array: its closing bracket, how many members it has, whether it is still open, and the
     /// container that was innermost when it opened.
-    var closer = UInt8(ascii: "}")
-    var members = 0
-    var isOpen = false
-    var outer: JSONSlot?
+    @exclusivity(unchecked) var closer = UInt8(ascii: "}")
+    @exclusivity(unchecked) var members = 0
+    @exclusivity(unchecked) var isOpen = false
+    @exclusivity(unchecked) var outer: JSONSlot?
 
     init(sink: JSONSink, parent: JSONSlot?, key: (any CodingKey)?) {
         self.sink = sink
@@ -283,7 +278,7 @@ private final class JSONSlot: Encoder {
         case .singleValue: break
         case .undecided:
             // A value that encoded nothing is an empty object, as in Foundation's encoder.
-            if parent == nil && key == nil && sink.buffer.readableBytes == 0 { sink.wroteNothingAtTop = true }
+            if parent == nil && key == nil && sink.bytes.isEmpty { sink.wroteNothingAtTop = true }
             sink.writeLiteral("{}")
         }
     }
@@ -428,4 +423,66 @@ private struct RefusingSingleValue: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt32) throws { throw JSONSink.CannotStream() }
     mutating func encode(_ value: UInt64) throws { throw JSONSink.CannotStream() }
     mutating func encode<T: Encodable>(_ value: T) throws { throw JSONSink.CannotStream() }
+}
+
+/// The answer's bytes, in memory of their own grown by doubling, handed over as one `ByteBuffer` at the end. Written
+/// through `ByteBuffer` they paid its checks (unique ownership, capacity, indices) at every member.
+private struct JSONBytes {
+    private var start: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        start = .allocate(capacity: capacity)
+    }
+
+    /// Frees the memory; the owner calls it once, when it is done.
+    func release() { start.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+
+    func byteBuffer() -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        buffer.writeBytes(UnsafeRawBufferPointer(start: start, count: count))
+        return buffer
+    }
+
+    @inline(__always)
+    private mutating func reserve(_ more: Int) {
+        guard count + more > capacity else { return }
+        let grown = Swift.max(capacity * 2, count + more)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        moved.update(from: start, count: count)
+        start.deallocate()
+        start = moved
+        capacity = grown
+    }
+
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        start[count] = byte
+        count += 1
+    }
+
+    mutating func append(_ raw: UnsafeRawBufferPointer) {
+        guard raw.count > 0 else { return }
+        reserve(raw.count)
+        UnsafeMutableRawPointer(start + count).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+        count += raw.count
+    }
+
+    /// `"text"` and, if given, one more byte, in one step.
+    mutating func appendQuoted(_ raw: UnsafeRawBufferPointer, then suffix: UInt8?) {
+        reserve(raw.count + 3)
+        start[count] = UInt8(ascii: "\"")
+        if raw.count > 0 { UnsafeMutableRawPointer(start + count + 1).copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+        count += raw.count + 1
+        start[count] = UInt8(ascii: "\"")
+        count += 1
+        if let suffix {
+            start[count] = suffix
+            count += 1
+        }
+    }
 }

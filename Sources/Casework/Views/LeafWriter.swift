@@ -161,8 +161,8 @@ struct LeafWriter {
     private mutating func appendEscaped(_ text: String) {
         var text = text
         text.withUTF8 { utf8 in
-            // Most text has none of the five: copied at once.
-            guard utf8.contains(where: Self.needsEscaping) else {
+            // Most text has none of the five: copied at once (`ByteScan` asks eight bytes at a time).
+            guard ByteScan.containsHTMLEscape(utf8) else {
                 bytes.append(contentsOf: utf8)
                 return
             }
@@ -177,11 +177,6 @@ struct LeafWriter {
                 }
             }
         }
-    }
-
-    /// Whether a byte is one of the five `htmlEscaped` replaces (`#staffOptions` asks this too).
-    static func needsEscaping(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">")
     }
 
     // MARK: Expressions, as LeafKit's ParameterResolver resolves them

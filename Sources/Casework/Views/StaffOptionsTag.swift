@@ -25,6 +25,7 @@ struct StaffOptionsTag: UnsafeUnescapedLeafTag, ParameterTag {
     /// Leaf's own escaping (`htmlEscaped`, what `#(…)` does), asked only of text that has one of the characters it
     /// replaces: it rebuilds every string scalar by scalar, and staff IDs and most names have none.
     static func escaped(_ text: String) -> String {
-        text.utf8.contains(where: LeafWriter.needsEscaping) ? text.htmlEscaped() : text
+        var text = text
+        return text.withUTF8(ByteScan.containsHTMLEscape) ? text.htmlEscaped() : text
     }
 }
