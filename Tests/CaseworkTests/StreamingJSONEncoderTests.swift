@@ -93,6 +93,26 @@ struct StreamingJSONEncoderTests {
         }
     }
 
+    /// Whole numbers are written digit by digit from the number: each width's extremes, and the numbers either side
+    /// of each power of ten, as Foundation writes them.
+    @Test func wholeNumbersAreWrittenAsFoundationWritesThem() throws {
+        var numbers: [Int] = [0, 1, -1, Int.max, Int.min, Int.max - 1, Int.min + 1]
+        var power = 1
+        for _ in 1...18 {
+            power *= 10
+            numbers += [power - 1, power, power + 1, -power + 1, -power, -power - 1]
+        }
+        for number in numbers {
+            #expect(try StreamingJSONEncoder.bytes([number]) == Array(try StreamingJSONEncoder.foundation.encode([number])), "\(number)")
+        }
+        struct Widths: Encodable {
+            let int8 = Int8.min, int16 = Int16.min, int32 = Int32.min, int64 = Int64.min
+            let uint8 = UInt8.max, uint16 = UInt16.max, uint32 = UInt32.max, uint64 = UInt64.max, uint = UInt.max
+        }
+        let text = try sameAsFoundation(Widths())
+        #expect(text.contains("\"uint64\":18446744073709551615") && text.contains("\"int64\":-9223372036854775808"))
+    }
+
     /// Two parts of one value written into one object, as the access request's answer is (its standing, then the
     /// form's fields), with a nested container and an explicit null.
     struct TwoParts: Encodable {

@@ -7,30 +7,33 @@
 enum ByteScan {
     /// `"`, `\`, `/` or a control character (below 0x20): what Foundation's JSON encoder escapes.
     static func containsJSONEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        scan(utf8, word: { hasLess($0, than: 0x20) | hasByte($0, 0x22) | hasByte($0, 0x5C) | hasByte($0, 0x2F) },
-             byte: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x2F })
+        scan(utf8) { hasLess($0, than: 0x20) | hasByte($0, 0x22) | hasByte($0, 0x5C) | hasByte($0, 0x2F) }
     }
 
     /// `&`, `"`, `'`, `<` or `>`: what LeafKit's `htmlEscaped` replaces.
     static func containsHTMLEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        scan(utf8, word: { hasByte($0, 0x26) | hasByte($0, 0x22) | hasByte($0, 0x27) | hasByte($0, 0x3C) | hasByte($0, 0x3E) },
-             byte: { $0 == 0x26 || $0 == 0x22 || $0 == 0x27 || $0 == 0x3C || $0 == 0x3E })
+        scan(utf8) { hasByte($0, 0x26) | hasByte($0, 0x22) | hasByte($0, 0x27) | hasByte($0, 0x3C) | hasByte($0, 0x3E) }
     }
 
     @inline(__always)
-    private static func scan(_ utf8: UnsafeBufferPointer<UInt8>, word: (UInt64) -> UInt64, byte: (UInt8) -> Bool) -> Bool {
+    private static func scan(_ utf8: UnsafeBufferPointer<UInt8>, word: (UInt64) -> UInt64) -> Bool {
         guard let base = utf8.baseAddress else { return false }
         let raw = UnsafeRawPointer(base)
+        let count = utf8.count
+        guard count >= 8 else {
+            // Most keys and many values are shorter than a word: copied over a word of plain letters (`a`), which
+            // neither test finds, and tested as one word.
+            var padded: UInt64 = 0x6161_6161_6161_6161
+            withUnsafeMutableBytes(of: &padded) { $0.baseAddress!.copyMemory(from: raw, byteCount: count) }
+            return word(padded) != 0
+        }
         var offset = 0
-        while offset + 8 <= utf8.count {
+        while offset + 8 <= count {
             if word(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) != 0 { return true }
             offset += 8
         }
-        while offset < utf8.count {
-            if byte(base[offset]) { return true }
-            offset += 1
-        }
-        return false
+        // The bytes after the last whole word, as the last eight bytes (some of them looked at already).
+        return offset < count && word(raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) != 0
     }
 
     private static let ones: UInt64 = 0x0101_0101_0101_0101
