@@ -146,7 +146,7 @@ private final class JSONSink {
 
     func writeBool(_ value: Bool) { writeLiteral(value ? "true" : "false") }
 
-    func writeLiteral(_ text: StaticString) { bytes.append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
+    func writeLiteral(_ text: StaticString) { text.withUTF8Buffer { bytes.append(UnsafeRawBufferPointer($0)) } }
 
     /// Its decimal digits, written from the number (not through `String(value)`, which was 3% of the monitoring API).
     func writeInteger<T: BinaryInteger>(_ value: T) {
