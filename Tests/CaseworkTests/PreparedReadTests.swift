@@ -57,6 +57,25 @@ struct PreparedReadTests {
         }
     }
 
+    /// A column Fluent fills from an enum (an extension request's kind and status) is read through its raw value. A
+    /// prepared read refused every type PostgresNIO does not read itself, so a grant's evidence and a team leader's
+    /// changes awaiting them failed on PostgreSQL once a grant had an extension request.
+    @Test func aPreparedReadReadsAnEnumByItsRawValue() async throws {
+        guard usingPostgres else { return }
+        try await withCasework(records: true) { app in
+            let (grantId, tom, sarah, _) = try await app.grantAccess()
+            struct Ask: Encodable { let additionalMinutes: Int; let reason: String }
+            _ = try await app.sendJSON(.POST, "/api/v1/grants/\(grantId)/extension-requests", body: Ask(additionalMinutes: 30, reason: "More time"), token: tom)
+            let changes = try await EvidenceQueries(db: app.db).changes(ofGrant: try #require(UUID(uuidString: grantId)))
+            #expect(changes.map(\.kind) == [.extension] && changes.map(\.status) == [.awaitingTeamLeader] && changes.map(\.additionalMinutes) == [30])
+            let waiting = try await AccessQueries(db: app.db).changesAwaitingEndorsement(by: "20010001")
+            #expect(waiting.map(\.id) == changes.map(\.id))
+            let listed = try await app.sendJSON(.GET, "/api/v1/grant-change-requests?awaitingMe=true", token: sarah)
+            #expect(listed.status == .ok)
+            #expect(try listed.content.decode(ListDTO<GrantChangeDTO>.self).items.map(\.kind) == [.extension])
+        }
+    }
+
     @Test func aStatementIsPreparedOnceOnAConnection() async throws {
         guard usingPostgres else { return }
         try await withCasework(records: true) { app in

@@ -170,11 +170,51 @@ struct PreparedRow: SQLRow {
             return NSDecimalNumber(decimal: exact).doubleValue as! D
         }
         guard let decodable = D.self as? any PostgresDecodable.Type else {
-            throw DecodingError.typeMismatch(D.self, .init(
-                codingPath: [ColumnKey(column)],
-                debugDescription: "a prepared read decodes only the types PostgresNIO reads itself, not \(D.self)"))
+            // A value stored as one of those (an enum by its raw value, as Fluent stores it) reads itself from it.
+            return try D(from: CellDecoder(cell: cell, column: column))
         }
         return try Self.decode(cell, as: decodable) as! D
+    }
+
+    /// One cell as a `Decoder` with a single value, for a type that decodes itself from text, a number or a flag.
+    private struct CellDecoder: Decoder, SingleValueDecodingContainer {
+        let cell: PostgresCell
+        let column: String
+        var codingPath: [any CodingKey] { [ColumnKey(column)] }
+        var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+        func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+        func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> { throw unsupported("an object") }
+        func unkeyedContainer() throws -> any UnkeyedDecodingContainer { throw unsupported("a list") }
+
+        func decodeNil() -> Bool { cell.bytes == nil }
+        func decode(_ type: Bool.Type) throws -> Bool { try value(type) }
+        func decode(_ type: String.Type) throws -> String { try value(type) }
+        func decode(_ type: Double.Type) throws -> Double { try value(type) }
+        func decode(_ type: Float.Type) throws -> Float { try value(type) }
+        func decode(_ type: Int.Type) throws -> Int { try value(type) }
+        func decode(_ type: Int8.Type) throws -> Int8 { try value(type) }
+        func decode(_ type: Int16.Type) throws -> Int16 { try value(type) }
+        func decode(_ type: Int32.Type) throws -> Int32 { try value(type) }
+        func decode(_ type: Int64.Type) throws -> Int64 { try value(type) }
+        func decode(_ type: UInt.Type) throws -> UInt { try value(type) }
+        func decode(_ type: UInt8.Type) throws -> UInt8 { try value(type) }
+        func decode(_ type: UInt16.Type) throws -> UInt16 { try value(type) }
+        func decode(_ type: UInt32.Type) throws -> UInt32 { try value(type) }
+        func decode(_ type: UInt64.Type) throws -> UInt64 { try value(type) }
+        func decode<T: Decodable>(_ type: T.Type) throws -> T { try value(type) }
+
+        private func value<T: Decodable>(_ type: T.Type) throws -> T {
+            guard let decodable = T.self as? any PostgresDecodable.Type else {
+                throw DecodingError.typeMismatch(T.self, .init(
+                    codingPath: codingPath, debugDescription: "a prepared read decodes the types PostgresNIO reads itself, and values stored as one of them, not \(T.self)"))
+            }
+            return try PreparedRow.decode(cell, as: decodable) as! T
+        }
+
+        private func unsupported(_ what: String) -> DecodingError {
+            DecodingError.typeMismatch(Any.self, .init(codingPath: codingPath, debugDescription: "\(column) holds one value, not \(what)"))
+        }
     }
 
     private static func decode<T: PostgresDecodable>(_ cell: PostgresCell, as type: T.Type) throws -> T {
