@@ -60,6 +60,7 @@ struct HotQueryPlanTests {
             let anyRequests = try await AccessRequestModel.query(on: app.db).limit(5).all().map(StoredAccessRequest.init)
             _ = try await access.details(of: anyRequests)
             _ = try await access.unconfirmedGrants(countersignedBy: "20010001")
+            _ = try await access.changesAwaitingEndorsement(by: "20010001")
             _ = try await access.unconfirmedGrants(endedBefore: now, limit: 50)
 
             // Monitoring: counts, figures, the first page of each table and a later one.

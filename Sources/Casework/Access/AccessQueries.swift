@@ -161,6 +161,19 @@ struct AccessQueries {
         return grants.map { ($0, references[$0.requestId] ?? "") }
     }
 
+    /// Extension and removal requests waiting for `leader`'s endorsement, oldest first: found from the leader's own
+    /// granted requests (their index) through each one's grant, so the read is the size of one team's grants. (Every
+    /// change waiting for any team leader in the country was read before, and the leader's kept in Swift.) Only a
+    /// granted request has a grant, so no other status can lead to a change.
+    func changesAwaitingEndorsement(by leader: String) async throws -> [GrantChangeRequestModel] {
+        try await point.all("""
+            SELECT c.* FROM access_requests r JOIN grants g ON g.request_id = r.id JOIN grant_change_requests c ON c.grant_id = g.id
+            WHERE r.team_leader_staff_id = \(bind: leader) AND r.status = \(bind: AccessRequestStatus.granted.rawValue)
+              AND c.status = \(bind: GrantChangeStatus.awaitingTeamLeader.rawValue)
+            ORDER BY c.created_at, c.id
+            """).map { try $0.decode(fluentModel: GrantChangeRequestModel.self) }
+    }
+
     /// Candidates for "log-off overdue": unconfirmed grants that expired, or were removed, before `endedBefore`.
     /// `AccessMonitoring.logOffOverdue` still decides; this only keeps the read to those that might be.
     func unconfirmedGrants(endedBefore: Date, limit: Int) async throws -> [StoredGrant] {

@@ -103,15 +103,8 @@ struct GrantChangeService: RepositoryService {
         let user = try context.requireUser()
         switch user.role {
         case .teamLeader:
-            // Each waiting change's grant and request are read once for all of them, not one change at a time.
-            let stored = repository(db)
-            let waiting = try await stored.changes(waitingAt: .awaitingTeamLeader)
-            guard !waiting.isEmpty else { return [] }
-            let grants = try await stored.grants(Array(Set(waiting.map(\.grantId))))
-            let leaders = Dictionary(uniqueKeysWithValues: try await stored.requests(Array(Set(grants.map(\.requestId))))
-                .map { ($0.id!, $0.teamLeaderStaffId) })
-            let leaderOfGrant = Dictionary(uniqueKeysWithValues: grants.map { ($0.id!, leaders[$0.requestId] ?? nil) })
-            return waiting.filter { (leaderOfGrant[$0.grantId] ?? nil) == user.staffId }.map(GrantChangeDTO.init)
+            // The leader countersigned the grant's request: asked of the database, through their own requests.
+            return try await AccessQueries(db: db, readers: context.readers).changesAwaitingEndorsement(by: user.staffId).map(GrantChangeDTO.init)
         case .provisioning:
             return try await repository(db).changes(waitingAt: .awaitingProvisioning).map(GrantChangeDTO.init)
         default:
