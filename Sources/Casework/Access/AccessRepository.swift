@@ -11,7 +11,6 @@ import SQLKit
 protocol AccessRepository: Sendable {
     // MARK: Requests
     func request(_ id: UUID) async throws -> AccessRequestModel?
-    func requests(_ ids: [UUID]) async throws -> [AccessRequestModel]
     /// Adds a request at once, with the statement written out (`HandWrittenInsert`).
     func add(_ request: AccessRequestModel) async throws
     func save(_ request: AccessRequestModel) async throws
@@ -24,7 +23,6 @@ protocol AccessRepository: Sendable {
 
     // MARK: Grants
     func grant(_ id: UUID) async throws -> GrantModel?
-    func grants(_ ids: [UUID]) async throws -> [GrantModel]
     /// A person's grants neither removed nor ended at `now`.
     func liveGrants(heldBy staffId: String, at now: Date) async throws -> [GrantModel]
     /// Adds a grant at once: the grants table's unique request id is checked by this statement.
@@ -60,10 +58,6 @@ struct FluentAccessRepository: AccessRepository {
         try await AccessQueries(db: db).request(id)
     }
 
-    func requests(_ ids: [UUID]) async throws -> [AccessRequestModel] {
-        try await AccessQueries(db: db).requests(ids: ids)
-    }
-
     func add(_ request: AccessRequestModel) async throws {
         try await AccessRequestModel.insert([request], on: db)
     }
@@ -84,10 +78,6 @@ struct FluentAccessRepository: AccessRepository {
 
     func grant(_ id: UUID) async throws -> GrantModel? {
         try await GrantModel.find(id, on: db)
-    }
-
-    func grants(_ ids: [UUID]) async throws -> [GrantModel] {
-        ids.isEmpty ? [] : try await GrantModel.query(on: db).filter(\.$id ~~ ids).all()
     }
 
     func liveGrants(heldBy staffId: String, at now: Date) async throws -> [GrantModel] {
