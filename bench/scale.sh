@@ -199,6 +199,18 @@ start_server
 # The server must also be idle: a download wrk gave up on (a CSV) is still being written after /health answers
 # quickly, and would otherwise slow the targets after it. Idle is under IDLE_CPU % of a core over half a second.
 server_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat" 2>/dev/null || echo 0; }
+# The CPU time (clock ticks) PostgreSQL's processes for this run have used so far: the postmaster's children (its
+# backends and background workers; the postmaster itself does almost nothing). 0 on SQLite.
+postgres_cpu_ticks() {
+  local total=0 postmaster child
+  if [ "$DB" = postgres ] && [ -n "${PG_SCRATCH:-}" ] && [ -r "$PG_SCRATCH/data/postmaster.pid" ]; then
+    postmaster=$(head -1 "$PG_SCRATCH/data/postmaster.pid")
+    for child in $(pgrep -P "$postmaster" 2>/dev/null); do
+      total=$((total + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
+    done
+  fi
+  echo "$total"
+}
 settle() {
   local started=$SECONDS quick=0 answer before after hz
   hz=$(getconf CLK_TCK)
@@ -248,8 +260,11 @@ while IFS=$'\t' read -r id file name; do
     perf record -F 499 -g -p "$PID" -o "$RUN/out/$id.perf" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
     PERF_PID=$!
   fi
+  # CPU a request (the server's, and PostgreSQL's) moves far less from run to run than req/s on a shared machine.
+  cpu_before="$(server_cpu_ticks) $(postgres_cpu_ticks)"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" -s bench/lib/rotate.lua "$BASE" -- "$file" \
     >"$RUN/out/$id.wrk" 2>&1 </dev/null || true
+  echo "$cpu_before $(server_cpu_ticks) $(postgres_cpu_ticks) $(getconf CLK_TCK)" >"$RUN/out/$id.cpu"
   if [ "${PROFILE:-0}" = 1 ]; then
     wait "$PERF_PID" || true
     perf report -i "$RUN/out/$id.perf" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-220 | head -150 \

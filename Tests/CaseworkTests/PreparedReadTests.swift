@@ -57,6 +57,34 @@ struct PreparedReadTests {
         }
     }
 
+    /// A column is found by its name however that name is held: short names (kept inside the string), long ones,
+    /// one built while running rather than written in the code, and, where two columns share a name, the last, as
+    /// PostgresKit's rows answer (`PreparedColumns`).
+    @Test func aPreparedReadFindsEachColumnByItsName() async throws {
+        guard usingPostgres else { return }
+        try await withCasework { app in
+            let sql = app.db as! any SQLDatabase
+            let point = PointReads(db: app.db, readers: nil)
+            let query: SQLQueryString = """
+                SELECT 'a'::text AS id, 'b'::text AS status, 'c'::text AS requester_staff_id_of_the_request, 'd'::text AS status, 7 AS n
+                """
+            let prepared = try #require(try await point.first(query))
+            let direct = try #require(try await sql.raw(query).first())
+            let built = String(decoding: Array("stat".utf8) + Array("us".utf8), as: UTF8.self)
+            let longBuilt = String(decoding: Array("requester_staff_id".utf8) + Array("_of_the_request".utf8), as: UTF8.self)
+            for name in ["id", "status", "requester_staff_id_of_the_request", built, longBuilt] {
+                #expect(try prepared.decode(column: name, as: String.self) == direct.decode(column: name, as: String.self))
+            }
+            #expect(try prepared.decode(column: built, as: String.self) == "d")
+            #expect(try prepared.decode(column: longBuilt, as: String.self) == "c")
+            #expect(try prepared.decode(column: "n", as: Int.self) == 7)
+            #expect(prepared.contains(column: "n") && prepared.contains(column: longBuilt))
+            #expect(!prepared.contains(column: "statu") && !prepared.contains(column: "statuses"))
+            #expect(throws: DecodingError.self) { try prepared.decode(column: "state", as: String.self) }
+            #expect(try prepared.decodeNil(column: "absent"))
+        }
+    }
+
     /// A column Fluent fills from an enum (an extension request's kind and status) is read through its raw value. A
     /// prepared read refused every type PostgresNIO does not read itself, so a grant's evidence and a team leader's
     /// changes awaiting them failed on PostgreSQL once a grant had an extension request.

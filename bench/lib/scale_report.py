@@ -33,6 +33,20 @@ def read_int(path):
         return None
 
 
+def cpu_per_request(path, requests, postgres):
+    """The server's CPU µs a request during wrk's run (and PostgreSQL's, on PostgreSQL), from <id>.cpu: the clock
+    ticks of each before and after, and the ticks a second."""
+    try:
+        with open(path) as f:
+            server0, pg0, server1, pg1, hz = (int(v) for v in f.read().split())
+    except (FileNotFoundError, ValueError):
+        return "–"
+    if not requests or not hz:
+        return "–"
+    server = (server1 - server0) * 1e6 / hz / requests
+    return f"{server:,.0f} + {(pg1 - pg0) * 1e6 / hz / requests:,.0f}" if postgres else f"{server:,.0f}"
+
+
 def size(n):
     if n >= 1_000_000:
         return f"{n / 1_000_000:.2f} MB"
@@ -67,6 +81,8 @@ def main():
                     tid, why = line.rstrip("\n").split("\t", 1)
                     crashes[tid] = why
     counts = manifest.get("counts", {})
+    postgres = meta["db"] == "postgres"
+    cpu_heading = "CPU µs a request: server + PostgreSQL" if postgres else "server CPU µs a request"
     db = "PostgreSQL 15" if meta["db"] == "postgres" else "SQLite"
     lines = [
         f"### National-scale benchmark: {db}, factor {meta['factor']}",
@@ -77,8 +93,8 @@ def main():
         f"{counts.get('liveGrants', 0):,} live grants, {counts.get('pastRequests', 0):,} past requests, "
         f"{counts.get('auditEvents', 0):,} audit events. Targets: p99 ≤ {P99_TARGET_MS:g} ms, no response body over {size(BODY_LIMIT)}.",
         "",
-        f"| Area | Target | fetched | req/s | p50 ms | p99 ms | non-2xx | largest body | p99 ≤ {P99_TARGET_MS:g} ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|:--:|",
+        f"| Area | Target | fetched | req/s | p50 ms | p99 ms | non-2xx | largest body | p99 ≤ {P99_TARGET_MS:g} ms | {cpu_heading} |",
+        "|---|---|---:|---:|---:|---:|---:|---:|:--:|---:|",
     ]
     missed, errored, big = [], [], []
     for t in targets:
@@ -87,7 +103,7 @@ def main():
             body = f"**{body}** ✗"
             big.append(t["name"])
         if not t["requestCount"]:
-            lines.append(f"| {t['group']} | {t['name']} | 0 | – | – | – | – | – | skipped: {t['note']} |")
+            lines.append(f"| {t['group']} | {t['name']} | 0 | – | – | – | – | – | skipped: {t['note']} | – |")
             continue
         wrk_path = os.path.join(run, f"{t['id']}.wrk")
         if os.environ.get("ONLY") and not os.path.exists(wrk_path):
@@ -98,7 +114,7 @@ def main():
             seen = ", ".join(f"{s}×{c}" for s, c in sorted(t["statuses"].items()) if not (s.isdigit() and 200 <= int(s) < 300))
             pre = f" ({t['non2xxUrls']}/{t['distinctUrls']} fetched: {seen})"
         if r is None:
-            lines.append(f"| {t['group']} | {t['name']} | {t['distinctUrls']} | wrk failed | – | – | **?**{pre} | {body} | ✗ |")
+            lines.append(f"| {t['group']} | {t['name']} | {t['distinctUrls']} | wrk failed | – | – | **?**{pre} | {body} | ✗ | – |")
             errored.append(t["name"])
             continue
         busy = read_int(os.path.join(run, f"{t['id']}.settle"))
@@ -119,7 +135,7 @@ def main():
         if r["requests"] == 0:
             missed.append(t["name"])
             lines.append(f"| {t['group']} | {t['name']}{note} | {t['distinctUrls']} | 0 | – | > {meta['duration']} | {non2xx} | {body} | "
-                         f"✗ no answer within the run |")
+                         f"✗ no answer within the run | – |")
             continue
         # A target whose every fetched request was answered otherwise than 2xx (a redirect to sign in, say) measured
         # that answer, not the page: its figures meet nothing.
@@ -129,7 +145,8 @@ def main():
             missed.append(t["name"])
         verdict = "✓" if ok else ("✗ miss" if answered else "✗ not the page: every fetched request answered non-2xx")
         lines.append(f"| {t['group']} | {t['name']}{note} | {t['distinctUrls']} | {r['requests'] / seconds:,.0f} | {ms(r['p50_us'])} | "
-                     f"{ms(r['p99_us'])} | {non2xx} | {body} | {verdict} |")
+                     f"{ms(r['p99_us'])} | {non2xx} | {body} | {verdict} | "
+                     f"{cpu_per_request(os.path.join(run, t['id'] + '.cpu'), r['requests'], postgres)} |")
     lines.append("")
     measured = sum(1 for t in targets if t["requestCount"] and (not os.environ.get("ONLY") or os.path.exists(os.path.join(run, f"{t['id']}.wrk"))))
     lines.append(f"{len(missed)} of {measured} targets miss p99 ≤ {P99_TARGET_MS:g} ms; "
@@ -137,7 +154,9 @@ def main():
                  "\"fetched\": distinct URLs (and, where few, the same URL as different people) each fetched once before wrk, for "
                  "the largest body. non-2xx counts wrk's answers ≥ 400 and socket errors during the run, and in brackets those "
                  "fetched requests that answered otherwise than 2xx (redirects included). \"Server busy\": after wrk stopped, "
-                 "the server took that long to answer what was still queued (the next target waited for it).")
+                 "the server took that long to answer what was still queued (the next target waited for it). "
+                 "\"CPU µs a request\": the CPU time the server (and PostgreSQL's processes) used during wrk's run, over the "
+                 "requests answered in it; it moves far less than req/s from run to run on a shared machine.")
     if crashes:
         lines.append("")
         names = {t["id"]: t["name"] for t in targets}

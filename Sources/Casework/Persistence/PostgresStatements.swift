@@ -79,7 +79,9 @@ final class PostgresStatements: @unchecked Sendable {
                 }
             }
         }.get()
-        return rows.map { PreparedRow(row: $0.makeRandomAccess()) }
+        guard let first = rows.first else { return [] }
+        let columns = PreparedColumns(first.map(\.columnName))
+        return rows.map { PreparedRow(row: $0.makeRandomAccess(), columns: columns) }
     }
 
     /// The statement prepared for `sql` on this connection, if any; when there is none and the connection already
@@ -151,16 +153,17 @@ extension Optional: OptionalBind { var wrapped: Any? { self.map { $0 as Any } } 
 /// read binary values as text. Here a cell is read as the binary it is.
 struct PreparedRow: SQLRow {
     let row: PostgresRandomAccessRow
+    let columns: PreparedColumns
 
     var allColumns: [String] { row.map(\.columnName) }
-    func contains(column: String) -> Bool { row.contains(column) }
-    func decodeNil(column: String) throws -> Bool { !row.contains(column) || row[column].bytes == nil }
+    func contains(column: String) -> Bool { columns.position(of: column, in: row) != nil }
+    func decodeNil(column: String) throws -> Bool { columns.position(of: column, in: row).map { row[$0].bytes == nil } ?? true }
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        guard row.contains(column) else {
+        guard let position = columns.position(of: column, in: row) else {
             throw DecodingError.keyNotFound(ColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
-        var cell = row[column]
+        var cell = row[position]
         cell.format = .binary
         // As PostgresKit does: a `numeric` (what `EXTRACT` gives) is read as a `Double` through its exact value.
         if cell.dataType == .numeric, D.self == Double.self || D.self == Double?.self {
@@ -168,6 +171,22 @@ struct PreparedRow: SQLRow {
             if exact == nil, D.self == Double?.self { return Double?.none as! D }
             guard let exact else { throw DecodingError.valueNotFound(D.self, .init(codingPath: [ColumnKey(column)], debugDescription: "\(column) is NULL")) }
             return NSDecimalNumber(decimal: exact).doubleValue as! D
+        }
+        // The shapes the readers ask for nearly every time, decoded by PostgresNIO as the concrete type. Through the
+        // existential below, each cell cost a conformance lookup, an unspecialised decode and a cast back to `D`: 29%
+        // of the team hopper API's time on PostgreSQL (bench/scale.sh with PROFILE=1). The same decoder answers
+        // either way, so what it accepts and the errors it gives are unchanged.
+        switch ObjectIdentifier(D.self) {
+        case Asked.string: return unsafeBitCast(try cell.decode(String.self), to: D.self)
+        case Asked.optionalString: return unsafeBitCast(try cell.decode(String?.self), to: D.self)
+        case Asked.uuid: return unsafeBitCast(try cell.decode(UUID.self), to: D.self)
+        case Asked.optionalUUID: return unsafeBitCast(try cell.decode(UUID?.self), to: D.self)
+        case Asked.int: return unsafeBitCast(try cell.decode(Int.self), to: D.self)
+        case Asked.optionalInt: return unsafeBitCast(try cell.decode(Int?.self), to: D.self)
+        case Asked.date: return unsafeBitCast(try cell.decode(Date.self), to: D.self)
+        case Asked.optionalDate: return unsafeBitCast(try cell.decode(Date?.self), to: D.self)
+        case Asked.bool: return unsafeBitCast(try cell.decode(Bool.self), to: D.self)
+        default: break
         }
         guard let decodable = D.self as? any PostgresDecodable.Type else {
             // A value stored as one of those (an enum by its raw value, as Fluent stores it) reads itself from it.
@@ -219,5 +238,39 @@ struct PreparedRow: SQLRow {
 
     private static func decode<T: PostgresDecodable>(_ cell: PostgresCell, as type: T.Type) throws -> T {
         try cell.decode(T.self)
+    }
+}
+
+/// The columns of one result, shared by its rows: finds a column's position without hashing its name.
+///
+/// Why: PostgresNIO finds a cell by name through a dictionary, and each reader asks every row for each of its
+/// columns by name: that hashing was 11% of the team hopper API's time on PostgreSQL (fifty rows of twenty
+/// columns; bench/scale.sh with PROFILE=1). A name of up to fifteen bytes is held inside the string itself, so two
+/// such strings with the same two words are the same text, and the names the readers ask for are literals of that
+/// kind. Longer names, or a miss, are looked up as PostgresNIO does; where two columns share a name the last wins,
+/// as in PostgresNIO's table.
+final class PreparedColumns: Sendable {
+    private let words: [StringWords]
+
+    init(_ names: [String]) { words = names.map(StringWords.init) }
+
+    func position(of name: String, in row: PostgresRandomAccessRow) -> Int? {
+        let asked = StringWords(name)
+        if asked.isInline, let found = words.lastIndex(of: asked) { return found }
+        guard row.contains(name) else { return nil }
+        return row[name].columnIndex
+    }
+
+    /// A string's two words as they are stored. Equal words are equal text: inline, the words are the text; otherwise
+    /// they point at the same storage, which the names kept here hold alive.
+    private struct StringWords: Equatable, Sendable {
+        let low: UInt64
+        let high: UInt64
+
+        init(_ text: String) { (low, high) = unsafeBitCast(text, to: (UInt64, UInt64).self) }
+
+        /// Whether the text is held in the words themselves: the top bit of the discriminator (Swift's `_StringObject`
+        /// on 64-bit platforms marks a small string with 0x20 in its last byte).
+        var isInline: Bool { high & 0x2000_0000_0000_0000 != 0 }
     }
 }

@@ -299,20 +299,23 @@ struct PointRow: SQLRow {
 
     private static let decoder = SQLiteDataDecoder()
 
-    private enum Asked {
-        static let string = ObjectIdentifier(String.self), optionalString = ObjectIdentifier(String?.self)
-        static let uuid = ObjectIdentifier(UUID.self), optionalUUID = ObjectIdentifier(UUID?.self)
-        static let int = ObjectIdentifier(Int.self), optionalInt = ObjectIdentifier(Int?.self)
-        static let date = ObjectIdentifier(Date.self), optionalDate = ObjectIdentifier(Date?.self)
-        static let double = ObjectIdentifier(Double.self), bool = ObjectIdentifier(Bool.self)
-    }
-
     /// An instant stored as seconds since 1970, rounded to the microsecond as SQLiteNIO's `Date(sqliteData:)` does,
     /// so a date read either way compares equal.
     private static func instant(_ seconds: Double) -> Date {
         let sinceReference = seconds - Date.timeIntervalBetween1970AndReferenceDate
         return Date(timeIntervalSinceReferenceDate: (sinceReference * 1e6).rounded() / 1e6)
     }
+}
+
+/// The types the rows read by hand (`PointRow`, `PreparedRow`) are asked for nearly every time, named once: naming
+/// `String?`, or even holding a `D?`, inside a generic function asks the runtime for that optional's metadata at
+/// every call, so a reader compares `ObjectIdentifier(D.self)` with these instead.
+enum Asked {
+    static let string = ObjectIdentifier(String.self), optionalString = ObjectIdentifier(String?.self)
+    static let uuid = ObjectIdentifier(UUID.self), optionalUUID = ObjectIdentifier(UUID?.self)
+    static let int = ObjectIdentifier(Int.self), optionalInt = ObjectIdentifier(Int?.self)
+    static let date = ObjectIdentifier(Date.self), optionalDate = ObjectIdentifier(Date?.self)
+    static let double = ObjectIdentifier(Double.self), bool = ObjectIdentifier(Bool.self)
 }
 
 /// A column named in a decoding error of the rows read by hand (`PointRow`, `PreparedRow`).
