@@ -182,4 +182,53 @@ struct StreamingJSONEncoderTests {
             #expect(try ContentConfiguration.global.requireEncoder(for: .json) is StreamingJSONEncoder)
         }
     }
+
+    /// The objects that write themselves (`JSONObjectWritable`: the lists people open all day) write exactly what
+    /// they encode through `Encodable`, which stays their one definition: every member, in order, absent optionals
+    /// left out or written as null as `encode(to:)` does, text escaped. Each with its optionals absent and present.
+    @Test func objectsThatWriteThemselvesWriteWhatTheyEncode() throws {
+        func same<T: Encodable>(_ value: T, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            #expect(value is any JSONObjectWritable, sourceLocation: sourceLocation)
+            let written = String(decoding: try StreamingJSONEncoder.bytes(value), as: UTF8.self)
+            let encoded = String(decoding: try StreamingJSONEncoder.encodedBytes(value), as: UTF8.self)
+            #expect(written == encoded, sourceLocation: sourceLocation)
+            try sameAsFoundation(value, sourceLocation: sourceLocation)
+        }
+        let awkward = "O'Brien \"Jr\" / <b>&\n\t\u{1} é"
+        let leader = StaffDTO(StaffProfile(staffId: StaffID("20010001")!, name: "Tina \(awkward)", email: "tina@example.gov.uk", phone: "0191 000 0001",
+                                           team: "Team 1", grade: "HEO", area: "North East", teamLeaderStaffId: nil, roles: [.teamLeader, .caseworker]))
+        let requester = StaffDTO(StaffProfile(staffId: StaffID("20010002")!, name: "Tom", email: "tom@example.gov.uk", phone: "", team: "Team 1",
+                                              grade: "EO", area: "North East", teamLeaderStaffId: StaffID("20010001")!, roles: [], active: false))
+        try same(leader)
+        try same(requester)
+        let history = [AccessHistoryDTO(at: "2026-12-06T09:00:00Z", by: "20010002", action: .submitted, reason: nil),
+                       AccessHistoryDTO(at: "2026-12-06T09:05:00Z", by: nil, action: .decided(.teamLeader, .return), reason: awkward)]
+        for item in history { try same(item) }
+        func request(teamLeader: StaffDTO?, history: [AccessHistoryDTO], optionals: Bool) -> AccessRequestDTO {
+            AccessRequestDTO(
+                standing: .init(id: UUID().text, reference: "CSUA150-000001", status: .awaitingScrManager, statusName: "Awaiting SCR manager",
+                                purposeName: "View a sensitive contact", requester: requester, teamLeader: teamLeader,
+                                serviceRequestId: optionals ? UUID().text : nil, contactId: optionals ? UUID().text : nil,
+                                history: history, grantId: optionals ? UUID().text : nil),
+                details: .init(purpose: .viewContact, minutes: 60, justification: awkward, furtherDetails: "", phone: "0191 000 0002", team: "Team 1",
+                               grade: "EO", area: "North East", clientName: optionals ? awkward : nil, scin: optionals ? "SCIN1234" : nil,
+                               nino: optionals ? "QQ123456C" : nil))
+        }
+        let requests = [request(teamLeader: leader, history: history, optionals: true), request(teamLeader: nil, history: [], optionals: false)]
+        for item in requests { try same(item) }
+        try same(ListDTO(items: requests, nextCursor: "next"))
+        try same(ListDTO(items: [AccessRequestDTO](), nextCursor: nil))
+
+        let hopper = [HopperItemDTO(id: UUID().text, reference: "SR-1", type: .changeOfCircumstances, typeName: "Change of circumstances",
+                                    routedAt: "2026-12-06T09:00:00Z", ageMinutes: 125, age: "2 hours", owningTeam: awkward, routingRule: nil),
+                      HopperItemDTO(id: UUID().text, reference: "SR-2", type: .paymentReassign, typeName: "Payment reassign",
+                                    routedAt: "2026-12-06T09:00:00Z", ageMinutes: -1, age: "", owningTeam: "", routingRule: "sensitive contact")]
+        try same(ListDTO(items: hopper, nextCursor: nil))
+
+        let events = [AuditEventDTO(id: UUID().text, seq: 9_007_199_254_740_993, at: "2026-12-06T09:00:00.123Z", actorStaffId: nil, actorRole: nil,
+                                    action: "signIn", subjectType: "staff", subjectId: "20010002", outcome: "refused", detail: awkward),
+                      AuditEventDTO(id: UUID().text, seq: 0, at: "", actorStaffId: "20010002", actorRole: "caseworker",
+                                    action: "contact.view", subjectType: "contact", subjectId: UUID().text, outcome: "success", detail: "")]
+        try same(ListDTO(items: events, nextCursor: "42"))
+    }
 }

@@ -159,3 +159,54 @@ struct GrantChangeDTO: Content {
         decisionReason = change.decisionReason
     }
 }
+
+// Written directly (`JSONObjectWritable`): the lists of access requests an SCR manager and provisioning open all day.
+
+extension AccessHistoryDTO: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.at, at)
+        object.write(CodingKeys.by, by)
+        object.write(CodingKeys.action, action)
+        object.write(CodingKeys.reason, reason)
+    }
+}
+
+extension AccessRequestDTO.Standing: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.id, id)
+        object.write(CodingKeys.reference, reference)
+        object.write(CodingKeys.status, status)
+        object.write(CodingKeys.statusName, statusName)
+        object.write(CodingKeys.purposeName, purposeName)
+        object.write(CodingKeys.requester, requester)
+        object.write(CodingKeys.teamLeader, teamLeader)
+        object.write(CodingKeys.serviceRequestId, serviceRequestId)
+        object.write(CodingKeys.contactId, contactId)
+        object.write(CodingKeys.history, history)
+        object.write(CodingKeys.grantId, grantId)
+    }
+}
+
+extension AccessRequestInput.Valid: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.purpose, purpose)
+        object.write(CodingKeys.minutes, minutes)
+        object.write(CodingKeys.justification, justification)
+        object.write(CodingKeys.furtherDetails, furtherDetails)
+        object.write(CodingKeys.phone, phone)
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.grade, grade)
+        object.write(CodingKeys.area, area)
+        object.write(CodingKeys.clientName, clientName)
+        object.write(CodingKeys.scin, scin)
+        object.write(CodingKeys.nino, nino)
+    }
+}
+
+/// One object, as `encode(to:)` makes it: the standing's members, then the form's.
+extension AccessRequestDTO: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        standing.writeMembers(to: &object)
+        details.writeMembers(to: &object)
+    }
+}

@@ -13,7 +13,9 @@ struct AuditEventDTO: Content {
     let subjectId: String
     let outcome: String
     let detail: String
+}
 
+extension AuditEventDTO {
     init(_ event: StoredAuditEvent) {
         id = event.id.text
         seq = event.seq
@@ -25,6 +27,22 @@ struct AuditEventDTO: Content {
         subjectId = event.subjectId
         outcome = event.outcome
         detail = event.detail
+    }
+}
+
+/// Written directly: the audit trail's pages by subject and by person (`JSONObjectWritable`).
+extension AuditEventDTO: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.id, id)
+        object.write(CodingKeys.seq, seq)
+        object.write(CodingKeys.at, at)
+        object.write(CodingKeys.actorStaffId, actorStaffId)
+        object.write(CodingKeys.actorRole, actorRole)
+        object.write(CodingKeys.action, action)
+        object.write(CodingKeys.subjectType, subjectType)
+        object.write(CodingKeys.subjectId, subjectId)
+        object.write(CodingKeys.outcome, outcome)
+        object.write(CodingKeys.detail, detail)
     }
 }
 

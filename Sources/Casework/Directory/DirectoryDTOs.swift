@@ -29,3 +29,19 @@ struct StaffDTO: Content {
         active = profile.active
     }
 }
+
+/// Written directly: every access request in a list carries its requester and team leader (`JSONObjectWritable`).
+extension StaffDTO: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.staffId, staffId)
+        object.write(CodingKeys.name, name)
+        object.write(CodingKeys.email, email)
+        object.write(CodingKeys.phone, phone)
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.grade, grade)
+        object.write(CodingKeys.area, area)
+        object.write(CodingKeys.teamLeaderStaffId, teamLeaderStaffId)
+        object.write(CodingKeys.roles, roles)
+        object.write(CodingKeys.active, active)
+    }
+}

@@ -44,3 +44,11 @@ struct Paging {
         return id
     }
 }
+
+/// A page of objects that write themselves writes itself too (`JSONObjectWritable`).
+extension ListDTO: JSONObjectWritable where Item: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.items, items)
+        object.writeNullable(CodingKeys.nextCursor, nextCursor)
+    }
+}

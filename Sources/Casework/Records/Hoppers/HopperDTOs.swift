@@ -33,3 +33,18 @@ struct HopperView: Encodable {
     let mayAssign: Bool
     let pagination: Pagination?
 }
+
+/// Written directly: every hopper's page of fifty (`JSONObjectWritable`).
+extension HopperItemDTO: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.id, id)
+        object.write(CodingKeys.reference, reference)
+        object.write(CodingKeys.type, type)
+        object.write(CodingKeys.typeName, typeName)
+        object.write(CodingKeys.routedAt, routedAt)
+        object.write(CodingKeys.ageMinutes, ageMinutes)
+        object.write(CodingKeys.age, age)
+        object.write(CodingKeys.owningTeam, owningTeam)
+        object.write(CodingKeys.routingRule, routingRule)
+    }
+}
