@@ -136,21 +136,19 @@ struct JSONObjectWriter {
     }
 
     mutating func write<Value: JSONObjectWritable>(_ key: some CodingKey, _ values: [Value]) {
-        self.key(key)
-        sink.bytes.append(UInt8(ascii: "["))
-        for (index, value) in values.enumerated() {
-            if index > 0 { sink.bytes.append(UInt8(ascii: ",")) }
-            sink.writeObject(value)
-        }
-        sink.bytes.append(UInt8(ascii: "]"))
+        write(key, values) { sink, value in sink.writeObject(value) }
     }
 
     mutating func write(_ key: some CodingKey, _ values: [String]) {
+        write(key, values) { sink, value in sink.writeString(value) }
+    }
+
+    private mutating func write<Element>(_ key: some CodingKey, _ values: [Element], each: (JSONSink, Element) -> Void) {
         self.key(key)
         sink.bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
             if index > 0 { sink.bytes.append(UInt8(ascii: ",")) }
-            sink.writeString(value)
+            each(sink, value)
         }
         sink.bytes.append(UInt8(ascii: "]"))
     }
