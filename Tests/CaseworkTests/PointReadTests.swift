@@ -37,6 +37,35 @@ struct PointReadTests {
         }
     }
 
+    /// A column is found by its name however that name is held: short names (kept inside the string), long ones,
+    /// one built while running rather than written in the code, and, where two columns share a name, the first, as
+    /// SQLiteKit's rows answer (`ColumnNames`).
+    @Test func aPointReadFindsEachColumnByItsName() async throws {
+        guard !usingPostgres else { return }
+        try await withCasework { app in
+            let readers = try #require(app.casework.readers)
+            let sql = app.db as! any SQLDatabase
+            let query: SQLQueryString = """
+                SELECT 'a' AS id, 'b' AS status, 'c' AS requester_staff_id_of_the_request, 'd' AS status, 7 AS n
+                """
+            let point = try #require(try readers.rows(query, dialect: sql).first)
+            let direct = try #require(try await sql.raw(query).first())
+            let built = String(decoding: Array("stat".utf8) + Array("us".utf8), as: UTF8.self)
+            let longBuilt = String(decoding: Array("requester_staff_id".utf8) + Array("_of_the_request".utf8), as: UTF8.self)
+            for name in ["id", "status", "requester_staff_id_of_the_request", built, longBuilt] {
+                #expect(try point.decode(column: name, as: String.self) == direct.decode(column: name, as: String.self))
+            }
+            #expect(try point.decode(column: built, as: String.self) == "b")
+            #expect(try point.decode(column: longBuilt, as: String.self) == "c")
+            #expect(try point.decode(column: "n", as: Int.self) == 7)
+            #expect(point.contains(column: "n") && point.contains(column: longBuilt))
+            #expect(!point.contains(column: "statu") && !point.contains(column: "statuses"))
+            #expect(throws: DecodingError.self) { try point.decode(column: "state", as: String.self) }
+            #expect(try point.decodeNil(column: "absent"))
+            #expect(point.allColumns == ["id", "status", "requester_staff_id_of_the_request", "status", "n"])
+        }
+    }
+
     /// A flag is read from 0 or 1 only, as SQLiteNIO reads it; any other number is refused, not taken as true.
     @Test func aFlagIsZeroOrOne() async throws {
         guard !usingPostgres else { return }

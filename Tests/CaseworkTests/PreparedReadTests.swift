@@ -59,7 +59,7 @@ struct PreparedReadTests {
 
     /// A column is found by its name however that name is held: short names (kept inside the string), long ones,
     /// one built while running rather than written in the code, and, where two columns share a name, the last, as
-    /// PostgresKit's rows answer (`PreparedColumns`).
+    /// PostgresKit's rows answer (`ColumnNames`).
     @Test func aPreparedReadFindsEachColumnByItsName() async throws {
         guard usingPostgres else { return }
         try await withCasework { app in

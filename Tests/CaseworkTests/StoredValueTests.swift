@@ -63,7 +63,7 @@ struct StoredValueTests {
         let id = UUID()
         let values: [SQLiteData] = [.text("Ada"), .text(id.uuidString), .text(id.uuidString.lowercased()), .float(1_796_412_684.123_456_7),
                                     .float(2.5), .integer(1_796_412_684), .integer(42), .integer(1), .null]
-        let row = PointRow(columns: .init(names: values.indices.map { "c\($0)" }), values: values)
+        let row = PointRow(columns: ColumnNames(values.indices.map { "c\($0)" }, sameName: .firstWins), values: values)
         let kit = SQLiteDataDecoder()
         func same<D: Decodable & Equatable>(_ type: D.Type) {
             for (index, value) in values.enumerated() {

@@ -80,7 +80,7 @@ final class PostgresStatements: @unchecked Sendable {
             }
         }.get()
         guard let first = rows.first else { return [] }
-        let columns = PreparedColumns(first.map(\.columnName))
+        let columns = ColumnNames(first.map(\.columnName), sameName: .lastWins)
         return rows.map { PreparedRow(row: $0.makeRandomAccess(), columns: columns) }
     }
 
@@ -153,14 +153,14 @@ extension Optional: OptionalBind { var wrapped: Any? { self.map { $0 as Any } } 
 /// read binary values as text. Here a cell is read as the binary it is.
 struct PreparedRow: SQLRow {
     let row: PostgresRandomAccessRow
-    let columns: PreparedColumns
+    let columns: ColumnNames
 
-    var allColumns: [String] { row.map(\.columnName) }
-    func contains(column: String) -> Bool { columns.position(of: column, in: row) != nil }
-    func decodeNil(column: String) throws -> Bool { columns.position(of: column, in: row).map { row[$0].bytes == nil } ?? true }
+    var allColumns: [String] { columns.names }
+    func contains(column: String) -> Bool { columns.position(of: column) != nil }
+    func decodeNil(column: String) throws -> Bool { columns.position(of: column).map { row[$0].bytes == nil } ?? true }
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        guard let position = columns.position(of: column, in: row) else {
+        guard let position = columns.position(of: column) else {
             throw DecodingError.keyNotFound(ColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
         var cell = row[position]
@@ -238,39 +238,5 @@ struct PreparedRow: SQLRow {
 
     private static func decode<T: PostgresDecodable>(_ cell: PostgresCell, as type: T.Type) throws -> T {
         try cell.decode(T.self)
-    }
-}
-
-/// The columns of one result, shared by its rows: finds a column's position without hashing its name.
-///
-/// Why: PostgresNIO finds a cell by name through a dictionary, and each reader asks every row for each of its
-/// columns by name: that hashing was 11% of the team hopper API's time on PostgreSQL (fifty rows of twenty
-/// columns; bench/scale.sh with PROFILE=1). A name of up to fifteen bytes is held inside the string itself, so two
-/// such strings with the same two words are the same text, and the names the readers ask for are literals of that
-/// kind. Longer names, or a miss, are looked up as PostgresNIO does; where two columns share a name the last wins,
-/// as in PostgresNIO's table.
-final class PreparedColumns: Sendable {
-    private let words: [StringWords]
-
-    init(_ names: [String]) { words = names.map(StringWords.init) }
-
-    func position(of name: String, in row: PostgresRandomAccessRow) -> Int? {
-        let asked = StringWords(name)
-        if asked.isInline, let found = words.lastIndex(of: asked) { return found }
-        guard row.contains(name) else { return nil }
-        return row[name].columnIndex
-    }
-
-    /// A string's two words as they are stored. Equal words are equal text: inline, the words are the text; otherwise
-    /// they point at the same storage, which the names kept here hold alive.
-    private struct StringWords: Equatable, Sendable {
-        let low: UInt64
-        let high: UInt64
-
-        init(_ text: String) { (low, high) = unsafeBitCast(text, to: (UInt64, UInt64).self) }
-
-        /// Whether the text is held in the words themselves: the top bit of the discriminator (Swift's `_StringObject`
-        /// on 64-bit platforms marks a small string with 0x20 in its last byte).
-        var isInline: Bool { high & 0x2000_0000_0000_0000 != 0 }
     }
 }

@@ -75,7 +75,7 @@ final class SQLiteHandle {
 
     struct Prepared {
         let statement: OpaquePointer
-        var columns: PointRow.Columns
+        var columns: ColumnNames
         /// How often SQLite had re-prepared the statement when `columns` were read: a schema change re-prepares it,
         /// and `SELECT *` may then name other columns.
         var reprepares: Int32
@@ -178,7 +178,7 @@ final class SQLiteHandle {
     private static func described(_ statement: OpaquePointer) -> Prepared {
         let count = sqlite_nio_sqlite3_column_count(statement)
         let names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, $0)) }
-        return Prepared(statement: statement, columns: PointRow.Columns(names: names), reprepares: reprepares(statement))
+        return Prepared(statement: statement, columns: ColumnNames(names, sameName: .firstWins), reprepares: reprepares(statement))
     }
 
     private static func reprepares(_ statement: OpaquePointer) -> Int32 {
@@ -241,23 +241,14 @@ struct SQLiteConnectionError: Error, CustomStringConvertible {
 /// A row a point read returned, read through SQLKit's `SQLRow` as SQLiteKit's rows are (the same decoder), so the
 /// code that reads it does not care which path it came by.
 struct PointRow: SQLRow {
-    final class Columns: @unchecked Sendable {
-        let names: [String]
-        let index: [String: Int]
-        init(names: [String]) {
-            self.names = names
-            index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        }
-    }
-
-    let columns: Columns
+    let columns: ColumnNames
     let values: [SQLiteData]
 
     var allColumns: [String] { columns.names }
-    func contains(column: String) -> Bool { columns.index[column] != nil }
-    func decodeNil(column: String) throws -> Bool { columns.index[column].map { values[$0] == .null } ?? true }
+    func contains(column: String) -> Bool { columns.position(of: column) != nil }
+    func decodeNil(column: String) throws -> Bool { columns.position(of: column).map { values[$0] == .null } ?? true }
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        guard let at = columns.index[column] else {
+        guard let at = columns.position(of: column) else {
             throw DecodingError.keyNotFound(ColumnKey(column), .init(codingPath: [], debugDescription: "no column \(column)"))
         }
         let value = values[at]
