@@ -71,6 +71,49 @@ struct PageContextTests {
         #if(count > 2):more#else:fewer#endif #if(count == 3):three#endif #if(count == 4):four#endif #if(ratio < 1):part#endif #if(request.minutes >= 60):hour#endif #if(count != 4):not four#endif #if(count > count(people)):more than people#endif #if(count):counted#endif
         """
 
+    /// Rows that build their own Leaf data (`LeafObjectWritable`) build exactly what encoding them builds: every
+    /// member, an absent optional left out, an enum by its raw value, a number as its text, nested rows and lists.
+    @Test func rowsThatBuildTheirOwnDataBuildWhatTheyEncode() throws {
+        struct Holder<Row: Encodable>: Encodable { let row: Row; let rows: [Row] }
+        func same<Row: Encodable>(_ row: Row, _ other: Row, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            #expect(row is any LeafObjectWritable, sourceLocation: sourceLocation)
+            let holder = Holder(row: row, rows: [row, other])
+            let written = LeafData.dictionary(try LeafContextEncoder.encode(holder))
+            let encoded = LeafData.dictionary(try LeafContextEncoder.encode(holder, usingWriters: false))
+            #expect(Self.identical(written, encoded), "\(written) against \(encoded)", sourceLocation: sourceLocation)
+        }
+        let awkward = "O'Brien <b>&"
+        try same(HopperItemDTO(id: UUID().text, reference: "SR-1", type: .changeOfCircumstances, typeName: "Change of circumstances",
+                               routedAt: "2026-12-06T09:00:00Z", ageMinutes: 125, age: "2 hours", owningTeam: awkward, routingRule: nil),
+                 HopperItemDTO(id: UUID().text, reference: "SR-2", type: .paymentReassign, typeName: "Payment reassign",
+                               routedAt: "", ageMinutes: -1, age: "", owningTeam: "", routingRule: "sensitive contact"))
+        try same(HopperView.Member(staffId: "20010001", name: awkward), HopperView.Member(staffId: "", name: ""))
+        try same(AccessPages.RequestRow(id: UUID().text, reference: "CSUA150-000001", status: .awaitingScrManager, statusName: "Awaiting SCR manager",
+                                        purposeName: "View a sensitive contact", requestedDurationMinutes: 480,
+                                        requester: .init(staffId: "20010002", name: awkward)),
+                 AccessPages.RequestRow(id: "", reference: "", status: .granted, statusName: "", purposeName: "", requestedDurationMinutes: 0,
+                                        requester: .init(staffId: "", name: "")))
+        let items = [HomeItem(text: awkward, href: "/grants/1", at: "2026-12-06T09:00:00Z"), HomeItem(text: "", href: nil, at: nil)]
+        try same(items[0], items[1])
+        try same(HomeSection(id: "hoppers", title: "Hoppers", emptyText: "None.", items: items),
+                 HomeSection(id: "", title: "", emptyText: "", items: []))
+    }
+
+    /// Strictly the same data: LeafData's own `==` also calls a number and its text equal.
+    static func identical(_ a: LeafData, _ b: LeafData) -> Bool {
+        guard a.celf == b.celf, a.isNil == b.isNil else { return false }
+        switch a.celf {
+        case .dictionary:
+            guard let x = a.dictionary, let y = b.dictionary, Set(x.keys) == Set(y.keys) else { return false }
+            return x.allSatisfy { key, value in identical(value, y[key]!) }
+        case .array:
+            guard let x = a.array, let y = b.array, x.count == y.count else { return false }
+            return zip(x, y).allSatisfy { identical($0, $1) }
+        default:
+            return a == b
+        }
+    }
+
     @Test func aTemplateReadsTheSameContextFromEitherEncoder() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let renderer = LeafRenderer(configuration: LeafConfiguration(rootDirectory: "/"), sources: .singleSource(Template(text: Self.template)),

@@ -26,3 +26,21 @@ struct HomeDTO: Content {
     let roleName: String
     let sections: [HomeSection]
 }
+
+/// Built directly for the home pages (`LeafObjectWritable`).
+extension HomeItem: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.text, text)
+        object.write(CodingKeys.href, href)
+        object.write(CodingKeys.at, at)
+    }
+}
+
+extension HomeSection: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.id, id)
+        object.write(CodingKeys.title, title)
+        object.write(CodingKeys.emptyText, emptyText)
+        object.write(CodingKeys.items, items)
+    }
+}

@@ -48,3 +48,25 @@ extension HopperItemDTO: JSONObjectWritable {
         object.write(CodingKeys.routingRule, routingRule)
     }
 }
+
+/// Built directly for the hopper pages: fifty requests and, for someone who assigns, every assignee (`LeafObjectWritable`).
+extension HopperItemDTO: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.id, id)
+        object.write(CodingKeys.reference, reference)
+        object.write(CodingKeys.type, type)
+        object.write(CodingKeys.typeName, typeName)
+        object.write(CodingKeys.routedAt, routedAt)
+        object.write(CodingKeys.ageMinutes, ageMinutes)
+        object.write(CodingKeys.age, age)
+        object.write(CodingKeys.owningTeam, owningTeam)
+        object.write(CodingKeys.routingRule, routingRule)
+    }
+}
+
+extension HopperView.Member: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.staffId, staffId)
+        object.write(CodingKeys.name, name)
+    }
+}
