@@ -337,11 +337,15 @@ struct LeafScope {
     /// As LeafKit's copy of the context would answer: each loop sets `isFirst`, `isLast`, its index and its item in
     /// that order (a later one replacing an earlier of the same name), and an inner loop's replace an outer's.
     func value(of name: String) -> LeafData? {
-        for loop in loops.reversed() {
-            if name == loop.item { return loop.value }
-            if name == loop.index { return .int(loop.position) }
-            if name == "isLast" { return .bool(loop.isLast) }
-            if name == "isFirst" { return .bool(loop.isFirst) }
+        // By index, innermost first: iterating `loops.reversed()` copied each loop (its value retained and released)
+        // for every name looked up.
+        var level = loops.count
+        while level > 0 {
+            level -= 1
+            if name == loops[level].item { return loops[level].value }
+            if name == loops[level].index { return .int(loops[level].position) }
+            if name == "isLast" { return .bool(loops[level].isLast) }
+            if name == "isFirst" { return .bool(loops[level].isFirst) }
         }
         return context[name]
     }

@@ -12,14 +12,22 @@ struct StaffOptionsTag: UnsafeUnescapedLeafTag, ParameterTag {
 
     func render(_ parameters: [LeafData]) throws -> LeafData {
         guard parameters.count == 1, let people = parameters[0].array else { throw Misuse() }
-        var html = ""
+        // Bytes, made text once: appending to a `String` a piece at a time (its growth and checks at every append)
+        // was half of this tag's time on the SCR hopper page.
+        var html: [UInt8] = []
         html.reserveCapacity(people.count * 64)
         for person in people {
             guard let fields = person.dictionary, let id = fields["staffId"]?.string, let name = fields["name"]?.string else { throw Misuse() }
             let value = Self.escaped(id)
-            html += "<option value=\"\(value)\">\(value) - \(Self.escaped(name))</option>"
+            html.append(contentsOf: "<option value=\"".utf8)
+            html.append(contentsOf: value.utf8)
+            html.append(contentsOf: "\">".utf8)
+            html.append(contentsOf: value.utf8)
+            html.append(contentsOf: " - ".utf8)
+            html.append(contentsOf: Self.escaped(name).utf8)
+            html.append(contentsOf: "</option>".utf8)
         }
-        return .string(html)
+        return .string(String(decoding: html, as: UTF8.self))
     }
 
     /// Leaf's own escaping (`htmlEscaped`, what `#(…)` does), asked only of text that has one of the characters it
