@@ -36,7 +36,7 @@
 # Settings: FACTOR (1), DURATION (10s), CONNECTIONS (16), THREADS (2), PEOPLE (100: people of each kind signed
 # in), HOPPER_DEPTH (10 pages), PREFETCH_PEOPLE (10: a target whose people share a few URLs is also fetched as up
 # to that many people), EXPIRY_TIMEOUT (300 s), P99_TARGET_MS (20), WRK_TIMEOUT (30s), SETTLE_TIMEOUT (600 s),
-# PROFILE=1 (a perf profile of the server during each target: <id>.profile.txt beside the raw output), ONLY (an extended regex: measure only the targets whose names match, e.g. ONLY='Monitoring|hopper'), SKIP_EXPIRY=1
+# PROFILE=1 (a perf profile of the server during each target: <id>.profile.txt, each function with what it calls, and <id>.self.txt, the time spent in each function itself, beside the raw output), ONLY (an extended regex: measure only the targets whose names match, e.g. ONLY='Monitoring|hopper'), SKIP_EXPIRY=1
 # (do not time the grants ending together), EXPIRY_CACHE (as-left: what the page cache holds of the database when the
 # grants end; warm reads its files first; cold drops the page cache), SCALE_DATA (bench/.data), SCALE_SCRATCH (the temporary folder), KEEP_RUN=1 keeps the scratch copy, SCALE_PG_OPTS
 # adds PostgreSQL server options, LOG_LEVEL (notice). The binary is CASEWORK_BIN, else .build/release/casework
@@ -269,6 +269,9 @@ while IFS=$'\t' read -r id file name; do
     wait "$PERF_PID" || true
     perf report -i "$RUN/out/$id.perf" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-220 | head -150 \
       >"$RUN/out/$id.profile.txt" || true
+    # The same samples by the function they were in (no callers counted): where the time itself is spent.
+    perf report -i "$RUN/out/$id.perf" --no-children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-220 | head -80 \
+      >"$RUN/out/$id.self.txt" || true
   fi
   settle >"$RUN/out/$id.settle"
   awk -v name="$name" -v busy="$(cat "$RUN/out/$id.settle")" '/^SCALE_RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -336,7 +339,7 @@ PY
 REPORT="test-output/bench/scale-$DB-$FACTOR.md"
 mkdir -p "test-output/bench/scale-$DB-$FACTOR"
 rm -f "test-output/bench/scale-$DB-$FACTOR"/*
-cp "$RUN"/out/*.wrk "$RUN"/out/*.profile.txt "$RUN"/out/*.settle "$RUN"/out/*.json "$RUN"/out/server*.log "test-output/bench/scale-$DB-$FACTOR/" 2>/dev/null || true
+cp "$RUN"/out/*.wrk "$RUN"/out/*.profile.txt "$RUN"/out/*.self.txt "$RUN"/out/*.settle "$RUN"/out/*.json "$RUN"/out/server*.log "test-output/bench/scale-$DB-$FACTOR/" 2>/dev/null || true
 [ -f "$RUN/out/crashes" ] && cp "$RUN/out/crashes" "test-output/bench/scale-$DB-$FACTOR/"
 echo
 python3 bench/lib/scale_report.py "$RUN/out" "$MANIFEST" "$REPORT"
