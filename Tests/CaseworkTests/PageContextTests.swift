@@ -75,12 +75,14 @@ struct PageContextTests {
     /// member, an absent optional left out, an enum by its raw value, a number as its text, nested rows and lists.
     @Test func rowsThatBuildTheirOwnDataBuildWhatTheyEncode() throws {
         struct Holder<Row: Encodable>: Encodable { let row: Row; let rows: [Row] }
+        func agree<Content: Encodable>(_ content: Content, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let written = LeafData.dictionary(try LeafContextEncoder.encode(content))
+            let encoded = LeafData.dictionary(try LeafContextEncoder.encode(content, usingWriters: false))
+            #expect(Self.identical(written, encoded), "\(written) against \(encoded)", sourceLocation: sourceLocation)
+        }
         func same<Row: Encodable>(_ row: Row, _ other: Row, sourceLocation: SourceLocation = #_sourceLocation) throws {
             #expect(row is any LeafObjectWritable, sourceLocation: sourceLocation)
-            let holder = Holder(row: row, rows: [row, other])
-            let written = LeafData.dictionary(try LeafContextEncoder.encode(holder))
-            let encoded = LeafData.dictionary(try LeafContextEncoder.encode(holder, usingWriters: false))
-            #expect(Self.identical(written, encoded), "\(written) against \(encoded)", sourceLocation: sourceLocation)
+            try agree(Holder(row: row, rows: [row, other]), sourceLocation: sourceLocation)
         }
         let awkward = "O'Brien <b>&"
         try same(HopperItemDTO(id: UUID().text, reference: "SR-1", type: .changeOfCircumstances, typeName: "Change of circumstances",
@@ -97,6 +99,19 @@ struct PageContextTests {
         try same(items[0], items[1])
         try same(HomeSection(id: "hoppers", title: "Hoppers", emptyText: "None.", items: items),
                  HomeSection(id: "", title: "", emptyText: "", items: []))
+        let monitoring = StreamingJSONEncoderTests.monitoring(awkward)
+        try same(monitoring.activeGrants[0], monitoring.activeGrants[1])
+        try same(monitoring.stages[0], monitoring.stages[1])
+        try same(monitoring.decisions[0], monitoring.decisions[1])
+        try same(monitoring.teams[0], monitoring.teams[0])
+        try same(monitoring.requestsPerDay[0], monitoring.requestsPerDay[0])
+        try same(monitoring.liveGrantsByTeam[0], monitoring.liveGrantsByTeam[1])
+        try same(Chart.Rect(x: 0.5, y: 10, width: 33.333333333333336, height: 0, series: 2, tooltip: awkward),
+                 Chart.Rect(x: -1, y: 1e-7, width: 680, height: 220.25, series: 0, tooltip: ""))
+        try same(Chart.Label(x: 12.5, y: 0, text: awkward, anchor: "end"), Chart.Label(x: 0, y: 240, text: "", anchor: "middle"))
+        try same(Chart.Line(x1: 0, y1: 0.1, x2: 680, y2: 0.1, kind: "grid"), Chart.Line(x1: 40.5, y1: 12, x2: 40.5, y2: 232, kind: "axis"))
+        // And a whole monitoring page's content, as the page encodes it.
+        try agree(MonitoringPages.PageContent(summary: monitoring, query: "from=2026-11-06"))
     }
 
     /// Strictly the same data: LeafData's own `==` also calls a number and its text equal.

@@ -230,5 +230,29 @@ struct StreamingJSONEncoderTests {
                       AuditEventDTO(id: UUID().text, seq: 0, at: "", actorStaffId: "20010002", actorRole: "caseworker",
                                     action: "contact.view", subjectType: "contact", subjectId: UUID().text, outcome: "success", detail: "")]
         try same(ListDTO(items: events, nextCursor: "42"))
+
+        try same(Self.monitoring(awkward))
+    }
+
+    /// A monitoring answer with a row of every kind, optionals absent and present.
+    static func monitoring(_ awkward: String) -> MonitoringDTO {
+        let grants = [MonitoredGrantDTO(grantId: UUID().text, requestId: UUID().text, reference: "CSUA150-000001", staffId: "20010002", name: awkward,
+                                        team: "Team 1", purpose: "viewContact", grantedAt: "2026-12-06T09:00:00Z", expiresAt: "2026-12-06T17:00:00Z",
+                                        endedAt: nil, teamLeaderStaffId: "20010001"),
+                      MonitoredGrantDTO(grantId: "", requestId: "", reference: "", staffId: "", name: "", team: "", purpose: "", grantedAt: "",
+                                        expiresAt: "", endedAt: "2026-12-06T10:00:00Z", teamLeaderStaffId: nil)]
+        let decisions = [DecisionDTO(reference: "CSUA150-000001", team: awkward, stage: .scrManager, decision: .reject, at: "2026-12-06T09:00:00Z",
+                                     minutesToDecide: 0, reason: awkward),
+                         DecisionDTO(reference: "", team: "", stage: .teamLeader, decision: .approve, at: "", minutesToDecide: 1_440, reason: nil)]
+        return MonitoringDTO(
+            at: "2026-12-06T09:00:00Z", from: "2026-11-06", to: "2026-12-06",
+            counts: MonitoringCountsDTO(activeGrants: 100_000, endingToday: 0, overdueLogOffs: 3, refusals: 4, decisions: 5, teams: -1),
+            activeGrants: grants, endingToday: [], overdueLogOffs: Array(grants.reversed()),
+            stages: [StageFiguresDTO(stage: .teamLeader, decisions: 3, approved: 1, rejected: 1, returned: 1, medianMinutesToDecide: 12, longestMinutesToDecide: nil),
+                     StageFiguresDTO(stage: .provisioning, decisions: 0, approved: 0, rejected: 0, returned: 0, medianMinutesToDecide: nil, longestMinutesToDecide: 9)],
+            refusals: decisions, decisions: decisions,
+            teams: [TeamFiguresDTO(team: awkward, requests: 9, inProgress: 1, granted: 2, rejected: 3, returned: 2, withdrawn: 1)],
+            requestsPerDay: [DayFiguresDTO(day: "2026-12-06", requests: 9, inProgress: 1, granted: 2, rejected: 3, returned: 2, withdrawn: 1)],
+            liveGrantsByTeam: [TeamCountDTO(team: awkward, n: 7), TeamCountDTO(team: "", n: 0)], overdueLogOffsByTeam: [])
     }
 }

@@ -116,6 +116,11 @@ struct JSONObjectWriter {
         sink.writeInteger(value)
     }
 
+    mutating func write(_ key: some CodingKey, _ value: Int?) {
+        guard let value else { return }
+        write(key, value)
+    }
+
     mutating func write(_ key: some CodingKey, _ value: Bool) {
         self.key(key)
         sink.writeBool(value)

@@ -182,3 +182,34 @@ struct Chart: Encodable {
         }
     }
 }
+
+/// A chart's shapes build their own Leaf data (`LeafObjectWritable`): a chart is a few hundred of them.
+extension Chart.Rect: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.x, x)
+        object.write(CodingKeys.y, y)
+        object.write(CodingKeys.width, width)
+        object.write(CodingKeys.height, height)
+        object.write(CodingKeys.series, series)
+        object.write(CodingKeys.tooltip, tooltip)
+    }
+}
+
+extension Chart.Label: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.x, x)
+        object.write(CodingKeys.y, y)
+        object.write(CodingKeys.text, text)
+        object.write(CodingKeys.anchor, anchor)
+    }
+}
+
+extension Chart.Line: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.x1, x1)
+        object.write(CodingKeys.y1, y1)
+        object.write(CodingKeys.x2, x2)
+        object.write(CodingKeys.y2, y2)
+        object.write(CodingKeys.kind, kind)
+    }
+}

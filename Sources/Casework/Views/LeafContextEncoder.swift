@@ -321,6 +321,13 @@ struct LeafObjectWriter {
 
     mutating func write(_ key: some CodingKey, _ value: Int) { members[key.stringValue] = LeafNumber.text(value) }
 
+    mutating func write(_ key: some CodingKey, _ value: Int?) {
+        guard let value else { return }
+        write(key, value)
+    }
+
+    mutating func write(_ key: some CodingKey, _ value: Double) { members[key.stringValue] = LeafNumber.text(value) }
+
     mutating func write(_ key: some CodingKey, _ value: Bool) { members[key.stringValue] = .bool(value) }
 
     mutating func write<Value: RawRepresentable & Encodable>(_ key: some CodingKey, _ value: Value) where Value.RawValue == String {

@@ -340,3 +340,167 @@ extension Monitoring {
             changes: changes, notifications: notes, emails: emails, recordAccess: access, auditEvents: trail)
     }
 }
+
+// The monitoring answer's rows write their own JSON and build their own Leaf data (`JSONObjectWritable`,
+// `LeafObjectWritable`): the page and its API list up to fifty of each table, and encoding them was 29% of the
+// page's time and most of the API's (bench/scale.sh with PROFILE=1).
+
+extension MonitoringDTO: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.at, at)
+        object.write(CodingKeys.from, from)
+        object.write(CodingKeys.to, to)
+        object.write(CodingKeys.counts, counts)
+        object.write(CodingKeys.activeGrants, activeGrants)
+        object.write(CodingKeys.endingToday, endingToday)
+        object.write(CodingKeys.overdueLogOffs, overdueLogOffs)
+        object.write(CodingKeys.stages, stages)
+        object.write(CodingKeys.refusals, refusals)
+        object.write(CodingKeys.decisions, decisions)
+        object.write(CodingKeys.teams, teams)
+        object.write(CodingKeys.requestsPerDay, requestsPerDay)
+        object.write(CodingKeys.liveGrantsByTeam, liveGrantsByTeam)
+        object.write(CodingKeys.overdueLogOffsByTeam, overdueLogOffsByTeam)
+    }
+}
+
+extension MonitoringCountsDTO: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.activeGrants, activeGrants)
+        object.write(CodingKeys.endingToday, endingToday)
+        object.write(CodingKeys.overdueLogOffs, overdueLogOffs)
+        object.write(CodingKeys.refusals, refusals)
+        object.write(CodingKeys.decisions, decisions)
+        object.write(CodingKeys.teams, teams)
+    }
+}
+
+extension MonitoredGrantDTO: JSONObjectWritable, LeafObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.grantId, grantId)
+        object.write(CodingKeys.requestId, requestId)
+        object.write(CodingKeys.reference, reference)
+        object.write(CodingKeys.staffId, staffId)
+        object.write(CodingKeys.name, name)
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.purpose, purpose)
+        object.write(CodingKeys.grantedAt, grantedAt)
+        object.write(CodingKeys.expiresAt, expiresAt)
+        object.write(CodingKeys.endedAt, endedAt)
+        object.write(CodingKeys.teamLeaderStaffId, teamLeaderStaffId)
+    }
+
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.grantId, grantId)
+        object.write(CodingKeys.requestId, requestId)
+        object.write(CodingKeys.reference, reference)
+        object.write(CodingKeys.staffId, staffId)
+        object.write(CodingKeys.name, name)
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.purpose, purpose)
+        object.write(CodingKeys.grantedAt, grantedAt)
+        object.write(CodingKeys.expiresAt, expiresAt)
+        object.write(CodingKeys.endedAt, endedAt)
+        object.write(CodingKeys.teamLeaderStaffId, teamLeaderStaffId)
+    }
+}
+
+extension StageFiguresDTO: JSONObjectWritable, LeafObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.stage, stage)
+        object.write(CodingKeys.decisions, decisions)
+        object.write(CodingKeys.approved, approved)
+        object.write(CodingKeys.rejected, rejected)
+        object.write(CodingKeys.returned, returned)
+        object.write(CodingKeys.medianMinutesToDecide, medianMinutesToDecide)
+        object.write(CodingKeys.longestMinutesToDecide, longestMinutesToDecide)
+    }
+
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.stage, stage)
+        object.write(CodingKeys.decisions, decisions)
+        object.write(CodingKeys.approved, approved)
+        object.write(CodingKeys.rejected, rejected)
+        object.write(CodingKeys.returned, returned)
+        object.write(CodingKeys.medianMinutesToDecide, medianMinutesToDecide)
+        object.write(CodingKeys.longestMinutesToDecide, longestMinutesToDecide)
+    }
+}
+
+extension DecisionDTO: JSONObjectWritable, LeafObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.reference, reference)
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.stage, stage)
+        object.write(CodingKeys.decision, decision)
+        object.write(CodingKeys.at, at)
+        object.write(CodingKeys.minutesToDecide, minutesToDecide)
+        object.write(CodingKeys.reason, reason)
+    }
+
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.reference, reference)
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.stage, stage)
+        object.write(CodingKeys.decision, decision)
+        object.write(CodingKeys.at, at)
+        object.write(CodingKeys.minutesToDecide, minutesToDecide)
+        object.write(CodingKeys.reason, reason)
+    }
+}
+
+extension TeamFiguresDTO: JSONObjectWritable, LeafObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.requests, requests)
+        object.write(CodingKeys.inProgress, inProgress)
+        object.write(CodingKeys.granted, granted)
+        object.write(CodingKeys.rejected, rejected)
+        object.write(CodingKeys.returned, returned)
+        object.write(CodingKeys.withdrawn, withdrawn)
+    }
+
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.requests, requests)
+        object.write(CodingKeys.inProgress, inProgress)
+        object.write(CodingKeys.granted, granted)
+        object.write(CodingKeys.rejected, rejected)
+        object.write(CodingKeys.returned, returned)
+        object.write(CodingKeys.withdrawn, withdrawn)
+    }
+}
+
+extension DayFiguresDTO: JSONObjectWritable, LeafObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.day, day)
+        object.write(CodingKeys.requests, requests)
+        object.write(CodingKeys.inProgress, inProgress)
+        object.write(CodingKeys.granted, granted)
+        object.write(CodingKeys.rejected, rejected)
+        object.write(CodingKeys.returned, returned)
+        object.write(CodingKeys.withdrawn, withdrawn)
+    }
+
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.day, day)
+        object.write(CodingKeys.requests, requests)
+        object.write(CodingKeys.inProgress, inProgress)
+        object.write(CodingKeys.granted, granted)
+        object.write(CodingKeys.rejected, rejected)
+        object.write(CodingKeys.returned, returned)
+        object.write(CodingKeys.withdrawn, withdrawn)
+    }
+}
+
+extension TeamCountDTO: JSONObjectWritable, LeafObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.n, n)
+    }
+
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.team, team)
+        object.write(CodingKeys.n, n)
+    }
+}
