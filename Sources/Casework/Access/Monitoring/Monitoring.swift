@@ -341,8 +341,8 @@ extension Monitoring {
     }
 }
 
-// The monitoring answer's rows write their own JSON and build their own Leaf data (`JSONObjectWritable`,
-// `LeafObjectWritable`): the page and its API list up to fifty of each table, and encoding them was 29% of the
+// The monitoring answer's rows write their own JSON and build their own Leaf data from one list of their members
+// (`ObjectWritable`): the page and its API list up to fifty of each table, and encoding them was 29% of the
 // page's time and most of the API's (bench/scale.sh with PROFILE=1).
 
 extension MonitoringDTO: JSONObjectWritable {
@@ -375,22 +375,8 @@ extension MonitoringCountsDTO: JSONObjectWritable {
     }
 }
 
-extension MonitoredGrantDTO: JSONObjectWritable, LeafObjectWritable {
-    func writeMembers(to object: inout JSONObjectWriter) {
-        object.write(CodingKeys.grantId, grantId)
-        object.write(CodingKeys.requestId, requestId)
-        object.write(CodingKeys.reference, reference)
-        object.write(CodingKeys.staffId, staffId)
-        object.write(CodingKeys.name, name)
-        object.write(CodingKeys.team, team)
-        object.write(CodingKeys.purpose, purpose)
-        object.write(CodingKeys.grantedAt, grantedAt)
-        object.write(CodingKeys.expiresAt, expiresAt)
-        object.write(CodingKeys.endedAt, endedAt)
-        object.write(CodingKeys.teamLeaderStaffId, teamLeaderStaffId)
-    }
-
-    func writeMembers(to object: inout LeafObjectWriter) {
+extension MonitoredGrantDTO: ObjectWritable {
+    func writeEachMember<Writer: ObjectMemberWriter>(to object: inout Writer) {
         object.write(CodingKeys.grantId, grantId)
         object.write(CodingKeys.requestId, requestId)
         object.write(CodingKeys.reference, reference)
@@ -405,18 +391,8 @@ extension MonitoredGrantDTO: JSONObjectWritable, LeafObjectWritable {
     }
 }
 
-extension StageFiguresDTO: JSONObjectWritable, LeafObjectWritable {
-    func writeMembers(to object: inout JSONObjectWriter) {
-        object.write(CodingKeys.stage, stage)
-        object.write(CodingKeys.decisions, decisions)
-        object.write(CodingKeys.approved, approved)
-        object.write(CodingKeys.rejected, rejected)
-        object.write(CodingKeys.returned, returned)
-        object.write(CodingKeys.medianMinutesToDecide, medianMinutesToDecide)
-        object.write(CodingKeys.longestMinutesToDecide, longestMinutesToDecide)
-    }
-
-    func writeMembers(to object: inout LeafObjectWriter) {
+extension StageFiguresDTO: ObjectWritable {
+    func writeEachMember<Writer: ObjectMemberWriter>(to object: inout Writer) {
         object.write(CodingKeys.stage, stage)
         object.write(CodingKeys.decisions, decisions)
         object.write(CodingKeys.approved, approved)
@@ -427,18 +403,8 @@ extension StageFiguresDTO: JSONObjectWritable, LeafObjectWritable {
     }
 }
 
-extension DecisionDTO: JSONObjectWritable, LeafObjectWritable {
-    func writeMembers(to object: inout JSONObjectWriter) {
-        object.write(CodingKeys.reference, reference)
-        object.write(CodingKeys.team, team)
-        object.write(CodingKeys.stage, stage)
-        object.write(CodingKeys.decision, decision)
-        object.write(CodingKeys.at, at)
-        object.write(CodingKeys.minutesToDecide, minutesToDecide)
-        object.write(CodingKeys.reason, reason)
-    }
-
-    func writeMembers(to object: inout LeafObjectWriter) {
+extension DecisionDTO: ObjectWritable {
+    func writeEachMember<Writer: ObjectMemberWriter>(to object: inout Writer) {
         object.write(CodingKeys.reference, reference)
         object.write(CodingKeys.team, team)
         object.write(CodingKeys.stage, stage)
@@ -449,18 +415,8 @@ extension DecisionDTO: JSONObjectWritable, LeafObjectWritable {
     }
 }
 
-extension TeamFiguresDTO: JSONObjectWritable, LeafObjectWritable {
-    func writeMembers(to object: inout JSONObjectWriter) {
-        object.write(CodingKeys.team, team)
-        object.write(CodingKeys.requests, requests)
-        object.write(CodingKeys.inProgress, inProgress)
-        object.write(CodingKeys.granted, granted)
-        object.write(CodingKeys.rejected, rejected)
-        object.write(CodingKeys.returned, returned)
-        object.write(CodingKeys.withdrawn, withdrawn)
-    }
-
-    func writeMembers(to object: inout LeafObjectWriter) {
+extension TeamFiguresDTO: ObjectWritable {
+    func writeEachMember<Writer: ObjectMemberWriter>(to object: inout Writer) {
         object.write(CodingKeys.team, team)
         object.write(CodingKeys.requests, requests)
         object.write(CodingKeys.inProgress, inProgress)
@@ -471,18 +427,8 @@ extension TeamFiguresDTO: JSONObjectWritable, LeafObjectWritable {
     }
 }
 
-extension DayFiguresDTO: JSONObjectWritable, LeafObjectWritable {
-    func writeMembers(to object: inout JSONObjectWriter) {
-        object.write(CodingKeys.day, day)
-        object.write(CodingKeys.requests, requests)
-        object.write(CodingKeys.inProgress, inProgress)
-        object.write(CodingKeys.granted, granted)
-        object.write(CodingKeys.rejected, rejected)
-        object.write(CodingKeys.returned, returned)
-        object.write(CodingKeys.withdrawn, withdrawn)
-    }
-
-    func writeMembers(to object: inout LeafObjectWriter) {
+extension DayFiguresDTO: ObjectWritable {
+    func writeEachMember<Writer: ObjectMemberWriter>(to object: inout Writer) {
         object.write(CodingKeys.day, day)
         object.write(CodingKeys.requests, requests)
         object.write(CodingKeys.inProgress, inProgress)
@@ -493,13 +439,8 @@ extension DayFiguresDTO: JSONObjectWritable, LeafObjectWritable {
     }
 }
 
-extension TeamCountDTO: JSONObjectWritable, LeafObjectWritable {
-    func writeMembers(to object: inout JSONObjectWriter) {
-        object.write(CodingKeys.team, team)
-        object.write(CodingKeys.n, n)
-    }
-
-    func writeMembers(to object: inout LeafObjectWriter) {
+extension TeamCountDTO: ObjectWritable {
+    func writeEachMember<Writer: ObjectMemberWriter>(to object: inout Writer) {
         object.write(CodingKeys.team, team)
         object.write(CodingKeys.n, n)
     }

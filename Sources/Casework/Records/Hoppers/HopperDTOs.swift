@@ -34,9 +34,9 @@ struct HopperView: Encodable {
     let pagination: Pagination?
 }
 
-/// Written directly: every hopper's page of fifty (`JSONObjectWritable`).
-extension HopperItemDTO: JSONObjectWritable {
-    func writeMembers(to object: inout JSONObjectWriter) {
+/// Written directly: every hopper's page of fifty, as the API's JSON and as a page's Leaf data (`ObjectWritable`).
+extension HopperItemDTO: ObjectWritable {
+    func writeEachMember<Writer: ObjectMemberWriter>(to object: inout Writer) {
         object.write(CodingKeys.id, id)
         object.write(CodingKeys.reference, reference)
         object.write(CodingKeys.type, type)
@@ -49,21 +49,7 @@ extension HopperItemDTO: JSONObjectWritable {
     }
 }
 
-/// Built directly for the hopper pages: fifty requests and, for someone who assigns, every assignee (`LeafObjectWritable`).
-extension HopperItemDTO: LeafObjectWritable {
-    func writeMembers(to object: inout LeafObjectWriter) {
-        object.write(CodingKeys.id, id)
-        object.write(CodingKeys.reference, reference)
-        object.write(CodingKeys.type, type)
-        object.write(CodingKeys.typeName, typeName)
-        object.write(CodingKeys.routedAt, routedAt)
-        object.write(CodingKeys.ageMinutes, ageMinutes)
-        object.write(CodingKeys.age, age)
-        object.write(CodingKeys.owningTeam, owningTeam)
-        object.write(CodingKeys.routingRule, routingRule)
-    }
-}
-
+/// Built directly for the hopper page: for someone who assigns, every assignee (`LeafObjectWritable`).
 extension HopperView.Member: LeafObjectWritable {
     func writeMembers(to object: inout LeafObjectWriter) {
         object.write(CodingKeys.staffId, staffId)
