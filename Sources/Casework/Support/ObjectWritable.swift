@@ -2,11 +2,26 @@
 /// (`LeafObjectWriter`) alike, so a row that both the API and a page show lists its members once (`ObjectWritable`).
 protocol ObjectMemberWriter {
     mutating func write(_ key: some CodingKey, _ value: String)
-    mutating func write(_ key: some CodingKey, _ value: String?)
     mutating func write(_ key: some CodingKey, _ value: Int)
-    mutating func write(_ key: some CodingKey, _ value: Int?)
     mutating func write(_ key: some CodingKey, _ value: Bool)
-    mutating func write<Value: RawRepresentable & Encodable>(_ key: some CodingKey, _ value: Value) where Value.RawValue == String
+}
+
+/// What both writers write alike, once: an absent optional is left out (`encodeIfPresent`, what synthesised
+/// conformances do), and an enum is its raw value.
+extension ObjectMemberWriter {
+    mutating func write(_ key: some CodingKey, _ value: String?) {
+        guard let value else { return }
+        write(key, value)
+    }
+
+    mutating func write(_ key: some CodingKey, _ value: Int?) {
+        guard let value else { return }
+        write(key, value)
+    }
+
+    mutating func write<Value: RawRepresentable & Encodable>(_ key: some CodingKey, _ value: Value) where Value.RawValue == String {
+        write(key, value.rawValue)
+    }
 }
 
 extension JSONObjectWriter: ObjectMemberWriter {}

@@ -78,7 +78,7 @@ protocol JSONObjectWritable: Encodable {
 
 /// The members of one object being written. Each kind of member is written as `Encodable` would encode it: an
 /// absent optional left out (`encodeIfPresent`, what synthesised conformances do) unless it is written as `null`
-/// on purpose (`writeNullable`), an enum by its raw value.
+/// on purpose (`writeNullable`), an enum by its raw value (those two as every `ObjectMemberWriter` writes them).
 struct JSONObjectWriter {
     fileprivate let sink: JSONSink
     private var members = 0
@@ -96,11 +96,6 @@ struct JSONObjectWriter {
         sink.writeString(value)
     }
 
-    mutating func write(_ key: some CodingKey, _ value: String?) {
-        guard let value else { return }
-        write(key, value)
-    }
-
     /// `null` when absent, as `encode(_:forKey:)` writes an optional.
     mutating func writeNullable(_ key: some CodingKey, _ value: String?) {
         guard let value else {
@@ -116,18 +111,9 @@ struct JSONObjectWriter {
         sink.writeInteger(value)
     }
 
-    mutating func write(_ key: some CodingKey, _ value: Int?) {
-        guard let value else { return }
-        write(key, value)
-    }
-
     mutating func write(_ key: some CodingKey, _ value: Bool) {
         self.key(key)
         sink.writeBool(value)
-    }
-
-    mutating func write<Value: RawRepresentable & Encodable>(_ key: some CodingKey, _ value: Value) where Value.RawValue == String {
-        write(key, value.rawValue)
     }
 
     mutating func write<Value: JSONObjectWritable>(_ key: some CodingKey, _ value: Value) {

@@ -305,7 +305,8 @@ extension LeafObjectWritable {
 }
 
 /// The members of one object, each as `LeafContextEncoder` makes it: text and flags as themselves, whole numbers as
-/// the text Leaf prints (`LeafNumber`), an enum by its raw value, an absent optional left out.
+/// the text Leaf prints (`LeafNumber`), an enum by its raw value and an absent optional left out (as every
+/// `ObjectMemberWriter` writes those).
 struct LeafObjectWriter {
     fileprivate(set) var members: [String: LeafData] = [:]
 
@@ -314,25 +315,11 @@ struct LeafObjectWriter {
 
     mutating func write(_ key: some CodingKey, _ value: String) { members[key.stringValue] = .string(value) }
 
-    mutating func write(_ key: some CodingKey, _ value: String?) {
-        guard let value else { return }
-        write(key, value)
-    }
-
     mutating func write(_ key: some CodingKey, _ value: Int) { members[key.stringValue] = LeafNumber.text(value) }
-
-    mutating func write(_ key: some CodingKey, _ value: Int?) {
-        guard let value else { return }
-        write(key, value)
-    }
 
     mutating func write(_ key: some CodingKey, _ value: Double) { members[key.stringValue] = LeafNumber.text(value) }
 
     mutating func write(_ key: some CodingKey, _ value: Bool) { members[key.stringValue] = .bool(value) }
-
-    mutating func write<Value: RawRepresentable & Encodable>(_ key: some CodingKey, _ value: Value) where Value.RawValue == String {
-        write(key, value.rawValue)
-    }
 
     mutating func write<Value: LeafObjectWritable>(_ key: some CodingKey, _ value: Value) { members[key.stringValue] = value.leafObject }
 
