@@ -167,6 +167,12 @@ def main():
                      "server-crash-<target id>.log beside the raw output): "
                      + "; ".join(f"during {', '.join(who)}: `{why}`" for why, who in by_reason.items()) + ".")
     lines.append("")
+    def cpu_text(expiry):
+        if "serverCpuSeconds" not in expiry:
+            return ""
+        postgres = f" + PostgreSQL {expiry['postgresCpuSeconds']:.2f} s" if meta.get("db") == "postgres" else ""
+        return f"; CPU: server {expiry['serverCpuSeconds']:.2f} s{postgres}"
+
     if expiry:
         if expiry.get("due") != expiry.get("expected"):
             lines.append(f"(Of the {expiry['expected']:,} grants meant to end together, {expiry['due']:,} were still unprocessed "
@@ -179,7 +185,7 @@ def main():
             window = expiry.get("processingWindow")
             lines.append(f"**Grants ending together**: all {expiry['due']:,} processed {expiry['seconds']:.1f} s after the clock reached their end "
                          f"(the wait includes the expiry job's interval; processing itself took at most {window} s, at least {rate:,.0f} a second, "
-                         f"polling the database every 0.25 s; page cache {meta.get('expiryCache', 'as-left')}).")
+                         f"polling the database every 0.25 s; page cache {meta.get('expiryCache', 'as-left')}){cpu_text(expiry)}.")
     else:
         lines.append("**Grants ending together**: not measured.")
     rss = meta.get("rssKb")

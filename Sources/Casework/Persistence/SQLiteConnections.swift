@@ -103,6 +103,11 @@ final class SQLiteHandle {
             // As every Fluent connection is set up (configure.swift's tuneSQLite): what is acknowledged is on disk.
             try execute("PRAGMA synchronous = FULL")
             try execute("PRAGMA foreign_keys = ON")
+            // The writer is the only connection that commits, so its page cache stays valid from batch to batch. A
+            // batch of a thousand ended grants dirties more pages than SQLite's default 2 MB holds, which spilled
+            // them into the WAL mid-transaction and read them back; statement journals stay in memory.
+            try execute("PRAGMA cache_size = -65536")
+            try execute("PRAGMA temp_store = MEMORY")
         case .checkpointing:
             // A connection knows the file is in WAL mode only once it has read it; until then a checkpoint does nothing.
             try execute("PRAGMA schema_version")
