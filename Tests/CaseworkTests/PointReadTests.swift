@@ -3,6 +3,7 @@ import CaseworkCore
 import Fluent
 import Foundation
 import SQLKit
+import SQLiteKit
 import Testing
 import Vapor
 
@@ -67,6 +68,23 @@ struct PointReadTests {
     }
 
     /// A flag is read from 0 or 1 only, as SQLiteNIO reads it; any other number is refused, not taken as true.
+    /// The binds converted without SQLiteKit's encoder are stored exactly as it would store them: the same kind of
+    /// value and the same value, present and absent (an id as its upper-case text, an instant as seconds since 1970).
+    @Test func bindsAreConvertedAsSQLiteKitsEncoderConvertsThem() throws {
+        let id = UUID(), instant = Date(timeIntervalSince1970: 1_764_000_000.125)
+        let binds: [any Encodable & Sendable] = [
+            "text", "", id, instant, 42, -7, Optional("text"), String?.none, Optional(id), UUID?.none, Optional(instant), Date?.none,
+            true, 2.5, Int?.none, Optional(3),
+        ]
+        let encoder = SQLiteDataEncoder()
+        for bind in binds {
+            let ours = try SQLiteHandle.sqliteData(bind)
+            let theirs = try encoder.encode(bind)
+            #expect(ours == theirs, "\(type(of: bind)) \(bind): \(ours) here, \(theirs) by SQLiteKit's encoder")
+        }
+        #expect(try SQLiteHandle.sqliteData(id) == .text(id.uuidString), "an id is stored as its text")
+    }
+
     @Test func aFlagIsZeroOrOne() async throws {
         guard !usingPostgres else { return }
         try await withCasework { app in

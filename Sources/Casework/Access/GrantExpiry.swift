@@ -59,8 +59,7 @@ struct GrantExpiry {
         guard !grants.isEmpty else { return 0 }
         let sql = ctx.db as! any SQLDatabase
         try await sql.raw("UPDATE grants SET end_processed_at = \(bind: ctx.now) WHERE id IN (\(binds: grants.map(\.id)))").run()
-        let requests = Dictionary(uniqueKeysWithValues: try await AccessQueries(db: ctx.db).requests(ids: Array(Set(grants.map(\.requestId))))
-            .map { ($0.id!, $0) })
+        let requests = try await AccessQueries(db: ctx.db).labels(ids: Array(Set(grants.map(\.requestId))))
         let holders = Array(Set(grants.map(\.staffId)))
         // Each holder's sessions, counted for the audit and ended, by the sessions' staff index.
         var sessions: [String: Int] = [:]
@@ -125,8 +124,7 @@ struct GrantExpiry {
         }
         guard !grants.isEmpty else { return 0 }
         try await (ctx.db as! any SQLDatabase).raw("UPDATE grants SET reminder_sent_at = \(bind: ctx.now) WHERE id IN (\(binds: grants.map(\.id)))").run()
-        let requests = Dictionary(uniqueKeysWithValues: try await AccessQueries(db: ctx.db).requests(ids: Array(Set(grants.map(\.requestId))))
-            .map { ($0.id!, $0) })
+        let requests = try await AccessQueries(db: ctx.db).labels(ids: Array(Set(grants.map(\.requestId))))
         var notes: [Inbox.Note] = []
         var events: [AuditEntry] = []
         for grant in grants {
@@ -169,13 +167,13 @@ struct GrantExpiry {
         let people = try await DirectoryQueries(db: ctx.db).profiles(Array(Set(candidates.compactMap(\.assigneeStaffId))))
         // The holders' remaining live grants, for all of them in one statement.
         let coverage = try await AccessQueries(db: ctx.db).coverage(for: people.values.map(\.staffId), at: ctx.now)
-        var returning: [ServiceRequestModel] = []
+        var returning: [StoredServiceRequest] = []
         var returned: [String: [String]] = [:]
         for sr in candidates {
             guard let holder = sr.assigneeStaffId, let person = people[holder] else { continue }
             let grants = coverage[person.staffId] ?? []
             // Every contact `involved` names is sensitive (that is how it was read).
-            let hidden = (involved[sr.id!] ?? []).contains {
+            let hidden = (involved[sr.id] ?? []).contains {
                 !Visibility.maySee(contactId: $0.text, sensitive: true, person: person, grants: grants, at: ctx.now)
             }
             guard hidden else { continue }
@@ -184,13 +182,15 @@ struct GrantExpiry {
         }
         // Every SR returned changes the same way, so one update (a chunk at a time) returns them all, and their
         // history rows join the batch's multi-row inserts.
+        let sql = ctx.db as! any SQLDatabase
         for chunk in returning.chunked(into: 500) {
-            try await ServiceRequestModel.query(on: ctx.db).filter(\.$id ~~ chunk.map { $0.id! })
-                .set(\.$status, to: .pendingAssignment).set(\.$assigneeStaffId, to: nil)
-                .set(\.$routedAt, to: ctx.now).set(\.$updatedAt, to: ctx.now).update()
+            try await sql.raw("""
+                UPDATE service_requests SET status = \(bind: ServiceRequestStatus.pendingAssignment.rawValue), assignee_staff_id = NULL,
+                routed_at = \(bind: ctx.now), updated_at = \(bind: ctx.now) WHERE id IN (\(binds: chunk.map(\.id)))
+                """).run()
         }
         for sr in returning {
-            await ctx.insertAtCommit(ServiceRequestHistoryModel(serviceRequestId: sr.id!, at: ctx.now, by: nil, action: .returned,
+            await ctx.insertAtCommit(ServiceRequestHistoryModel(serviceRequestId: sr.id, at: ctx.now, by: nil, action: .returned,
                                                                 detail: "back to the \(sr.segment ?? "") hopper: the assignee's temporary access ended"))
         }
         return returned

@@ -363,13 +363,24 @@ extension SQLiteHandle {
     static func statement(_ query: any SQLExpression, dialect database: any SQLDatabase) throws -> (sql: String, binds: [SQLiteData]) {
         var serializer = SQLSerializer(database: database)
         query.serialize(to: &serializer)
-        return (serializer.sql, try serializer.binds.map { bind in
-            // An id is bound as its text, as SQLiteKit's encoder binds it, without the encoder's trip through
-            // `UUID.encode(to:)` and `uuidString`'s `sprintf`. The type is compared before casting, so the other
-            // binds (most of them text) do not each ask the runtime for a cast that fails.
-            if type(of: bind) == UUID.self, let id = bind as? UUID { return .text(id.text) }
-            return try encoder.encode(bind)
-        })
+        return (serializer.sql, try serializer.binds.map(sqliteData))
+    }
+
+    /// A bind as SQLiteKit's encoder converts it (text, an id as its text, a date as seconds since 1970, nil as
+    /// NULL), for the kinds statements bind by the thousand, without the encoder's cast of every value to
+    /// `SQLiteDataConvertible` (a conformance lookup) or its trip through `Encodable` for an optional or an id (and
+    /// `uuidString`'s `sprintf`): a tenth of the lane's time when ten thousand grants ended together went on binds.
+    /// The type is compared before casting, so no bind asks the runtime for a cast that fails.
+    static func sqliteData(_ bind: any Encodable & Sendable) throws -> SQLiteData {
+        let kind = type(of: bind)
+        if kind == String.self, let text = bind as? String { return .text(text) }
+        if kind == UUID.self, let id = bind as? UUID { return .text(id.text) }
+        if kind == Date.self, let date = bind as? Date { return .float(date.timeIntervalSince1970) }
+        if kind == Int.self, let number = bind as? Int { return .integer(number) }
+        if kind == String?.self, let text = bind as? String? { return text.map { .text($0) } ?? .null }
+        if kind == UUID?.self, let id = bind as? UUID? { return id.map { .text($0.text) } ?? .null }
+        if kind == Date?.self, let date = bind as? Date? { return date.map { .float($0.timeIntervalSince1970) } ?? .null }
+        return try encoder.encode(bind)
     }
 
     private static let encoder = SQLiteDataEncoder()

@@ -296,9 +296,9 @@ struct RecordQueries {
         return found
     }
 
-    /// Service requests by id, in id order.
-    func serviceRequests(ids: [UUID]) async throws -> [ServiceRequestModel] {
+    /// Service requests by id, in id order, as plain values.
+    func serviceRequests(ids: [UUID]) async throws -> [StoredServiceRequest] {
         guard !ids.isEmpty else { return [] }
-        return try await sql.raw("SELECT * FROM service_requests WHERE id IN (\(binds: ids)) ORDER BY id").all().map(ServiceRequestModel.init(row:))
+        return try await sql.raw("SELECT * FROM service_requests WHERE id IN (\(binds: ids)) ORDER BY id").all().map(StoredServiceRequest.init(row:))
     }
 }
