@@ -176,6 +176,20 @@ struct HotQueryPlanTests {
         }
     }
 
+    /// PostgreSQL never compiles a plan: a statement over a thousand bound ids is estimated dear enough to be
+    /// compiled, and compiling it cost more than running it (the expiry's read of the holders' sensitive work: 21 ms
+    /// to run, 0.4 s with the compiler). Every connection the server opens says so when it starts.
+    @Test func postgresConnectionsStartWithoutTheJITCompiler() async throws {
+        guard usingPostgres else { return }
+        try await withCasework { app in
+            struct Setting: Decodable { let jit: String }
+            for _ in 0..<3 {
+                let setting = try await (app.db as! any SQLDatabase).raw("SHOW jit").first(decoding: Setting.self)
+                #expect(setting?.jit == "off")
+            }
+        }
+    }
+
     /// A person's open SRs (their home's "assigned to you", the SR list) are walked newest first in the partial
     /// indexes of open work, so closed SRs, which outgrow the open, are never read to be passed over.
     @Test func aPersonsOpenWorkIsWalkedInItsOwnIndexes() async throws {

@@ -220,6 +220,28 @@ struct CaseTests {
 
 @Suite("Service requests, routing and hoppers")
 struct ServiceRequestTests {
+    /// The expiry returns an SR whose holder may no longer see one of its contacts, linked to it or a participant in
+    /// its case. The second is read differently on each database (PostgreSQL through a lateral subquery), so both are
+    /// asked here: a participant made sensitive makes the SR its assignee's sensitive work.
+    @Test func aSensitiveCaseParticipantMakesTheSRItsAssigneesSensitiveWork() async throws {
+        try await withCasework(records: true) { app in
+            let sql = app.db as! any SQLDatabase
+            struct Pick: Decodable { let sr: UUID; let contact: UUID }
+            let pick = try #require(try await sql.raw("""
+                SELECT s.id AS sr, p.contact_id AS contact FROM service_requests s JOIN case_participants p ON p.case_id = s.case_id
+                JOIN contacts c ON c.id = p.contact_id AND c.sensitive = FALSE ORDER BY s.id, p.contact_id LIMIT 1
+                """).first(decoding: Pick.self), "the demo records have an SR on a case with a participant")
+            try await sql.raw("UPDATE service_requests SET assignee_staff_id = '20010002', status = 'inProgress' WHERE id = \(bind: pick.sr)").run()
+            let records = RecordQueries(db: app.db)
+            let before = try await records.sensitiveContactsOfAssigned(["20010002"], statuses: [.assigned, .inProgress])
+            #expect(before[pick.sr]?.contains(pick.contact) != true)
+            try await sql.raw("UPDATE contacts SET sensitive = TRUE WHERE id = \(bind: pick.contact)").run()
+            let after = try await records.sensitiveContactsOfAssigned(["20010002"], statuses: [.assigned, .inProgress])
+            #expect(after[pick.sr]?.contains(pick.contact) == true, "\(after)")
+            #expect(try await records.sensitiveContactsOfAssigned(["20010002"], statuses: [.assigned])[pick.sr] == nil, "only the statuses asked for")
+        }
+    }
+
     @Test func caseworkerCannotLinkASensitiveContactAndNothingIsLinked() async throws {
         try await withCasework(records: true) { app in
             let token = try await app.token("20010002")
