@@ -253,38 +253,6 @@ final class GrantModel: Model, @unchecked Sendable {
 
     init() {}
 
-    /// A row read without Fluent's model decoding: the expiry job reads its grants a thousand at a time. The columns
-    /// are read once, by `StoredGrant`.
-    convenience init(row: any SQLRow) throws {
-        self.init(try StoredGrant(row: row))
-    }
-
-    /// The model of a grant read as plain values (to change it and save it).
-    convenience init(_ stored: StoredGrant) {
-        self.init()
-        id = stored.id
-        $id.exists = true
-        requestId = stored.requestId
-        staffId = stored.staffId
-        purpose = stored.purpose
-        serviceRequestId = stored.serviceRequestId
-        contactId = stored.contactId
-        grantedAt = stored.grantedAt
-        expiresAt = stored.expiresAt
-        removedAt = stored.removedAt
-        removedBy = stored.removedBy
-        removalReason = stored.removalReason
-        logOffConfirmedAt = stored.logOffConfirmedAt
-        logOffConfirmedBy = stored.logOffConfirmedBy
-        endProcessedAt = stored.endProcessedAt
-        reminderSentAt = stored.reminderSentAt
-    }
-
-    /// Grants matching `condition` (on `grants`), as models to change.
-    static func rows(on db: any Database, where condition: SQLQueryString, orderBy order: String? = nil, limit: Int? = nil) async throws -> [GrantModel] {
-        try await StoredGrant.rows(on: db, where: condition, orderBy: order, limit: limit).map(GrantModel.init)
-    }
-
     func state(at instant: Date) -> GrantState {
         GrantState.at(instant, grantedAt: grantedAt, expiresAt: expiresAt, removedAt: removedAt)
     }

@@ -174,35 +174,6 @@ final class ServiceRequestModel: Model, @unchecked Sendable {
 
     init() {}
 
-    /// A row read without Fluent's model decoding, which reads every property by reflection and was the largest
-    /// share of a page of SRs' time in the profile (bench/scale.sh PROFILE=1). The columns are read once, by
-    /// `StoredServiceRequest`.
-    convenience init(row: any SQLRow) throws {
-        self.init(try StoredServiceRequest(row: row))
-    }
-
-    /// The model of an SR read as plain values (to change it and save it).
-    convenience init(_ stored: StoredServiceRequest) {
-        self.init()
-        id = stored.id
-        $id.exists = true
-        reference = stored.reference
-        type = stored.type
-        description = stored.description
-        status = stored.status
-        $case.id = stored.caseId
-        owningTeam = stored.owningTeam
-        segment = stored.segment
-        routingRule = stored.routingRule
-        needsFinanceSupport = stored.needsFinanceSupport
-        parentId = stored.parentId
-        creatorStaffId = stored.creatorStaffId
-        assigneeStaffId = stored.assigneeStaffId
-        createdAt = stored.createdAt
-        routedAt = stored.routedAt
-        updatedAt = stored.updatedAt
-    }
-
     /// A new, open service request with a short reference people can read out.
     init(type: ServiceRequestType, description: String, owningTeam: String, creator: String, at now: Date) {
         id = UUID()
@@ -227,7 +198,7 @@ final class ServiceRequestModel: Model, @unchecked Sendable {
 
 /// A row of `service_requests` as plain values, for reading a page of them: every property of a Fluent model is an
 /// object of its own whose every read and write asks the runtime for generic metadata (over a quarter of the SCR
-/// hopper API's time in its profile). An SR to be changed is read as its model (`ServiceRequestModel(_:)`).
+/// hopper API's time in its profile). An SR to be changed is read as its model, through Fluent.
 struct StoredServiceRequest: Sendable {
     let id: UUID
     let reference: String
