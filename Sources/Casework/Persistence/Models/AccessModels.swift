@@ -88,7 +88,7 @@ final class AccessRequestModel: Model, @unchecked Sendable {
 
     /// This request's values of `detailColumns`, as stored (a phone never given stays NULL).
     var detailValues: [any Encodable & Sendable] {
-        [purpose, requestedMinutes, justification, furtherDetails, requesterPhone, requesterTeam, requesterGrade, requesterArea, clientName, scin, nino]
+        [purpose.rawValue, requestedMinutes, justification, furtherDetails, requesterPhone, requesterTeam, requesterGrade, requesterArea, clientName, scin, nino]
     }
 
     /// The values of `detailColumns` for `details`, for a row written without a model (the scale seeder).

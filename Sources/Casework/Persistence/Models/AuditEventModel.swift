@@ -98,19 +98,12 @@ enum AuditEventRows {
     /// Inserts the events in order, `perStatement` to an insert (keep it within the database's limit on binds:
     /// 12 a row).
     static func insert(_ events: some Collection<ChainedAuditRecord>, perStatement: Int, on sql: any SQLDatabase) async throws {
-        let all = Array(events)
-        for chunk in all.chunked(into: max(1, perStatement)) {
-            var insert = sql.insert(into: AuditEventModel.schema).columns(columns)
-            for event in chunk {
-                let r = event.record
-                insert = insert.values([
-                    SQLBind(try UUID.stored(r.id, what: "audit event id")), SQLBind(r.seq), SQLBind(r.at), SQLBind(r.actorStaffId), SQLBind(r.actorRole), SQLBind(r.action),
-                    SQLBind(r.subjectType), SQLBind(r.subjectId), SQLBind(r.outcome.rawValue), SQLBind(r.detail),
-                    SQLBind(event.previousHash), SQLBind(event.hash),
-                ] as [any SQLExpression])
-            }
-            try await insert.run()
+        let rows: [[any Encodable & Sendable]] = try events.map { event in
+            let r = event.record
+            return [try UUID.stored(r.id, what: "audit event id"), r.seq, r.at, r.actorStaffId, r.actorRole, r.action, r.subjectType, r.subjectId,
+                    r.outcome.rawValue, r.detail, event.previousHash, event.hash]
         }
+        try await MultiRowInsert(table: AuditEventModel.schema, columns: columns).run(rows, perStatement: perStatement, on: sql)
     }
 }
 
