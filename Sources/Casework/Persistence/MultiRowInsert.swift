@@ -2,16 +2,17 @@ import Foundation
 import PostgresKit
 import SQLKit
 
-/// Rows of one table written in multi-row inserts, 500 rows a statement at most (kept within either database's
-/// limit on binds by the caller's choice of `perStatement`). The write lane inserts its notifications, emails,
-/// history rows and audit events this way, by the thousand when grants end together.
+/// Rows of one table written in multi-row inserts, `perStatement` rows a statement. The write lane inserts its
+/// notifications, emails, history rows and audit events this way, by the thousand when grants end together.
 ///
-/// On PostgreSQL the statement is written out here and each value bound by its own type, straight into PostgresNIO's
-/// bindings. Through SQLKit, PostgresKit asks the runtime whether every bind conforms to PostgresNIO's encodable
-/// protocols (and an enum, which does not, went through the `Encodable` machinery as well): a fifth of the server's
-/// time when ten thousand grants ended together (`bench/scale.sh --postgres`, PROFILE=1). The values bound are the
-/// ones PostgresKit binds for the same types, so the stored row is the same (`LaneInsertTests`). On SQLite the
-/// lane's writer already converts binds by type (`SQLiteHandle.sqliteData`), and SQLKit writes the statement.
+/// On PostgreSQL the rows go as one array a column, `INSERT ... SELECT * FROM unnest($1::uuid[], $2::text[], ...)`,
+/// each value encoded by its own type. Through SQLKit, a statement of 500 rows had a bind for every value (4,000 to
+/// 6,000), which PostgreSQL parsed and bound one by one (a fifth of the time it spent on these inserts), and
+/// PostgresKit asked the runtime whether each conformed to PostgresNIO's encodable protocols (an enum, which conforms
+/// to none, went through the `Encodable` machinery as well): with SQLKit's serialising, about a fifth of the server's
+/// samples when ten thousand grants ended together (`bench/scale.sh --postgres`, PROFILE=1). The values are encoded as
+/// PostgresKit encodes the same types, so the stored row is the same (`LaneInsertTests`). On SQLite the lane's
+/// writer already converts binds by type (`SQLiteHandle.sqliteData`), and SQLKit writes the statement.
 struct MultiRowInsert {
     let table: String
     let columns: [String]
@@ -29,29 +30,37 @@ struct MultiRowInsert {
         }
     }
 
-    /// Runs the insert by PostgresNIO; false, running nothing, when a value is of a kind `PostgresBind` leaves to
-    /// PostgresKit.
+    /// Runs the insert by PostgresNIO; false, running nothing, when a column holds a kind of value `PostgresArray`
+    /// does not encode (the caller inserts through SQLKit instead).
     private func runOnPostgres(_ rows: ArraySlice<[any Encodable & Sendable]>, _ database: any PostgresDatabase,
                                logger: Logger, logLevel: Logger.Level?) async throws -> Bool {
-        var text = "INSERT INTO \(Self.quoted(table)) (\(columns.map(Self.quoted).joined(separator: ", "))) VALUES "
-        var bindings = PostgresBindings(capacity: rows.count * columns.count)
-        for (index, row) in rows.enumerated() {
-            text += index == 0 ? "(" : ", ("
+        var arrays = [PostgresArray](repeating: PostgresArray(), count: columns.count)
+        for row in rows {
             for (position, value) in row.enumerated() {
-                if position > 0 { text += ", " }
-                // An absent value is written as NULL: a bound nil is typed as text, which a uuid or timestamptz
-                // column of a multi-row insert refuses.
-                switch try PostgresBind.append(value, to: &bindings) {
-                case .bound: text += "$\(bindings.count)"
-                case .absent: text += "NULL"
-                case .notItsKind: return false
-                }
+                guard arrays[position].append(value) else { return false }
             }
-            text += ")"
         }
+        // A column every row leaves absent has no kind: it is NULL in the select list, which PostgreSQL types as the
+        // column it goes into.
+        var bindings = PostgresBindings(capacity: columns.count)
+        var selected: [String] = []
+        var unnested: [String] = []
+        for array in arrays {
+            guard let (data, sqlType) = array.data() else {
+                selected.append("NULL")
+                continue
+            }
+            bindings.append(data)
+            unnested.append("$\(bindings.count)::\(sqlType)[]")
+            selected.append("u.c\(unnested.count)")
+        }
+        let from = unnested.isEmpty
+            ? "generate_series(1, \(rows.count))"
+            : "unnest(\(unnested.joined(separator: ", "))) AS u(\((1...unnested.count).map { "c\($0)" }.joined(separator: ", ")))"
+        let text = "INSERT INTO \(Self.quoted(table)) (\(columns.map(Self.quoted).joined(separator: ", "))) SELECT \(selected.joined(separator: ", ")) FROM \(from)"
         if let logLevel {
             // As PostgresKit logs every query.
-            logger.log(level: logLevel, "Executing query", metadata: ["sql": .string(text), "binds": .string("\(bindings.count) values")])
+            logger.log(level: logLevel, "Executing query", metadata: ["sql": .string(text), "binds": .string("\(rows.count) rows")])
         }
         let query = PostgresQuery(unsafeSQL: text, binds: bindings)
         _ = try await database.withConnection { connection in
@@ -64,41 +73,117 @@ struct MultiRowInsert {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// A value as SQLKit writes it (SQLite, or a kind left to PostgresKit): a bind, or a NULL literal for an absent one.
+    /// A value as SQLKit writes it (SQLite, or a kind left to PostgresKit): a bind, or a NULL literal for an absent
+    /// one. PostgreSQL types a bound nil as text, which a uuid or timestamptz column of a multi-row insert refuses.
     private static func expression(_ value: any Encodable & Sendable) -> any SQLExpression {
-        PostgresBind.isAbsent(value) ? SQLLiteral.null : SQLBind(value)
+        PostgresArray.isAbsent(value) ? SQLLiteral.null : SQLBind(value)
     }
 }
 
-/// Values bound by their own type on PostgreSQL, for the kinds statements bind by the thousand (text, ids, instants,
-/// whole and real numbers, flags, each perhaps nil). The type is compared before casting, so no bind asks the runtime
-/// for a conformance. An enum is bound by its raw value (`HandWrittenInsert`), as PostgresKit's `Encodable` path
-/// binds it.
-enum PostgresBind {
-    enum Appended { case bound, absent, notItsKind }
+/// One column's values as a PostgreSQL array in binary form (what `unnest` takes), each element encoded by PostgresNIO
+/// as it encodes a bind of that type. The kinds are those statements bind by the thousand: text, ids, instants, whole
+/// and real numbers, flags, each perhaps absent. The type is compared before casting, so no value asks the runtime
+/// for a conformance.
+struct PostgresArray {
+    private enum Kind {
+        case text, uuid, timestamptz, int8, float8, bool
 
-    /// Appends `value` to `bindings` as PostgresKit would: `.absent`, appending nothing, for nil; `.notItsKind`,
-    /// appending nothing, for a type not told here.
-    static func append(_ value: any Encodable & Sendable, to bindings: inout PostgresBindings) throws -> Appended {
-        let kind = type(of: value)
-        if kind == String.self { bindings.append(value as! String); return .bound }
-        if kind == UUID.self { bindings.append(value as! UUID); return .bound }
-        if kind == Date.self { bindings.append(value as! Date); return .bound }
-        if kind == Int.self { bindings.append(value as! Int); return .bound }
-        if kind == Double.self { bindings.append(value as! Double); return .bound }
-        if kind == Bool.self { bindings.append(value as! Bool); return .bound }
-        if kind == String?.self { return appendSome(value as! String?, to: &bindings) }
-        if kind == UUID?.self { return appendSome(value as! UUID?, to: &bindings) }
-        if kind == Date?.self { return appendSome(value as! Date?, to: &bindings) }
-        if kind == Int?.self { return appendSome(value as! Int?, to: &bindings) }
-        if kind == Double?.self { return appendSome(value as! Double?, to: &bindings) }
-        return isAbsent(value) ? .absent : .notItsKind
+        var sqlType: String {
+            switch self {
+            case .text: "text"
+            case .uuid: "uuid"
+            case .timestamptz: "timestamptz"
+            case .int8: "int8"
+            case .float8: "float8"
+            case .bool: "bool"
+            }
+        }
+
+        var types: (element: PostgresDataType, array: PostgresDataType) {
+            switch self {
+            case .text: (.text, .textArray)
+            case .uuid: (.uuid, .uuidArray)
+            case .timestamptz: (.timestamptz, .timestamptzArray)
+            case .int8: (.int8, .int8Array)
+            case .float8: (.float8, .float8Array)
+            case .bool: (.bool, .boolArray)
+            }
+        }
     }
 
-    private static func appendSome<Value: PostgresNonThrowingEncodable>(_ value: Value?, to bindings: inout PostgresBindings) -> Appended {
-        guard let value else { return .absent }
-        bindings.append(value)
-        return .bound
+    /// Known from the first present value.
+    private var kind: Kind?
+    private var count = 0
+    /// Absent values before the first present one, written once the kind is known.
+    private var leadingNulls = 0
+    private var hasNull = false
+    /// The elements, each its length (-1 for NULL) and its bytes.
+    private var elements = ByteBuffer()
+
+    /// Appends a value; false for a value of another kind than the column's first, or of a kind not encoded here.
+    mutating func append(_ value: any Encodable & Sendable) -> Bool {
+        let type = type(of: value)
+        if type == String.self { return append(value as! String, .text) }
+        if type == UUID.self { return append(value as! UUID, .uuid) }
+        if type == Date.self { return append(value as! Date, .timestamptz) }
+        if type == Int.self { return append(value as! Int, .int8) }
+        if type == Double.self { return append(value as! Double, .float8) }
+        if type == Bool.self { return append(value as! Bool, .bool) }
+        if type == String?.self { return append(value as! String?, .text) }
+        if type == UUID?.self { return append(value as! UUID?, .uuid) }
+        if type == Date?.self { return append(value as! Date?, .timestamptz) }
+        if type == Int?.self { return append(value as! Int?, .int8) }
+        if type == Double?.self { return append(value as! Double?, .float8) }
+        if Self.isAbsent(value) {
+            appendNull()
+            return true
+        }
+        return false
+    }
+
+    private mutating func append<Value: PostgresNonThrowingEncodable>(_ value: Value?, _ valueKind: Kind) -> Bool {
+        guard let value else {
+            appendNull()
+            return true
+        }
+        if kind == nil {
+            kind = valueKind
+            for _ in 0..<leadingNulls { elements.writeInteger(Int32(-1)) }
+        } else if kind != valueKind {
+            return false
+        }
+        let lengthAt = elements.writerIndex
+        elements.writeInteger(Int32(0))
+        let start = elements.writerIndex
+        value.encode(into: &elements, context: .default)
+        elements.setInteger(Int32(elements.writerIndex - start), at: lengthAt)
+        count += 1
+        return true
+    }
+
+    private mutating func appendNull() {
+        count += 1
+        hasNull = true
+        if kind == nil {
+            leadingNulls += 1
+        } else {
+            elements.writeInteger(Int32(-1))
+        }
+    }
+
+    /// The array as a bind, with its SQL type; nil when no value was present.
+    func data() -> (PostgresData, String)? {
+        guard let kind else { return nil }
+        var array = ByteBuffer()
+        array.reserveCapacity(20 + elements.readableBytes)
+        array.writeInteger(Int32(1))  // dimensions
+        array.writeInteger(Int32(hasNull ? 1 : 0))
+        array.writeInteger(kind.types.element.rawValue)
+        array.writeInteger(Int32(count))
+        array.writeInteger(Int32(1))  // the first index
+        var elements = elements
+        array.writeBuffer(&elements)
+        return (PostgresData(type: kind.types.array, formatCode: .binary, value: array), kind.sqlType)
     }
 
     /// Whether a value, seen through an existential, is an absent optional; the common kinds are told by their type.
