@@ -179,6 +179,6 @@ enum CaseworkMigrations {
         CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(), CreateOIDCSignIns(), CreateSCIMProvisioning(),
         RecordWhoDecidedEachStage(), IndexWorkReturnedAtExpiry(), CountWaitingWork(), IndexRecentRefusals(),
         DropAuditIndexesOthersCover(), IndexOpenLogOffsByEnd(), IndexOpenWorkByPerson(), FilterHoldersReadsInTheirIndex(),
-        IndexUnprocessedGrantsByEnd(),
+        IndexUnprocessedGrantsByEnd(), CountWaitingWorkByStatement(),
     ]
 }

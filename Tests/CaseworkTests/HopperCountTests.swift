@@ -62,6 +62,20 @@ struct HopperCountTests {
             try await sql.raw("UPDATE service_requests SET segment = 'cfat' WHERE id = \(bind: UUID(uuidString: ids[2])!)").run()
             #expect(try await Self.kept(app) == Self.counted(app))
             #expect(try await Self.kept(app)["birmingham-casework-2"] ?? 0 == before)
+
+            // Many SRs in one statement, as the expiry returns work: each hopper moves by all of them.
+            var moved: [String] = []
+            for _ in 0..<4 { moved.append(try await app.newServiceRequest(caseworker).id) }
+            let movedIds = moved.map { UUID(uuidString: $0)! }
+            try await sql.raw("UPDATE service_requests SET status = 'pendingAssignment', segment = 'birmingham-casework-2' WHERE id IN (\(binds: movedIds))").run()
+            #expect(try await Self.kept(app)["birmingham-casework-2"] ?? 0 == before + 4)
+            // Half move hoppers, half only change their description, in one statement: only the move counts.
+            try await sql.raw("""
+                UPDATE service_requests SET segment = CASE WHEN id IN (\(binds: Array(movedIds.prefix(2)))) THEN 'cfat' ELSE segment END,
+                description = description || ' (checked)' WHERE id IN (\(binds: movedIds))
+                """).run()
+            #expect(try await Self.kept(app)["birmingham-casework-2"] ?? 0 == before + 2)
+            #expect(try await Self.kept(app) == Self.counted(app))
             if before == 0 { #expect(try await Self.hopperLine(app, token: leader) == "Birmingham Casework 2 hopper: 0 to assign") }
         }
     }
@@ -69,11 +83,18 @@ struct HopperCountTests {
     /// The migration counts what is already there, and its revert leaves no trigger behind to fail a later write.
     @Test func theMigrationCountsWhatIsThereAndRevertsCleanly() async throws {
         try await withCasework(records: true) { app in
-            try await app.db.transaction { try await CountWaitingWork().revert(on: $0) }
+            // Migration 027 replaced 020's trigger on PostgreSQL: reverted first, prepared after.
+            try await app.db.transaction {
+                try await CountWaitingWorkByStatement().revert(on: $0)
+                try await CountWaitingWork().revert(on: $0)
+            }
             let caseworker = try await app.token("20020002")
             let sr = try await app.newServiceRequest(caseworker)
             #expect(try await app.sendJSON(.POST, "/api/v1/service-requests/\(sr.id)/status", ["status": "pendingAssignment"], token: caseworker).status == .ok)
-            try await app.db.transaction { try await CountWaitingWork().prepare(on: $0) }
+            try await app.db.transaction {
+                try await CountWaitingWork().prepare(on: $0)
+                try await CountWaitingWorkByStatement().prepare(on: $0)
+            }
             #expect(try await Self.kept(app) == Self.counted(app))
             #expect(try await Self.counted(app)["birmingham-casework-2"] ?? 0 > 0)
         }
