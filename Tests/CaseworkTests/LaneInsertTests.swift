@@ -28,46 +28,55 @@ struct LaneInsertTests {
                 let ours = make(), fluents = make()
                 try await M.insert([ours], on: app.db)
                 try await fluents.create(on: app.db)
-                let rows = try await sql.raw("SELECT * FROM \(ident: M.schema) WHERE id IN (\(bind: ours.id!), \(bind: fluents.id!))").all()
+                try await compare(M.self, ours: ours.id!, fluents: fluents.id!, columns: M.insertColumns, unique: unique)
+            }
+
+            /// Queues `ours` as the write lane does, creates `fluents` through Fluent, and compares the two stored rows.
+            func agree<M: Model & Encodable>(queued ours: some QueuedRow, id: UUID, _ fluents: M) async throws where M.IDValue == UUID {
+                try await app.casework.lane.perform { ctx in await ctx.insertAtCommit(ours) }
+                try await fluents.create(on: app.db)
+                try await compare(M.self, ours: id, fluents: fluents.id!, columns: type(of: ours).insertColumns, unique: [])
+            }
+
+            func compare<M: Model & Encodable>(_ type: M.Type, ours: UUID, fluents: UUID, columns: [String], unique: Set<String>) async throws {
+                let rows = try await sql.raw("SELECT * FROM \(ident: M.schema) WHERE id IN (\(bind: ours), \(bind: fluents))").all()
                 #expect(rows.count == 2, "\(M.schema): both rows are stored")
                 let read = try rows.map { try $0.decode(fluentModel: M.self) }
-                let byId = Dictionary(uniqueKeysWithValues: read.map { ($0.id!, $0) })
-                let (handWritten, fluentWritten) = (try json(byId[ours.id!], leaving: unique), try json(byId[fluents.id!], leaving: unique))
+                let byId = Dictionary(uniqueKeysWithValues: read.map { ($0.id as! UUID, $0) })
+                let (handWritten, fluentWritten) = (try json(byId[ours], leaving: unique), try json(byId[fluents], leaving: unique))
                 #expect(handWritten == fluentWritten, "\(M.schema): the hand-written row reads back as Fluent's does: \(handWritten) vs \(fluentWritten)")
                 guard !usingPostgres else { return }
-                for column in M.insertColumns where column != "id" {
+                for column in columns where column != "id" {
                     let types = try await sql.raw("""
-                        SELECT typeof(\(ident: column)) AS t FROM \(ident: M.schema) WHERE id IN (\(bind: ours.id!), \(bind: fluents.id!)) ORDER BY id = \(bind: ours.id!)
+                        SELECT typeof(\(ident: column)) AS t FROM \(ident: M.schema) WHERE id IN (\(bind: ours), \(bind: fluents)) ORDER BY id = \(bind: ours)
                         """).all().map { try $0.decode(column: "t", as: String.self) }
                     #expect(types.count == 2 && types[0] == types[1], "\(M.schema).\(column) is stored as \(types)")
                 }
             }
 
             for full in [true, false] {
-                try await agree {
-                    let note = NotificationModel(to: "20010002", at: at, kind: .granted, text: "Temporary access CSUA-1 was granted",
-                                                 link: full ? "/grants/1" : nil, accessRequestId: full ? requestId : nil)
-                    if full { note.readAt = at.addingTimeInterval(60) }
-                    return note
+                let note = QueuedNotification(to: "20010002", at: at, kind: .granted, text: "Temporary access CSUA-1 was granted",
+                                              link: full ? "/grants/1" : nil, accessRequestId: full ? requestId : nil)
+                let fluentNote = NotificationModel(to: "20010002", at: at, kind: .granted, text: "Temporary access CSUA-1 was granted",
+                                                   link: full ? "/grants/1" : nil, accessRequestId: full ? requestId : nil)
+                if full {
+                    note.readAt = at.addingTimeInterval(60)
+                    fluentNote.readAt = at.addingTimeInterval(60)
                 }
-                try await agree {
-                    let message = OutboxMessageModel()
-                    message.id = UUID()
-                    message.createdAt = at
-                    message.toAddress = "tom@example.gov.uk"
-                    message.toStaffId = full ? "20010002" : nil
-                    message.subject = "Casework: granted"
-                    message.body = "Granted"
-                    message.accessRequestId = full ? requestId : nil
-                    message.status = full ? .sent : .pending
-                    message.attempts = full ? 3 : 0
-                    message.nextAttemptAt = at
-                    if full {
-                        message.lastError = "550 mailbox unavailable"
-                        message.sentAt = at
-                    }
-                    return message
-                }
+                try await agree(queued: note, id: note.id, fluentNote)
+                let email = QueuedEmail(createdAt: at, toAddress: "tom@example.gov.uk", toStaffId: full ? "20010002" : nil, subject: "Casework: granted",
+                                        body: "Granted", accessRequestId: full ? requestId : nil, nextAttemptAt: at)
+                let message = OutboxMessageModel()
+                message.createdAt = at
+                message.toAddress = "tom@example.gov.uk"
+                message.toStaffId = full ? "20010002" : nil
+                message.subject = "Casework: granted"
+                message.body = "Granted"
+                message.accessRequestId = full ? requestId : nil
+                message.status = .pending
+                message.attempts = 0
+                message.nextAttemptAt = at
+                try await agree(queued: email, id: email.id, message)
                 try await agree {
                     AccessRequestHistoryModel(requestId: requestId, at: at, by: full ? "20010001" : nil,
                                               action: full ? .decided(.teamLeader, .approve) : .submitted, reason: full ? "checked" : nil)

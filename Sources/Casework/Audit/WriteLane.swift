@@ -26,13 +26,13 @@ struct WriteContext: Sendable {
     /// Queues a row to insert when the batch commits, in one multi-row insert with the batch's other rows of its
     /// kind. For append-only rows that jobs do not read back by query (notifications, emails, request history,
     /// decisions), or read through `queued` as well: a failed job's rows are dropped with its savepoint.
-    func insertAtCommit(_ row: any Model & Sendable) async {
+    func insertAtCommit(_ row: any QueuedRow) async {
         await appender.queue(row)
     }
 
     /// The rows of a kind this batch has queued and not yet written: a job that reads that table sees them here.
     /// They are the very objects that will be written, so a change made to one is written too.
-    func queued<M: Model & Sendable>(_ type: M.Type) async -> [M] {
+    func queued<Row: QueuedRow>(_ type: Row.Type) async -> [Row] {
         await appender.queued(type)
     }
 }
@@ -290,7 +290,7 @@ private actor AuditAppender {
     /// Chained, not yet written.
     private var pending: [ChainedAuditRecord] = []
     /// Other rows queued for the batch's inserts, in the order jobs queued them.
-    private var rows: [any Model & Sendable] = []
+    private var rows: [any QueuedRow] = []
 
     struct Mark {
         fileprivate let head: (seq: Int, hash: String)?
@@ -307,18 +307,18 @@ private actor AuditAppender {
         rows.removeSubrange(mark.rowCount...)
     }
 
-    func queue(_ row: any Model & Sendable) {
+    func queue(_ row: any QueuedRow) {
         rows.append(row)
     }
 
-    func queued<M: Model & Sendable>(_ type: M.Type) -> [M] {
-        rows.compactMap { $0 as? M }
+    func queued<Row: QueuedRow>(_ type: Row.Type) -> [Row] {
+        rows.compactMap { $0 as? Row }
     }
 
     /// Writes the queued rows, each kind in multi-row inserts, kinds in the order they were first queued.
-    private func insertRows(on db: any Database) async throws {
+    private func insertRows(on sql: any SQLDatabase) async throws {
         var kinds: [ObjectIdentifier] = []
-        var byKind: [ObjectIdentifier: [any Model & Sendable]] = [:]
+        var byKind: [ObjectIdentifier: [any QueuedRow]] = [:]
         for row in rows {
             let kind = ObjectIdentifier(type(of: row))
             if byKind[kind] == nil { kinds.append(kind) }
@@ -326,23 +326,10 @@ private actor AuditAppender {
         }
         for kind in kinds {
             let group = byKind[kind]!
-            try await Self.create(group[0], group, on: db)
+            let type = type(of: group[0])
+            try await MultiRowInsert(table: type.table, columns: type.insertColumns).run(group.map { $0.insertValues }, on: sql)
         }
         rows.removeAll()
-    }
-
-    /// Creates rows all of the first one's type (opened from the existential), 500 to an insert: by hand-written SQL
-    /// for the kinds jobs queue by the thousand (`HandWrittenInsert`), else through Fluent.
-    private static func create<M: Model & Sendable>(_ first: M, _ group: [any Model & Sendable], on db: any Database) async throws {
-        if let handWritten = first as? any HandWrittenInsert {
-            return try await insertByHand(handWritten, group, on: db)
-        }
-        let typed = group.compactMap { $0 as? M }
-        for chunk in typed.chunked(into: 500) { try await Array(chunk).create(on: db) }
-    }
-
-    private static func insertByHand<M: HandWrittenInsert>(_ first: M, _ group: [any Model & Sendable], on db: any Database) async throws {
-        try await M.insert(group.compactMap { $0 as? M }, on: db)
     }
 
     /// Writing to the head row takes the write lock (SQLite) or the row lock (PostgreSQL),
@@ -379,7 +366,7 @@ private actor AuditAppender {
 
     /// Writes the batch's queued rows and events, then moves the head on to the last event.
     func finish(rowsOn db: any Database, eventsOn sql: any SQLDatabase) async throws {
-        try await insertRows(on: db)
+        try await insertRows(on: db as! any SQLDatabase)
         // 500 rows of 12 binds stay far below either database's limit on binds in one statement.
         try await AuditEventRows.insert(pending, perStatement: 500, on: sql)
         pending.removeAll()

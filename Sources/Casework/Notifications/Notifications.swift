@@ -11,7 +11,7 @@ enum Inbox {
     static func notify(_ ctx: WriteContext, to staffId: String?, kind: NotificationKind, text: String, link: String?,
                        request: UUID? = nil, email: Bool = true) async throws {
         guard let staffId else { return }
-        await ctx.insertAtCommit(NotificationModel(to: staffId, at: ctx.now, kind: kind, text: text, link: link, accessRequestId: request))
+        await ctx.insertAtCommit(QueuedNotification(to: staffId, at: ctx.now, kind: kind, text: text, link: link, accessRequestId: request))
         guard email, let address = try await DirectoryQueries(db: ctx.db).email(staffId) else { return }
         await Outbox.queue(ctx, to: address, staffId: staffId, text: text, link: link, request: request)
     }
@@ -32,7 +32,7 @@ enum Inbox {
         let addressed = notes.filter { $0.to != nil }
         guard !addressed.isEmpty else { return }
         for note in addressed {
-            await ctx.insertAtCommit(NotificationModel(to: note.to!, at: ctx.now, kind: note.kind, text: note.text, link: note.link, accessRequestId: note.request))
+            await ctx.insertAtCommit(QueuedNotification(to: note.to!, at: ctx.now, kind: note.kind, text: note.text, link: note.link, accessRequestId: note.request))
         }
         let emailed = addressed.filter(\.email)
         guard !emailed.isEmpty else { return }
@@ -59,7 +59,7 @@ enum Inbox {
     /// or the grant's for its extension and removal requests.
     static func settle(_ ctx: WriteContext, request: UUID, link: String) async throws {
         // Those queued earlier in this batch, not yet inserted, are settled too.
-        for note in await ctx.queued(NotificationModel.self)
+        for note in await ctx.queued(QueuedNotification.self)
         where note.accessRequestId == request && note.kind == .awaitingYou && note.link == link && note.readAt == nil {
             note.readAt = ctx.now
         }
@@ -99,20 +99,11 @@ enum Outbox {
     }
 
     /// A message ready to queue.
-    static func message(_ ctx: WriteContext, to address: String, staffId: String?, text: String, link: String?, request: UUID?) -> OutboxMessageModel {
-        let message = OutboxMessageModel()
-        message.id = UUID()
-        message.createdAt = ctx.now
-        message.toAddress = address
-        message.toStaffId = staffId
-        message.subject = subject(for: text)
-        message.body = body(text: text, link: link, mail: ctx.mail)
-        message.accessRequestId = request
-        message.status = .pending
-        message.attempts = 0
-        // Whole seconds: a stored instant reads back exactly, so the message is due the moment it is queued.
-        message.nextAttemptAt = CaseworkTime.wholeSecond(ctx.now)
-        return message
+    static func message(_ ctx: WriteContext, to address: String, staffId: String?, text: String, link: String?, request: UUID?) -> QueuedEmail {
+        // Due at once, in whole seconds: a stored instant reads back exactly, so the message is due the moment it is
+        // queued.
+        QueuedEmail(createdAt: ctx.now, toAddress: address, toStaffId: staffId, subject: subject(for: text),
+                    body: body(text: text, link: link, mail: ctx.mail), accessRequestId: request, nextAttemptAt: CaseworkTime.wholeSecond(ctx.now))
     }
 
     static func toMailbox(_ ctx: WriteContext, _ mailbox: Mailbox, text: String, link: String?, request: UUID?) async {

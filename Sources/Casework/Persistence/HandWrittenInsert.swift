@@ -1,19 +1,31 @@
+import CaseworkCore
 import Fluent
 import Foundation
 import SQLKit
 
-/// A model the write lane inserts with hand-written SQL. Fluent's `create` reflects over every property of every
-/// row, twice (its fields, then its timestamps): when ten thousand grants end together that was about a quarter of
-/// the server's CPU, spent on the notifications, emails and history rows the batch inserts. `insertValues` binds
-/// each field's own value, which is what Fluent binds too, so the stored row is the same (`LaneInsertTests`).
-protocol HandWrittenInsert: Model where IDValue == UUID {
+/// A row the write lane queues for its batch's multi-row inserts (`WriteContext.insertAtCommit`), written by
+/// `MultiRowInsert`: its table, columns and values, nothing else asked of it. The kinds queued by the thousand when
+/// grants end together (notifications, emails) are plain values (`QueuedNotification`, `QueuedEmail`): building them
+/// as Fluent models, whose every property is an object of its own set and read through the runtime's generic
+/// metadata, was a sixth of the server's time in that burst on PostgreSQL.
+protocol QueuedRow: AnyObject, Sendable {
+    static var table: String { get }
     /// The table's columns, in the order `insertValues` gives the values.
     static var insertColumns: [String] { get }
-    /// The row's values, one for each of `insertColumns`. Optional fields left unset are nil, stored as NULL.
+    /// The row's values, one for each of `insertColumns`. Optional fields left unset are nil, stored as NULL; an enum
+    /// is given as its raw value, as Fluent stores it.
     var insertValues: [any Encodable & Sendable] { get }
 }
 
+/// A model also inserted with hand-written SQL. Fluent's `create` reflects over every property of every row, twice (its
+/// fields, then its timestamps): when ten thousand grants end together that was about a quarter of the server's CPU,
+/// spent on the notifications, emails and history rows the batch inserts. `insertValues` binds each field's own
+/// value, which is what Fluent binds too, so the stored row is the same (`LaneInsertTests`).
+protocol HandWrittenInsert: Model, QueuedRow where IDValue == UUID {}
+
 extension HandWrittenInsert {
+    static var table: String { schema }
+
     /// Inserts the rows, 500 a statement (well within either database's limit on binds). A row without an id is
     /// given one, as Fluent's `create` would.
     static func insert(_ rows: some Collection<Self>, on db: any Database) async throws {
@@ -22,20 +34,7 @@ extension HandWrittenInsert {
             return
         }
         for row in rows where row.id == nil { row.id = UUID() }
-        try await MultiRowInsert(table: schema, columns: insertColumns).run(rows.map(\.insertValues), on: sql)
-    }
-}
-
-extension NotificationModel: HandWrittenInsert {
-    static let insertColumns = ["id", "staff_id", "at", "kind", "text", "link", "read_at", "access_request_id"]
-    var insertValues: [any Encodable & Sendable] { [id, staffId, at, kind.rawValue, text, link, readAt, accessRequestId] }
-}
-
-extension OutboxMessageModel: HandWrittenInsert {
-    static let insertColumns = ["id", "created_at", "to_address", "to_staff_id", "subject", "body", "access_request_id", "status",
-                                "attempts", "next_attempt_at", "last_error", "sent_at"]
-    var insertValues: [any Encodable & Sendable] {
-        [id, createdAt, toAddress, toStaffId, subject, body, accessRequestId, status.rawValue, attempts, nextAttemptAt, lastError, sentAt]
+        try await MultiRowInsert(table: schema, columns: insertColumns).run(rows.map { $0.insertValues }, on: sql)
     }
 }
 
@@ -73,5 +72,64 @@ extension AccessDecisionModel: HandWrittenInsert {
                                 "reason", "by_staff_id"]
     var insertValues: [any Encodable & Sendable] {
         [id, requestId, requestCreatedAt, reference, team, stage.rawValue, decision.rawValue, at, waitedSeconds, reason, byStaffId]
+    }
+}
+
+/// A notification queued in the write lane, as plain values; stored as `NotificationModel` reads it. Mutable only in
+/// `readAt`, which `Inbox.settle` sets on those queued earlier in the batch.
+final class QueuedNotification: QueuedRow, @unchecked Sendable {
+    static let table = NotificationModel.schema
+    static let insertColumns = ["id", "staff_id", "at", "kind", "text", "link", "read_at", "access_request_id"]
+
+    let id = UUID()
+    let staffId: String
+    let at: Date
+    let kind: NotificationKind
+    let text: String
+    let link: String?
+    var readAt: Date?
+    let accessRequestId: UUID?
+
+    init(to staffId: String, at: Date, kind: NotificationKind, text: String, link: String?, accessRequestId: UUID?) {
+        self.staffId = staffId
+        self.at = at
+        self.kind = kind
+        self.text = text
+        self.link = link
+        self.accessRequestId = accessRequestId
+    }
+
+    var insertValues: [any Encodable & Sendable] { [id, staffId, at, kind.rawValue, text, link, readAt, accessRequestId] }
+}
+
+/// An email queued in the write lane, as plain values; stored as `OutboxMessageModel` reads it: pending, no attempt
+/// yet, due at once.
+final class QueuedEmail: QueuedRow, @unchecked Sendable {
+    static let table = OutboxMessageModel.schema
+    static let insertColumns = ["id", "created_at", "to_address", "to_staff_id", "subject", "body", "access_request_id", "status",
+                                "attempts", "next_attempt_at"]
+
+    let id = UUID()
+    let createdAt: Date
+    let toAddress: String
+    /// The person it is for; nil for a team mailbox.
+    let toStaffId: String?
+    let subject: String
+    let body: String
+    let accessRequestId: UUID?
+    let nextAttemptAt: Date
+
+    init(createdAt: Date, toAddress: String, toStaffId: String?, subject: String, body: String, accessRequestId: UUID?, nextAttemptAt: Date) {
+        self.createdAt = createdAt
+        self.toAddress = toAddress
+        self.toStaffId = toStaffId
+        self.subject = subject
+        self.body = body
+        self.accessRequestId = accessRequestId
+        self.nextAttemptAt = nextAttemptAt
+    }
+
+    var insertValues: [any Encodable & Sendable] {
+        [id, createdAt, toAddress, toStaffId, subject, body, accessRequestId, OutboxStatus.pending.rawValue, 0, nextAttemptAt]
     }
 }
