@@ -23,8 +23,11 @@ struct PreparedReadTests {
             func agree<M: Encodable>(_ query: SQLQueryString, _ read: (any SQLRow) throws -> M) async throws {
                 let direct = try await sql.raw(query).all().map(read)
                 let prepared = try await point.all(query).map(read)
+                // Run once, unprepared, and read by type (the lane's reads of a thousand keys).
+                let once = try await sql.rowsReadByType(query).map(read)
                 #expect(!direct.isEmpty)
                 #expect(try direct.map { try encoder.encode($0) } == prepared.map { try encoder.encode($0) })
+                #expect(try direct.map { try encoder.encode($0) } == once.map { try encoder.encode($0) })
             }
             try await agree("SELECT * FROM contacts ORDER BY id", ContactModel.init(row:))
             try await agree("SELECT * FROM service_requests ORDER BY id", ServiceRequestModel.init(row:))
@@ -46,6 +49,14 @@ struct PreparedReadTests {
                 """).all()
             #expect(rows.count == direct.count && rows.count > 1)
             #expect(try rows.map { try $0.decode(column: "staff_id", as: String.self) }.contains("20010002"))
+            // Ids, instants, text and numbers bound by their type in a read run once.
+            let srIds = try await sql.raw("SELECT id FROM service_requests ORDER BY id LIMIT 3").all().map { try $0.decode(column: "id", as: UUID.self) }
+            let byIds = try await sql.rowsReadByType("""
+                SELECT id FROM service_requests WHERE id IN (\(binds: srIds)) AND created_at <= \(bind: Date()) AND reference <> \(bind: "none")
+                ORDER BY id LIMIT \(bind: 10)
+                """)
+            #expect(srIds.count == 3)
+            #expect(try byIds.map { try $0.decode(column: "id", as: UUID.self) } == srIds)
 
             // A `numeric` (what EXTRACT gives) read as a Double, as PostgresKit reads it; NULL as an absent one.
             let instant = Date(timeIntervalSince1970: 1_767_225_600.25)

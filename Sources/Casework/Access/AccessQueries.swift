@@ -218,8 +218,8 @@ struct AccessQueries {
     /// expiry job asks this once for every holder in a batch whose sensitive work it must recheck.
     func coverage(for staffIds: [StaffID], at now: Date) async throws -> [StaffID: [GrantCoverage]] {
         guard !staffIds.isEmpty else { return [:] }
-        let rows = try await sql.raw(Self.coverageStatement(
-            live: "g.staff_id IN (\(binds: staffIds.map(\.value))) AND g.expires_at > \(bind: now) AND g.removed_at IS NULL")).all()
+        let rows = try await sql.rowsReadByType(Self.coverageStatement(
+            live: "g.staff_id IN (\(binds: staffIds.map(\.value))) AND g.expires_at > \(bind: now) AND g.removed_at IS NULL"))
         return Dictionary(grouping: try Self.coverages(rows, at: now), by: \.holder)
     }
 

@@ -296,11 +296,11 @@ struct RecordQueries {
                   SELECT p.contact_id AS contact FROM case_participants p JOIN contacts c ON c.id = p.contact_id AND c.sensitive = TRUE
                   WHERE p.case_id = s.case_id OFFSET 0) x WHERE
               """
-        let rows = try await sql.raw("""
+        let rows = try await sql.rowsReadByType("""
             SELECT s.id AS sr, c.id AS contact FROM service_requests s
                 JOIN service_request_contacts l ON l.service_request_id = s.id
                 JOIN \(sensitive) ON c.id = l.contact_id AND c.sensitive = TRUE WHERE
-            """ + theirs + " UNION ALL " + participants + theirs).all()
+            """ + theirs + " UNION ALL " + participants + theirs)
         var found: [UUID: Set<UUID>] = [:]
         for row in rows {
             found[try row.decode(column: "sr", as: UUID.self), default: []].insert(try row.decode(column: "contact", as: UUID.self))
@@ -311,6 +311,6 @@ struct RecordQueries {
     /// Service requests by id, in id order, as plain values.
     func serviceRequests(ids: [UUID]) async throws -> [StoredServiceRequest] {
         guard !ids.isEmpty else { return [] }
-        return try await sql.raw("SELECT * FROM service_requests WHERE id IN (\(binds: ids)) ORDER BY id").all().map(StoredServiceRequest.init(row:))
+        return try await sql.rowsReadByType("SELECT * FROM service_requests WHERE id IN (\(binds: ids)) ORDER BY id").map(StoredServiceRequest.init(row:))
     }
 }
