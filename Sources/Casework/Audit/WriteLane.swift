@@ -187,7 +187,7 @@ final class WriteLane: Sendable {
                         outcomes.set(index, .failure(error))
                     }
                 }
-                try await appender.finish(rowsOn: tx, eventsOn: sql)
+                try await appender.finish(on: sql)
             }
             queue.withLockedValue { queue in
                 queue.commits += 1
@@ -365,8 +365,8 @@ private actor AuditAppender {
     }
 
     /// Writes the batch's queued rows and events, then moves the head on to the last event.
-    func finish(rowsOn db: any Database, eventsOn sql: any SQLDatabase) async throws {
-        try await insertRows(on: db as! any SQLDatabase)
+    func finish(on sql: any SQLDatabase) async throws {
+        try await insertRows(on: sql)
         // 500 rows of 12 binds stay far below either database's limit on binds in one statement.
         try await AuditEventRows.insert(pending, perStatement: 500, on: sql)
         pending.removeAll()

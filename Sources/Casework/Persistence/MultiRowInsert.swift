@@ -76,7 +76,18 @@ struct MultiRowInsert {
     /// A value as SQLKit writes it (SQLite, or a kind left to PostgresKit): a bind, or a NULL literal for an absent
     /// one. PostgreSQL types a bound nil as text, which a uuid or timestamptz column of a multi-row insert refuses.
     private static func expression(_ value: any Encodable & Sendable) -> any SQLExpression {
-        PostgresArray.isAbsent(value) ? SQLLiteral.null : SQLBind(value)
+        isAbsent(value) ? SQLLiteral.null : SQLBind(value)
+    }
+
+    /// Whether a value, seen through an existential, is an absent optional; the common kinds are told by their type.
+    fileprivate static func isAbsent(_ value: any Encodable & Sendable) -> Bool {
+        let kind = type(of: value)
+        if kind == String.self || kind == UUID.self || kind == Date.self || kind == Int.self || kind == Double.self { return false }
+        if kind == String?.self { return (value as! String?) == nil }
+        if kind == UUID?.self { return (value as! UUID?) == nil }
+        if kind == Date?.self { return (value as! Date?) == nil }
+        if kind == Int?.self { return (value as! Int?) == nil }
+        return (value as? any OptionalValue)?.isAbsent ?? false
     }
 }
 
@@ -123,18 +134,18 @@ struct PostgresArray {
     /// Appends a value; false for a value of another kind than the column's first, or of a kind not encoded here.
     mutating func append(_ value: any Encodable & Sendable) -> Bool {
         let type = type(of: value)
-        if type == String.self { return append(value as! String, .text) }
-        if type == UUID.self { return append(value as! UUID, .uuid) }
-        if type == Date.self { return append(value as! Date, .timestamptz) }
-        if type == Int.self { return append(value as! Int, .int8) }
-        if type == Double.self { return append(value as! Double, .float8) }
-        if type == Bool.self { return append(value as! Bool, .bool) }
+        if type == String.self { return append(Optional(value as! String), .text) }
+        if type == UUID.self { return append(Optional(value as! UUID), .uuid) }
+        if type == Date.self { return append(Optional(value as! Date), .timestamptz) }
+        if type == Int.self { return append(Optional(value as! Int), .int8) }
+        if type == Double.self { return append(Optional(value as! Double), .float8) }
+        if type == Bool.self { return append(Optional(value as! Bool), .bool) }
         if type == String?.self { return append(value as! String?, .text) }
         if type == UUID?.self { return append(value as! UUID?, .uuid) }
         if type == Date?.self { return append(value as! Date?, .timestamptz) }
         if type == Int?.self { return append(value as! Int?, .int8) }
         if type == Double?.self { return append(value as! Double?, .float8) }
-        if Self.isAbsent(value) {
+        if MultiRowInsert.isAbsent(value) {
             appendNull()
             return true
         }
@@ -186,23 +197,16 @@ struct PostgresArray {
         return (PostgresData(type: kind.types.array, formatCode: .binary, value: array), kind.sqlType)
     }
 
-    /// Whether a value, seen through an existential, is an absent optional; the common kinds are told by their type.
-    static func isAbsent(_ value: any Encodable & Sendable) -> Bool {
-        let kind = type(of: value)
-        if kind == String.self || kind == UUID.self || kind == Date.self || kind == Int.self || kind == Double.self { return false }
-        if kind == String?.self { return (value as! String?) == nil }
-        if kind == UUID?.self { return (value as! UUID?) == nil }
-        if kind == Date?.self { return (value as! Date?) == nil }
-        if kind == Int?.self { return (value as! Int?) == nil }
-        return (value as? any AbsentOrPresent)?.isAbsent ?? false
-    }
 }
 
-/// Whether an optional value, seen through an existential, is nil.
-private protocol AbsentOrPresent {
+/// An optional seen through an existential (`any Encodable`), whose wrapped type is not known where it is asked.
+protocol OptionalValue {
     var isAbsent: Bool { get }
+    /// The value it holds, if any.
+    var wrapped: Any? { get }
 }
 
-extension Optional: AbsentOrPresent {
-    fileprivate var isAbsent: Bool { self == nil }
+extension Optional: OptionalValue {
+    var isAbsent: Bool { self == nil }
+    var wrapped: Any? { self.map { $0 as Any } }
 }

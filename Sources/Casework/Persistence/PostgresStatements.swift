@@ -79,9 +79,7 @@ final class PostgresStatements: @unchecked Sendable {
                 }
             }
         }.get()
-        guard let first = rows.first else { return [] }
-        let columns = ColumnNames(first.map(\.columnName), sameName: .lastWins)
-        return rows.map { PreparedRow(row: $0.makeRandomAccess(), columns: columns) }
+        return PreparedRow.rows(rows)
     }
 
     /// The statement prepared for `sql` on this connection, if any; when there is none and the connection already
@@ -128,7 +126,7 @@ final class PostgresStatements: @unchecked Sendable {
         encoded.reserveCapacity(binds.count)
         for bind in binds {
             // `bind(x)` with `x: String?` binds the optional itself.
-            let value: Any? = (bind as Any as? any OptionalBind).map(\.wrapped) ?? bind
+            let value: Any? = (bind as Any as? any OptionalValue).map(\.wrapped) ?? bind
             guard let value else {
                 encoded.append(.null)
                 continue
@@ -168,9 +166,7 @@ extension PostgresStatements {
         let rows = try await database.withConnection { connection in
             connection.query(query, logger: logger).map(\.rows)
         }.get()
-        guard let first = rows.first else { return [] }
-        let columns = ColumnNames(first.map(\.columnName), sameName: .lastWins)
-        return rows.map { PreparedRow(row: $0.makeRandomAccess(), columns: columns) }
+        return PreparedRow.rows(rows)
     }
 
     /// The kinds bound by the thousand, encoded by their type without asking the runtime for a conformance.
@@ -200,8 +196,6 @@ extension SQLDatabase {
     }
 }
 
-private protocol OptionalBind { var wrapped: Any? { get } }
-extension Optional: OptionalBind { var wrapped: Any? { self.map { $0 as Any } } }
 
 /// A row of a prepared statement, read through SQLKit's `SQLRow` as PostgresKit's rows are, for the types Casework
 /// reads (text, ids, instants, numbers, flags, each perhaps NULL).
@@ -212,6 +206,13 @@ extension Optional: OptionalBind { var wrapped: Any? { self.map { $0 as Any } } 
 struct PreparedRow: SQLRow {
     let row: PostgresRandomAccessRow
     let columns: ColumnNames
+
+    /// A statement's rows, their columns named once for all of them.
+    static func rows(_ rows: [PostgresRow]) -> [any SQLRow] {
+        guard let first = rows.first else { return [] }
+        let columns = ColumnNames(first.map(\.columnName), sameName: .lastWins)
+        return rows.map { PreparedRow(row: $0.makeRandomAccess(), columns: columns) }
+    }
 
     var allColumns: [String] { columns.names }
     func contains(column: String) -> Bool { columns.position(of: column) != nil }
