@@ -76,6 +76,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     app.leaf.cache.isEnabled = !settings.templateReload
     let tags: [String: any ParameterTag] = [
         "ukTime": UKTimeTag(), "statusTag": StatusTagTag(), "named": DisplayNameTag(), "staffOptions": StaffOptionsTag(),
+        "trustedHTML": TrustedHTMLTag(),
     ]
     for (name, tag) in tags { app.leaf.tags[name] = tag }
     // Every page that extends the layout is written by LeafWriter (see `SwiftRenderedTag`), with the same tags and

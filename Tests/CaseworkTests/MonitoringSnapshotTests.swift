@@ -69,6 +69,37 @@ struct MonitoringSnapshotTests {
         #expect(try await snapshots.summary(period: "p", now: earlier) { try await counter.count(at: earlier) }.at == "\(earlier.timeIntervalSince1970)")
     }
 
+    @Test func aSnapshotsFiguresAreDrawnOnceForEveryoneWhoSeesThem() async throws {
+        let snapshots = MonitoringSnapshots()
+        let counter = Counter(decisions: MonitoringSnapshots.exactBelow)
+        let draws = Atomic<Int>(0)
+        @Sendable func draw(_ summary: MonitoringDTO) -> String {
+            draws.add(1, ordering: .relaxed)
+            return "<p>counted at \(summary.at)</p>"
+        }
+        let first = try await snapshots.figures(period: "p", now: start) { try await counter.count(at: self.start) }
+        let soon = start.addingTimeInterval(MonitoringSnapshots.freshFor - 1)
+        let again = try await snapshots.figures(period: "p", now: soon) { try await counter.count(at: soon) }
+        let drawing = try #require(first.drawing)
+        #expect(again.drawing === drawing)
+        #expect(try await drawing.html { draw(first.summary) } == "<p>counted at \(first.summary.at)</p>")
+        #expect(try await again.drawing!.html { draw(again.summary) } == "<p>counted at \(first.summary.at)</p>")
+        #expect(draws.load(ordering: .relaxed) == 1)
+        // Counted again, the figures are a new snapshot with a drawing of their own.
+        let muchLater = start.addingTimeInterval(MonitoringSnapshots.staleFor + 1)
+        let recounted = try await snapshots.figures(period: "p", now: muchLater) { try await counter.count(at: muchLater) }
+        #expect(recounted.drawing !== drawing)
+        #expect(try await recounted.drawing!.html { draw(recounted.summary) } == "<p>counted at \(muchLater.timeIntervalSince1970)</p>")
+        #expect(draws.load(ordering: .relaxed) == 2)
+    }
+
+    @Test func figuresCountedForOneRequestAreNotKeptDrawn() async throws {
+        let snapshots = MonitoringSnapshots()
+        let counter = Counter(decisions: MonitoringSnapshots.exactBelow - 1)
+        let figures = try await snapshots.figures(period: "p", now: start) { try await counter.count(at: self.start) }
+        #expect(figures.drawing == nil)
+    }
+
     @Test func requestsArrivingWhileFiguresAreCountedShareThatCount() async throws {
         let snapshots = MonitoringSnapshots()
         let counter = Counter(decisions: MonitoringSnapshots.exactBelow, delay: .milliseconds(200))

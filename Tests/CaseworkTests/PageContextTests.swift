@@ -110,8 +110,8 @@ struct PageContextTests {
                  Chart.Rect(x: -1, y: 1e-7, width: 680, height: 220.25, series: 0, tooltip: ""))
         try same(Chart.Label(x: 12.5, y: 0, text: awkward, anchor: "end"), Chart.Label(x: 0, y: 240, text: "", anchor: "middle"))
         try same(Chart.Line(x1: 0, y1: 0.1, x2: 680, y2: 0.1, kind: "grid"), Chart.Line(x1: 40.5, y1: 12, x2: 40.5, y2: 232, kind: "axis"))
-        // And a whole monitoring page's content, as the page encodes it.
-        try agree(MonitoringPages.PageContent(summary: monitoring, query: "from=2026-11-06"))
+        // And the whole of the monitoring figures, as the page draws them.
+        try agree(MonitoringPages.FiguresContent(summary: monitoring))
     }
 
     /// Strictly the same data: LeafData's own `==` also calls a number and its text equal.

@@ -4,8 +4,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import Vapor
 
-/// LeafKit's own rendering of the same templates, for the tests: layout.leaf is read without its `#swiftRendered`
-/// tag, so LeafKit's serializer writes the whole page, and every page `LeafWriter` wrote is compared with it byte for
+/// LeafKit's own rendering of the same templates, for the tests: layout.leaf (and each fragment) is read without its
+/// `#swiftRendered` tag, so LeafKit's serializer writes the whole page, and every page `LeafWriter` wrote is compared with it byte for
 /// byte (`Pages.render`). A difference answers the page with a 500 and is kept, so the test fails however it reads
 /// the page (`withCasework` checks `mismatches` at the end of every test).
 /// (`@unchecked`: LeafRenderer is not marked Sendable; its cache locks itself, and it is only asked to render.)
@@ -40,13 +40,14 @@ final class LeafReference: @unchecked Sendable {
     }
 }
 
-/// The templates as they are, except layout.leaf without the `#swiftRendered():` tag around it.
+/// The templates as they are, except without the `#swiftRendered():` tag around them (layout.leaf's, and a
+/// fragment's: see `Pages.fragment`).
 private struct WithoutSwiftRendered: LeafSource {
     let files: NIOLeafFiles
 
     func file(template: String, escape: Bool, on eventLoop: any EventLoop) throws -> EventLoopFuture<ByteBuffer> {
         try files.file(template: template, escape: escape, on: eventLoop).map { buffer in
-            guard template.hasSuffix("layout") || template.hasSuffix("layout.leaf") else { return buffer }
+            guard buffer.readableBytesView.starts(with: "#swiftRendered():".utf8) else { return buffer }
             let text = String(buffer: buffer).replacingOccurrences(of: "#swiftRendered():", with: "")
                 .replacingOccurrences(of: "#endswiftRendered", with: "")
             return ByteBuffer(string: text)

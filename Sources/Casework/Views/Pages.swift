@@ -123,6 +123,27 @@ enum Pages {
         return response
     }
 
+    /// The content a fragment's template reads, under the same name a page's does.
+    private struct FragmentView<Content: Encodable>: Encodable {
+        let page: Content
+    }
+
+    /// A part of a page drawn on its own, as HTML for a page to place with `#trustedHTML`: for a part that is the
+    /// same for everyone who sees it, so it can be drawn once and kept (the monitoring figures, `DrawnFigures`). Its
+    /// template does not extend the layout and is wrapped in `#swiftRendered():` as the layout is, so `LeafWriter`
+    /// writes it (and the tests compare it with LeafKit's writing, as they do pages).
+    static func fragment<Content: Encodable>(_ request: Request, _ template: String, _ content: Content) async throws -> String {
+        guard let renderer = request.casework.pageRenderer else {
+            fatalError("configure(_:settings:) did not set the page renderer")
+        }
+        let context = try LeafContextEncoder.encode(FragmentView(page: content))
+        let written = try await renderer.renderer(for: request).render(path: template, context: context).get()
+        if let reference = request.casework.leafReference {
+            try await reference.check(template, context: context, written: written)
+        }
+        return String(buffer: written)
+    }
+
     /// Redirects after a successful form, carrying a one-time confirmation message.
     static func redirect(_ request: Request, to path: String, flash: String? = nil) -> Response {
         let response = request.redirect(to: path, redirectType: .normal)

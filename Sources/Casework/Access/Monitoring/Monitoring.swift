@@ -148,11 +148,16 @@ struct Monitoring: ContextService {
     /// `period` is read after the role check, so someone who may not see monitoring is told that (403), whatever
     /// period they typed.
     func summary(_ chosen: () throws -> DayPeriod) async throws -> MonitoringDTO {
+        try await figures(chosen).summary
+    }
+
+    /// The summary, with where the page keeps its drawing of it when it is a snapshot (`DrawnFigures`).
+    func figures(_ chosen: () throws -> DayPeriod) async throws -> MonitoringSnapshots.Figures {
         try context.requireRole(.scrManager)
         let period = try chosen()
-        guard let snapshots else { return try await count(period) }
+        guard let snapshots else { return MonitoringSnapshots.Figures(summary: try await count(period), drawing: nil) }
         let counting = self
-        return try await snapshots.summary(period: "\(period.from)/\(period.to)", now: context.now) { try await counting.count(period) }
+        return try await snapshots.figures(period: "\(period.from)/\(period.to)", now: context.now) { try await counting.count(period) }
     }
 
     /// Everything on the page, counted now.

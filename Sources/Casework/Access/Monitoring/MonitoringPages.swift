@@ -10,31 +10,49 @@ struct MonitoringPages: RouteCollection {
         pages.get("access-requests", ":id", "evidence", use: evidencePage)
     }
 
+    /// The page around the figures: when they were counted, the period form, and the figures as drawn.
     struct PageContent: Encodable, FormPage {
-        let summary: MonitoringDTO
-        let query: String
-        let charts: [Chart]
-        /// The stages' figures under the names people know them by.
-        let stages: [StageRow]
+        let at: String
+        let from: String
+        let to: String
+        /// `partials/monitoring-figures` as drawn for these figures (placed with `#trustedHTML`).
+        let figures: String
         /// The period as typed: the one shown, or the one refused with what was wrong in it.
         let typed: PeriodFields
         var formValues: Any { typed }
         var formDates: Set<String> { ["from", "to"] }
-
-        struct StageRow: Encodable {
-            let name: String
-            let figures: StageFiguresDTO
-        }
 
         struct PeriodFields: Encodable {
             let from: String
             let to: String
         }
 
-        init(summary: MonitoringDTO, query: String, typed: PeriodFields? = nil) {
-            self.summary = summary
-            self.query = query
+        init(summary: MonitoringDTO, figures: String, typed: PeriodFields? = nil) {
+            at = summary.at
+            from = summary.from
+            to = summary.to
+            self.figures = figures
             self.typed = typed ?? PeriodFields(from: summary.from, to: summary.to)
+        }
+    }
+
+    /// The figures as `partials/monitoring-figures` draws them: the same for every SCR manager.
+    struct FiguresContent: Encodable {
+        let summary: MonitoringDTO
+        /// The period, for the CSV links.
+        let query: String
+        let charts: [Chart]
+        /// The stages' figures under the names people know them by.
+        let stages: [StageRow]
+
+        struct StageRow: Encodable {
+            let name: String
+            let figures: StageFiguresDTO
+        }
+
+        init(summary: MonitoringDTO) {
+            self.summary = summary
+            query = "from=\(summary.from)&to=\(summary.to)"
             charts = MonitoringCharts.all(summary)
             stages = summary.stages.map { StageRow(name: $0.stage.displayName, figures: $0) }
         }
@@ -45,16 +63,24 @@ struct MonitoringPages: RouteCollection {
         let from = DateInput.query(req, "from")
         let to = DateInput.query(req, "to")
         do {
-            let summary = try await Monitoring(request: req).summary { try Monitoring.period(from: from, to: to, now: req.now) }
+            let counted = try await Monitoring(request: req).figures { try Monitoring.period(from: from, to: to, now: req.now) }
             return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
-                                          PageContent(summary: summary, query: "from=\(summary.from)&to=\(summary.to)"))
+                                          PageContent(summary: counted.summary, figures: try await drawn(counted, req)))
         } catch let failure as ValidationFailure {
             // Show the page for the default period, with what was wrong in the typed one.
-            let summary = try await Monitoring(request: req).summary { Monitoring.defaultPeriod(req.now) }
+            let counted = try await Monitoring(request: req).figures { Monitoring.defaultPeriod(req.now) }
             return try await Pages.render(req, "monitoring", title: "Monitoring temporary access",
-                                          PageContent(summary: summary, query: "", typed: PageContent.PeriodFields(from: from ?? "", to: to ?? "")),
+                                          PageContent(summary: counted.summary, figures: try await drawn(counted, req),
+                                                      typed: PageContent.PeriodFields(from: from ?? "", to: to ?? "")),
                                           errors: failure)
         }
+    }
+
+    /// The figures drawn: once for a snapshot's (kept with it), or for this request alone when they were counted for it.
+    private func drawn(_ counted: MonitoringSnapshots.Figures, _ req: Request) async throws -> String {
+        let draw = { try await Pages.fragment(req, "partials/monitoring-figures", FiguresContent(summary: counted.summary)) }
+        guard let drawing = counted.drawing else { return try await draw() }
+        return try await drawing.html(draw)
     }
 
     @Sendable func evidencePage(req: Request) async throws -> Response {

@@ -34,50 +34,67 @@ final class MonitoringSnapshots: @unchecked Sendable {
         let summary: MonitoringDTO
         /// When its figures were counted, by the Casework clock.
         let countedAt: Date
+        /// Its figures as the page draws them, once.
+        let drawing = DrawnFigures()
         /// How much counting them read: live grants, overdue log-offs and decisions in the period.
         var volume: Int {
             summary.counts.activeGrants + summary.counts.overdueLogOffs + summary.counts.decisions
         }
+
+        /// As answered: a drawing is kept only for figures that are answered again (counted afresh, they never are).
+        var figures: Figures { Figures(summary: summary, drawing: volume >= MonitoringSnapshots.exactBelow ? drawing : nil) }
     }
 
     private let lock = NIOLock()
     private var snapshots: [String: Snapshot] = [:]
-    private var counting: [String: Task<MonitoringDTO, any Error>] = [:]
+    private var counting: [String: Task<Figures, any Error>] = [:]
+
+    /// Figures as answered: the summary, and where the page keeps its drawing of them when they are a snapshot's
+    /// (nil when they were counted for this request alone).
+    struct Figures: Sendable {
+        let summary: MonitoringDTO
+        let drawing: DrawnFigures?
+    }
 
     /// What the lock decided: a snapshot to answer with now, or a count to wait for.
     private enum Answer {
-        case now(MonitoringDTO)
-        case after(Task<MonitoringDTO, any Error>)
+        case now(Figures)
+        case after(Task<Figures, any Error>)
     }
 
     /// The summary for `period` at `now`: a snapshot, or one counted by `count`.
     func summary(period: String, now: Date, count: @escaping @Sendable () async throws -> MonitoringDTO) async throws -> MonitoringDTO {
+        try await figures(period: period, now: now, count: count).summary
+    }
+
+    /// The figures for `period` at `now`: a snapshot's, or counted by `count`.
+    func figures(period: String, now: Date, count: @escaping @Sendable () async throws -> MonitoringDTO) async throws -> Figures {
         let answer = lock.withLock { () -> Answer in
             if let snapshot = snapshots[period], snapshot.volume >= Self.exactBelow {
                 let age = now.timeIntervalSince(snapshot.countedAt)
-                if age >= 0 && age < Self.freshFor { return .now(snapshot.summary) }
+                if age >= 0 && age < Self.freshFor { return .now(snapshot.figures) }
                 if age >= 0 && age < Self.staleFor {
                     _ = start(period, now: now, count)
-                    return .now(snapshot.summary)
+                    return .now(snapshot.figures)
                 }
             }
             return .after(start(period, now: now, count))
         }
         switch answer {
-        case .now(let summary): return summary
+        case .now(let figures): return figures
         case .after(let counting): return try await counting.value
         }
     }
 
     /// The count under way for `period`, or a new one that keeps its result as the period's snapshot. Called with
     /// the lock held.
-    private func start(_ period: String, now: Date, _ count: @escaping @Sendable () async throws -> MonitoringDTO) -> Task<MonitoringDTO, any Error> {
+    private func start(_ period: String, now: Date, _ count: @escaping @Sendable () async throws -> MonitoringDTO) -> Task<Figures, any Error> {
         if let running = counting[period] { return running }
         let task = Task {
             do {
-                let summary = try await count()
-                self.finished(period, keeping: Snapshot(summary: summary, countedAt: now))
-                return summary
+                let snapshot = Snapshot(summary: try await count(), countedAt: now)
+                self.finished(period, keeping: snapshot)
+                return snapshot.figures
             } catch {
                 self.finished(period, keeping: nil)
                 throw error
@@ -95,6 +112,26 @@ final class MonitoringSnapshots: @unchecked Sendable {
             if snapshots.count > Self.periodsKept, let oldest = snapshots.min(by: { $0.value.countedAt < $1.value.countedAt })?.key {
                 snapshots[oldest] = nil
             }
+        }
+    }
+}
+
+/// A snapshot's figures as the monitoring page draws them (its charts and tables, about 180 kB of HTML at national
+/// volume), drawn by the first request that shows them and reused by every other while the snapshot is answered.
+/// Drawing them was nine tenths of the page's time (bench/scale.sh, "Monitoring · page", PROFILE=1): the same
+/// figures were encoded, charted and written again for every SCR manager. Nothing in the drawing depends on who asks.
+final class DrawnFigures: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var html: String?
+
+    /// The drawing, drawn by `draw` if nobody has yet. Two requests arriving together may both draw it (the
+    /// same HTML); the first kept is answered from then on.
+    func html(_ draw: () async throws -> String) async throws -> String {
+        if let html = lock.withLock({ self.html }) { return html }
+        let drawn = try await draw()
+        return lock.withLock {
+            if html == nil { html = drawn }
+            return html!
         }
     }
 }
