@@ -324,6 +324,36 @@ struct MonitoringTests {
         }
     }
 
+    @Test func theGrantTablesDownloadAsCSVSoonestEndingFirst() async throws {
+        try await withCasework(records: true) { app in
+            let long = try await app.grantAccess(minutes: 90).grantId
+            let short = try await app.grantAccess(minutes: 30).grantId
+            let robert = try await app.token("30000002", role: .scrManager)
+            let summary = try await app.sendJSON(.GET, "/api/v1/monitoring", token: robert).content.decode(MonitoringDTO.self)
+            #expect(summary.activeGrants.map(\.grantId) == [short, long])
+            let browser = Browser(app)
+            try await browser.signIn("30000002")
+            try await browser.post("/choose-role", form: ["role": "scrManager"])
+            let csv = try await browser.get("/monitoring/active-grants.csv")
+            #expect(csv.headers.contentType?.subType == "csv")
+            let lines = csv.body.string.split(separator: "\r\n").map(String.init)
+            #expect(lines.first == "Reference,Staff ID,Name,Team,Purpose,Granted at,Expires at,Ended at,Team leader")
+            // Each live grant as the table lists it, in the same order.
+            #expect(Array(lines.dropFirst()) == summary.activeGrants.map {
+                [$0.reference, $0.staffId, $0.name, $0.team, $0.purpose, $0.grantedAt, $0.expiresAt, "", $0.teamLeaderStaffId ?? ""].joined(separator: ",")
+            })
+            #expect(lines.dropFirst().allSatisfy { $0.contains(",20010002,Tom Baxter,Newcastle Casework 1,") && $0.hasSuffix(",20010001") })
+            // Two hours on, both have ended unconfirmed; a day later both are overdue and listed so.
+            app.clockForTests.advance(by: 2 * 3600 + 24 * 3600 + 1)
+            let nextDay = Browser(app)
+            try await nextDay.signIn("30000002")
+            try await nextDay.post("/choose-role", form: ["role": "scrManager"])
+            let overdue = try await nextDay.get("/monitoring/overdue-log-offs.csv").body.string.split(separator: "\r\n").map(String.init)
+            #expect(overdue.count == 3 && overdue.dropFirst().allSatisfy { $0.contains(",Tom Baxter,") && !$0.contains(",,20010001") })
+            #expect(try await nextDay.get("/monitoring/active-grants.csv").body.string.split(separator: "\r\n").count == 1)
+        }
+    }
+
     @Test func theEvidencePageTellsTheWholeStory() async throws {
         try await withCasework(records: true) { app in
             let (grantId, tom, sarah, _) = try await app.grantAccess(minutes: 30)

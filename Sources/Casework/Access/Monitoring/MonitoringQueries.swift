@@ -12,8 +12,11 @@ struct MonitoringQueries {
     let db: any Database
     let now: Date
     let period: DayPeriod
+    /// Set for reads outside the write lane: a table's pages are then read on SQLite's readers (see `PointReads.many`).
+    var readers: SQLiteReaders? = nil
 
     var sql: any SQLDatabase { db as! any SQLDatabase }
+    private var point: PointReads { PointReads(db: db, readers: readers) }
 
     // MARK: Grants
 
@@ -85,7 +88,7 @@ struct MonitoringQueries {
             """
         query = query + " " + condition
         if let after {
-            guard let cursor = try await sql.raw("SELECT expires_at FROM grants WHERE id = \(bind: after)").first() else { return [] }
+            guard let cursor = try await point.first("SELECT expires_at FROM grants WHERE id = \(bind: after)") else { return [] }
             let at = try cursor.decode(column: "expires_at", as: Date.self)
             if let expiringAfter, expiringAfter >= at {
                 query = query + " AND g.expires_at > \(bind: expiringAfter)"
@@ -97,7 +100,7 @@ struct MonitoringQueries {
         }
         query = query + " ORDER BY g.expires_at, g.id LIMIT \(bind: limit)"
         let now = self.now
-        return try await sql.raw(query).all().map { row in
+        return try await point.many(query).map { row in
             let grantedAt = try row.decode(column: "granted_at", as: Date.self)
             let expiresAt = try row.decode(column: "expires_at", as: Date.self)
             let removedAt = try row.decode(column: "removed_at", as: Date?.self)
@@ -140,21 +143,21 @@ struct MonitoringQueries {
 
     /// The newest requests' decisions first, each request's newest decision first: the order of the period index,
     /// so a page reads its rows and stops, where "newest decision first" would sort every decision of the period.
-    func decisions(refusalsOnly: Bool, limit: Int, after: UUID?) async throws -> [AccessDecisionModel] {
+    func decisions(refusalsOnly: Bool, limit: Int, after: UUID?) async throws -> [StoredDecision] {
         guard refusalsOnly else { return try await decisions(kind: nil, limit: limit, after: after) }
-        var found: [AccessDecisionModel] = []
+        var found: [StoredDecision] = []
         for kind in Self.refusalKinds { found += try await decisions(kind: kind, limit: limit, after: after) }
-        return Array(found.sorted { ($0.requestCreatedAt, $0.at, $0.id!.text) > ($1.requestCreatedAt, $1.at, $1.id!.text) }.prefix(limit))
+        return Array(found.sorted { ($0.requestCreatedAt, $0.at, $0.id.text) > ($1.requestCreatedAt, $1.at, $1.id.text) }.prefix(limit))
     }
 
     /// A page of decisions after the one named by the cursor. As for grants, the cursor's values are read first and
     /// bound the page's scan on their own: beside the period's end as a second bound, SQLite walked the period from its
     /// end on every page.
-    private func decisions(kind: AccessDecision?, limit: Int, after: UUID?) async throws -> [AccessDecisionModel] {
-        var query: SQLQueryString = "SELECT d.* FROM access_decisions d WHERE d.request_created_at >= \(bind: period.start)"
+    private func decisions(kind: AccessDecision?, limit: Int, after: UUID?) async throws -> [StoredDecision] {
+        var query: SQLQueryString = "SELECT \(unsafeRaw: StoredDecision.columns) FROM access_decisions d WHERE d.request_created_at >= \(bind: period.start)"
         if let kind { query = query + " AND d.decision = \(bind: kind.rawValue)" }
         if let after {
-            guard let cursor = try await sql.raw("SELECT request_created_at, at FROM access_decisions WHERE id = \(bind: after)").first() else { return [] }
+            guard let cursor = try await point.first("SELECT request_created_at, at FROM access_decisions WHERE id = \(bind: after)") else { return [] }
             let made = try cursor.decode(column: "request_created_at", as: Date.self), at = try cursor.decode(column: "at", as: Date.self)
             if made >= period.end {
                 query = query + " AND d.request_created_at < \(bind: period.end)"
@@ -166,7 +169,7 @@ struct MonitoringQueries {
             query = query + " AND d.request_created_at < \(bind: period.end)"
         }
         query = query + " ORDER BY d.request_created_at DESC, d.at DESC, d.id DESC LIMIT \(bind: limit)"
-        return try await sql.raw(query).all().map(AccessDecisionModel.init(row:))
+        return try await point.many(query).map(StoredDecision.init(row:))
     }
 
     /// Each stage's decisions by kind, its longest wait and its median, counted by the database.
