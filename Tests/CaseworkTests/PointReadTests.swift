@@ -122,7 +122,6 @@ struct PointReadTests {
             try await agree("service_requests", ServiceRequestModel.self, ServiceRequestModel.init(row:))
             try await agree("access_requests", AccessRequestModel.self, AccessRequestModel.init(row:))
             try await agree("audit_events", AuditEventModel.self, AuditEventModel.init(row:))
-            try await agree("access_decisions", AccessDecisionModel.self, AccessDecisionModel.init(row:))
             try await agree("grants", GrantModel.self, GrantModel.init(row:))
             // The plain values read with no model to match, compared field by field.
             let history = try await sql.raw("SELECT * FROM service_request_history").all()
@@ -131,6 +130,15 @@ struct PointReadTests {
                 let fluent = try row.decode(fluentModel: ServiceRequestHistoryModel.self), ours = try StoredServiceRequestHistory(row: row)
                 #expect(fluent.$serviceRequest.id == ours.serviceRequestId && fluent.at == ours.at && fluent.byStaffId == ours.byStaffId
                         && fluent.action == ours.action && fluent.detail == ours.detail)
+            }
+            let decisions = try await sql.raw("SELECT * FROM access_decisions").all()
+            #expect(decisions.count == 3, "one decision a stage to compare")
+            for row in decisions {
+                let fluent = try row.decode(fluentModel: AccessDecisionModel.self), ours = try StoredDecision(row: row)
+                #expect(fluent.id == ours.id && fluent.requestId == ours.requestId && fluent.requestCreatedAt == ours.requestCreatedAt
+                        && fluent.reference == ours.reference && fluent.team == ours.team && fluent.stage == ours.stage
+                        && fluent.decision == ours.decision && fluent.at == ours.at && fluent.waitedSeconds == ours.waitedSeconds
+                        && fluent.reason == ours.reason && fluent.byStaffId == ours.byStaffId)
             }
             let requestHistory = try await sql.raw("SELECT * FROM access_request_history").all()
             #expect(!requestHistory.isEmpty, "no request history to compare")

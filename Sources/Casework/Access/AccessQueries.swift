@@ -35,13 +35,10 @@ struct AccessQueries {
         try await requests(ids: [id]).first
     }
 
-    /// A request's decision rows, one a stage decided. Its columns by name, not `*`: SQLiteNIO reads a statement's
-    /// column names before SQLite notices that a migration changed the table, and a connection that had not yet seen
-    /// migration 018's column then answered without it (DecisionRowTests).
-    func decisionRows(of requestId: UUID) async throws -> [AccessDecisionModel] {
-        let columns = AccessDecisionModel.insertColumns.joined(separator: ", ")
-        return try await point.all("SELECT \(unsafeRaw: columns) FROM access_decisions WHERE request_id = \(bind: requestId)")
-            .map(AccessDecisionModel.init(row:))
+    /// A request's decision rows, one a stage decided.
+    func decisionRows(of requestId: UUID) async throws -> [StoredDecision] {
+        try await point.all("SELECT \(unsafeRaw: StoredDecision.columns(of: "d")) FROM access_decisions d WHERE d.request_id = \(bind: requestId)")
+            .map(StoredDecision.init(row:))
     }
 
     /// The history of these requests, oldest step first.
@@ -62,7 +59,7 @@ struct AccessQueries {
         try Self.deciders(try await decisionRows(of: requestId))
     }
 
-    static func deciders(_ rows: [AccessDecisionModel]) throws -> [AccessStage: StaffID] {
+    static func deciders(_ rows: [StoredDecision]) throws -> [AccessStage: StaffID] {
         var found: [AccessStage: StaffID] = [:]
         for row in rows {
             if let by = row.byStaffId { found[row.stage] = try .stored(by) }

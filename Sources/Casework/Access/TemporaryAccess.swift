@@ -100,7 +100,7 @@ struct TemporaryAccess: RepositoryService {
     /// and not yet inserted.
     static func deciders(_ id: UUID, ctx: WriteContext) async throws -> [AccessStage: StaffID] {
         let stored = try await AccessQueries(db: ctx.db).decisionRows(of: id)
-        let queued = await ctx.queued(AccessDecisionModel.self).filter { $0.requestId == id }
+        let queued = await ctx.queued(AccessDecisionModel.self).filter { $0.requestId == id }.map(StoredDecision.init)
         return try AccessQueries.deciders(stored + queued)
     }
 

@@ -154,7 +154,7 @@ struct MonitoringQueries {
     /// bound the page's scan on their own: beside the period's end as a second bound, SQLite walked the period from its
     /// end on every page.
     private func decisions(kind: AccessDecision?, limit: Int, after: UUID?) async throws -> [StoredDecision] {
-        var query: SQLQueryString = "SELECT \(unsafeRaw: StoredDecision.columns) FROM access_decisions d WHERE d.request_created_at >= \(bind: period.start)"
+        var query: SQLQueryString = "SELECT \(unsafeRaw: StoredDecision.columns(of: "d")) FROM access_decisions d WHERE d.request_created_at >= \(bind: period.start)"
         if let kind { query = query + " AND d.decision = \(bind: kind.rawValue)" }
         if let after {
             guard let cursor = try await point.first("SELECT request_created_at, at FROM access_decisions WHERE id = \(bind: after)") else { return [] }
