@@ -253,7 +253,7 @@ struct Monitoring: ContextService {
         case "teams":
             return Response.Body(managedAsyncStream: { writer in
                 try await writer.write(.buffer(header(["Team", "Requests", "In progress", "Granted", "Rejected", "Returned", "Withdrawn"])))
-                // One row a team (5,000 at national volume, 175 kB): counted in one pass, written a thousand at a time.
+                // One row a team (5,000 at national volume, 175 kB): counted in one pass, written a page at a time.
                 for rows in try await queries.allTeamFigures().chunked(into: page) {
                     try await writer.write(.buffer(lines(rows, teamLine)))
                 }
