@@ -34,7 +34,7 @@ struct MonitoringSnapshotTests {
         let counter = Counter(decisions: MonitoringSnapshots.exactBelow - 1)
         for second in 0..<3 {
             let now = start.addingTimeInterval(Double(second))
-            let summary = try await snapshots.summary(period: "p", now: now) { try await counter.count(at: now) }
+            let summary = try await snapshots.figures(period: "p", now: now) { try await counter.count(at: now) }.summary
             #expect(summary.at == "\(now.timeIntervalSince1970)")
         }
         #expect(counter.runs.load(ordering: .relaxed) == 3)
@@ -43,30 +43,30 @@ struct MonitoringSnapshotTests {
     @Test func figuresOverAGreatDealAreAnsweredFromASnapshotThenCountedAgainInTheBackground() async throws {
         let snapshots = MonitoringSnapshots()
         let counter = Counter(decisions: MonitoringSnapshots.exactBelow)
-        let first = try await snapshots.summary(period: "p", now: start) { try await counter.count(at: self.start) }
+        let first = try await snapshots.figures(period: "p", now: start) { try await counter.count(at: self.start) }.summary
         // Within freshFor: the same figures, not counted again.
         let soon = start.addingTimeInterval(MonitoringSnapshots.freshFor - 1)
-        #expect(try await snapshots.summary(period: "p", now: soon) { try await counter.count(at: soon) }.at == first.at)
+        #expect(try await snapshots.figures(period: "p", now: soon) { try await counter.count(at: soon) }.summary.at == first.at)
         #expect(counter.runs.load(ordering: .relaxed) == 1)
         // A different period is its own snapshot.
-        _ = try await snapshots.summary(period: "q", now: soon) { try await counter.count(at: soon) }
+        _ = try await snapshots.figures(period: "q", now: soon) { try await counter.count(at: soon) }.summary
         #expect(counter.runs.load(ordering: .relaxed) == 2)
         // Stale: the old figures at once, and a count in the background whose figures the next request gets.
         let later = start.addingTimeInterval(MonitoringSnapshots.freshFor + 1)
-        #expect(try await snapshots.summary(period: "p", now: later) { try await counter.count(at: later) }.at == first.at)
+        #expect(try await snapshots.figures(period: "p", now: later) { try await counter.count(at: later) }.summary.at == first.at)
         var answered = first.at
         for _ in 0..<200 where answered == first.at {
             try await Task.sleep(for: .milliseconds(20))
-            answered = try await snapshots.summary(period: "p", now: later) { try await counter.count(at: later) }.at
+            answered = try await snapshots.figures(period: "p", now: later) { try await counter.count(at: later) }.summary.at
         }
         #expect(answered == "\(later.timeIntervalSince1970)")
         #expect(counter.runs.load(ordering: .relaxed) == 3)
         // Older than staleFor: the request waits for figures counted now.
         let muchLater = later.addingTimeInterval(MonitoringSnapshots.staleFor + 1)
-        #expect(try await snapshots.summary(period: "p", now: muchLater) { try await counter.count(at: muchLater) }.at == "\(muchLater.timeIntervalSince1970)")
+        #expect(try await snapshots.figures(period: "p", now: muchLater) { try await counter.count(at: muchLater) }.summary.at == "\(muchLater.timeIntervalSince1970)")
         // A clock moved back (the test clock) never gets figures from its future.
         let earlier = start.addingTimeInterval(-5)
-        #expect(try await snapshots.summary(period: "p", now: earlier) { try await counter.count(at: earlier) }.at == "\(earlier.timeIntervalSince1970)")
+        #expect(try await snapshots.figures(period: "p", now: earlier) { try await counter.count(at: earlier) }.summary.at == "\(earlier.timeIntervalSince1970)")
     }
 
     @Test func aSnapshotsFiguresAreDrawnOnceForEveryoneWhoSeesThem() async throws {
@@ -105,7 +105,7 @@ struct MonitoringSnapshotTests {
         let counter = Counter(decisions: MonitoringSnapshots.exactBelow, delay: .milliseconds(200))
         let now = start
         let answers = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<8 { group.addTask { try await snapshots.summary(period: "p", now: now) { try await counter.count(at: now) }.at } }
+            for _ in 0..<8 { group.addTask { try await snapshots.figures(period: "p", now: now) { try await counter.count(at: now) }.summary.at } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(answers.count == 8 && Set(answers).count == 1)

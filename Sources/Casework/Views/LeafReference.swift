@@ -5,9 +5,9 @@ import NIOCore
 import Vapor
 
 /// LeafKit's own rendering of the same templates, for the tests: layout.leaf (and each fragment) is read without its
-/// `#swiftRendered` tag, so LeafKit's serializer writes the whole page, and every page `LeafWriter` wrote is compared with it byte for
-/// byte (`Pages.render`). A difference answers the page with a 500 and is kept, so the test fails however it reads
-/// the page (`withCasework` checks `mismatches` at the end of every test).
+/// `#swiftRendered` tag, so LeafKit's serializer writes the whole page, and every page and fragment `LeafWriter` wrote
+/// is compared with it byte for byte (`Pages.render`, `Pages.fragment`). A difference answers the page with a 500 and
+/// is kept, so the test fails however it reads the page (`withCasework` checks `mismatches` at the end of every test).
 /// (`@unchecked`: LeafRenderer is not marked Sendable; its cache locks itself, and it is only asked to render.)
 final class LeafReference: @unchecked Sendable {
     private let renderer: LeafRenderer

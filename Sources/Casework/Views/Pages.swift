@@ -105,16 +105,7 @@ enum Pages {
         if let form {
             page.fields = FieldState.all(from: form.formValues, errors: layout.fieldErrors, choices: form.formChoices, limits: form.formLimits)
         }
-        guard let renderer = request.casework.pageRenderer else {
-            fatalError("configure(_:settings:) did not set the page renderer")
-        }
-        // Leaf reads the page through our encoder (see `LeafContextEncoder`), not its own.
-        let context = try LeafContextEncoder.encode(page)
-        let written = try await renderer.renderer(for: request).render(path: template, context: context).get()
-        if let reference = request.casework.leafReference {
-            try await reference.check(template, context: context, written: written)
-        }
-        let view = View(data: written)
+        let view = View(data: try await write(request, template, page))
         let response = try await view.encodeResponse(status: status ?? ((errors?.isEmpty ?? true) ? .ok : .unprocessableEntity), for: request)
         if layout.flash != nil {
             response.cookies[flashCookie] = HTTPCookies.Value(string: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", isHTTPOnly: true, sameSite: .lax)
@@ -133,15 +124,21 @@ enum Pages {
     /// template does not extend the layout and is wrapped in `#swiftRendered():` as the layout is, so `LeafWriter`
     /// writes it (and the tests compare it with LeafKit's writing, as they do pages).
     static func fragment<Content: Encodable>(_ request: Request, _ template: String, _ content: Content) async throws -> String {
+        String(buffer: try await write(request, template, FragmentView(page: content)))
+    }
+
+    /// A template written with `content`, and (in the tests) compared with LeafKit's own writing of it.
+    private static func write<Content: Encodable>(_ request: Request, _ template: String, _ content: Content) async throws -> ByteBuffer {
         guard let renderer = request.casework.pageRenderer else {
             fatalError("configure(_:settings:) did not set the page renderer")
         }
-        let context = try LeafContextEncoder.encode(FragmentView(page: content))
+        // Leaf reads the content through our encoder (see `LeafContextEncoder`), not its own.
+        let context = try LeafContextEncoder.encode(content)
         let written = try await renderer.renderer(for: request).render(path: template, context: context).get()
         if let reference = request.casework.leafReference {
             try await reference.check(template, context: context, written: written)
         }
-        return String(buffer: written)
+        return written
     }
 
     /// Redirects after a successful form, carrying a one-time confirmation message.

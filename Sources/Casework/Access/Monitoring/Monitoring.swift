@@ -205,14 +205,6 @@ struct Monitoring: ContextService {
         // Rows a page: each download holds one page at a time as rows, values and text (sixteen downloads of the live
         // grants at once peaked at 165 MB with pages of 250 and 175 MB with 1,000, mapped readers; see `many`).
         let page = 250
-        /// Lines written into one buffer, sent when it is a page's worth.
-        @Sendable func lines<Rows: Sequence>(_ rows: Rows, _ fields: (Rows.Element) -> [String]) -> ByteBuffer {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(rows.underestimatedCount * 128)
-            for row in rows { CSVWriter.appendLine(fields(row), to: &bytes) }
-            return ByteBuffer(bytes: bytes)
-        }
-        @Sendable func header(_ fields: [String]) -> ByteBuffer { lines([fields]) { $0 } }
         let grantHeader = ["Reference", "Staff ID", "Name", "Team", "Purpose", "Granted at", "Expires at", "Ended at", "Team leader"]
         @Sendable func grantLine(_ g: MonitoredGrantDTO) -> [String] {
             [g.reference, g.staffId, g.name, g.team, g.purpose, g.grantedAt, g.expiresAt, g.endedAt ?? "", g.teamLeaderStaffId ?? ""]
@@ -225,11 +217,11 @@ struct Monitoring: ContextService {
         }
         func grants(_ read: @escaping @Sendable (UUID?) async throws -> [MonitoredGrantDTO]) -> Response.Body {
             Response.Body(managedAsyncStream: { writer in
-                try await writer.write(.buffer(header(grantHeader)))
+                try await writer.write(.buffer(Self.csvHeader(grantHeader)))
                 var after: UUID?
                 while true {
                     let rows = try await read(after)
-                    try await writer.write(.buffer(lines(rows, grantLine)))
+                    try await writer.write(.buffer(Self.csvLines(rows, grantLine)))
                     guard rows.count == page, let last = rows.last else { break }
                     after = UUID(uuidString: last.grantId)
                 }
@@ -241,26 +233,36 @@ struct Monitoring: ContextService {
         case "overdue-log-offs": return grants { try await queries.overdueLogOffs(limit: page, after: $0) }
         case "decisions":
             return Response.Body(managedAsyncStream: { writer in
-                try await writer.write(.buffer(header(["Reference", "Team", "Stage", "Decision", "At", "Minutes to decide", "Reason"])))
+                try await writer.write(.buffer(Self.csvHeader(["Reference", "Team", "Stage", "Decision", "At", "Minutes to decide", "Reason"])))
                 var after: UUID?
                 while true {
                     let rows = try await queries.decisions(refusalsOnly: false, limit: page, after: after)
-                    try await writer.write(.buffer(lines(rows.map(Self.decisionDTO), decisionLine)))
+                    try await writer.write(.buffer(Self.csvLines(rows.map(Self.decisionDTO), decisionLine)))
                     guard rows.count == page, let last = rows.last else { break }
                     after = last.id
                 }
             })
         case "teams":
             return Response.Body(managedAsyncStream: { writer in
-                try await writer.write(.buffer(header(["Team", "Requests", "In progress", "Granted", "Rejected", "Returned", "Withdrawn"])))
+                try await writer.write(.buffer(Self.csvHeader(["Team", "Requests", "In progress", "Granted", "Rejected", "Returned", "Withdrawn"])))
                 // One row a team (5,000 at national volume, 175 kB): counted in one pass, written a page at a time.
                 for rows in try await queries.allTeamFigures().chunked(into: page) {
-                    try await writer.write(.buffer(lines(rows, teamLine)))
+                    try await writer.write(.buffer(Self.csvLines(rows, teamLine)))
                 }
             })
         default: return nil
         }
     }
+
+    /// CSV lines written into one buffer, sent when it is a page's worth.
+    private static func csvLines<Rows: Sequence>(_ rows: Rows, _ fields: (Rows.Element) -> [String]) -> ByteBuffer {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.underestimatedCount * 128)
+        for row in rows { CSVWriter.appendLine(fields(row), to: &bytes) }
+        return ByteBuffer(bytes: bytes)
+    }
+
+    private static func csvHeader(_ fields: [String]) -> ByteBuffer { csvLines([fields]) { $0 } }
 }
 
 // MARK: Evidence

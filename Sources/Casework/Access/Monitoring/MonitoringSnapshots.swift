@@ -62,11 +62,6 @@ final class MonitoringSnapshots: @unchecked Sendable {
         case after(Task<Figures, any Error>)
     }
 
-    /// The summary for `period` at `now`: a snapshot, or one counted by `count`.
-    func summary(period: String, now: Date, count: @escaping @Sendable () async throws -> MonitoringDTO) async throws -> MonitoringDTO {
-        try await figures(period: period, now: now, count: count).summary
-    }
-
     /// The figures for `period` at `now`: a snapshot's, or counted by `count`.
     func figures(period: String, now: Date, count: @escaping @Sendable () async throws -> MonitoringDTO) async throws -> Figures {
         let answer = lock.withLock { () -> Answer in
