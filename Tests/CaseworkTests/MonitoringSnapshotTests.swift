@@ -1,13 +1,14 @@
 @testable import Casework
 import Foundation
+import NIOCore
 import Synchronization
 import Testing
 
 /// When monitoring's figures are counted afresh and when a snapshot is answered (`MonitoringSnapshots`).
 @Suite("Monitoring snapshots")
 struct MonitoringSnapshotTests {
-    /// A summary that names when it was counted, over `decisions` decisions, and a counter of how many times
-    /// counting ran.
+    /// A summary and a team that name when they were counted, over `decisions` decisions, and a counter of how many
+    /// times counting ran.
     final class Counter: Sendable {
         let runs = Atomic<Int>(0)
         let decisions: Int
@@ -17,10 +18,16 @@ struct MonitoringSnapshotTests {
             self.delay = delay
         }
 
-        func count(at now: Date) async throws -> MonitoringDTO {
+        func count(at now: Date) async throws -> MonitoringSnapshots.Counted {
             runs.add(1, ordering: .relaxed)
             try await Task.sleep(for: delay)
-            return MonitoringDTO(at: "\(now.timeIntervalSince1970)", from: "2026-11-01", to: "2026-11-30",
+            let team = TeamFiguresDTO(team: "counted at \(now.timeIntervalSince1970)", requests: 1, inProgress: 1, granted: 0, rejected: 0,
+                                      returned: 0, withdrawn: 0)
+            return MonitoringSnapshots.Counted(summary: summary(at: now), teams: [team])
+        }
+
+        private func summary(at now: Date) -> MonitoringDTO {
+            MonitoringDTO(at: "\(now.timeIntervalSince1970)", from: "2026-11-01", to: "2026-11-30",
                                  counts: MonitoringCountsDTO(activeGrants: 0, endingToday: 0, overdueLogOffs: 0, refusals: 0, decisions: decisions, teams: 0),
                                  activeGrants: [], endingToday: [], overdueLogOffs: [], stages: [], refusals: [], decisions: [], teams: [],
                                  requestsPerDay: [], liveGrantsByTeam: [], overdueLogOffsByTeam: [])
@@ -44,9 +51,11 @@ struct MonitoringSnapshotTests {
         let snapshots = MonitoringSnapshots()
         let counter = Counter(decisions: MonitoringSnapshots.exactBelow)
         let first = try await snapshots.figures(period: "p", now: start) { try await counter.count(at: self.start) }.summary
-        // Within freshFor: the same figures, not counted again.
+        // Within freshFor: the same figures, not counted again, every team's (the teams CSV's) with them.
         let soon = start.addingTimeInterval(MonitoringSnapshots.freshFor - 1)
-        #expect(try await snapshots.figures(period: "p", now: soon) { try await counter.count(at: soon) }.summary.at == first.at)
+        let fresh = try await snapshots.figures(period: "p", now: soon) { try await counter.count(at: soon) }
+        #expect(fresh.summary.at == first.at)
+        #expect(fresh.teams.map(\.team) == ["counted at \(start.timeIntervalSince1970)"])
         #expect(counter.runs.load(ordering: .relaxed) == 1)
         // A different period is its own snapshot.
         _ = try await snapshots.figures(period: "q", now: soon) { try await counter.count(at: soon) }.summary
@@ -91,6 +100,29 @@ struct MonitoringSnapshotTests {
         #expect(recounted.drawing !== drawing)
         #expect(try await recounted.drawing!.html { draw(recounted.summary) } == "<p>counted at \(muchLater.timeIntervalSince1970)</p>")
         #expect(draws.load(ordering: .relaxed) == 2)
+    }
+
+    @Test func aSnapshotsSmallTablesAreWrittenOnceForEveryoneWhoDownloadsThem() async throws {
+        let snapshots = MonitoringSnapshots()
+        let counter = Counter(decisions: MonitoringSnapshots.exactBelow)
+        let writes = Atomic<Int>(0)
+        @Sendable func write(_ table: MonitoringTable) -> ByteBuffer {
+            writes.add(1, ordering: .relaxed)
+            return ByteBuffer(string: "\(table.rawValue) written \(writes.load(ordering: .relaxed))\r\n")
+        }
+        let first = try #require(try await snapshots.figures(period: "p", now: start) { try await counter.count(at: self.start) }.drawing)
+        let soon = start.addingTimeInterval(MonitoringSnapshots.freshFor - 1)
+        let again = try #require(try await snapshots.figures(period: "p", now: soon) { try await counter.count(at: soon) }.drawing)
+        #expect(try await first.csv(.teams) { write(.teams) } == ByteBuffer(string: "teams written 1\r\n"))
+        #expect(try await again.csv(.teams) { write(.teams) } == ByteBuffer(string: "teams written 1\r\n"))
+        // Each table is its own; the page's drawing is apart from them.
+        #expect(try await again.csv(.overdueLogOffs) { write(.overdueLogOffs) } == ByteBuffer(string: "overdue-log-offs written 2\r\n"))
+        #expect(try await again.html { "<p>page</p>" } == "<p>page</p>")
+        #expect(writes.load(ordering: .relaxed) == 2)
+        // Counted again: written again.
+        let muchLater = start.addingTimeInterval(MonitoringSnapshots.staleFor + 1)
+        let recounted = try #require(try await snapshots.figures(period: "p", now: muchLater) { try await counter.count(at: muchLater) }.drawing)
+        #expect(try await recounted.csv(.teams) { write(.teams) } == ByteBuffer(string: "teams written 3\r\n"))
     }
 
     @Test func figuresCountedForOneRequestAreNotKeptDrawn() async throws {

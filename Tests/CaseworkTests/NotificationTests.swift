@@ -354,6 +354,41 @@ struct MonitoringTests {
         }
     }
 
+    @Test func overdueLogOffsAreListedByExpiryWhetherTheGrantExpiredOrWasRemoved() async throws {
+        try await withCasework(records: true) { app in
+            let start = app.casework.clock.now()
+            let shortGrant = try await app.grantAccess(minutes: 30).grantId
+            let (removedGrant, _, _, marcus) = try await app.grantAccess(minutes: 240)
+            let hourGrant = try await app.grantAccess(minutes: 60).grantId
+            _ = try await app.grantAccess(minutes: 240).grantId // still live when the others are overdue
+            #expect(try await app.sendJSON(.POST, "/api/v1/grants/\(removedGrant)/remove", ["reason": "Work finished early"], token: marcus).status == .ok)
+            // A day and two hours on: two grants expired unconfirmed, one was removed unconfirmed and would still be
+            // live by its expiry, one is live.
+            app.clockForTests.advance(by: 26 * 3600)
+            let now = app.casework.clock.now()
+            let queries = MonitoringQueries(db: app.db, now: now, period: DayPeriod.lastDays(30, now: now))
+            let expected = [shortGrant, hourGrant, removedGrant]
+            for size in [1, 2, 3, 50] {
+                var listed: [String] = []
+                var after: UUID?
+                while true {
+                    let page = try await queries.overdueLogOffs(limit: size, after: after).map(\.grantId)
+                    listed += page
+                    guard page.count == size, let last = page.last else { break }
+                    after = UUID(uuidString: last)
+                }
+                #expect(listed == expected, "pages of \(size)")
+            }
+            #expect(try await queries.overdueLogOffCount() == 3)
+            let browser = Browser(app)
+            try await browser.signIn("30000002")
+            try await browser.post("/choose-role", form: ["role": "scrManager"])
+            let csv = try await browser.get("/monitoring/overdue-log-offs.csv").body.string.split(separator: "\r\n").map(String.init)
+            #expect(csv.count == 4 && csv[3].contains(",\(CaseworkTime.iso8601(start.addingTimeInterval(240 * 60))),\(CaseworkTime.iso8601(start))"),
+                    "the removed grant last, ended when it was removed: \(csv)")
+        }
+    }
+
     @Test func theEvidencePageTellsTheWholeStory() async throws {
         try await withCasework(records: true) { app in
             let (grantId, tom, sarah, _) = try await app.grantAccess(minutes: 30)

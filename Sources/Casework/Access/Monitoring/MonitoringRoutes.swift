@@ -18,15 +18,13 @@ struct MonitoringRoutes: RouteCollection {
 
     @Sendable func monitoringCSV(req: Request) async throws -> Response {
         let file = req.parameters.get("file") ?? ""
-        guard file.hasSuffix(".csv"), Monitoring.csvTables.contains(String(file.dropLast(4))) else {
-            throw DomainError.notFound("There is no monitoring table \(file): choose one of \(Monitoring.csvTables.map { $0 + ".csv" }.joined(separator: ", "))")
+        guard file.hasSuffix(".csv"), let table = MonitoringTable(rawValue: String(file.dropLast(4))) else {
+            let files = MonitoringTable.allCases.map { $0.rawValue + ".csv" }.joined(separator: ", ")
+            throw DomainError.notFound("There is no monitoring table \(file): choose one of \(files)")
         }
         let period = try Monitoring.period(req)
-        let table = String(file.dropLast(4))
-        guard let body = try Monitoring(request: req).csv(table, period: period) else {
-            throw DomainError.notFound("There is no monitoring table \(file)")
-        }
-        return CSVAnswer.response(body, filename: "\(table)-\(period.from)-to-\(period.to).csv")
+        let body = try await Monitoring(request: req).csv(table, period: period)
+        return CSVAnswer.response(body, filename: "\(table.rawValue)-\(period.from)-to-\(period.to).csv")
     }
 
     @Sendable func evidence(req: Request) async throws -> EvidenceDTO {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Monitoring's figures as last counted, one snapshot for each period asked for, shared by every SCR manager on
 /// this server.
@@ -31,7 +32,8 @@ final class MonitoringSnapshots: @unchecked Sendable {
     static let periodsKept = 32
 
     private struct Snapshot {
-        let summary: MonitoringDTO
+        let counted: Counted
+        var summary: MonitoringDTO { counted.summary }
         /// When its figures were counted, by the Casework clock.
         let countedAt: Date
         /// Its figures as the page draws them, once.
@@ -42,17 +44,27 @@ final class MonitoringSnapshots: @unchecked Sendable {
         }
 
         /// As answered: a drawing is kept only for figures that are answered again (counted afresh, they never are).
-        var figures: Figures { Figures(summary: summary, drawing: volume >= MonitoringSnapshots.exactBelow ? drawing : nil) }
+        var figures: Figures {
+            Figures(summary: summary, teams: counted.teams, drawing: volume >= MonitoringSnapshots.exactBelow ? drawing : nil)
+        }
     }
 
     private let lock = NIOLock()
     private var snapshots: [String: Snapshot] = [:]
     private var counting: [String: Task<Figures, any Error>] = [:]
 
-    /// Figures as answered: the summary, and where the page keeps its drawing of them when they are a snapshot's
-    /// (nil when they were counted for this request alone).
+    /// What one count found: the summary, and every team's figures in name order (the summary shows the first
+    /// `Monitoring.shown`; the teams CSV has them all, 5,000 at national volume, counted in the same pass).
+    struct Counted: Sendable {
+        let summary: MonitoringDTO
+        let teams: [TeamFiguresDTO]
+    }
+
+    /// Figures as answered: the summary, every team's figures, and where the page keeps its drawing of them when they
+    /// are a snapshot's (nil when they were counted for this request alone).
     struct Figures: Sendable {
         let summary: MonitoringDTO
+        let teams: [TeamFiguresDTO]
         let drawing: DrawnFigures?
     }
 
@@ -63,7 +75,7 @@ final class MonitoringSnapshots: @unchecked Sendable {
     }
 
     /// The figures for `period` at `now`: a snapshot's, or counted by `count`.
-    func figures(period: String, now: Date, count: @escaping @Sendable () async throws -> MonitoringDTO) async throws -> Figures {
+    func figures(period: String, now: Date, count: @escaping @Sendable () async throws -> Counted) async throws -> Figures {
         let answer = lock.withLock { () -> Answer in
             if let snapshot = snapshots[period], snapshot.volume >= Self.exactBelow {
                 let age = now.timeIntervalSince(snapshot.countedAt)
@@ -83,11 +95,11 @@ final class MonitoringSnapshots: @unchecked Sendable {
 
     /// The count under way for `period`, or a new one that keeps its result as the period's snapshot. Called with
     /// the lock held.
-    private func start(_ period: String, now: Date, _ count: @escaping @Sendable () async throws -> MonitoringDTO) -> Task<Figures, any Error> {
+    private func start(_ period: String, now: Date, _ count: @escaping @Sendable () async throws -> Counted) -> Task<Figures, any Error> {
         if let running = counting[period] { return running }
         let task = Task {
             do {
-                let snapshot = Snapshot(summary: try await count(), countedAt: now)
+                let snapshot = Snapshot(counted: try await count(), countedAt: now)
                 self.finished(period, keeping: snapshot)
                 return snapshot.figures
             } catch {
@@ -111,22 +123,38 @@ final class MonitoringSnapshots: @unchecked Sendable {
     }
 }
 
-/// A snapshot's figures as the monitoring page draws them (its charts and tables, about 180 kB of HTML at national
-/// volume), drawn by the first request that shows them and reused by every other while the snapshot is answered.
-/// Drawing them was nine tenths of the page's time (bench/scale.sh, "Monitoring · page", PROFILE=1): the same
-/// figures were encoded, charted and written again for every SCR manager. Nothing in the drawing depends on who asks.
+/// A snapshot's figures as people are shown them, each drawn by the first request that needs it and reused by every
+/// other while the snapshot is answered: the monitoring page's charts and tables (about 180 kB of HTML at national
+/// volume), and its smaller tables as CSV. Drawing the page's was nine tenths of its time (bench/scale.sh,
+/// "Monitoring · page", PROFILE=1): the same figures were encoded, charted and written again for every SCR manager.
+/// Nothing in a drawing depends on who asks.
 final class DrawnFigures: @unchecked Sendable {
+    /// Tables of more rows than this are written for each download, never kept: at about 160 bytes a line, a table
+    /// kept is at most 800 kB (the 5,000 teams of a national organisation are 175 kB).
+    static let csvRowsAtMost = 5_000
+
     private let lock = NIOLock()
     private var html: String?
+    private var csvs: [MonitoringTable: ByteBuffer] = [:]
 
-    /// The drawing, drawn by `draw` if nobody has yet. Two requests arriving together may both draw it (the
-    /// same HTML); the first kept is answered from then on.
+    /// The page's drawing, drawn by `draw` if nobody has yet.
     func html(_ draw: () async throws -> String) async throws -> String {
-        if let html = lock.withLock({ self.html }) { return html }
+        try await once(\.html, draw)
+    }
+
+    /// `table` as CSV, written by `write` if nobody has yet.
+    func csv(_ table: MonitoringTable, _ write: () async throws -> ByteBuffer) async throws -> ByteBuffer {
+        try await once(\.csvs[table], write)
+    }
+
+    /// The drawing kept at `kept`, or the one `draw` draws. Two requests arriving together may both draw it (the
+    /// same figures); the first kept is answered from then on.
+    private func once<Drawing>(_ kept: ReferenceWritableKeyPath<DrawnFigures, Drawing?>, _ draw: () async throws -> Drawing) async throws -> Drawing {
+        if let drawn = lock.withLock({ self[keyPath: kept] }) { return drawn }
         let drawn = try await draw()
         return lock.withLock {
-            if html == nil { html = drawn }
-            return html!
+            if self[keyPath: kept] == nil { self[keyPath: kept] = drawn }
+            return self[keyPath: kept]!
         }
     }
 }
