@@ -405,6 +405,7 @@ struct MonitoringTests {
             let evidence = try await app.sendJSON(.GET, "/api/v1/access-requests/\(grant.requestId.uuidString)/evidence", token: robert).content.decode(EvidenceDTO.self)
             #expect(evidence.request.history.map(\.action.rawValue) == ["submitted", "teamLeader.approve", "scrManager.approve", "provisioning.approve"])
             #expect(evidence.request.nino == hollowayNINO)
+            #expect(evidence.request.grantId == grantId && evidence.grant?.grant.id == grantId)
             #expect(evidence.grant?.grant.status == "expired" && evidence.grant?.endRecordedAt != nil && evidence.grant?.grant.logOffConfirmedBy == "20010001")
             #expect(evidence.grant?.reminderSentAt != nil)
             #expect(evidence.recordAccess.map(\.outcome) == ["success", "denied"])

@@ -341,6 +341,10 @@ struct ServiceRequestTests {
             #expect(dto.status == .assigned && dto.assigneeStaffId == "20020003")
             #expect(try await app.sendJSON(.POST, "/api/v1/service-requests/\(sr.id)/assignment", ["staffId": "20020004"], token: leader).status == .conflict)
             let assignee = try await app.token("20020003")
+            // The assignee's name: read from the directory for the leader, taken from the session in the assignee's
+            // own list; the same either way.
+            let own = try await app.sendJSON(.GET, "/api/v1/service-requests", token: assignee).content.decode(ListDTO<ServiceRequestDTO>.self)
+            #expect(dto.assigneeName != nil && own.items.map(\.assigneeName) == [dto.assigneeName])
             #expect(try await app.sendJSON(.POST, "/api/v1/service-requests/\(sr.id)/status", ["status": "inProgress"], token: caseworker).status == .forbidden)
             #expect(try await app.sendJSON(.POST, "/api/v1/service-requests/\(sr.id)/status", ["status": "inProgress"], token: assignee).status == .ok)
             #expect(try await app.sendJSON(.POST, "/api/v1/service-requests/\(sr.id)/status", ["status": "closed"], token: assignee).status == .ok)

@@ -142,18 +142,20 @@ struct AccessQueries {
         let grants: [UUID: UUID]
     }
 
-    func details(of records: [StoredAccessRequest]) async throws -> RequestDetails {
+    /// `known`: each request's grant id by request id, when the caller has read them (the grants are then not read).
+    func details(of records: [StoredAccessRequest], grants known: [UUID: UUID]? = nil) async throws -> RequestDetails {
         guard !records.isEmpty else { return RequestDetails(staff: [:], history: [:], grants: [:]) }
         let ids = records.map(\.id)
         let people = Array(Set(records.flatMap { [$0.requesterStaffId] + ($0.teamLeaderStaffId.map { [$0] } ?? []) }))
         let staff = try await DirectoryQueries(db: db, readers: readers).profiles(people)
         let history = try await history(of: ids)
-        let grants = try await point.all("SELECT id, request_id FROM grants WHERE request_id IN (\(binds: ids))").map {
-            (try $0.decode(column: "request_id", as: UUID.self), try $0.decode(column: "id", as: UUID.self))
+        var grants = known ?? [:]
+        if known == nil {
+            for row in try await point.all("SELECT id, request_id FROM grants WHERE request_id IN (\(binds: ids))") {
+                grants[try row.decode(column: "request_id", as: UUID.self)] = try row.decode(column: "id", as: UUID.self)
+            }
         }
-        return RequestDetails(staff: staff,
-                              history: Dictionary(grouping: history, by: \.requestId),
-                              grants: Dictionary(uniqueKeysWithValues: grants))
+        return RequestDetails(staff: staff, history: Dictionary(grouping: history, by: \.requestId), grants: grants)
     }
 
     // MARK: Grants

@@ -108,9 +108,15 @@ struct TemporaryAccess: RepositoryService {
         try await dtos([StoredAccessRequest(record)])[0]
     }
 
-    /// Requests as the API answers them, in four queries however many there are.
-    func dtos(_ records: [StoredAccessRequest]) async throws -> [AccessRequestDTO] {
-        let details = try await queries.details(of: records)
+    /// One request as the API answers it, whose grant (if any) the caller has read already.
+    func dto(_ record: AccessRequestModel, grant: UUID?) async throws -> AccessRequestDTO {
+        try await dtos([StoredAccessRequest(record)], grants: [record.id!: grant].compactMapValues { $0 })[0]
+    }
+
+    /// Requests as the API answers them, in four queries however many there are (three when the caller has read
+    /// their grants: each request's grant id, by request id).
+    func dtos(_ records: [StoredAccessRequest], grants: [UUID: UUID]? = nil) async throws -> [AccessRequestDTO] {
+        let details = try await queries.details(of: records, grants: grants)
         return try records.map { record in
             guard let requester = details.staff[record.requesterStaffId] else {
                 throw Directory.noOne(with: record.requesterStaffId)
@@ -140,8 +146,10 @@ struct TemporaryAccess: RepositoryService {
     /// are not listed there).
     func listRows(status: String?, awaitingMe: Bool, askedByMe: Bool = false, limit: Int = 50, cursor: String? = nil)
         async throws -> (items: [(request: StoredAccessRequest, requesterName: String)], next: String?) {
+        let user = try context.requireUser()
         let (page, next) = try await listed(status: status, awaitingMe: awaitingMe, askedByMe: askedByMe, limit: limit, cursor: cursor)
-        let names = try await DirectoryQueries(db: db, readers: context.readers).names(Array(Set(page.map(\.requesterStaffId))))
+        let names = try await DirectoryQueries(db: db, readers: context.readers).names(Array(Set(page.map(\.requesterStaffId))),
+                                                                                       known: [user.staffId: user.profile.name])
         return (try page.map { record in
             guard let name = names[record.requesterStaffId] else {
                 throw Directory.noOne(with: record.requesterStaffId)

@@ -58,8 +58,11 @@ struct DirectoryQueries {
     }
 
     /// Several people's names by staff ID (those not found are left out), for the pages that show them.
-    func names(_ staffIds: [String]) async throws -> [String: String] {
-        try await staffColumn("name", of: staffIds)
+    /// `known`: names the caller has already (the viewer's own, from their session), read only for anyone else: a
+    /// list of one's own work or requests then reads no names.
+    func names(_ staffIds: [String], known: [String: String] = [:]) async throws -> [String: String] {
+        let unknown = staffIds.filter { known[$0] == nil }
+        return known.merging(try await staffColumn("name", of: unknown)) { known, _ in known }
     }
 
     /// Several people's email addresses by staff ID, for the outbox (the expiry job emails a thousand team leaders).

@@ -33,14 +33,15 @@ struct HomeQueries {
     }
 
     /// Email not yet delivered, counted and picked by index; nil when none waits. With no SMTP server set, every
-    /// email ever queued is still waiting, so the count may be long: it waits for the pool rather than being read in
-    /// place. One statement counts and dates the backlog; the latest error is read only when something has failed.
+    /// email ever queued is still waiting, so the count may be long: on SQLite it is read on the thread pool rather
+    /// than in place (`PointReads.many`), on PostgreSQL prepared (every administrator's home page asks it). One
+    /// statement counts and dates the backlog; the latest error is read only when something has failed.
     func outboxBacklog() async throws -> OutboxBacklog? {
         let pending = OutboxStatus.pending.rawValue
-        guard let row = try await sql.raw("""
+        guard let row = try await point.many("""
             SELECT COUNT(*) AS waiting, MIN(created_at) AS oldest, COUNT(CASE WHEN attempts > 0 THEN 1 END) AS failed
             FROM outbox_messages WHERE status = \(bind: pending)
-            """).first() else { return nil }
+            """).first else { return nil }
         let waiting = try row.decode(column: "waiting", as: Int.self)
         guard waiting > 0, let oldest = try row.decode(column: "oldest", as: Date?.self) else { return nil }
         let failed = try row.decode(column: "failed", as: Int.self)

@@ -171,7 +171,8 @@ struct RecordQueries {
     /// The cases' numbers, linked contacts, history and assignees' names of these SRs: four indexed reads whatever
     /// their number, each read in place and as plain values (a page of SRs decoded as Fluent models, and their
     /// cases, contacts and history with them, spent most of the SR list's time asking the runtime for metadata).
-    func details(of srs: [StoredServiceRequest]) async throws -> ServiceRequestDetails {
+    /// `knownNames`: names the caller has already (see `DirectoryQueries.names`).
+    func details(of srs: [StoredServiceRequest], knownNames: [String: String] = [:]) async throws -> ServiceRequestDetails {
         guard !srs.isEmpty else { return ServiceRequestDetails() }
         let ids = srs.map(\.id)
         var details = ServiceRequestDetails()
@@ -194,7 +195,7 @@ struct RecordQueries {
             let entry = try StoredServiceRequestHistory(row: row)
             details.history[entry.serviceRequestId, default: []].append(entry)
         }
-        details.assigneeNames = try await DirectoryQueries(db: db, readers: readers).names(Array(Set(srs.compactMap(\.assigneeStaffId))))
+        details.assigneeNames = try await DirectoryQueries(db: db, readers: readers).names(Array(Set(srs.compactMap(\.assigneeStaffId))), known: knownNames)
         return details
     }
 

@@ -362,8 +362,8 @@ extension Monitoring {
         guard let record = try await AccessQueries(db: db, readers: context.readers).request(id) else {
             throw DomainError.notFound("There is no access request with id \(id.text)")
         }
-        let requestDTO = try await temporaryAccess.dto(record)
         let grant = try await queries.grant(ofRequest: id)
+        let requestDTO = try await temporaryAccess.dto(record, grant: grant?.id)
         let changes = try await grant.asyncMap { try await queries.changes(ofGrant: $0.id).map(GrantChangeDTO.init) } ?? []
         let notes = try await queries.notifications(aboutRequest: id).map {
             EvidenceNotificationDTO(at: CaseworkTime.iso8601($0.at), to: $0.staffId, kind: $0.kind, text: $0.text, readAt: $0.readAt.map(CaseworkTime.iso8601))

@@ -110,7 +110,7 @@ struct ServiceRequests: RepositoryService {
     /// sensitive contacts, so a page of SRs shares one insert and one commit with every other audited read.
     private func serviceRequestDTOs(_ srs: [StoredServiceRequest], user: CurrentUser) async throws -> [ServiceRequestDTO] {
         guard !srs.isEmpty else { return [] }
-        let details = try await RecordQueries(db: db, readers: context.readers).details(of: srs)
+        let details = try await RecordQueries(db: db, readers: context.readers).details(of: srs, knownNames: [user.staffId: user.profile.name])
         let needsGrants = details.linkedContacts.values.joined().contains { Visibility.dependsOnGrants(sensitive: $0.sensitive, role: user.role) }
         let grants = needsGrants ? try await Records.grants(for: user.profile.staffId, at: now, on: db, readers: context.readers) : []
         let at = now
