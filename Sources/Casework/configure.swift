@@ -25,7 +25,11 @@ public func configure(_ app: Application, settings: Settings) async throws {
         // compiled (jit_above_cost), and compiling it took longer than running it (the expiry's read of the holders'
         // sensitive work: 21 ms, or 0.4 s the first time in a connection with the compiler loaded).
         config.coreConfiguration.options.additionalStartupParameters.append(("jit", "off"))
-        app.databases.use(.postgres(configuration: config, maxConnectionsPerEventLoop: 4, sqlLogLevel: .debug), as: .psql)
+        // Fluent's pool for its queries and the write lane's transactions; connections of our own for the prepared
+        // reads (`PostgresReadConnections`), closed with Fluent's.
+        let fluent = DatabaseConfigurationFactory.postgres(configuration: config, maxConnectionsPerEventLoop: 4, sqlLogLevel: .debug)
+        let reads = PostgresReadConnections(configuration: config.coreConfiguration, searchPath: config.searchPath)
+        app.databases.use(DatabaseConfigurationFactory { PostgresWithReads(base: fluent.make(), reads: reads) }, as: .psql)
         if let schema = settings.postgresSchema {
             try await (app.db as! any SQLDatabase).raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
         }

@@ -2,6 +2,8 @@
 import CaseworkCore
 import Fluent
 import Foundation
+import Logging
+import NIOCore
 import SQLKit
 import Testing
 
@@ -118,17 +120,64 @@ struct PreparedReadTests {
     @Test func aStatementIsPreparedOnceOnAConnection() async throws {
         guard usingPostgres else { return }
         try await withCasework(records: true) { app in
-            try await app.db.withConnection { db in
-                let point = PointReads(db: db, readers: nil)
-                for id in ["20010001", "20010002", "20010003"] {
-                    let row = try #require(try await point.first("SELECT name FROM staff WHERE staff_id = \(bind: id)"))
-                    #expect(try !row.decode(column: "name", as: String.self).isEmpty)
-                }
-                let prepared = try await (db as! any SQLDatabase).raw("""
-                    SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT name FROM staff WHERE staff_id = $1%'
-                    """).first()
-                #expect(try prepared?.decode(column: "n", as: Int.self) == 1)
+            // One after another on one event loop: one read connection, lent again each time.
+            let db = app.db
+            let point = PointReads(db: db, readers: nil)
+            for id in ["20010001", "20010002", "20010003"] {
+                let row = try #require(try await point.first("SELECT name FROM staff WHERE staff_id = \(bind: id)"))
+                #expect(try !row.decode(column: "name", as: String.self).isEmpty)
             }
+            // Asked on that same connection (`pg_prepared_statements` is the connection's own).
+            let prepared = try await point.first("""
+                SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'SELECT name FROM staff WHERE staff_id = $1%'
+                """)
+            #expect(try prepared?.decode(column: "n", as: Int.self) == 1)
+            #expect(db.postgresReads?.openCount(on: db.eventLoop) == 1)
+        }
+    }
+
+    /// A write job's reads run on its transaction's connection, so they see what the job has written and not yet
+    /// committed; outside a transaction reads go to the read connections.
+    @Test func aReadInATransactionSeesItsOwnWrites() async throws {
+        guard usingPostgres else { return }
+        try await withCasework(records: true) { app in
+            let seen = try await app.db.transaction { tx -> Bool in
+                #expect(tx.postgresReads == nil)
+                try await (tx as! any SQLDatabase).raw("UPDATE staff SET name = 'Renamed In Transaction' WHERE staff_id = '20010002'").run()
+                let row = try await PointReads(db: tx, readers: nil).first("SELECT name FROM staff WHERE staff_id = \(bind: "20010002")")
+                return try row?.decode(column: "name", as: String.self) == "Renamed In Transaction"
+            }
+            #expect(seen)
+            #expect(app.db.postgresReads != nil)
+        }
+    }
+
+    /// Many reads at once on one event loop share at most `perEventLoop` connections, each answered; when the
+    /// application stops, its read connections are closed.
+    @Test func readsAtOnceShareAFewConnectionsClosedWithTheApplication() async throws {
+        guard usingPostgres else { return }
+        var kept: (reads: PostgresReadConnections, loop: any EventLoop)?
+        try await withCasework(records: true) { app in
+            let db = app.db
+            let reads = try #require(db.postgresReads)
+            kept = (reads, db.eventLoop)
+            let names = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<64 {
+                    group.addTask {
+                        try await PointReads(db: db, readers: nil).first("SELECT name, pg_sleep(0.01) FROM staff WHERE staff_id = \(bind: "20010002")")?
+                            .decode(column: "name", as: String.self)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(names.count == 64 && Set(names).count == 1 && names[0] != nil)
+            let open = reads.openCount(on: db.eventLoop)
+            #expect(open > 1 && open <= PostgresReadConnections.perEventLoop)
+        }
+        let (reads, loop) = try #require(kept)
+        #expect(reads.openCount(on: loop) == 0)
+        await #expect(throws: PostgresReadsStopped.self) {
+            try await reads.withConnection(on: loop, logger: Logger(label: "test")) { $0.eventLoop.makeSucceededFuture(()) }
         }
     }
 

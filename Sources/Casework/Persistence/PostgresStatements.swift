@@ -59,7 +59,7 @@ final class PostgresStatements: @unchecked Sendable {
     }
 
     private func run(_ sql: String, _ binds: [PostgresData], on database: any PostgresDatabase) async throws -> [any SQLRow] {
-        let rows = try await database.withConnection { connection -> EventLoopFuture<[PostgresRow]> in
+        let work = { (connection: PostgresConnection) -> EventLoopFuture<[PostgresRow]> in
             let (statement, stale) = self.statement(sql, on: connection)
             let ready: EventLoopFuture<PreparedQuery>
             if let statement {
@@ -78,7 +78,13 @@ final class PostgresStatements: @unchecked Sendable {
                     throw error
                 }
             }
-        }.get()
+        }
+        let rows: [PostgresRow]
+        if let reads = (database as? any Database)?.postgresReads {
+            rows = try await reads.withConnection(on: database.eventLoop, logger: database.logger, work)
+        } else {
+            rows = try await database.withConnection(work).get()
+        }
         return PreparedRow.rows(rows)
     }
 
