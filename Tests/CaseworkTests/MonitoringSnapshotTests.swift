@@ -78,17 +78,22 @@ struct MonitoringSnapshotTests {
         #expect(try await snapshots.figures(period: "p", now: earlier) { try await counter.count(at: earlier) }.summary.at == "\(earlier.timeIntervalSince1970)")
     }
 
-    @Test func aSnapshotsFiguresAreDrawnOnceForEveryoneWhoSeesThem() async throws {
+    /// New snapshots of figures over a great deal, answered at `start` and again while still fresh.
+    func answeredTwice() async throws -> (snapshots: MonitoringSnapshots, counter: Counter, first: MonitoringSnapshots.Figures, again: MonitoringSnapshots.Figures) {
         let snapshots = MonitoringSnapshots()
         let counter = Counter(decisions: MonitoringSnapshots.exactBelow)
+        let first = try await snapshots.figures(period: "p", now: start) { try await counter.count(at: self.start) }
+        let soon = start.addingTimeInterval(MonitoringSnapshots.freshFor - 1)
+        return (snapshots, counter, first, try await snapshots.figures(period: "p", now: soon) { try await counter.count(at: soon) })
+    }
+
+    @Test func aSnapshotsFiguresAreDrawnOnceForEveryoneWhoSeesThem() async throws {
+        let (snapshots, counter, first, again) = try await answeredTwice()
         let draws = Atomic<Int>(0)
         @Sendable func draw(_ summary: MonitoringDTO) -> String {
             draws.add(1, ordering: .relaxed)
             return "<p>counted at \(summary.at)</p>"
         }
-        let first = try await snapshots.figures(period: "p", now: start) { try await counter.count(at: self.start) }
-        let soon = start.addingTimeInterval(MonitoringSnapshots.freshFor - 1)
-        let again = try await snapshots.figures(period: "p", now: soon) { try await counter.count(at: soon) }
         let drawing = try #require(first.drawing)
         #expect(again.drawing === drawing)
         #expect(try await drawing.html { draw(first.summary) } == "<p>counted at \(first.summary.at)</p>")
@@ -103,16 +108,13 @@ struct MonitoringSnapshotTests {
     }
 
     @Test func aSnapshotsSmallTablesAreWrittenOnceForEveryoneWhoDownloadsThem() async throws {
-        let snapshots = MonitoringSnapshots()
-        let counter = Counter(decisions: MonitoringSnapshots.exactBelow)
+        let (snapshots, counter, answeredFirst, answeredAgain) = try await answeredTwice()
         let writes = Atomic<Int>(0)
         @Sendable func write(_ table: MonitoringTable) -> ByteBuffer {
             writes.add(1, ordering: .relaxed)
             return ByteBuffer(string: "\(table.rawValue) written \(writes.load(ordering: .relaxed))\r\n")
         }
-        let first = try #require(try await snapshots.figures(period: "p", now: start) { try await counter.count(at: self.start) }.drawing)
-        let soon = start.addingTimeInterval(MonitoringSnapshots.freshFor - 1)
-        let again = try #require(try await snapshots.figures(period: "p", now: soon) { try await counter.count(at: soon) }.drawing)
+        let first = try #require(answeredFirst.drawing), again = try #require(answeredAgain.drawing)
         #expect(try await first.csv(.teams) { write(.teams) } == ByteBuffer(string: "teams written 1\r\n"))
         #expect(try await again.csv(.teams) { write(.teams) } == ByteBuffer(string: "teams written 1\r\n"))
         // Each table is its own; the page's drawing is apart from them.
