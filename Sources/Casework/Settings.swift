@@ -42,6 +42,9 @@ public struct Settings: Sendable {
     /// Whether page templates are read again on every render (`CASEWORK_TEMPLATE_RELOAD=1`), for someone editing
     /// them; otherwise each is read and parsed once. Reading and lexing them every time was a third of a page's cost.
     public var templateReload = false
+    /// The most rows a part of a monitoring CSV holds (`TablePart`): a bigger table downloads in parts.
+    public var csvPartRows = Settings.defaultCSVPartRows
+    public static let defaultCSVPartRows = 5_000
 
     public init(
         storage: Storage, demoPassword: String = DemoOrganisation.defaultPassword, testClock: Bool = false,

@@ -76,6 +76,14 @@ struct HotQueryPlanTests {
             _ = try await monitoring.overdueLogOffCount()
             _ = try await monitoring.decisionCount(refusalsOnly: true)
             _ = try await monitoring.decisions(refusalsOnly: false, limit: 50, after: someone)
+            // A part of each CSV (after one row, through another), and where each table's parts end.
+            _ = try await monitoring.liveGrants(endingBefore: nil, limit: 250, after: granted, through: granted)
+            _ = try await monitoring.overdueLogOffs(limit: 250, after: nil, through: granted)
+            let decided = try #require(try await monitoring.decisions(refusalsOnly: false, limit: 1, after: nil).first?.id)
+            _ = try await monitoring.decisions(refusalsOnly: false, limit: 250, after: decided, through: decided)
+            for table in MonitoringTable.allCases {
+                _ = try await monitoring.partEnds(table, every: 1, endOfToday: CaseworkTime.endOfUKDay(now))
+            }
             _ = try await monitoring.stageFigures()
             _ = try await monitoring.allTeamFigures()
 

@@ -30,7 +30,7 @@ struct MonitoringSnapshotTests {
             MonitoringDTO(at: "\(now.timeIntervalSince1970)", from: "2026-11-01", to: "2026-11-30",
                                  counts: MonitoringCountsDTO(activeGrants: 0, endingToday: 0, overdueLogOffs: 0, refusals: 0, decisions: decisions, teams: 0),
                                  activeGrants: [], endingToday: [], overdueLogOffs: [], stages: [], refusals: [], decisions: [], teams: [],
-                                 requestsPerDay: [], liveGrantsByTeam: [], overdueLogOffsByTeam: [])
+                                 requestsPerDay: [], liveGrantsByTeam: [], overdueLogOffsByTeam: [], downloads: [])
         }
     }
 
@@ -107,24 +107,44 @@ struct MonitoringSnapshotTests {
         #expect(draws.load(ordering: .relaxed) == 2)
     }
 
-    @Test func aSnapshotsSmallTablesAreWrittenOnceForEveryoneWhoDownloadsThem() async throws {
+    @Test func aSnapshotsCSVPartsAreWrittenOnceForEveryoneWhoDownloadsThem() async throws {
         let (snapshots, counter, answeredFirst, answeredAgain) = try await answeredTwice()
         let writes = Atomic<Int>(0)
-        @Sendable func write(_ table: MonitoringTable) -> ByteBuffer {
+        @Sendable func write(_ table: MonitoringTable, _ part: Int) -> ByteBuffer {
             writes.add(1, ordering: .relaxed)
-            return ByteBuffer(string: "\(table.rawValue) written \(writes.load(ordering: .relaxed))\r\n")
+            return ByteBuffer(string: "\(table.rawValue) part \(part) written \(writes.load(ordering: .relaxed))\r\n")
         }
         let first = try #require(answeredFirst.drawing), again = try #require(answeredAgain.drawing)
-        #expect(try await first.csv(.teams) { write(.teams) } == ByteBuffer(string: "teams written 1\r\n"))
-        #expect(try await again.csv(.teams) { write(.teams) } == ByteBuffer(string: "teams written 1\r\n"))
-        // Each table is its own; the page's drawing is apart from them.
-        #expect(try await again.csv(.overdueLogOffs) { write(.overdueLogOffs) } == ByteBuffer(string: "overdue-log-offs written 2\r\n"))
+        #expect(try await first.csv(.teams, part: 1) { write(.teams, 1) } == ByteBuffer(string: "teams part 1 written 1\r\n"))
+        #expect(try await again.csv(.teams, part: 1) { write(.teams, 1) } == ByteBuffer(string: "teams part 1 written 1\r\n"))
+        // Each table and each part is its own; the page's drawing is apart from them.
+        #expect(try await again.csv(.overdueLogOffs, part: 1) { write(.overdueLogOffs, 1) } == ByteBuffer(string: "overdue-log-offs part 1 written 2\r\n"))
+        #expect(try await again.csv(.teams, part: 2) { write(.teams, 2) } == ByteBuffer(string: "teams part 2 written 3\r\n"))
         #expect(try await again.html { "<p>page</p>" } == "<p>page</p>")
-        #expect(writes.load(ordering: .relaxed) == 2)
+        #expect(writes.load(ordering: .relaxed) == 3)
         // Counted again: written again.
         let muchLater = start.addingTimeInterval(MonitoringSnapshots.staleFor + 1)
         let recounted = try #require(try await snapshots.figures(period: "p", now: muchLater) { try await counter.count(at: muchLater) }.drawing)
-        #expect(try await recounted.csv(.teams) { write(.teams) } == ByteBuffer(string: "teams written 3\r\n"))
+        #expect(try await recounted.csv(.teams, part: 1) { write(.teams, 1) } == ByteBuffer(string: "teams part 1 written 4\r\n"))
+    }
+
+    @Test func aDrawingKeepsNoMoreCSVThanItsAllowance() async throws {
+        let drawing = DrawnFigures()
+        let writes = Atomic<Int>(0)
+        @Sendable func write(_ bytes: Int) -> ByteBuffer {
+            writes.add(1, ordering: .relaxed)
+            return ByteBuffer(repeating: UInt8(ascii: "x"), count: bytes)
+        }
+        let most = DrawnFigures.csvBytesKept
+        // A part that fits is kept; one that would take the drawing over its allowance is sent every time, not kept.
+        #expect(try await drawing.csv(.decisions, part: 1) { write(most - 10) }.readableBytes == most - 10)
+        #expect(try await drawing.csv(.decisions, part: 2) { write(11) }.readableBytes == 11)
+        #expect(try await drawing.csv(.decisions, part: 2) { write(11) }.readableBytes == 11)
+        #expect(writes.load(ordering: .relaxed) == 3)
+        _ = try await drawing.csv(.decisions, part: 1) { write(most - 10) }
+        _ = try await drawing.csv(.decisions, part: 3) { write(10) }
+        _ = try await drawing.csv(.decisions, part: 3) { write(10) }
+        #expect(writes.load(ordering: .relaxed) == 4, "the first part and a part that fits its allowance's last bytes are each written once")
     }
 
     @Test func figuresCountedForOneRequestAreNotKeptDrawn() async throws {

@@ -253,6 +253,9 @@ struct StreamingJSONEncoderTests {
             refusals: decisions, decisions: decisions,
             teams: [TeamFiguresDTO(team: awkward, requests: 9, inProgress: 1, granted: 2, rejected: 3, returned: 2, withdrawn: 1)],
             requestsPerDay: [DayFiguresDTO(day: "2026-12-06", requests: 9, inProgress: 1, granted: 2, rejected: 3, returned: 2, withdrawn: 1)],
-            liveGrantsByTeam: [TeamCountDTO(team: awkward, n: 7), TeamCountDTO(team: "", n: 0)], overdueLogOffsByTeam: [])
+            liveGrantsByTeam: [TeamCountDTO(team: awkward, n: 7), TeamCountDTO(team: "", n: 0)], overdueLogOffsByTeam: [],
+            downloads: [MonitoringDownloadDTO(table: .teams, rows: 3, partRows: 2, parts: [
+                CSVPartDTO(part: 1, after: nil, through: awkward, href: "/monitoring/teams.csv?part=1"),
+                CSVPartDTO(part: 2, after: awkward, through: nil, href: "/monitoring/teams.csv?part=2")])])
     }
 }

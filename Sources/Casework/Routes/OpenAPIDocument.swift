@@ -437,8 +437,12 @@ enum OpenAPIDocument {
                                                required: ["day", "requests", "inProgress", "granted", "rejected", "returned", "withdrawn"])),
                 "liveGrantsByTeam": array(object(["team": string, "n": integer], required: ["team", "n"])),
                 "overdueLogOffsByTeam": array(object(["team": string, "n": integer], required: ["team", "n"])),
+                "downloads": array(object([
+                    "table": enumOf(MonitoringTable.self), "rows": integer, "partRows": integer,
+                    "parts": array(object(["part": integer, "after": string, "through": string, "href": string], required: ["part", "href"])),
+                ], required: ["table", "rows", "partRows", "parts"])),
             ], required: ["at", "from", "to", "counts", "activeGrants", "endingToday", "overdueLogOffs", "stages", "refusals", "decisions", "teams",
-                          "requestsPerDay", "liveGrantsByTeam", "overdueLogOffsByTeam"]),
+                          "requestsPerDay", "liveGrantsByTeam", "overdueLogOffsByTeam", "downloads"]),
             "Evidence": object([
                 "request": ref("AccessRequest"),
                 "grant": object(["grant": ref("Grant"), "removedAt": string, "removedBy": string, "removalReason": string, "reminderSentAt": string,

@@ -84,6 +84,28 @@ struct MonitoringDTO: Content {
     let liveGrantsByTeam: [TeamCountDTO]
     /// Overdue log-off confirmations by team, most first: the `Monitoring.chartedTeams` largest.
     let overdueLogOffsByTeam: [TeamCountDTO]
+    /// Each table's CSV, and the parts it downloads in (`TablePart`).
+    let downloads: [MonitoringDownloadDTO]
+}
+
+/// A monitoring table's CSV: every row of it, in `parts` of at most `partRows` rows each (one part when it has no
+/// more rows than that).
+struct MonitoringDownloadDTO: Content {
+    let table: MonitoringTable
+    let rows: Int
+    let partRows: Int
+    let parts: [CSVPartDTO]
+}
+
+/// One part of a table's CSV (`TablePart`), and where to download it.
+struct CSVPartDTO: Content {
+    let part: Int
+    /// The key of the row this part starts after, in the table's order (a grant's or a decision's id, a team's
+    /// name); absent for the first part.
+    let after: String?
+    /// The key of this part's last row; absent for the last part.
+    let through: String?
+    let href: String
 }
 
 struct DayFiguresDTO: Content {
@@ -109,10 +131,13 @@ struct Monitoring: ContextService {
     init(request: Request) {
         context = request.service
         snapshots = request.casework.monitoringSnapshots
+        partRows = request.casework.settings.csvPartRows
     }
 
     /// Rows of each table on the page and in the JSON; the CSVs have them all.
     static let shown = 50
+    /// Rows a part of a CSV holds at most (`Settings.csvPartRows`).
+    var partRows = Settings.defaultCSVPartRows
     /// Teams a chart shows by name; a national organisation has thousands, and a chart of them all reads as none.
     static let chartedTeams = 15
 
@@ -172,12 +197,21 @@ struct Monitoring: ContextService {
         let endingToday = try await queries.liveGrants(endingBefore: endOfToday, limit: Self.shown, after: nil)
         let overdue = try await queries.overdueLogOffs(limit: Self.shown, after: nil)
         let teams = try await queries.allTeamFigures()
+        let counts = MonitoringCountsDTO(
+            activeGrants: try await queries.liveGrantCount(endingBefore: nil), endingToday: try await queries.liveGrantCount(endingBefore: endOfToday),
+            overdueLogOffs: try await queries.overdueLogOffCount(), refusals: try await queries.decisionCount(refusalsOnly: true),
+            decisions: try await queries.decisionCount(refusalsOnly: false), teams: teams.count)
+        var downloads: [MonitoringDownloadDTO] = []
+        for table in MonitoringTable.allCases {
+            let rows = table.rows(in: counts)
+            // Where the parts end is read only for a table that has more than one.
+            let ends = rows <= partRows ? [] : table == .teams ? Self.teamPartEnds(teams, every: partRows)
+                : try await queries.partEnds(table, every: partRows, endOfToday: endOfToday)
+            downloads.append(download(table, rows: rows, parts: TablePart.parts(endingAt: ends), period: period))
+        }
         let summary = MonitoringDTO(
             at: CaseworkTime.iso8601(now), from: period.from, to: period.to,
-            counts: MonitoringCountsDTO(
-                activeGrants: try await queries.liveGrantCount(endingBefore: nil), endingToday: try await queries.liveGrantCount(endingBefore: endOfToday),
-                overdueLogOffs: try await queries.overdueLogOffCount(), refusals: try await queries.decisionCount(refusalsOnly: true),
-                decisions: try await queries.decisionCount(refusalsOnly: false), teams: teams.count),
+            counts: counts,
             activeGrants: active,
             endingToday: endingToday,
             overdueLogOffs: overdue,
@@ -190,8 +224,20 @@ struct Monitoring: ContextService {
                               returned: $0.returned, withdrawn: $0.withdrawn)
             },
             liveGrantsByTeam: try await queries.liveGrantsByTeam(limit: Self.chartedTeams),
-            overdueLogOffsByTeam: try await queries.overdueLogOffsByTeam(limit: Self.chartedTeams))
+            overdueLogOffsByTeam: try await queries.overdueLogOffsByTeam(limit: Self.chartedTeams),
+            downloads: downloads)
         return MonitoringSnapshots.Counted(summary: summary, teams: teams)
+    }
+
+    /// Where each part of the teams' table but the last ends: every `rows`-th team's name (they are in name order).
+    static func teamPartEnds(_ teams: [TeamFiguresDTO], every rows: Int) -> [String] {
+        stride(from: rows - 1, to: teams.count - 1, by: rows).map { teams[$0].team }
+    }
+
+    private func download(_ table: MonitoringTable, rows: Int, parts: [TablePart], period: DayPeriod) -> MonitoringDownloadDTO {
+        MonitoringDownloadDTO(table: table, rows: rows, partRows: partRows, parts: parts.map {
+            CSVPartDTO(part: $0.number, after: $0.after, through: $0.through, href: $0.href(table, period: period, of: parts.count))
+        })
     }
 
     static func decisionDTO(_ d: StoredDecision) -> DecisionDTO {
@@ -199,29 +245,62 @@ struct Monitoring: ContextService {
                     minutesToDecide: Int((d.waitedSeconds / 60).rounded()), reason: d.reason)
     }
 
-    /// A whole table as CSV. Written a page at a time as it is read, so that its size never sits in memory; but a
-    /// table of a snapshot's (`MonitoringSnapshots`) with at most `DrawnFigures.csvRowsAtMost` rows is written once
-    /// and the same bytes sent to every SCR manager who downloads it while the snapshot is answered. At national
-    /// volume each download of the overdue log-offs (1,000 rows) read them again for 17 ms of CPU, and sixteen
-    /// managers at once waited 260 ms. Such a table is as fresh as the page's figures: read at most `staleFor` after
-    /// they were counted (the teams' figures are the snapshot's own).
-    func csv(_ table: MonitoringTable, period: DayPeriod) async throws -> Response.Body {
+    /// A part of a table's CSV as downloaded: its bytes, its file's name, and the link to the next part (nil after the
+    /// last, and for a part that is not one of the figures' own).
+    struct CSVDownload {
+        let body: Response.Body
+        let filename: String
+        let next: String?
+    }
+
+    /// A part of a table as CSV (`TablePart`; a table of at most `partRows` rows is one part). Written a page at a time
+    /// as it is read, so that its size never sits in memory; but a part of a snapshot's (`MonitoringSnapshots`) is
+    /// written once and the same bytes sent to every SCR manager who downloads it while the snapshot is answered
+    /// (`DrawnFigures.csv`). At national volume each download of the overdue log-offs (1,000 rows) read them again
+    /// for 17 ms of CPU, and sixteen managers at once waited 260 ms. Such a part is as fresh as the page's figures:
+    /// read at most `staleFor` after they were counted (the teams' figures are the snapshot's own).
+    func csv(_ table: MonitoringTable, period: DayPeriod, asked: AskedPart) async throws -> CSVDownload {
         let figures = try await figures { period }
-        let write = tableWriter(table, figures: figures, period: period)
-        if let drawing = figures.drawing, table.rows(in: figures.summary.counts) <= DrawnFigures.csvRowsAtMost {
-            return Response.Body(buffer: try await drawing.csv(table) {
+        let parts = figures.summary.downloads.first { $0.table == table }?.parts.map(TablePart.init) ?? [TablePart(number: 1, after: nil, through: nil)]
+        let part = try asked.resolved(among: parts, table: table)
+        let own = parts.contains(part)
+        if !own { try await checkEnds(of: part, in: table, period: period) }
+        let write = tableWriter(table, figures: figures, period: period, part: part)
+        let body: Response.Body
+        if let drawing = figures.drawing, own {
+            body = Response.Body(buffer: try await drawing.csv(table, part: part.number) {
                 var whole = ByteBuffer()
                 try await write { page in whole.writeImmutableBuffer(page) }
                 return whole
             })
+        } else {
+            body = Response.Body(managedAsyncStream: { writer in try await write { try await writer.write(.buffer($0)) } })
         }
-        return Response.Body(managedAsyncStream: { writer in try await write { try await writer.write(.buffer($0)) } })
+        let next = own && part.number < parts.count ? parts[part.number].href(table, period: period, of: parts.count) : nil
+        return CSVDownload(body: body, filename: part.filename(table, period: period, of: parts.count), next: next)
+    }
+
+    /// A part's ends, when they are not the figures' own: a grant's or a decision's id that names one. (Any name ends a
+    /// part of the teams.)
+    private func checkEnds(of part: TablePart, in table: MonitoringTable, period: DayPeriod) async throws {
+        let queries = MonitoringQueries(db: db, now: context.now, period: period, readers: context.readers)
+        for (name, key) in [("after", part.after), ("through", part.through)] {
+            guard let key, table != .teams else { continue }
+            let what = table == .decisions ? "decision" : "grant"
+            guard let id = UUID(uuidString: key) else {
+                throw ValidationFailure([name: "\(name) must be a \(what)'s id, as the monitoring page's links give it, not \(key)"])
+            }
+            let found = table == .decisions ? try await queries.decisionCursor(id) != nil : try await queries.grantCursor(id) != nil
+            guard found else {
+                throw DomainError.notFound("There is no \(what) \(key): download the parts from the monitoring page again")
+            }
+        }
     }
 
     /// Writes `table` as CSV, header first, a page of lines at a time, to the function it is given.
     typealias TableWriter = @Sendable (_ send: (ByteBuffer) async throws -> Void) async throws -> Void
 
-    private func tableWriter(_ table: MonitoringTable, figures: MonitoringSnapshots.Figures, period: DayPeriod) -> TableWriter {
+    private func tableWriter(_ table: MonitoringTable, figures: MonitoringSnapshots.Figures, period: DayPeriod, part: TablePart) -> TableWriter {
         let queries = MonitoringQueries(db: db, now: context.now, period: period, readers: context.readers)
         let endOfToday = CaseworkTime.endOfUKDay(context.now)
         // Rows a page: each download holds one page at a time as rows, values and text (sixteen downloads of the live
@@ -237,10 +316,12 @@ struct Monitoring: ContextService {
         @Sendable func teamLine(_ t: TeamFiguresDTO) -> [String] {
             [t.team, String(t.requests), String(t.inProgress), String(t.granted), String(t.rejected), String(t.returned), String(t.withdrawn)]
         }
+        // Keys that are not ids were refused by `checkEnds` (or are the figures' own).
+        let first = part.after.flatMap(UUID.init(uuidString:)), through = part.through.flatMap(UUID.init(uuidString:))
         func grants(_ read: @escaping @Sendable (UUID?) async throws -> [MonitoredGrantDTO]) -> TableWriter {
             { send in
                 try await send(Self.csvHeader(grantHeader))
-                var after: UUID?
+                var after = first
                 while true {
                     let rows = try await read(after)
                     try await send(Self.csvLines(rows, grantLine))
@@ -250,23 +331,25 @@ struct Monitoring: ContextService {
             }
         }
         switch table {
-        case .activeGrants: return grants { try await queries.liveGrants(endingBefore: nil, limit: page, after: $0) }
-        case .endingToday: return grants { try await queries.liveGrants(endingBefore: endOfToday, limit: page, after: $0) }
-        case .overdueLogOffs: return grants { try await queries.overdueLogOffs(limit: page, after: $0) }
+        case .activeGrants: return grants { try await queries.liveGrants(endingBefore: nil, limit: page, after: $0, through: through) }
+        case .endingToday: return grants { try await queries.liveGrants(endingBefore: endOfToday, limit: page, after: $0, through: through) }
+        case .overdueLogOffs: return grants { try await queries.overdueLogOffs(limit: page, after: $0, through: through) }
         case .decisions:
             return { send in
                 try await send(Self.csvHeader(["Reference", "Team", "Stage", "Decision", "At", "Minutes to decide", "Reason"]))
-                var after: UUID?
+                var after = first
                 while true {
-                    let rows = try await queries.decisions(refusalsOnly: false, limit: page, after: after)
+                    let rows = try await queries.decisions(refusalsOnly: false, limit: page, after: after, through: through)
                     try await send(Self.csvLines(rows.map(Self.decisionDTO), decisionLine))
                     guard rows.count == page, let last = rows.last else { break }
                     after = last.id
                 }
             }
         case .teams:
-            // One row a team (5,000 at national volume, 175 kB), from the same count as the page's figures.
-            let teams = figures.teams
+            // One row a team (5,000 at national volume, 175 kB), from the same count as the page's figures, in name order.
+            let teams = figures.teams.filter { team in
+                part.after.map { team.team > $0 } ?? true && part.through.map { team.team <= $0 } ?? true
+            }
             return { send in
                 try await send(Self.csvHeader(["Team", "Requests", "In progress", "Granted", "Rejected", "Returned", "Withdrawn"]))
                 for rows in teams.chunked(into: page) { try await send(Self.csvLines(rows, teamLine)) }
@@ -285,8 +368,90 @@ struct Monitoring: ContextService {
     private static func csvHeader(_ fields: [String]) -> ByteBuffer { csvLines([fields]) { $0 } }
 }
 
+/// One part of a monitoring table's CSV: the rows after the row keyed `after` (nil: from the table's start) through
+/// the row keyed `through` (nil: to its end), in the table's order. A table of more rows than `Monitoring.partRows`
+/// downloads in parts, so that no download is much over a megabyte: at national volume the live grants were 13.6 MB
+/// in one file and a month's decisions 26.8 MB, where 5,000 rows are 400–700 kB. A part is named by its ends, not by
+/// its number alone, so parts downloaded minutes apart still join up: none holds a row another holds, and a row in
+/// none of them is one that left the table meanwhile (a live grant that ended).
+struct TablePart: Sendable, Equatable {
+    let number: Int
+    let after: String?
+    let through: String?
+
+    init(number: Int, after: String?, through: String?) {
+        self.number = number
+        self.after = after
+        self.through = through
+    }
+
+    init(_ dto: CSVPartDTO) {
+        self.init(number: dto.part, after: dto.after, through: dto.through)
+    }
+
+    /// The parts of a table whose parts but the last end at `ends`, in order.
+    static func parts(endingAt ends: [String]) -> [TablePart] {
+        (0...ends.count).map { i in TablePart(number: i + 1, after: i == 0 ? nil : ends[i - 1], through: i < ends.count ? ends[i] : nil) }
+    }
+
+    /// The link that downloads this part, one of `count`: the whole table's link when it is the only one.
+    func href(_ table: MonitoringTable, period: DayPeriod, of count: Int) -> String {
+        var href = "/monitoring/\(table.rawValue).csv?from=\(period.from)&to=\(period.to)"
+        guard count > 1 else { return href }
+        href += "&part=\(number)"
+        if let after { href += "&after=" + Self.escaped(after) }
+        if let through { href += "&through=" + Self.escaped(through) }
+        return href
+    }
+
+    func filename(_ table: MonitoringTable, period: DayPeriod, of count: Int) -> String {
+        "\(table.rawValue)-\(period.from)-to-\(period.to)" + (count > 1 ? "-part-\(number)-of-\(count)" : "") + ".csv"
+    }
+
+    /// A key as a query's value: a team's name may hold any character.
+    private static func escaped(_ key: String) -> String {
+        key.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? key
+    }
+}
+
+/// The part of a CSV a download asks for, by its query's `part`, `after` and `through` as the page's links give them.
+/// With none of them, the first part; with a number alone, that part of the figures as now counted.
+struct AskedPart: Sendable {
+    var number: Int?
+    var after: String?
+    var through: String?
+
+    init(number: Int? = nil, after: String? = nil, through: String? = nil) {
+        self.number = number
+        self.after = after
+        self.through = through
+    }
+
+    init(_ req: Request) throws {
+        if let typed = try? req.query.get(String.self, at: "part") {
+            guard let number = Int(typed), number >= 1 else {
+                throw ValidationFailure(["part": "part must be a whole number from 1, as the monitoring page's links give it, not \(typed)"])
+            }
+            self.number = number
+        }
+        after = try? req.query.get(String.self, at: "after")
+        through = try? req.query.get(String.self, at: "through")
+    }
+
+    /// The part asked for, of a table now in `parts`.
+    func resolved(among parts: [TablePart], table: MonitoringTable) throws -> TablePart {
+        guard after == nil && through == nil else { return TablePart(number: number ?? 1, after: after, through: through) }
+        let number = number ?? 1
+        guard number <= parts.count else {
+            throw DomainError.notFound("\(table.rawValue).csv is \(parts.count == 1 ? "one part" : "\(parts.count) parts") for this period: "
+                                       + "choose part 1\(parts.count == 1 ? "" : " to \(parts.count)")")
+        }
+        return parts[number - 1]
+    }
+}
+
 /// The tables monitoring offers as CSV, by their file's name.
-enum MonitoringTable: String, CaseIterable, Sendable {
+enum MonitoringTable: String, CaseIterable, Codable, Sendable {
     case activeGrants = "active-grants"
     case endingToday = "ending-today"
     case overdueLogOffs = "overdue-log-offs"
@@ -411,6 +576,25 @@ extension MonitoringDTO: JSONObjectWritable {
         object.write(CodingKeys.requestsPerDay, requestsPerDay)
         object.write(CodingKeys.liveGrantsByTeam, liveGrantsByTeam)
         object.write(CodingKeys.overdueLogOffsByTeam, overdueLogOffsByTeam)
+        object.write(CodingKeys.downloads, downloads)
+    }
+}
+
+extension MonitoringDownloadDTO: JSONObjectWritable {
+    func writeMembers(to object: inout JSONObjectWriter) {
+        object.write(CodingKeys.table, table)
+        object.write(CodingKeys.rows, rows)
+        object.write(CodingKeys.partRows, partRows)
+        object.write(CodingKeys.parts, parts)
+    }
+}
+
+extension CSVPartDTO: ObjectWritable {
+    func writeEachMember<Writer: ObjectMemberWriter>(to object: inout Writer) {
+        object.write(CodingKeys.part, part)
+        object.write(CodingKeys.after, after)
+        object.write(CodingKeys.through, through)
+        object.write(CodingKeys.href, href)
     }
 }
 

@@ -39,22 +39,72 @@ struct MonitoringPages: RouteCollection {
     /// The figures as `partials/monitoring-figures` draws them: the same for every SCR manager.
     struct FiguresContent: Encodable {
         let summary: MonitoringDTO
-        /// The period, for the CSV links.
-        let query: String
         let charts: [Chart]
         /// The stages' figures under the names people know them by.
         let stages: [StageRow]
+        /// Each table's CSV links (`partials/csv-download`).
+        let downloads: Downloads
 
         struct StageRow: Encodable {
             let name: String
             let figures: StageFiguresDTO
         }
 
+        struct Downloads: Encodable {
+            let activeGrants: DownloadLinks
+            let endingToday: DownloadLinks
+            let overdueLogOffs: DownloadLinks
+            let decisions: DownloadLinks
+            let teams: DownloadLinks
+        }
+
+        /// A table's CSV: one link, or a link a part when it downloads in several.
+        struct DownloadLinks: Encodable {
+            /// What the table holds, as the links name it ("active grants").
+            let what: String
+            /// The id of the single link (`active-grants-csv`), and of the parts' list after it.
+            let id: String
+            let several: Bool
+            let only: String
+            let partRows: String
+            let parts: [PartLink]
+
+            struct PartLink: Encodable {
+                let name: String
+                let href: String
+            }
+
+            /// A whole number with a comma between thousands ("5,000").
+            static func grouped(_ n: Int) -> String {
+                var digits = String(n), grouped = ""
+                while digits.count > 3 {
+                    grouped = "," + digits.suffix(3) + grouped
+                    digits.removeLast(3)
+                }
+                return digits + grouped
+            }
+
+            init(_ download: MonitoringDownloadDTO?, what: String, table: MonitoringTable) {
+                self.what = what
+                id = "\(table.rawValue)-csv"
+                let parts = download?.parts ?? []
+                several = parts.count > 1
+                only = parts.first?.href ?? ""
+                partRows = download.map { Self.grouped($0.partRows) } ?? ""
+                self.parts = parts.map { PartLink(name: "\(what.prefix(1).uppercased())\(what.dropFirst()), part \($0.part) of \(parts.count)", href: $0.href) }
+            }
+        }
+
         init(summary: MonitoringDTO) {
             self.summary = summary
-            query = "from=\(summary.from)&to=\(summary.to)"
             charts = MonitoringCharts.all(summary)
             stages = summary.stages.map { StageRow(name: $0.stage.displayName, figures: $0) }
+            func links(_ table: MonitoringTable, _ what: String) -> DownloadLinks {
+                DownloadLinks(summary.downloads.first { $0.table == table }, what: what, table: table)
+            }
+            downloads = Downloads(activeGrants: links(.activeGrants, "active grants"), endingToday: links(.endingToday, "grants ending today"),
+                                  overdueLogOffs: links(.overdueLogOffs, "overdue log-offs"), decisions: links(.decisions, "every decision"),
+                                  teams: links(.teams, "figures by team"))
         }
     }
 

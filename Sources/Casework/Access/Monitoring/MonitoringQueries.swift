@@ -36,15 +36,18 @@ struct MonitoringQueries {
     /// Grants that ended before this and are not confirmed are overdue.
     private var overdueCutoff: Date { now.addingTimeInterval(-AccessMonitoring.logOffGrace) }
 
-    /// Live grants soonest ending first, optionally only those ending before an instant, as the tables show them.
-    func liveGrants(endingBefore: Date?, limit: Int, after: UUID?) async throws -> [MonitoredGrantDTO] {
-        // `live` apart from its expiry, which `grants` bounds together with the cursor.
-        var condition: SQLQueryString = "g.log_off_confirmed_at IS NULL AND g.removed_at IS NULL AND g.granted_at <= \(bind: now)"
-        if let endingBefore { condition = condition + " AND g.expires_at < \(bind: endingBefore)" }
-        var cursor: GrantCursor?
-        if let after { guard let named = try await grantCursor(after) else { return [] }; cursor = named }
-        return try await grants(condition, expiringAfter: now, limit: limit, after: cursor)
+    /// Live grants soonest ending first, optionally only those ending before an instant, as the tables show them:
+    /// after the grant `after`, and when `through` is given up to and including it (a part of a CSV, `TablePart`).
+    func liveGrants(endingBefore: Date?, limit: Int, after: UUID?, through: UUID? = nil) async throws -> [MonitoredGrantDTO] {
+        guard let (cursor, last) = try await grantCursors(after: after, through: through) else { return [] }
+        return try await grants(liveCondition(endingBefore: endingBefore), expiringAfter: now, limit: limit, after: cursor, through: last)
             .filter { $0.state(at: now) == .active && (endingBefore == nil || $0.expiresAt < endingBefore!) }.map(\.shown)
+    }
+
+    /// `live` apart from its expiry, which `grants` bounds together with the cursor.
+    private func liveCondition(endingBefore: Date?) -> SQLQueryString {
+        let condition: SQLQueryString = "g.log_off_confirmed_at IS NULL AND g.removed_at IS NULL AND g.granted_at <= \(bind: now)"
+        return endingBefore.map { condition + " AND g.expires_at < \(bind: $0)" } ?? condition
     }
 
     func liveGrantCount(endingBefore: Date?) async throws -> Int {
@@ -57,21 +60,20 @@ struct MonitoringQueries {
     /// the cutoff (on `grants_log_off_open`, up to the cutoff), then those removed before it and expiring after it (on
     /// `grants_log_off_open_removed`). Read as one condition with an OR, every page walked on through every live grant
     /// after the overdue ones, and the CSV's last page read all hundred thousand of them.
-    func overdueLogOffs(limit: Int, after: UUID?) async throws -> [MonitoredGrantDTO] {
+    func overdueLogOffs(limit: Int, after: UUID?, through: UUID? = nil) async throws -> [MonitoredGrantDTO] {
         let cutoff = overdueCutoff
-        var cursor: GrantCursor?
-        if let after { guard let named = try await grantCursor(after) else { return [] }; cursor = named }
+        guard let (cursor, last) = try await grantCursors(after: after, through: through) else { return [] }
         var rows: [MonitoredRow] = []
         if cursor.map({ $0.expiresAt < cutoff }) ?? true {
-            rows = try await grants("g.log_off_confirmed_at IS NULL AND g.expires_at < \(bind: cutoff)", limit: limit, after: cursor)
+            rows = try await grants("g.log_off_confirmed_at IS NULL AND g.expires_at < \(bind: cutoff)", limit: limit, after: cursor, through: last)
         }
-        if rows.count < limit {
+        if rows.count < limit && last.map({ $0.expiresAt >= cutoff }) ?? true {
             // Every grant of the first range expires before every grant of this one, so the cursor only bounds this
-            // range when it stands in it.
+            // range when it stands in it (and a part that ends in the first range has none of it).
             // SQLite would otherwise walk `grants_log_off_open` from the cutoff for the order, through every live grant.
             rows += try await grants("g.log_off_confirmed_at IS NULL AND g.removed_at < \(bind: cutoff) AND g.expires_at >= \(bind: cutoff)",
                                      onSQLiteIndex: "grants_log_off_open_removed", limit: limit - rows.count,
-                                     after: cursor.flatMap { $0.expiresAt >= cutoff ? $0 : nil })
+                                     after: cursor.flatMap { $0.expiresAt >= cutoff ? $0 : nil }, through: last)
         }
         return rows.filter {
             AccessMonitoring.logOffOverdue(expiresAt: $0.expiresAt, removedAt: $0.removedAt, confirmedAt: $0.logOffConfirmedAt, now: now)
@@ -102,38 +104,34 @@ struct MonitoringQueries {
     }
 
     /// The cursor naming grant `id`, or nil when there is no such grant.
-    private func grantCursor(_ id: UUID) async throws -> GrantCursor? {
+    func grantCursor(_ id: UUID) async throws -> GrantCursor? {
         guard let row = try await point.first("SELECT expires_at FROM grants WHERE id = \(bind: id)") else { return nil }
-        return GrantCursor(id: id, expiresAt: try row.decode(column: "expires_at", as: Date.self))
+        return GrantCursor(id: id, expiresAt: try cursorInstant(row, "expires_at"))
+    }
+
+    /// The cursors of a range of a grant table: after `after`, through `through`; nil when either names no grant
+    /// (the range is then empty).
+    private func grantCursors(after: UUID?, through: UUID?) async throws -> (GrantCursor?, GrantCursor?)? {
+        var first: GrantCursor?, last: GrantCursor?
+        if let after { guard let named = try await grantCursor(after) else { return nil }; first = named }
+        if let through { guard let named = try await grantCursor(through) else { return nil }; last = named }
+        return (first, last)
     }
 
     /// Grants matching `condition` (and, when given, expiring after `expiringAfter`), by expiry then id, after the
-    /// cursor: each with its request's reference, team and team leader and its holder's name, in one statement (a CSV
-    /// reads a hundred pages of these). `onSQLiteIndex` names the index SQLite must walk, where its planner would
-    /// rather walk one in the order asked for and filter far more rows.
-    ///
-    /// The cursor's expiry is read first and the page's scan starts there: given both "expires after now" and "after
-    /// the cursor" as separate bounds, SQLite walked from now on every page, and a CSV of a hundred thousand live
-    /// grants never finished.
+    /// cursor and through `last` (`grantRange`): each with its request's reference, team and team leader and its
+    /// holder's name, in one statement (a CSV reads a hundred pages of these). `onSQLiteIndex` names the index SQLite
+    /// must walk, where its planner would rather walk one in the order asked for and filter far more rows.
     private func grants(_ condition: SQLQueryString, expiringAfter: Date? = nil, onSQLiteIndex index: String? = nil, limit: Int,
-                        after cursor: GrantCursor?) async throws -> [MonitoredRow] {
+                        after cursor: GrantCursor?, through last: GrantCursor? = nil) async throws -> [MonitoredRow] {
         let indexed: SQLQueryString = isSQLite && index != nil ? " INDEXED BY \(unsafeRaw: index!)" : ""
         var query: SQLQueryString = """
             SELECT g.id, g.request_id, g.staff_id, g.purpose, g.granted_at, g.expires_at, g.removed_at, g.log_off_confirmed_at,
                 r.reference, r.requester_team, r.team_leader_staff_id, s.name AS holder_name, s.team AS holder_team
             FROM grants g
             """
-        query = query + indexed + " LEFT JOIN access_requests r ON r.id = g.request_id LEFT JOIN staff s ON s.staff_id = g.staff_id WHERE " + condition
-        if let cursor {
-            if let expiringAfter, expiringAfter >= cursor.expiresAt {
-                query = query + " AND g.expires_at > \(bind: expiringAfter)"
-            } else {
-                query = query + " AND g.expires_at >= \(bind: cursor.expiresAt) AND (g.expires_at > \(bind: cursor.expiresAt) OR g.id > \(bind: cursor.id))"
-            }
-        } else if let expiringAfter {
-            query = query + " AND g.expires_at > \(bind: expiringAfter)"
-        }
-        query = query + " ORDER BY g.expires_at, g.id LIMIT \(bind: limit)"
+        query = query + indexed + " LEFT JOIN access_requests r ON r.id = g.request_id LEFT JOIN staff s ON s.staff_id = g.staff_id WHERE "
+            + Self.grantRange(condition, expiringAfter: expiringAfter, after: cursor, through: last) + " LIMIT \(bind: limit)"
         let now = self.now
         return try await point.many(query).map { row in
             let grantedAt = try row.decode(column: "granted_at", as: Date.self)
@@ -151,6 +149,81 @@ struct MonitoringQueries {
             return MonitoredRow(shown: shown, grantedAt: grantedAt, expiresAt: expiresAt, removedAt: removedAt,
                                 logOffConfirmedAt: try row.decode(column: "log_off_confirmed_at", as: Date?.self))
         }
+    }
+
+    /// `condition` within a range of the tables' order (expiry, then id), ordered: after the cursor (or expiring
+    /// after `expiringAfter`, whichever is later) and up to and including `last`.
+    ///
+    /// The cursor's expiry is read first and the page's scan starts there: given both "expires after now" and "after
+    /// the cursor" as separate bounds, SQLite walked from now on every page, and a CSV of a hundred thousand live
+    /// grants never finished.
+    private static func grantRange(_ condition: SQLQueryString, expiringAfter: Date?, after cursor: GrantCursor?,
+                                   through last: GrantCursor?) -> SQLQueryString {
+        var range = condition
+        if let cursor {
+            if let expiringAfter, expiringAfter >= cursor.expiresAt {
+                range = range + " AND g.expires_at > \(bind: expiringAfter)"
+            } else {
+                range = range + " AND g.expires_at >= \(bind: cursor.expiresAt) AND (g.expires_at > \(bind: cursor.expiresAt) OR g.id > \(bind: cursor.id))"
+            }
+        } else if let expiringAfter {
+            range = range + " AND g.expires_at > \(bind: expiringAfter)"
+        }
+        if let last {
+            range = range + " AND g.expires_at <= \(bind: last.expiresAt) AND (g.expires_at < \(bind: last.expiresAt) OR g.id <= \(bind: last.id))"
+        }
+        return range + " ORDER BY g.expires_at, g.id"
+    }
+
+    // MARK: Parts of the CSVs
+
+    /// Where each part of `table` but the last ends: the key of every `rows`-th row, in the table's order (a
+    /// `TablePart` runs after one through the next). Each is found by skipping `rows` entries of the table's index from
+    /// the one before, reading no row's columns: at national volume the live grants (100,000) are twenty skips, the
+    /// period's decisions (345,000) seventy. The teams are the snapshot's own (`Monitoring.teamPartEnds`).
+    func partEnds(_ table: MonitoringTable, every rows: Int, endOfToday: Date) async throws -> [String] {
+        switch table {
+        case .activeGrants, .endingToday:
+            let condition = liveCondition(endingBefore: table == .endingToday ? endOfToday : nil)
+            return try await grantPartEnds(every: rows) { after in
+                Self.grantRange(condition, expiringAfter: self.now, after: after, through: nil)
+            }
+        case .overdueLogOffs:
+            // As one condition (an OR, not the two ranges the pages read): these are found once a count, and only
+            // where more than a part's rows are overdue.
+            return try await grantPartEnds(every: rows) { after in
+                Self.grantRange(self.overdue, expiringAfter: nil, after: after, through: nil)
+            }
+        case .decisions:
+            var ends: [String] = []
+            var after: DecisionCursor?
+            while let end = try await partEnd(point.all("SELECT d.id, d.request_created_at, d.at FROM access_decisions d WHERE "
+                                                        + decisionRange(kind: nil, after: after, through: nil) + " LIMIT 2 OFFSET \(literal: rows - 1)")) {
+                let cursor = try decisionCursor(row: end)
+                ends.append(cursor.id.text)
+                after = cursor
+            }
+            return ends
+        case .teams:
+            return []
+        }
+    }
+
+    /// The first of the rows at a part's end, when another row follows it: a part ending at the table's last row
+    /// is the last part, with no end of its own.
+    private func partEnd(_ rows: [any SQLRow]) -> (any SQLRow)? {
+        rows.count == 2 ? rows[0] : nil
+    }
+
+    private func grantPartEnds(every rows: Int, range: (GrantCursor?) -> SQLQueryString) async throws -> [String] {
+        var ends: [String] = []
+        var after: GrantCursor?
+        while let end = try await partEnd(point.all("SELECT g.id, g.expires_at FROM grants g WHERE " + range(after) + " LIMIT 2 OFFSET \(literal: rows - 1)")) {
+            let cursor = GrantCursor(id: try end.decode(column: "id", as: UUID.self), expiresAt: try cursorInstant(end, "expires_at"))
+            ends.append(cursor.id.text)
+            after = cursor
+        }
+        return ends
     }
 
     // MARK: Decisions in the period
@@ -178,33 +251,58 @@ struct MonitoringQueries {
 
     /// The newest requests' decisions first, each request's newest decision first: the order of the period index,
     /// so a page reads its rows and stops, where "newest decision first" would sort every decision of the period.
-    func decisions(refusalsOnly: Bool, limit: Int, after: UUID?) async throws -> [StoredDecision] {
-        guard refusalsOnly else { return try await decisions(kind: nil, limit: limit, after: after) }
+    /// After the decision `after`, and when `through` is given up to and including it (a part of a CSV).
+    func decisions(refusalsOnly: Bool, limit: Int, after: UUID?, through: UUID? = nil) async throws -> [StoredDecision] {
+        var first: DecisionCursor?, last: DecisionCursor?
+        if let after { guard let named = try await decisionCursor(after) else { return [] }; first = named }
+        if let through { guard let named = try await decisionCursor(through) else { return [] }; last = named }
+        guard refusalsOnly else { return try await decisions(kind: nil, limit: limit, after: first, through: last) }
         var found: [StoredDecision] = []
-        for kind in Self.refusalKinds { found += try await decisions(kind: kind, limit: limit, after: after) }
+        for kind in Self.refusalKinds { found += try await decisions(kind: kind, limit: limit, after: first, through: last) }
         return Array(found.sorted { ($0.requestCreatedAt, $0.at, $0.id.text) > ($1.requestCreatedAt, $1.at, $1.id.text) }.prefix(limit))
     }
 
-    /// A page of decisions after the one named by the cursor. As for grants, the cursor's values are read first and
-    /// bound the page's scan on their own: beside the period's end as a second bound, SQLite walked the period from its
-    /// end on every page.
-    private func decisions(kind: AccessDecision?, limit: Int, after: UUID?) async throws -> [StoredDecision] {
-        var query: SQLQueryString = "SELECT \(unsafeRaw: StoredDecision.columns(of: "d")) FROM access_decisions d WHERE d.request_created_at >= \(bind: period.start)"
-        if let kind { query = query + " AND d.decision = \(bind: kind.rawValue)" }
-        if let after {
-            guard let cursor = try await point.first("SELECT request_created_at, at FROM access_decisions WHERE id = \(bind: after)") else { return [] }
-            let made = try cursor.decode(column: "request_created_at", as: Date.self), at = try cursor.decode(column: "at", as: Date.self)
-            if made >= period.end {
-                query = query + " AND d.request_created_at < \(bind: period.end)"
-            } else {
-                query = query + " AND d.request_created_at <= \(bind: made)"
-                    + " AND (d.request_created_at < \(bind: made) OR d.at < \(bind: at) OR (d.at = \(bind: at) AND d.id < \(bind: after)))"
-            }
+    /// Where a page of decisions starts or a part ends: a decision, by the values the period's order sorts on.
+    struct DecisionCursor {
+        let id: UUID
+        let requestCreatedAt: Date
+        let at: Date
+    }
+
+    /// The cursor naming decision `id`, or nil when there is no such decision.
+    func decisionCursor(_ id: UUID) async throws -> DecisionCursor? {
+        try await point.first("SELECT id, request_created_at, at FROM access_decisions WHERE id = \(bind: id)").map(decisionCursor(row:))
+    }
+
+    private func decisionCursor(row: any SQLRow) throws -> DecisionCursor {
+        DecisionCursor(id: try row.decode(column: "id", as: UUID.self), requestCreatedAt: try cursorInstant(row, "request_created_at"),
+                       at: try cursorInstant(row, "at"))
+    }
+
+    private func decisions(kind: AccessDecision?, limit: Int, after: DecisionCursor?, through: DecisionCursor?) async throws -> [StoredDecision] {
+        try await point.many("SELECT \(unsafeRaw: StoredDecision.columns(of: "d")) FROM access_decisions d WHERE "
+                             + decisionRange(kind: kind, after: after, through: through) + " LIMIT \(bind: limit)").map(StoredDecision.init(row:))
+    }
+
+    /// The period's decisions (of one kind, when given) after the cursor and up to and including `last`, ordered. As
+    /// for grants, the cursor's values are read first and bound the scan on their own: beside the period's end as a
+    /// second bound, SQLite walked the period from its end on every page.
+    private func decisionRange(kind: AccessDecision?, after cursor: DecisionCursor?, through last: DecisionCursor?) -> SQLQueryString {
+        var range: SQLQueryString = "d.request_created_at >= \(bind: period.start)"
+        if let kind { range = range + " AND d.decision = \(bind: kind.rawValue)" }
+        if let cursor, cursor.requestCreatedAt < period.end {
+            let made = cursor.requestCreatedAt, at = cursor.at
+            range = range + " AND d.request_created_at <= \(bind: made)"
+                + " AND (d.request_created_at < \(bind: made) OR d.at < \(bind: at) OR (d.at = \(bind: at) AND d.id < \(bind: cursor.id)))"
         } else {
-            query = query + " AND d.request_created_at < \(bind: period.end)"
+            range = range + " AND d.request_created_at < \(bind: period.end)"
         }
-        query = query + " ORDER BY d.request_created_at DESC, d.at DESC, d.id DESC LIMIT \(bind: limit)"
-        return try await point.many(query).map(StoredDecision.init(row:))
+        if let last {
+            let made = last.requestCreatedAt, at = last.at
+            range = range + " AND d.request_created_at >= \(bind: made)"
+                + " AND (d.request_created_at > \(bind: made) OR d.at > \(bind: at) OR (d.at = \(bind: at) AND d.id >= \(bind: last.id)))"
+        }
+        return range + " ORDER BY d.request_created_at DESC, d.at DESC, d.id DESC"
     }
 
     /// Each stage's decisions by kind, its longest wait and its median, counted by the database.
@@ -297,6 +395,15 @@ struct MonitoringQueries {
     }
 
     private var isSQLite: Bool { sql.dialect.name == "sqlite" }
+
+    /// An instant of a cursor's row, read to be bound back into the next page's statement. On SQLite, as the seconds
+    /// stored: read as a `Date` they are rounded to the microsecond (as SQLiteNIO does), and a bound rounded down
+    /// took its own row again (the decisions of one request, made in the same instant, were walked for ever) where
+    /// one rounded up passed over rows of that instant. A `Date` made from the seconds binds back as exactly them.
+    /// PostgreSQL keeps microseconds, which a `Date` holds.
+    private func cursorInstant(_ row: any SQLRow, _ column: String) throws -> Date {
+        isSQLite ? Date(timeIntervalSince1970: try row.decode(column: column, as: Double.self)) : try row.decode(column: column, as: Date.self)
+    }
 
     private func count(_ query: SQLQueryString) async throws -> Int {
         struct Count: Decodable { let n: Int }

@@ -23,8 +23,10 @@ struct MonitoringRoutes: RouteCollection {
             throw DomainError.notFound("There is no monitoring table \(file): choose one of \(files)")
         }
         let period = try Monitoring.period(req)
-        let body = try await Monitoring(request: req).csv(table, period: period)
-        return CSVAnswer.response(body, filename: "\(table.rawValue)-\(period.from)-to-\(period.to).csv")
+        let download = try await Monitoring(request: req).csv(table, period: period, asked: try AskedPart(req))
+        let response = CSVAnswer.response(download.body, filename: download.filename)
+        if let next = download.next { response.headers.replaceOrAdd(name: .link, value: "<\(next)>; rel=\"next\"") }
+        return response
     }
 
     @Sendable func evidence(req: Request) async throws -> EvidenceDTO {

@@ -125,36 +125,47 @@ final class MonitoringSnapshots: @unchecked Sendable {
 
 /// A snapshot's figures as people are shown them, each drawn by the first request that needs it and reused by every
 /// other while the snapshot is answered: the monitoring page's charts and tables (about 180 kB of HTML at national
-/// volume), and its smaller tables as CSV. Drawing the page's was nine tenths of its time (bench/scale.sh,
+/// volume), and the parts of its tables as CSV (`TablePart`). Drawing the page's was nine tenths of its time (bench/scale.sh,
 /// "Monitoring · page", PROFILE=1): the same figures were encoded, charted and written again for every SCR manager.
 /// Nothing in a drawing depends on who asks.
 final class DrawnFigures: @unchecked Sendable {
-    /// Tables of more rows than this are written for each download, never kept: at about 160 bytes a line, a table
-    /// kept is at most 800 kB (the 5,000 teams of a national organisation are 175 kB).
-    static let csvRowsAtMost = 5_000
+    /// Bytes of CSV a drawing keeps at most: every part of a national organisation's tables is 46 MB, and the page's
+    /// own links are to the first parts. A part written once this much is kept is sent and not kept.
+    static let csvBytesKept = 8 << 20
 
     private let lock = NIOLock()
     private var html: String?
-    private var csvs: [MonitoringTable: ByteBuffer] = [:]
+    private var csvs: [PartKey: ByteBuffer] = [:]
+    private var csvBytes = 0
+
+    private struct PartKey: Hashable {
+        let table: MonitoringTable
+        let part: Int
+    }
 
     /// The page's drawing, drawn by `draw` if nobody has yet.
     func html(_ draw: () async throws -> String) async throws -> String {
-        try await once(\.html, draw)
-    }
-
-    /// `table` as CSV, written by `write` if nobody has yet.
-    func csv(_ table: MonitoringTable, _ write: () async throws -> ByteBuffer) async throws -> ByteBuffer {
-        try await once(\.csvs[table], write)
-    }
-
-    /// The drawing kept at `kept`, or the one `draw` draws. Two requests arriving together may both draw it (the
-    /// same figures); the first kept is answered from then on.
-    private func once<Drawing>(_ kept: ReferenceWritableKeyPath<DrawnFigures, Drawing?>, _ draw: () async throws -> Drawing) async throws -> Drawing {
-        if let drawn = lock.withLock({ self[keyPath: kept] }) { return drawn }
+        if let drawn = lock.withLock({ html }) { return drawn }
         let drawn = try await draw()
         return lock.withLock {
-            if self[keyPath: kept] == nil { self[keyPath: kept] = drawn }
-            return self[keyPath: kept]!
+            if html == nil { html = drawn }
+            return html!
+        }
+    }
+
+    /// Part `part` of `table` as CSV, written by `write` if nobody has yet. Two requests arriving together may both
+    /// write it (the same figures); the first kept is answered from then on.
+    func csv(_ table: MonitoringTable, part: Int, _ write: () async throws -> ByteBuffer) async throws -> ByteBuffer {
+        let key = PartKey(table: table, part: part)
+        if let kept = lock.withLock({ csvs[key] }) { return kept }
+        let written = try await write()
+        return lock.withLock {
+            if let kept = csvs[key] { return kept }
+            if csvBytes + written.readableBytes <= Self.csvBytesKept {
+                csvs[key] = written
+                csvBytes += written.readableBytes
+            }
+            return written
         }
     }
 }
