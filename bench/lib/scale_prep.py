@@ -249,10 +249,13 @@ def main():
         add("Monitoring", f"{table}.csv · page", [(f"/monitoring/{table}.csv", people.page(s, "scrManager")) for s in scr_managers])
     # A table of more rows than a part downloads in parts (the link above is its first): the last part of the
     # period's decisions, as the monitoring page links it.
-    downloads = get_json("/api/v1/monitoring", people.api(scr_managers[0], "scrManager"))["downloads"]
-    last_part = next(d for d in downloads if d["table"] == "decisions")["parts"][-1]
-    add("Monitoring", f"decisions.csv, last part (of {last_part['part']}) · page",
-        [(last_part["href"], people.page(s, "scrManager")) for s in scr_managers])
+    # (A build from before the parts, measured for comparison, has no `downloads`.)
+    downloads = get_json("/api/v1/monitoring", people.api(scr_managers[0], "scrManager")).get("downloads", [])
+    for download in downloads:
+        if download["table"] == "decisions":
+            last_part = download["parts"][-1]
+            add("Monitoring", f"decisions.csv, last part (of {last_part['part']}) · page",
+                [(last_part["href"], people.page(s, "scrManager")) for s in scr_managers])
     twins("Monitoring", "Audit trail by subject", "scrManager", scr_managers, lambda s: f"/api/v1/audit-events?subject={q(s)}", None,
           records=m["auditSubjects"])
     twins("Monitoring", "Audit trail by person", "scrManager", scr_managers, lambda a: f"/api/v1/audit-events?actor={q(a)}", None,
