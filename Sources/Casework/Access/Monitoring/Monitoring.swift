@@ -421,12 +421,6 @@ struct AskedPart: Sendable {
     var after: String?
     var through: String?
 
-    init(number: Int? = nil, after: String? = nil, through: String? = nil) {
-        self.number = number
-        self.after = after
-        self.through = through
-    }
-
     init(_ req: Request) throws {
         if let typed = try? req.query.get(String.self, at: "part") {
             guard let number = Int(typed), number >= 1 else {
