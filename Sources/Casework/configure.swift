@@ -184,6 +184,6 @@ enum CaseworkMigrations {
         CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(), CreateOIDCSignIns(), CreateSCIMProvisioning(),
         RecordWhoDecidedEachStage(), IndexWorkReturnedAtExpiry(), CountWaitingWork(), IndexRecentRefusals(),
         DropAuditIndexesOthersCover(), IndexOpenLogOffsByEnd(), IndexOpenWorkByPerson(), FilterHoldersReadsInTheirIndex(),
-        IndexUnprocessedGrantsByEnd(), CountWaitingWorkByStatement(),
+        IndexUnprocessedGrantsByEnd(), CountWaitingWorkByStatement(), IndexNamesByWordStart(),
     ]
 }

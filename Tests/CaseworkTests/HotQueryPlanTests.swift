@@ -15,7 +15,7 @@ import Vapor
 struct HotQueryPlanTests {
     /// Tables whose size grows with clients, work, grants or time.
     static let largeTables: Set<String> = [
-        "staff", "staff_roles", "auth_sessions", "contacts", "cases", "case_participants", "service_requests", "service_request_contacts",
+        "staff", "staff_roles", "auth_sessions", "contacts", "contact_name_starts", "cases", "case_participants", "service_requests", "service_request_contacts",
         "service_request_history", "access_requests", "access_request_history", "access_decisions", "grants", "grant_change_requests",
         "notifications", "outbox_messages", "audit_events",
     ]
@@ -33,6 +33,7 @@ struct HotQueryPlanTests {
             let records = RecordQueries(db: db)
             _ = try await records.searchContacts(identifier: "AB123456C", namePart: "holloway", limit: 50)
             _ = try await records.searchContacts(identifier: "KA", namePart: "ka", limit: 50)
+            _ = try await records.searchContacts(identifier: "", namePart: "holl", limit: 1)
             _ = try await records.hopperPage(segment: "scr", limit: 51, after: nil)
             _ = try await records.hopperPage(segment: "scr", limit: 51, after: someone)
             _ = try await records.hopperSummary(segment: "newcastle-casework-1")

@@ -68,7 +68,7 @@ struct DemoRecordSeeder {
             var ids: [String: UUID] = [:]
             for client in DemoRecords.clients {
                 let contact = ContactModel(validClients[client.key]!, sensitive: client.sensitive, now: ctx.now)
-                try await contact.create(on: ctx.db)
+                try await FluentContactRepository(db: ctx.db).add(contact)
                 ids[client.key] = contact.id!
                 try await ctx.audit(AuditEntry(.system, "contact.create", subjectType: "contact", subjectId: contact.id!.text,
                                                detail: "demo client\(client.sensitive ? ", marked sensitive" : "")"))

@@ -188,7 +188,7 @@ struct ScaleSeeder {
     }
 
     /// The big tables' indexes that no constraint needs, with the SQL that makes each.
-    private static let bulkTables = ["contacts", "cases", "case_participants", "service_requests", "access_requests", "access_request_history",
+    private static let bulkTables = ["contacts", "contact_name_starts", "cases", "case_participants", "service_requests", "access_requests", "access_request_history",
                                      "access_decisions", "grants", "notifications", "audit_events"]
 
     private func secondaryIndexes() async throws -> [(name: String, definition: String)] {
@@ -220,8 +220,14 @@ struct ScaleSeeder {
 
     /// Writes rows in statements of as many rows as the dialect's bind limit allows, committing every ~50,000 rows.
     private func insert(_ table: String, _ columns: [String], count: Int, row: @escaping @Sendable (Int) -> [any Encodable & Sendable]) async throws {
-        let perStatement = max(1, (sql.dialect.name == "sqlite" ? 30_000 : 60_000) / columns.count)
-        let perTransaction = max(perStatement, 50_000 / perStatement * perStatement)
+        try await insert(table, columns, count: count, rowsPerItem: 1) { [row($0)] }
+    }
+
+    /// As above, for items that each make up to `rowsPerItem` rows (a contact's word starts, say).
+    private func insert(_ table: String, _ columns: [String], count: Int, rowsPerItem: Int,
+                        rows: @escaping @Sendable (Int) -> [[any Encodable & Sendable]]) async throws {
+        let perStatement = max(1, (sql.dialect.name == "sqlite" ? 30_000 : 60_000) / columns.count / rowsPerItem)
+        let perTransaction = max(perStatement, 50_000 / rowsPerItem / perStatement * perStatement)
         var start = 0
         while start < count {
             let end = min(count, start + perTransaction)
@@ -233,7 +239,9 @@ struct ScaleSeeder {
                 while at < range.upperBound {
                     let stop = min(range.upperBound, at + perStatement)
                     var builder = sql.insert(into: table).columns(columns)
-                    for index in at..<stop { builder = builder.values(row(index)) }
+                    for index in at..<stop {
+                        for row in rows(index) { builder = builder.values(row) }
+                    }
                     try await builder.run()
                     at = stop
                 }
@@ -300,10 +308,14 @@ struct ScaleSeeder {
             let name = ScalePlan.contactName(c)
             let year = 1960 + c % 40, month = 1 + c % 12, day = 1 + c % 28
             let born = "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
-            return [ScalePlan.id(.contact, c), name, name.lowercased(), ScalePlan.nino(c),
+            return [ScalePlan.id(.contact, c), name, NameSearch.searchable(name), ScalePlan.nino(c),
                     ScalePlan.isSensitive(c) ? "SCZ\(c)" : nil, String?.none, born,
                     "\(1 + c % 200) \(ScalePlan.surname(c / 3)) Road, \(towns[c % towns.count])", ScalePlan.isSensitive(c),
                     now.addingTimeInterval(-Double(c % 1_000) * 86_400), now]
+        }
+        // A scale contact's name is a first name and a surname: two word starts each.
+        try await insert(ContactNameStarts.table, ContactNameStarts.columns, count: plan.contacts, rowsPerItem: 2) { c in
+            ContactNameStarts.rows(contactId: ScalePlan.id(.contact, c), searchName: NameSearch.searchable(ScalePlan.contactName(c)))
         }
     }
 

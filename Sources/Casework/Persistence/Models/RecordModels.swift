@@ -24,7 +24,7 @@ final class ContactModel: Model, @unchecked Sendable {
     init(_ valid: ContactInput.Valid, sensitive: Bool, now: Date) {
         id = UUID()
         name = valid.name
-        searchName = valid.name.lowercased()
+        searchName = NameSearch.searchable(valid.name)
         nino = valid.nino?.value
         scin = valid.scin
         crn = valid.crn

@@ -1,6 +1,7 @@
 import CaseworkCore
 import Fluent
 import Foundation
+import SQLKit
 
 /// The contact rows `Contacts` writes and checks. The hot reads (a contact by id as a point read, search by
 /// identifier or name) are `RecordQueries`.
@@ -38,9 +39,32 @@ struct FluentContactRepository: ContactRepository {
 
     func add(_ contact: ContactModel) async throws {
         try await contact.create(on: db)
+        try await ContactNameStarts.add([(contact.id!, contact.searchName)], on: db as! any SQLDatabase)
     }
 
     func save(_ contact: ContactModel) async throws {
         try await contact.save(on: db)
+    }
+}
+
+/// Each contact's name from every word on (`NameSearch.wordStarts`), the index search reads first
+/// (`IndexNamesByWordStart`). Written with the contact and never after: names are not edited in Casework.
+enum ContactNameStarts {
+    static let table = "contact_name_starts"
+    static let columns = ["tail", "search_name", "contact_id"]
+
+    /// The rows for one contact.
+    static func rows(contactId: UUID, searchName: String) -> [[any Encodable & Sendable]] {
+        NameSearch.wordStarts(of: searchName).map { [$0, searchName, contactId] }
+    }
+
+    /// Adds these contacts' rows, in statements within the dialects' limits on bound values.
+    static func add(_ contacts: [(id: UUID, searchName: String)], on sql: any SQLDatabase) async throws {
+        let all = contacts.flatMap { rows(contactId: $0.id, searchName: $0.searchName) }
+        for start in stride(from: 0, to: all.count, by: 5_000) {
+            var insert = sql.insert(into: table).columns(columns)
+            for row in all[start..<min(all.count, start + 5_000)] { insert = insert.values(row) }
+            try await insert.run()
+        }
     }
 }

@@ -1,0 +1,81 @@
+@testable import Casework
+import CaseworkCore
+import Fluent
+import SQLKit
+import Testing
+import Vapor
+import VaporTesting
+
+/// Contact search by name: word starts first, then names holding the text elsewhere, each by name (`NameSearch`).
+@Suite("Contact search")
+struct ContactSearchTests {
+    /// Contacts whose names hold "ann" in each of the ways search tells apart; none of the demo's does.
+    static let contacts = [
+        ("Joanne Smith", "CE100001A"), ("Ann Goldworth", "CE100002A"), ("Leeann Holt", "CE100003A"),
+        ("Anna Reid", "CE100004A"), ("Mary-Ann Jones", "CE100005A"), ("Bob Danny", "CE100006A"), ("Ann Annabel", "CE100007A"),
+    ]
+
+    static func addContacts(_ app: Application, token: String) async throws {
+        for (name, nino) in contacts {
+            let created = try await app.sendJSON(.POST, "/api/v1/contacts", ["name": name, "nino": nino], token: token)
+            try #require(created.status == .created, "adding \(name): \(created.body.string)")
+        }
+    }
+
+    static func names(_ app: Application, _ query: String, token: String) async throws -> [String] {
+        let response = try await app.sendJSON(.GET, "/api/v1/contacts?\(query)", token: token)
+        try #require(response.status == .ok, "\(query): \(response.body.string)")
+        return try response.content.decode(ListDTO<ContactListingDTO>.self).items.map(\.label)
+    }
+
+    @Test func wordStartsComeFirstThenNamesHoldingTheTextElsewhere() async throws {
+        try await withCasework(records: true) { app in
+            let token = try await app.token("20010002")
+            try await Self.addContacts(app, token: token)
+            // "Mary-Ann": a hyphen starts a word. "Joanne", "Leeann" and "Danny" hold "ann" inside a word. "Ann Annabel"
+            // has two words starting "ann" and is listed once.
+            #expect(try await Self.names(app, "q=ann", token: token)
+                    == ["Ann Annabel", "Ann Goldworth", "Anna Reid", "Mary-Ann Jones", "Bob Danny", "Joanne Smith", "Leeann Holt"])
+            #expect(try await Self.names(app, "q=ANN%20gold", token: token) == ["Ann Goldworth"])
+            #expect(try await Self.names(app, "q=worth", token: token) == ["Ann Goldworth"])
+            #expect(try await Self.names(app, "q=nne%20s", token: token) == ["Joanne Smith"])
+            // A page the word starts fill shows no name that holds the text elsewhere.
+            #expect(try await Self.names(app, "q=ann&limit=2", token: token) == ["Ann Annabel", "Ann Goldworth"])
+            #expect(try await Self.names(app, "q=ann&limit=5", token: token) == ["Ann Annabel", "Ann Goldworth", "Anna Reid", "Mary-Ann Jones", "Bob Danny"])
+            #expect(try await Self.names(app, "q=annab", token: token) == ["Ann Annabel"])
+            // An exact identifier comes before names; one or two letters match the start of the name only.
+            #expect(try await Self.names(app, "q=ce100003a", token: token) == ["Leeann Holt"])
+            #expect(try await Self.names(app, "q=an", token: token) == ["Anita Patel", "Ann Annabel", "Ann Goldworth", "Anna Reid"])
+            // Quotes and FTS5's operators are text like any other.
+            #expect(try await Self.names(app, "q=%22ann%22%20OR%20x*", token: token) == [])
+            // The page lists them in the same order.
+            let page = Browser(app)
+            try await page.signIn("20010002")
+            let html = try await page.get("/contacts?q=ann").body.string
+            let positions = ["Ann Annabel", "Ann Goldworth", "Anna Reid", "Mary-Ann Jones", "Bob Danny", "Joanne Smith", "Leeann Holt"].map {
+                html.range(of: $0).map { html.distance(from: html.startIndex, to: $0.lowerBound) } ?? -1
+            }
+            #expect(!positions.contains(-1) && positions == positions.sorted(), "\(positions)")
+        }
+    }
+
+    /// Contacts stored before migration 028 join its index when it runs: every one, from each word of its name on.
+    @Test func theMigrationIndexesTheContactsAlreadyStored() async throws {
+        try await withCasework(records: true) { app in
+            let token = try await app.token("20010002")
+            try await Self.addContacts(app, token: token)
+            try await IndexNamesByWordStart().revert(on: app.db)
+            try await IndexNamesByWordStart().prepare(on: app.db)
+            let sql = app.db as! any SQLDatabase
+            struct Row: Decodable, Hashable { let tail: String; let search_name: String; let contact_id: UUID }
+            let stored = Set(try await sql.raw("SELECT tail, search_name, contact_id FROM contact_name_starts").all(decoding: Row.self))
+            let contacts = try await ContactModel.query(on: app.db).all()
+            #expect(contacts.count == DemoRecords.clients.count + Self.contacts.count)
+            let expected = Set(contacts.flatMap { contact in
+                NameSearch.wordStarts(of: contact.searchName).map { Row(tail: $0, search_name: contact.searchName, contact_id: contact.id!) }
+            })
+            #expect(stored == expected)
+            #expect(try await Self.names(app, "q=ann&limit=3", token: token) == ["Ann Annabel", "Ann Goldworth", "Anna Reid"])
+        }
+    }
+}
