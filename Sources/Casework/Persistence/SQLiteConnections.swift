@@ -364,17 +364,6 @@ struct PointReads: Sendable {
         try await all(query).first
     }
 
-    /// A read that may walk a few thousand index entries for a page of rows (contact search's ranges): on SQLite on
-    /// a mapped point-read connection, as `now`, but on the thread pool, so that a long range holds no event loop;
-    /// elsewhere as `all`. Through the scanners' own page cache the same read spent a quarter of its time copying
-    /// pages out of the kernel's cache (`pread`), which a mapped connection reads in place; what it touches is a
-    /// few hundred kilobytes of index, not a table walked end to end as a CSV's pages are.
-    func offLoop(_ query: SQLQueryString) async throws -> [any SQLRow] {
-        guard let readers else { return try await all(query) }
-        let (text, binds) = try SQLiteHandle.statement(query, dialect: db as! any SQLDatabase)
-        return try await NIOThreadPool.singleton.runIfActive { try readers.rows(text, binds) }
-    }
-
     /// A page of many rows read in index order, of a statement run page after page (a CSV's): on SQLite on a scanner
     /// of the pool (`SQLiteReaders.scannedRows`), on the thread pool rather than the caller's event loop, which a
     /// thousand rows would hold for a millisecond or more; elsewhere as `all` (on PostgreSQL prepared: planning the

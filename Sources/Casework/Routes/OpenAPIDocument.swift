@@ -136,7 +136,7 @@ enum OpenAPIDocument {
                 "Walk the hash chain and report the first broken event (administrator, SCR manager)", id: "verifyAuditTrail",
                 responses: ["200": ok(object(["intact": boolean, "eventsChecked": integer, "problem": string], required: ["intact", "eventsChecked"]))])],
             "/api/v1/contacts": [
-                "get": op("Find contacts by NINO, SCIN, CRN or name; sensitive ones you may not see come back as \"restricted record\" (audited)", id: "searchContacts",
+                "get": op("Find contacts by NINO, SCIN, CRN or name: an exact identifier first, then names with a word starting with q, then names holding it inside a word (from three letters), each by name; sensitive ones you may not see come back as \"restricted record\" (audited)", id: "searchContacts",
                           params: [query("q", "NINO, SCIN, CRN or part of a name")] + paging,
                           responses: ["200": ok(list(ref("ContactListing"))), "422": problem("q is missing")]),
                 "post": op("Add a contact", id: "createContact", body: body(ref("ContactInput")), responses: ["201": ok(ref("Contact"), "Added")]),
