@@ -17,6 +17,12 @@ struct NameSearchTests {
         #expect(NameSearch.wordStarts(of: "- '") == [])
     }
 
+    @Test func theTypedTextLosesControlCharactersAndWildcards() {
+        #expect(NameSearch.namePart(of: "Gold\u{0}worth\u{17}") == "goldworth")
+        #expect(NameSearch.namePart(of: "100%_Ann") == "100ann")
+        #expect(NameSearch.namePart(of: "O'Brien-Smith") == "o'brien-smith")
+    }
+
     @Test func namesAreSearchedInLowerCase() {
         #expect(NameSearch.searchable("Aidan GOLDWORTH") == "aidan goldworth")
         #expect(NameSearch.searchable("Zoë Ørsted") == "zoë ørsted")

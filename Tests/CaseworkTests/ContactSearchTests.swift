@@ -48,6 +48,9 @@ struct ContactSearchTests {
             #expect(try await Self.names(app, "q=an", token: token) == ["Anita Patel", "Ann Annabel", "Ann Goldworth", "Anna Reid"])
             // Quotes and FTS5's operators are text like any other.
             #expect(try await Self.names(app, "q=%22ann%22%20OR%20x*", token: token) == [])
+            // A NUL or another control character is dropped (a NUL ended FTS5's quoted phrase: a 500 found by fuzzing).
+            #expect(try await Self.names(app, "q=%3D%F1%8E%AC%A5%00%3D", token: token) == [])
+            #expect(try await Self.names(app, "q=wor%00th", token: token) == ["Ann Goldworth"])
             // The page lists them in the same order.
             let page = Browser(app)
             try await page.signIn("20010002")

@@ -15,6 +15,18 @@ public enum NameSearch {
     /// The name as search compares it.
     public static func searchable(_ name: String) -> String { name.lowercased() }
 
+    /// What of the typed text is looked for in names: lower-cased, without control characters or LIKE's wildcards
+    /// `%` and `_`.
+    public static func namePart(of typed: String) -> String {
+        searchable(withoutControlCharacters(typed)).filter { $0 != "%" && $0 != "_" }
+    }
+
+    /// The typed text without control characters, which no name or identifier holds: a NUL ends SQLite's quoted FTS5
+    /// phrase early ("unterminated string") and PostgreSQL refuses it in any text.
+    public static func withoutControlCharacters(_ typed: String) -> String {
+        typed.filter { character in !character.unicodeScalars.contains { $0.properties.generalCategory == .control } }
+    }
+
     /// The searchable name from the start of each of its words on, each once: "aidan goldworth-hale" gives itself,
     /// "goldworth-hale" and "hale". A word starts after a space, a hyphen or an apostrophe ("o'brien" gives "brien").
     public static func wordStarts(of searchName: String) -> [String] {

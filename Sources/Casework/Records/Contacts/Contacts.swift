@@ -62,10 +62,10 @@ struct Contacts: RepositoryService {
     /// record"; every such match is audited.
     func search(_ text: String, limit: Int) async throws -> [ContactListingDTO] {
         let user = try Records.worker(context)
-        let q = text.trimmingCharacters(in: .whitespaces)
+        let q = NameSearch.withoutControlCharacters(text).trimmingCharacters(in: .whitespaces)
         guard !q.isEmpty else { return [] }
         let compact = q.uppercased().filter { !$0.isWhitespace }
-        let namePart = q.lowercased().filter { $0 != "%" && $0 != "_" }
+        let namePart = NameSearch.namePart(of: q)
         let rows = try await RecordQueries(db: db, readers: context.readers).searchContacts(identifier: compact, namePart: namePart, limit: limit)
         let grants = rows.contains { Visibility.dependsOnGrants(sensitive: $0.sensitive, role: user.role) }
             ? try await Records.grants(for: user.profile.staffId, at: now, on: db, readers: context.readers) : []
