@@ -51,6 +51,10 @@ struct ContactSearchTests {
             // A NUL or another control character is dropped (a NUL ended FTS5's quoted phrase: a 500 found by fuzzing).
             #expect(try await Self.names(app, "q=%3D%F1%8E%AC%A5%00%3D", token: token) == [])
             #expect(try await Self.names(app, "q=wor%00th", token: token) == ["Ann Goldworth"])
+            // A name of separators only has no word start, and is still added and found.
+            let dashes = try await app.sendJSON(.POST, "/api/v1/contacts", ["name": "- -", "nino": "CE100008A"], token: token)
+            #expect(dashes.status == .created, "\(dashes.body.string)")
+            #expect(try await Self.names(app, "q=-%20-", token: token) == ["- -"])
             // The page lists them in the same order.
             let page = Browser(app)
             try await page.signIn("20010002")

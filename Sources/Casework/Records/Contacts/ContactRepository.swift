@@ -39,7 +39,7 @@ struct FluentContactRepository: ContactRepository {
 
     func add(_ contact: ContactModel) async throws {
         try await contact.create(on: db)
-        try await ContactNameStarts.add([(contact.id!, contact.searchName)], on: db as! any SQLDatabase)
+        try await ContactNameStarts.add(contactId: contact.id!, searchName: contact.searchName, on: db as! any SQLDatabase)
     }
 
     func save(_ contact: ContactModel) async throws {
@@ -58,13 +58,13 @@ enum ContactNameStarts {
         NameSearch.wordStarts(of: searchName).map { [$0, searchName, contactId] }
     }
 
-    /// Adds these contacts' rows, in statements within the dialects' limits on bound values.
-    static func add(_ contacts: [(id: UUID, searchName: String)], on sql: any SQLDatabase) async throws {
-        let all = contacts.flatMap { rows(contactId: $0.id, searchName: $0.searchName) }
-        for start in stride(from: 0, to: all.count, by: 5_000) {
-            var insert = sql.insert(into: table).columns(columns)
-            for row in all[start..<min(all.count, start + 5_000)] { insert = insert.values(row) }
-            try await insert.run()
-        }
+    /// Adds one contact's rows, in one statement (a name of at most 100 characters has at most 50 words); a name of
+    /// separators only ("--") has none.
+    static func add(contactId: UUID, searchName: String, on sql: any SQLDatabase) async throws {
+        let rows = rows(contactId: contactId, searchName: searchName)
+        guard !rows.isEmpty else { return }
+        var insert = sql.insert(into: table).columns(columns)
+        for row in rows { insert = insert.values(row) }
+        try await insert.run()
     }
 }
