@@ -65,6 +65,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
 
     // The API's answers are written as they encode (see `StreamingJSONEncoder`).
     ContentConfiguration.global.use(encoder: StreamingJSONEncoder(), for: .json)
+    // Bodies holding a control character are refused, naming the field; queries are read without them.
+    ControlCharacterGuard.install()
     // Clients (and our own tests) read error answers as JSON too.
     ContentConfiguration.global.use(decoder: JSONDecoder(), for: HTTPMediaType(type: "application", subType: "problem+json"))
 

@@ -153,6 +153,9 @@ struct SCIMRoutes: RouteCollection {
 
     static func body(_ req: Request) throws -> JSONValue {
         guard let buffer = req.body.data, buffer.readableBytes > 0 else { throw SCIMError(status: .badRequest, scimType: "invalidSyntax", detail: "send a JSON body") }
+        if let found = ControlCharacterGuard.refusedField(inJSON: buffer.readableBytesView) {
+            throw SCIMError(status: .badRequest, scimType: "invalidValue", detail: "\(found.field): \(ControlCharacters.fix(for: found.character))")
+        }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
         } catch {

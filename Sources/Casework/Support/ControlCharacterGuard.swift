@@ -1,0 +1,210 @@
+import CaseworkCore
+import Foundation
+import NIOCore
+import Vapor
+
+/// What was sent, held to `ControlCharacters` where it is decoded, once for every route rather than in each of the
+/// fifty-odd places that read a body or a query: a NUL that reached PostgreSQL was a 500 on all of them.
+/// - A JSON or form body holding a refused character is refused: a `ValidationFailure` (422) naming the field.
+/// - A query holding one has it dropped before it is read: searches, filters and cursors never hold one, and a
+///   stray one (pasted with the text) should not cost the search.
+enum ControlCharacterGuard {
+    /// Puts the guarded decoders in place of Vapor's JSON, form and query decoders.
+    static func install() {
+        ContentConfiguration.global.use(decoder: GuardedJSONDecoder(base: .custom(dates: .iso8601)), for: .json)
+        ContentConfiguration.global.use(decoder: GuardedJSONDecoder(base: .custom(dates: .iso8601)), for: .jsonAPI)
+        ContentConfiguration.global.use(decoder: GuardedFormDecoder(), for: .urlEncodedForm)
+        ContentConfiguration.global.use(urlDecoder: QueryWithoutControlCharacters())
+    }
+
+    // MARK: JSON
+
+    /// The field of a JSON body holding a refused character, and which: nil when none does. The bytes are scanned
+    /// first (a raw one, or a `\u` escape of one), and only a body holding one is parsed to name the field.
+    static func refusedField(inJSON bytes: ByteBufferView) -> (field: String, character: Unicode.Scalar)? {
+        guard jsonMayHoldRefused(bytes) else { return nil }
+        guard let value = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+            return nil // not JSON: the decoder says so
+        }
+        return refused(in: value, at: "")
+    }
+
+    /// True when a refused character is in the bytes raw or as a `\u` escape. An escaped backslash is skipped with
+    /// what it escapes, so `\\u0000` (a backslash, then "u0000") is not one.
+    static func jsonMayHoldRefused(_ bytes: ByteBufferView) -> Bool {
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            if ControlCharacters.isRefused(code: UInt32(byte)) { return true }
+            if byte == UInt8(ascii: "\\") {
+                let next = bytes.index(after: index)
+                guard next < bytes.endIndex else { return false }
+                if bytes[next] == UInt8(ascii: "u"), let code = hexValue(bytes, from: bytes.index(after: next), digits: 4),
+                   ControlCharacters.isRefused(code: code) {
+                    return true
+                }
+                index = bytes.index(after: next)
+                continue
+            }
+            index = bytes.index(after: index)
+        }
+        return false
+    }
+
+    /// The first string (a member's name or a value) holding a refused character, by its path: `name`,
+    /// `details.reason`, `emails[0].value`.
+    private static func refused(in value: Any, at path: String) -> (field: String, character: Unicode.Scalar)? {
+        switch value {
+        case let text as String:
+            return ControlCharacters.firstRefused(in: text).map { (path.isEmpty ? "body" : path, $0) }
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                let inner = path.isEmpty ? key : "\(path).\(key)"
+                if let character = ControlCharacters.firstRefused(in: key) { return (inner, character) }
+                if let found = refused(in: object[key]!, at: inner) { return found }
+            }
+            return nil
+        case let array as [Any]:
+            for (offset, element) in array.enumerated() {
+                if let found = refused(in: element, at: "\(path.isEmpty ? "body" : path)[\(offset)]") { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    // MARK: Forms and queries
+
+    /// The field of a form body (`name=value&...`) holding a refused character, and which: nil when none does.
+    static func refusedField(inForm bytes: ByteBufferView) -> (field: String, character: Unicode.Scalar)? {
+        guard formMayHoldRefused(bytes) else { return nil }
+        for pair in String(decoding: bytes, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = formDecoded(parts[0])
+            for text in [name] + (parts.count > 1 ? [formDecoded(parts[1])] : []) {
+                if let character = ControlCharacters.firstRefused(in: text) { return (name, character) }
+            }
+        }
+        return nil
+    }
+
+    /// True when a refused character is in the bytes raw or as a `%` escape.
+    static func formMayHoldRefused(_ bytes: some Collection<UInt8>) -> Bool {
+        refusedEscapes(in: bytes).first != nil || bytes.contains { ControlCharacters.isRefused(code: UInt32($0)) }
+    }
+
+    /// A query without its escapes of refused characters, or nil when it has none.
+    static func queryWithoutRefused(_ query: String) -> String? {
+        let bytes = Array(query.utf8)
+        let escapes = refusedEscapes(in: bytes)
+        guard !escapes.isEmpty else { return nil }
+        var kept: [UInt8] = []
+        kept.reserveCapacity(bytes.count)
+        var next = 0
+        for start in escapes {
+            kept += bytes[next..<start]
+            next = start + 3
+        }
+        kept += bytes[next...]
+        return String(decoding: kept, as: UTF8.self)
+    }
+
+    /// Where each `%XX` escape of a refused character starts, by offset.
+    private static func refusedEscapes(in bytes: some Collection<UInt8>) -> [Int] {
+        let bytes = Array(bytes)
+        var found: [Int] = []
+        var index = 0
+        while index + 2 < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), let code = hexValue(bytes, from: index + 1, digits: 2) {
+                if ControlCharacters.isRefused(code: code) { found.append(index) }
+                index += 3
+            } else {
+                index += 1
+            }
+        }
+        return found
+    }
+
+    private static func formDecoded(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+
+    private static func hexValue<Bytes: Collection<UInt8>>(_ bytes: Bytes, from start: Bytes.Index, digits: Int) -> UInt32? {
+        var value: UInt32 = 0
+        var index = start
+        for _ in 0..<digits {
+            guard index < bytes.endIndex, let digit = hexDigit(bytes[index]) else { return nil }
+            value = value * 16 + digit
+            index = bytes.index(after: index)
+        }
+        return value
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt32(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt32(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): UInt32(byte - UInt8(ascii: "A") + 10)
+        default: nil
+        }
+    }
+
+    /// A body read as Vapor's own decoders read it, whatever it holds: for the CSRF check, which must find the form's
+    /// token before the form's handler refuses its text.
+    static func unguarded<D: Decodable>(_ type: D.Type, from request: Request) throws -> D {
+        guard let body = request.body.data else { throw Abort(.unsupportedMediaType) }
+        if request.headers.contentType == .urlEncodedForm {
+            return try URLEncodedFormDecoder().decode(type, from: body, headers: request.headers)
+        }
+        return try JSONDecoder().decode(type, from: body, headers: request.headers)
+    }
+
+    static func failure(_ found: (field: String, character: Unicode.Scalar)) -> ValidationFailure {
+        ValidationFailure(orderedFields: [(found.field, ControlCharacters.fix(for: found.character))])
+    }
+}
+
+/// JSON bodies, refused when they hold a control character (`ControlCharacterGuard`).
+struct GuardedJSONDecoder: ContentDecoder {
+    let base: JSONDecoder
+
+    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
+        try decode(decodable, from: body, headers: headers, userInfo: [:])
+    }
+
+    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]) throws -> D {
+        if let found = ControlCharacterGuard.refusedField(inJSON: body.readableBytesView) { throw ControlCharacterGuard.failure(found) }
+        return try base.decode(decodable, from: body, headers: headers, userInfo: userInfo)
+    }
+}
+
+/// Form bodies, refused when they hold a control character (`ControlCharacterGuard`).
+struct GuardedFormDecoder: ContentDecoder {
+    let base = URLEncodedFormDecoder()
+
+    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
+        try decode(decodable, from: body, headers: headers, userInfo: [:])
+    }
+
+    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]) throws -> D {
+        if let found = ControlCharacterGuard.refusedField(inForm: body.readableBytesView) { throw ControlCharacterGuard.failure(found) }
+        return try base.decode(decodable, from: body, headers: headers, userInfo: userInfo)
+    }
+}
+
+/// Queries, read without their control characters (`ControlCharacterGuard`).
+struct QueryWithoutControlCharacters: URLQueryDecoder {
+    let base = URLEncodedFormDecoder()
+
+    func decode<D: Decodable>(_ decodable: D.Type, from url: URI) throws -> D {
+        try decode(decodable, from: url, userInfo: [:])
+    }
+
+    func decode<D: Decodable>(_ decodable: D.Type, from url: URI, userInfo: [CodingUserInfoKey: any Sendable]) throws -> D {
+        var url = url
+        if let query = url.query, let kept = ControlCharacterGuard.queryWithoutRefused(query) { url.query = kept }
+        return try base.decode(decodable, from: url, userInfo: userInfo)
+    }
+}
