@@ -22,6 +22,8 @@ struct CaseworkServices: Sendable {
     var walCheckpointer: WALCheckpointer? = nil
     /// Monitoring's figures as last counted (see `MonitoringSnapshots`).
     let monitoringSnapshots = MonitoringSnapshots()
+    /// The pages of access requests everyone in a role shares (see `AccessListCache`).
+    let accessLists = AccessListCache()
     /// Wakes the expiry job at once: moving the test clock rings it, as the real clock reaching a grant's end would.
     let expiryAlarm = JobAlarm()
     /// What pages are rendered with, set by configure once Leaf's tags are set (see `PageRenderer`).

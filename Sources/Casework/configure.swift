@@ -186,6 +186,6 @@ enum CaseworkMigrations {
         CreateAccessDecisions(), IndexRefusalsInOrder(), CreateAuditCheckpoints(), TrackSessionUse(), CreateOIDCSignIns(), CreateSCIMProvisioning(),
         RecordWhoDecidedEachStage(), IndexWorkReturnedAtExpiry(), CountWaitingWork(), IndexRecentRefusals(),
         DropAuditIndexesOthersCover(), IndexOpenLogOffsByEnd(), IndexOpenWorkByPerson(), FilterHoldersReadsInTheirIndex(),
-        IndexUnprocessedGrantsByEnd(), CountWaitingWorkByStatement(), IndexNamesByWordStart(),
+        IndexUnprocessedGrantsByEnd(), CountWaitingWorkByStatement(), IndexNamesByWordStart(), StampAccessRequestChanges(),
     ]
 }

@@ -62,6 +62,8 @@ struct HotQueryPlanTests {
             _ = try await access.details(of: anyRequests)
             _ = try await access.unconfirmedGrants(countersignedBy: "20010001")
             _ = try await access.changesAwaitingEndorsement(by: "20010001")
+            _ = try await access.changesWaiting(at: .awaitingProvisioning)
+            _ = try await access.changeStamp()
             _ = try await access.unconfirmedGrants(endedBefore: now, limit: 50)
 
             // Monitoring: counts, figures, the first page of each table and a later one (after a grant that exists, or

@@ -14,7 +14,7 @@ struct AccessQueries {
     var sql: any SQLDatabase { db as! any SQLDatabase }
 
     /// Which requests a list shows.
-    enum RequestFilter: Sendable {
+    enum RequestFilter: Sendable, Hashable {
         /// Waiting at a stage that any holder of its role may decide (SCR managers, provisioning).
         case atStage(AccessRequestStatus)
         /// Waiting for this team leader's countersignature.
@@ -25,6 +25,22 @@ struct AccessQueries {
         case involving(String, AccessRequestStatus?)
         /// Those a person asked for; optionally one status.
         case requestedBy(String, AccessRequestStatus?)
+
+        /// The same for everyone who may ask for it (the SCR managers' stage, provisioning's, or every request), so a
+        /// server keeps its pages (`AccessListCache`).
+        var isShared: Bool {
+            switch self {
+            case .atStage, .all: true
+            case .awaitingTeamLeader, .involving, .requestedBy: false
+            }
+        }
+    }
+
+    /// The `accessRequests` change stamp: moved on by every change to what a list of requests shows, on any server
+    /// (`StampAccessRequestChanges`).
+    func changeStamp() async throws -> Int64 {
+        let row = try await point.all("SELECT stamp FROM change_stamps WHERE topic = 'accessRequests'").first
+        return try row?.decode(column: "stamp", as: Int64.self) ?? 0
     }
 
     private var point: PointReads { PointReads(db: db, readers: readers) }
@@ -108,6 +124,13 @@ struct AccessQueries {
         return try await point.all(query).map(StoredAccessRequest.init(row:))
     }
 
+    /// One page of a list and the id it ends at when there is more: `limit` requests, reading one more to tell.
+    func page(_ filter: RequestFilter, limit: Int, after: UUID?) async throws -> (items: [StoredAccessRequest], next: String?) {
+        let rows = try await requests(filter, limit: limit + 1, after: after)
+        let page = Array(rows.prefix(limit))
+        return (page, rows.count > limit ? page.last?.id.text : nil)
+    }
+
     /// What a job that tells people about many requests at once names each by: its reference and team leader, by id.
     struct RequestLabel: Sendable {
         let reference: String
@@ -189,6 +212,14 @@ struct AccessQueries {
             WHERE r.team_leader_staff_id = \(bind: leader) AND r.status = \(bind: AccessRequestStatus.granted.rawValue)
               AND c.status = \(bind: GrantChangeStatus.awaitingTeamLeader.rawValue)
             ORDER BY c.created_at, c.id
+            """).map { try $0.decode(fluentModel: GrantChangeRequestModel.self) }
+    }
+
+    /// Extension and removal requests waiting at a stage anyone in its role decides (provisioning), oldest first:
+    /// read in place like `changesAwaitingEndorsement`, on the status index, rather than through Fluent's pool.
+    func changesWaiting(at status: GrantChangeStatus) async throws -> [GrantChangeRequestModel] {
+        try await point.all("""
+            SELECT c.* FROM grant_change_requests c WHERE c.status = \(bind: status.rawValue) ORDER BY c.created_at, c.id
             """).map { try $0.decode(fluentModel: GrantChangeRequestModel.self) }
     }
 

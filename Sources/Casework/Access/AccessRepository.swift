@@ -34,7 +34,6 @@ protocol AccessRepository: Sendable {
     /// A grant's extension and removal requests, oldest first.
     func changes(ofGrant id: UUID) async throws -> [GrantChangeRequestModel]
     /// Every extension and removal request waiting at `status`, oldest first.
-    func changes(waitingAt status: GrantChangeStatus) async throws -> [GrantChangeRequestModel]
     func add(_ change: GrantChangeRequestModel) async throws
     func save(_ change: GrantChangeRequestModel) async throws
     /// Marks a grant's removal requests waiting for provisioning approved by `staffId` (the grant was removed).
@@ -98,10 +97,6 @@ struct FluentAccessRepository: AccessRepository {
 
     func changes(ofGrant id: UUID) async throws -> [GrantChangeRequestModel] {
         try await GrantChangeRequestModel.query(on: db).filter(\.$grantId == id).sort(\.$createdAt).all()
-    }
-
-    func changes(waitingAt status: GrantChangeStatus) async throws -> [GrantChangeRequestModel] {
-        try await GrantChangeRequestModel.query(on: db).filter(\.$status == status).sort(\.$createdAt).all()
     }
 
     func add(_ change: GrantChangeRequestModel) async throws {

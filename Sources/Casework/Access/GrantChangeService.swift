@@ -106,7 +106,7 @@ struct GrantChangeService: RepositoryService {
             // The leader countersigned the grant's request: asked of the database, through their own requests.
             return try await AccessQueries(db: db, readers: context.readers).changesAwaitingEndorsement(by: user.staffId).map(GrantChangeDTO.init)
         case .provisioning:
-            return try await repository(db).changes(waitingAt: .awaitingProvisioning).map(GrantChangeDTO.init)
+            return try await AccessQueries(db: db, readers: context.readers).changesWaiting(at: .awaitingProvisioning).map(GrantChangeDTO.init)
         default:
             return []
         }

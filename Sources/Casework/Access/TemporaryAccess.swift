@@ -12,6 +12,8 @@ struct TemporaryAccess: RepositoryService {
     private var stored: any AccessRepository { repository(db) }
     /// The hot reads outside the write lane: by key, point reads on SQLite.
     private var queries: AccessQueries { AccessQueries(db: db, readers: context.readers) }
+    /// This server's pages of the lists a role shares (see `AccessListCache`); nil reads every one.
+    var lists: AccessListCache? = nil
 
     func create(_ form: NewAccessRequest) async throws -> AccessRequestDTO {
         let user = try context.requireRole(.caseworker)
@@ -135,8 +137,12 @@ struct TemporaryAccess: RepositoryService {
     /// Requests by status, or those waiting for the caller's decision: one page, waiting ones oldest first, others
     /// newest first. SCR managers and provisioning see every request; anyone else those they asked for or countersign.
     func list(status: String?, awaitingMe: Bool, limit: Int = 50, cursor: String? = nil) async throws -> (items: [AccessRequestDTO], next: String?) {
-        let (page, next) = try await listed(status: status, awaitingMe: awaitingMe, askedByMe: false, limit: limit, cursor: cursor)
-        return (try await dtos(page), next)
+        guard let (filter, after) = try listed(status: status, awaitingMe: awaitingMe, askedByMe: false, cursor: cursor) else { return ([], nil) }
+        let listed = try await shared(filter, after: after, limit: limit, shape: .requests) {
+            let (page, next) = try await queries.page(filter, limit: limit, after: after)
+            return Listed(items: try await dtos(page), next: next)
+        }
+        return (listed.items, listed.next)
     }
 
     /// The same page as stored requests with their requesters' names, for the lists on the pages, which print a few
@@ -147,19 +153,35 @@ struct TemporaryAccess: RepositoryService {
     func listRows(status: String?, awaitingMe: Bool, askedByMe: Bool = false, limit: Int = 50, cursor: String? = nil)
         async throws -> (items: [(request: StoredAccessRequest, requesterName: String)], next: String?) {
         let user = try context.requireUser()
-        let (page, next) = try await listed(status: status, awaitingMe: awaitingMe, askedByMe: askedByMe, limit: limit, cursor: cursor)
-        let names = try await DirectoryQueries(db: db, readers: context.readers).names(Array(Set(page.map(\.requesterStaffId))),
-                                                                                       known: [user.staffId: user.profile.name])
-        return (try page.map { record in
-            guard let name = names[record.requesterStaffId] else {
-                throw Directory.noOne(with: record.requesterStaffId)
-            }
-            return (record, name)
-        }, next)
+        guard let (filter, after) = try listed(status: status, awaitingMe: awaitingMe, askedByMe: askedByMe, cursor: cursor) else { return ([], nil) }
+        let listed = try await shared(filter, after: after, limit: limit, shape: .rows) {
+            let (page, next) = try await queries.page(filter, limit: limit, after: after)
+            let names = try await DirectoryQueries(db: db, readers: context.readers).names(Array(Set(page.map(\.requesterStaffId))),
+                                                                                           known: [user.staffId: user.profile.name])
+            return Listed(items: try page.map { record in
+                guard let name = names[record.requesterStaffId] else {
+                    throw Directory.noOne(with: record.requesterStaffId)
+                }
+                return ListedRow(request: record, requesterName: name)
+            }, next: next)
+        }
+        return (listed.items.map { ($0.request, $0.requesterName) }, listed.next)
     }
 
-    /// Which requests a list shows and in what order: the rule behind `list` and `listRows`.
-    private func listed(status: String?, awaitingMe: Bool, askedByMe: Bool, limit: Int, cursor: String?) async throws -> (items: [StoredAccessRequest], next: String?) {
+    /// One page of a list, as `list` and `listRows` answer it and `AccessListCache` keeps it.
+    struct Listed<Item: Sendable>: Sendable {
+        let items: [Item]
+        let next: String?
+    }
+
+    struct ListedRow: Sendable {
+        let request: StoredAccessRequest
+        let requesterName: String
+    }
+
+    /// Which requests a list shows (the rule behind `list` and `listRows`), and after which; nil when nothing can
+    /// be waiting for the caller.
+    private func listed(status: String?, awaitingMe: Bool, askedByMe: Bool, cursor: String?) throws -> (AccessQueries.RequestFilter, UUID?)? {
         let user = try context.requireUser()
         var wanted: AccessRequestStatus?
         if let status, !status.isEmpty {
@@ -170,9 +192,9 @@ struct TemporaryAccess: RepositoryService {
         }
         let filter: AccessQueries.RequestFilter
         if awaitingMe {
-            guard let stage = AccessPolicy.statusAwaiting(user.role) else { return ([], nil) }
+            guard let stage = AccessPolicy.statusAwaiting(user.role) else { return nil }
             // A status that is not the caller's stage leaves nothing awaiting them.
-            if let wanted, wanted != stage { return ([], nil) }
+            if let wanted, wanted != stage { return nil }
             filter = stage == .awaitingTeamLeader ? .awaitingTeamLeader(user.staffId) : .atStage(stage)
         } else if AccessPolicy.overseesAll(user.role) {
             filter = .all(wanted)
@@ -181,9 +203,17 @@ struct TemporaryAccess: RepositoryService {
         } else {
             filter = .involving(user.staffId, wanted)
         }
-        let rows = try await queries.requests(filter, limit: limit + 1, after: try Paging.cursorId(cursor))
-        let page = Array(rows.prefix(limit))
-        return (page, rows.count > limit ? page.last?.id.text : nil)
+        return (filter, try Paging.cursorId(cursor))
+    }
+
+    /// A page of a list everyone in a role shares, from this server's `AccessListCache` while nothing it shows has
+    /// changed; any other list is read.
+    private func shared<Item: Sendable>(_ filter: AccessQueries.RequestFilter, after: UUID?, limit: Int, shape: AccessListCache.Key.Shape,
+                                        read: () async throws -> Listed<Item>) async throws -> Listed<Item> {
+        guard filter.isShared, let lists else { return try await read() }
+        // Read before the page, so a page read while a change commits is kept under the stamp from before it.
+        let stamp = try await queries.changeStamp()
+        return try await lists.page(AccessListCache.Key(filter: filter, after: after, limit: limit, shape: shape), stamp: stamp, read: read)
     }
 
     /// One decision. The state is re-read inside the write lane, so a stale or repeated decision is a 409,
@@ -308,4 +338,17 @@ struct TemporaryAccess: RepositoryService {
             .map { GrantDTO($0, now: now) }.filter { status == nil || $0.status == status }
     }
 
+}
+
+extension TemporaryAccess {
+    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any AccessRepository) {
+        self.context = context
+        self.repository = repository
+    }
+
+    /// For a route: the request's context, and this server's `AccessListCache`.
+    init(request: Request) {
+        self.init(context: request.service, repository: Self.fluent)
+        lists = request.casework.accessLists
+    }
 }
