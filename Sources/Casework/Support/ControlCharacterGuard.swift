@@ -11,9 +11,9 @@ import Vapor
 enum ControlCharacterGuard {
     /// Puts the guarded decoders in place of Vapor's JSON, form and query decoders.
     static func install() {
-        ContentConfiguration.global.use(decoder: GuardedJSONDecoder(base: .custom(dates: .iso8601)), for: .json)
-        ContentConfiguration.global.use(decoder: GuardedJSONDecoder(base: .custom(dates: .iso8601)), for: .jsonAPI)
-        ContentConfiguration.global.use(decoder: GuardedFormDecoder(), for: .urlEncodedForm)
+        ContentConfiguration.global.use(decoder: GuardedDecoder.json(), for: .json)
+        ContentConfiguration.global.use(decoder: GuardedDecoder.json(), for: .jsonAPI)
+        ContentConfiguration.global.use(decoder: GuardedDecoder.form(), for: .urlEncodedForm)
         ContentConfiguration.global.use(urlDecoder: QueryWithoutControlCharacters())
     }
 
@@ -166,30 +166,27 @@ enum ControlCharacterGuard {
     }
 }
 
-/// JSON bodies, refused when they hold a control character (`ControlCharacterGuard`).
-struct GuardedJSONDecoder: ContentDecoder {
-    let base: JSONDecoder
+/// Bodies of one kind (JSON, forms), refused when they hold a control character (`ControlCharacterGuard`), else
+/// read by the decoder Vapor would have used.
+struct GuardedDecoder: ContentDecoder {
+    let base: any ContentDecoder
+    /// The field holding a refused character, and which (`ControlCharacterGuard.refusedField`).
+    let refusedField: @Sendable (ByteBufferView) -> (field: String, character: Unicode.Scalar)?
+
+    static func json() -> GuardedDecoder {
+        GuardedDecoder(base: JSONDecoder.custom(dates: .iso8601), refusedField: ControlCharacterGuard.refusedField(inJSON:))
+    }
+
+    static func form() -> GuardedDecoder {
+        GuardedDecoder(base: URLEncodedFormDecoder(), refusedField: ControlCharacterGuard.refusedField(inForm:))
+    }
 
     func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
         try decode(decodable, from: body, headers: headers, userInfo: [:])
     }
 
     func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]) throws -> D {
-        if let found = ControlCharacterGuard.refusedField(inJSON: body.readableBytesView) { throw ControlCharacterGuard.failure(found) }
-        return try base.decode(decodable, from: body, headers: headers, userInfo: userInfo)
-    }
-}
-
-/// Form bodies, refused when they hold a control character (`ControlCharacterGuard`).
-struct GuardedFormDecoder: ContentDecoder {
-    let base = URLEncodedFormDecoder()
-
-    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
-        try decode(decodable, from: body, headers: headers, userInfo: [:])
-    }
-
-    func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]) throws -> D {
-        if let found = ControlCharacterGuard.refusedField(inForm: body.readableBytesView) { throw ControlCharacterGuard.failure(found) }
+        if let found = refusedField(body.readableBytesView) { throw ControlCharacterGuard.failure(found) }
         return try base.decode(decodable, from: body, headers: headers, userInfo: userInfo)
     }
 }
