@@ -217,9 +217,11 @@ struct AccessQueries {
 
     /// Extension and removal requests waiting at a stage anyone in its role decides (provisioning), oldest first:
     /// read in place like `changesAwaitingEndorsement`, on the status index, rather than through Fluent's pool.
+    /// Ordered by the time alone, as Fluent's query was: two asked at one instant come in the index's order, the
+    /// order they were made, where a tie broken by id would put them in a random one.
     func changesWaiting(at status: GrantChangeStatus) async throws -> [GrantChangeRequestModel] {
         try await point.all("""
-            SELECT c.* FROM grant_change_requests c WHERE c.status = \(bind: status.rawValue) ORDER BY c.created_at, c.id
+            SELECT c.* FROM grant_change_requests c WHERE c.status = \(bind: status.rawValue) ORDER BY c.created_at
             """).map { try $0.decode(fluentModel: GrantChangeRequestModel.self) }
     }
 
