@@ -74,6 +74,8 @@ struct ControlCharacterTests {
         #expect(ControlCharacterGuard.refusedField(inForm: ByteBuffer(string: "a=line%0D%0Abreak&b=%25001").readableBytesView) == nil)
         #expect(ControlCharacterGuard.queryWithoutRefused("q=wor%00th&x=%1b%41") == "q=worth&x=%41")
         #expect(ControlCharacterGuard.queryWithoutRefused("q=%2500%09") == nil)
+        #expect(ControlCharacterGuard.queryWithoutRefused("q=ann%20gold&limit=10") == nil)
+        #expect(ControlCharacterGuard.queryWithoutRefused("q=%%01x") == "q=%x")
     }
 
     struct ProblemBody: Decodable {

@@ -96,6 +96,8 @@ enum ControlCharacterGuard {
 
     /// A query without its escapes of refused characters, or nil when it has none.
     static func queryWithoutRefused(_ query: String) -> String? {
+        // Every query of every request comes here, and almost none holds one: told without copying it first.
+        guard mayHoldRefusedEscape(query.utf8) else { return nil }
         let bytes = Array(query.utf8)
         let escapes = refusedEscapes(in: bytes)
         guard !escapes.isEmpty else { return nil }
@@ -108,6 +110,16 @@ enum ControlCharacterGuard {
         }
         kept += bytes[next...]
         return String(decoding: kept, as: UTF8.self)
+    }
+
+    /// True when a `%` is followed by a 0 or a 1, as every escape of a refused character (`%00` to `%1F`) is.
+    private static func mayHoldRefusedEscape(_ bytes: String.UTF8View) -> Bool {
+        var afterPercent = false
+        for byte in bytes {
+            if afterPercent && (byte == UInt8(ascii: "0") || byte == UInt8(ascii: "1")) { return true }
+            afterPercent = byte == UInt8(ascii: "%")
+        }
+        return false
     }
 
     /// Where each `%XX` escape of a refused character starts, by offset.
