@@ -39,7 +39,7 @@ struct AccessQueries {
     /// The `accessRequests` change stamp: moved on by every change to what a list of requests shows, on any server
     /// (`StampAccessRequestChanges`).
     func changeStamp() async throws -> Int64 {
-        let row = try await point.all("SELECT stamp FROM change_stamps WHERE topic = 'accessRequests'").first
+        let row = try await point.first("SELECT stamp FROM change_stamps WHERE topic = 'accessRequests'")
         return try row?.decode(column: "stamp", as: Int64.self) ?? 0
     }
 

@@ -136,13 +136,12 @@ struct TemporaryAccess: RepositoryService {
 
     /// Requests by status, or those waiting for the caller's decision: one page, waiting ones oldest first, others
     /// newest first. SCR managers and provisioning see every request; anyone else those they asked for or countersign.
-    func list(status: String?, awaitingMe: Bool, limit: Int = 50, cursor: String? = nil) async throws -> (items: [AccessRequestDTO], next: String?) {
-        guard let (filter, after) = try listed(status: status, awaitingMe: awaitingMe, askedByMe: false, cursor: cursor) else { return ([], nil) }
-        let listed = try await shared(filter, after: after, limit: limit, shape: .requests) {
+    func list(status: String?, awaitingMe: Bool, limit: Int = 50, cursor: String? = nil) async throws -> Listed<AccessRequestDTO> {
+        guard let (filter, after) = try listFilter(status: status, awaitingMe: awaitingMe, askedByMe: false, cursor: cursor) else { return .none }
+        return try await shared(filter, after: after, limit: limit, shape: .requests) {
             let (page, next) = try await queries.page(filter, limit: limit, after: after)
             return Listed(items: try await dtos(page), next: next)
         }
-        return (listed.items, listed.next)
     }
 
     /// The same page as stored requests with their requesters' names, for the lists on the pages, which print a few
@@ -151,10 +150,10 @@ struct TemporaryAccess: RepositoryService {
     /// caller asked for, unless they oversee every request (the page's "Requests": a team leader's team's requests
     /// are not listed there).
     func listRows(status: String?, awaitingMe: Bool, askedByMe: Bool = false, limit: Int = 50, cursor: String? = nil)
-        async throws -> (items: [(request: StoredAccessRequest, requesterName: String)], next: String?) {
+        async throws -> Listed<ListedRow> {
         let user = try context.requireUser()
-        guard let (filter, after) = try listed(status: status, awaitingMe: awaitingMe, askedByMe: askedByMe, cursor: cursor) else { return ([], nil) }
-        let listed = try await shared(filter, after: after, limit: limit, shape: .rows) {
+        guard let (filter, after) = try listFilter(status: status, awaitingMe: awaitingMe, askedByMe: askedByMe, cursor: cursor) else { return .none }
+        return try await shared(filter, after: after, limit: limit, shape: .rows) {
             let (page, next) = try await queries.page(filter, limit: limit, after: after)
             let names = try await DirectoryQueries(db: db, readers: context.readers).names(Array(Set(page.map(\.requesterStaffId))),
                                                                                            known: [user.staffId: user.profile.name])
@@ -165,13 +164,15 @@ struct TemporaryAccess: RepositoryService {
                 return ListedRow(request: record, requesterName: name)
             }, next: next)
         }
-        return (listed.items.map { ($0.request, $0.requesterName) }, listed.next)
     }
 
     /// One page of a list, as `list` and `listRows` answer it and `AccessListCache` keeps it.
     struct Listed<Item: Sendable>: Sendable {
         let items: [Item]
+        /// Where the next page starts, when there is one (the last request's id).
         let next: String?
+
+        static var none: Listed { Listed(items: [], next: nil) }
     }
 
     struct ListedRow: Sendable {
@@ -181,7 +182,7 @@ struct TemporaryAccess: RepositoryService {
 
     /// Which requests a list shows (the rule behind `list` and `listRows`), and after which; nil when nothing can
     /// be waiting for the caller.
-    private func listed(status: String?, awaitingMe: Bool, askedByMe: Bool, cursor: String?) throws -> (AccessQueries.RequestFilter, UUID?)? {
+    private func listFilter(status: String?, awaitingMe: Bool, askedByMe: Bool, cursor: String?) throws -> (AccessQueries.RequestFilter, UUID?)? {
         let user = try context.requireUser()
         var wanted: AccessRequestStatus?
         if let status, !status.isEmpty {

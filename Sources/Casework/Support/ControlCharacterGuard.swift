@@ -89,9 +89,10 @@ enum ControlCharacterGuard {
         return nil
     }
 
-    /// True when a refused character is in the bytes raw or as a `%` escape.
-    static func formMayHoldRefused(_ bytes: some Collection<UInt8>) -> Bool {
-        refusedEscapes(in: bytes).first != nil || bytes.contains { ControlCharacters.isRefused(code: UInt32($0)) }
+    /// False when no refused character can be in the bytes, raw or as a `%` escape; `refusedField` then decodes
+    /// the fields to tell for certain.
+    static func formMayHoldRefused(_ bytes: some Sequence<UInt8>) -> Bool {
+        mayHoldRefusedEscape(bytes) || bytes.contains { ControlCharacters.isRefused(code: UInt32($0)) }
     }
 
     /// A query without its escapes of refused characters, or nil when it has none.
@@ -113,7 +114,7 @@ enum ControlCharacterGuard {
     }
 
     /// True when a `%` is followed by a 0 or a 1, as every escape of a refused character (`%00` to `%1F`) is.
-    private static func mayHoldRefusedEscape(_ bytes: String.UTF8View) -> Bool {
+    private static func mayHoldRefusedEscape(_ bytes: some Sequence<UInt8>) -> Bool {
         var afterPercent = false
         for byte in bytes {
             if afterPercent && (byte == UInt8(ascii: "0") || byte == UInt8(ascii: "1")) { return true }
@@ -123,8 +124,7 @@ enum ControlCharacterGuard {
     }
 
     /// Where each `%XX` escape of a refused character starts, by offset.
-    private static func refusedEscapes(in bytes: some Collection<UInt8>) -> [Int] {
-        let bytes = Array(bytes)
+    private static func refusedEscapes(in bytes: [UInt8]) -> [Int] {
         var found: [Int] = []
         var index = 0
         while index + 2 < bytes.count {
@@ -167,10 +167,8 @@ enum ControlCharacterGuard {
     /// token before the form's handler refuses its text.
     static func unguarded<D: Decodable>(_ type: D.Type, from request: Request) throws -> D {
         guard let body = request.body.data else { throw Abort(.unsupportedMediaType) }
-        if request.headers.contentType == .urlEncodedForm {
-            return try URLEncodedFormDecoder().decode(type, from: body, headers: request.headers)
-        }
-        return try JSONDecoder().decode(type, from: body, headers: request.headers)
+        let guarded = request.headers.contentType == .urlEncodedForm ? GuardedDecoder.form() : GuardedDecoder.json()
+        return try guarded.base.decode(type, from: body, headers: request.headers)
     }
 
     static func failure(_ found: (field: String, character: Unicode.Scalar)) -> ValidationFailure {

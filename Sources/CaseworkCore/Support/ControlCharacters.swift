@@ -18,14 +18,6 @@ public enum ControlCharacters {
         text.unicodeScalars.first(where: isRefused)
     }
 
-    /// `text` without the characters this refuses.
-    public static func removingRefused(from text: String) -> String {
-        guard firstRefused(in: text) != nil else { return text }
-        var kept = String.UnicodeScalarView()
-        kept.append(contentsOf: text.unicodeScalars.lazy.filter { !isRefused($0) })
-        return String(kept)
-    }
-
     /// What to do about text holding `scalar`, as a field's error says it.
     public static func fix(for scalar: Unicode.Scalar) -> String {
         "Remove the control character \(name(of: scalar)) from this text: no text here may hold one but a tab or a line break"
