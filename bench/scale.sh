@@ -39,7 +39,8 @@
 # PROFILE=1 (a perf profile of the server during each target: <id>.profile.txt, each function with what it calls, and <id>.self.txt, the time spent in each function itself, beside the raw output), ONLY (an extended regex: measure only the targets whose names match, e.g. ONLY='Monitoring|hopper'), SKIP_EXPIRY=1
 # (do not time the grants ending together), EXPIRY_CACHE (as-left: what the page cache holds of the database when the
 # grants end; warm reads its files first; cold drops the page cache), SCALE_DATA (bench/.data), SCALE_SCRATCH (the temporary folder), KEEP_RUN=1 keeps the scratch copy, SCALE_PG_OPTS
-# adds PostgreSQL server options, LOG_LEVEL (notice). The binary is CASEWORK_BIN, else .build/release/casework
+# adds PostgreSQL server options, STATEMENTS=1 (PostgreSQL: the statements a request sends, from pg_stat_statements,
+# printed under each target and listed in <id>.statements.txt), LOG_LEVEL (notice). The binary is CASEWORK_BIN, else .build/release/casework
 # (swift build -c release), else the debug build; this script never builds.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -82,6 +83,17 @@ need_apt() {
 }
 command -v wrk >/dev/null || need_apt wrk
 if [ "${PROFILE:-0}" = 1 ]; then command -v perf >/dev/null || need_apt linux-perf; fi
+# STATEMENTS=1 (PostgreSQL): the statements each target's requests sent, counted by pg_stat_statements, which is
+# reset before the target; <id>.statements.txt lists them by calls. On PostgreSQL each statement costs a request its
+# wire round trip, whatever the query.
+pg_superuser_sql() { _pg_as_owner "$PG_BIN/psql" -h "$PG_SCRATCH" -p "$PG_PORT" -d casework -XAtq -c "$1"; }
+statements_reset() { [ "$DB" = postgres ] && [ "${STATEMENTS:-0}" = 1 ] && pg_superuser_sql "SELECT pg_stat_statements_reset()" >/dev/null || true; }
+statements_report() {
+  [ "$DB" = postgres ] && [ "${STATEMENTS:-0}" = 1 ] || return 0
+  pg_superuser_sql "SELECT calls, round(total_exec_time::numeric / calls * 1000) AS exec_us, left(regexp_replace(query, '\s+', ' ', 'g'), 200)
+    FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC" >"$1"
+}
+
 if [ "$DB" = postgres ]; then
   [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt postgresql-15
   . bench/lib/scale_pg.sh
@@ -165,10 +177,13 @@ if [ "$DB" = sqlite ]; then
   DBENV=(-u DATABASE_URL CASEWORK_DATA_DIR="$RUN/data")
   export SQLITE_FILE="$RUN/data/casework.sqlite"
 else
+  if [ "${STATEMENTS:-0}" = 1 ]; then SCALE_PG_OPTS="${SCALE_PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"; fi
   pg_start_copy "$PRISTINE"
   DBENV=(DATABASE_URL="$CASEWORK_PG_URL" CASEWORK_DATA_DIR="$RUN/data")
   export PG_URL="$CASEWORK_PG_URL" PSQL="$PG_BIN/psql"
+  if [ "${STATEMENTS:-0}" = 1 ]; then pg_superuser_sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; fi
 fi
+
 ENDING_AT="$(python3 bench/lib/scale_db.py shift "$MANIFEST" 1800)"
 ENDING_COUNT="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endingTogether"])' "$MANIFEST")"
 
@@ -261,10 +276,12 @@ while IFS=$'\t' read -r id file name; do
     PERF_PID=$!
   fi
   # CPU a request (the server's, and PostgreSQL's) moves far less from run to run than req/s on a shared machine.
+  statements_reset
   cpu_before="$(server_cpu_ticks) $(postgres_cpu_ticks)"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$WRK_TIMEOUT" -s bench/lib/rotate.lua "$BASE" -- "$file" \
     >"$RUN/out/$id.wrk" 2>&1 </dev/null || true
   echo "$cpu_before $(server_cpu_ticks) $(postgres_cpu_ticks) $(getconf CLK_TCK)" >"$RUN/out/$id.cpu"
+  statements_report "$RUN/out/$id.statements.txt"
   if [ "${PROFILE:-0}" = 1 ]; then
     wait "$PERF_PID" || true
     perf report -i "$RUN/out/$id.perf" --children --sort symbol --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | cut -c1-220 | head -150 \
@@ -279,8 +296,10 @@ while IFS=$'\t' read -r id file name; do
       errors = v["status"] + v["connect"] + v["read"] + v["write"] + v["timeout"]
       if (v["requests"] == 0) printf "%-62s %9s %9s %9s %8d  %s\n", name, 0, "-", "> run", errors, busy " s (no answer within the run)"
       else printf "%-62s %9.0f %9.1f %9.1f %8d  %s\n", name, v["requests"] / s, v["p50_us"] / 1000, v["p99_us"] / 1000, errors, busy " s"
-      found = 1 }
-    END { if (!found) printf "%-62s wrk failed: see its output\n", name }' "$RUN/out/$id.wrk"
+      requests = v["requests"]; found = 1 }
+    FILENAME ~ /statements/ { calls += $1 }
+    END { if (found && requests > 0 && calls > 0) printf "%-62s %9.1f statements a request\n", "", calls / requests }
+    END { if (!found) printf "%-62s wrk failed: see its output\n", name }' "$RUN/out/$id.wrk" $( [ -s "$RUN/out/$id.statements.txt" ] && echo "$RUN/out/$id.statements.txt")
   if ! kill -0 "$PID" 2>/dev/null; then restart_after_crash "$id"; fi
 done <"$RUN/out/targets.tsv"
 
@@ -351,7 +370,7 @@ PY
 REPORT="test-output/bench/scale-$DB-$FACTOR.md"
 mkdir -p "test-output/bench/scale-$DB-$FACTOR"
 rm -f "test-output/bench/scale-$DB-$FACTOR"/*
-cp "$RUN"/out/*.wrk "$RUN"/out/*.profile.txt "$RUN"/out/*.self.txt "$RUN"/out/*.settle "$RUN"/out/*.json "$RUN"/out/server*.log "test-output/bench/scale-$DB-$FACTOR/" 2>/dev/null || true
+cp "$RUN"/out/*.wrk "$RUN"/out/*.statements.txt "$RUN"/out/*.profile.txt "$RUN"/out/*.self.txt "$RUN"/out/*.settle "$RUN"/out/*.json "$RUN"/out/server*.log "test-output/bench/scale-$DB-$FACTOR/" 2>/dev/null || true
 [ -f "$RUN/out/crashes" ] && cp "$RUN/out/crashes" "test-output/bench/scale-$DB-$FACTOR/"
 echo
 python3 bench/lib/scale_report.py "$RUN/out" "$MANIFEST" "$REPORT"

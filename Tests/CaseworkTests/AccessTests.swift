@@ -232,6 +232,59 @@ struct AccessTests {
             #expect(Set(listed.items.map(\.id)) == Set(toms + [sarahs.id]))
         }
     }
+
+    /// At national volume about 3,300 requests wait at each of the SCR managers' and provisioning's stages; the page
+    /// showed the oldest fifty with no count and no way on. It now says how many wait and pages them fifty at a time,
+    /// oldest first, each list's link keeping the other's place; an SCR manager's count (kept with their shared list)
+    /// moves with each decision.
+    @Test func theListWaitingForYourDecisionIsCountedAndPagedFiftyAtATime() async throws {
+        try await withCasework(records: true) { app in
+            var waiting: [String] = []
+            for _ in 0..<51 {
+                app.clockForTests.advance(by: 1)
+                waiting.append(try await app.submitAccessRequest().request.id)
+            }
+            let sarah = Browser(app)
+            try await sarah.signIn("20010001")
+            try await sarah.post("/choose-role", form: ["role": "teamLeader"])
+            let first = try await sarah.get("/access-requests").body.string
+            #expect(text(ofId: "waiting-count", in: first) == "51 requests are waiting for your decision, oldest first.")
+            #expect(waiting.prefix(50).allSatisfy { first.contains("/access-requests/\($0)\"") }, "the oldest fifty are listed")
+            #expect(!first.contains(waiting[50]))
+            #expect(href(ofId: "first-waiting", in: first) == nil, "the first page has no link back to itself")
+
+            let nextHref = try #require(href(ofId: "next-waiting", in: first))
+            #expect(nextHref.hasPrefix("/access-requests?waitingCursor=\(waiting[49])"))
+            let second = try await sarah.get(nextHref).body.string
+            #expect(second.contains(waiting[50]))
+            #expect(!waiting.prefix(50).contains { second.contains($0) })
+            #expect(text(ofId: "waiting-count", in: second) == "51 requests are waiting for your decision, oldest first.")
+            #expect(href(ofId: "next-waiting", in: second) == nil)
+            #expect(href(ofId: "first-waiting", in: second) == "/access-requests")
+            #expect(try await sarah.get("/access-requests?waitingCursor=not-a-cursor").status == .unprocessableEntity)
+
+            // The SCR managers share one list (kept by the server); its count is read again after each decision.
+            let sarahsToken = try await app.token("20010001", role: .teamLeader)
+            for id in waiting.prefix(2) { _ = try await app.decide(id, "approve", token: sarahsToken) }
+            let robert = Browser(app)
+            try await robert.signIn("30000002")
+            try await robert.post("/choose-role", form: ["role": "scrManager"])
+            #expect(text(ofId: "waiting-count", in: try await robert.get("/access-requests").body.string)
+                    == "2 requests are waiting for your decision, oldest first.")
+            _ = try await app.decide(waiting[0], "approve", token: try await app.token("30000002", role: .scrManager))
+            let after = try await robert.get("/access-requests").body.string
+            #expect(text(ofId: "waiting-count", in: after) == "1 request is waiting for your decision, oldest first.")
+            #expect(!after.contains("/access-requests/\(waiting[0])\""))
+        }
+    }
+}
+
+/// The `href` of the link with this id, its `&amp;`s read back as `&`.
+func href(ofId id: String, in html: String) -> String? {
+    guard let idAt = html.range(of: "id=\"\(id)\""), let open = html[..<idAt.lowerBound].range(of: "<a ", options: .backwards),
+          let hrefAt = html[open.upperBound..<idAt.lowerBound].range(of: "href=\"") else { return nil }
+    let rest = html[hrefAt.upperBound...]
+    return rest.firstIndex(of: "\"").map { String(rest[..<$0]).replacingOccurrences(of: "&amp;", with: "&") }
 }
 
 extension Application {

@@ -58,6 +58,10 @@ struct HotQueryPlanTests {
                 _ = try await access.requests(filter, limit: 51, after: nil)
                 _ = try await access.requests(filter, limit: 51, after: someone)
             }
+            // How many wait for a decision: the lists whose pages show that count.
+            for filter: AccessQueries.RequestFilter in [.atStage(.awaitingScrManager), .atStage(.awaitingProvisioning), .awaitingTeamLeader("20010001")] {
+                _ = try await access.count(filter)
+            }
             let anyRequests = try await AccessRequestModel.query(on: app.db).limit(5).all().map(StoredAccessRequest.init)
             _ = try await access.details(of: anyRequests)
             _ = try await access.unconfirmedGrants(countersignedBy: "20010001")

@@ -2,7 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// The pages of access requests that everyone in a role shares, as this server last read them: the requests waiting
-/// at the SCR managers' or provisioning's stage, and all requests newest first. Every SCR manager's "awaiting me"
+/// at the SCR managers' or provisioning's stage (and how many there are), and all requests newest first. Every SCR manager's "awaiting me"
 /// is the same fifty requests, and reading them whole (people, history, grants) was the dearest read left at
 /// national volume (issue 9), so each page is read once and answered again while the `accessRequests` change stamp
 /// is still the one read before reading it (`StampAccessRequestChanges`: triggers move it with any change to a
@@ -24,6 +24,8 @@ final class AccessListCache: @unchecked Sendable {
             case requests
             /// The few fields of each request the pages list, with the requester's name.
             case rows
+            /// How many the list holds in all (`after` nil, `limit` 0).
+            case count
         }
 
         let filter: AccessQueries.RequestFilter

@@ -109,11 +109,16 @@ struct AccessPages: RouteCollection {
     }
 
     struct ListContent: Encodable {
+        /// Fifty at a time, oldest first: at national volume about 3,300 wait at each of the SCR managers' and
+        /// provisioning's stages.
         let awaitingMe: [RequestRow]
+        /// How many wait for the caller's decision in all, in words.
+        let waitingCount: String
+        let waitingPagination: Pagination?
         let mine: [RequestRow]
         let changesAwaitingMe: [GrantChangeDTO]
         let canRequest: Bool
-        /// Through the requests list, a page at a time (the list waiting for a decision is short by nature).
+        /// Through the requests list, a page at a time.
         let pagination: Pagination?
     }
 
@@ -138,17 +143,31 @@ struct AccessPages: RouteCollection {
         let user = try req.requireRole(.caseworker, .teamLeader, .scrManager, .provisioning)
         let access = TemporaryAccess(request: req)
         let paging = try Paging(req)
-        let awaiting = try await access.listRows(status: nil, awaitingMe: true).items
+        // The two lists page apart: each link keeps where the other list is.
+        let waitingCursor = (try? req.query.get(String.self, at: Self.waitingCursorName)).flatMap { $0.isEmpty ? nil : $0 }
+        let awaiting = try await access.listRows(status: nil, awaitingMe: true, cursor: waitingCursor)
+        let waitingCount = awaiting.items.isEmpty && waitingCursor == nil ? 0 : try await access.countAwaitingMe()
         // Paged in the query, not filtered after it: a page of a team leader's team's requests filtered down to their
         // own showed "No requests." and no link on, while their own requests were further down.
         let mine = try await access.listRows(status: nil, awaitingMe: false, askedByMe: true, limit: paging.limit, cursor: paging.cursor)
+        let limit = paging.limit == 50 ? "" : String(paging.limit)
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
-            awaitingMe: awaiting.map { RequestRow($0.request, requesterName: $0.requesterName) },
+            awaitingMe: awaiting.items.map { RequestRow($0.request, requesterName: $0.requesterName) },
+            waitingCount: waitingCount == 1 ? "1 request is waiting for your decision, oldest first."
+                : "\(Pages.wholeNumber(waitingCount)) requests are waiting for your decision, oldest first.",
+            waitingPagination: .keyset(path: "/access-requests", query: [("limit", limit), ("cursor", paging.cursor ?? "")], next: awaiting.next,
+                                       isFirstPage: waitingCursor == nil, nextTitle: "Next 50 waiting", nextId: "next-waiting",
+                                       cursorName: Self.waitingCursorName, firstTitle: "First 50 waiting", firstId: "first-waiting",
+                                       label: "Requests waiting for your decision"),
             mine: mine.items.map { RequestRow($0.request, requesterName: $0.requesterName) },
             changesAwaitingMe: try await GrantChangeService(request: req).changesAwaitingMe(),
             canRequest: user.role == .caseworker,
-            pagination: .keyset(path: "/access-requests", next: mine.next, isFirstPage: paging.cursor == nil)))
+            pagination: .keyset(path: "/access-requests", query: [("limit", limit), (Self.waitingCursorName, waitingCursor ?? "")], next: mine.next,
+                                isFirstPage: paging.cursor == nil, label: "Requests")))
     }
+
+    /// The query parameter that pages the list waiting for the caller's decision (`cursor` pages "Requests").
+    static let waitingCursorName = "waitingCursor"
 
     /// The request, and the decision form for the person who may decide it now.
     struct RequestContent: Encodable, FormPage {

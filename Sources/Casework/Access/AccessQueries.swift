@@ -85,6 +85,38 @@ struct AccessQueries {
 
     /// One page of requests: waiting ones oldest first (a queue), the rest newest first.
     func requests(_ filter: RequestFilter, limit: Int, after: UUID?) async throws -> [StoredAccessRequest] {
+        var (conditions, oldestFirst) = Self.conditions(filter)
+        var from: SQLQueryString = "access_requests r"
+        if let after {
+            from = "access_requests r, (SELECT created_at AS at, id FROM access_requests WHERE id = \(bind: after)) c"
+            conditions.append(oldestFirst
+                ? "r.created_at >= c.at AND (r.created_at > c.at OR r.id > c.id)"
+                : "r.created_at <= c.at AND (r.created_at < c.at OR r.id < c.id)")
+        }
+        let direction: SQLQueryString = oldestFirst ? "ASC" : "DESC"
+        let query: SQLQueryString = "SELECT r.* FROM \(from)" + Self.whereClause(conditions)
+            + " ORDER BY r.created_at \(direction), r.id \(direction) LIMIT \(bind: limit)"
+        // A bounded page on an index (HotQueryPlanTests), so read in place like a point read.
+        return try await point.all(query).map(StoredAccessRequest.init(row:))
+    }
+
+    /// How many requests a list holds in all, where its pages show fifty at a time: counted on the index its pages
+    /// are read from (HotQueryPlanTests), reading no request.
+    func count(_ filter: RequestFilter) async throws -> Int {
+        let query: SQLQueryString = "SELECT COUNT(*) AS n FROM access_requests r" + Self.whereClause(Self.conditions(filter).conditions)
+        return try await point.first(query)?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    private static func whereClause(_ conditions: [SQLQueryString]) -> SQLQueryString {
+        var clause: SQLQueryString = ""
+        for (index, condition) in conditions.enumerated() {
+            clause = clause + (index == 0 ? " WHERE " : " AND ") + condition
+        }
+        return clause
+    }
+
+    /// What selects a list's requests, and whether it is a queue (waiting requests, oldest first).
+    private static func conditions(_ filter: RequestFilter) -> (conditions: [SQLQueryString], oldestFirst: Bool) {
         var conditions: [SQLQueryString] = []
         let oldestFirst: Bool
         switch filter {
@@ -107,21 +139,7 @@ struct AccessQueries {
             if let status { conditions.append("r.status = \(bind: status.rawValue)") }
             oldestFirst = false
         }
-        var from: SQLQueryString = "access_requests r"
-        if let after {
-            from = "access_requests r, (SELECT created_at AS at, id FROM access_requests WHERE id = \(bind: after)) c"
-            conditions.append(oldestFirst
-                ? "r.created_at >= c.at AND (r.created_at > c.at OR r.id > c.id)"
-                : "r.created_at <= c.at AND (r.created_at < c.at OR r.id < c.id)")
-        }
-        let direction: SQLQueryString = oldestFirst ? "ASC" : "DESC"
-        var query: SQLQueryString = "SELECT r.* FROM \(from)"
-        for (index, condition) in conditions.enumerated() {
-            query = query + (index == 0 ? " WHERE " : " AND ") + condition
-        }
-        query = query + " ORDER BY r.created_at \(direction), r.id \(direction) LIMIT \(bind: limit)"
-        // A bounded page on an index (HotQueryPlanTests), so read in place like a point read.
-        return try await point.all(query).map(StoredAccessRequest.init(row:))
+        return (conditions, oldestFirst)
     }
 
     /// One page of a list and the id it ends at when there is more: `limit` requests, reading one more to tell.

@@ -166,6 +166,13 @@ struct TemporaryAccess: RepositoryService {
         }
     }
 
+    /// How many requests wait for the caller's decision in all (their page lists fifty at a time): as shared as the
+    /// list itself, so an SCR manager's count is kept with their list while nothing has changed.
+    func countAwaitingMe() async throws -> Int {
+        guard let (filter, _) = try listFilter(status: nil, awaitingMe: true, askedByMe: false, cursor: nil) else { return 0 }
+        return try await shared(filter, after: nil, limit: 0, shape: .count) { try await queries.count(filter) }
+    }
+
     /// One page of a list, as `list` and `listRows` answer it and `AccessListCache` keeps it.
     struct Listed<Item: Sendable>: Sendable {
         let items: [Item]
@@ -209,8 +216,8 @@ struct TemporaryAccess: RepositoryService {
 
     /// A page of a list everyone in a role shares, from this server's `AccessListCache` while nothing it shows has
     /// changed; any other list is read.
-    private func shared<Item: Sendable>(_ filter: AccessQueries.RequestFilter, after: UUID?, limit: Int, shape: AccessListCache.Key.Shape,
-                                        read: () async throws -> Listed<Item>) async throws -> Listed<Item> {
+    private func shared<Page: Sendable>(_ filter: AccessQueries.RequestFilter, after: UUID?, limit: Int, shape: AccessListCache.Key.Shape,
+                                        read: () async throws -> Page) async throws -> Page {
         guard filter.isShared, let lists else { return try await read() }
         // Read before the page, so a page read while a change commits is kept under the stamp from before it.
         let stamp = try await queries.changeStamp()

@@ -45,6 +45,16 @@ struct PageView<Content: Encodable>: Encodable {
 
 /// Renders pages through Leaf with the shared layout.
 enum Pages {
+    /// A whole number as a page prints it, with a comma between thousands ("5,000").
+    static func wholeNumber(_ n: Int) -> String {
+        var digits = String(n.magnitude), grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits.removeLast(3)
+        }
+        return (n < 0 ? "-" : "") + digits + grouped
+    }
+
     static let flashCookie = "casework_flash"
 
     static func navigation(for user: CurrentUser?, path: String, passwordSignIn: Bool = true) -> [NavItem] {

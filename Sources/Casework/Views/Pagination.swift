@@ -9,11 +9,17 @@ struct Pagination: Encodable {
     let nextTitle: String
     let nextId: String
     let firstHref: String?
+    /// What the link back to the first page says, and its id (two lists paged on one page need two of each).
+    let firstTitle: String
+    let firstId: String
+    /// The navigation's accessible name, which tells two lists' paginations apart.
+    let label: String
 
     /// `path` with `query` (the list's own filters) and, for the next page, `cursor=next`. Nil when there is only one
     /// page, so the template shows nothing.
     static func keyset(path: String, query: [(String, String)] = [], next: String?, isFirstPage: Bool,
-                       nextTitle: String = "Next page", nextId: String = "next-page", cursorName: String = "cursor") -> Pagination? {
+                       nextTitle: String = "Next page", nextId: String = "next-page", cursorName: String = "cursor",
+                       firstTitle: String = "First page", firstId: String = "first-page", label: String = "Pagination") -> Pagination? {
         guard next != nil || !isFirstPage else { return nil }
         func href(_ items: [(String, String)]) -> String {
             var components = URLComponents()
@@ -23,6 +29,6 @@ struct Pagination: Encodable {
             return components.string ?? path
         }
         return Pagination(nextHref: next.map { href(query + [(cursorName, $0)]) }, nextTitle: nextTitle, nextId: nextId,
-                          firstHref: isFirstPage ? nil : href(query))
+                          firstHref: isFirstPage ? nil : href(query), firstTitle: firstTitle, firstId: firstId, label: label)
     }
 }

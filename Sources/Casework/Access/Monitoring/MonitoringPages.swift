@@ -74,23 +74,13 @@ struct MonitoringPages: RouteCollection {
                 let href: String
             }
 
-            /// A whole number with a comma between thousands ("5,000").
-            static func grouped(_ n: Int) -> String {
-                var digits = String(n), grouped = ""
-                while digits.count > 3 {
-                    grouped = "," + digits.suffix(3) + grouped
-                    digits.removeLast(3)
-                }
-                return digits + grouped
-            }
-
             init(_ download: MonitoringDownloadDTO?, what: String, table: MonitoringTable) {
                 self.what = what
                 id = "\(table.rawValue)-csv"
                 let parts = download?.parts ?? []
                 several = parts.count > 1
                 only = parts.first?.href ?? ""
-                partRows = download.map { Self.grouped($0.partRows) } ?? ""
+                partRows = download.map { Pages.wholeNumber($0.partRows) } ?? ""
                 self.parts = parts.map { PartLink(name: "\(what.prefix(1).uppercased())\(what.dropFirst()), part \($0.part) of \(parts.count)", href: $0.href) }
             }
         }
