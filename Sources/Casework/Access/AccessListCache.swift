@@ -52,6 +52,22 @@ final class AccessListCache: @unchecked Sendable {
         return page
     }
 
+    /// The change stamp as one request read it: a page that shows several shared lists (an SCR manager's: the
+    /// requests waiting, how many, and every request) reads the stamp once, before the first of them, not once a list
+    /// (on PostgreSQL each read is a round trip). Reading it before the first list is as safe as before each.
+    final class StampOfOneRequest: Sendable {
+        private let stamp = NIOLockedValueBox<Int64?>(nil)
+
+        init() {}
+
+        func read(_ readStamp: () async throws -> Int64) async throws -> Int64 {
+            if let known = stamp.withLockedValue({ $0 }) { return known }
+            let read = try await readStamp()
+            stamp.withLockedValue { $0 = read }
+            return read
+        }
+    }
+
     /// How many pages are kept now (for the tests).
     var count: Int { lock.withLock { entries.count } }
 

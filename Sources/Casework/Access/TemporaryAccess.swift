@@ -14,6 +14,8 @@ struct TemporaryAccess: RepositoryService {
     private var queries: AccessQueries { AccessQueries(db: db, readers: context.readers) }
     /// This server's pages of the lists a role shares (see `AccessListCache`); nil reads every one.
     var lists: AccessListCache? = nil
+    /// The change stamp, read once for all the shared lists one request shows.
+    var listStamp = AccessListCache.StampOfOneRequest()
 
     func create(_ form: NewAccessRequest) async throws -> AccessRequestDTO {
         let user = try context.requireRole(.caseworker)
@@ -220,7 +222,7 @@ struct TemporaryAccess: RepositoryService {
                                         read: () async throws -> Page) async throws -> Page {
         guard filter.isShared, let lists else { return try await read() }
         // Read before the page, so a page read while a change commits is kept under the stamp from before it.
-        let stamp = try await queries.changeStamp()
+        let stamp = try await listStamp.read { try await queries.changeStamp() }
         return try await lists.page(AccessListCache.Key(filter: filter, after: after, limit: limit, shape: shape), stamp: stamp, read: read)
     }
 
