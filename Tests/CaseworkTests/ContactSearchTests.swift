@@ -66,6 +66,26 @@ struct ContactSearchTests {
         }
     }
 
+    /// The word-start range is read as two halves: names whose word is the text itself ("Carol Ann" for "ann"), which
+    /// the index holds in name order, and longer words or names that go on after it ("Ann Goldworth", "Anna Reid").
+    /// The halves are merged by name, and a name reached from both ("Ann Ann") is listed once.
+    @Test func namesEndingInTheWordAndLongerOnesAreMergedByName() async throws {
+        try await withCasework(records: true) { app in
+            let token = try await app.token("20010002")
+            try await Self.addContacts(app, token: token)
+            for (name, nino) in [("Zoe Ann", "CE100011A"), ("Carol Ann", "CE100012A"), ("Ann Ann", "CE100013A")] {
+                let created = try await app.sendJSON(.POST, "/api/v1/contacts", ["name": name, "nino": nino], token: token)
+                try #require(created.status == .created, "adding \(name): \(created.body.string)")
+            }
+            let wordStarts = ["Ann Ann", "Ann Annabel", "Ann Goldworth", "Anna Reid", "Carol Ann", "Mary-Ann Jones", "Zoe Ann"]
+            #expect(try await Self.names(app, "q=ann", token: token) == wordStarts + ["Bob Danny", "Joanne Smith", "Leeann Holt"])
+            for limit in [1, 2, 3, 5, 6, 7] {
+                #expect(try await Self.names(app, "q=ann&limit=\(limit)", token: token) == Array(wordStarts.prefix(limit)), "limit \(limit)")
+            }
+            #expect(try await Self.names(app, "q=ANN%20ann", token: token) == ["Ann Ann", "Ann Annabel"])
+        }
+    }
+
     /// Contacts stored before migration 028 join its index when it runs: every one, from each word of its name on.
     @Test func theMigrationIndexesTheContactsAlreadyStored() async throws {
         try await withCasework(records: true) { app in

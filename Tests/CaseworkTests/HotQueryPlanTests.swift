@@ -159,10 +159,14 @@ struct HotQueryPlanTests {
             let plans = try await Self.plans(in: app) { db in
                 _ = try await AccessQueries(db: db).unconfirmedGrants(endedBefore: app.casework.clock.now(), limit: 50)
             }
-            #expect(plans.count == 2, "one read by expiry, one by removal: \(plans.map(\.statement))")
-            for read in plans {
-                Self.expectWalkedInOrder(read, through: ["grants_unconfirmed_by_", "grants_log_off_open"], "the unconfirmed grants")
+            #expect(plans.count == 1, "one statement, read by expiry and by removal: \(plans.map(\.statement))")
+            let read = try #require(plans.first)
+            // SQLite takes `IS NULL` as an equality and walks the whole indexes; PostgreSQL the partial ones.
+            for (end, indexes) in [("expiry", ["grants_unconfirmed_by_expiry", "grants_log_off_open ("]),
+                                   ("removal", ["grants_unconfirmed_by_removal", "grants_log_off_open_removed"])] {
+                #expect(indexes.contains { read.plan.contains($0) }, "walked by \(end):\n\(read.plan)")
             }
+            Self.expectWalkedInOrder(read, through: ["grants_unconfirmed_by_", "grants_log_off_open"], "the unconfirmed grants")
         }
     }
 

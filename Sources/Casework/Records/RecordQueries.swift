@@ -72,11 +72,24 @@ struct RecordQueries {
         return page.sorted(by: Self.byName)
     }
 
+    /// The range read as two: the names whose word is the text itself ("ashworth" as typed, for "karen ashworth"),
+    /// which the index holds in name order, so their first `limit` are read without a sort; and the longer words and
+    /// the names that go on after it, which are sorted. The two pages are merged and the first `limit` kept. A
+    /// whole word typed (most searches: a surname) made the whole range sorted before: 1,708 entries for a common
+    /// surname, 0.8 ms of PostgreSQL's time a search. With `distinct`, a name reached from both halves is kept once.
     private func wordStartPage(_ part: String, limit: Int, distinct: Bool) async throws -> [StoredContact] {
-        try await point.many("""
-            SELECT c.* FROM (SELECT \(unsafeRaw: distinct ? "DISTINCT " : "")search_name, contact_id FROM contact_name_starts
-                             WHERE tail >= \(bind: part) AND tail < \(bind: part + "\u{10FFFF}")
-                             ORDER BY search_name, contact_id LIMIT \(bind: limit)) starts
+        let unique: SQLQueryString = distinct ? "DISTINCT " : ""
+        let both: SQLQueryString = distinct ? "UNION" : "UNION ALL"
+        return try await point.many("""
+            SELECT c.* FROM (
+              SELECT search_name, contact_id FROM (
+                SELECT search_name, contact_id FROM (SELECT \(unique)search_name, contact_id FROM contact_name_starts
+                                                     WHERE tail = \(bind: part) ORDER BY search_name, contact_id LIMIT \(bind: limit)) whole_word
+                \(both)
+                SELECT search_name, contact_id FROM (SELECT \(unique)search_name, contact_id FROM contact_name_starts
+                                                     WHERE tail > \(bind: part) AND tail < \(bind: part + "\u{10FFFF}")
+                                                     ORDER BY search_name, contact_id LIMIT \(bind: limit)) longer
+              ) merged ORDER BY search_name, contact_id LIMIT \(bind: limit)) starts
             JOIN contacts c ON c.id = starts.contact_id
             """).map(StoredContact.init(row:))
     }
