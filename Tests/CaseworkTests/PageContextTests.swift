@@ -106,6 +106,7 @@ struct PageContextTests {
         try same(monitoring.teams[0], monitoring.teams[0])
         try same(monitoring.requestsPerDay[0], monitoring.requestsPerDay[0])
         try same(monitoring.liveGrantsByTeam[0], monitoring.liveGrantsByTeam[1])
+        try same(Self.contactListings(awkward)[0], Self.contactListings(awkward)[1])
         try same(Chart.Rect(x: 0.5, y: 10, width: 33.333333333333336, height: 0, series: 2, tooltip: awkward),
                  Chart.Rect(x: -1, y: 1e-7, width: 680, height: 220.25, series: 0, tooltip: ""))
         try same(Chart.Label(x: 12.5, y: 0, text: awkward, anchor: "end"), Chart.Label(x: 0, y: 240, text: "", anchor: "middle"))
@@ -233,4 +234,20 @@ struct PageContextTests {
         #expect(throws: (any Error).self) { try LeafContextEncoder.encode(["a list"]) }
         #expect(try LeafContextEncoder.encode(Optional<String>.none).isEmpty)
     }
+
+    /// A contact as search lists it when the caller may see it, and as a restricted record.
+    static func contactListings(_ awkward: String) -> [ContactListingDTO] {
+        [ContactListingDTO(MadeUpContact(name: awkward, nino: "QQ123456C", scin: nil, crn: "CRN1", sensitive: true), visible: true),
+         ContactListingDTO(MadeUpContact(name: "Hidden", nino: nil, scin: "SCIN1", crn: nil, sensitive: true), visible: false)]
+    }
+}
+
+/// Contact facts made up for tests of how a listing is written.
+struct MadeUpContact: ContactFacts {
+    let contactId = UUID()
+    let name: String
+    let nino: String?
+    let scin: String?
+    let crn: String?
+    let sensitive: Bool
 }

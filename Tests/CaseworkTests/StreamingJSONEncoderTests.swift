@@ -232,6 +232,7 @@ struct StreamingJSONEncoderTests {
         try same(ListDTO(items: events, nextCursor: "42"))
 
         try same(Self.monitoring(awkward))
+        try same(ListDTO(items: PageContextTests.contactListings(awkward), nextCursor: nil))
     }
 
     /// A monitoring answer with a row of every kind, optionals absent and present.

@@ -19,6 +19,11 @@ extension ObjectMemberWriter {
         write(key, value)
     }
 
+    mutating func write(_ key: some CodingKey, _ value: Bool?) {
+        guard let value else { return }
+        write(key, value)
+    }
+
     mutating func write<Value: RawRepresentable & Encodable>(_ key: some CodingKey, _ value: Value) where Value.RawValue == String {
         write(key, value.rawValue)
     }

@@ -60,3 +60,19 @@ struct ContactListingDTO: Content {
         }
     }
 }
+
+/// Search lists fifty of these on the page and in the API: each writes its own JSON and Leaf data (`ObjectWritable`),
+/// where encoding them by reflection was a tenth of the search page's time at national volume (bench/scale.sh,
+/// PROFILE=1).
+extension ContactListingDTO: ObjectWritable {
+    func writeEachMember<Writer: ObjectMemberWriter>(to object: inout Writer) {
+        object.write(CodingKeys.restricted, restricted)
+        object.write(CodingKeys.label, label)
+        object.write(CodingKeys.id, id)
+        object.write(CodingKeys.name, name)
+        object.write(CodingKeys.nino, nino)
+        object.write(CodingKeys.scin, scin)
+        object.write(CodingKeys.crn, crn)
+        object.write(CodingKeys.sensitive, sensitive)
+    }
+}
