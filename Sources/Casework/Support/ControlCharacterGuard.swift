@@ -5,7 +5,11 @@ import Vapor
 
 /// What was sent, held to `ControlCharacters` where it is decoded, once for every route rather than in each of the
 /// fifty-odd places that read a body or a query: a NUL that reached PostgreSQL was a 500 on all of them.
-/// - A JSON or form body holding a refused character is refused: a `ValidationFailure` (422) naming the field.
+/// - A JSON body holding a refused character is refused: a `ValidationFailure` (422) naming the field. A program
+///   sent it, and can send it again without.
+/// - A form body (a browser's) is read as `ControlCharacters.cleaned` keeps its text: pasted from Word, a
+///   justification carries its manual line breaks as vertical tabs, which nobody can see to take out; refusing
+///   the form showed a bare error page and lost what was typed.
 /// - A query holding one has it dropped before it is read: searches, filters and cursors never hold one, and a
 ///   stray one (pasted with the text) should not cost the search.
 enum ControlCharacterGuard {
@@ -76,20 +80,22 @@ enum ControlCharacterGuard {
 
     // MARK: Forms and queries
 
-    /// The field of a form body (`name=value&...`) holding a refused character, and which: nil when none does.
-    static func refusedField(inForm bytes: ByteBufferView) -> (field: String, character: Unicode.Scalar)? {
+    /// A form body with each name and value as `ControlCharacters.cleaned` keeps it, or nil when none holds a refused
+    /// character. Only the pairs that change are written again.
+    static func cleanedForm(_ bytes: ByteBufferView) -> ByteBuffer? {
         guard formMayHoldRefused(bytes) else { return nil }
-        for pair in String(decoding: bytes, as: UTF8.self).split(separator: "&") {
+        var changed = false
+        let pairs = String(decoding: bytes, as: UTF8.self).split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = formDecoded(parts[0])
-            for text in [name] + (parts.count > 1 ? [formDecoded(parts[1])] : []) {
-                if let character = ControlCharacters.firstRefused(in: text) { return (name, character) }
-            }
+            let texts = parts.map(formDecoded)
+            guard texts.contains(where: { ControlCharacters.firstRefused(in: $0) != nil }) else { return String(pair) }
+            changed = true
+            return texts.map { formEncoded(ControlCharacters.cleaned($0)) }.joined(separator: "=")
         }
-        return nil
+        return changed ? ByteBuffer(string: pairs.joined(separator: "&")) : nil
     }
 
-    /// False when no refused character can be in the bytes, raw or as a `%` escape; `refusedField` then decodes
+    /// False when no refused character can be in the bytes, raw or as a `%` escape; `cleanedForm` then decodes
     /// the fields to tell for certain.
     static func formMayHoldRefused(_ bytes: some Sequence<UInt8>) -> Bool {
         mayHoldRefusedEscape(bytes) || bytes.contains { ControlCharacters.isRefused(code: UInt32($0)) }
@@ -143,6 +149,13 @@ enum ControlCharacterGuard {
         return spaced.removingPercentEncoding ?? spaced
     }
 
+    /// Text escaped for a form body: letters, digits and `-._~` as they are, every other byte as `%XX`.
+    private static func formEncoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: formUnreserved) ?? text
+    }
+
+    private static let formUnreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
     private static func hexValue<Bytes: Collection<UInt8>>(_ bytes: Bytes, from start: Bytes.Index, digits: Int) -> UInt32? {
         var value: UInt32 = 0
         var index = start
@@ -176,19 +189,22 @@ enum ControlCharacterGuard {
     }
 }
 
-/// Bodies of one kind (JSON, forms), refused when they hold a control character (`ControlCharacterGuard`), else
-/// read by the decoder Vapor would have used.
+/// Bodies of one kind (JSON, forms), held to `ControlCharacters` (`ControlCharacterGuard`: JSON refused, forms
+/// cleaned), then read by the decoder Vapor would have used.
 struct GuardedDecoder: ContentDecoder {
     let base: any ContentDecoder
-    /// The field holding a refused character, and which (`ControlCharacterGuard.refusedField`).
-    let refusedField: @Sendable (ByteBufferView) -> (field: String, character: Unicode.Scalar)?
+    /// The body as it is to be read: itself, a cleaned copy, or a refusal (a `ValidationFailure`).
+    let guarding: @Sendable (ByteBuffer) throws -> ByteBuffer
 
     static func json() -> GuardedDecoder {
-        GuardedDecoder(base: JSONDecoder.custom(dates: .iso8601), refusedField: ControlCharacterGuard.refusedField(inJSON:))
+        GuardedDecoder(base: JSONDecoder.custom(dates: .iso8601)) { body in
+            if let found = ControlCharacterGuard.refusedField(inJSON: body.readableBytesView) { throw ControlCharacterGuard.failure(found) }
+            return body
+        }
     }
 
     static func form() -> GuardedDecoder {
-        GuardedDecoder(base: URLEncodedFormDecoder(), refusedField: ControlCharacterGuard.refusedField(inForm:))
+        GuardedDecoder(base: URLEncodedFormDecoder()) { body in ControlCharacterGuard.cleanedForm(body.readableBytesView) ?? body }
     }
 
     func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders) throws -> D {
@@ -196,8 +212,7 @@ struct GuardedDecoder: ContentDecoder {
     }
 
     func decode<D: Decodable>(_ decodable: D.Type, from body: ByteBuffer, headers: HTTPHeaders, userInfo: [CodingUserInfoKey: any Sendable]) throws -> D {
-        if let found = refusedField(body.readableBytesView) { throw ControlCharacterGuard.failure(found) }
-        return try base.decode(decodable, from: body, headers: headers, userInfo: userInfo)
+        try base.decode(decodable, from: try guarding(body), headers: headers, userInfo: userInfo)
     }
 }
 

@@ -18,6 +18,22 @@ public enum ControlCharacters {
         text.unicodeScalars.first(where: isRefused)
     }
 
+    /// Text as a browser's form keeps it: a vertical tab or a form feed a line break (Word's manual line break and a
+    /// page break, pasted with the text), every other refused character left out. People paste these without seeing
+    /// them, and could not find them to take them out; a program sending JSON is told instead (`fix(for:)`).
+    public static func cleaned(_ text: String) -> String {
+        guard firstRefused(in: text) != nil else { return text }
+        var kept = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar.value == 0x0B || scalar.value == 0x0C {
+                kept.append("\n")
+            } else if !isRefused(scalar) {
+                kept.append(scalar)
+            }
+        }
+        return String(kept)
+    }
+
     /// What to do about text holding `scalar`, as a field's error says it.
     public static func fix(for scalar: Unicode.Scalar) -> String {
         "Remove the control character \(name(of: scalar)) from this text: no text here may hold one but a tab or a line break"
