@@ -150,14 +150,15 @@ struct AccessPages: RouteCollection {
         // Paged in the query, not filtered after it: a page of a team leader's team's requests filtered down to their
         // own showed "No requests." and no link on, while their own requests were further down.
         let mine = try await access.listRows(status: nil, awaitingMe: false, askedByMe: true, limit: paging.limit, cursor: paging.cursor)
-        let limit = paging.limit == 50 ? "" : String(paging.limit)
+        let limit = paging.limit == Paging.defaultLimit ? "" : String(paging.limit)
+        let page = Paging.defaultLimit
         return try await Pages.render(req, "access-requests", title: "Temporary SCR access", ListContent(
             awaitingMe: awaiting.items.map { RequestRow($0.request, requesterName: $0.requesterName) },
             waitingCount: waitingCount == 1 ? "1 request is waiting for your decision, oldest first."
                 : "\(Pages.wholeNumber(waitingCount)) requests are waiting for your decision, oldest first.",
             waitingPagination: .keyset(path: "/access-requests", query: [("limit", limit), ("cursor", paging.cursor ?? "")], next: awaiting.next,
-                                       isFirstPage: waitingCursor == nil, nextTitle: "Next 50 waiting", nextId: "next-waiting",
-                                       cursorName: Self.waitingCursorName, firstTitle: "First 50 waiting", firstId: "first-waiting",
+                                       isFirstPage: waitingCursor == nil, nextTitle: "Next \(page) waiting", nextId: "next-waiting",
+                                       cursorName: Self.waitingCursorName, firstTitle: "First \(page) waiting", firstId: "first-waiting",
                                        label: "Requests waiting for your decision"),
             mine: mine.items.map { RequestRow($0.request, requesterName: $0.requesterName) },
             changesAwaitingMe: try await GrantChangeService(request: req).changesAwaitingMe(),

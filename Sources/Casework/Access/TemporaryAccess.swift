@@ -138,7 +138,7 @@ struct TemporaryAccess: RepositoryService {
 
     /// Requests by status, or those waiting for the caller's decision: one page, waiting ones oldest first, others
     /// newest first. SCR managers and provisioning see every request; anyone else those they asked for or countersign.
-    func list(status: String?, awaitingMe: Bool, limit: Int = 50, cursor: String? = nil) async throws -> Listed<AccessRequestDTO> {
+    func list(status: String?, awaitingMe: Bool, limit: Int = Paging.defaultLimit, cursor: String? = nil) async throws -> Listed<AccessRequestDTO> {
         guard let (filter, after) = try listFilter(status: status, awaitingMe: awaitingMe, askedByMe: false, cursor: cursor) else { return .none }
         return try await shared(filter, after: after, limit: limit, shape: .requests) {
             let (page, next) = try await queries.page(filter, limit: limit, after: after)
@@ -151,7 +151,7 @@ struct TemporaryAccess: RepositoryService {
     /// the hundred rows of an SCR manager's list was most of its page's time). `askedByMe` keeps to the requests the
     /// caller asked for, unless they oversee every request (the page's "Requests": a team leader's team's requests
     /// are not listed there).
-    func listRows(status: String?, awaitingMe: Bool, askedByMe: Bool = false, limit: Int = 50, cursor: String? = nil)
+    func listRows(status: String?, awaitingMe: Bool, askedByMe: Bool = false, limit: Int = Paging.defaultLimit, cursor: String? = nil)
         async throws -> Listed<ListedRow> {
         let user = try context.requireUser()
         guard let (filter, after) = try listFilter(status: status, awaitingMe: awaitingMe, askedByMe: askedByMe, cursor: cursor) else { return .none }

@@ -27,9 +27,9 @@ struct CSRF: Middleware {
         // Only forms that exist are checked, so a POST to a path without one gets its honest 405 or 404.
         if request.method == .POST && !request.isAPI
             && CaseworkErrorMiddleware.methods(serving: request.url.path, in: request.application).contains(.POST) {
-            // Read past the control-character guard too: a form refused for its text should say so, not "expired".
+            // Read past the control-character guard too: a JSON body refused for its text should say so, not "expired".
             let sent = (try? request.content.decode(Token.self))?.csrfToken
-                ?? (try? ControlCharacterGuard.unguarded(Token.self, from: request))?.csrfToken ?? ""
+                ?? (try? ControlCharacterGuard.unguardedJSON(Token.self, from: request))?.csrfToken ?? ""
             let expected = request.currentUser?.csrfToken ?? request.cookies[Self.preSessionCookie]?.string ?? ""
             guard !expected.isEmpty, constantTimeEquals(sent, expected) else {
                 throw Abort(.forbidden, reason: "This form has expired or did not come from Casework. Go back, reload the page and try again.")

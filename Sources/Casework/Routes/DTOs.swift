@@ -21,6 +21,9 @@ struct ListDTO<Item: Content>: Content {
 
 /// `limit` and `cursor`, read and checked the same way for every list.
 struct Paging {
+    /// A page's length when the caller names none.
+    static let defaultLimit = 50
+
     let limit: Int
     let cursor: String?
 
@@ -32,7 +35,7 @@ struct Paging {
             }
             limit = value
         } else {
-            limit = 50
+            limit = Self.defaultLimit
         }
         cursor = (try? request.query.get(String.self, at: "cursor")).flatMap { $0.isEmpty ? nil : $0 }
     }
