@@ -187,5 +187,6 @@ enum CaseworkMigrations {
         RecordWhoDecidedEachStage(), IndexWorkReturnedAtExpiry(), CountWaitingWork(), IndexRecentRefusals(),
         DropAuditIndexesOthersCover(), IndexOpenLogOffsByEnd(), IndexOpenWorkByPerson(), FilterHoldersReadsInTheirIndex(),
         IndexUnprocessedGrantsByEnd(), CountWaitingWorkByStatement(), IndexNamesByWordStart(), StampAccessRequestChanges(),
+        IndexTeamLeadersUnconfirmedGrants(), StampDirectoryChanges(),
     ]
 }

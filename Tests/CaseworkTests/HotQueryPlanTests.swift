@@ -170,6 +170,49 @@ struct HotQueryPlanTests {
         }
     }
 
+    /// A team leader's home lists the grants whose log-off they have still to confirm: their granted requests are
+    /// read from the leader's index alone (it carries each one's id and reference), and each one's grant from the
+    /// index of unconfirmed grants, so confirmed grants and the requests' rows are never read to be passed over.
+    @Test func aTeamLeadersUnconfirmedGrantsAreReadThroughTheirIndexes() async throws {
+        try await withCasework(records: true) { app in
+            let plans = try await Self.plans(in: app) { db in
+                _ = try await AccessQueries(db: db).unconfirmedGrants(countersignedBy: "20010001")
+            }
+            let read = try #require(plans.first)
+            #expect(plans.count == 1, "one statement: \(plans.map(\.statement))")
+            #expect(read.plan.contains("access_requests_team_leader_covering") && read.plan.contains("grants_unconfirmed_by_request"), "\(read.statement)\n\(read.plan)")
+            if !usingPostgres {
+                #expect(read.plan.contains("COVERING INDEX access_requests_team_leader_covering"), "the requests' rows are read:\n\(read.plan)")
+            }
+        }
+    }
+
+    /// A deep page of a hopper, of a person's SRs or of a list of requests starts where its cursor is in the index:
+    /// joined to the cursor row instead, PostgreSQL walked from the list's start and filtered out every row of the
+    /// pages before (page 11 of the SCR hopper read 552 SRs for 51). On both databases the cursor's comparison is a
+    /// condition of the index search (`Keyset`).
+    @Test func aDeepPageStartsFromItsCursorInTheIndex() async throws {
+        try await withCasework(records: true) { app in
+            let cursor = UUID()
+            let plans = try await Self.plans(in: app) { db in
+                _ = try await RecordQueries(db: db).hopperPage(segment: "scr", limit: 51, after: cursor)
+                _ = try await RecordQueries(db: db).serviceRequests(of: .assignee, "20010002", openOnly: true, limit: 51, after: cursor)
+                _ = try await AccessQueries(db: db).requests(.atStage(.awaitingScrManager), limit: 51, after: cursor)
+                _ = try await AccessQueries(db: db).requests(.awaitingTeamLeader("20010001"), limit: 51, after: cursor)
+            }
+            #expect(plans.count == 4, "\(plans.map(\.statement))")
+            for read in plans {
+                // The whole comparison where the index holds the id after the order's column; otherwise its first half.
+                let searchedFromTheCursor = read.plan.split(separator: "\n").contains { step in
+                    usingPostgres
+                        ? step.contains("Index Cond") && ["ROW(", "_at >= $", "_at <= $"].contains { step.contains($0) }
+                        : step.contains("SEARCH") && [",id)", "_at>?", "_at<?"].contains { step.contains($0) }
+                }
+                #expect(searchedFromTheCursor, "the cursor is not where the index search starts:\n\(read.statement)\n\(read.plan)")
+            }
+        }
+    }
+
     /// The expiry and reminder batches look their thousand grants up by id. Asked with `end_processed_at IS NULL`
     /// as well, SQLite walked that column's index instead: every live grant, 24 ms of each batch at national volume.
     @Test func theExpiryLooksItsGrantsUpById() async throws {

@@ -2,24 +2,21 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// The pages of access requests that everyone in a role shares, as this server last read them: the requests waiting
-/// at the SCR managers' or provisioning's stage (and how many there are), and all requests newest first. Every SCR manager's "awaiting me"
-/// is the same fifty requests, and reading them whole (people, history, grants) was the dearest read left at
-/// national volume (issue 9), so each page is read once and answered again while the `accessRequests` change stamp
-/// is still the one read before reading it (`StampAccessRequestChanges`: triggers move it with any change to a
-/// request, its history, its grant or its people, made on any server). A page is never answered from here after
-/// a change has committed: the stamp is read for every request, before the page, and a page read while a change
-/// commits is kept under the stamp from before it, so the next request reads it again.
+/// at the SCR managers' or provisioning's stage (and how many there are), and all requests newest first. Every SCR
+/// manager's "awaiting me" is the same fifty requests, and reading them whole (people, history, grants) was the
+/// dearest read left at national volume (issue 9), so each page is read once and answered again while the
+/// `accessRequests` change stamp is still the one read before reading it (`StampAccessRequestChanges`: triggers move it
+/// with any change to a request, its history, its grant or its people, made on any server). How a kept page is
+/// never answered after a change is `StampedCache`'s rule.
 ///
 /// Per-person lists (a team leader's, a requester's) are not kept: each is read by one person.
-///
-/// A lock, not an actor, so that an answer from here never suspends the request (see `MonitoringSnapshots`).
-final class AccessListCache: @unchecked Sendable {
+final class AccessListCache: Sendable {
     /// Pages kept; the least recently read is forgotten first.
     static let pagesKept = 64
 
     /// Which page: the list, where it starts, how long it is, and in which shape it was read.
-    struct Key: Hashable {
-        enum Shape: Hashable {
+    struct Key: Hashable, Sendable {
+        enum Shape: Hashable, Sendable {
             /// Whole requests, as the API answers them.
             case requests
             /// The few fields of each request the pages list, with the requester's name.
@@ -34,22 +31,11 @@ final class AccessListCache: @unchecked Sendable {
         let shape: Shape
     }
 
-    private struct Entry {
-        let stamp: Int64
-        let page: any Sendable
-        var lastRead: UInt64
-    }
-
-    private let lock = NIOLock()
-    private var entries: [Key: Entry] = [:]
-    private var reads: UInt64 = 0
+    private let pages = StampedCache<Key>(kept: AccessListCache.pagesKept)
 
     /// The page kept under `key` if it was read at `stamp`; otherwise `read`'s, kept under `stamp`.
     func page<Page: Sendable>(_ key: Key, stamp: Int64, read: () async throws -> Page) async throws -> Page {
-        if let kept: Page = lock.withLock({ lookUp(key, stamp: stamp) }) { return kept }
-        let page = try await read()
-        lock.withLock { keep(page, under: key, stamp: stamp) }
-        return page
+        try await pages.answer(key, stamp: stamp, read: read)
     }
 
     /// The change stamp as one request read it: a page that shows several shared lists (an SCR manager's: the
@@ -69,23 +55,5 @@ final class AccessListCache: @unchecked Sendable {
     }
 
     /// How many pages are kept now (for the tests).
-    var count: Int { lock.withLock { entries.count } }
-
-    private func lookUp<Page>(_ key: Key, stamp: Int64) -> Page? {
-        guard var entry = entries[key], entry.stamp == stamp, let page = entry.page as? Page else { return nil }
-        reads += 1
-        entry.lastRead = reads
-        entries[key] = entry
-        return page
-    }
-
-    private func keep(_ page: any Sendable, under key: Key, stamp: Int64) {
-        // A page read under an older stamp than the one kept (a slow read that began before a change) is not kept.
-        if let kept = entries[key], kept.stamp > stamp { return }
-        reads += 1
-        entries[key] = Entry(stamp: stamp, page: page, lastRead: reads)
-        if entries.count > Self.pagesKept, let oldest = entries.min(by: { $0.value.lastRead < $1.value.lastRead })?.key {
-            entries[oldest] = nil
-        }
-    }
+    var count: Int { pages.count }
 }

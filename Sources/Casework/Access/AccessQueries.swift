@@ -39,8 +39,7 @@ struct AccessQueries {
     /// The `accessRequests` change stamp: moved on by every change to what a list of requests shows, on any server
     /// (`StampAccessRequestChanges`).
     func changeStamp() async throws -> Int64 {
-        let row = try await point.first("SELECT stamp FROM change_stamps WHERE topic = 'accessRequests'")
-        return try row?.decode(column: "stamp", as: Int64.self) ?? 0
+        try await point.changeStamp(.accessRequests)
     }
 
     private var point: PointReads { PointReads(db: db, readers: readers) }
@@ -86,15 +85,11 @@ struct AccessQueries {
     /// One page of requests: waiting ones oldest first (a queue), the rest newest first.
     func requests(_ filter: RequestFilter, limit: Int, after: UUID?) async throws -> [StoredAccessRequest] {
         var (conditions, oldestFirst) = Self.conditions(filter)
-        var from: SQLQueryString = "access_requests r"
         if let after {
-            from = "access_requests r, (SELECT created_at AS at, id FROM access_requests WHERE id = \(bind: after)) c"
-            conditions.append(oldestFirst
-                ? "r.created_at >= c.at AND (r.created_at > c.at OR r.id > c.id)"
-                : "r.created_at <= c.at AND (r.created_at < c.at OR r.id < c.id)")
+            conditions.append(Keyset.after(after, table: "access_requests", alias: "r", column: "created_at", descending: !oldestFirst))
         }
         let direction: SQLQueryString = oldestFirst ? "ASC" : "DESC"
-        let query: SQLQueryString = "SELECT r.* FROM \(from)" + Self.whereClause(conditions)
+        let query: SQLQueryString = "SELECT r.* FROM access_requests r" + Self.whereClause(conditions)
             + " ORDER BY r.created_at \(direction), r.id \(direction) LIMIT \(bind: limit)"
         // A bounded page on an index (HotQueryPlanTests), so read in place like a point read.
         return try await point.all(query).map(StoredAccessRequest.init(row:))
@@ -208,9 +203,13 @@ struct AccessQueries {
         // unique request id, the confirmed left out there: two statements before (on PostgreSQL a round trip each, and
         // the second bound some forty ids). SQLite is told the order (CROSS JOIN): given the unconfirmed condition
         // it walks every unconfirmed grant in the country instead (44 ms at national scale). PostgreSQL's estimates
-        // (forty-odd requests a leader) choose that order themselves, and it has no CROSS JOIN ... ON.
+        // (forty-odd requests a leader) choose that order themselves, and it has no CROSS JOIN ... ON. The requests
+        // are read from the leader's index alone, and each grant from the unconfirmed grants' index
+        // (`IndexTeamLeadersUnconfirmedGrants`), which SQLite is named: it prefers the unique one, and reads every
+        // confirmed grant to pass it over.
         let join: SQLQueryString = sql.dialect.name == "sqlite"
-            ? "access_requests r CROSS JOIN grants g ON g.request_id = r.id" : "access_requests r JOIN grants g ON g.request_id = r.id"
+            ? "access_requests r CROSS JOIN grants g INDEXED BY grants_unconfirmed_by_request ON g.request_id = r.id"
+            : "access_requests r JOIN grants g ON g.request_id = r.id"
         let rows = try await point.all("""
             SELECT g.*, r.reference AS request_reference FROM \(join)
             WHERE r.team_leader_staff_id = \(bind: leader) AND r.status = \(bind: AccessRequestStatus.granted.rawValue)

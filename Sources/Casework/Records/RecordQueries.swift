@@ -8,6 +8,12 @@ import SQLKit
 /// Keyset cursors name the last row of the page before; the database compares that row's stored values itself, so
 /// no instant is rounded on its way through text.
 struct RecordQueries {
+    /// Someone who works a segment, as its hopper page offers them to assign to.
+    struct SegmentMember: Sendable, Equatable {
+        let staffId: String
+        let name: String
+    }
+
     let db: any Database
     /// Set for reads outside the write lane: reads by key are then point reads (see `SQLiteReaders`).
     var readers: SQLiteReaders? = nil
@@ -131,9 +137,9 @@ struct RecordQueries {
         let rows: [any SQLRow]
         if let after {
             rows = try await point.all("""
-                SELECT s.* FROM service_requests s, (SELECT routed_at AS at, id FROM service_requests WHERE id = \(bind: after)) c
+                SELECT s.* FROM service_requests s
                 WHERE s.segment = \(bind: segment) AND s.status = \(bind: pending)
-                  AND s.routed_at >= c.at AND (s.routed_at > c.at OR s.id > c.id)
+                  AND \(Keyset.after(after, table: "service_requests", alias: "s", column: "routed_at", descending: false))
                 ORDER BY s.routed_at, s.id LIMIT \(bind: limit)
                 """)
         } else {
@@ -191,9 +197,9 @@ struct RecordQueries {
         let rows: [any SQLRow]
         if let after {
             rows = try await point.all("""
-                SELECT s.* FROM service_requests s, (SELECT created_at AS at, id FROM service_requests WHERE id = \(bind: after)) c
+                SELECT s.* FROM service_requests s
                 WHERE \(party.column) = \(bind: staffId) \(status)
-                  AND s.created_at <= c.at AND (s.created_at < c.at OR s.id < c.id)
+                  AND \(Keyset.after(after, table: "service_requests", alias: "s", column: "created_at", descending: true))
                 ORDER BY s.created_at DESC, s.id DESC LIMIT \(bind: limit)
                 """)
         } else {
@@ -274,11 +280,17 @@ struct RecordQueries {
     /// SCR hopper's is a couple of hundred people on every view, and reading each one's whole profile and roles was
     /// a sixth of the page. The condition asks what `Segment.hasMember` asks (active, holding the segment's
     /// `memberRole`, in the team for a team's segment); a test holds the two lists equal.
-    func memberNames(of segment: Segment, teamName: String?) async throws -> [(staffId: String, name: String)] {
+    func memberNames(of segment: Segment, teamName: String?) async throws -> [RecordQueries.SegmentMember] {
         guard let candidates = Self.membersCondition(of: segment, teamName: teamName) else { return [] }
         let rows = try await point.all(
             "SELECT st.staff_id, st.name FROM staff st WHERE st.active = \(bind: true) AND " + candidates + " ORDER BY st.staff_id")
-        return try rows.map { (try $0.decode(column: "staff_id", as: String.self), try $0.decode(column: "name", as: String.self)) }
+        return try rows.map { SegmentMember(staffId: try $0.decode(column: "staff_id", as: String.self), name: try $0.decode(column: "name", as: String.self)) }
+    }
+
+    /// The `directory` change stamp, which every change to who is in the directory, their name, team or roles moves
+    /// (`StampDirectoryChanges`).
+    func directoryStamp() async throws -> Int64 {
+        try await point.changeStamp(.directory)
     }
 
     /// Who may work a segment (on `st`): those holding its member role, and for a team's segment, in that team

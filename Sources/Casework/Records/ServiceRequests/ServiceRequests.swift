@@ -9,8 +9,22 @@ struct ServiceRequests: RepositoryService {
     let repository: @Sendable (any Database) -> any ServiceRequestRepository
     static let fluent: @Sendable (any Database) -> any ServiceRequestRepository = { FluentServiceRequestRepository(db: $0) }
 
+    /// This server's lists of the SCR and CFAT segments' members (see `SegmentMembersCache`); nil reads every one.
+    var members: SegmentMembersCache? = nil
+
     /// The rows as they are now, outside the write lane.
     private var rows: any ServiceRequestRepository { repository(db) }
+
+    init(context: ServiceContext, repository: @escaping @Sendable (any Database) -> any ServiceRequestRepository) {
+        self.context = context
+        self.repository = repository
+    }
+
+    /// For a route: the request's context, and this server's `SegmentMembersCache`.
+    init(request: Request) {
+        self.init(context: request.service, repository: Self.fluent)
+        members = request.casework.segmentMembers
+    }
 
     // MARK: Creating and reading
 
@@ -297,9 +311,14 @@ struct ServiceRequests: RepositoryService {
         try await RecordQueries(db: db, readers: context.readers).members(of: segment, teamName: teamName)
     }
 
-    /// The same people's staff IDs and names, for the hopper page.
-    func memberNames(of segment: Segment, teamName: String?) async throws -> [(staffId: String, name: String)] {
-        try await RecordQueries(db: db, readers: context.readers).memberNames(of: segment, teamName: teamName)
+    /// The same people's staff IDs and names, for the hopper page: the SCR and CFAT segments' from this server's
+    /// `SegmentMembersCache` while the directory has not changed.
+    func memberNames(of segment: Segment, teamName: String?) async throws -> [RecordQueries.SegmentMember] {
+        let queries = RecordQueries(db: db, readers: context.readers)
+        let read = { try await queries.memberNames(of: segment, teamName: teamName) }
+        if case .team = segment { return try await read() }
+        guard let members else { return try await read() }
+        return try await members.answer(segment, stamp: try await queries.directoryStamp(), read: read)
     }
 
     /// Assigns an SR from its hopper. Two people assigning at once: the second finds it no longer pending (409).

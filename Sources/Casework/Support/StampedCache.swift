@@ -1,0 +1,73 @@
+import NIOConcurrencyHelpers
+import SQLKit
+
+/// Answers a server keeps while a change stamp (`change_stamps`, moved by triggers on every server) is the one read
+/// before they were read: a kept answer is never given after a change it depends on has committed. The stamp is read
+/// for every request, before the answer; an answer read while a change commits is kept under the stamp from before
+/// it, so the next request reads it again. `AccessListCache` and `SegmentMembersCache` are two.
+///
+/// A lock, not an actor, so that an answer from here never suspends the request (see `MonitoringSnapshots`).
+final class StampedCache<Key: Hashable & Sendable>: @unchecked Sendable {
+    /// Answers kept; the least recently read is forgotten first.
+    let kept: Int
+
+    private struct Entry {
+        let stamp: Int64
+        let answer: any Sendable
+        var lastRead: UInt64
+    }
+
+    private let lock = NIOLock()
+    private var entries: [Key: Entry] = [:]
+    private var reads: UInt64 = 0
+
+    init(kept: Int) {
+        self.kept = kept
+    }
+
+    /// The answer kept under `key` if it was read at `stamp`; otherwise `read`'s, kept under `stamp`.
+    func answer<Answer: Sendable>(_ key: Key, stamp: Int64, read: () async throws -> Answer) async throws -> Answer {
+        if let known: Answer = lock.withLock({ lookUp(key, stamp: stamp) }) { return known }
+        let answer = try await read()
+        lock.withLock { keep(answer, under: key, stamp: stamp) }
+        return answer
+    }
+
+    /// How many answers are kept now (for the tests).
+    var count: Int { lock.withLock { entries.count } }
+
+    private func lookUp<Answer>(_ key: Key, stamp: Int64) -> Answer? {
+        guard var entry = entries[key], entry.stamp == stamp, let answer = entry.answer as? Answer else { return nil }
+        reads += 1
+        entry.lastRead = reads
+        entries[key] = entry
+        return answer
+    }
+
+    private func keep(_ answer: any Sendable, under key: Key, stamp: Int64) {
+        // An answer read under an older stamp than the one kept (a slow read that began before a change) is not kept.
+        if let known = entries[key], known.stamp > stamp { return }
+        reads += 1
+        entries[key] = Entry(stamp: stamp, answer: answer, lastRead: reads)
+        if entries.count > kept, let oldest = entries.min(by: { $0.value.lastRead < $1.value.lastRead })?.key {
+            entries[oldest] = nil
+        }
+    }
+}
+
+/// What a change stamp in `change_stamps` follows: each is moved by triggers (`StampAccessRequestChanges`,
+/// `StampDirectoryChanges`).
+enum ChangeStampTopic: String, Sendable {
+    /// Access requests, their history and grants, and the people they show.
+    case accessRequests
+    /// Who is in the directory, their name, team and roles.
+    case directory
+}
+
+extension PointReads {
+    /// The stamp of `topic` now.
+    func changeStamp(_ topic: ChangeStampTopic) async throws -> Int64 {
+        let row = try await first("SELECT stamp FROM change_stamps WHERE topic = \(bind: topic.rawValue)")
+        return try row?.decode(column: "stamp", as: Int64.self) ?? 0
+    }
+}
