@@ -102,6 +102,7 @@ struct HotQueryPlanTests {
             _ = try await evidence.emails(aboutRequest: someone)
             _ = try await evidence.contactAccess(by: "20010002", from: now.addingTimeInterval(-3600), to: now, limit: 500)
             _ = try await evidence.auditEvents(about: [someone.uuidString, UUID().uuidString])
+            _ = try await evidence.contactAccessAndEvents(by: "20010002", from: now.addingTimeInterval(-3600), to: now, limit: 500, about: [someone.uuidString])
 
             // The audit trail by person, by subject and by kind of subject, and the home pages' refusals.
             let trail = AuditTrail(db: db)
@@ -115,6 +116,7 @@ struct HotQueryPlanTests {
             _ = try await home.activity(of: "20010002", limit: 10)
             _ = try await home.refusalsAndFailures(since: now.addingTimeInterval(-24 * 3600), action: nil, limit: 20)
             _ = try await home.refusalsAndFailures(since: now.addingTimeInterval(-24 * 3600), action: "signIn", limit: 20)
+            _ = try await home.activity(of: "30000002", limit: 10, refusals: .init(since: now.addingTimeInterval(-24 * 3600), action: nil, limit: 20))
             _ = try await home.activePeopleWithoutPassword(limit: 50)
             _ = try await home.peopleWithFailedSignIns(atLeast: 6)
             _ = try await home.liveGrants(of: "20010002", at: now)

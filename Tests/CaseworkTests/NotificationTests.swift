@@ -534,6 +534,38 @@ struct FormCheckTests {
 
 @Suite("Temporary access on the home pages")
 struct HomeAccessTests {
+    /// An SCR manager's home lists the day's refusals and their own recent activity, both read in one statement
+    /// (`AuditEventLists`): each list holds only its own events, newest first, and stops at its own length.
+    @Test func anSCRManagersHomeListsTheDaysRefusalsAndTheirOwnActivityEachNewestFirst() async throws {
+        try await withCasework(records: true) { app in
+            let karen = try await app.contactId(nino: hollowayNINO)
+            let tom = try await app.token("20010002")
+            let robert = try await app.token("30000002", role: .scrManager)
+            for minute in 0..<12 {
+                app.clockForTests.advance(by: 60)
+                // A caseworker refused a sensitive contact on the even minutes; the SCR manager reading it on the odd.
+                let (token, status): (String, HTTPResponseStatus) = minute.isMultiple(of: 2) ? (tom, .forbidden) : (robert, .ok)
+                #expect(try await app.sendJSON(.GET, "/api/v1/contacts/\(karen)", token: token).status == status)
+            }
+            let home = try await app.sendJSON(.GET, "/api/v1/home", token: robert).content.decode(HomeDTO.self)
+            let refusals = try #require(home.sections.first { $0.id == "denials" })
+            let activity = try #require(home.sections.first { $0.id == "your-activity" })
+            #expect(refusals.items.count == 6 && refusals.items.allSatisfy { $0.text.hasPrefix("20010002 contact.view") && $0.text.contains("denied") })
+            // Their own events only (their sign-in too), the six reads among them.
+            #expect(activity.items.allSatisfy { $0.text.hasPrefix("30000002 ") }, "\(activity.items.map(\.text))")
+            #expect(activity.items.filter { $0.text.hasPrefix("30000002 contact.view") }.count == 6)
+            for items in [refusals.items, activity.items] {
+                let times = items.compactMap(\.at)
+                #expect(times.count == items.count && times == times.sorted(by: >), "newest first: \(times)")
+            }
+            // Ten of the manager's own, however many there are.
+            for _ in 0..<6 { _ = try await app.sendJSON(.GET, "/api/v1/contacts/\(karen)", token: robert) }
+            let later = try await app.sendJSON(.GET, "/api/v1/home", token: robert).content.decode(HomeDTO.self)
+            #expect(later.sections.first { $0.id == "your-activity" }?.items.count == 10)
+            #expect(later.sections.first { $0.id == "denials" }?.items.count == 6)
+        }
+    }
+
     @Test func theHolderSeesTheirAccessAndTheLeaderTheLogOffToConfirm() async throws {
         try await withCasework(records: true) { app in
             let (grantId, tom, sarah, _) = try await app.grantAccess(minutes: 30)

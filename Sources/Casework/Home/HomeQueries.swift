@@ -87,18 +87,42 @@ struct HomeQueries {
     /// (`IndexRecentRefusals`); the condition on `outcome` is written as the indexes' own, which both databases need
     /// to see before they use a partial index. Read without Fluent's model decoding.
     func refusalsAndFailures(since: Date, action: String?, limit: Int) async throws -> [StoredAuditEvent] {
+        try await AuditEventLists.read([Self.refusals(since: since, action: action, limit: limit)], on: point)[0]
+    }
+
+    /// What a person did most recently, newest first.
+    func activity(of staffId: String, limit: Int) async throws -> [StoredAuditEvent] {
+        try await AuditEventLists.read([Self.activity(of: staffId, limit: limit)], on: point)[0]
+    }
+
+    /// Which refusals and failures a home page lists beside the person's own activity.
+    struct RefusalsShown {
+        let since: Date
+        let action: String?
+        let limit: Int
+    }
+
+    /// A person's recent activity and, when asked, the refusals and failures since an instant: one statement
+    /// (`AuditEventLists`), as an SCR manager's and an administrator's home show both.
+    func activity(of staffId: String, limit: Int, refusals: RefusalsShown?) async throws -> (activity: [StoredAuditEvent], refusals: [StoredAuditEvent]) {
+        var lists = [Self.activity(of: staffId, limit: limit)]
+        if let refusals { lists.append(Self.refusals(since: refusals.since, action: refusals.action, limit: refusals.limit)) }
+        let found = try await AuditEventLists.read(lists, on: point)
+        return (found[0], found.count > 1 ? found[1] : [])
+    }
+
+    private static func refusals(since: Date, action: String?, limit: Int) -> AuditEventLists.List {
         var query: SQLQueryString = """
             SELECT * FROM audit_events WHERE outcome <> 'success' AND at >= \(bind: CaseworkTime.iso8601Millis(since))
             """
         if let action { query = query + " AND action = \(bind: action)" }
         query = query + " ORDER BY at DESC, seq DESC LIMIT \(literal: limit)"
-        return try await point.all(query).map(StoredAuditEvent.init(row:))
+        return AuditEventLists.List(query: query) { ($0.at, $0.seq) > ($1.at, $1.seq) }
     }
 
-    /// What a person did most recently, newest first.
-    func activity(of staffId: String, limit: Int) async throws -> [StoredAuditEvent] {
-        try await point.all("SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) ORDER BY seq DESC LIMIT \(literal: limit)")
-            .map(StoredAuditEvent.init(row:))
+    private static func activity(of staffId: String, limit: Int) -> AuditEventLists.List {
+        AuditEventLists.List(query: "SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) ORDER BY seq DESC LIMIT \(literal: limit)",
+                             inOrder: AuditEventLists.newestFirst)
     }
 
     private var sql: any SQLDatabase { db as! any SQLDatabase }

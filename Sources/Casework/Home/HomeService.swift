@@ -27,13 +27,15 @@ struct HomeService: ContextService {
         let user = try context.requireUser()
         guard let role = user.role else { throw DomainError.forbidden("Choose a role first") }
         var sections: [HomeSection] = []
+        let refusals = Self.refusalsSection(for: role)
+        let events = try await queries.activity(of: user.staffId, limit: 10, refusals: refusals.map {
+            HomeQueries.RefusalsShown(since: now.addingTimeInterval(-24 * 3600), action: $0.action, limit: 20)
+        })
         switch role {
         case .administrator:
             sections.append(try await lockedAccounts())
             sections.append(try await accountsWithoutPassword())
             sections.append(try await undeliveredEmail())
-            sections.append(try await auditSection(id: "failed-sign-ins", title: "Failed sign-ins in the last 24 hours",
-                                                    empty: "No failed sign-ins in the last 24 hours.", action: "signIn"))
         case .toolSystemAdministrator:
             sections.append(HomeSection(id: "administrator-menu", title: "Administrator menu", emptyText: "", items: [
                 HomeItem(text: "Maintain Users", href: "/tool/users", at: nil),
@@ -46,11 +48,12 @@ struct HomeService: ContextService {
                 HomeItem(text: "New exceptional case", href: "/tool/cases/new", at: nil),
                 HomeItem(text: "Reports", href: "/tool/reports", at: nil),
             ]))
-        case .scrManager:
-            sections.append(try await auditSection(id: "denials", title: "Refusals and failures in the last 24 hours",
-                                                    empty: "Nothing was refused in the last 24 hours.", action: nil))
         default:
             break
+        }
+        if let refusals {
+            sections.append(HomeSection(id: refusals.id, title: refusals.title, emptyText: refusals.empty,
+                                        items: events.refusals.map { Self.auditItem($0, linkable: true) }))
         }
         if Records.serviceRequestRoles.contains(role) {
             sections.append(try await hoppers(user: user, role: role))
@@ -60,7 +63,7 @@ struct HomeService: ContextService {
         if role == .teamLeader { sections.append(try await teamAccess(user: user)) }
         if role == .scrManager { sections.append(try await overdueLogOffs()) }
         sections.insert(try await inbox(user: user), at: 0)
-        sections.append(try await ownActivity(user: user))
+        sections.append(ownActivity(events.activity, role: role))
         return HomeDTO(role: role.rawValue, roleName: role.displayName, sections: sections)
     }
 
@@ -159,15 +162,29 @@ struct HomeService: ContextService {
             items: rows.map { HomeItem(text: "\($0.staffId) - \($0.name): no password yet; reset it to give them a temporary one", href: "/staff/\($0.staffId)", at: nil) })
     }
 
-    /// The last 24 hours' refusals and failures (of one action, when given), newest twenty.
-    func auditSection(id: String, title: String, empty: String, action: String?) async throws -> HomeSection {
-        let rows = try await queries.refusalsAndFailures(since: now.addingTimeInterval(-24 * 3600), action: action, limit: 20)
-        return HomeSection(id: id, title: title, emptyText: empty, items: rows.map { Self.auditItem($0, linkable: true) })
+    /// The refusals and failures of the last 24 hours a role's home lists (newest twenty): an administrator's failed
+    /// sign-ins, an SCR manager's every refusal and failure.
+    struct RefusalsSection {
+        let id: String
+        let title: String
+        let empty: String
+        /// The one action listed; nil for all.
+        let action: String?
     }
 
-    func ownActivity(user: CurrentUser) async throws -> HomeSection {
-        let rows = try await queries.activity(of: user.staffId, limit: 10)
-        let linkable = user.role == .administrator || user.role == .scrManager
+    static func refusalsSection(for role: Role) -> RefusalsSection? {
+        switch role {
+        case .administrator:
+            RefusalsSection(id: "failed-sign-ins", title: "Failed sign-ins in the last 24 hours", empty: "No failed sign-ins in the last 24 hours.", action: "signIn")
+        case .scrManager:
+            RefusalsSection(id: "denials", title: "Refusals and failures in the last 24 hours", empty: "Nothing was refused in the last 24 hours.", action: nil)
+        default:
+            nil
+        }
+    }
+
+    func ownActivity(_ rows: [StoredAuditEvent], role: Role) -> HomeSection {
+        let linkable = role == .administrator || role == .scrManager
         return HomeSection(id: "your-activity", title: "Your recent activity", emptyText: "You have no recorded activity yet.", items: rows.map { Self.auditItem($0, linkable: linkable) })
     }
 

@@ -534,11 +534,12 @@ extension Monitoring {
         // The holder's reads of sensitive contacts from submission until an hour after the grant ended (or the request
         // closed): the views the grant allowed, and the refusals either side of it.
         let closedAt = grant.map { AccessMonitoring.endedAt(expiresAt: $0.expiresAt, removedAt: $0.removedAt, now: context.now) ?? context.now } ?? record.updatedAt
-        let access = try await queries.contactAccess(by: record.requesterStaffId, from: record.createdAt, to: closedAt.addingTimeInterval(3600), limit: 500)
-            .map(event)
         var subjects = [id.text]
         if let grant { subjects.append(grant.id.text) }
-        let trail = try await queries.auditEvents(about: subjects).map(event)
+        let audited = try await queries.contactAccessAndEvents(by: record.requesterStaffId, from: record.createdAt, to: closedAt.addingTimeInterval(3600),
+                                                              limit: 500, about: subjects)
+        let access = audited.access.map(event)
+        let trail = audited.events.map(event)
         return EvidenceDTO(
             request: requestDTO,
             grant: grant.map {

@@ -477,17 +477,33 @@ struct EvidenceQueries {
     ///   of everyone in the window to keep the holder's (11,354 for one grant at national volume: 7.4 ms, against
     ///   0.1 ms in the holder's index).
     func contactAccess(by staffId: String, from: Date, to: Date, limit: Int) async throws -> [StoredAuditEvent] {
+        try await AuditEventLists.read([contactAccessList(by: staffId, from: from, to: to, limit: limit)], on: point)[0]
+    }
+
+    private func contactAccessList(by staffId: String, from: Date, to: Date, limit: Int) -> AuditEventLists.List {
         let from = CaseworkTime.iso8601Millis(from), to = CaseworkTime.iso8601Millis(to)
         let window: SQLQueryString = (db as? any SQLDatabase)?.dialect.name == "sqlite"
             ? "+subject_type = 'contact' AND at >= \(bind: from) AND at <= \(bind: to)"
             : "(subject_type, at) >= ('contact', \(bind: from)) AND (subject_type, at) <= ('contact', \(bind: to))"
-        return try await point.all("""
+        return AuditEventLists.List(query: """
             SELECT * FROM audit_events WHERE actor_staff_id = \(bind: staffId) AND \(window) ORDER BY seq LIMIT \(literal: limit)
-            """).map(StoredAuditEvent.init(row:))
+            """, inOrder: AuditEventLists.oldestFirst)
+    }
+
+    /// The holder's reads of sensitive contacts (`contactAccess`) and the events about the request and its grant
+    /// (`auditEvents(about:)`), in one statement (`AuditEventLists`).
+    func contactAccessAndEvents(by staffId: String, from: Date, to: Date, limit: Int, about subjectIds: [String]) async throws
+        -> (access: [StoredAuditEvent], events: [StoredAuditEvent]) {
+        let found = try await AuditEventLists.read([contactAccessList(by: staffId, from: from, to: to, limit: limit), eventsList(about: subjectIds)], on: point)
+        return (found[0], found[1])
     }
 
     /// The audit events whose subject is one of these ids, in order.
     func auditEvents(about subjectIds: [String]) async throws -> [StoredAuditEvent] {
-        try await point.all("SELECT * FROM audit_events WHERE subject_id IN (\(binds: subjectIds)) ORDER BY seq").map(StoredAuditEvent.init(row:))
+        try await AuditEventLists.read([eventsList(about: subjectIds)], on: point)[0]
+    }
+
+    private func eventsList(about subjectIds: [String]) -> AuditEventLists.List {
+        AuditEventLists.List(query: "SELECT * FROM audit_events WHERE subject_id IN (\(binds: subjectIds)) ORDER BY seq", inOrder: AuditEventLists.oldestFirst)
     }
 }
