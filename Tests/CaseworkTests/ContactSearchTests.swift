@@ -86,6 +86,25 @@ struct ContactSearchTests {
         }
     }
 
+    /// The contact whose NINO, SCIN or CRN is the text comes first, then the names it starts a word of, each group by
+    /// name: read in one statement (`RecordQueries.searchContacts`), each row answered apart by how it was found.
+    @Test func anExactIdentifierComesBeforeTheNamesItAlsoStarts() async throws {
+        try await withCasework(records: true) { app in
+            let token = try await app.token("20010002")
+            try await Self.addContacts(app, token: token)
+            let created = try await app.sendJSON(.POST, "/api/v1/contacts", ["name": "Zed Zeller", "nino": "CE100014A", "scin": "GOLDWORTH"], token: token)
+            try #require(created.status == .created, "\(created.body.string)")
+            #expect(try await Self.names(app, "q=goldworth", token: token) == ["Zed Zeller", "Ann Goldworth"])
+            #expect(try await Self.names(app, "q=goldworth&limit=1", token: token) == ["Zed Zeller"])
+            // Found both ways, listed once, as the identifier's.
+            let both = try await app.sendJSON(.POST, "/api/v1/contacts", ["name": "Goldworth Zed", "nino": "CE100015A", "crn": "GOLDWORTH"], token: token)
+            try #require(both.status == .created, "\(both.body.string)")
+            #expect(try await Self.names(app, "q=goldworth", token: token) == ["Goldworth Zed", "Zed Zeller", "Ann Goldworth"])
+            // Part of an identifier finds by name only.
+            #expect(try await Self.names(app, "q=gold", token: token) == ["Ann Goldworth", "Goldworth Zed"])
+        }
+    }
+
     /// Contacts stored before migration 028 join its index when it runs: every one, from each word of its name on.
     @Test func theMigrationIndexesTheContactsAlreadyStored() async throws {
         try await withCasework(records: true) { app in

@@ -120,9 +120,11 @@ struct SessionAuthenticator: Middleware {
     /// The token a request carries and what kind it is: a bearer token on the API, the session cookie on pages.
     /// A SCIM client's token is checked by `SCIMClientGate`; looking it up as a session would be a wasted read.
     static func credential(of request: Request) -> (String, AuthSessionModel.Kind)? {
-        if request.isSCIM { return nil }
-        if request.isAPI { return request.headers.bearerAuthorization.map { ($0.token, .api) } }
-        return request.cookies[SessionStore.cookieName].map { ($0.string, .browser) }
+        switch request.area {
+        case .scim: return nil
+        case .api: return request.headers.bearerAuthorization.map { ($0.token, .api) }
+        case .pages: return request.cookies[SessionStore.cookieName].map { ($0.string, .browser) }
+        }
     }
 }
 

@@ -284,6 +284,25 @@ extension StoredGrant: GrantFacts {
     var grantId: UUID { id }
 }
 
+/// What the overdue log-offs list of a grant whose log-off is unconfirmed: who held it, and when it ended.
+struct UnconfirmedGrant: Sendable {
+    static let columns = "id, staff_id, expires_at, removed_at, log_off_confirmed_at"
+
+    let id: UUID
+    let staffId: String
+    let expiresAt: Date
+    let removedAt: Date?
+    let logOffConfirmedAt: Date?
+
+    init(row: any SQLRow) throws {
+        id = try row.decode(column: "id", as: UUID.self)
+        staffId = try row.decode(column: "staff_id", as: String.self)
+        expiresAt = try row.decode(column: "expires_at", as: Date.self)
+        removedAt = try row.decode(column: "removed_at", as: Date?.self)
+        logOffConfirmedAt = try row.decode(column: "log_off_confirmed_at", as: Date?.self)
+    }
+}
+
 /// A row of `grants` as plain values, for the grants a page lists (a team leader's home, the overdue log-offs):
 /// a Fluent model's every property read asks the runtime for generic metadata, 12% of a team leader's home page.
 struct StoredGrant: Sendable {
