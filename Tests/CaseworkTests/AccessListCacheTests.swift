@@ -17,10 +17,6 @@ struct AccessListCacheTests {
         return try response.content.decode(ListDTO<AccessRequestDTO>.self).items
     }
 
-    static func stamp(_ app: Application) async throws -> Int64 {
-        try await AccessQueries(db: app.db).changeStamp()
-    }
-
     @Test func anSCRManagersListShowsEveryChangeAtOnceOnEitherServer() async throws {
         try await withCasework(records: true) { first in
             try await SessionAcrossServersTests().withSecondServer(like: first) { second in
@@ -67,12 +63,8 @@ struct AccessListCacheTests {
     @Test func theStampMovesWithWhatTheListsShowAndNothingElse() async throws {
         try await withCasework(records: true) { app in
             let sql = app.db as! any SQLDatabase
-            var last = try await Self.stamp(app)
-            func moved() async throws -> Bool {
-                let now = try await Self.stamp(app)
-                defer { last = now }
-                return now > last
-            }
+            let stamp = try await ChangeStampWatch(app, .accessRequests)
+            func moved() async throws -> Bool { try await stamp.moved() }
             let (request, _) = try await app.submitAccessRequest()
             #expect(try await moved())
             try await sql.raw("UPDATE staff SET phone = '0113 496 9999' WHERE staff_id = '20010001'").run()

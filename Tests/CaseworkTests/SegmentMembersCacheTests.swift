@@ -22,10 +22,6 @@ struct SegmentMembersCacheTests {
         return response.body.string
     }
 
-    static func stamp(_ app: Application) async throws -> Int64 {
-        try await RecordQueries(db: app.db).directoryStamp()
-    }
-
     @Test func theSCRHopperOffersEveryChangeToItsMembersAtOnceOnEitherServer() async throws {
         try await withCasework(records: true) { first in
             try await SessionAcrossServersTests().withSecondServer(like: first) { second in
@@ -54,12 +50,8 @@ struct SegmentMembersCacheTests {
     @Test func theStampMovesWithWhoWorksASegmentAndNothingElse() async throws {
         try await withCasework(records: true) { app in
             let sql = app.db as! any SQLDatabase
-            var last = try await Self.stamp(app)
-            func moved() async throws -> Bool {
-                let now = try await Self.stamp(app)
-                defer { last = now }
-                return now > last
-            }
+            let stamp = try await ChangeStampWatch(app, .directory)
+            func moved() async throws -> Bool { try await stamp.moved() }
             try await sql.raw("UPDATE staff SET team = 'Leeds Casework 1' WHERE staff_id = '20010003'").run()
             #expect(try await moved())
             try await sql.raw("DELETE FROM staff_roles WHERE staff_id = '20010004' AND role = 'caseworker'").run()
