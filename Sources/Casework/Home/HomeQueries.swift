@@ -90,11 +90,6 @@ struct HomeQueries {
         try await AuditEventLists.read([Self.refusals(since: since, action: action, limit: limit)], on: point)[0]
     }
 
-    /// What a person did most recently, newest first.
-    func activity(of staffId: String, limit: Int) async throws -> [StoredAuditEvent] {
-        try await AuditEventLists.read([Self.activity(of: staffId, limit: limit)], on: point)[0]
-    }
-
     /// Which refusals and failures a home page lists beside the person's own activity.
     struct RefusalsShown {
         let since: Date
@@ -102,9 +97,9 @@ struct HomeQueries {
         let limit: Int
     }
 
-    /// A person's recent activity and, when asked, the refusals and failures since an instant: one statement
-    /// (`AuditEventLists`), as an SCR manager's and an administrator's home show both.
-    func activity(of staffId: String, limit: Int, refusals: RefusalsShown?) async throws -> (activity: [StoredAuditEvent], refusals: [StoredAuditEvent]) {
+    /// What a person did most recently, newest first, and, when asked, the refusals and failures since an instant:
+    /// one statement (`AuditEventLists`), as an SCR manager's and an administrator's home show both.
+    func activity(of staffId: String, limit: Int, refusals: RefusalsShown? = nil) async throws -> (activity: [StoredAuditEvent], refusals: [StoredAuditEvent]) {
         var lists = [Self.activity(of: staffId, limit: limit)]
         if let refusals { lists.append(Self.refusals(since: refusals.since, action: refusals.action, limit: refusals.limit)) }
         let found = try await AuditEventLists.read(lists, on: point)

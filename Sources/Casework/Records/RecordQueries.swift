@@ -72,7 +72,7 @@ struct RecordQueries {
     /// first `limit` contacts by name picked from the index's own copy of the names, and only those read.
     /// With `identifier`, the contacts whose NINO, SCIN or CRN it is exactly are read in the same statement, and
     /// answered apart (by name).
-    private func contactsByWordStart(_ part: String, limit: Int, identifier: String? = nil) async throws
+    private func contactsByWordStart(_ part: String, limit: Int, identifier: String?) async throws
         -> (byIdentifier: [StoredContact], byWordStart: [StoredContact]) {
         // A name meets the range once for each of its words that starts with the text ("ann annabel" twice for
         // "ann"). Without DISTINCT the range is sorted keeping only the first `limit` (0.21 ms for a surname shared by
