@@ -84,13 +84,15 @@ need_apt() {
 command -v wrk >/dev/null || need_apt wrk
 if [ "${PROFILE:-0}" = 1 ]; then command -v perf >/dev/null || need_apt linux-perf; fi
 # STATEMENTS=1 (PostgreSQL): the statements each target's requests sent, counted by pg_stat_statements, which is
-# reset before the target; <id>.statements.txt lists them by calls. On PostgreSQL each statement costs a request its
-# wire round trip, whatever the query.
+# reset before the target; <id>.statements.txt lists them by calls: calls, how many of them were planned, then the
+# microseconds a call spent executing and planning. On PostgreSQL each statement costs a request its wire round trip,
+# whatever the query, and a statement planned at every call (plans = calls) pays for its planning each time.
 pg_superuser_sql() { _pg_as_owner "$PG_BIN/psql" -h "$PG_SCRATCH" -p "$PG_PORT" -d casework -XAtq -c "$1"; }
 statements_reset() { [ "$DB" = postgres ] && [ "${STATEMENTS:-0}" = 1 ] && pg_superuser_sql "SELECT pg_stat_statements_reset()" >/dev/null || true; }
 statements_report() {
   [ "$DB" = postgres ] && [ "${STATEMENTS:-0}" = 1 ] || return 0
-  pg_superuser_sql "SELECT calls, round(total_exec_time::numeric / calls * 1000) AS exec_us, left(regexp_replace(query, '\s+', ' ', 'g'), 200)
+  pg_superuser_sql "SELECT calls, plans, round(total_exec_time::numeric / calls * 1000) AS exec_us,
+      round(total_plan_time::numeric / calls * 1000) AS plan_us, left(regexp_replace(query, '\s+', ' ', 'g'), 200)
     FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC" >"$1"
 }
 
@@ -177,7 +179,7 @@ if [ "$DB" = sqlite ]; then
   DBENV=(-u DATABASE_URL CASEWORK_DATA_DIR="$RUN/data")
   export SQLITE_FILE="$RUN/data/casework.sqlite"
 else
-  if [ "${STATEMENTS:-0}" = 1 ]; then SCALE_PG_OPTS="${SCALE_PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"; fi
+  if [ "${STATEMENTS:-0}" = 1 ]; then SCALE_PG_OPTS="${SCALE_PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on"; fi
   pg_start_copy "$PRISTINE"
   DBENV=(DATABASE_URL="$CASEWORK_PG_URL" CASEWORK_DATA_DIR="$RUN/data")
   export PG_URL="$CASEWORK_PG_URL" PSQL="$PG_BIN/psql"
@@ -297,8 +299,8 @@ while IFS=$'\t' read -r id file name; do
       if (v["requests"] == 0) printf "%-62s %9s %9s %9s %8d  %s\n", name, 0, "-", "> run", errors, busy " s (no answer within the run)"
       else printf "%-62s %9.0f %9.1f %9.1f %8d  %s\n", name, v["requests"] / s, v["p50_us"] / 1000, v["p99_us"] / 1000, errors, busy " s"
       requests = v["requests"]; found = 1 }
-    FILENAME ~ /statements/ { calls += $1 }
-    END { if (found && requests > 0 && calls > 0) printf "%-62s %9.1f statements a request\n", "", calls / requests }
+    FILENAME ~ /statements/ { split($0, f, "|"); calls += f[1]; plans += f[2] }
+    END { if (found && requests > 0 && calls > 0) printf "%-62s %9.1f statements a request, %.1f of them planned\n", "", calls / requests, plans / requests }
     END { if (!found) printf "%-62s wrk failed: see its output\n", name }' "$RUN/out/$id.wrk" $( [ -s "$RUN/out/$id.statements.txt" ] && echo "$RUN/out/$id.statements.txt")
   if ! kill -0 "$PID" 2>/dev/null; then restart_after_crash "$id"; fi
 done <"$RUN/out/targets.tsv"

@@ -136,6 +136,28 @@ struct PreparedReadTests {
         }
     }
 
+    /// A read is planned once for any values and that plan kept (`PostgresReadConnections.planCacheMode`). Left to
+    /// choose, PostgreSQL planned a search's statement for its values at every run, because its plan for any values
+    /// was estimated dearer (though it was the same plan), and the planning took six times as long as the run.
+    @Test func aPreparedReadIsPlannedOnceForAnyValues() async throws {
+        guard usingPostgres else { return }
+        try await withCasework(records: true) { app in
+            // One after another on one event loop: one read connection, lent again each time.
+            let db = app.db
+            let records = RecordQueries(db: db)
+            let names = ["holloway", "baxter", "karen", "ashworth", "thomas", "smith", "hol"]
+            for name in names {
+                _ = try await records.searchContacts(identifier: name.uppercased(), namePart: name, limit: 25)
+            }
+            let plans = try #require(try await PointReads(db: db, readers: nil).first("""
+                SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT 1 AS by_identifier%'
+                """))
+            #expect(try plans.decode(column: "custom_plans", as: Int.self) == 0)
+            #expect(try plans.decode(column: "generic_plans", as: Int.self) == names.count)
+            #expect(db.postgresReads?.openCount(on: db.eventLoop) == 1)
+        }
+    }
+
     /// A write job's reads run on its transaction's connection, so they see what the job has written and not yet
     /// committed; outside a transaction reads go to the read connections.
     @Test func aReadInATransactionSeesItsOwnWrites() async throws {

@@ -13,9 +13,11 @@ import SQLKit
 /// statement also skips sending the SQL and reading its row description each time.
 ///
 /// A statement is prepared on the connection the pool lends, the first time that connection runs that SQL, and kept
-/// for as long as the connection lives (`PostgreSQL` forgets it when the connection closes). PostgreSQL plans the
-/// first five runs for their values and then keeps a generic plan only when it is no worse (`plan_cache_mode`), so a
-/// read whose best plan depends on what is bound keeps getting it.
+/// for as long as the connection lives (`PostgreSQL` forgets it when the connection closes). Outside a transaction
+/// it is also planned once: the read connections keep the plan for any values (`PostgresReadConnections.planCacheMode`),
+/// so a read whose best plan depends on what is bound is not prepared. Inside a transaction (the write lane's reads,
+/// on Fluent's connections) PostgreSQL plans the first five runs for their values and then keeps the generic plan
+/// only when it is estimated no dearer.
 final class PostgresStatements: @unchecked Sendable {
     /// One cache for the process: statements belong to connections, and every connection is its own key.
     static let shared = PostgresStatements()
