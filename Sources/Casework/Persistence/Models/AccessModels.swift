@@ -284,9 +284,15 @@ extension StoredGrant: GrantFacts {
     var grantId: UUID { id }
 }
 
-/// What the overdue log-offs list of a grant whose log-off is unconfirmed: who held it, and when it ended.
+/// What the overdue log-offs and a team leader's home list of a grant whose log-off is unconfirmed: who held it, and when
+/// it ended.
 struct UnconfirmedGrant: Sendable {
     static let columns = "id, staff_id, expires_at, removed_at, log_off_confirmed_at"
+
+    /// The columns of the grants called `table` in a join.
+    static func columns(of table: String) -> String {
+        columns.split(separator: ", ").map { "\(table).\($0)" }.joined(separator: ", ")
+    }
 
     let id: UUID
     let staffId: String
