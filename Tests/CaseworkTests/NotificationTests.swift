@@ -411,6 +411,10 @@ struct MonitoringTests {
             #expect(evidence.recordAccess.map(\.outcome) == ["success", "denied"])
             #expect(evidence.notifications.contains { $0.kind == .logOffTask && $0.to == "20010001" })
             #expect(evidence.emails.contains { $0.to == "cmg.userprovisioning@childmaintenance.gov.uk" })
+            // Read in one statement, each list still whole and oldest first.
+            #expect(evidence.notifications.count >= 4 && evidence.notifications.map(\.at) == evidence.notifications.map(\.at).sorted())
+            #expect(evidence.emails.map(\.queuedAt) == evidence.emails.map(\.queuedAt).sorted())
+            #expect(!evidence.notifications.contains { $0.to.contains("@") } && evidence.emails.allSatisfy { $0.to.contains("@") && $0.attempts >= 0 })
             let actions = evidence.auditEvents.map(\.action)
             for expected in ["access.request", "access.decide", "grant.reminder", "grant.ended", "grant.logOffConfirmed"] {
                 #expect(actions.contains(expected), "\(expected) missing from \(actions)")

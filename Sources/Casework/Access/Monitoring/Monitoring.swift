@@ -524,10 +524,7 @@ extension Monitoring {
         let grant = try await queries.grant(ofRequest: id)
         let requestDTO = try await temporaryAccess.dto(record, grant: grant?.id)
         let changes = try await grant.asyncMap { try await queries.changes(ofGrant: $0.id).map(GrantChangeDTO.init) } ?? []
-        let notes = try await queries.notifications(aboutRequest: id).map {
-            EvidenceNotificationDTO(at: CaseworkTime.iso8601($0.at), to: $0.staffId, kind: $0.kind, text: $0.text, readAt: $0.readAt.map(CaseworkTime.iso8601))
-        }
-        let emails = try await queries.emails(aboutRequest: id)
+        let (notes, emails) = try await queries.notificationsAndEmails(aboutRequest: id)
         func event(_ e: StoredAuditEvent) -> EvidenceEventDTO {
             EvidenceEventDTO(at: e.at, actorStaffId: e.actorStaffId, action: e.action, outcome: e.outcome, detail: e.detail)
         }

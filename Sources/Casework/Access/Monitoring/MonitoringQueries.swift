@@ -443,23 +443,33 @@ struct EvidenceQueries {
             .map { try $0.decode(fluentModel: GrantChangeRequestModel.self) }
     }
 
-    /// The notifications a request caused, oldest first.
-    func notifications(aboutRequest id: UUID) async throws -> [StoredNotification] {
-        try await point.all("SELECT * FROM notifications WHERE access_request_id = \(bind: id) ORDER BY at").map(StoredNotification.init(row:))
-    }
-
-    /// The emails a request caused, oldest first.
-    func emails(aboutRequest id: UUID) async throws -> [EvidenceEmailDTO] {
-        try await point.all("""
-            SELECT created_at, to_address, subject, status, attempts, sent_at FROM outbox_messages WHERE access_request_id = \(bind: id)
-            ORDER BY created_at
-            """).map {
-            EvidenceEmailDTO(queuedAt: CaseworkTime.iso8601(try $0.decode(column: "created_at", as: Date.self)),
-                             to: try $0.decode(column: "to_address", as: String.self), subject: try $0.decode(column: "subject", as: String.self),
-                             status: try .stored(try $0.decode(column: "status", as: String.self)),
-                             attempts: try $0.decode(column: "attempts", as: Int.self),
-                             sentAt: try $0.decode(column: "sent_at", as: Date?.self).map(CaseworkTime.iso8601))
+    /// The notifications and the emails a request caused, each oldest first, read in one statement (on PostgreSQL
+    /// a round trip fewer of the evidence's nine). Both lists are found by the request's id in their own table's index;
+    /// their rows share one shape: when, to whom, the kind or the email's status, the text or the subject, when it
+    /// was read or sent, and the email's attempts.
+    func notificationsAndEmails(aboutRequest id: UUID) async throws -> (notifications: [EvidenceNotificationDTO], emails: [EvidenceEmailDTO]) {
+        let rows = try await point.all("""
+            SELECT 0 AS list, at, staff_id AS who, kind AS what, text, read_at AS done_at, 0 AS attempts
+              FROM notifications WHERE access_request_id = \(bind: id)
+            UNION ALL
+            SELECT 1 AS list, created_at, to_address, status, subject, sent_at, attempts
+              FROM outbox_messages WHERE access_request_id = \(bind: id)
+            ORDER BY list, at
+            """)
+        var found: (notifications: [EvidenceNotificationDTO], emails: [EvidenceEmailDTO]) = ([], [])
+        for row in rows {
+            let at = CaseworkTime.iso8601(try row.decode(column: "at", as: Date.self))
+            let who = try row.decode(column: "who", as: String.self), what = try row.decode(column: "what", as: String.self)
+            let text = try row.decode(column: "text", as: String.self)
+            let done = try row.decode(column: "done_at", as: Date?.self).map(CaseworkTime.iso8601)
+            if try row.decode(column: "list", as: Int.self) == 0 {
+                found.notifications.append(EvidenceNotificationDTO(at: at, to: who, kind: try .stored(what), text: text, readAt: done))
+            } else {
+                found.emails.append(EvidenceEmailDTO(queuedAt: at, to: who, subject: text, status: try .stored(what),
+                                                     attempts: try row.decode(column: "attempts", as: Int.self), sentAt: done))
+            }
         }
+        return found
     }
 
     // Both audit reads skip Fluent's model decoding (`StoredAuditEvent.init(row:)`): a holder's reads can be hundreds
