@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import PostgresKit
 import SQLKit
 
@@ -11,15 +12,27 @@ import SQLKit
 /// PostgresKit asked the runtime whether each conformed to PostgresNIO's encodable protocols (an enum, which conforms
 /// to none, went through the `Encodable` machinery as well): with SQLKit's serialising, about a fifth of the server's
 /// samples when ten thousand grants ended together (`bench/scale.sh --postgres`, PROFILE=1). The values are encoded as
-/// PostgresKit encodes the same types, so the stored row is the same (`LaneInsertTests`). On SQLite the lane's
-/// writer already converts binds by type (`SQLiteHandle.sqliteData`), and SQLKit writes the statement.
+/// PostgresKit encodes the same types, so the stored row is the same (`LaneInsertTests`).
+///
+/// On the write lane's SQLite connection the statement's text is written here, one `?` a value, and the values bound
+/// by type (`SQLiteHandle.sqliteData`, an absent one as NULL). Through SQLKit each insert was an expression tree
+/// serialised afresh, every column's name quoted again: in CSUA150 chains, SQLKit's serialising was 6% of the
+/// server's samples, most of it the lane's inserts (bench/chain.sh, PROFILE=1). The text depends only on the table,
+/// its columns and how many rows, so the connection's prepared statement for it is found again.
 struct MultiRowInsert {
     let table: String
     let columns: [String]
 
     /// Inserts `rows` (each one value a column, in `columns`' order), `perStatement` rows to an insert.
     func run(_ rows: [[any Encodable & Sendable]], perStatement: Int = 500, on sql: any SQLDatabase) async throws {
+        let laneWriter = (sql as? SQLiteLaneWriter) ?? (sql as? SQLiteLaneDatabase)?.writer
         for chunk in rows.chunked(into: max(1, perStatement)) {
+            if let laneWriter {
+                try laneWriter.run(sqliteText(rows: chunk.count), try chunk.flatMap { row in
+                    try row.map { Self.isAbsent($0) ? .null : try SQLiteHandle.sqliteData($0) }
+                })
+                continue
+            }
             if let postgres = sql as? any PostgresDatabase,
                try await runOnPostgres(chunk, postgres, logger: sql.logger, logLevel: sql.queryLogLevel) {
                 continue
@@ -68,6 +81,29 @@ struct MultiRowInsert {
         }.get()
         return true
     }
+
+    /// `INSERT INTO "table" ("a", "b") VALUES (?, ?), (?, ?)` for `rows` rows. Kept once written for inserts of up
+    /// to `keptUpTo` rows (a batch's audit events, history rows and notifications); written afresh it was 2% of the
+    /// server's samples in CSUA150 chains.
+    private func sqliteText(rows: Int) -> String {
+        let key = TextKey(table: table, columns: columns, rows: rows)
+        if rows <= Self.keptUpTo, let kept = Self.keptTexts.withLockedValue({ $0[key] }) { return kept }
+        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        let text = "INSERT INTO \(Self.quoted(table)) (\(columns.map(Self.quoted).joined(separator: ", "))) VALUES "
+            + Array(repeating: row, count: rows).joined(separator: ", ")
+        if rows <= Self.keptUpTo { Self.keptTexts.withLockedValue { $0[key] = text } }
+        return text
+    }
+
+    private struct TextKey: Hashable {
+        let table: String
+        let columns: [String]
+        let rows: Int
+    }
+
+    /// A few dozen tables and column lists at most, each up to this many rows: well under a megabyte of text.
+    private static let keptUpTo = 64
+    private static let keptTexts = NIOLockedValueBox<[TextKey: String]>([:])
 
     private static func quoted(_ identifier: String) -> String {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -453,6 +453,12 @@ final class SQLiteLaneWriter: SQLDatabase, @unchecked Sendable {
 
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> ()) throws {
         let (sql, binds) = try SQLiteHandle.statement(query, dialect: self)
+        try run(sql, binds, onRow)
+    }
+
+    /// A statement already written as SQLite's text, with its values: the lane's multi-row inserts, whose text is
+    /// the same for every insert of as many rows (`MultiRowInsert`).
+    func run(_ sql: String, _ binds: [SQLiteData], _ onRow: (any SQLRow) -> () = { _ in }) throws {
         let rows = try lock.withLock { () throws -> [any SQLRow] in
             if closed { throw SQLiteConnectionError(message: "the database is closed: the server is stopping") }
             if handle == nil {
