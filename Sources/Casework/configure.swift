@@ -81,7 +81,7 @@ public func configure(_ app: Application, settings: Settings) async throws {
     }
     app.leaf.cache.isEnabled = !settings.templateReload
     let tags: [String: any ParameterTag] = [
-        "ukTime": UKTimeTag(), "statusTag": StatusTagTag(), "named": DisplayNameTag(), "staffOptions": StaffOptionsTag(),
+        "ukTime": UKTimeTag(), "statusTag": StatusTagTag(), "named": DisplayNameTag(),
         "trustedHTML": TrustedHTMLTag(),
     ]
     for (name, tag) in tags { app.leaf.tags[name] = tag }

@@ -89,7 +89,6 @@ struct PageContextTests {
                                routedAt: "2026-12-06T09:00:00Z", ageMinutes: 125, age: "2 hours", owningTeam: awkward, routingRule: nil),
                  HopperItemDTO(id: UUID().text, reference: "SR-2", type: .paymentReassign, typeName: "Payment reassign",
                                routedAt: "", ageMinutes: -1, age: "", owningTeam: "", routingRule: "sensitive contact"))
-        try same(HopperView.Member(staffId: "20010001", name: awkward), HopperView.Member(staffId: "", name: ""))
         try same(AccessPages.RequestRow(id: UUID().text, reference: "CSUA150-000001", status: .awaitingScrManager, statusName: "Awaiting SCR manager",
                                         purposeName: "View a sensitive contact", requestedDurationMinutes: 480,
                                         requester: .init(staffId: "20010002", name: awkward)),
@@ -151,27 +150,30 @@ struct PageContextTests {
         try await group.shutdownGracefully()
     }
 
-    /// The SCR hopper's assignee list is written by `#staffOptions`, not a Leaf loop: it must write what the loop wrote,
-    /// escaping included, for names with every character HTML gives a meaning.
-    @Test func theStaffOptionsTagWritesWhatTheLoopWrote() async throws {
+    /// A hopper's assignee options are written once in Swift (`AssigneeChoices`), not by a Leaf loop on every view:
+    /// they must be what the loop wrote, escaping included, for names with every character HTML gives a meaning.
+    @Test func theAssigneeOptionsAreWhatTheLoopWrote() async throws {
         struct Member: Encodable { let staffId: String; let name: String }
-        struct Page: Encodable { let members: [Member] }
-        let page = Page(members: [Member(staffId: "20010002", name: "Ada O'Neil"), Member(staffId: "20010003", name: "Grace <b>\"Amazing\"</b> & Co"),
-                                  Member(staffId: "20010004", name: "Zoë Ærø")])
+        struct Page: Encodable { let members: [Member]; let options: String }
+        let members = [RecordQueries.SegmentMember(staffId: "20010002", name: "Ada O'Neil"),
+                       RecordQueries.SegmentMember(staffId: "20010003", name: "Grace <b>\"Amazing\"</b> & Co"),
+                       RecordQueries.SegmentMember(staffId: "20010004", name: "Zoë Ærø")]
+        let page = Page(members: members.map { Member(staffId: $0.staffId, name: $0.name) }, options: AssigneeChoices(members).options)
         let loop = ##"#for(member in members):<option value="#(member.staffId)">#(member.staffId) - #(member.name)</option>#endfor"##
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         func render(_ text: String) async throws -> String {
             var tags = defaultTags
-            tags["staffOptions"] = StaffOptionsTag()
+            tags["trustedHTML"] = TrustedHTMLTag()
             let renderer = LeafRenderer(configuration: LeafConfiguration(rootDirectory: "/"), tags: tags,
                                         sources: .singleSource(Template(text: text)), eventLoop: group.next())
             return String(buffer: try await renderer.render(path: "page", context: try LeafContextEncoder.encode(page)).get())
         }
-        let written = try await render("#staffOptions(members)")
+        let written = try await render("#trustedHTML(options)")
         #expect(written == (try await render(loop)))
         #expect(written.contains(#"<option value="20010003">20010003 - Grace &lt;b&gt;&quot;Amazing&quot;&lt;/b&gt; &amp; Co</option>"#))
         #expect(written.contains("Ada O&#39;Neil") && written.contains("Zoë Ærø"))
-        await #expect(throws: (any Error).self) { _ = try await render("#staffOptions(nothing)") }
+        #expect(AssigneeChoices([]).options.isEmpty)
+        await #expect(throws: (any Error).self) { _ = try await render("#trustedHTML(members)") }
         try await group.shutdownGracefully()
     }
 

@@ -1,10 +1,11 @@
 import Leaf
 
-/// `#trustedHTML(page.figures)`: HTML that Casework's own templates wrote (`Pages.fragment`), placed in a page as it
-/// is. Only ever given a drawn fragment, whose every value was escaped when it was written: never text anyone typed.
+/// `#trustedHTML(page.figures)`: HTML that Casework wrote itself, placed in a page as it is: a fragment its own
+/// templates drew (`Pages.fragment`), or a hopper's assignee options (`AssigneeChoices`). Only ever given HTML whose
+/// every value was escaped when it was written: never text anyone typed.
 struct TrustedHTMLTag: UnsafeUnescapedLeafTag, ParameterTag {
     struct Misuse: Error, CustomStringConvertible {
-        var description: String { "#trustedHTML takes one value: HTML drawn by Pages.fragment" }
+        var description: String { "#trustedHTML takes one value: HTML Casework wrote itself (Pages.fragment, AssigneeChoices)" }
     }
 
     func render(_ parameters: [LeafData]) throws -> LeafData {

@@ -22,14 +22,9 @@ struct HopperView: Encodable {
     let name: String
     let items: [HopperItemDTO]
     let nextCursor: String?
-    /// Who may be assigned its work (listed only for someone who may assign): the page's choice needs only who they
-    /// are, and the SCR hopper's choice is hundreds long, each a whole `StaffDTO` to encode for Leaf before.
-    let members: [Member]
-
-    struct Member: Encodable {
-        let staffId: String
-        let name: String
-    }
+    /// Who may be assigned its work, as the choice's `<option>`s (`AssigneeChoices`; empty for someone who may not
+    /// assign): the SCR hopper's is some two hundred people, the same for everyone, written once while they stand.
+    let assigneeOptions: String
     let mayAssign: Bool
     let pagination: Pagination?
 }
@@ -46,13 +41,5 @@ extension HopperItemDTO: ObjectWritable {
         object.write(CodingKeys.age, age)
         object.write(CodingKeys.owningTeam, owningTeam)
         object.write(CodingKeys.routingRule, routingRule)
-    }
-}
-
-/// Built directly for the hopper page: for someone who assigns, every assignee (`LeafObjectWritable`).
-extension HopperView.Member: LeafObjectWritable {
-    func writeMembers(to object: inout LeafObjectWriter) {
-        object.write(CodingKeys.staffId, staffId)
-        object.write(CodingKeys.name, name)
     }
 }

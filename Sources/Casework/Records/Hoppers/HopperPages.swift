@@ -44,9 +44,9 @@ struct HopperPages: RouteCollection {
         let records = ServiceRequests(request: req)
         let page = try await records.hopper(segment, limit: paging.limit, after: paging.cursor)
         let mayAssign = user.role.map { segment.mayAssign(user.profile, actingAs: $0) } ?? false
-        let members = mayAssign ? try await records.memberNames(of: segment, teamName: name).map { HopperView.Member(staffId: $0.staffId, name: $0.name) } : []
+        let assignees = mayAssign ? try await records.assigneeChoices(of: segment, teamName: name).options : ""
         return try await Pages.render(req, "hopper", title: "\(segment == .scr ? "SCR" : name) hopper", HopperView(
-            segment: segment.id, name: segment == .scr ? "SCR" : name, items: page.items, nextCursor: page.next, members: members, mayAssign: mayAssign,
+            segment: segment.id, name: segment == .scr ? "SCR" : name, items: page.items, nextCursor: page.next, assigneeOptions: assignees, mayAssign: mayAssign,
             pagination: .keyset(path: "/hoppers/\(segment.id)", next: page.next, isFirstPage: paging.cursor == nil)))
     }
 }

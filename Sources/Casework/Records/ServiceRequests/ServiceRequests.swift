@@ -311,11 +311,11 @@ struct ServiceRequests: RepositoryService {
         try await RecordQueries(db: db, readers: context.readers).members(of: segment, teamName: teamName)
     }
 
-    /// The same people's staff IDs and names, for the hopper page: the SCR and CFAT segments' from this server's
+    /// The same people as the hopper page's choice offers them: the SCR and CFAT segments' from this server's
     /// `SegmentMembersCache` while the directory has not changed.
-    func memberNames(of segment: Segment, teamName: String?) async throws -> [RecordQueries.SegmentMember] {
+    func assigneeChoices(of segment: Segment, teamName: String?) async throws -> AssigneeChoices {
         let queries = RecordQueries(db: db, readers: context.readers)
-        let read = { try await queries.memberNames(of: segment, teamName: teamName) }
+        let read = { AssigneeChoices(try await queries.memberNames(of: segment, teamName: teamName)) }
         if case .team = segment { return try await read() }
         guard let members else { return try await read() }
         return try await members.answer(segment, stamp: try await queries.directoryStamp(), read: read)
