@@ -89,7 +89,8 @@ public func configure(_ app: Application, settings: Settings) async throws {
     // LeafKit's `count`.
     var leafConfiguration = app.leaf.configuration
     app.leaf.tags["swiftRendered"] = SwiftRenderedTag(tags: tags.merging(["count": CountTag()]) { ours, _ in ours },
-                                                      ignoresUnfoundImports: leafConfiguration.ignoreUnfoundImports)
+                                                      ignoresUnfoundImports: leafConfiguration.ignoreUnfoundImports,
+                                                      programs: app.leaf.cache.isEnabled ? LeafPrograms() : nil)
     app.casework.pageRenderer = PageRenderer(app)
 
     app.middleware = Middlewares()

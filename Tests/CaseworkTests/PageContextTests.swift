@@ -232,6 +232,41 @@ struct PageContextTests {
         try await group.shutdownGracefully()
     }
 
+    /// A page's syntax is compiled once and its program kept: later renders with other values write what LeafKit
+    /// writes for them, names in nested loops (items, indexes, flags, and a loop's names hiding the context's) included.
+    @Test func aKeptProgramWritesEachRenderAsLeafKitDoes() async throws {
+        struct Row: Encodable { let name: String; let tags: [String] }
+        struct Page: Encodable { let rows: [Row]; let row: String; let index: String; let title: String; let flag: Bool }
+        let body = """
+            <h1>#(title)</h1>#for(row in rows):<p data-i="#(index)">#(row.name)#if(isFirst): first#endif#if(isLast): last#endif \
+            #for(tag in row.tags):[#(index):#(tag)#if(isLast):.#endif#if(flag):+#endif]#endfor #(row.name)</p>#endfor\
+            <p>#(row) #(index)#if(count(rows) > 1): many#else: few#endif</p>
+            """
+        let pages = [
+            Page(rows: [Row(name: "Ada <A>", tags: ["x", "y"]), Row(name: "Bo", tags: []), Row(name: "Cy", tags: ["z"])], row: "outer row", index: "outer index", title: "One", flag: true),
+            Page(rows: [Row(name: "Di & Co", tags: ["p", "q", "r"])], row: "another", index: "idx", title: "Two", flag: false),
+        ]
+        let programs = LeafPrograms()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let cache = DefaultLeafCache()
+        func render(_ text: String, _ page: Page, cached: Bool) async throws -> String {
+            var tags = defaultTags
+            tags["swiftRendered"] = SwiftRenderedTag(tags: ["count": CountTag()], ignoresUnfoundImports: true, programs: programs)
+            let renderer = LeafRenderer(configuration: LeafConfiguration(rootDirectory: "/"), tags: tags, cache: cached ? cache : DefaultLeafCache(),
+                                        sources: .singleSource(Template(text: text)), eventLoop: group.next())
+            return String(buffer: try await renderer.render(path: "page", context: try LeafContextEncoder.encode(page)).get())
+        }
+        for page in pages + pages {
+            let written = try await render("#swiftRendered():\(body)#endswiftRendered", page, cached: true)
+            #expect(written == (try await render(body, page, cached: false)))
+        }
+        #expect(programs.count == 1)
+        let first = try await render("#swiftRendered():\(body)#endswiftRendered", pages[0], cached: true)
+        #expect(first.contains(#"<p data-i="0">Ada &lt;A&gt; first [0:x+][1:y.+] Ada &lt;A&gt;</p>"#))
+        #expect(first.contains(#"<p data-i="2">Cy last [0:z.+] Cy</p><p>outer row outer index many</p>"#))
+        try await group.shutdownGracefully()
+    }
+
     @Test func aPageMustBeAnObject() throws {
         #expect(throws: (any Error).self) { try LeafContextEncoder.encode(["a list"]) }
         #expect(try LeafContextEncoder.encode(Optional<String>.none).isEmpty)

@@ -1,6 +1,7 @@
 import Foundation
 import Leaf
 import LeafKit
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// `#swiftRendered(): … #endswiftRendered`, around the whole of layout.leaf: every page that extends the layout is
@@ -20,11 +21,45 @@ struct SwiftRenderedTag: UnsafeUnescapedLeafTag {
     let tags: [String: any ParameterTag]
     /// LeafKit's setting: an `#import` of something no template exported writes nothing (else it is an error).
     let ignoresUnfoundImports: Bool
+    /// Each page's syntax compiled once (`LeafProgram`); nil compiles it at every render.
+    var programs: LeafPrograms? = nil
 
     func render(_ ctx: LeafContext) throws -> LeafData {
-        var writer = LeafWriter(tags: tags, ignoresUnfoundImports: ignoresUnfoundImports)
-        try writer.write(ctx.body ?? [], context: LeafScope(ctx.data))
-        return .string(writer.text)
+        let body = ctx.body ?? []
+        let compile = { try LeafProgram(body, tags: tags, ignoresUnfoundImports: ignoresUnfoundImports) }
+        let program = try programs?.program(for: body, compile: compile) ?? compile()
+        return .string(try program.write(ctx.data))
+    }
+}
+
+/// The programs compiled for the pages' syntax, each kept with the syntax it was compiled from. LeafKit keeps each
+/// page's resolved syntax in its cache and hands the same array to `#swiftRendered` at every render, so the array's
+/// storage names the page. The entry holds that array, so while it is kept no other array can have its address. A
+/// renderer whose LeafKit cache is off (CASEWORK_TEMPLATE_RELOAD=1) gets none and compiles at every render.
+final class LeafPrograms: @unchecked Sendable {
+    /// More than Casework has pages and fragments; past this every program is dropped and compiled again as asked for.
+    static let kept = 256
+
+    private struct Entry {
+        let syntax: [Syntax]
+        let program: LeafProgram
+    }
+
+    private let lock = NIOLock()
+    private var entries: [UInt: Entry] = [:]
+
+    /// How many programs are kept (for the tests).
+    var count: Int { lock.withLock { entries.count } }
+
+    func program(for syntax: [Syntax], compile: () throws -> LeafProgram) throws -> LeafProgram {
+        guard let key = syntax.withUnsafeBufferPointer({ $0.baseAddress.map { UInt(bitPattern: $0) } }) else { return try compile() }
+        if let known = lock.withLock({ entries[key] }) { return known.program }
+        let program = try compile()
+        lock.withLock {
+            if entries.count >= Self.kept { entries.removeAll() }
+            entries[key] = Entry(syntax: syntax, program: program)
+        }
+        return program
     }
 }
 
@@ -48,101 +83,295 @@ struct CountTag: ParameterTag {
     }
 }
 
-/// Writes resolved Leaf syntax as LeafKit's serializer does (LeafSerializer and ParameterResolver in LeafKit 1.x):
-/// text, `#(…)` escaped, `#if`/`#elseif`/`#else`, `#for`, `#extend` with a context, and the tags it is given.
-struct LeafWriter {
+/// Resolved Leaf syntax compiled for writing, as LeafKit's serializer writes it (LeafSerializer and ParameterResolver
+/// in LeafKit 1.x): text, `#(…)` escaped, `#if`/`#elseif`/`#else`, `#for`, `#extend` with a context, and the tags it is
+/// given.
+///
+/// Why compiled: writing from LeafKit's syntax, every value printed scanned its path for dots, made a string of each
+/// part and compared its first name with every enclosing loop's names, and every step took LeafKit's nested enums
+/// apart again. Compiled once, a path is its parts, its first name already known as a loop's item, index or flag or
+/// a name of the context (the loops around it are known where it is written), and a tag is already looked up.
+///
+/// What compiling changes is when, never what: syntax the writer does not write is compiled into a step that throws
+/// when it is reached, as writing the syntax threw there.
+struct LeafProgram {
     /// Syntax LeafKit would accept that the writer does not write: a page using it must be changed, or the writer.
     struct Unsupported: Error, CustomStringConvertible {
         let what: String
         var description: String { "LeafWriter cannot write \(what); write it as the other templates do, or teach LeafWriter (Views/LeafWriter.swift)" }
     }
 
+    fileprivate let steps: [Step]
+
+    init(_ body: [Syntax], tags: [String: any ParameterTag], ignoresUnfoundImports: Bool) throws {
+        var compiler = Compiler(tags: tags, ignoresUnfoundImports: ignoresUnfoundImports)
+        steps = compiler.steps(body)
+    }
+
+    /// The page written with `context`.
+    func write(_ context: [String: LeafData]) throws -> String {
+        var writer = LeafWriter()
+        try writer.write(steps, LeafScope(context))
+        return writer.text
+    }
+}
+
+/// One step of a program.
+fileprivate indirect enum Step {
+    /// Text written as it is.
+    case text([UInt8])
+    /// `#(…)`: a value escaped.
+    case print(Expression)
+    /// `#name(…)`: a tag's answer, escaped unless the tag writes HTML.
+    case tag(String, any ParameterTag, [Expression], unescaped: Bool)
+    /// `#if`/`#elseif`/`#else`: the first branch whose condition holds (`#else`'s always does).
+    case branches([(condition: Expression, body: [Step])])
+    /// `#for(item in path)`: the body once for each element, the loop one deeper than those around it.
+    case loop(Path, [Step])
+    /// `#extend("…", value)`: the body with the value's members as its only names.
+    case with(Expression, [Step])
+    /// What writing this syntax threw.
+    case fail(any Error)
+}
+
+/// A value as a program reads it.
+fileprivate indirect enum Expression {
+    case constant(LeafData)
+    case path(Path)
+    /// `#(this)`: the whole scope as one dictionary, with the names of the loops around it, outermost first.
+    case this([(item: String, index: String)])
+    case not(Expression)
+    case binary(LeafOperator, Expression, Expression)
+    case isIn(Expression, Expression)
+    /// `a keyword b` with a keyword other than `in`: both read, then nothing.
+    case neither(Expression, Expression)
+    case call(any ParameterTag, [Expression])
+    case fail(any Error)
+}
+
+/// `a.b.c`: where its first name is found, then members of nested dictionaries.
+fileprivate struct Path {
+    enum Root {
+        /// A loop's item, index or flag: loop 0 is the outermost.
+        case item(Int), index(Int), isFirst(Int), isLast(Int)
+        case context(String)
+    }
+
+    let root: Root
+    let members: [String]
+    /// As written, for the error of a loop over something that is not a list.
+    let text: String
+}
+
+/// Compiles syntax, knowing the loops around each part (innermost last) as a name is read within them.
+private struct Compiler {
     let tags: [String: any ParameterTag]
     let ignoresUnfoundImports: Bool
-    /// UTF-8, turned into one string at the end.
-    private var bytes: [UInt8] = []
+    var loops: [(item: String, index: String)] = []
 
-    init(tags: [String: any ParameterTag], ignoresUnfoundImports: Bool) {
-        self.tags = tags
-        self.ignoresUnfoundImports = ignoresUnfoundImports
-        bytes.reserveCapacity(32 * 1024)
+    mutating func steps(_ body: [Syntax]) -> [Step] {
+        var steps: [Step] = []
+        steps.reserveCapacity(body.count)
+        for syntax in body {
+            let step = self.step(syntax)
+            // Neighbouring text (a tag-like `#name` written back) joined, to write it in one copy.
+            if case .text(let more) = step, case .text(let before)? = steps.last {
+                steps[steps.count - 1] = .text(before + more)
+            } else {
+                steps.append(step)
+            }
+        }
+        return steps
     }
 
-    var text: String { String(decoding: bytes, as: UTF8.self) }
-
-    mutating func write(_ body: [Syntax], context: LeafScope) throws {
-        for syntax in body { try write(syntax, context: context) }
-    }
-
-    private mutating func write(_ syntax: Syntax, context: LeafScope) throws {
+    private mutating func step(_ syntax: Syntax) -> Step {
         switch syntax {
         case .raw(let buffer):
-            // Copied at once: appending the buffer's view went through its iterator a byte at a time (7% of the
-            // monitoring page, whose text between values is most of its 180 kB).
-            buffer.withUnsafeReadableBytes { raw in
-                bytes.append(contentsOf: UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
-            }
+            return .text(Array(buffer.readableBytesView))
         case .expression(let expression):
             // LeafKit ignores a value it cannot print; every value the writer cannot print is an error instead.
-            try writeEscaped(try resolve(.expression(expression), context))
+            return .print(self.expression(expression))
         case .custom(let declaration):
             guard let tag = tags[declaration.name] else {
                 // Text such as `href="#main-content"` reads as a tag with no parameters; LeafKit writes it back as it was.
-                guard declaration.params.isEmpty, (declaration.body ?? []).isEmpty else { throw Unsupported(what: "the tag #\(declaration.name)") }
-                bytes.append(UInt8(ascii: "#"))
-                bytes.append(contentsOf: declaration.name.utf8)
-                return
+                guard declaration.params.isEmpty, (declaration.body ?? []).isEmpty else { return .fail(LeafProgram.Unsupported(what: "the tag #\(declaration.name)")) }
+                return .text(Array("#\(declaration.name)".utf8))
             }
-            let value = try tag.render(try declaration.params.map { try resolve($0, context) })
-            if tag is any UnsafeUnescapedLeafTag {
-                guard value.celf == .string, let string = value.string else { throw Unsupported(what: "#\(declaration.name)'s \(value.celf) answer") }
+            return .tag(declaration.name, tag, declaration.params.map { parameter($0) }, unescaped: tag is any UnsafeUnescapedLeafTag)
+        case .conditional(let conditional):
+            var branches: [(condition: Expression, body: [Step])] = []
+            for block in conditional.chain {
+                switch block.condition {
+                case .if(let parameters), .elseif(let parameters): branches.append((atomic(parameters), steps(block.body)))
+                case .else: branches.append((.constant(.bool(true)), steps(block.body)))
+                }
+            }
+            return .branches(branches)
+        case .loop(let loop):
+            let array = path(loop.array)
+            loops.append((loop.item, loop.index))
+            defer { loops.removeLast() }
+            return .loop(array, steps(loop.body))
+        case .with(let with):
+            let value = expression(with.context)
+            // Inside, only the value's members are names: no loop around it is seen.
+            let outer = loops
+            loops = []
+            defer { loops = outer }
+            return .with(value, steps(with.body))
+        case .import:
+            // What was exported has been put in its place already; what is left was not exported.
+            return ignoresUnfoundImports ? .text([]) : .fail(LeafError(.unknownError("\(syntax) should have been resolved BEFORE serialization")))
+        case .extend, .export:
+            return .fail(LeafError(.unknownError("\(syntax) should have been resolved BEFORE serialization")))
+        }
+    }
+
+    // MARK: Expressions, as LeafKit's ParameterResolver resolves them
+
+    private func atomic(_ parameters: [ParameterDeclaration]) -> Expression {
+        guard parameters.count == 1 else {
+            return .fail(LeafError(.unknownError(parameters.isEmpty ? "Parameter statement can't be empty" : "Parameter statement must hold a single value")))
+        }
+        return parameter(parameters[0])
+    }
+
+    private func parameter(_ declaration: ParameterDeclaration) -> Expression {
+        switch declaration {
+        case .expression(let expression):
+            return self.expression(expression)
+        case .parameter(let value):
+            return parameter(value)
+        case .tag(let declaration):
+            guard let tag = tags[declaration.name] else { return .fail(LeafProgram.Unsupported(what: "the function \(declaration.name)(…)")) }
+            return .call(tag, declaration.params.map { parameter($0) })
+        }
+    }
+
+    private func parameter(_ parameter: Parameter) -> Expression {
+        switch parameter {
+        case .constant(.int(let value)): return .constant(.int(value))
+        case .constant(.double(let value)): return .constant(.double(value))
+        case .stringLiteral(let text): return .constant(.string(text))
+        case .variable(let name): return .path(path(name))
+        case .keyword(.this): return .this(loops)
+        case .keyword(.nil): return .constant(.trueNil)
+        case .keyword(.true), .keyword(.yes): return .constant(.bool(true))
+        case .keyword(.false), .keyword(.no): return .constant(.bool(false))
+        case .keyword, .tag, .operator: return .fail(LeafProgram.Unsupported(what: "the parameter \(parameter)"))
+        }
+    }
+
+    private func expression(_ expression: [ParameterDeclaration]) -> Expression {
+        switch expression.count {
+        case 1:
+            return parameter(expression[0])
+        case 2:
+            guard case .parameter(.operator(let op)) = expression[0] else { return .fail(LeafProgram.Unsupported(what: "the expression \(expression)")) }
+            guard op == .not else {
+                // Read first, as writing the syntax read it before looking at the operator.
+                return .neither(parameter(expression[1]), .fail(LeafProgram.Unsupported(what: "the operator \(op) before a value")))
+            }
+            return .not(parameter(expression[1]))
+        case 3:
+            let lhs = parameter(expression[0]), rhs = parameter(expression[2])
+            switch expression[1] {
+            case .parameter(.operator(let op)): return .binary(op, lhs, rhs)
+            case .parameter(.keyword(.in)): return .isIn(lhs, rhs)
+            case .parameter(.keyword): return .neither(lhs, rhs)
+            default: return .neither(.neither(lhs, rhs), .fail(LeafProgram.Unsupported(what: "the expression \(expression)")))
+            }
+        default:
+            return .fail(LeafProgram.Unsupported(what: "the expression \(expression)"))
+        }
+    }
+
+    /// `a.b.c` as LeafKit's `keyPath` subscript reads it: the first name among the loops around it, innermost first
+    /// (each sets `isFirst`, `isLast`, its index and its item in that order, so the item wins a tie), else the
+    /// context's; the rest members of nested dictionaries.
+    private func path(_ text: String) -> Path {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let first = parts[0]
+        var root = Path.Root.context(first)
+        for level in loops.indices.reversed() {
+            if first == loops[level].item { root = .item(level); break }
+            if first == loops[level].index { root = .index(level); break }
+            if first == "isLast" { root = .isLast(level); break }
+            if first == "isFirst" { root = .isFirst(level); break }
+        }
+        return Path(root: root, members: Array(parts.dropFirst()), text: text)
+    }
+}
+
+/// The names a program reads: the loops around the step being written (their element and position), then the context.
+private struct LeafScope {
+    struct Loop {
+        var value: LeafData
+        var position: Int
+        let count: Int
+    }
+
+    let context: [String: LeafData]
+    var loops: [Loop] = []
+
+    init(_ context: [String: LeafData]) { self.context = context }
+}
+
+/// Writes a program's steps into bytes, made text once at the end.
+private struct LeafWriter {
+    private var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(32 * 1024) }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    mutating func write(_ steps: [Step], _ scope: LeafScope) throws {
+        for step in steps { try write(step, scope) }
+    }
+
+    private mutating func write(_ step: Step, _ scope: LeafScope) throws {
+        switch step {
+        case .text(let text):
+            bytes.append(contentsOf: text)
+        case .print(let expression):
+            try writeEscaped(try Self.value(expression, scope))
+        case .tag(let name, let tag, let parameters, let unescaped):
+            let value = try tag.render(try parameters.map { try Self.value($0, scope) })
+            if unescaped {
+                guard value.celf == .string, let string = value.string else { throw LeafProgram.Unsupported(what: "#\(name)'s \(value.celf) answer") }
                 bytes.append(contentsOf: string.utf8)
             } else {
                 try writeEscaped(value)
             }
-        case .conditional(let conditional):
-            for block in conditional.chain {
-                let condition: [ParameterDeclaration]
-                switch block.condition {
-                case .if(let parameters), .elseif(let parameters): condition = parameters
-                case .else: condition = [.parameter(.keyword(.true))]
-                }
+        case .branches(let branches):
+            for branch in branches {
                 // LeafKit's test, `(value.bool ?? false) || (!value.isNil && value.celf != .bool)`, without asking a
                 // value that is not a flag for `bool` (which builds LeafKit's whole table of conversions each time).
-                let value = try resolveAtomic(condition, context)
+                let value = try Self.value(branch.condition, scope)
                 let holds = value.celf == .bool ? (value.bool ?? false) : !value.isNil
                 guard holds else { continue }
-                try write(block.body, context: context)
+                try write(branch.body, scope)
                 break
             }
-        case .loop(let loop):
-            try write(loop, context: context)
-        case .with(let with):
-            guard let inner = try resolve(.expression(with.context), context).dictionary else {
+        case .loop(let path, let body):
+            guard let array = Self.value(path, scope)?.array else {
+                throw LeafError(.unknownError("expected array at key: \(path.text)"))
+            }
+            var inner = scope
+            inner.loops.append(LeafScope.Loop(value: .trueNil, position: 0, count: array.count))
+            let innermost = inner.loops.count - 1
+            for (position, item) in array.enumerated() {
+                inner.loops[innermost].value = item
+                inner.loops[innermost].position = position
+                try write(body, inner)
+            }
+        case .with(let expression, let body):
+            guard let inner = try Self.value(expression, scope).dictionary else {
                 throw LeafError(.unknownError("expressions should resolve to a single dictionary value"))
             }
-            try write(with.body, context: LeafScope(inner))
-        case .import:
-            // What was exported has been put in its place already; what is left was not exported.
-            guard ignoresUnfoundImports else { throw LeafError(.unknownError("\(syntax) should have been resolved BEFORE serialization")) }
-        case .extend, .export:
-            throw LeafError(.unknownError("\(syntax) should have been resolved BEFORE serialization"))
-        }
-    }
-
-    /// `#for(item in a.b.c)`: each element with the context, `isFirst`, `isLast` and the index added (as loop
-    /// variables of the scope, not copied into the context: see `LeafScope`).
-    private mutating func write(_ loop: Syntax.Loop, context: LeafScope) throws {
-        guard let array = Self.lookUp(loop.array, in: context)?.array else {
-            throw LeafError(.unknownError("expected array at key: \(loop.array)"))
-        }
-        var inner = context
-        inner.loops.append(LeafScope.Loop(item: loop.item, index: loop.index, value: .trueNil, position: 0, count: array.count))
-        let innermost = inner.loops.count - 1
-        for (position, item) in array.enumerated() {
-            inner.loops[innermost].value = item
-            inner.loops[innermost].position = position
-            try write(loop.body, context: inner)
+            try write(body, LeafScope(inner))
+        case .fail(let error):
+            throw error
         }
     }
 
@@ -157,7 +386,7 @@ struct LeafWriter {
         case .bool:
             bytes.append(contentsOf: ((value.bool ?? false) ? "true" : "false").utf8)
         default:
-            throw Unsupported(what: "a \(value.celf) value printed with #(…)")
+            throw LeafProgram.Unsupported(what: "a \(value.celf) value printed with #(…)")
         }
     }
 
@@ -183,79 +412,56 @@ struct LeafWriter {
         }
     }
 
-    // MARK: Expressions, as LeafKit's ParameterResolver resolves them
+    // MARK: Values
 
-    private func resolveAtomic(_ parameters: [ParameterDeclaration], _ context: LeafScope) throws -> LeafData {
-        guard parameters.count == 1 else {
-            throw LeafError(.unknownError(parameters.isEmpty ? "Parameter statement can't be empty" : "Parameter statement must hold a single value"))
+    private static func value(_ path: Path, _ scope: LeafScope) -> LeafData? {
+        var value: LeafData
+        switch path.root {
+        case .item(let level): value = scope.loops[level].value
+        case .index(let level): value = .int(scope.loops[level].position)
+        case .isFirst(let level): value = .bool(scope.loops[level].position == 0)
+        case .isLast(let level): value = .bool(scope.loops[level].position == scope.loops[level].count - 1)
+        case .context(let name):
+            guard let found = scope.context[name] else { return nil }
+            value = found
         }
-        return try resolve(parameters[0], context)
-    }
-
-    private func resolve(_ parameter: ParameterDeclaration, _ context: LeafScope) throws -> LeafData {
-        switch parameter {
-        case .expression(let expression):
-            return try resolve(expression: expression, context)
-        case .parameter(let value):
-            return try resolve(value, context)
-        case .tag(let declaration):
-            guard let tag = tags[declaration.name] else { throw Unsupported(what: "the function \(declaration.name)(…)") }
-            return try tag.render(try declaration.params.map { try resolve($0, context) })
-        }
-    }
-
-    private func resolve(_ parameter: Parameter, _ context: LeafScope) throws -> LeafData {
-        switch parameter {
-        case .constant(.int(let value)): return .int(value)
-        case .constant(.double(let value)): return .double(value)
-        case .stringLiteral(let text): return .string(text)
-        case .variable(let path): return Self.lookUp(path, in: context) ?? .trueNil
-        case .keyword(.this): return .dictionary(context.dictionary)
-        case .keyword(.nil): return .trueNil
-        case .keyword(.true), .keyword(.yes): return .bool(true)
-        case .keyword(.false), .keyword(.no): return .bool(false)
-        case .keyword, .tag, .operator: throw Unsupported(what: "the parameter \(parameter)")
-        }
-    }
-
-    /// `a.b.c`: the first name in the scope, the rest through nested dictionaries, as LeafKit's `keyPath` subscript
-    /// reads it (without making an array of the parts for every value printed: that was a sixth of a long page's time).
-    private static func lookUp(_ path: String, in scope: LeafScope) -> LeafData? {
-        let utf8 = path.utf8
-        guard var dot = utf8.firstIndex(of: UInt8(ascii: ".")) else { return scope.value(of: path) }
-        guard var value = scope.value(of: String(path[..<dot])) else { return nil }
-        while true {
-            let start = utf8.index(after: dot)
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: ".")) ?? utf8.endIndex
-            guard let next = value.dictionary?[String(path[start..<end])] else { return nil }
-            guard end != utf8.endIndex else { return next }
+        for member in path.members {
+            guard let next = value.dictionary?[member] else { return nil }
             value = next
-            dot = end
         }
+        return value
     }
 
-    private func resolve(expression: [ParameterDeclaration], _ context: LeafScope) throws -> LeafData {
-        switch expression.count {
-        case 1:
-            return try resolve(expression[0], context)
-        case 2:
-            guard case .parameter(.operator(let op)) = expression[0] else {
-                throw Unsupported(what: "the expression \(expression)")
+    private static func value(_ expression: Expression, _ scope: LeafScope) throws -> LeafData {
+        switch expression {
+        case .constant(let value):
+            return value
+        case .path(let path):
+            return value(path, scope) ?? .trueNil
+        case .this(let names):
+            var all = scope.context
+            for (level, loop) in scope.loops.enumerated() {
+                all["isFirst"] = .bool(loop.position == 0)
+                all["isLast"] = .bool(loop.position == loop.count - 1)
+                all[names[level].index] = .int(loop.position)
+                all[names[level].item] = loop.value
             }
-            let rhs = try resolve(expression[1], context)
-            guard op == .not else { throw Unsupported(what: "the operator \(op) before a value") }
-            return .bool(!Self.truth(rhs))
-        case 3:
-            let lhs = try resolve(expression[0], context)
-            let rhs = try resolve(expression[2], context)
-            switch expression[1] {
-            case .parameter(.operator(let op)): return try Self.apply(op, lhs, rhs)
-            case .parameter(.keyword(.in)): return .bool((rhs.array ?? []).contains { Self.equal($0, lhs) })
-            case .parameter(.keyword): return .trueNil
-            default: throw Unsupported(what: "the expression \(expression)")
-            }
-        default:
-            throw Unsupported(what: "the expression \(expression)")
+            return .dictionary(all)
+        case .not(let operand):
+            return .bool(!truth(try value(operand, scope)))
+        case .binary(let op, let lhs, let rhs):
+            return try apply(op, try value(lhs, scope), try value(rhs, scope))
+        case .isIn(let lhs, let rhs):
+            let element = try value(lhs, scope)
+            return .bool((try value(rhs, scope).array ?? []).contains { equal($0, element) })
+        case .neither(let lhs, let rhs):
+            _ = try value(lhs, scope)
+            _ = try value(rhs, scope)
+            return .trueNil
+        case .call(let tag, let parameters):
+            return try tag.render(try parameters.map { try value($0, scope) })
+        case .fail(let error):
+            throw error
         }
     }
 
@@ -274,7 +480,7 @@ struct LeafWriter {
             if let l = Double(left), let r = Double(right) { return .bool(compare(op, l, r)) }
             return .bool(compare(op, left, right))
         default:
-            throw Unsupported(what: "the operator \(op)")
+            throw LeafProgram.Unsupported(what: "the operator \(op)")
         }
     }
 
@@ -315,54 +521,5 @@ struct LeafWriter {
         case .greater: l > r
         default: l >= r
         }
-    }
-}
-
-/// What a name in a template reads: the loop variables of the `#for`s around it, innermost first, then the context.
-/// LeafKit copies the context for each `#for` and sets four names in it for every element; here an element only
-/// replaces its loop's value and position, and a name is looked for among a few loop variables before the context.
-struct LeafScope {
-    struct Loop {
-        let item: String
-        let index: String
-        var value: LeafData
-        var position: Int
-        let count: Int
-
-        var isFirst: Bool { position == 0 }
-        var isLast: Bool { position == count - 1 }
-    }
-
-    let context: [String: LeafData]
-    var loops: [Loop] = []
-
-    init(_ context: [String: LeafData]) { self.context = context }
-
-    /// As LeafKit's copy of the context would answer: each loop sets `isFirst`, `isLast`, its index and its item in
-    /// that order (a later one replacing an earlier of the same name), and an inner loop's replace an outer's.
-    func value(of name: String) -> LeafData? {
-        // By index, innermost first: iterating `loops.reversed()` copied each loop (its value retained and released)
-        // for every name looked up.
-        var level = loops.count
-        while level > 0 {
-            level -= 1
-            if name == loops[level].item { return loops[level].value }
-            if name == loops[level].index { return .int(loops[level].position) }
-            if name == "isLast" { return .bool(loops[level].isLast) }
-            if name == "isFirst" { return .bool(loops[level].isFirst) }
-        }
-        return context[name]
-    }
-
-    /// The whole scope as one dictionary (`#(this)`).
-    var dictionary: [String: LeafData] {
-        var all = context
-        for loop in loops {
-            all["isFirst"] = .bool(loop.isFirst)
-            all["isLast"] = .bool(loop.isLast)
-            all[loop.index] = .int(loop.position)
-            all[loop.item] = loop.value
-        }
-        return all
     }
 }
