@@ -24,8 +24,8 @@ struct CaseworkServices: Sendable {
     let monitoringSnapshots = MonitoringSnapshots()
     /// The pages of access requests everyone in a role shares (see `AccessListCache`).
     let accessLists = AccessListCache()
-    /// Who works the SCR and CFAT segments, for their hoppers' assignment choice (see `SegmentMembersCache`).
-    let segmentMembers = SegmentMembersCache.forRoleSegments()
+    /// Who works each segment, for its hopper's assignment choice (see `SegmentMembersCache`).
+    let segmentMembers = SegmentMembersCache.forHoppers()
     /// Wakes the expiry job at once: moving the test clock rings it, as the real clock reaching a grant's end would.
     let expiryAlarm = JobAlarm()
     /// What pages are rendered with, set by configure once Leaf's tags are set (see `PageRenderer`).

@@ -47,6 +47,42 @@ struct SegmentMembersCacheTests {
         }
     }
 
+    /// A team's hopper, opened by its team leader: kept too (its page then reads neither the stamp, which came with
+    /// the session, nor the people), and every change to the team shown at once on either server.
+    @Test func aTeamsHopperOffersEveryChangeToItsTeamAtOnceOnEitherServer() async throws {
+        func offered(_ app: Application) async throws -> String {
+            let page = Browser(app)
+            try await page.signIn("20010001")
+            try await page.post("/choose-role", form: ["role": "teamLeader"])
+            let response = try await page.get("/hoppers/newcastle-casework-1")
+            try #require(response.status == .ok, "\(response.body.string)")
+            return response.body.string
+        }
+        try await withCasework(records: true) { first in
+            try await SessionAcrossServersTests().withSecondServer(like: first) { second in
+                let sql = first.db as! any SQLDatabase
+                // Something waiting in the team's hopper, so that its page offers whom to assign it to.
+                let caseworker = try await first.token("20010002")
+                let waiting = try await first.newServiceRequest(caseworker, contact: reidNINO)
+                let routed = try await first.sendJSON(.POST, "/api/v1/service-requests/\(waiting.id)/status", ["status": "pendingAssignment"], token: caseworker)
+                try #require(try routed.content.decode(ServiceRequestDTO.self).segment == "newcastle-casework-1")
+                let before = try await offered(second)
+                #expect(before.contains(#"<option value="20010004">20010004 - Liam O&#39;Connor</option>"#) && before.contains("value=\"20010003\""))
+                #expect(try await offered(first).contains("value=\"20010004\""))
+                #expect(try await offered(first).contains("value=\"20010004\""))
+                #expect(first.casework.segmentMembers.count == 1 && second.casework.segmentMembers.count == 1)
+
+                try await sql.raw("UPDATE staff SET name = 'Liam Renamed' WHERE staff_id = '20010004'").run()
+                #expect(try await offered(first).contains("20010004 - Liam Renamed"))
+                #expect(try await offered(second).contains("20010004 - Liam Renamed"))
+                // Moved to another team: no longer offered by either server.
+                try await sql.raw("UPDATE staff SET team = 'Leeds Casework 1' WHERE staff_id = '20010003'").run()
+                #expect(try await !offered(second).contains("value=\"20010003\""))
+                #expect(try await !offered(first).contains("value=\"20010003\""))
+            }
+        }
+    }
+
     @Test func theStampMovesWithWhoWorksASegmentAndNothingElse() async throws {
         try await withCasework(records: true) { app in
             let sql = app.db as! any SQLDatabase

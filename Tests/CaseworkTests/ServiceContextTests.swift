@@ -1,6 +1,7 @@
 import CaseworkCore
 import Fluent
 import Foundation
+import SQLKit
 import Testing
 import Vapor
 @testable import Casework
@@ -32,6 +33,30 @@ struct ServiceContextTests {
             await #expect(throws: DomainError.self) { try await Contacts(context: try await Self.context(app, as: "20010002", role: .caseworker)).view(contactId) }
             let nobody = try await Self.context(app, as: nil, role: nil)
             #expect(throws: DomainError.self) { try nobody.requireUser() }
+        }
+    }
+
+    /// The change stamps read with the session serve a request that changes nothing; a request that may change what it
+    /// then shows reads them afresh, after its change (a stamp read before it would keep the list from before it).
+    @Test func onlyARequestThatChangesNothingIsGivenTheStampsItsSessionRead() async throws {
+        try await withCasework { app in
+            let sql = app.db as! any SQLDatabase
+            let directory = try await PointReads(db: app.db, readers: app.casework.readers).changeStamp(.directory)
+            let token = try await app.token("20010001", role: .teamLeader)
+            let now = app.casework.clock.now()
+            let user = try #require(try await SessionStore.resolve(token: token, kind: .api, now: now, idle: 3_600, on: app.db))
+            #expect(user.stamps?.directory == directory)
+            for (method, given) in [(HTTPMethod.GET, true), (.HEAD, true), (.POST, false), (.PUT, false), (.DELETE, false)] {
+                let request = Request(application: app, method: method, on: app.eventLoopGroup.next())
+                request.currentUser = user
+                #expect((request.service.stamps != nil) == given, "\(method)")
+            }
+            // Asked for a stamp without those, the service reads it as it is now.
+            try await sql.raw("UPDATE staff SET name = 'Renamed' WHERE staff_id = '20010002'").run()
+            let post = Request(application: app, method: .POST, on: app.eventLoopGroup.next())
+            post.currentUser = user
+            let read = try await post.service.changeStamp(.directory) { try await PointReads(db: app.db, readers: app.casework.readers).changeStamp(.directory) }
+            #expect(read > directory)
         }
     }
 }

@@ -222,7 +222,7 @@ struct TemporaryAccess: RepositoryService {
                                         read: () async throws -> Page) async throws -> Page {
         guard filter.isShared, let lists else { return try await read() }
         // Read before the page, so a page read while a change commits is kept under the stamp from before it.
-        let stamp = try await listStamp.read { try await queries.changeStamp() }
+        let stamp = try await context.changeStamp(.accessRequests) { try await listStamp.read { try await queries.changeStamp() } }
         return try await lists.page(AccessListCache.Key(filter: filter, after: after, limit: limit, shape: shape), stamp: stamp, read: read)
     }
 

@@ -12,6 +12,8 @@ struct CurrentUser: Sendable {
     let mustChangePassword: Bool
     /// When the session was last used before this request.
     var lastUsedAt: Date? = nil
+    /// The change stamps read with the session, before anything the request answers (see `ChangeStamps`).
+    var stamps: ChangeStamps? = nil
 
     var staffId: String { profile.staffId.value }
     var actor: Actor { Actor(staffId: staffId, role: role) }

@@ -57,7 +57,7 @@ enum SessionStore {
         let role = row.role.flatMap { row.profile.roles.contains($0) ? $0 : nil }
         return CurrentUser(
             profile: row.profile, role: role, sessionId: row.sessionId, csrfToken: row.csrfToken,
-            kind: kind, mustChangePassword: row.mustChangePassword, lastUsedAt: row.lastUsedAt)
+            kind: kind, mustChangePassword: row.mustChangePassword, lastUsedAt: row.lastUsedAt, stamps: row.stamps)
     }
 
     /// Whether this request should record the session's use (see `useRecordedEvery`).

@@ -95,6 +95,8 @@ struct DirectoryQueries {
         let lastUsedAt: Date
         let profile: StaffProfile
         let mustChangePassword: Bool
+        /// The change stamps, read with the session (see `ChangeStamps`).
+        let stamps: ChangeStamps
     }
 
     /// The session with this token hash and kind, its person and their roles: one query on the unique token index,
@@ -110,7 +112,8 @@ struct DirectoryQueries {
 
     private static func sessionQuery(tokenHash: String, kind: AuthSessionModel.Kind) -> SQLQueryString {
         """
-        SELECT s.id AS session_id, s.role AS session_role, s.csrf_token, s.expires_at, s.created_at AS session_created_at, s.last_used_at, \(unsafeRaw: Self.profileColumns)
+        SELECT s.id AS session_id, s.role AS session_role, s.csrf_token, s.expires_at, s.created_at AS session_created_at, s.last_used_at, \(unsafeRaw: Self.profileColumns),
+        \(ChangeStamps.columns)
         FROM auth_sessions s JOIN staff st ON st.staff_id = s.staff_id LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
         WHERE s.token_hash = \(bind: tokenHash) AND s.kind = \(bind: kind.rawValue)
         """
@@ -125,7 +128,8 @@ struct DirectoryQueries {
             expiresAt: try first.decode(column: "expires_at", as: Date.self),
             lastUsedAt: try first.decode(column: "last_used_at", as: Date?.self) ?? first.decode(column: "session_created_at", as: Date.self),
             profile: profile,
-            mustChangePassword: try first.decode(column: "must_change_password", as: Bool.self))
+            mustChangePassword: try first.decode(column: "must_change_password", as: Bool.self),
+            stamps: try ChangeStamps(row: first))
     }
 
     /// One profile from the rows of one person (one a role). A role the domain does not know is refused by name

@@ -13,8 +13,19 @@ struct ServiceContext: Sendable {
     let passwords: AsyncPasswordHasher
     /// SQLite's point-read connections (see `SQLiteReaders`); nil on PostgreSQL.
     let readers: SQLiteReaders?
+    /// The change stamps read with the caller's session, for a request that changes nothing (GET or HEAD): kept
+    /// answers are checked against them without a read of their own. Nil for any other request: a change it makes
+    /// moves the stamps after they were read, so what it then shows must be checked against the stamps as they are
+    /// then (`changeStamp`).
+    var stamps: ChangeStamps? = nil
 
     var now: Date { clock.now() }
+
+    /// The stamp of `topic` read with the session, else `read`'s.
+    func changeStamp(_ topic: ChangeStampTopic, read: () async throws -> Int64) async throws -> Int64 {
+        if let stamps { return stamps[topic] }
+        return try await read()
+    }
 
     /// The caller, or 401.
     func requireUser() throws -> CurrentUser {
@@ -48,7 +59,8 @@ struct ServiceContext: Sendable {
 extension Request {
     /// The context a service runs in for this request: its signed-in person, database and the app's lane and clock.
     var service: ServiceContext {
-        ServiceContext(caller: currentUser, db: database, lane: casework.lane, clock: casework.clock, passwords: password.async, readers: casework.readers)
+        ServiceContext(caller: currentUser, db: database, lane: casework.lane, clock: casework.clock, passwords: password.async, readers: casework.readers,
+                       stamps: method == .GET || method == .HEAD ? currentUser?.stamps : nil)
     }
 }
 

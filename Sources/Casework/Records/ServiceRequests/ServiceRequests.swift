@@ -311,14 +311,13 @@ struct ServiceRequests: RepositoryService {
         try await RecordQueries(db: db, readers: context.readers).members(of: segment, teamName: teamName)
     }
 
-    /// The same people as the hopper page's choice offers them: the SCR and CFAT segments' from this server's
-    /// `SegmentMembersCache` while the directory has not changed.
+    /// The same people as the hopper page's choice offers them, from this server's `SegmentMembersCache` while the
+    /// directory has not changed.
     func assigneeChoices(of segment: Segment, teamName: String?) async throws -> AssigneeChoices {
         let queries = RecordQueries(db: db, readers: context.readers)
         let read = { AssigneeChoices(try await queries.memberNames(of: segment, teamName: teamName)) }
-        if case .team = segment { return try await read() }
         guard let members else { return try await read() }
-        return try await members.answer(segment, stamp: try await queries.directoryStamp(), read: read)
+        return try await members.answer(segment, stamp: try await context.changeStamp(.directory) { try await queries.directoryStamp() }, read: read)
     }
 
     /// Assigns an SR from its hopper. Two people assigning at once: the second finds it no longer pending (409).
