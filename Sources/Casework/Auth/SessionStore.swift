@@ -40,14 +40,15 @@ enum SessionStore {
     /// deactivated or role-less-for-API all read as signed out. One indexed query, every request, with no cache: a
     /// sign-out, a role change or a deactivation on any server counts from the next request
     /// (see `SessionAcrossServersTests`).
-    static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval, on db: any Database) async throws -> CurrentUser? {
-        user(from: try await DirectoryQueries(db: db).session(tokenHash: hash(token), kind: kind), kind: kind, now: now, idle: idle)
+    static func resolve(token: String, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval, on db: any Database,
+                        withStamps: Bool = false) async throws -> CurrentUser? {
+        user(from: try await DirectoryQueries(db: db).session(tokenHash: hash(token), kind: kind, withStamps: withStamps), kind: kind, now: now, idle: idle)
     }
 
     /// The same, at once, on SQLite's point-read connections; nil when there are none (PostgreSQL: ask `resolve`).
     static func resolveNow(token: String, kind: AuthSessionModel.Kind, now: Date, idle: TimeInterval, on db: any Database,
-                           readers: SQLiteReaders?) throws -> CurrentUser?? {
-        try DirectoryQueries(db: db, readers: readers).sessionNow(tokenHash: hash(token), kind: kind)
+                           readers: SQLiteReaders?, withStamps: Bool = false) throws -> CurrentUser?? {
+        try DirectoryQueries(db: db, readers: readers).sessionNow(tokenHash: hash(token), kind: kind, withStamps: withStamps)
             .map { user(from: $0, kind: kind, now: now, idle: idle) }
     }
 
@@ -99,12 +100,17 @@ struct SessionAuthenticator: Middleware {
         let now = request.now
         let idle = request.casework.settings.sessionIdle
         let loop = request.eventLoop
+        // The pages that show kept answers read the change stamps in the same statement (see `ChangeStamps`).
+        let withStamps = ChangeStamps.wanted(method: request.method.rawValue, path: request.url.path)
         let resolved: EventLoopFuture<CurrentUser?>
         do {
-            if let user = try SessionStore.resolveNow(token: token, kind: kind, now: now, idle: idle, on: request.database, readers: request.casework.readers) {
+            if let user = try SessionStore.resolveNow(token: token, kind: kind, now: now, idle: idle, on: request.database, readers: request.casework.readers,
+                                                      withStamps: withStamps) {
                 resolved = loop.makeSucceededFuture(user)
             } else {
-                resolved = loop.makeFutureWithTask { try await SessionStore.resolve(token: token, kind: kind, now: now, idle: idle, on: request.database) }
+                resolved = loop.makeFutureWithTask {
+                    try await SessionStore.resolve(token: token, kind: kind, now: now, idle: idle, on: request.database, withStamps: withStamps)
+                }
             }
         } catch {
             return loop.makeFailedFuture(error)

@@ -95,25 +95,25 @@ struct DirectoryQueries {
         let lastUsedAt: Date
         let profile: StaffProfile
         let mustChangePassword: Bool
-        /// The change stamps, read with the session (see `ChangeStamps`).
-        let stamps: ChangeStamps
+        /// The change stamps, when read with the session (see `ChangeStamps`).
+        let stamps: ChangeStamps?
     }
 
     /// The session with this token hash and kind, its person and their roles: one query on the unique token index,
-    /// then the staff and staff_roles primary keys.
-    func session(tokenHash: String, kind: AuthSessionModel.Kind) async throws -> SessionRow? {
-        try Self.sessionRow(from: try await point.all(Self.sessionQuery(tokenHash: tokenHash, kind: kind)))
+    /// then the staff and staff_roles primary keys; with the change stamps too when asked (`ChangeStamps.wanted`).
+    func session(tokenHash: String, kind: AuthSessionModel.Kind, withStamps: Bool = false) async throws -> SessionRow? {
+        try Self.sessionRow(from: try await point.all(Self.sessionQuery(tokenHash: tokenHash, kind: kind, withStamps: withStamps)))
     }
 
     /// The same, read at once on SQLite's point-read connections; nil when there are none (PostgreSQL).
-    func sessionNow(tokenHash: String, kind: AuthSessionModel.Kind) throws -> SessionRow?? {
-        try point.now(Self.sessionQuery(tokenHash: tokenHash, kind: kind)).map(Self.sessionRow(from:))
+    func sessionNow(tokenHash: String, kind: AuthSessionModel.Kind, withStamps: Bool = false) throws -> SessionRow?? {
+        try point.now(Self.sessionQuery(tokenHash: tokenHash, kind: kind, withStamps: withStamps)).map(Self.sessionRow(from:))
     }
 
-    private static func sessionQuery(tokenHash: String, kind: AuthSessionModel.Kind) -> SQLQueryString {
-        """
-        SELECT s.id AS session_id, s.role AS session_role, s.csrf_token, s.expires_at, s.created_at AS session_created_at, s.last_used_at, \(unsafeRaw: Self.profileColumns),
-        \(ChangeStamps.columns)
+    private static func sessionQuery(tokenHash: String, kind: AuthSessionModel.Kind, withStamps: Bool) -> SQLQueryString {
+        let stamps: SQLQueryString = withStamps ? ", \(ChangeStamps.columns)" : ""
+        return """
+        SELECT s.id AS session_id, s.role AS session_role, s.csrf_token, s.expires_at, s.created_at AS session_created_at, s.last_used_at, \(unsafeRaw: Self.profileColumns)\(stamps)
         FROM auth_sessions s JOIN staff st ON st.staff_id = s.staff_id LEFT JOIN staff_roles r ON r.staff_id = st.staff_id
         WHERE s.token_hash = \(bind: tokenHash) AND s.kind = \(bind: kind.rawValue)
         """
@@ -129,7 +129,7 @@ struct DirectoryQueries {
             lastUsedAt: try first.decode(column: "last_used_at", as: Date?.self) ?? first.decode(column: "session_created_at", as: Date.self),
             profile: profile,
             mustChangePassword: try first.decode(column: "must_change_password", as: Bool.self),
-            stamps: try ChangeStamps(row: first))
+            stamps: first.contains(column: "directory_stamp") ? try ChangeStamps(row: first) : nil)
     }
 
     /// One profile from the rows of one person (one a role). A role the domain does not know is refused by name
