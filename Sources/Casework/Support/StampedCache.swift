@@ -94,13 +94,14 @@ struct ChangeStamps: Sendable, Equatable {
 
     /// Whether a request should read the stamps with its session: one that changes nothing, on a path in the lists.
     static func wanted(method: String, path: String) -> Bool {
-        guard method == "GET" || method == "HEAD" else { return false }
+        guard given(method: method) else { return false }
         return keptAnswerPaths.contains(path) || keptAnswerPrefixes.contains { path.hasPrefix($0) }
     }
 
-    init(directory: Int64, accessRequests: Int64) {
-        self.directory = directory
-        self.accessRequests = accessRequests
+    /// Whether a request may be given stamps read before it: only one that changes nothing (GET, HEAD). A change it
+    /// made would move the stamps after they were read.
+    static func given(method: String) -> Bool {
+        method == "GET" || method == "HEAD"
     }
 
     init(row: any SQLRow) throws {

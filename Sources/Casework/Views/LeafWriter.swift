@@ -26,8 +26,8 @@ struct SwiftRenderedTag: UnsafeUnescapedLeafTag {
 
     func render(_ ctx: LeafContext) throws -> LeafData {
         let body = ctx.body ?? []
-        let compile = { try LeafProgram(body, tags: tags, ignoresUnfoundImports: ignoresUnfoundImports) }
-        let program = try programs?.program(for: body, compile: compile) ?? compile()
+        let compile = { LeafProgram(body, tags: tags, ignoresUnfoundImports: ignoresUnfoundImports) }
+        let program = programs?.program(for: body, compile: compile) ?? compile()
         return .string(try program.write(ctx.data))
     }
 }
@@ -51,10 +51,10 @@ final class LeafPrograms: @unchecked Sendable {
     /// How many programs are kept (for the tests).
     var count: Int { lock.withLock { entries.count } }
 
-    func program(for syntax: [Syntax], compile: () throws -> LeafProgram) throws -> LeafProgram {
-        guard let key = syntax.withUnsafeBufferPointer({ $0.baseAddress.map { UInt(bitPattern: $0) } }) else { return try compile() }
+    func program(for syntax: [Syntax], compile: () -> LeafProgram) -> LeafProgram {
+        guard let key = syntax.withUnsafeBufferPointer({ $0.baseAddress.map { UInt(bitPattern: $0) } }) else { return compile() }
         if let known = lock.withLock({ entries[key] }) { return known.program }
-        let program = try compile()
+        let program = compile()
         lock.withLock {
             if entries.count >= Self.kept { entries.removeAll() }
             entries[key] = Entry(syntax: syntax, program: program)
@@ -83,6 +83,31 @@ struct CountTag: ParameterTag {
     }
 }
 
+/// Text escaped as LeafKit's `htmlEscaped` escapes it (what `#(…)` does): & " ' < > replaced, byte by byte (all five
+/// are ASCII, so no scalar is split), for the writer and for HTML Casework writes itself (`AssigneeChoices`).
+enum LeafEscaping {
+    static func append(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { utf8 in
+            // Most text has none of the five: copied at once (`ByteScan` asks eight bytes at a time).
+            guard ByteScan.containsHTMLEscape(utf8) else {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
+                case UInt8(ascii: "'"): bytes.append(contentsOf: "&#39;".utf8)
+                case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
+                default: bytes.append(byte)
+                }
+            }
+        }
+    }
+}
+
 /// Resolved Leaf syntax compiled for writing, as LeafKit's serializer writes it (LeafSerializer and ParameterResolver
 /// in LeafKit 1.x): text, `#(…)` escaped, `#if`/`#elseif`/`#else`, `#for`, `#extend` with a context, and the tags it is
 /// given.
@@ -103,7 +128,7 @@ struct LeafProgram {
 
     fileprivate let steps: [Step]
 
-    init(_ body: [Syntax], tags: [String: any ParameterTag], ignoresUnfoundImports: Bool) throws {
+    init(_ body: [Syntax], tags: [String: any ParameterTag], ignoresUnfoundImports: Bool) {
         var compiler = Compiler(tags: tags, ignoresUnfoundImports: ignoresUnfoundImports)
         steps = compiler.steps(body)
     }
@@ -380,35 +405,13 @@ private struct LeafWriter {
         if value.isNil { return }
         switch value.celf {
         case .string:
-            appendEscaped(value.string ?? "")
+            LeafEscaping.append(value.string ?? "", to: &bytes)
         case .int:
             bytes.append(contentsOf: String(value.int ?? 0).utf8)
         case .bool:
             bytes.append(contentsOf: ((value.bool ?? false) ? "true" : "false").utf8)
         default:
             throw LeafProgram.Unsupported(what: "a \(value.celf) value printed with #(…)")
-        }
-    }
-
-    /// LeafKit's `htmlEscaped`: & " ' < > replaced, byte by byte (all five are ASCII, so no scalar is split).
-    private mutating func appendEscaped(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
-            // Most text has none of the five: copied at once (`ByteScan` asks eight bytes at a time).
-            guard ByteScan.containsHTMLEscape(utf8) else {
-                bytes.append(contentsOf: utf8)
-                return
-            }
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "&"): bytes.append(contentsOf: "&amp;".utf8)
-                case UInt8(ascii: "\""): bytes.append(contentsOf: "&quot;".utf8)
-                case UInt8(ascii: "'"): bytes.append(contentsOf: "&#39;".utf8)
-                case UInt8(ascii: "<"): bytes.append(contentsOf: "&lt;".utf8)
-                case UInt8(ascii: ">"): bytes.append(contentsOf: "&gt;".utf8)
-                default: bytes.append(byte)
-                }
-            }
         }
     }
 
