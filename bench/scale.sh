@@ -169,10 +169,25 @@ fi
 
 # MARK: the scratch copy and the server
 
+# The pristine data sets (this database's, read once to copy it, and the other database's from earlier runs) are
+# not read again by the run; left in the page cache they push the run's own copy out of it, and a server in service
+# has no second copy of its database beside it. So they are dropped from the cache once the copy is made.
+evict_from_page_cache() {
+  python3 - "$1" <<'PY'
+import os, sys
+for folder, _, names in os.walk(sys.argv[1]):
+    for name in names:
+        fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+        try: os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally: os.close(fd)
+PY
+}
+
 mkdir -p "$RUN/data" "$RUN/out"
 if [ "$DB" = sqlite ]; then
   echo "== copying the data set to $RUN/data"
   cp --reflink=auto "$PRISTINE"/casework.sqlite* "$RUN/data/"
+  evict_from_page_cache "$SCALE_DATA"
   # Every dirty page (the copy's, and a fresh seed's) is written back before the server starts, so that writeback of a 10 GB file does not
   # compete with what is measured (it made the expiry's time vary from 6 s to 15 s).
   sync
@@ -181,6 +196,7 @@ if [ "$DB" = sqlite ]; then
 else
   if [ "${STATEMENTS:-0}" = 1 ]; then SCALE_PG_OPTS="${SCALE_PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on"; fi
   pg_start_copy "$PRISTINE"
+  evict_from_page_cache "$SCALE_DATA"
   DBENV=(DATABASE_URL="$CASEWORK_PG_URL" CASEWORK_DATA_DIR="$RUN/data")
   export PG_URL="$CASEWORK_PG_URL" PSQL="$PG_BIN/psql"
   if [ "${STATEMENTS:-0}" = 1 ]; then pg_superuser_sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; fi
@@ -216,6 +232,24 @@ start_server
 # The server must also be idle: a download wrk gave up on (a CSV) is still being written after /health answers
 # quickly, and would otherwise slow the targets after it. Idle is under IDLE_CPU % of a core over half a second.
 server_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat" 2>/dev/null || echo 0; }
+# The bytes the server has read from and written to storage so far ("read write"): a page the page cache did not
+# hold is read from the disk, and every page a commit changes is written twice (the WAL, then the checkpoint).
+# With PostgreSQL, its processes' too (as for the CPU below: the postmaster's children).
+server_io_bytes() {
+  local pids=("$PID")
+  if [ "$DB" = postgres ] && [ -n "${PG_SCRATCH:-}" ] && [ -r "$PG_SCRATCH/data/postmaster.pid" ]; then
+    pids+=($(pgrep -P "$(head -1 "$PG_SCRATCH/data/postmaster.pid")" 2>/dev/null))
+  fi
+  for pid in "${pids[@]}"; do cat "/proc/$pid/io" 2>/dev/null; done \
+    | awk '/^read_bytes:/ { r += $2 } /^write_bytes:/ { w += $2 } END { printf "%.0f %.0f\n", r, w }'
+}
+# How much of the database's files the page cache holds ("cached total", bytes), by fincore (util-linux).
+database_cached_bytes() {
+  local files=("$RUN/data")
+  if [ "$DB" = postgres ]; then files+=("$PG_SCRATCH/data"); fi
+  find "${files[@]}" -type f -size +0 -print0 2>/dev/null | xargs -0 -r fincore -b -n -o RES,SIZE 2>/dev/null \
+    | awk '{ cached += $1; total += $2 } END { printf "%.0f %.0f\n", cached, total }'
+}
 # The CPU time (clock ticks) PostgreSQL's processes for this run have used so far: the postmaster's children (its
 # backends and background workers; the postmaster itself does almost nothing). 0 on SQLite.
 postgres_cpu_ticks() {
@@ -339,17 +373,25 @@ elif kill -0 "$PID" 2>/dev/null; then
     perf record -F 499 -g -p "$PID" -o "$RUN/out/expiry.perf" >/dev/null 2>&1 &
     PERF_PID=$!
   fi
+  cached_before="$(database_cached_bytes)"
   expiry_cpu_before="$(server_cpu_ticks) $(postgres_cpu_ticks)"
+  expiry_io_before="$(server_io_bytes)"
   python3 bench/lib/scale_db.py expire "$ENDING_AT" "$ENDING_COUNT" "$EXPIRY_TIMEOUT" >"$RUN/out/expiry.json" || true
   # The CPU the server (and PostgreSQL) spent until the last grant was seen processed: steadier than the seconds on a
-  # shared machine, as for the reads.
+  # shared machine, as for the reads. With it, what the server read from and wrote to storage meanwhile, and how much
+  # of the database the page cache held when the grants ended.
   # shellcheck disable=SC2086
-  python3 - "$RUN/out/expiry.json" $expiry_cpu_before "$(server_cpu_ticks)" "$(postgres_cpu_ticks)" "$(getconf CLK_TCK)" <<'PY' || true
+  python3 - "$RUN/out/expiry.json" $expiry_cpu_before "$(server_cpu_ticks)" "$(postgres_cpu_ticks)" "$(getconf CLK_TCK)" \
+    $expiry_io_before $(server_io_bytes) $cached_before <<'PY' || true
 import json, sys
-path, server0, pg0, server1, pg1, hz = sys.argv[1], *map(int, sys.argv[2:])
+path, (server0, pg0, server1, pg1, hz, read0, written0, read1, written1, cached, total) = sys.argv[1], map(int, sys.argv[2:])
 with open(path) as f: result = json.load(f)
 result["serverCpuSeconds"] = round((server1 - server0) / hz, 2)
 result["postgresCpuSeconds"] = round((pg1 - pg0) / hz, 2)
+result["serverReadMB"] = round((read1 - read0) / 1e6)
+result["serverWrittenMB"] = round((written1 - written0) / 1e6)
+result["databaseCachedGB"] = round(cached / 1e9, 1)
+result["databaseGB"] = round(total / 1e9, 1)
 with open(path, "w") as f: json.dump(result, f)
 PY
   if [ "${PROFILE:-0}" = 1 ]; then

@@ -171,7 +171,12 @@ def main():
         if "serverCpuSeconds" not in expiry:
             return ""
         postgres = f" + PostgreSQL {expiry['postgresCpuSeconds']:.2f} s" if meta.get("db") == "postgres" else ""
-        return f"; CPU: server {expiry['serverCpuSeconds']:.2f} s{postgres}"
+        storage = ""
+        if "serverWrittenMB" in expiry:
+            who = "the server and PostgreSQL" if meta.get("db") == "postgres" else "the server"
+            storage = (f"; {who} read {expiry['serverReadMB']:,} MB from storage and wrote {expiry['serverWrittenMB']:,} MB; "
+                       f"the page cache held {expiry['databaseCachedGB']} of the database's {expiry['databaseGB']} GB when they ended")
+        return f"; CPU: server {expiry['serverCpuSeconds']:.2f} s{postgres}{storage}"
 
     if expiry:
         if expiry.get("due") != expiry.get("expected"):
