@@ -148,6 +148,29 @@ struct LaneInsertTests {
         }
     }
 
+    /// Audit events, notifications, emails and history are only ever appended; each takes a version 7 id, so a later
+    /// row's id sorts after an earlier one's and lands at the end of the id's index, not on a random page of it.
+    @Test func rowsOnlyEverAppendedTakeIdsInTheOrderTheyWereMade() async throws {
+        try await withCasework(records: true) { app in
+            _ = try await app.submitAccessRequest()
+            try await Task.sleep(for: .milliseconds(5))
+            _ = try await app.submitAccessRequest()
+            let sql = app.db as! any SQLDatabase
+            func ids(_ table: String, orderedBy order: String) async throws -> [UUID] {
+                try await sql.raw("SELECT id FROM \(ident: table) ORDER BY \(ident: order)").all().map { try $0.decode(column: "id", as: UUID.self) }
+            }
+            func isVersion7(_ id: UUID) -> Bool { id.uuidString.dropFirst(14).first == "7" }
+            for table in ["notifications", "outbox_messages", "access_request_history"] {
+                #expect(try await ids(table, orderedBy: "id").filter(isVersion7).count >= 2, "\(table): the requests' rows have version 7 ids")
+            }
+            // The chain's order is the order the events were made: their ids' time prefixes only grow along it.
+            let chain = try await ids("audit_events", orderedBy: "seq")
+            let made = chain.filter(isVersion7).map { $0.uuidString.prefix(13) }
+            #expect(made.count >= 2, "the requests' audit events have version 7 ids")
+            #expect(made == made.sorted() && Set(made).count > 1, "ids in the order the events were made: \(made)")
+        }
+    }
+
     /// Hands out the requests still without a grant, one at a time.
     private final class Box: @unchecked Sendable {
         private var left: [UUID]

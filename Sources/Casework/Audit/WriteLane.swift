@@ -356,7 +356,7 @@ private actor AuditAppender {
     private func chainNext(_ entry: AuditEntry, at now: Date) throws -> ChainedAuditRecord {
         guard let last = head else { throw AuditTrailMissing() }
         let record = AuditRecord(
-            seq: last.seq + 1, id: UUID().text, at: CaseworkTime.iso8601Millis(now),
+            seq: last.seq + 1, id: UUID.timeOrdered().text, at: CaseworkTime.iso8601Millis(now),
             actorStaffId: entry.actor.staffId, actorRole: entry.actor.role?.rawValue, action: entry.action,
             subjectType: entry.subjectType, subjectId: entry.subjectId, outcome: entry.outcome, detail: entry.detail)
         let chained = AuditChain.chain(record, previousHash: last.hash)

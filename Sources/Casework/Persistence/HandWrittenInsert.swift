@@ -81,7 +81,7 @@ final class QueuedNotification: QueuedRow, @unchecked Sendable {
     static let table = NotificationModel.schema
     static let insertColumns = ["id", "staff_id", "at", "kind", "text", "link", "read_at", "access_request_id"]
 
-    let id = UUID()
+    let id = UUID.timeOrdered()
     let staffId: String
     let at: Date
     let kind: NotificationKind
@@ -109,7 +109,7 @@ final class QueuedEmail: QueuedRow, @unchecked Sendable {
     static let insertColumns = ["id", "created_at", "to_address", "to_staff_id", "subject", "body", "access_request_id", "status",
                                 "attempts", "next_attempt_at"]
 
-    let id = UUID()
+    let id = UUID.timeOrdered()
     let createdAt: Date
     let toAddress: String
     /// The person it is for; nil for a team mailbox.

@@ -193,7 +193,7 @@ final class AccessRequestHistoryModel: Model, @unchecked Sendable {
     init() {}
 
     init(requestId: UUID, at: Date, by: String?, action: AccessHistoryAction, reason: String?) {
-        id = UUID()
+        id = UUID.timeOrdered()
         self.requestId = requestId
         self.at = at
         byStaffId = by
@@ -397,7 +397,7 @@ final class NotificationModel: Model, @unchecked Sendable {
     init() {}
 
     init(to staffId: String, at: Date, kind: NotificationKind, text: String, link: String?, accessRequestId: UUID? = nil) {
-        id = UUID()
+        id = UUID.timeOrdered()
         self.accessRequestId = accessRequestId
         self.staffId = staffId
         self.at = at
@@ -474,7 +474,7 @@ final class AccessDecisionModel: Model, @unchecked Sendable {
     init() {}
 
     init(_ decision: AccessMonitoring.Decision, requestId: UUID, requestCreatedAt: Date) {
-        id = UUID()
+        id = UUID.timeOrdered()
         self.requestId = requestId
         self.requestCreatedAt = requestCreatedAt
         reference = decision.reference

@@ -267,7 +267,7 @@ final class ServiceRequestHistoryModel: Model, @unchecked Sendable {
     init() {}
 
     init(serviceRequestId: UUID, at: Date, by: String?, action: ServiceRequestHistoryAction, detail: String) {
-        id = UUID()
+        id = UUID.timeOrdered()
         $serviceRequest.id = serviceRequestId
         self.at = at
         byStaffId = by
