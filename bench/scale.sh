@@ -169,11 +169,22 @@ fi
 
 # MARK: the scratch copy and the server
 
-# The pristine data sets (this database's, read once to copy it, and the other database's from earlier runs) are
-# not read again by the run; left in the page cache they push the run's own copy out of it, and a server in service
-# has no second copy of its database beside it. So they are dropped from the cache once the copy is made.
-evict_from_page_cache() {
-  python3 - "$1" <<'PY'
+# How much of the database's files the page cache holds ("cached total", bytes), by fincore (util-linux).
+database_cached_bytes() {
+  local files=("$RUN/data")
+  if [ "$DB" = postgres ]; then files+=("$PG_SCRATCH/data"); fi
+  find "${files[@]}" -type f -size +0 -print0 2>/dev/null | xargs -0 -r fincore -b -n -o RES,SIZE 2>/dev/null \
+    | awk '{ cached += $1; total += $2 } END { printf "%.0f %.0f\n", cached, total }'
+}
+
+# The run's copy of the data set is read into the page cache whole once it is made, as a server in service holds
+# the database it reads all day. Copying it read the pristine data set through the cache as well, and the two do not
+# fit in it together (11-12 GB each, 24 GB of memory): until session 37 a full run's 10,000 grants ending together
+# began with half of PostgreSQL's copy and 70% of SQLite's cached and read 250 MB from the disk as they were
+# processed. So the pristine data sets (this database's and the other's), which the run never reads again, are
+# dropped from the cache first, and what the copy pushed out of it is read back.
+cache_the_runs_copy() {
+  python3 - "$SCALE_DATA" <<'PY'
 import os, sys
 for folder, _, names in os.walk(sys.argv[1]):
     for name in names:
@@ -181,13 +192,16 @@ for folder, _, names in os.walk(sys.argv[1]):
         try: os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         finally: os.close(fd)
 PY
+  local started=$SECONDS files=("$RUN/data")
+  if [ "$DB" = postgres ]; then files+=("$PG_SCRATCH/data"); fi
+  find "${files[@]}" -type f -print0 | xargs -0 cat >/dev/null
+  echo "== the run's copy read into the page cache in $((SECONDS - started)) s: $(database_cached_bytes | awk '{ printf "%.1f of %.1f GB cached", $1 / 1e9, $2 / 1e9 }')"
 }
 
 mkdir -p "$RUN/data" "$RUN/out"
 if [ "$DB" = sqlite ]; then
   echo "== copying the data set to $RUN/data"
   cp --reflink=auto "$PRISTINE"/casework.sqlite* "$RUN/data/"
-  evict_from_page_cache "$SCALE_DATA"
   # Every dirty page (the copy's, and a fresh seed's) is written back before the server starts, so that writeback of a 10 GB file does not
   # compete with what is measured (it made the expiry's time vary from 6 s to 15 s).
   sync
@@ -196,12 +210,12 @@ if [ "$DB" = sqlite ]; then
 else
   if [ "${STATEMENTS:-0}" = 1 ]; then SCALE_PG_OPTS="${SCALE_PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on"; fi
   pg_start_copy "$PRISTINE"
-  evict_from_page_cache "$SCALE_DATA"
   DBENV=(DATABASE_URL="$CASEWORK_PG_URL" CASEWORK_DATA_DIR="$RUN/data")
   export PG_URL="$CASEWORK_PG_URL" PSQL="$PG_BIN/psql"
   if [ "${STATEMENTS:-0}" = 1 ]; then pg_superuser_sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; fi
 fi
 
+cache_the_runs_copy
 ENDING_AT="$(python3 bench/lib/scale_db.py shift "$MANIFEST" 1800)"
 ENDING_COUNT="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endingTogether"])' "$MANIFEST")"
 
@@ -242,13 +256,6 @@ server_io_bytes() {
   fi
   for pid in "${pids[@]}"; do cat "/proc/$pid/io" 2>/dev/null; done \
     | awk '/^read_bytes:/ { r += $2 } /^write_bytes:/ { w += $2 } END { printf "%.0f %.0f\n", r, w }'
-}
-# How much of the database's files the page cache holds ("cached total", bytes), by fincore (util-linux).
-database_cached_bytes() {
-  local files=("$RUN/data")
-  if [ "$DB" = postgres ]; then files+=("$PG_SCRATCH/data"); fi
-  find "${files[@]}" -type f -size +0 -print0 2>/dev/null | xargs -0 -r fincore -b -n -o RES,SIZE 2>/dev/null \
-    | awk '{ cached += $1; total += $2 } END { printf "%.0f %.0f\n", cached, total }'
 }
 # The CPU time (clock ticks) PostgreSQL's processes for this run have used so far: the postmaster's children (its
 # backends and background workers; the postmaster itself does almost nothing). 0 on SQLite.
