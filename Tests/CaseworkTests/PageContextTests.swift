@@ -106,6 +106,13 @@ struct PageContextTests {
         try same(monitoring.requestsPerDay[0], monitoring.requestsPerDay[0])
         try same(monitoring.liveGrantsByTeam[0], monitoring.liveGrantsByTeam[1])
         try same(Self.contactListings(awkward)[0], Self.contactListings(awkward)[1])
+        // Every page's layout: navigation, a message, a form's errors and its message for each field, and none.
+        try same(Layout(title: awkward, template: "contacts-search", signedIn: true, userLabel: "Tom Baker (20010002)", roleName: "Caseworker",
+                        systemName: "Casework", today: "Monday 7 December 2026", csrfToken: "abc", canSwitchRole: true,
+                        nav: [NavItem(href: "/", label: "Home", current: false), NavItem(href: "/contacts", label: awkward, current: true)],
+                        flash: awkward, errors: [FieldError(field: "reason", message: awkward)], fieldErrors: ["reason": awkward, "q": ""]),
+                 Layout(title: "", signedIn: false, userLabel: "", roleName: "", systemName: "", today: "", csrfToken: "", canSwitchRole: false,
+                        nav: [], flash: nil, errors: [], fieldErrors: [:]))
         try same(Chart.Rect(x: 0.5, y: 10, width: 33.333333333333336, height: 0, series: 2, tooltip: awkward),
                  Chart.Rect(x: -1, y: 1e-7, width: 680, height: 220.25, series: 0, tooltip: ""))
         try same(Chart.Label(x: 12.5, y: 0, text: awkward, anchor: "end"), Chart.Label(x: 0, y: 240, text: "", anchor: "middle"))

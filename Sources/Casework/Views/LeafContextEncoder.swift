@@ -326,6 +326,11 @@ struct LeafObjectWriter {
     mutating func write<Value: LeafObjectWritable>(_ key: some CodingKey, _ values: [Value]) {
         members[key.stringValue] = .array(values.map(\.leafObject))
     }
+
+    /// Text by name (a form's message for each field), as a dictionary of text.
+    mutating func write(_ key: some CodingKey, _ values: [String: String]) {
+        members[key.stringValue] = .dictionary(values.mapValues { .string($0) })
+    }
 }
 
 /// Numbers reach Leaf as the text it would print for them. LeafKit prints a number, and compares one with `>` or

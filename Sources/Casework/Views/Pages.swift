@@ -36,6 +36,41 @@ struct Layout: Encodable {
     let fieldErrors: [String: String]
 }
 
+/// Every page has a layout, so it builds its own Leaf data (`LeafObjectWritable`) rather than going through
+/// `Encodable`'s containers: 2% of a search page's time on SQLite (bench/scale.sh with PROFILE=1), on every page.
+extension Layout: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.title, title)
+        object.write(CodingKeys.template, template)
+        object.write(CodingKeys.signedIn, signedIn)
+        object.write(CodingKeys.userLabel, userLabel)
+        object.write(CodingKeys.roleName, roleName)
+        object.write(CodingKeys.systemName, systemName)
+        object.write(CodingKeys.today, today)
+        object.write(CodingKeys.csrfToken, csrfToken)
+        object.write(CodingKeys.canSwitchRole, canSwitchRole)
+        object.write(CodingKeys.nav, nav)
+        object.write(CodingKeys.flash, flash)
+        object.write(CodingKeys.errors, errors)
+        object.write(CodingKeys.fieldErrors, fieldErrors)
+    }
+}
+
+extension NavItem: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.href, href)
+        object.write(CodingKeys.label, label)
+        object.write(CodingKeys.current, current)
+    }
+}
+
+extension FieldError: LeafObjectWritable {
+    func writeMembers(to object: inout LeafObjectWriter) {
+        object.write(CodingKeys.field, field)
+        object.write(CodingKeys.message, message)
+    }
+}
+
 /// A page: the layout, the page's own content, and its form's fields (for a `FormPage`).
 struct PageView<Content: Encodable>: Encodable {
     let layout: Layout
