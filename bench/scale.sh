@@ -182,7 +182,10 @@ database_cached_bytes() {
 # fit in it together (11-12 GB each, 24 GB of memory): until session 37 a full run's 10,000 grants ending together
 # began with half of PostgreSQL's copy and 70% of SQLite's cached and read 250 MB from the disk as they were
 # processed. So the pristine data sets (this database's and the other's), which the run never reads again, are
-# dropped from the cache first, and what the copy pushed out of it is read back.
+# dropped from the cache first, and what the copy pushed out of it is read back. (This machine's kernel also pages
+# out what has gone unread for a minute, up to 128 MB a second: DAMON's pageout scheme, kdamond. By the grants
+# ending together at the end of a full run, 30-45% of the database is out of the cache again, as it would be on a
+# server whose work had not touched it lately; EXPIRY_CACHE=warm reads it back first.)
 cache_the_runs_copy() {
   python3 - "$SCALE_DATA" <<'PY'
 import os, sys
