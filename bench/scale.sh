@@ -169,11 +169,12 @@ fi
 
 # MARK: the scratch copy and the server
 
+# Reads every file of the run's database once, bringing into the page cache what it does not hold.
+read_database_into_cache() { find "${DATABASE_FOLDERS[@]}" -type f -print0 | xargs -0 cat >/dev/null; }
+
 # How much of the database's files the page cache holds ("cached total", bytes), by fincore (util-linux).
 database_cached_bytes() {
-  local files=("$RUN/data")
-  if [ "$DB" = postgres ]; then files+=("$PG_SCRATCH/data"); fi
-  find "${files[@]}" -type f -size +0 -print0 2>/dev/null | xargs -0 -r fincore -b -n -o RES,SIZE 2>/dev/null \
+  find "${DATABASE_FOLDERS[@]}" -type f -size +0 -print0 2>/dev/null | xargs -0 -r fincore -b -n -o RES,SIZE 2>/dev/null \
     | awk '{ cached += $1; total += $2 } END { printf "%.0f %.0f\n", cached, total }'
 }
 
@@ -195,9 +196,8 @@ for folder, _, names in os.walk(sys.argv[1]):
         try: os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         finally: os.close(fd)
 PY
-  local started=$SECONDS files=("$RUN/data")
-  if [ "$DB" = postgres ]; then files+=("$PG_SCRATCH/data"); fi
-  find "${files[@]}" -type f -print0 | xargs -0 cat >/dev/null
+  local started=$SECONDS
+  read_database_into_cache
   echo "== the run's copy read into the page cache in $((SECONDS - started)) s: $(database_cached_bytes | awk '{ printf "%.1f of %.1f GB cached", $1 / 1e9, $2 / 1e9 }')"
 }
 
@@ -218,6 +218,9 @@ else
   if [ "${STATEMENTS:-0}" = 1 ]; then pg_superuser_sql "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null; fi
 fi
 
+# The folders that hold the run's database: its copy's, and on PostgreSQL the scratch cluster's.
+DATABASE_FOLDERS=("$RUN/data")
+if [ "$DB" = postgres ]; then DATABASE_FOLDERS+=("$PG_SCRATCH/data"); fi
 cache_the_runs_copy
 ENDING_AT="$(python3 bench/lib/scale_db.py shift "$MANIFEST" 1800)"
 ENDING_COUNT="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["endingTogether"])' "$MANIFEST")"
@@ -253,23 +256,23 @@ server_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PID/stat" 2>/dev/null || 
 # hold is read from the disk, and every page a commit changes is written twice (the WAL, then the checkpoint).
 # With PostgreSQL, its processes' too (as for the CPU below: the postmaster's children).
 server_io_bytes() {
-  local pids=("$PID")
-  if [ "$DB" = postgres ] && [ -n "${PG_SCRATCH:-}" ] && [ -r "$PG_SCRATCH/data/postmaster.pid" ]; then
-    pids+=($(pgrep -P "$(head -1 "$PG_SCRATCH/data/postmaster.pid")" 2>/dev/null))
-  fi
-  for pid in "${pids[@]}"; do cat "/proc/$pid/io" 2>/dev/null; done \
+  local pid
+  for pid in "$PID" $(postgres_processes); do cat "/proc/$pid/io" 2>/dev/null; done \
     | awk '/^read_bytes:/ { r += $2 } /^write_bytes:/ { w += $2 } END { printf "%.0f %.0f\n", r, w }'
 }
-# The CPU time (clock ticks) PostgreSQL's processes for this run have used so far: the postmaster's children (its
-# backends and background workers; the postmaster itself does almost nothing). 0 on SQLite.
-postgres_cpu_ticks() {
-  local total=0 postmaster child
+# PostgreSQL's processes for this run: the postmaster's children (its backends and background workers; the
+# postmaster itself does almost nothing). None on SQLite.
+postgres_processes() {
   if [ "$DB" = postgres ] && [ -n "${PG_SCRATCH:-}" ] && [ -r "$PG_SCRATCH/data/postmaster.pid" ]; then
-    postmaster=$(head -1 "$PG_SCRATCH/data/postmaster.pid")
-    for child in $(pgrep -P "$postmaster" 2>/dev/null); do
-      total=$((total + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
-    done
+    pgrep -P "$(head -1 "$PG_SCRATCH/data/postmaster.pid")" 2>/dev/null || true
   fi
+}
+# The CPU time (clock ticks) PostgreSQL's processes have used so far. 0 on SQLite.
+postgres_cpu_ticks() {
+  local total=0 child
+  for child in $(postgres_processes); do
+    total=$((total + $(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)))
+  done
   echo "$total"
 }
 settle() {
@@ -360,10 +363,8 @@ prepare_page_cache() {
   case "$EXPIRY_CACHE" in
     warm)
       local started=$SECONDS
-      local files=("$RUN/data")
-      if [ "$DB" = postgres ]; then files+=("$PG_SCRATCH/data"); fi
-      find "${files[@]}" -type f -print0 | xargs -0 cat >/dev/null
-      echo "== read $(du -shc "${files[@]}" | tail -1 | cut -f1) of database files into the page cache in $((SECONDS - started)) s" ;;
+      read_database_into_cache
+      echo "== read $(du -shc "${DATABASE_FOLDERS[@]}" | tail -1 | cut -f1) of database files into the page cache in $((SECONDS - started)) s" ;;
     cold)
       sync
       if echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then echo "== dropped the page cache"
