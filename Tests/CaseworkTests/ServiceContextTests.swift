@@ -48,9 +48,9 @@ struct ServiceContextTests {
             #expect(user.stamps?.directory == directory)
             // Only the pages that show kept answers ask for them with the session.
             #expect(try await SessionStore.resolve(token: token, kind: .api, now: now, idle: 3_600, on: app.db)?.stamps == nil)
-            #expect(ChangeStamps.wanted(method: "GET", path: "/hoppers/scr") && ChangeStamps.wanted(method: "GET", path: "/api/v1/access-requests"))
-            #expect(!ChangeStamps.wanted(method: "POST", path: "/hoppers/scr/assignment") && !ChangeStamps.wanted(method: "GET", path: "/access-requests/new"))
-            #expect(!ChangeStamps.wanted(method: "GET", path: "/api/v1/contacts"))
+            #expect(ChangeStamps.wanted(method: .GET, path: "/hoppers/scr") && ChangeStamps.wanted(method: .GET, path: "/api/v1/access-requests"))
+            #expect(!ChangeStamps.wanted(method: .POST, path: "/hoppers/scr/assignment") && !ChangeStamps.wanted(method: .GET, path: "/access-requests/new"))
+            #expect(!ChangeStamps.wanted(method: .GET, path: "/api/v1/contacts"))
             for (method, given) in [(HTTPMethod.GET, true), (.HEAD, true), (.POST, false), (.PUT, false), (.DELETE, false)] {
                 let request = Request(application: app, method: method, on: app.eventLoopGroup.next())
                 request.currentUser = user

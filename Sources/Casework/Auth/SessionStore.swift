@@ -101,7 +101,7 @@ struct SessionAuthenticator: Middleware {
         let idle = request.casework.settings.sessionIdle
         let loop = request.eventLoop
         // The pages that show kept answers read the change stamps in the same statement (see `ChangeStamps`).
-        let withStamps = ChangeStamps.wanted(method: request.method.rawValue, path: request.url.path)
+        let withStamps = ChangeStamps.wanted(method: request.method, path: request.url.path)
         let resolved: EventLoopFuture<CurrentUser?>
         do {
             if let user = try SessionStore.resolveNow(token: token, kind: kind, now: now, idle: idle, on: request.database, readers: request.casework.readers,

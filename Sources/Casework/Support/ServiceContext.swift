@@ -60,7 +60,7 @@ extension Request {
     /// The context a service runs in for this request: its signed-in person, database and the app's lane and clock.
     var service: ServiceContext {
         ServiceContext(caller: currentUser, db: database, lane: casework.lane, clock: casework.clock, passwords: password.async, readers: casework.readers,
-                       stamps: ChangeStamps.given(method: method.rawValue) ? currentUser?.stamps : nil)
+                       stamps: ChangeStamps.given(method: method) ? currentUser?.stamps : nil)
     }
 }
 

@@ -1,4 +1,5 @@
 import NIOConcurrencyHelpers
+import NIOHTTP1
 import SQLKit
 
 /// Answers a server keeps while a change stamp (`change_stamps`, moved by triggers on every server) is the one read
@@ -93,15 +94,15 @@ struct ChangeStamps: Sendable, Equatable {
     static let keptAnswerPrefixes = ["/hoppers/"]
 
     /// Whether a request should read the stamps with its session: one that changes nothing, on a path in the lists.
-    static func wanted(method: String, path: String) -> Bool {
+    static func wanted(method: HTTPMethod, path: String) -> Bool {
         guard given(method: method) else { return false }
         return keptAnswerPaths.contains(path) || keptAnswerPrefixes.contains { path.hasPrefix($0) }
     }
 
     /// Whether a request may be given stamps read before it: only one that changes nothing (GET, HEAD). A change it
     /// made would move the stamps after they were read.
-    static func given(method: String) -> Bool {
-        method == "GET" || method == "HEAD"
+    static func given(method: HTTPMethod) -> Bool {
+        method == .GET || method == .HEAD
     }
 
     init(row: any SQLRow) throws {

@@ -7,8 +7,8 @@ extension UUID {
     /// millions of random ids, each of an expiry batch's thousand audit events and three thousand notifications and
     /// emails would land on a page of its own, every one of them read, written to the WAL and copied back.
     /// Seventy-four random bits still make an id no one can guess; nothing here relies on ids being unguessable.
-    public static func timeOrdered(at date: Date = Date()) -> UUID {
-        let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1_000))
+    public static func timeOrdered() -> UUID {
+        let milliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1_000))
         // A random (version 4) id's bits, drawn in one call, with the time written over its first six bytes.
         var id = UUID().uuid
         withUnsafeMutableBytes(of: &id) { bytes in
